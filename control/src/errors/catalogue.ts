@@ -1,0 +1,72 @@
+/**
+ * The one catalogue of coded errors (fastify's lib/errors.js is the model).
+ * Each code maps once to an HTTP status and, where a SIP peer sees it, to a SIP status.
+ * Messages tell the user what to do. Add codes here; never throw bare Errors across a module boundary.
+ */
+export interface ErrorSpec {
+  readonly http: number;
+  readonly sip?: number;
+  readonly message: string;
+}
+
+export const ERRORS = {
+  // request / validation
+  CTI_BAD_REQUEST: { http: 400, message: 'The request is not valid; check the fields named in details.' },
+  CTI_NOT_FOUND: { http: 404, message: 'No such resource; check the id.' },
+  CTI_CONFLICT: { http: 409, message: 'The resource already exists or was changed meanwhile; reload and retry.' },
+  // auth
+  CTI_AUTH_REQUIRED: { http: 401, message: 'Log in first: send "Authorization: Bearer <token>".' },
+  CTI_AUTH_INVALID: { http: 401, message: 'User name or password is wrong.' },
+  CTI_TOKEN_EXPIRED: { http: 401, message: 'Your session has expired; log in again.' },
+  CTI_FORBIDDEN: { http: 403, message: 'Your role does not allow this action.' },
+  // seats
+  CTI_SEAT_NOT_FOUND: { http: 404, message: 'No such seat; check the seat id.' },
+  CTI_SEAT_ILLEGAL_TRANSITION: { http: 409, message: 'The seat cannot change to that state from its current state.' },
+  CTI_SEAT_NOT_REGISTERED: { http: 409, message: 'The seat phone is not registered; register the softphone or desk phone first.' },
+  CTI_SEAT_NOT_READY: { http: 409, message: 'The seat is not ready.' },
+  CTI_SEAT_BUSY: { http: 409, message: 'The seat is in a call; finish the call first.' },
+  // calls
+  CTI_CALL_NOT_FOUND: { http: 404, message: 'No such call; check the call id.' },
+  CTI_CALL_ILLEGAL_TRANSITION: { http: 409, sip: 500, message: 'The call cannot change to that state from its current state.' },
+  // trunks
+  CTI_TRUNK_NOT_FOUND: { http: 404, message: 'No such trunk; check the trunk id.' },
+  // recordings
+  CTI_RECORDING_NOT_FOUND: { http: 404, message: 'No recording for that call (yet); it appears a few seconds after the call ends.' },
+  CTI_RANGE_NOT_SATISFIABLE: { http: 416, message: 'The requested byte range is outside the recording.' },
+  // engine
+  CTI_ENGINE_UNAVAILABLE: { http: 503, sip: 503, message: 'The telephony engine is not reachable; operations continue in fail-open mode.' },
+  CTI_ENGINE_PROTOCOL: { http: 502, message: 'The telephony engine sent something we could not parse; see the log.' },
+  CTI_RTPENGINE_ERROR: { http: 502, message: 'rtpengine refused the request; see details.' },
+  CTI_KAMAILIO_RPC_ERROR: { http: 502, message: 'Kamailio refused the RPC; see details.' },
+  // generic
+  CTI_INTERNAL: { http: 500, message: 'Internal error; the call path fails open. Report the error id to the engineers.' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export class CtiError extends Error {
+  readonly code: ErrorCode;
+  readonly http: number;
+  readonly sip: number | undefined;
+  readonly details: unknown;
+
+  constructor(code: ErrorCode, details?: unknown, message?: string) {
+    const spec: ErrorSpec = ERRORS[code];
+    super(message ?? spec.message);
+    this.name = 'CtiError';
+    this.code = code;
+    this.http = spec.http;
+    this.sip = spec.sip;
+    this.details = details;
+  }
+
+  toJSON(): { code: ErrorCode; message: string; details?: unknown } {
+    return this.details === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+export function isCtiError(e: unknown, code?: ErrorCode): e is CtiError {
+  return e instanceof CtiError && (code === undefined || e.code === code);
+}
