@@ -1,0 +1,79 @@
+/**
+ * The one typed, versioned event schema of the 120 CTI core.
+ * Producers, the WebSocket API, the consoles, the tests and external consumers (CAD, EMR, QA) share it.
+ * A type name is `<entity>.<past-tense verb>.v<major>`; a breaking change adds a new major version beside the old.
+ * docs/events.md documents every event; `eventJsonSchemas` serves the same definitions over HTTP.
+ */
+export type CallEndedBy = 'caller' | 'seat' | 'system';
+export type SeatStateName = 'logged_out' | 'ready' | 'reserved' | 'talking' | 'wrap_up' | 'not_ready';
+export type OfferFailReason = 'no_answer' | 'rejected' | 'unreachable' | 'failed';
+export type AlarmLevel = 'info' | 'warning' | 'critical';
+
+export interface EventData {
+  'call.offered.v1': {
+    call_id: string; sip_call_id: string; caller_number: string | null; caller_name: string | null;
+    called_number: string | null; trunk_id: string | null; source: string | null; arrived_at: string;
+  };
+  'call.queued.v1': { call_id: string; queue_id: string; priority: number; requeued: boolean; reason: string | null };
+  'call.offering.v1': { call_id: string; seat_id: string; attempt: number; queue_ms: number };
+  'call.offer_failed.v1': { call_id: string; seat_id: string; attempt: number; reason: OfferFailReason; sip_status: number | null };
+  'call.answered.v1': { call_id: string; seat_id: string; attempt: number; queue_ms: number; ring_ms: number; answer_ms: number };
+  'call.ended.v1': { call_id: string; ended_by: CallEndedBy; reason: string; answered_seat_id: string | null; talk_ms: number | null };
+  'call.abandoned.v1': { call_id: string; queue_id: string | null; caller_number: string | null; wait_ms: number; phase: 'queued' | 'offering' };
+  'call.failed_open.v1': { call_id: string | null; sip_call_id: string; reason: string; target: string };
+  'seat.state_changed.v1': { seat_id: string; from: SeatStateName; to: SeatStateName; reason: string | null; since: string };
+  'seat.registration_changed.v1': { seat_id: string; registered: boolean; contacts: number };
+  'recording.ready.v1': {
+    recording_id: string; call_id: string | null; sip_call_id: string; duration_ms: number; sm3: string; size_bytes: number;
+  };
+  'alarm.raised.v1': { alarm_id: string; type: string; level: AlarmLevel; subject: string | null; details: Record<string, unknown> };
+  'alarm.cleared.v1': { alarm_id: string; type: string; subject: string | null };
+}
+
+export type EventType = keyof EventData;
+
+export interface CtiEvent<T extends EventType = EventType> {
+  /** Unique id of the event (uuid). The Redis stream id gives the order. */
+  id: string;
+  type: T;
+  /** ISO 8601 time at which the fact happened. */
+  at: string;
+  centre_id: string;
+  data: EventData[T];
+}
+
+export type AnyCtiEvent = { [K in EventType]: CtiEvent<K> }[EventType];
+
+const str = { type: 'string' } as const;
+const strOrNull = { type: ['string', 'null'] } as const;
+const int = { type: 'integer' } as const;
+const intOrNull = { type: ['integer', 'null'] } as const;
+
+function obj(props: Record<string, unknown>): object {
+  return { type: 'object', additionalProperties: false, required: Object.keys(props), properties: props };
+}
+
+/** JSON Schemas of each event's `data`, used by the OpenAPI document and the contract tests. */
+export const eventDataSchemas: { [K in EventType]: object } = {
+  'call.offered.v1': obj({ call_id: str, sip_call_id: str, caller_number: strOrNull, caller_name: strOrNull, called_number: strOrNull, trunk_id: strOrNull, source: strOrNull, arrived_at: str }),
+  'call.queued.v1': obj({ call_id: str, queue_id: str, priority: int, requeued: { type: 'boolean' }, reason: strOrNull }),
+  'call.offering.v1': obj({ call_id: str, seat_id: str, attempt: int, queue_ms: int }),
+  'call.offer_failed.v1': obj({ call_id: str, seat_id: str, attempt: int, reason: { enum: ['no_answer', 'rejected', 'unreachable', 'failed'] }, sip_status: intOrNull }),
+  'call.answered.v1': obj({ call_id: str, seat_id: str, attempt: int, queue_ms: int, ring_ms: int, answer_ms: int }),
+  'call.ended.v1': obj({ call_id: str, ended_by: { enum: ['caller', 'seat', 'system'] }, reason: str, answered_seat_id: strOrNull, talk_ms: intOrNull }),
+  'call.abandoned.v1': obj({ call_id: str, queue_id: strOrNull, caller_number: strOrNull, wait_ms: int, phase: { enum: ['queued', 'offering'] } }),
+  'call.failed_open.v1': obj({ call_id: strOrNull, sip_call_id: str, reason: str, target: str }),
+  'seat.state_changed.v1': obj({ seat_id: str, from: str, to: str, reason: strOrNull, since: str }),
+  'seat.registration_changed.v1': obj({ seat_id: str, registered: { type: 'boolean' }, contacts: int }),
+  'recording.ready.v1': obj({ recording_id: str, call_id: strOrNull, sip_call_id: str, duration_ms: int, sm3: str, size_bytes: int }),
+  'alarm.raised.v1': obj({ alarm_id: str, type: str, level: { enum: ['info', 'warning', 'critical'] }, subject: strOrNull, details: { type: 'object' } }),
+  'alarm.cleared.v1': obj({ alarm_id: str, type: str, subject: strOrNull }),
+};
+
+export const EVENT_TYPES = Object.keys(eventDataSchemas) as EventType[];
+
+export const eventEnvelopeSchema = {
+  type: 'object',
+  required: ['id', 'type', 'at', 'centre_id', 'data'],
+  properties: { id: str, type: { enum: EVENT_TYPES }, at: str, centre_id: str, data: { type: 'object' } },
+} as const;
