@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { CtiError } from '../../errors/catalogue.ts';
 import { bdecode, bencode } from './bencode.ts';
 import { silentLog, type EngineLog } from '../log.ts';
+import * as cmd from './commands.ts';
 
 export interface NgClientOptions {
   host: string;
@@ -77,6 +78,50 @@ export class NgClient {
       this.pending.set(cookie, entry);
       transmit();
     });
+  }
+
+  ping(): Promise<void> {
+    return cmd.ping(this);
+  }
+
+  offer(p: cmd.OfferParams): Promise<cmd.SdpReply> {
+    return cmd.offer(this, p);
+  }
+
+  answer(p: cmd.AnswerParams): Promise<cmd.SdpReply> {
+    return cmd.answer(this, p);
+  }
+
+  delete(p: cmd.DeleteParams): Promise<NgReply> {
+    return cmd.deleteCall(this, p);
+  }
+
+  query(callId: string, tags?: { fromTag?: string; toTag?: string }): Promise<cmd.QueryReply> {
+    return cmd.query(this, callId, tags);
+  }
+
+  list(limit?: number): Promise<string[]> {
+    return cmd.list(this, limit);
+  }
+
+  playMedia(p: cmd.PlayMediaParams): Promise<{ duration?: number }> {
+    return cmd.playMedia(this, p);
+  }
+
+  stopMedia(p: { callId: string; fromTag: string }): Promise<void> {
+    return cmd.stopMedia(this, p);
+  }
+
+  subscribeRequest(p: cmd.SubscribeRequestParams): Promise<cmd.SubscribeReply> {
+    return cmd.subscribeRequest(this, p);
+  }
+
+  subscribeAnswer(p: { callId: string; toTag: string; sdp: string; flags?: string[] }): Promise<void> {
+    return cmd.subscribeAnswer(this, p);
+  }
+
+  unsubscribe(p: { callId: string; toTag: string }): Promise<void> {
+    return cmd.unsubscribe(this, p);
   }
 
   close(): void {
