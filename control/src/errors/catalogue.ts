@@ -14,11 +14,17 @@ export const ERRORS = {
   CTI_BAD_REQUEST: { http: 400, message: 'The request is not valid; check the fields named in details.' },
   CTI_NOT_FOUND: { http: 404, message: 'No such resource; check the id.' },
   CTI_CONFLICT: { http: 409, message: 'The resource already exists or was changed meanwhile; reload and retry.' },
+  CTI_PAYLOAD_TOO_LARGE: { http: 413, message: 'The request body is too large; send less data.' },
+  CTI_UNSUPPORTED_MEDIA_TYPE: { http: 415, message: 'Send the body as JSON with "Content-Type: application/json".' },
   // auth
   CTI_AUTH_REQUIRED: { http: 401, message: 'Log in first: send "Authorization: Bearer <token>".' },
   CTI_AUTH_INVALID: { http: 401, message: 'User name or password is wrong.' },
   CTI_TOKEN_EXPIRED: { http: 401, message: 'Your session has expired; log in again.' },
   CTI_FORBIDDEN: { http: 403, message: 'Your role does not allow this action.' },
+  CTI_LOGIN_THROTTLED: { http: 429, message: 'Too many failed logins; wait a few minutes, then try again or ask an administrator.' },
+  // people
+  CTI_USER_NOT_FOUND: { http: 404, message: 'No such user; check the user id.' },
+  CTI_LAST_ADMIN: { http: 409, message: 'This is the last enabled administrator; make another user admin first.' },
   // seats
   CTI_SEAT_NOT_FOUND: { http: 404, message: 'No such seat; check the seat id.' },
   CTI_SEAT_ILLEGAL_TRANSITION: { http: 409, message: 'The seat cannot change to that state from its current state.' },
