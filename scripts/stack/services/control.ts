@@ -1,0 +1,53 @@
+/** The control plane (control/src/main.ts) as a child process; ready when GET /health answers 200. */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Daemon } from '../daemon.ts';
+import { logPath, type ServiceContext } from './context.ts';
+import { httpOk } from './probes.ts';
+
+export const CONTROL_MAIN = 'control/src/main.ts';
+
+export interface ControlService {
+  readonly daemon: Daemon;
+  readonly baseUrl: string;
+  readonly env: Readonly<Record<string, string>>;
+  start(): Promise<void>;
+  /** SIGTERM, SIGKILL after 10 s. */
+  stop(): Promise<void>;
+  /** SIGKILL: a crash, no clean-up. */
+  kill(): Promise<void>;
+  restart(): Promise<void>;
+}
+
+export function controlMainExists(root: string): boolean {
+  return existsSync(join(root, CONTROL_MAIN));
+}
+
+export function createControl(ctx: ServiceContext, env: Record<string, string>): ControlService {
+  const baseUrl = `http://${ctx.host}:${ctx.ports.api}`;
+  const daemon = new Daemon({
+    name: 'control',
+    command: process.execPath,
+    args: ['--import', 'tsx', CONTROL_MAIN],
+    logFile: logPath(ctx, 'control'),
+    cwd: ctx.root,
+    env: { ...process.env, ...env },
+  });
+  const start = async () => {
+    daemon.start();
+    await daemon.waitReady(() => httpOk(`${baseUrl}/health`, 1000), 30_000, 'answering GET /health with 200');
+  };
+  const stop = () => daemon.stop();
+  return {
+    daemon,
+    baseUrl,
+    env,
+    start,
+    stop,
+    kill: () => daemon.kill(),
+    async restart() {
+      await stop();
+      await start();
+    },
+  };
+}

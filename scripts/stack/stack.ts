@@ -1,0 +1,392 @@
+/**
+ * A whole stack on loopback under .run/<name>/: PostgreSQL, Redis, rtpengine, Kamailio and the
+ * control plane, on free ports (the well-known defaults for the dev stack when they are free).
+ *
+ *   const stack = await startStack({ name: 'test-x', control: false });
+ *   ... stack.info.sip.udp, stack.info.postgres.url ...
+ *   await stack.stop();
+ *
+ * Start order: PostgreSQL + Redis + rtpengine, migrations, Kamailio, control plane; stop in reverse.
+ * A failed start stops what it started and throws with the tail of the failing daemon's log.
+ * Daemons never outlive this process: stopped on exit/SIGINT/SIGTERM, and a watchdog kills
+ * them if this process dies by SIGKILL.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { allocatePorts, LOOPBACK, releasePorts, type PortRequest } from './ports.ts';
+import { Daemon, groupMembers, processAlive, signalGroup, sleep } from './daemon.ts';
+import { REPO_ROOT, migrate } from './migrate.ts';
+import type { Ports, ServiceContext } from './services/context.ts';
+import { createPostgres, type PostgresService } from './services/postgres.ts';
+import { createRedis, type RedisService } from './services/redis.ts';
+import { createRtpengine, type RtpengineOptions, type RtpengineService } from './services/rtpengine.ts';
+import { createKamailio, kamailioVars, type KamailioService } from './services/kamailio.ts';
+import { controlMainExists, createControl, type ControlService } from './services/control.ts';
+
+export interface StackOptions {
+  /** State folder .run/<name>; default 'dev'. Tests use unique names. */
+  readonly name?: string;
+  /** Start the control plane (default: when control/src/main.ts exists). */
+  readonly control?: boolean;
+  /** Extra environment for the control plane. */
+  readonly env?: Record<string, string>;
+  /** Overrides or additions to the Kamailio template's placeholder map. */
+  readonly kamailioVars?: Partial<Record<string, string>>;
+  /** Kamailio template (default engine/kamailio/kamailio.cfg.tpl). */
+  readonly kamailioTemplate?: string;
+  /** Run control/migrations before Kamailio starts (default true). */
+  readonly migrate?: boolean;
+  /** fsync on in PostgreSQL (default: only for the dev stack). */
+  readonly durable?: boolean;
+  /** Size of the rtpengine media port range (default 1000 for dev, 200 otherwise). */
+  readonly mediaPorts?: number;
+  readonly rtpengine?: RtpengineOptions;
+}
+
+export type ServiceName = 'postgres' | 'redis' | 'rtpengine' | 'kamailio' | 'control';
+
+/** What .run/<name>/stack.json holds. */
+export interface StackInfo {
+  readonly name: string;
+  readonly stateDir: string;
+  readonly logsDir: string;
+  readonly spoolDir: string;
+  readonly recordingsDir: string;
+  readonly sip: { readonly domain: string; readonly host: string; readonly port: number;
+    readonly udp: string; readonly tcp: string; readonly ws: string };
+  readonly api: { readonly enabled: boolean; readonly url: string; readonly eventsWs: string };
+  readonly postgres: { readonly url: string; readonly port: number; readonly socketDir: string };
+  readonly redis: { readonly url: string; readonly port: number };
+  readonly rtpengine: { readonly ng: string; readonly mediaPorts: readonly [number, number] };
+  readonly kamailio: { readonly rpcUrl: string; readonly evapi: string; readonly configFile: string };
+  readonly ports: Ports;
+  readonly ownerPid: number;
+  readonly startedAt: string;
+  readonly stoppedAt?: string;
+  readonly pids: Partial<Record<ServiceName, number>>;
+}
+
+export interface ControlHandle {
+  readonly enabled: boolean;
+  /** The environment the control plane gets (also usable to run it in-process). */
+  readonly env: Readonly<Record<string, string>>;
+  readonly url: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  kill(): Promise<void>;
+  restart(): Promise<void>;
+}
+
+export interface Stack {
+  readonly info: StackInfo;
+  readonly control: ControlHandle;
+  readonly redis: { restart(): Promise<void>; stop(): Promise<void>; start(): Promise<void> };
+  /** The running daemons, for tests that need a pid or a log. */
+  readonly daemons: Readonly<Partial<Record<ServiceName, Daemon>>>;
+  /** Stops everything in reverse start order; deletes nothing (logs and data stay). */
+  stop(): Promise<void>;
+}
+
+const DEV_PORTS: Record<keyof Omit<Ports, 'mediaMin' | 'mediaMax'>, number[]> = {
+  sip: [5060],
+  http: [8080],
+  api: [8400],
+  evapi: [8448],
+  ng: [22222],
+  redis: range(6379, 10),
+  postgres: range(5432, 10),
+};
+const DEV_MEDIA_START = 20000;
+
+function range(from: number, n: number): number[] {
+  return Array.from({ length: n }, (_, i) => from + i);
+}
+
+const liveStacks = new Set<StackRunner>();
+
+export function runRoot(root = REPO_ROOT): string {
+  return join(root, '.run');
+}
+
+export function stateDirOf(name: string, root = REPO_ROOT): string {
+  return join(runRoot(root), name);
+}
+
+export function readStackInfo(name: string, root = REPO_ROOT): StackInfo | undefined {
+  const file = join(stateDirOf(name, root), 'stack.json');
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as StackInfo) : undefined;
+}
+
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  const runner = new StackRunner(opts);
+  await runner.start();
+  return runner;
+}
+
+class StackRunner implements Stack {
+  readonly name: string;
+  readonly stateDir: string;
+  readonly daemons: Partial<Record<ServiceName, Daemon>> = {};
+  private ctx!: ServiceContext;
+  private pg?: PostgresService;
+  private rd?: RedisService;
+  private rtp?: RtpengineService;
+  private kam?: KamailioService;
+  private ctl?: ControlService;
+  private infoValue?: StackInfo;
+  private stopping?: Promise<void>;
+  private controlEnv: Record<string, string> = {};
+
+  constructor(private readonly opts: StackOptions) {
+    this.name = opts.name ?? 'dev';
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(this.name)) throw new Error(`bad stack name "${this.name}"`);
+    this.stateDir = stateDirOf(this.name);
+  }
+
+  get info(): StackInfo {
+    if (!this.infoValue) throw new Error('the stack is not started');
+    return this.infoValue;
+  }
+
+  get control(): ControlHandle {
+    const ctl = this.ctl;
+    const off = async () => { throw new Error('this stack runs without the control plane (control: false)'); };
+    return {
+      enabled: ctl !== undefined,
+      env: this.controlEnv,
+      url: `http://${LOOPBACK}:${this.ctx.ports.api}`,
+      start: ctl ? () => ctl.start() : off,
+      stop: ctl ? () => ctl.stop() : off,
+      kill: ctl ? () => ctl.kill() : off,
+      restart: ctl ? () => ctl.restart() : off,
+    };
+  }
+
+  get redis(): Stack['redis'] {
+    const rd = this.rd!;
+    return { restart: () => rd.restart(), stop: () => rd.stop(), start: () => rd.start() };
+  }
+
+  async start(): Promise<void> {
+    const isDev = this.name === 'dev';
+    const withControl = this.opts.control ?? controlMainExists(REPO_ROOT);
+    if (withControl && !controlMainExists(REPO_ROOT)) {
+      throw new Error('control/src/main.ts does not exist yet; start the stack with control: false');
+    }
+    this.claimStateDir();
+    const mediaSize = this.opts.mediaPorts ?? (isDev ? 1000 : 200);
+    const req = (key: string, proto: PortRequest['proto']): PortRequest =>
+      ({ key, proto, prefer: isDev ? DEV_PORTS[key as keyof typeof DEV_PORTS] : undefined });
+    const alloc = await allocatePorts(this.stateDir, [req('sip', 'both'), req('http', 'tcp'), req('evapi', 'tcp'),
+      req('ng', 'udp'), req('api', 'tcp'), req('redis', 'tcp'), req('postgres', 'tcp')], mediaSize,
+    isDev ? DEV_MEDIA_START : undefined);
+    const p = alloc.ports as Record<string, number>;
+    this.ctx = {
+      name: this.name,
+      root: REPO_ROOT,
+      stateDir: this.stateDir,
+      host: LOOPBACK,
+      durable: this.opts.durable ?? isDev,
+      ports: { sip: p.sip!, http: p.http!, evapi: p.evapi!, ng: p.ng!, api: p.api!, redis: p.redis!,
+        postgres: p.postgres!, mediaMin: alloc.media[0], mediaMax: alloc.media[1] },
+    };
+    liveStacks.add(this);
+    installExitHandlers();
+    this.startWatchdog();
+    try {
+      await this.startServices(withControl);
+    } catch (e) {
+      await this.stop();
+      throw e;
+    }
+  }
+
+  private claimStateDir(): void {
+    const prev = readStackInfo(this.name);
+    if (prev && !prev.stoppedAt) {
+      if (prev.ownerPid !== process.pid && processAlive(prev.ownerPid)) {
+        throw new Error(`stack "${this.name}" is already running (owner pid ${prev.ownerPid}); `
+          + `stop it first (npm stop, or tsx scripts/stack/cli.ts stop ${this.name})`);
+      }
+      killLeftovers(prev);
+    }
+    mkdirSync(join(this.stateDir, 'logs'), { recursive: true, mode: 0o755 });
+    mkdirSync(join(this.stateDir, 'recordings'), { recursive: true });
+  }
+
+  private async startServices(withControl: boolean): Promise<void> {
+    const ctx = this.ctx;
+    const [pg, rd, rtp] = [await createPostgres(ctx), createRedis(ctx), createRtpengine(ctx, this.opts.rtpengine)];
+    this.pg = pg;
+    this.rd = rd;
+    this.rtp = rtp;
+    this.track('postgres', pg.daemon);
+    this.track('redis', rd.daemon);
+    this.track('rtpengine', rtp.daemon);
+    const started = await Promise.allSettled([pg.start(), rd.start(), rtp.start()]);
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+
+    if (this.opts.migrate !== false) await migrate({ databaseUrl: pg.url });
+
+    const kamTemplate = this.opts.kamailioTemplate;
+    const kam = createKamailio(ctx, kamailioVars(ctx, pg.url, this.opts.kamailioVars),
+      kamTemplate && !isAbsolute(kamTemplate) ? join(REPO_ROOT, kamTemplate) : kamTemplate);
+    this.kam = kam;
+    this.track('kamailio', kam.daemon);
+    this.controlEnv = {
+      CTI_HTTP_HOST: ctx.host,
+      CTI_HTTP_PORT: String(ctx.ports.api),
+      CTI_PG_URL: pg.url,
+      CTI_REDIS_URL: rd.url,
+      CTI_EVAPI_ADDR: kam.evapiAddr,
+      CTI_KAMAILIO_RPC_URL: kam.rpcUrl,
+      CTI_RTPENGINE_NG_ADDR: rtp.ngAddr,
+      CTI_SPOOL_DIR: rtp.spoolDir,
+      CTI_RECORDINGS_DIR: join(this.stateDir, 'recordings'),
+      CTI_SIP_DOMAIN: kam.vars.SIP_DOMAIN!,
+      CTI_RUN_DIR: this.stateDir,
+      ...this.opts.env,
+    };
+    this.writeInfo(withControl);
+    await kam.start();
+    if (withControl) {
+      const env = { ...this.controlEnv };
+      const ctl = createControl(ctx, env);
+      this.ctl = ctl;
+      this.track('control', ctl.daemon);
+      await ctl.start();
+    }
+    this.writeInfo(withControl);
+  }
+
+  private track(name: ServiceName, daemon: Daemon): void {
+    this.daemons[name] = daemon;
+    daemon.onChange = () => this.onDaemonChange();
+  }
+
+  private onDaemonChange(): void {
+    const groups = Object.values(this.daemons).flatMap((d) => (d.pid ? [d.pid] : []));
+    if (existsSync(this.stateDir)) writeFileSync(join(this.stateDir, 'pgids'), groups.join('\n') + '\n');
+    if (this.infoValue && !this.infoValue.stoppedAt) this.writeInfo(this.infoValue.api.enabled);
+  }
+
+  private startWatchdog(): void {
+    this.onDaemonChange();
+    const child = spawn('bash', [join(REPO_ROOT, 'scripts/stack/watchdog.sh'), String(process.pid),
+      join(this.stateDir, 'pgids')], { detached: true, stdio: 'ignore' });
+    child.unref();
+  }
+
+  private writeInfo(withControl: boolean, stoppedAt?: string): void {
+    const ctx = this.ctx;
+    const pids: Partial<Record<ServiceName, number>> = {};
+    for (const [k, d] of Object.entries(this.daemons)) if (d.pid) pids[k as ServiceName] = d.pid;
+    const host = ctx.host;
+    this.infoValue = {
+      name: this.name,
+      stateDir: this.stateDir,
+      logsDir: join(this.stateDir, 'logs'),
+      spoolDir: join(this.stateDir, 'spool'),
+      recordingsDir: join(this.stateDir, 'recordings'),
+      sip: { domain: this.kam?.vars.SIP_DOMAIN ?? host, host, port: ctx.ports.sip,
+        udp: `${host}:${ctx.ports.sip}`, tcp: `${host}:${ctx.ports.sip}`, ws: `ws://${host}:${ctx.ports.http}/` },
+      api: { enabled: withControl, url: `http://${host}:${ctx.ports.api}`, eventsWs: `ws://${host}:${ctx.ports.api}/v1/events/ws` },
+      postgres: { url: this.pg!.url, port: ctx.ports.postgres, socketDir: this.pg!.socketDir },
+      redis: { url: this.rd!.url, port: ctx.ports.redis },
+      rtpengine: { ng: this.rtp!.ngAddr, mediaPorts: [ctx.ports.mediaMin, ctx.ports.mediaMax] },
+      kamailio: { rpcUrl: `http://${host}:${ctx.ports.http}/RPC`, evapi: `${host}:${ctx.ports.evapi}`,
+        configFile: join(this.stateDir, 'kamailio.cfg') },
+      ports: ctx.ports,
+      ownerPid: process.pid,
+      startedAt: this.infoValue?.startedAt ?? new Date().toISOString(),
+      ...(stoppedAt ? { stoppedAt } : {}),
+      pids,
+    };
+    writeFileSync(join(this.stateDir, 'stack.json'), JSON.stringify(this.infoValue, null, 2) + '\n');
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<void> {
+    const order: ServiceName[] = ['control', 'kamailio', 'rtpengine', 'redis', 'postgres'];
+    const errors: string[] = [];
+    for (const name of order) {
+      try {
+        await this.daemons[name]?.stop();
+      } catch (e) {
+        errors.push(`${name}: ${(e as Error).message}`);
+      }
+    }
+    if (this.infoValue) this.writeInfo(this.infoValue.api.enabled, new Date().toISOString());
+    rmSync(join(this.stateDir, 'pgids'), { force: true });
+    liveStacks.delete(this);
+    if (this.ctx) await releasePorts(this.stateDir);
+    if (errors.length) throw new Error(`stopping stack ${this.name}: ${errors.join('; ')}`);
+  }
+}
+
+/** Daemons of an earlier run whose owner died without stopping them. */
+function killLeftovers(info: StackInfo): void {
+  for (const pid of Object.values(info.pids)) {
+    if (pid && groupMembers(pid).length > 0) signalGroup(pid, 'SIGKILL');
+  }
+}
+
+/** Stops a stack started by another process (the CLI's `stop`): asks its owner, else kills its daemons. */
+export async function stopStackByName(name: string, timeoutMs = 20_000): Promise<'stopped' | 'not-running'> {
+  const info = readStackInfo(name);
+  if (!info || info.stoppedAt) return 'not-running';
+  const pids = Object.values(info.pids).filter((p): p is number => !!p);
+  const anyAlive = () => pids.some((p) => groupMembers(p).length > 0);
+  if (processAlive(info.ownerPid) && info.ownerPid !== process.pid) {
+    process.kill(info.ownerPid, 'SIGTERM');
+    const deadline = Date.now() + timeoutMs;
+    while ((processAlive(info.ownerPid) || anyAlive()) && Date.now() < deadline) await sleep(100);
+  }
+  if (anyAlive()) {
+    for (const p of pids) signalGroup(p, 'SIGTERM');
+    const deadline = Date.now() + 10_000;
+    while (anyAlive() && Date.now() < deadline) await sleep(100);
+    for (const p of pids) signalGroup(p, 'SIGKILL');
+  }
+  return 'stopped';
+}
+
+let handlersInstalled = false;
+
+function installExitHandlers(): void {
+  if (handlersInstalled) return;
+  handlersInstalled = true;
+  // Last resort when the process exits with stacks still running: the clean-stop signal to each
+  // main process now (the watchdog follows up with SIGKILL).
+  process.on('exit', () => {
+    for (const stack of liveStacks) {
+      for (const d of Object.values(stack.daemons)) {
+        if (d.pid) {
+          try {
+            process.kill(d.pid, d.spec.stopSignal ?? 'SIGTERM');
+          } catch (e) {
+            if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+          }
+        }
+      }
+    }
+  });
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    // Only when nobody else (the CLI) handles the signal: stop every stack cleanly, then exit.
+    if (process.listenerCount(sig) > 0) continue;
+    process.once(sig, () => {
+      void stopAllStacks().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143));
+    });
+  }
+}
+
+/** Stops every stack this process started. */
+export async function stopAllStacks(): Promise<void> {
+  await Promise.allSettled([...liveStacks].map((s) => s.stop()));
+}
