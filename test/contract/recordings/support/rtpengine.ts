@@ -1,0 +1,99 @@
+/**
+ * Starts a private userspace rtpengine (table = -1) on loopback with pcap recording into a temp
+ * spool, for the recording contract tests. Every instance must be stopped with stop().
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import dgram from 'node:dgram';
+import { mkdtemp, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ngRequest } from './ng.ts';
+
+export interface RtpengineInstance {
+  readonly ngPort: number;
+  readonly spool: string;
+  readonly dir: string;
+  readonly log: () => string;
+  stop(): Promise<void>;
+}
+
+async function udpPortFree(port: number): Promise<boolean> {
+  const s = dgram.createSocket('udp4');
+  return new Promise((resolve) => {
+    s.once('error', () => resolve(false));
+    s.bind(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+async function freeUdpPort(): Promise<number> {
+  const s = dgram.createSocket('udp4');
+  await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
+  const port = s.address().port;
+  await new Promise<void>((r) => s.close(r));
+  return port;
+}
+
+/** A run of `count` consecutive free UDP ports in 40000..59999. */
+async function freePortRange(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 40000 + 2 * Math.floor(Math.random() * 9900);
+    let ok = true;
+    for (let p = base; p < base + count && ok; p++) ok = await udpPortFree(p);
+    if (ok) return base;
+  }
+  throw new Error('no free UDP port range for rtpengine');
+}
+
+export async function startRtpengine(opts: { deleteDelay?: number } = {}): Promise<RtpengineInstance> {
+  const dir = await mkdtemp(join(tmpdir(), 'cti120-rtpengine-'));
+  const spool = join(dir, 'spool');
+  await mkdir(spool);
+  const ngPort = await freeUdpPort();
+  const portMin = await freePortRange(40);
+  const conf = [
+    '[rtpengine]',
+    'table = -1',
+    'interface = 127.0.0.1',
+    `listen-ng = 127.0.0.1:${ngPort}`,
+    `port-min = ${portMin}`,
+    `port-max = ${portMin + 39}`,
+    'foreground = true',
+    'log-stderr = true',
+    'log-level = 6',
+    `delete-delay = ${opts.deleteDelay ?? 1}`,
+    'recording-method = pcap',
+    'recording-format = eth',
+    `recording-dir = ${spool}`,
+    '',
+  ].join('\n');
+  const confPath = join(dir, 'rtpengine.conf');
+  await writeFile(confPath, conf);
+  const child: ChildProcess = spawn('rtpengine', ['--config-file', confPath, '--pidfile', join(dir, 'rtpengine.pid')], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+  };
+
+  for (let i = 0; i < 50; i++) {
+    if (child.exitCode !== null) break;
+    try {
+      await ngRequest(ngPort, 'ping', {}, 200);
+      return { ngPort, spool, dir, log: () => log, stop };
+    } catch (e) {
+      if (!(e instanceof Error) || !e.message.includes('no reply')) throw e;
+    }
+  }
+  await stop();
+  throw new Error(`rtpengine did not answer ping; log:\n${log}`);
+}
