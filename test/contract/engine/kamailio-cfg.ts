@@ -68,10 +68,19 @@ request_route {
 	sl_send_reply("404", "Not here");
 }
 
+event_route[htable:mod-init] {
+	$sht(t=>acks) = 0;
+}
+
 event_route[evapi:message-received] {
 	$var(action) = "";
 	jansson_get("action", "$evapi(msg)", "$var(action)");
-	if ($var(action) != "ack") {
+	if ($var(action) == "ack") {
+		$var(n) = $shtinc(t=>acks);
+	} else if ($var(action) == "raw") {
+		jansson_get("text", "$evapi(msg)", "$var(text)");
+		evapi_relay("$var(text)");
+	} else {
 		evapi_relay("{\\"echo\\":$evapi(msg)}");
 	}
 }
