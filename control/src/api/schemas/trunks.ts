@@ -1,0 +1,44 @@
+import { dateTime, displayName, slug } from './common.ts';
+
+const ipAddr = { type: 'string', format: 'ipv4', description: 'Source address of the gateway (with mask: a network).' } as const;
+const mask = { type: 'integer', minimum: 0, maximum: 32 } as const;
+const port = { type: 'integer', minimum: 0, maximum: 65535, description: '0 = any source port.' } as const;
+
+export const trunkSchema = {
+  type: 'object',
+  required: ['id', 'centre_id', 'name', 'ip_addr', 'mask', 'port', 'enabled', 'created_at', 'updated_at'],
+  properties: {
+    id: slug, centre_id: slug, name: displayName, ip_addr: { type: 'string' }, mask, port,
+    enabled: { type: 'boolean' }, created_at: dateTime, updated_at: dateTime,
+  },
+} as const;
+
+const engineReload = {
+  engine_reloaded: { type: 'boolean', description: 'Whether Kamailio re-read the trunk addresses; if false the change is stored and applies at its next reload.' },
+  engine_error: { type: 'string' },
+} as const;
+
+/** A trunk after a change, with whether Kamailio reloaded its address table. */
+export const trunkChangeReply = {
+  type: 'object', required: [...trunkSchema.required, 'engine_reloaded'],
+  properties: { ...trunkSchema.properties, ...engineReload },
+} as const;
+
+export const trunkDeleteReply = {
+  type: 'object', required: ['id', 'deleted', 'engine_reloaded'],
+  properties: { id: slug, deleted: { type: 'boolean' }, ...engineReload },
+} as const;
+
+export const createTrunkBody = {
+  type: 'object', additionalProperties: false, required: ['id', 'name', 'ip_addr'],
+  properties: { id: slug, name: displayName, ip_addr: ipAddr, mask, port, centre_id: slug, enabled: { type: 'boolean' } },
+} as const;
+
+export const patchTrunkBody = {
+  type: 'object', additionalProperties: false, minProperties: 1,
+  properties: { name: displayName, ip_addr: ipAddr, mask, port, centre_id: slug, enabled: { type: 'boolean' } },
+} as const;
+
+export const listTrunksQuery = { type: 'object', additionalProperties: false, properties: { centre_id: slug } } as const;
+
+export const trunkList = { type: 'object', required: ['items'], properties: { items: { type: 'array', items: trunkSchema } } } as const;

@@ -1,0 +1,72 @@
+/**
+ * The HTTP API of the control plane (Fastify 5): schemas on every route, one coded error handler,
+ * a session on every route that is not marked public, the OpenAPI document at /openapi.json.
+ * Other modules add their routes as `plugins`, registered after these under the same hooks:
+ * they use `requireRole(...)` / `authenticate(request)` from auth/authenticate.ts and `request.user`.
+ * listen() is main.ts's business.
+ */
+import websocket from '@fastify/websocket';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import type { AppDeps } from '../app/deps.ts';
+import { sessionGuard } from '../auth/authenticate.ts';
+import type { AddressReloader } from '../trunks/reload.ts';
+import { errorHandler, notFoundHandler } from './errors.ts';
+import { registerOpenApi } from './openapi.ts';
+import { auditRoutes } from './routes/audit.ts';
+import { authRoutes } from './routes/auth.ts';
+import { HealthRegistry, healthRoutes } from './routes/health.ts';
+import { seatsAdminRoutes } from './routes/seats-admin.ts';
+import { trunksRoutes } from './routes/trunks.ts';
+import { usersRoutes } from './routes/users.ts';
+import { errorSchema } from './schemas/common.ts';
+
+export { authenticate, requireRole } from '../auth/authenticate.ts';
+export { HealthRegistry, type HealthCheck, type HealthReport } from './routes/health.ts';
+
+export interface ApiDeps extends AppDeps {
+  /** Kamailio's RPC (KamailioRpc); absent in tests without Kamailio: trunk changes then report engine_reloaded: false. */
+  kamailio?: AddressReloader;
+  /** A health registry to share with main.ts; one is made if absent (reach it as app.health). */
+  health?: HealthRegistry;
+}
+
+const BODY_LIMIT = 1024 * 1024;
+
+export async function buildServer(deps: ApiDeps, plugins: FastifyPluginAsync[] = []): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: false,
+    bodyLimit: BODY_LIMIT,
+    ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true } },
+  });
+
+  app.decorate('authRedis', deps.redis);
+  const health = (deps.health ?? new HealthRegistry())
+    .add('postgres', async () => deps.sql`SELECT 1`)
+    .add('redis', async () => deps.redis.ping());
+  app.decorate('health', health);
+  app.decorateRequest('user', null as never);
+  app.decorateRequest('authToken', null);
+
+  app.setErrorHandler(errorHandler(deps.log));
+  app.setNotFoundHandler(notFoundHandler);
+  app.addSchema(errorSchema);
+  app.addHook('onRoute', (route) => {
+    const hidden = (route.schema as { hide?: boolean } | undefined)?.hide === true;
+    if (!hidden && !route.websocket && !route.schema?.response) {
+      deps.log.warn({ method: route.method, url: route.url }, 'route without a response schema: add one (every route has a schema)');
+    }
+  });
+
+  await registerOpenApi(app);
+  await app.register(websocket);
+  app.addHook('onRequest', sessionGuard);
+
+  await app.register(healthRoutes);
+  await app.register(authRoutes(deps));
+  await app.register(usersRoutes(deps));
+  await app.register(seatsAdminRoutes(deps));
+  await app.register(trunksRoutes(deps));
+  await app.register(auditRoutes(deps));
+  for (const plugin of plugins) await app.register(plugin);
+  return app;
+}
