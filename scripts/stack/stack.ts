@@ -67,6 +67,10 @@ export interface StackInfo {
   readonly pids: Partial<Record<ServiceName, number>>;
 }
 
+export interface StopOptions {
+  readonly removeData?: boolean;
+}
+
 export interface ControlHandle {
   readonly enabled: boolean;
   /** The environment the control plane gets (also usable to run it in-process). */
@@ -84,8 +88,11 @@ export interface Stack {
   readonly redis: { restart(): Promise<void>; stop(): Promise<void>; start(): Promise<void> };
   /** The running daemons, for tests that need a pid or a log. */
   readonly daemons: Readonly<Partial<Record<ServiceName, Daemon>>>;
-  /** Stops everything in reverse start order; deletes nothing (logs and data stay). */
-  stop(): Promise<void>;
+  /**
+   * Stops everything in reverse start order. Deletes nothing (logs, data, spool and recordings stay),
+   * unless `removeData`: then the PostgreSQL and Redis data folders go (the bulk of a state folder).
+   */
+  stop(opts?: StopOptions): Promise<void>;
 }
 
 const DEV_PORTS: Record<keyof Omit<Ports, 'mediaMin' | 'mediaMax'>, number[]> = {
@@ -217,24 +224,16 @@ class StackRunner implements Stack {
 
   private async startServices(withControl: boolean): Promise<void> {
     const ctx = this.ctx;
-    const [pg, rd, rtp] = [await createPostgres(ctx), createRedis(ctx), createRtpengine(ctx, this.opts.rtpengine)];
-    this.pg = pg;
-    this.rd = rd;
-    this.rtp = rtp;
-    this.track('postgres', pg.daemon);
-    this.track('redis', rd.daemon);
-    this.track('rtpengine', rtp.daemon);
-    const started = await Promise.allSettled([pg.start(), rd.start(), rtp.start()]);
-    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
-
-    if (this.opts.migrate !== false) await migrate({ databaseUrl: pg.url });
-
+    const pg = await createPostgres(ctx);
+    const rd = createRedis(ctx);
+    const rtp = createRtpengine(ctx, this.opts.rtpengine);
     const kamTemplate = this.opts.kamailioTemplate;
     const kam = createKamailio(ctx, kamailioVars(ctx, pg.url, this.opts.kamailioVars),
       kamTemplate && !isAbsolute(kamTemplate) ? join(REPO_ROOT, kamTemplate) : kamTemplate);
+    this.pg = pg;
+    this.rd = rd;
+    this.rtp = rtp;
     this.kam = kam;
-    this.track('kamailio', kam.daemon);
     this.controlEnv = {
       CTI_HTTP_HOST: ctx.host,
       CTI_HTTP_PORT: String(ctx.ports.api),
@@ -250,10 +249,23 @@ class StackRunner implements Stack {
       ...this.opts.env,
     };
     this.writeInfo(withControl);
+    // A broken Kamailio config fails the start before any daemon runs.
+    await kam.prepare();
+
+    this.track('postgres', pg.daemon);
+    this.track('redis', rd.daemon);
+    this.track('rtpengine', rtp.daemon);
+    const started = await Promise.allSettled([pg.start(), rd.start(), rtp.start()]);
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+
+    if (this.opts.migrate !== false) await migrate({ databaseUrl: pg.url });
+
+    this.track('kamailio', kam.daemon);
     await kam.start();
     if (withControl) {
-      const env = { ...this.controlEnv };
-      const ctl = createControl(ctx, env);
+      const { NODE_TEST_CONTEXT: _omit, ...parentEnv } = process.env;
+      const ctl = createControl(ctx, { ...parentEnv, ...this.controlEnv } as Record<string, string>);
       this.ctl = ctl;
       this.track('control', ctl.daemon);
       await ctl.start();
@@ -307,9 +319,12 @@ class StackRunner implements Stack {
     writeFileSync(join(this.stateDir, 'stack.json'), JSON.stringify(this.infoValue, null, 2) + '\n');
   }
 
-  stop(): Promise<void> {
+  async stop(opts: StopOptions = {}): Promise<void> {
     this.stopping ??= this.doStop();
-    return this.stopping;
+    await this.stopping;
+    if (opts.removeData) {
+      for (const dir of ['pg', 'redis']) rmSync(join(this.stateDir, dir), { recursive: true, force: true });
+    }
   }
 
   private async doStop(): Promise<void> {

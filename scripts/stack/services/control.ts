@@ -23,6 +23,7 @@ export function controlMainExists(root: string): boolean {
   return existsSync(join(root, CONTROL_MAIN));
 }
 
+/** `env` is the child's whole environment (the stack passes its own environment plus the CTI_* variables). */
 export function createControl(ctx: ServiceContext, env: Record<string, string>): ControlService {
   const baseUrl = `http://${ctx.host}:${ctx.ports.api}`;
   const daemon = new Daemon({
@@ -31,7 +32,7 @@ export function createControl(ctx: ServiceContext, env: Record<string, string>):
     args: ['--import', 'tsx', CONTROL_MAIN],
     logFile: logPath(ctx, 'control'),
     cwd: ctx.root,
-    env: { ...process.env, ...env },
+    env,
   });
   const start = async () => {
     daemon.start();

@@ -22,6 +22,8 @@ export interface KamailioService {
   readonly rpcUrl: string;
   readonly evapiAddr: string;
   readonly configFile: string;
+  /** Renders the config and checks it with `kamailio -c`; start() does this too if not yet done. */
+  prepare(): Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -58,6 +60,7 @@ export function createKamailio(ctx: ServiceContext, vars: Record<string, string>
     cwd: ctx.stateDir,
   });
 
+  let prepared = false;
   async function render(): Promise<void> {
     if (!existsSync(templatePath)) {
       throw new Error(`Kamailio template ${templatePath} does not exist; pass kamailioTemplate or write it`);
@@ -71,6 +74,7 @@ export function createKamailio(ctx: ServiceContext, vars: Record<string, string>
       const errors = out.split('\n').filter((l) => /ERROR|error|CRITICAL/.test(l)).slice(-20).join('\n');
       throw new DaemonError('kamailio', `config check (kamailio -c -f ${configFile}) failed`, errors || out);
     }
+    prepared = true;
   }
 
   return {
@@ -79,8 +83,9 @@ export function createKamailio(ctx: ServiceContext, vars: Record<string, string>
     rpcUrl,
     evapiAddr: `${ctx.host}:${ctx.ports.evapi}`,
     configFile,
+    prepare: render,
     async start() {
-      await render();
+      if (!prepared) await render();
       daemon.start();
       await daemon.waitReady(async () => (await kamailioVersion(rpcUrl, 500)).length > 0, 20_000,
         'answering JSON-RPC core.version');

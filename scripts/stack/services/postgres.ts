@@ -15,7 +15,7 @@ import { logPath, statePath, type ServiceContext } from './context.ts';
 
 const run = promisify(execFile);
 export const PG_BIN = '/usr/lib/postgresql/15/bin';
-const TEMPLATE_VERSION = 'cti-template-v1';
+const TEMPLATE_VERSION = 'cti-template-v2';
 
 interface RunAs { uid?: number; gid?: number }
 
@@ -48,12 +48,14 @@ function runCommand(cmd: string, args: string[], who: RunAs, input?: string): Pr
 export async function ensureTemplate(runRoot: string): Promise<string> {
   const dir = join(runRoot, '.pg-template');
   if (existsSync(join(dir, TEMPLATE_VERSION))) return dir;
+  // A template of an older layout: make it again.
+  if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
   const who = postgresUser();
   mkdirSync(runRoot, { recursive: true, mode: 0o755 });
   const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
   ownDir(tmp, who);
   await runCommand(join(PG_BIN, 'initdb'), ['-D', tmp, '-U', 'postgres', '-E', 'UTF8', '--locale=C.UTF-8',
-    '--auth-local=trust', '--auth-host=scram-sha-256', '--no-sync', '--no-instructions'], who);
+    '--auth-local=trust', '--auth-host=scram-sha-256', '--wal-segsize=1', '--no-sync', '--no-instructions'], who);
   // Single-user mode: no port, no socket. One statement per line.
   await runCommand(join(PG_BIN, 'postgres'), ['--single', '-D', tmp, '-c', 'fsync=off', 'postgres'], who,
     'CREATE ROLE cti LOGIN\nCREATE DATABASE cti OWNER cti\n');
@@ -72,6 +74,7 @@ export interface PostgresService {
   readonly daemon: Daemon;
   readonly url: string;
   readonly socketDir: string;
+  readonly dataDir: string;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -84,7 +87,7 @@ export async function createPostgres(ctx: ServiceContext): Promise<PostgresServi
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
     const template = await ensureTemplate(join(ctx.root, '.run'));
     rmSync(dataDir, { recursive: true, force: true });
-    await run('cp', ['-a', template, dataDir]);
+    await run('cp', ['-a', '--reflink=auto', template, dataDir]);
   }
   ownDir(socketDir, who);
   if (!existsSync(pwFile)) writeFileSync(pwFile, randomBytes(18).toString('hex') + '\n', { mode: 0o600 });
@@ -132,6 +135,7 @@ export async function createPostgres(ctx: ServiceContext): Promise<PostgresServi
     daemon,
     url,
     socketDir,
+    dataDir,
     async start() {
       daemon.start();
       await daemon.waitReady(async () => { await superQuery('SELECT 1'); return true; }, 30_000, 'accepting connections');

@@ -1,0 +1,114 @@
+/**
+ * The stack from the command line.
+ *   tsx scripts/stack/cli.ts start [name] [--no-control]   start, print addresses, run until Ctrl-C
+ *   tsx scripts/stack/cli.ts stop [name]                   stop a stack running in another terminal
+ *   tsx scripts/stack/cli.ts status [name]                 addresses and which daemons are alive
+ *   tsx scripts/stack/cli.ts clean                         delete the state folders of stopped stacks other than dev
+ * The name defaults to "dev".
+ */
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { processAlive } from './daemon.ts';
+import { readStackInfo, runRoot, startStack, stopStackByName, type Stack, type StackInfo } from './stack.ts';
+import { controlMainExists } from './services/control.ts';
+import { REPO_ROOT } from './migrate.ts';
+
+function describe(info: StackInfo): string {
+  const rows: Array<[string, string]> = [
+    ['SIP (UDP/TCP)', `sip:${info.sip.domain} at ${info.sip.udp}`],
+    ['SIP WebSocket', info.sip.ws],
+    ['HTTP API', info.api.enabled ? info.api.url : `${info.api.url} (control plane not started)`],
+    ['Event WebSocket', info.api.eventsWs],
+    ['Kamailio JSON-RPC', info.kamailio.rpcUrl],
+    ['Kamailio evapi', info.kamailio.evapi],
+    ['rtpengine NG', `${info.rtpengine.ng} (media UDP ${info.rtpengine.mediaPorts.join('-')})`],
+    ['PostgreSQL', info.postgres.url],
+    ['Redis', info.redis.url],
+    ['State folder', info.stateDir],
+    ['Logs', info.logsDir],
+  ];
+  return rows.map(([k, v]) => `  ${k.padEnd(18)} ${v}`).join('\n');
+}
+
+async function start(name: string, args: string[]): Promise<void> {
+  const control = args.includes('--no-control') ? false : controlMainExists(REPO_ROOT);
+  if (!control && !args.includes('--no-control')) {
+    console.log('note: control/src/main.ts does not exist yet; starting without the control plane');
+  }
+  let stack: Stack | undefined;
+  let stopping = false;
+  const shutdown = (sig: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${sig}: stopping stack "${name}" ...`);
+    const done = stack ? stack.stop() : Promise.resolve();
+    done.then(() => { console.log('stopped'); process.exit(0); },
+      (e: unknown) => { console.error((e as Error).message); process.exit(1); });
+  };
+  // Installed before startStack, so the library leaves signal handling to us.
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => shutdown(sig));
+  const t0 = Date.now();
+  stack = await startStack({ name, control });
+  if (stopping) return;
+  console.log(`stack "${name}" up in ${Date.now() - t0} ms:\n${describe(stack.info)}\n`
+    + `  (${join(stack.info.stateDir, 'stack.json')}; Ctrl-C or \`npm stop\` stops it)`);
+  // Stay alive until a signal arrives.
+  setInterval(() => {}, 1 << 30);
+}
+
+function status(name: string): number {
+  const info = readStackInfo(name);
+  if (!info) {
+    console.log(`stack "${name}": never started`);
+    return 1;
+  }
+  const alive = Object.entries(info.pids).map(([svc, pid]) => `${svc} ${pid} ${pid && processAlive(pid) ? 'up' : 'down'}`);
+  const running = !info.stoppedAt && processAlive(info.ownerPid);
+  console.log(`stack "${name}": ${running ? `running (owner pid ${info.ownerPid}, since ${info.startedAt})` : `stopped${info.stoppedAt ? ` at ${info.stoppedAt}` : ''}`}`);
+  console.log(describe(info));
+  console.log(`  ${'Daemons'.padEnd(18)} ${alive.join(', ') || '-'}`);
+  return running ? 0 : 3;
+}
+
+function clean(): void {
+  const root = runRoot();
+  let n = 0;
+  if (!existsSync(root)) return;
+  for (const entry of readdirSync(root, { withFileTypes: true })) {
+    if (!entry.isDirectory() || entry.name.startsWith('.') || entry.name === 'dev') continue;
+    const info = readStackInfo(entry.name);
+    if (info && !info.stoppedAt && processAlive(info.ownerPid)) continue;
+    // No stack.json yet: possibly a stack that is starting right now.
+    if (!info && Date.now() - statSync(join(root, entry.name)).mtimeMs < 3_600_000) continue;
+    rmSync(join(root, entry.name), { recursive: true, force: true });
+    n++;
+  }
+  console.log(`removed ${n} stopped stack folder(s) from ${root}`);
+}
+
+async function main(): Promise<void> {
+  const [cmd, ...rest] = process.argv.slice(2);
+  const name = rest.find((a) => !a.startsWith('--')) ?? 'dev';
+  switch (cmd) {
+    case 'start':
+      return start(name, rest);
+    case 'stop': {
+      const r = await stopStackByName(name);
+      console.log(r === 'stopped' ? `stack "${name}" stopped` : `stack "${name}" is not running`);
+      return;
+    }
+    case 'status':
+      process.exitCode = status(name);
+      return;
+    case 'clean':
+      return clean();
+    default:
+      console.error('usage: tsx scripts/stack/cli.ts start|stop|status [name] [--no-control] | clean');
+      process.exitCode = 2;
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(`stack: ${(e as Error).message}`);
+  process.exit(1);
+});
