@@ -24,7 +24,7 @@ export function buildPcap(records: FrameRecord[], o: PcapBuildOptions = {}): Buf
   u16(g, 4, 6);
   u32(g, o.snaplen ?? 65535, 16);
   u32(g, o.linkType ?? 1, 20);
-  const parts = [g];
+  const parts: Buffer[] = [g];
   for (const r of records) {
     const h = Buffer.alloc(16);
     const sec = Math.floor(r.timeMs / 1000);
