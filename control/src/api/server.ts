@@ -30,6 +30,21 @@ export interface ApiDeps extends AppDeps {
   health?: HealthRegistry;
 }
 
+/** A registered route, as recorded for the OpenAPI contract tests and diagnostics. */
+export interface ApiRoute {
+  method: string;
+  url: string;
+  hidden: boolean;
+  websocket: boolean;
+  public: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    apiRoutes: readonly ApiRoute[];
+  }
+}
+
 const BODY_LIMIT = 1024 * 1024;
 
 export async function buildServer(deps: ApiDeps, plugins: FastifyPluginAsync[] = []): Promise<FastifyInstance> {
@@ -50,8 +65,13 @@ export async function buildServer(deps: ApiDeps, plugins: FastifyPluginAsync[] =
   app.setErrorHandler(errorHandler(deps.log));
   app.setNotFoundHandler(notFoundHandler);
   app.addSchema(errorSchema);
+  const routes: ApiRoute[] = [];
+  app.decorate('apiRoutes', routes);
   app.addHook('onRoute', (route) => {
     const hidden = (route.schema as { hide?: boolean } | undefined)?.hide === true;
+    for (const method of [route.method].flat()) {
+      routes.push({ method, url: route.url, hidden, websocket: route.websocket === true, public: route.config?.public === true });
+    }
     if (!hidden && !route.websocket && !route.schema?.response) {
       deps.log.warn({ method: route.method, url: route.url }, 'route without a response schema: add one (every route has a schema)');
     }

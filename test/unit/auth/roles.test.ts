@@ -51,7 +51,7 @@ test('holding a role always satisfies that role, and adding roles never takes a 
 
 test('without admin, a write needs the very role', () => {
   fc.assert(fc.property(fc.uniqueArray(role), role, (held, required) => {
-    const h = held.filter((r) => r !== 'admin');
+    const h: Role[] = held.filter((r) => r !== 'admin');
     assert.equal(roleSatisfies(h, required, 'write'), h.includes(required));
   }));
 });
