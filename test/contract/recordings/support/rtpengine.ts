@@ -7,10 +7,13 @@ import dgram from 'node:dgram';
 import { mkdtemp, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ngRequest } from './ng.ts';
+import { NgClient } from '../../../../control/src/engine/rtpengine/ng-client.ts';
+import { isCtiError } from '../../../../control/src/errors/catalogue.ts';
 
 export interface RtpengineInstance {
   readonly ngPort: number;
+  /** An NG client for this instance (closed by stop()). */
+  readonly ng: NgClient;
   readonly spool: string;
   readonly dir: string;
   readonly log: () => string;
@@ -85,15 +88,20 @@ export async function startRtpengine(opts: { deleteDelay?: number } = {}): Promi
     }
   };
 
+  const ng = new NgClient({ host: '127.0.0.1', port: ngPort, timeoutMs: 200, retries: 0 });
+  const stopAll = async () => {
+    ng.close();
+    await stop();
+  };
   for (let i = 0; i < 50; i++) {
     if (child.exitCode !== null) break;
     try {
-      await ngRequest(ngPort, 'ping', {}, 200);
-      return { ngPort, spool, dir, log: () => log, stop };
+      await ng.request('ping');
+      return { ngPort, ng, spool, dir, log: () => log, stop: stopAll };
     } catch (e) {
-      if (!(e instanceof Error) || !e.message.includes('no reply')) throw e;
+      if (!isCtiError(e, 'CTI_ENGINE_UNAVAILABLE')) throw e;
     }
   }
-  await stop();
+  await stopAll();
   throw new Error(`rtpengine did not answer ping; log:\n${log}`);
 }
