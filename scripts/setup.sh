@@ -13,13 +13,16 @@ PACKAGES=(
 did=()
 
 # --- Debian packages -------------------------------------------------------------
-missing=()
-for p in "${PACKAGES[@]}"; do
-  # dpkg -s exits 0 for removed-but-configured packages too, so check the status line.
-  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
-    missing+=("$p")
-  fi
-done
+missing_packages() {
+  missing=()
+  for p in "${PACKAGES[@]}"; do
+    # Like `dpkg -s`, but a removed-but-configured package counts as missing.
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+      missing+=("$p")
+    fi
+  done
+}
+missing_packages
 if ((${#missing[@]})); then
   if [[ $(id -u) -ne 0 ]]; then
     echo "setup: missing Debian packages: ${missing[*]}; run this as root (or: sudo apt-get install ${missing[*]})" >&2
@@ -28,7 +31,13 @@ if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]} ..."
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}" >/dev/null
-  did+=("installed ${#missing[@]} Debian package(s)")
+  n=${#missing[@]}
+  missing_packages
+  if ((${#missing[@]})); then
+    echo "setup: still missing after apt-get install: ${missing[*]}" >&2
+    exit 1
+  fi
+  did+=("installed $n Debian package(s)")
 fi
 if [[ ! -x /usr/lib/postgresql/15/bin/postgres ]]; then
   echo "setup: /usr/lib/postgresql/15/bin/postgres not found after installing postgresql-15" >&2

@@ -1,15 +1,16 @@
 /**
  * The stack from the command line.
- *   tsx scripts/stack/cli.ts start [name] [--no-control]   start, print addresses, run until Ctrl-C
+ *   tsx scripts/stack/cli.ts start [name] [--no-control] [--kamailio-template=<file>]
+ *                                                         start, print addresses, run until Ctrl-C
  *   tsx scripts/stack/cli.ts stop [name]                   stop a stack running in another terminal
  *   tsx scripts/stack/cli.ts status [name]                 addresses and which daemons are alive
  *   tsx scripts/stack/cli.ts clean                         delete the state folders of stopped stacks other than dev
  * The name defaults to "dev".
  */
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { processAlive } from './daemon.ts';
-import { readStackInfo, runRoot, startStack, stopStackByName, type Stack, type StackInfo } from './stack.ts';
+import { readStackInfo, removeStackState, runRoot, startStack, stopStackByName, type Stack, type StackInfo } from './stack.ts';
 import { controlMainExists } from './services/control.ts';
 import { REPO_ROOT } from './migrate.ts';
 
@@ -48,7 +49,8 @@ async function start(name: string, args: string[]): Promise<void> {
   // Installed before startStack, so the library leaves signal handling to us.
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => shutdown(sig));
   const t0 = Date.now();
-  stack = await startStack({ name, control });
+  const tpl = args.find((a) => a.startsWith('--kamailio-template='))?.split('=')[1];
+  stack = await startStack({ name, control, ...(tpl ? { kamailioTemplate: resolve(tpl) } : {}) });
   if (stopping) return;
   console.log(`stack "${name}" up in ${Date.now() - t0} ms:\n${describe(stack.info)}\n`
     + `  (${join(stack.info.stateDir, 'stack.json')}; Ctrl-C or \`npm stop\` stops it)`);
@@ -80,7 +82,7 @@ function clean(): void {
     if (info && !info.stoppedAt && processAlive(info.ownerPid)) continue;
     // No stack.json yet: possibly a stack that is starting right now.
     if (!info && Date.now() - statSync(join(root, entry.name)).mtimeMs < 3_600_000) continue;
-    rmSync(join(root, entry.name), { recursive: true, force: true });
+    removeStackState(entry.name);
     n++;
   }
   console.log(`removed ${n} stopped stack folder(s) from ${root}`);
@@ -103,7 +105,7 @@ async function main(): Promise<void> {
     case 'clean':
       return clean();
     default:
-      console.error('usage: tsx scripts/stack/cli.ts start|stop|status [name] [--no-control] | clean');
+      console.error('usage: tsx scripts/stack/cli.ts start|stop|status [name] [--no-control] [--kamailio-template=<file>] | clean');
       process.exitCode = 2;
   }
 }

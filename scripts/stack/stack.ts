@@ -12,8 +12,8 @@
  * them if this process dies by SIGKILL.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join } from 'node:path';
 import { allocatePorts, LOOPBACK, releasePorts, type PortRequest } from './ports.ts';
 import { Daemon, groupMembers, processAlive, signalGroup, sleep } from './daemon.ts';
 import { REPO_ROOT, migrate } from './migrate.ts';
@@ -219,6 +219,10 @@ class StackRunner implements Stack {
       killLeftovers(prev);
     }
     mkdirSync(join(this.stateDir, 'logs'), { recursive: true, mode: 0o755 });
+    // PostgreSQL runs as the postgres user and must be able to pass through (umask may be 077).
+    for (const dir of [runRoot(), this.stateDir]) {
+      if ((statSync(dir).mode & 0o005) !== 0o005) chmodSync(dir, 0o755);
+    }
     mkdirSync(join(this.stateDir, 'recordings'), { recursive: true });
   }
 
@@ -323,6 +327,8 @@ class StackRunner implements Stack {
     this.stopping ??= this.doStop();
     await this.stopping;
     if (opts.removeData) {
+      const outside = this.pg && !this.pg.dataDir.startsWith(this.stateDir + '/') ? dirname(this.pg.dataDir) : undefined;
+      if (outside && basename(outside).startsWith('cti120-pg-')) rmSync(outside, { recursive: true, force: true });
       for (const dir of ['pg', 'redis']) rmSync(join(this.stateDir, dir), { recursive: true, force: true });
     }
   }
@@ -343,6 +349,25 @@ class StackRunner implements Stack {
     if (this.ctx) await releasePorts(this.stateDir);
     if (errors.length) throw new Error(`stopping stack ${this.name}: ${errors.join('; ')}`);
   }
+}
+
+/**
+ * Deletes a stopped stack's state folder, and its PostgreSQL folder when that lives outside
+ * (see pgLocation). Refuses while the stack runs.
+ */
+export function removeStackState(name: string, root = REPO_ROOT): void {
+  const info = readStackInfo(name, root);
+  if (info && !info.stoppedAt && processAlive(info.ownerPid)) {
+    throw new Error(`stack "${name}" is running (owner pid ${info.ownerPid}); stop it first`);
+  }
+  const dir = stateDirOf(name, root);
+  const link = join(dir, 'pg');
+  const st = lstatSync(link, { throwIfNoEntry: false });
+  if (st?.isSymbolicLink()) {
+    const outside = dirname(readlinkSync(link));
+    if (basename(outside).startsWith('cti120-pg-')) rmSync(outside, { recursive: true, force: true });
+  }
+  rmSync(dir, { recursive: true, force: true });
 }
 
 /** Daemons of an earlier run whose owner died without stopping them. */

@@ -5,9 +5,10 @@
  * database `cti`. PostgreSQL refuses to run as root, so as root it runs as the `postgres` user.
  */
 import { execFile, spawn } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { Daemon } from '../daemon.ts';
@@ -25,6 +26,12 @@ function postgresUser(): RunAs {
   if (!line) throw new Error('running as root but there is no `postgres` user; run `bash scripts/setup.sh` (installs postgresql-15)');
   const [, , uid, gid] = line.split(':');
   return { uid: Number(uid), gid: Number(gid) };
+}
+
+/** mkdir -p, then mode 0755 on the folder itself whatever the umask (the postgres user passes through). */
+function traversableDir(path: string): void {
+  mkdirSync(path, { recursive: true });
+  if ((statSync(path).mode & 0o005) !== 0o005) chmodSync(path, 0o755);
 }
 
 function ownDir(path: string, who: RunAs, mode = 0o700): void {
@@ -51,7 +58,7 @@ export async function ensureTemplate(runRoot: string): Promise<string> {
   // A template of an older layout: make it again.
   if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
   const who = postgresUser();
-  mkdirSync(runRoot, { recursive: true, mode: 0o755 });
+  traversableDir(runRoot);
   const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
   ownDir(tmp, who);
   await runCommand(join(PG_BIN, 'initdb'), ['-D', tmp, '-U', 'postgres', '-E', 'UTF8', '--locale=C.UTF-8',
@@ -70,6 +77,44 @@ export async function ensureTemplate(runRoot: string): Promise<string> {
   return dir;
 }
 
+/** Whether every folder on the way to `dir` lets `who` through (x permission). */
+function reachable(dir: string, who: RunAs): boolean {
+  if (who.uid === undefined) return true;
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    const st = statSync(d, { throwIfNoEntry: false });
+    if (st) {
+      const bit = st.uid === who.uid ? 0o100 : st.gid === who.gid ? 0o010 : 0o001;
+      if ((st.mode & bit) === 0) return false;
+    }
+    if (d === dirname(d)) return true;
+  }
+}
+
+function shortHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 12);
+}
+
+/**
+ * Where the cluster lives: in the state folder when the postgres user can reach it, else (a
+ * clone under /root, say) in the temp folder with a symlink <state>/pg pointing there. The socket
+ * folder moves to the temp folder too when its path would be too long for a unix socket (107 bytes).
+ */
+export function pgLocation(ctx: ServiceContext, who: RunAs = postgresUser()):
+{ dataDir: string; socketDir: string; templateRoot: string } {
+  const runRoot = join(ctx.root, '.run');
+  const inside = reachable(ctx.stateDir, who);
+  const base = inside ? ctx.stateDir : join(tmpdir(), `cti120-pg-${shortHash(ctx.stateDir)}`);
+  let socketDir = join(base, 'pg-socket');
+  if (socketDir.length + '/.s.PGSQL.65535.lock'.length > 100) {
+    socketDir = join(tmpdir(), `cti120-pgsock-${shortHash(ctx.stateDir)}`);
+  }
+  return {
+    dataDir: join(base, 'pg'),
+    socketDir,
+    templateRoot: reachable(runRoot, who) ? runRoot : join(tmpdir(), `cti120-pg-${shortHash(runRoot)}`),
+  };
+}
+
 export interface PostgresService {
   readonly daemon: Daemon;
   readonly url: string;
@@ -81,14 +126,16 @@ export interface PostgresService {
 
 export async function createPostgres(ctx: ServiceContext): Promise<PostgresService> {
   const who = postgresUser();
-  const dataDir = statePath(ctx, 'pg');
-  const socketDir = statePath(ctx, 'pg-socket');
+  const { dataDir, socketDir, templateRoot } = pgLocation(ctx, who);
   const pwFile = statePath(ctx, 'pg-password');
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
-    const template = await ensureTemplate(join(ctx.root, '.run'));
+    const template = await ensureTemplate(templateRoot);
     rmSync(dataDir, { recursive: true, force: true });
+    traversableDir(dirname(dataDir));
     await run('cp', ['-a', '--reflink=auto', template, dataDir]);
   }
+  const link = statePath(ctx, 'pg');
+  if (dataDir !== link && !existsSync(link)) symlinkSync(dataDir, link);
   ownDir(socketDir, who);
   if (!existsSync(pwFile)) writeFileSync(pwFile, randomBytes(18).toString('hex') + '\n', { mode: 0o600 });
   const password = readFileSync(pwFile, 'utf8').trim();

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { Redis } from 'ioredis';
-import { startStack, type Stack, type StackInfo } from '../../../scripts/stack/stack.ts';
+import { removeStackState, startStack, type Stack, type StackInfo } from '../../../scripts/stack/stack.ts';
 import { controlMainExists } from '../../../scripts/stack/services/control.ts';
 import { REPO_ROOT } from '../../../scripts/stack/migrate.ts';
 import { canBind } from '../../../scripts/stack/ports.ts';
@@ -158,11 +158,16 @@ test('a Kamailio config error fails the start with its message and stops what wa
   const info = JSON.parse(readFileSync(join(REPO_ROOT, '.run', name, 'stack.json'), 'utf8')) as StackInfo;
   assert.ok(info.stoppedAt);
   assert.deepEqual(info.pids, {});
+  removeStackState(name);
+  assert.equal(existsSync(join(REPO_ROOT, '.run', name)), false);
 });
 
 test('a placeholder missing from the map fails the start before any daemon runs', async () => {
   const broken = join(tmpdir(), `cti-placeholder-${process.pid}.cfg.tpl`);
   writeFileSync(broken, `${readFileSync(MINIMAL_TEMPLATE, 'utf8')}\n# {{NO_SUCH_VAR}}\n`);
-  await assert.rejects(startStack({ name: uniqueName('placeholder'), control: false, kamailioTemplate: broken }),
-    /NO_SUCH_VAR/);
+  const name = uniqueName('placeholder');
+  await assert.rejects(startStack({ name, control: false, kamailioTemplate: broken }), /NO_SUCH_VAR/);
+  const info = JSON.parse(readFileSync(join(REPO_ROOT, '.run', name, 'stack.json'), 'utf8')) as StackInfo;
+  assert.deepEqual(info.pids, {});
+  removeStackState(name);
 });
