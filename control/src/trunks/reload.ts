@@ -1,6 +1,10 @@
 /**
  * Asking Kamailio to re-read the `address` table after a trunk change. A failure is reported, not
  * thrown: the change is stored, and Kamailio picks it up at its next reload or restart.
+ *
+ * Kamailio's permissions module refuses a reload within `reload_delta` seconds (default 5) of the
+ * previous one, answering "ongoing reload"; two admin changes in a row would then leave Kamailio with
+ * the first. So that refusal is retried, once a second, for a little longer than the default delta.
  */
 import type { Logger } from '../app/logger.ts';
 
@@ -13,14 +17,42 @@ export interface EngineReload {
   engine_error?: string;
 }
 
-export async function reloadTrunkAddresses(kamailio: AddressReloader | undefined, log: Logger): Promise<EngineReload> {
+export interface ReloadOptions {
+  retryForMs?: number;
+  retryEveryMs?: number;
+}
+
+interface RpcFailure { code?: string; message?: string; details?: { message?: string } }
+
+function describe(err: unknown): string {
+  const e = err as RpcFailure;
+  const detail = e?.details?.message;
+  return `${e?.code ?? 'error'}: ${e?.message ?? String(err)}${detail ? ` (${detail})` : ''}`;
+}
+
+function isReloadThrottled(err: unknown): boolean {
+  const e = err as RpcFailure;
+  return e?.code === 'CTI_KAMAILIO_RPC_ERROR' && /ongoing reload/i.test(e.details?.message ?? '');
+}
+
+export async function reloadTrunkAddresses(
+  kamailio: AddressReloader | undefined, log: Logger, opts: ReloadOptions = {},
+): Promise<EngineReload> {
   if (!kamailio) return { engine_reloaded: false, engine_error: 'no Kamailio RPC client configured' };
-  try {
-    await kamailio.permissionsAddressReload();
-    return { engine_reloaded: true };
-  } catch (err) {
-    const e = err as { code?: string; message?: string; details?: unknown };
-    log.warn({ err: e.message, code: e.code, details: e.details }, 'Kamailio did not reload the trunk addresses; it will read them at its next start');
-    return { engine_reloaded: false, engine_error: `${e.code ?? 'error'}: ${e.message ?? String(err)}` };
+  const deadline = Date.now() + (opts.retryForMs ?? 6500);
+  const every = opts.retryEveryMs ?? 1000;
+  for (;;) {
+    try {
+      await kamailio.permissionsAddressReload();
+      return { engine_reloaded: true };
+    } catch (err) {
+      if (isReloadThrottled(err) && Date.now() + every <= deadline) {
+        await new Promise((resolve) => setTimeout(resolve, every));
+        continue;
+      }
+      const error = describe(err);
+      log.warn({ error }, 'Kamailio did not reload the trunk addresses; it will read them at its next reload or start');
+      return { engine_reloaded: false, engine_error: error };
+    }
   }
 }

@@ -50,7 +50,7 @@ export function configFor(stack: Stack, runDir: string, overrides: Partial<Confi
 }
 
 export async function startHarness(name: string): Promise<Harness> {
-  const stack = await startStack({ name: `${name}-${process.pid}`, control: false, ...(process.env.TMP_KAM_TPL ? { kamailioTemplate: process.env.TMP_KAM_TPL } : {}) });
+  const stack = await startStack({ name: `${name}-${process.pid}`, control: false });
   const runDir = mkdtempSync(join(tmpdir(), 'cti-api-'));
   const config = configFor(stack, runDir);
   const sql = postgres(config.pgUrl, { max: 5, onnotice: () => {} });
@@ -68,6 +68,7 @@ export async function startHarness(name: string): Promise<Harness> {
       redis.disconnect();
       await stack.stop();
       rmSync(runDir, { recursive: true, force: true });
+      rmSync(stack.info.stateDir, { recursive: true, force: true });
     },
   };
 }
