@@ -6,10 +6,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RecordingSpool, type RecordingReady } from '../../../recordings/src/spool.ts';
 import type { CtiError } from '../../../control/src/errors/catalogue.ts';
+import { encodeWav } from '../../../recordings/src/wav.ts';
 import { dominantTone, readStereoWav, zeroCrossingRate } from '../../unit/recordings/support/audio.ts';
 import { startRtpengine, type RtpengineInstance } from './support/rtpengine.ts';
 import { RtpEndpoint, type ToneSpec } from './support/rtp-sender.ts';
@@ -130,4 +131,40 @@ test('a seat that stops sending for 4 s shows as a silent gap', async (t) => {
   const inGap = wav.right.subarray(Math.round(start * 8) + 400, Math.round(end * 8) - 400);
   assert.ok(inGap.every((v) => v === 0), 'silence where the seat sent nothing');
   assert.equal(dominantTone(wav.right.subarray(Math.round(end * 8) + 400), 8000).freq, 1000, 'the seat resumes on the right');
+});
+
+test('early media: the caller moves to the seat answer\'s port on the same channel; rtpengine\'s own announcement is not in the pcap', async (t) => {
+  const callId = `early-${Date.now()}@127.0.0.1`;
+  const caller = await RtpEndpoint.open();
+  const seat = await RtpEndpoint.open();
+  try {
+    const announcement = join(re.dir, 'announcement.wav');
+    const tone = Int16Array.from({ length: 8000 }, (_, i) => Math.round(8000 * Math.sin((2 * Math.PI * 600 * i) / 8000)));
+    await writeFile(announcement, encodeWav({ channels: 1, sampleRate: 8000 }, tone));
+    const offer = await re.ng.request('offer', { 'call-id': callId, 'from-tag': 'caller-tag', sdp: sdp(caller.port, '8 0'), 'record-call': 'on' });
+    // The queue's placeholder answer gives the SDP for the 183 (engine notes: to-tag q-<from-tag>).
+    const early = await re.ng.request('answer', { 'call-id': callId, 'from-tag': 'caller-tag', 'to-tag': 'q-caller-tag', sdp: sdp(9, '8') });
+    const sending = caller.sendTone(mediaPort(early.sdp), { frequencyHz: 440, payloadType: 8, durationMs: 1500 });
+    await re.ng.request('play media', { 'call-id': callId, 'from-tag': 'caller-tag', file: announcement });
+    await sending;
+    const answer = await re.ng.request('answer', { 'call-id': callId, 'from-tag': 'caller-tag', 'to-tag': 'seat-tag', sdp: sdp(seat.port, '0 8') });
+    assert.notEqual(mediaPort(answer.sdp), mediaPort(early.sdp));
+    await Promise.all([
+      caller.sendTone(mediaPort(answer.sdp), { frequencyHz: 440, payloadType: 8, durationMs: 1500 }),
+      seat.sendTone(mediaPort(offer.sdp), { frequencyHz: 1000, payloadType: 0, durationMs: 1500 }),
+    ]);
+    await re.ng.request('delete', { 'call-id': callId, 'from-tag': 'caller-tag' });
+  } finally {
+    await caller.close();
+    await seat.close();
+  }
+  assert.ok(caller.received >= 100, `the caller heard the announcement and the seat (${caller.received} packets)`);
+  const r = await collect(callId, join(re.dir, 'recordings'));
+  const [c, s] = r.channels;
+  t.diagnostic(JSON.stringify({ durationMs: r.durationMs, caller: [c.packets, c.ssrcs], seat: [s.packets, s.ssrcs], seatGaps: s.silentGapsMs, callerHeard: caller.received }));
+  assert.deepEqual([c.packets, c.ssrcs, s.packets, r.unassignedPackets], [150, 2, 75, 0]);
+  const wav = await readStereoWav(r.outPath);
+  assert.equal(dominantTone(wav.left, 8000).freq, 440);
+  assert.equal(dominantTone(wav.right, 8000).freq, 1000);
+  assert.ok(wav.right.subarray(0, 8 * 1400).every((v) => v === 0), 'no 600 Hz announcement on the seat channel: rtpengine records only what it receives');
 });
