@@ -27,6 +27,7 @@ after(async () => {
   redis?.disconnect();
   await stack?.stop();
   rmSync(runDir, { recursive: true, force: true });
+  if (stack) rmSync(stack.info.stateDir, { recursive: true, force: true });
 });
 
 test('bootstrap-generated: with no user and no configured password, admin gets a generated one in a 0600 file, logged once', async () => {
