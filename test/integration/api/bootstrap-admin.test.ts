@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
-import { startStack, type Stack } from '../../../scripts/stack/stack.ts';
+import { removeStackState, startStack, type Stack } from '../../../scripts/stack/stack.ts';
 import { buildServer } from '../../../control/src/api/server.ts';
 import { ensureBootstrapAdmin } from '../../../control/src/auth/bootstrap.ts';
 import { EventBus } from '../../../control/src/events/bus.ts';
@@ -27,7 +27,7 @@ after(async () => {
   redis?.disconnect();
   await stack?.stop();
   rmSync(runDir, { recursive: true, force: true });
-  if (stack) rmSync(stack.info.stateDir, { recursive: true, force: true });
+  if (stack) removeStackState(stack.info.name);
 });
 
 test('bootstrap-generated: with no user and no configured password, admin gets a generated one in a 0600 file, logged once', async () => {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
-import { startStack, type Stack } from '../../../../scripts/stack/stack.ts';
+import { removeStackState, startStack, type Stack } from '../../../../scripts/stack/stack.ts';
 import { buildServer } from '../../../../control/src/api/server.ts';
 import type { AppDeps } from '../../../../control/src/app/deps.ts';
 import type { Logger } from '../../../../control/src/app/logger.ts';
@@ -68,7 +68,7 @@ export async function startHarness(name: string): Promise<Harness> {
       redis.disconnect();
       await stack.stop();
       rmSync(runDir, { recursive: true, force: true });
-      rmSync(stack.info.stateDir, { recursive: true, force: true });
+      removeStackState(stack.info.name);
     },
   };
 }
