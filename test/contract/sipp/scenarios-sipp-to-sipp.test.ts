@@ -20,6 +20,11 @@ async function pair(uas: SippOptions, uac: Omit<SippOptions, 'remote'>): Promise
   return { uas: served, uac: client };
 }
 
+/** Failed runs keep their traces for debugging; a test that expects the failure removes them. */
+function discard(...results: SippResult[]): void {
+  for (const r of results) rmSync(r.traceDir, { recursive: true, force: true });
+}
+
 test('caller hangs up: uac-120-expect-answer-audio against uas-seat-answer-audio, UTF-8 display name intact', async () => {
   const r = await pair(
     { scenario: 'uas-seat-answer-audio.xml', service: 'seat01', calls: 1, vars: { answer_ms: '300' }, keepTraces: true },
@@ -61,6 +66,7 @@ test('load: 20 calls at 10 cps with uac-120-expect-answer-many, all answered, no
   assert.ok(r.uac.ok, brief(r.uac));
   assert.equal(r.uac.successful, 20);
   assert.equal(r.uas.successful, 20, brief(r.uas));
+  discard(r.uas);
 });
 
 test('REGISTER with the right password against the digest registrar stand-in: 401 then 200', async () => {
@@ -92,6 +98,7 @@ test('REGISTER with a wrong password is refused, and the expect-200 scenario rep
   assert.equal(failing.uac.ok, false);
   assert.equal(failing.uac.exitCode, 1);
   assert.equal(failing.uac.failed, 1);
+  discard(failing.uac, failing.uas);
 });
 
 test('INVITE from a non-trunk gets 407: uac-invite-expect-407 against uas-reply-407', async () => {
@@ -108,4 +115,5 @@ test('a call nobody answers fails at the timeout instead of hanging', async () =
   assert.equal(r.uac.ok, false);
   assert.notEqual(r.uac.exitCode, 0);
   assert.ok(r.uac.durationMs < 3_000 + 6_000, `took ${r.uac.durationMs} ms`);
+  discard(r.uac, r.uas);
 });
