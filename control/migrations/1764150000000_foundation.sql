@@ -108,7 +108,7 @@ CREATE VIEW subscriber AS
 
 CREATE VIEW address AS
   SELECT row_number() OVER (ORDER BY t.id)::integer AS id, 1 AS grp, host(t.ip_addr)::varchar(50) AS ip_addr,
-         t.mask, t.port::smallint AS port, t.id::varchar(64) AS tag
+         t.mask, t.port AS port, t.id::varchar(64) AS tag
     FROM trunks t
    WHERE t.enabled;
 

@@ -1,0 +1,633 @@
+#!KAMAILIO
+#
+# 120 CTI core: the SIP edge. Rendered by scripts/stack (placeholders in double braces).
+#
+# Kamailio owns SIP state; the control plane (TypeScript, over evapi) owns every decision.
+# A call to the centre is suspended in tm (evapi_async_relay) and reported as `call.new`;
+# the control plane resumes it with `offer` (relay to a seat), or `ringall` (fail open).
+# Emergency rule: no route in this file ends a caller's INVITE with an error of ours.
+# If the control plane is absent, calls ring every registered seat (the ring-all AoR).
+#
+# evapi protocol (JSON in netstrings; every string that comes from SIP is base64, see docs/engine.md):
+#   to the control plane:  call.new, call.sync, offer.ringing, offer.answered, offer.failed,
+#                          call.cancelled, call.bye, call.failed_open, resumed, resume_failed,
+#                          seat.registered, seat.unregistered, sync.done
+#   from the control plane: ack, offer, ringall, sync
+#
+# Flags: 1 trunk source, 4 dialog, 5 queued call
+# Branch flags: 6 destination is a WebSocket (browser) seat
+
+####### Global parameters #########
+debug=2
+log_stderror=yes
+log_facility=LOG_LOCAL0
+log_prefix="{$mt $hdr(CSeq) $ci} "
+children=4
+tcp_children=4
+auto_aliases=no
+pv_buffer_size=65536
+# each offer adds a branch and each re-suspension a blind one: the control plane fails open before 30
+max_branches=30
+listen=udp:{{SIP_IP}}:{{SIP_PORT}}
+listen=tcp:{{SIP_IP}}:{{SIP_PORT}}
+listen=tcp:{{SIP_IP}}:{{HTTP_PORT}}
+alias="{{SIP_IP}}:{{SIP_PORT}}"
+alias="{{SIP_DOMAIN}}:{{SIP_PORT}}"
+tcp_accept_no_cl=yes
+tcp_connection_lifetime=3605
+user_agent_header="User-Agent: cti120"
+server_header="Server: cti120"
+
+#!define SIP_DOMAIN "{{SIP_DOMAIN}}"
+#!define RINGALL_AOR "sip:ringall@{{SIP_DOMAIN}}"
+#!define FLT_TRUNK 1
+#!define FLT_DIALOG 4
+#!define FLT_QUEUED 5
+#!define BFL_WS 6
+
+mpath="{{MPATH}}"
+loadmodule "jsonrpcs.so"
+loadmodule "kex.so"
+loadmodule "corex.so"
+loadmodule "tm.so"
+loadmodule "tmx.so"
+loadmodule "sl.so"
+loadmodule "rr.so"
+loadmodule "pv.so"
+loadmodule "maxfwd.so"
+loadmodule "db_postgres.so"
+loadmodule "usrloc.so"
+loadmodule "registrar.so"
+loadmodule "textops.so"
+loadmodule "siputils.so"
+loadmodule "xlog.so"
+loadmodule "sanity.so"
+loadmodule "ctl.so"
+loadmodule "auth.so"
+loadmodule "auth_db.so"
+loadmodule "permissions.so"
+loadmodule "nathelper.so"
+loadmodule "rtpengine.so"
+loadmodule "evapi.so"
+loadmodule "jansson.so"
+loadmodule "xhttp.so"
+loadmodule "websocket.so"
+loadmodule "htable.so"
+loadmodule "dialog.so"
+loadmodule "pike.so"
+loadmodule "rtimer.so"
+
+####### Module parameters #########
+modparam("jsonrpcs", "transport", 1)
+modparam("ctl", "binrpc", "unix:{{RUN_DIR}}/kamailio_ctl")
+
+modparam("tm", "fr_timer", 10000)
+modparam("tm", "fr_inv_timer", 60000)
+modparam("tm", "max_inv_lifetime", 3600000)
+modparam("rr", "append_fromtag", 1)
+modparam("rr", "enable_double_rr", 1)
+
+modparam("usrloc", "db_mode", 0)
+modparam("usrloc", "handle_lost_tcp", 1)
+modparam("usrloc", "close_expired_tcp", 1)
+modparam("registrar", "max_expires", 3600)
+modparam("registrar", "min_expires", 10)
+modparam("registrar", "received_avp", "$avp(RECEIVED)")
+modparam("nathelper", "received_avp", "$avp(RECEIVED)")
+
+modparam("auth_db", "db_url", "{{DB_URL}}")
+modparam("auth_db", "calculate_ha1", 0)
+modparam("auth_db", "password_column", "ha1")
+modparam("auth_db", "load_credentials", "")
+modparam("auth_db", "use_domain", 0)
+
+modparam("permissions", "db_url", "{{DB_URL}}")
+modparam("permissions", "load_backends", 1)
+modparam("permissions", "address_table", "address")
+modparam("permissions", "peer_tag_avp", "$avp(tag)")
+
+modparam("rtpengine", "rtpengine_sock", "udp:127.0.0.1:{{RTPENGINE_NG_PORT}}")
+modparam("rtpengine", "rtpengine_disable_tout", 5)
+
+modparam("evapi", "bind_addr", "127.0.0.1:{{EVAPI_PORT}}")
+modparam("evapi", "netstring_format", 1)
+modparam("evapi", "workers", 2)
+
+# q: suspended calls, Call-ID -> "tindex:tlabel"; qd: Call-ID -> the call.new JSON (for re-sync after a reconnect)
+modparam("htable", "htable", "q=>size=10;autoexpire=7200")
+modparam("htable", "htable", "qd=>size=10;autoexpire=7200")
+# qr: Call-ID -> earliest time (s) of the next fail-open attempt
+modparam("htable", "htable", "qr=>size=10;autoexpire=7200")
+
+modparam("dialog", "dlg_flag", FLT_DIALOG)
+modparam("dialog", "default_timeout", 43200)
+
+modparam("pike", "sampling_time_unit", 2)
+modparam("pike", "reqs_density_per_unit", 300)
+modparam("pike", "remove_latency", 4)
+
+modparam("websocket", "keepalive_mechanism", 0)
+
+modparam("rtimer", "timer", "name=failopen;interval=1;mode=1;")
+modparam("rtimer", "exec", "timer=failopen;route=FAILOPEN_SWEEP")
+
+# cp_up: number of control-plane connections; cp_down_at: when the last one left (s since epoch; 0 = never seen)
+modparam("pv", "shvset", "cp_up=i:0")
+modparam("pv", "shvset", "cp_down_at=i:0")
+modparam("pv", "shvset", "failopen_after_ms=i:{{FAILOPEN_AFTER_MS}}")
+modparam("pv", "shvset", "queue_max_ms=i:{{QUEUE_MAX_MS}}")
+
+####### Routing logic #########
+request_route {
+	route(REQINIT);
+	route(WSFIX);
+
+	if (is_method("OPTIONS") && uri == myself && $rU == $null) {
+		sl_send_reply("200", "Keepalive");
+		exit;
+	}
+	if (has_totag()) {
+		route(WITHINDLG);
+		exit;
+	}
+	if (is_method("CANCEL")) {
+		route(CANCEL);
+		exit;
+	}
+	if (!is_method("ACK")) {
+		t_check_trans();
+	} else {
+		if (t_check_trans()) { t_relay(); }
+		exit;
+	}
+
+	if (is_method("REGISTER")) {
+		route(REGISTRAR);
+		exit;
+	}
+	if (!is_method("INVITE")) {
+		sl_send_reply("405", "Method Not Allowed");
+		exit;
+	}
+
+	route(AUTH);
+	remove_hf("Route");
+	record_route();
+	setflag(FLT_DIALOG);
+
+	if (isflagset(FLT_TRUNK) || $rU == "120") {
+		route(QUEUE);
+		exit;
+	}
+	# seat to seat (and, later, outbound callbacks)
+	route(LOOKUP_RELAY);
+}
+
+# Sanity and flood checks run before any business logic.
+route[REQINIT] {
+	if (!mf_process_maxfwd_header("10")) {
+		sl_send_reply("483", "Too Many Hops");
+		exit;
+	}
+	if (!sanity_check("17895", "7")) {
+		xlog("L_WARN", "malformed $rm from $si:$sp dropped by sanity checks\n");
+		exit;
+	}
+	if ($ua =~ "friendly-scanner|sipvicious|sipcli|VaxSIPUserAgent|sundayddr|iWar|sipsak|SIPScan") {
+		xlog("L_WARN", "scanner user agent from $si:$sp refused\n");
+		exit;
+	}
+	if (!allow_source_address("1")) {
+		if (!pike_check_req()) {
+			xlog("L_ALERT", "pike: flood from $si, request dropped\n");
+			exit;
+		}
+	} else {
+		setflag(FLT_TRUNK);
+	}
+}
+
+# WebSocket clients (browsers) put a fake .invalid host in Via/Contact.
+route[WSFIX] {
+	if ($proto == "ws" || $proto == "wss") {
+		force_rport();
+		if (is_method("INVITE|SUBSCRIBE|UPDATE|REFER|REGISTER")) { add_contact_alias(); }
+	}
+}
+
+# Trunk gateways are recognised by source address; everyone else authenticates (RFC 3261 22.3, digest).
+route[AUTH] {
+	if (isflagset(FLT_TRUNK)) { return; }
+	if (!auth_check(SIP_DOMAIN, "subscriber", "1")) {
+		auth_challenge(SIP_DOMAIN, "1");
+		exit;
+	}
+	consume_credentials();
+}
+
+route[REGISTRAR] {
+	if (!auth_check(SIP_DOMAIN, "subscriber", "1")) {
+		auth_challenge(SIP_DOMAIN, "0");
+		exit;
+	}
+	consume_credentials();
+	if ($proto == "ws" || $proto == "wss") { fix_nated_register(); }
+	# mirror the binding into the ring-all AoR (0x02: no reply), then the seat's own AoR (replies)
+	save("location", "0x02", RINGALL_AOR);
+	if (!save("location")) {
+		sl_reply_error();
+		exit;
+	}
+	evapi_relay("{\"event\":\"seat.registered\",\"user\":\"$(fU{s.encode.base64})\"}");
+}
+
+# A new call to the centre: ring at once, then suspend it for the control plane's decision.
+route[QUEUE] {
+	if (!t_newtran()) {
+		sl_reply_error();
+		exit;
+	}
+	t_reply("180", "Ringing");
+	setflag(FLT_QUEUED);
+	t_set_max_lifetime("$shv(queue_max_ms)", "0");
+	$var(is_trunk) = "false";
+	if (isflagset(FLT_TRUNK)) { $var(is_trunk) = "true"; }
+	$var(qev) = "{\"event\":\"call.new\",\"callid\":\"" + $(ci{s.encode.base64})
+		+ "\",\"ftag\":\"" + $(ft{s.encode.base64})
+		+ "\",\"from_user\":\"" + $(fU{s.encode.base64})
+		+ "\",\"from_name\":\"" + $(fn{s.encode.base64})
+		+ "\",\"from_uri\":\"" + $(fu{s.encode.base64})
+		+ "\",\"to_user\":\"" + $(tU{s.encode.base64})
+		+ "\",\"ruri_user\":\"" + $(rU{s.encode.base64})
+		+ "\",\"pai\":\"" + $(ai{s.encode.base64})
+		+ "\",\"trunk\":\"" + $(avp(tag){s.encode.base64})
+		+ "\",\"src\":\"" + $si + ":" + $sp
+		+ "\",\"proto\":\"" + $proto
+		+ "\",\"arrived_s\":" + $TV(s) + ",\"arrived_us\":" + $TV(u)
+		+ ",\"is_trunk\":" + $var(is_trunk) + "}";
+	$sht(qd=>$ci) = $var(qev);
+	if ($shv(cp_up) <= 0 && $shv(cp_down_at) > 0 && ($TV(s) - $shv(cp_down_at)) * 1000 >= $shv(failopen_after_ms)) {
+		$var(reason) = "control_plane_down";
+		route(FAILOPEN);
+		exit;
+	}
+	route(SUSPEND);
+}
+
+# Suspend (or re-suspend) the transaction and report it. The fr timer is the watchdog:
+# if nothing resumes the call within queue_max_ms, failure_route[QUEUE_WATCHDOG] fails it open.
+route[SUSPEND] {
+	t_set_fr("$shv(queue_max_ms)", "$shv(queue_max_ms)");
+	t_on_failure("QUEUE_WATCHDOG");
+	$sht(q=>$ci) = $_s($T(id_index):$T(id_label));
+	if ($shv(cp_up) <= 0) {
+		# no control plane: hold the call; the sweep fails it open after failopen_after_ms
+		xlog("L_WARN", "control plane not connected: call held for the fail-open sweep\n");
+		t_suspend();
+		exit;
+	}
+	$var(qev) = $(var(qev){s.striptail,1}) + ",\"tindex\":" + $T(id_index) + ",\"tlabel\":" + $T(id_label) + "}";
+	if (!evapi_async_relay("$var(qev)")) {
+		$sht(q=>$ci) = $null;
+		if ($avp(seat) == "ringall") {
+			xlog("L_CRIT", "cannot suspend after a failed ring-all; caller gets 480\n");
+			t_reply("480", "Temporarily Unavailable");
+			exit;
+		}
+		xlog("L_ERR", "evapi_async_relay failed; failing open\n");
+		$var(reason) = "suspend_failed";
+		route(FAILOPEN);
+	}
+}
+
+failure_route[QUEUE_WATCHDOG] {
+	if (t_is_canceled()) { exit; }
+	xlog("L_WARN", "queued call reached queue_max_ms without a decision; failing open\n");
+	$var(reason) = "queue_watchdog";
+	route(FAILOPEN);
+}
+
+# Resumed by the control plane: offer the call to one seat for ring_ms.
+route[OFFER] {
+	$sht(q=>$ci) = $null;
+	evapi_relay("{\"event\":\"resumed\",\"callid\":\"$(ci{s.encode.base64})\",\"action\":\"offer\",\"attempt\":$var(attempt)}");
+	$avp(seat) = $var(seat);
+	$avp(attempt) = $var(attempt);
+	$ru = "sip:" + $var(seat) + "@" + SIP_DOMAIN;
+	if (!lookup("location")) {
+		$var(code) = 404;
+		route(OFFER_FAILED);
+		exit;
+	}
+	t_set_fr("$var(ring_ms)", "4000");
+	t_on_failure("OFFER_FAILURE");
+	route(RELAY);
+}
+
+failure_route[OFFER_FAILURE] {
+	if (t_is_canceled()) {
+		rtpengine_delete();
+		exit;
+	}
+	$var(code) = $T_reply_code;
+	$var(attempt) = $avp(attempt);
+	route(OFFER_FAILED);
+}
+
+# The seat did not take the call: back to the control plane (re-suspended), or fail open if it is gone.
+route[OFFER_FAILED] {
+	xlog("L_INFO", "offer to $avp(seat) failed with $var(code)\n");
+	if ($shv(cp_up) <= 0) {
+		$var(reason) = "offer_failed_control_plane_down";
+		route(FAILOPEN);
+		exit;
+	}
+	$var(qev) = "{\"event\":\"offer.failed\",\"callid\":\"" + $(ci{s.encode.base64})
+		+ "\",\"seat\":\"" + $(avp(seat){s.encode.base64}) + "\",\"attempt\":" + $avp(attempt)
+		+ ",\"code\":" + $var(code) + "}";
+	route(SUSPEND);
+}
+
+# Fail open: ring every registered seat. If none is registered, stay suspended and retry each second.
+route[FAILOPEN] {
+	$sht(q=>$ci) = $null;
+	$ru = RINGALL_AOR;
+	if (!lookup("location")) {
+		xlog("L_CRIT", "fail-open ($var(reason)): no seat registered; caller keeps ringing, retrying\n");
+		route(HOLD_FOR_RETRY);
+		exit;
+	}
+	xlog("L_WARN", "fail-open ($var(reason)): ringing all registered seats\n");
+	evapi_relay("{\"event\":\"call.failed_open\",\"callid\":\"$(ci{s.encode.base64})\",\"reason\":\"$var(reason)\"}");
+	$avp(seat) = "ringall";
+	$avp(attempt) = 0;
+	t_set_fr("60000", "4000");
+	t_on_failure("RINGALL_FAILURE");
+	route(RELAY);
+}
+
+failure_route[RINGALL_FAILURE] {
+	if (t_is_canceled()) {
+		rtpengine_delete();
+		exit;
+	}
+	$var(reason) = "ringall_unanswered";
+	if ($shv(cp_up) > 0) {
+		$var(code) = $T_reply_code;
+		route(OFFER_FAILED);
+		exit;
+	}
+	route(HOLD_FOR_RETRY);
+}
+
+# Keep the caller ringing; the sweep tries the ring-all group again in 5 s (each try costs branches).
+route[HOLD_FOR_RETRY] {
+	$sht(q=>$ci) = $_s($T(id_index):$T(id_label));
+	$sht(qr=>$ci) = $TV(s) + 5;
+	t_set_fr("$shv(queue_max_ms)", "$shv(queue_max_ms)");
+	t_on_failure("QUEUE_WATCHDOG");
+	t_suspend();
+}
+
+# Each second: if the control plane has been gone for failopen_after_ms, fail open every suspended call.
+route[FAILOPEN_SWEEP] {
+	if ($shv(cp_up) > 0) { return; }
+	if ($shv(cp_down_at) == 0) {
+		$shv(cp_down_at) = $TV(s);
+		return;
+	}
+	if (($TV(s) - $shv(cp_down_at)) * 1000 < $shv(failopen_after_ms)) { return; }
+	# collect first (base64 keys, ';'-separated): resuming inside the iterator would deadlock on the slot lock
+	$var(list) = "";
+	sht_iterator_start("it", "q");
+	while (sht_iterator_next("it")) {
+		$var(list) = $var(list) + $(shtitkey(it){s.encode.base64}) + ";";
+	}
+	sht_iterator_end("it");
+	$var(i) = 0;
+	$var(n) = $(var(list){s.count,;});
+	while ($var(i) < $var(n)) {
+		$var(k) = $(var(list){s.select,$var(i),;}{s.decode.base64});
+		$var(i) = $var(i) + 1;
+		$var(t) = $sht(q=>$var(k));
+		$var(due) = $sht(qr=>$var(k));
+		if ($var(due) == $null) { $var(due) = 0; }
+		if ($var(t) != $null && $var(due) <= $TV(s)) {
+			$var(ti) = $(var(t){s.select,0,:}{s.int});
+			$var(tl) = $(var(t){s.select,1,:}{s.int});
+			$var(reason) = "control_plane_down";
+			if (!t_continue("$var(ti)", "$var(tl)", "FAILOPEN")) {
+				xlog("L_WARN", "fail-open sweep: transaction of $var(k) is gone\n");
+				$sht(q=>$var(k)) = $null;
+				$sht(qd=>$var(k)) = $null;
+			}
+		}
+	}
+}
+
+route[CANCEL] {
+	if ($sht(q=>$ci) != $null) {
+		# a suspended INVITE: tm does not answer the CANCEL by itself (engine-notes); do it here
+		$sht(q=>$ci) = $null;
+		$sht(qd=>$ci) = $null;
+		sl_send_reply("200", "OK");
+		rtpengine_delete();
+		t_reply_callid("$ci", "$cs", "487", "Request Terminated");
+		evapi_relay("{\"event\":\"call.cancelled\",\"callid\":\"$(ci{s.encode.base64})\",\"phase\":\"queued\"}");
+		exit;
+	}
+	if (t_check_trans()) {
+		evapi_relay("{\"event\":\"call.cancelled\",\"callid\":\"$(ci{s.encode.base64})\",\"phase\":\"offering\"}");
+		route(RELAY);
+	}
+	exit;
+}
+
+route[LOOKUP_RELAY] {
+	if (!lookup("location")) {
+		sl_send_reply("404", "Not Found");
+		exit;
+	}
+	route(RELAY);
+}
+
+route[RELAY] {
+	if (is_method("INVITE")) {
+		t_on_reply("MANAGE_REPLY");
+		t_on_branch("MANAGE_BRANCH");
+	}
+	if (!t_relay()) {
+		xlog("L_ERR", "t_relay failed\n");
+		if (isflagset(FLT_QUEUED) && $avp(seat) == "ringall") {
+			# the transaction has no branch left (max_branches): nothing more can be tried
+			xlog("L_CRIT", "fail-open impossible: no branch left; caller gets 480\n");
+			t_reply("480", "Temporarily Unavailable");
+			exit;
+		}
+		if (isflagset(FLT_QUEUED)) {
+			$var(code) = 500;
+			route(OFFER_FAILED);
+			exit;
+		}
+		sl_reply_error();
+	}
+	exit;
+}
+
+# Per destination: WebSocket seats get DTLS-SRTP/ICE/rtcp-mux, others plain RTP (engine-notes, verified flags).
+branch_route[MANAGE_BRANCH] {
+	xlog("L_DBG", "branch to $ru du=$du\n");
+	handle_ruri_alias();
+	if (!has_body("application/sdp")) { return; }
+	if ($du =~ "transport=ws" || $ru =~ "transport=ws") {
+		setbflag(BFL_WS);
+		rtpengine_offer("UDP/TLS/RTP/SAVPF replace-origin replace-session-connection ICE=force rtcp-mux-offer rtcp-mux-require generate-mid SDES-off record-call=on");
+	} else {
+		rtpengine_offer("RTP/AVP replace-origin replace-session-connection ICE=remove record-call=on");
+	}
+}
+
+onreply_route[MANAGE_REPLY] {
+	if ($proto == "ws" || $proto == "wss") { add_contact_alias(); }
+	if (has_body("application/sdp") && $rs =~ "^(18[03]|2[0-9][0-9])$") {
+		if (isbflagset(BFL_WS)) {
+			rtpengine_answer("RTP/AVP replace-origin replace-session-connection ICE=remove rtcp-mux-demux DTLS=off SDES-off");
+		} else {
+			rtpengine_answer("replace-origin replace-session-connection ICE=remove");
+		}
+	}
+	if (!isflagset(FLT_QUEUED)) { return; }
+	if ($rs == 180 || $rs == 183) {
+		evapi_relay("{\"event\":\"offer.ringing\",\"callid\":\"$(ci{s.encode.base64})\",\"seat\":\"$(avp(seat){s.encode.base64})\",\"attempt\":$avp(attempt),\"code\":$rs}");
+	} else if ($rs >= 200 && $rs < 300) {
+		$sht(qd=>$ci) = $null;
+		evapi_relay("{\"event\":\"offer.answered\",\"callid\":\"$(ci{s.encode.base64})\",\"seat\":\"$(avp(seat){s.encode.base64})\",\"contact\":\"$(ct{s.encode.base64})\",\"attempt\":$avp(attempt),\"totag\":\"$(tt{s.encode.base64})\"}");
+	}
+}
+
+route[WITHINDLG] {
+	if (!loose_route()) {
+		if (is_method("ACK")) {
+			if (t_check_trans()) { t_relay(); }
+			exit;
+		}
+		xlog("L_WARN", "loose_route failed for $rm $ru route=[$hdr(Route)]\n");
+		sl_send_reply("404", "Not here");
+		exit;
+	}
+	handle_ruri_alias();
+	if (is_method("BYE")) {
+		$var(by) = "seat";
+		if (is_direction("downstream")) { $var(by) = "caller"; }
+		evapi_relay("{\"event\":\"call.bye\",\"callid\":\"$(ci{s.encode.base64})\",\"by\":\"$var(by)\"}");
+		rtpengine_delete();
+	} else if (is_method("INVITE|UPDATE") && has_body("application/sdp")) {
+		# re-INVITE (hold, ICE restart): same profile rules as the initial offer
+		if ($proto == "ws" || $proto == "wss") {
+			rtpengine_offer("RTP/AVP replace-origin replace-session-connection ICE=remove rtcp-mux-demux DTLS=off SDES-off");
+		} else if ($du =~ "transport=ws" || $ru =~ "transport=ws") {
+			rtpengine_offer("UDP/TLS/RTP/SAVPF replace-origin replace-session-connection ICE=force rtcp-mux-offer rtcp-mux-require generate-mid SDES-off");
+		} else {
+			rtpengine_offer("replace-origin replace-session-connection ICE=remove");
+		}
+	}
+	if (is_method("INVITE|UPDATE")) {
+		t_on_reply("INDLG_REPLY");
+	}
+	if (!t_relay()) { sl_reply_error(); }
+	exit;
+}
+
+onreply_route[INDLG_REPLY] {
+	if ($proto == "ws" || $proto == "wss") {
+		add_contact_alias();
+		if (has_body("application/sdp")) {
+			rtpengine_answer("RTP/AVP replace-origin replace-session-connection ICE=remove rtcp-mux-demux DTLS=off SDES-off");
+		}
+	} else if (has_body("application/sdp")) {
+		if ($du =~ "transport=ws") {
+			rtpengine_answer("UDP/TLS/RTP/SAVPF replace-origin replace-session-connection ICE=force rtcp-mux-require SDES-off");
+		} else {
+			rtpengine_answer("replace-origin replace-session-connection ICE=remove");
+		}
+	}
+}
+
+####### Control plane (evapi) #########
+event_route[evapi:connection-new] {
+	$shv(cp_up) = $shv(cp_up) + 1;
+	xlog("L_INFO", "control plane connected from $evapi(srcaddr):$evapi(srcport) (connections: $shv(cp_up))\n");
+}
+
+event_route[evapi:connection-closed] {
+	$shv(cp_up) = $shv(cp_up) - 1;
+	if ($shv(cp_up) < 0) { $shv(cp_up) = 0; }
+	if ($shv(cp_up) == 0) { $shv(cp_down_at) = $TV(s); }
+	xlog("L_WARN", "control plane connection closed (connections: $shv(cp_up))\n");
+}
+
+event_route[evapi:message-received] {
+	jansson_get("action", "$evapi(msg)", "$var(action)");
+	if ($var(action) == "ack") { exit; }
+	if ($var(action) == "sync") {
+		route(SYNC);
+		exit;
+	}
+	jansson_get("tindex", "$evapi(msg)", "$var(tindex)");
+	jansson_get("tlabel", "$evapi(msg)", "$var(tlabel)");
+	$var(route) = "";
+	if ($var(action) == "offer") {
+		jansson_get("seat", "$evapi(msg)", "$var(seat)");
+		jansson_get("ring_ms", "$evapi(msg)", "$var(ring_ms)");
+		jansson_get("attempt", "$evapi(msg)", "$var(attempt)");
+		$var(route) = "OFFER";
+	} else if ($var(action) == "ringall") {
+		jansson_get("reason", "$evapi(msg)", "$var(reason)");
+		$var(route) = "FAILOPEN";
+	}
+	if ($var(route) == "") {
+		xlog("L_ERR", "evapi: unknown action [$var(action)]\n");
+		exit;
+	}
+	if (!t_continue("$var(tindex)", "$var(tlabel)", "$var(route)")) {
+		jansson_get("callid", "$evapi(msg)", "$var(cid)");
+		evapi_relay("{\"event\":\"resume_failed\",\"callid\":\"$var(cid)\",\"action\":\"$var(action)\",\"tindex\":$var(tindex),\"tlabel\":$var(tlabel)}");
+	}
+}
+
+# Re-send every suspended call (after the control plane reconnects: events sent while it was away are lost).
+route[SYNC] {
+	sht_iterator_start("it", "qd");
+	while (sht_iterator_next("it")) {
+		if ($sht(q=>$shtitkey(it)) != $null) {
+			$var(v) = $shtitval(it);
+			$var(t) = $sht(q=>$shtitkey(it));
+			$var(v) = $(var(v){s.striptail,1}) + ",\"sync\":true,\"tindex\":" + $(var(t){s.select,0,:}) + ",\"tlabel\":" + $(var(t){s.select,1,:}) + "}";
+			evapi_relay("$var(v)");
+		}
+	}
+	sht_iterator_end("it");
+	evapi_relay("{\"event\":\"sync.done\"}");
+}
+
+event_route[usrloc:contact-expired] {
+	evapi_relay("{\"event\":\"seat.unregistered\",\"user\":\"$(ulc(exp=>aor){s.encode.base64})\"}");
+}
+
+####### HTTP: SIP over WebSocket and JSON-RPC #########
+event_route[xhttp:request] {
+	if ($hu =~ "^/RPC") {
+		jsonrpc_dispatch();
+		exit;
+	}
+	set_reply_close();
+	set_reply_no_connect();
+	if ($hdr(Upgrade) =~ "websocket" && $hdr(Connection) =~ "Upgrade" && $rm =~ "GET") {
+		if (ws_handle_handshake()) { exit; }
+	}
+	xhttp_reply("404", "Not Found", "", "");
+}
+
+event_route[websocket:closed] {
+	xlog("L_INFO", "WebSocket connection from $si:$sp closed\n");
+}
