@@ -105,6 +105,7 @@ modparam("permissions", "db_url", "{{DB_URL}}")
 modparam("permissions", "load_backends", 1)
 modparam("permissions", "address_table", "address")
 modparam("permissions", "peer_tag_avp", "$avp(tag)")
+modparam("permissions", "reload_delta", 0)
 
 modparam("rtpengine", "rtpengine_sock", "udp:127.0.0.1:{{RTPENGINE_NG_PORT}}")
 modparam("rtpengine", "rtpengine_disable_tout", 5)
