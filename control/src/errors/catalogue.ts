@@ -40,7 +40,11 @@ export const ERRORS = {
   CTI_RECORDING_NOT_FOUND: { http: 404, message: 'No recording for that call (yet); it appears a few seconds after the call ends.' },
   CTI_RANGE_NOT_SATISFIABLE: { http: 416, message: 'The requested byte range is outside the recording.' },
   CTI_RECORDING_MALFORMED: { http: 500, message: 'A recording spool file (pcap or metadata) is damaged and could not be converted; it is kept in the spool\'s failed/ folder for inspection.' },
+  CTI_RECORDING_UNAVAILABLE: { http: 404, message: 'This call has no playable recording (its status is in details: missing or failed); an alarm was raised, see GET /v1/alarms.' },
+  CTI_RECORDING_FILE_MISSING: { http: 500, message: 'The recording is indexed but its WAV file is not on the recordings disk; check the disk or restore the file from backup.' },
   CTI_RECORDING_NO_MEDIA: { http: 500, message: 'The call\'s recording holds no G.711 audio; check that rtpengine anchored the media and that the codec is PCMA or PCMU.' },
+  // alarms
+  CTI_ALARM_INVALID: { http: 500, message: 'An alarm was raised with invalid fields (type, level, subject or details); report the details to the engineers.' },
   // engine
   CTI_ENGINE_UNAVAILABLE: { http: 503, sip: 503, message: 'The telephony engine is not reachable; operations continue in fail-open mode.' },
   CTI_ENGINE_PROTOCOL: { http: 502, message: 'The telephony engine sent something we could not parse; see the log.' },
