@@ -1,0 +1,100 @@
+import type { AppDeps } from '../app/deps.ts';
+import { queueSettings } from '../calls/routing.ts';
+import { getLiveCall, saveLiveCall, transitionCall, type LiveCall } from '../calls/store.ts';
+import type { CallControl } from '../engine/kamailio/call-control.ts';
+import { registeredSet } from '../seats/state/registrations.ts';
+import { allSeatsLive, transitionSeat, type SeatLive } from '../seats/state/store.ts';
+import { activeQueues, dequeue, head } from './queue.ts';
+import { pickLongestIdle, type SeatCandidate } from './selector.ts';
+
+/**
+ * Offers waiting calls to ready seats. One pass at a time (a promise chain), started by every event
+ * that can make an offer possible (a call queued, a seat ready or registered) and by a 1 s tick.
+ * A call that cannot be handled here fails open (ring-all), never stays stuck.
+ */
+export const MAX_OFFERS = 12; // each offer costs the INVITE transaction two of its 30 branches (engine cfg)
+
+export class Distributor {
+  private chain: Promise<void> = Promise.resolve();
+  private again = false;
+  private running = false;
+
+  constructor(private readonly deps: AppDeps, private readonly control: CallControl) {}
+
+  /** Schedule a pass over the given queues (all active queues when none given). */
+  kick(queueIds?: string[]): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.chain;
+    }
+    this.running = true;
+    this.chain = this.chain.then(async () => {
+      do {
+        this.again = false;
+        const queues = queueIds ?? (await activeQueues(this.deps.redis));
+        for (const q of queues) await this.passSafe(q);
+        queueIds = undefined;
+      } while (this.again);
+    }).finally(() => { this.running = false; });
+    return this.chain;
+  }
+
+  private async passSafe(queueId: string): Promise<void> {
+    try {
+      await this.pass(queueId);
+    } catch (err) {
+      this.deps.log.error({ err: String(err), queue: queueId }, 'distribution pass failed');
+    }
+  }
+
+  private async pass(queueId: string): Promise<void> {
+    const settings = await queueSettings(this.deps, queueId);
+    let seats: SeatLive[] | undefined;
+    let registered: Set<string> | undefined;
+    const skip = new Set<string>();
+    for (;;) {
+      const [sipCallId] = await head(this.deps.redis, queueId);
+      if (!sipCallId) return;
+      const call = await getLiveCall(this.deps.redis, sipCallId);
+      if (!call || call.state !== 'queued' || this.control.isPending(sipCallId)) {
+        if (!call || (call.state !== 'queued' && call.state !== 'offering')) await dequeue(this.deps.redis, queueId, sipCallId);
+        if (call && call.state === 'queued') return; // pending resume: wait for Kamailio's answer
+        continue;
+      }
+      if (call.attempt >= MAX_OFFERS) {
+        await dequeue(this.deps.redis, queueId, sipCallId);
+        this.control.ringAll(call, 'max_offers');
+        continue;
+      }
+      seats ??= await allSeatsLive(this.deps.redis);
+      registered ??= await registeredSet(this.deps, seats.map((s) => s.sipUser));
+      const candidates: SeatCandidate[] = seats.map((s) => ({
+        seatId: s.seatId, sipUser: s.sipUser, state: s.state, registered: registered!.has(s.sipUser), queues: s.queues,
+        idleSinceMs: s.idleSinceMs, callsToday: s.callsToday,
+      }));
+      const pick = pickLongestIdle(candidates, queueId, skip);
+      if (!pick) return;
+      skip.add(pick.seatId);
+      try {
+        await this.offer(call, pick, settings.ringTimeoutS);
+      } catch (err) {
+        this.deps.log.error({ err: String(err), call: sipCallId }, 'offer failed inside the control plane: failing open');
+        await dequeue(this.deps.redis, queueId, sipCallId);
+        this.control.ringAll(call, 'decision_failed');
+      }
+    }
+  }
+
+  private async offer(call: LiveCall, seat: SeatCandidate, ringTimeoutS: number): Promise<void> {
+    const reserved = await transitionSeat(this.deps, seat.seatId, 'reserved', { from: ['ready'], reason: null, set: { call: call.sipCallId } });
+    if (!reserved.ok) return;
+    await dequeue(this.deps.redis, call.queueId, call.sipCallId);
+    const attempt = call.attempt + 1;
+    const now = new Date();
+    await saveLiveCall(this.deps.redis, { sipCallId: call.sipCallId, attempt, seatId: seat.seatId, offeredMs: now.getTime() });
+    await this.deps.sql`INSERT INTO call_offers (call_id, attempt, seat_id, offered_at) VALUES (${call.id}, ${attempt}, ${seat.seatId}, ${now})`;
+    await transitionCall(this.deps, call, 'offering', attempt === 1 ? { first_offered_at: now } : {},
+      { type: 'call.offering.v1', data: { call_id: call.id, seat_id: seat.seatId, attempt, queue_ms: now.getTime() - call.queuedMs } }, now);
+    this.control.offer(call, seat.sipUser, ringTimeoutS * 1000, attempt);
+  }
+}

@@ -1,0 +1,52 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Logger } from './logger.ts';
+
+/**
+ * One active control plane per centre: the active one holds a lease in Redis and renews it; a standby
+ * waits and takes over when the lease runs out (ARCHITECTURE.md "Scaling out").
+ */
+const RENEW_LUA = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
+
+export class LeaderLease {
+  readonly id = randomUUID();
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(private readonly redis: Redis, private readonly log: Logger, private readonly key = 'cti:leader', private readonly ttlMs = 3000) {}
+
+  /** Resolves once this process holds the lease. */
+  async acquire(): Promise<void> {
+    let announced = false;
+    while (!this.stopped) {
+      const ok = await this.redis.set(this.key, this.id, 'PX', this.ttlMs, 'NX');
+      if (ok === 'OK') return;
+      if (!announced) {
+        this.log.info({ holder: await this.redis.get(this.key) }, 'standby: another control plane holds the lease');
+        announced = true;
+      }
+      await new Promise((r) => setTimeout(r, this.ttlMs / 6));
+    }
+  }
+
+  /** Renew every third of the lease; `onLost` when another process holds it or Redis refuses. */
+  keep(onLost: () => void): void {
+    this.timer = setInterval(async () => {
+      try {
+        const ok = await this.redis.eval(RENEW_LUA, 1, this.key, this.id, String(this.ttlMs));
+        if (ok !== 1) {
+          this.log.error({}, 'leader lease lost');
+          onLost();
+        }
+      } catch (err) {
+        this.log.warn({ err: String(err) }, 'leader lease renewal failed; retrying');
+      }
+    }, this.ttlMs / 3);
+  }
+
+  async release(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.redis.eval(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`, 1, this.key, this.id);
+  }
+}

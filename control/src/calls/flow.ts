@@ -1,0 +1,246 @@
+import type { AppDeps } from '../app/deps.ts';
+import { enqueue, dequeue } from '../acd/queue.ts';
+import type { Distributor } from '../acd/distributor.ts';
+import type { CallControl } from '../engine/kamailio/call-control.ts';
+import { callerNumber, type CallNewEvent, type EngineEvent } from '../engine/kamailio/events.ts';
+import type { RegistrationTracker } from '../seats/state/registrations.ts';
+import { seatIdForSipUser, transitionSeat, seatKey } from '../seats/state/store.ts';
+import { offerFailReason } from './machine.ts';
+import { routeCall, queueSettings } from './routing.ts';
+import { getLiveCall, logCallEvent, retireLiveCall, saveLiveCall, transitionCall, allLiveCalls, type LiveCall } from './store.ts';
+
+/**
+ * The call flow: turns what Kamailio reports into call and seat transitions, facts and events.
+ * Events of one call are handled strictly in order (a promise chain per Call-ID). Anything that throws
+ * while a call waits in Kamailio fails that call open (ring-all), so our errors never strand a caller.
+ */
+export class CallFlow {
+  private readonly chains = new Map<string, Promise<void>>();
+  private syncSeen: Set<string> | undefined;
+
+  constructor(
+    private readonly deps: AppDeps,
+    private readonly control: CallControl,
+    private readonly distributor: Distributor,
+    private readonly registrations: RegistrationTracker,
+  ) {}
+
+  handle(e: EngineEvent): Promise<void> {
+    const key = 'callId' in e ? e.callId : `~${e.event}`;
+    const prev = this.chains.get(key) ?? Promise.resolve();
+    const next = prev.then(() => this.dispatch(e)).catch((err) => this.failed(e, err));
+    this.chains.set(key, next);
+    void next.finally(() => { if (this.chains.get(key) === next) this.chains.delete(key); });
+    return next;
+  }
+
+  private async dispatch(e: EngineEvent): Promise<void> {
+    switch (e.event) {
+      case 'call.new': return this.onCallNew(e);
+      case 'offer.ringing': return this.onRinging(e.callId, e.attempt);
+      case 'offer.answered': return this.onAnswered(e.callId, e.seat, e.contact, e.attempt);
+      case 'offer.failed': return this.onOfferFailed(e);
+      case 'call.cancelled': return this.onCancelled(e.callId, e.phase);
+      case 'call.bye': return this.onBye(e.callId, e.by);
+      case 'call.failed_open': return this.onFailedOpen(e.callId, e.reason);
+      case 'resumed': this.control.confirmed(e.callId); return;
+      case 'resume_failed': this.control.failed(e.callId); return;
+      case 'seat.registered':
+      case 'seat.unregistered':
+        await this.registrations.refresh(e.user);
+        return;
+      case 'sync.done': return this.onSyncDone();
+    }
+  }
+
+  private async failed(e: EngineEvent, err: unknown): Promise<void> {
+    this.deps.log.error({ err: String(err), stack: (err as Error)?.stack, event: e.event, call: 'callId' in e ? e.callId : undefined }, 'call flow error');
+    if (e.event === 'call.new' || e.event === 'offer.failed') {
+      // the call is suspended in Kamailio: fail open rather than leave it waiting on us
+      this.control.ringAll({ sipCallId: e.callId, tindex: e.tindex, tlabel: e.tlabel }, 'decision_failed');
+    }
+  }
+
+  beginSync(): void {
+    this.syncSeen = new Set();
+    this.control.requestSync();
+  }
+
+  private async onCallNew(e: CallNewEvent): Promise<void> {
+    this.syncSeen?.add(e.callId);
+    const existing = await getLiveCall(this.deps.redis, e.callId);
+    if (existing) return this.resync(existing, e);
+    const { queue, priority } = await routeCall(this.deps, e.ruriUser || e.toUser, e.trunk);
+    const number = callerNumber(e);
+    const [row] = await this.deps.sql<{ id: string }[]>`
+      INSERT INTO calls (centre_id, sip_call_id, caller_number, caller_name, caller_uri, called_number, trunk_id, source, queue_id,
+                         priority, state, arrived_at, sip_headers)
+      VALUES (${queue.centreId}, ${e.callId}, ${number || null}, ${e.fromName || null}, ${e.fromUri || null}, ${e.ruriUser || e.toUser || null},
+              ${e.trunk || null}, ${e.source || null}, ${queue.id}, ${priority}, 'offered', ${e.arrivedAt},
+              ${this.deps.sql.json({ pai: e.pai, proto: e.proto, from_tag: e.fromTag })})
+      ON CONFLICT (sip_call_id) DO UPDATE SET updated_at = now()
+      RETURNING id`;
+    const now = new Date();
+    let call: LiveCall = {
+      sipCallId: e.callId, id: row.id, centreId: queue.centreId, state: 'offered', tindex: e.tindex, tlabel: e.tlabel, queueId: queue.id,
+      priority, arrivedMs: e.arrivedAt.getTime(), queuedMs: now.getTime(), attempt: 0, seatId: null, offeredMs: 0,
+      callerNumber: number, answeredSeatId: null, answeredMs: 0, failedOpen: false,
+    };
+    await saveLiveCall(this.deps.redis, call);
+    await this.deps.sql`INSERT INTO call_legs (call_id, kind, party, from_tag, started_at) VALUES (${row.id}, 'caller', ${number || null}, ${e.fromTag}, ${e.arrivedAt})`;
+    await logCallEvent(this.deps, row.id, 'call.offered.v1', {
+      call_id: row.id, sip_call_id: e.callId, caller_number: number || null, caller_name: e.fromName || null,
+      called_number: e.ruriUser || e.toUser || null, trunk_id: e.trunk || null, source: e.source || null, arrived_at: e.arrivedAt.toISOString(),
+    }, e.arrivedAt);
+    call = await transitionCall(this.deps, call, 'queued', { queued_at: now },
+      { type: 'call.queued.v1', data: { call_id: row.id, queue_id: queue.id, priority, requeued: false, reason: null } }, now);
+    await enqueue(this.deps.redis, queue.id, e.callId, priority, call.arrivedMs);
+    void this.distributor.kick([queue.id]);
+  }
+
+  /** Kamailio re-sent a suspended call (after our reconnect): take its transaction ids, put it back in line. */
+  private async resync(call: LiveCall, e: CallNewEvent): Promise<void> {
+    await saveLiveCall(this.deps.redis, { sipCallId: call.sipCallId, tindex: e.tindex, tlabel: e.tlabel });
+    if (call.state === 'offering' && call.seatId) {
+      await transitionSeat(this.deps, call.seatId, 'ready', { from: ['reserved'], reason: null, set: { call: '' } });
+      call = await transitionCall(this.deps, call, 'queued', {}, { type: 'call.queued.v1', data: { call_id: call.id, queue_id: call.queueId, priority: call.priority, requeued: true, reason: 'resync' } });
+    }
+    if (call.state === 'queued') {
+      await enqueue(this.deps.redis, call.queueId, call.sipCallId, call.priority, call.arrivedMs);
+      void this.distributor.kick([call.queueId]);
+    }
+  }
+
+  private async onRinging(callId: string, attempt: number): Promise<void> {
+    const call = await getLiveCall(this.deps.redis, callId);
+    if (!call) return;
+    await this.deps.sql`UPDATE call_offers SET ringing_at = coalesce(ringing_at, now()) WHERE call_id = ${call.id} AND attempt = ${attempt}`;
+  }
+
+  private async onAnswered(callId: string, seatUser: string, contact: string, attempt: number): Promise<void> {
+    const call = await getLiveCall(this.deps.redis, callId);
+    if (!call || call.state === 'talking') return;
+    const now = new Date();
+    let seatId = call.seatId;
+    if (seatUser === 'ringall' || !seatId) {
+      const user = seatUser !== 'ringall' ? seatUser : await this.registrations.sipUserByContact(contact);
+      seatId = user ? (await seatIdForSipUser(this.deps, user)) ?? null : null;
+    }
+    if (seatId) {
+      await transitionSeat(this.deps, seatId, 'talking', { reason: null, set: { call: callId } });
+      await this.deps.redis.multi().hincrby(seatKey(seatId), 'calls_today', 1).hset(seatKey(seatId), 'calls_day', now.toISOString().slice(0, 10), 'missed', '0').exec();
+    }
+    const offered = call.offeredMs || now.getTime();
+    if (attempt > 0) {
+      await this.deps.sql`UPDATE call_offers SET answered_at = ${now}, ended_at = ${now}, outcome = 'answered', sip_status = 200 WHERE call_id = ${call.id} AND attempt = ${attempt}`;
+    }
+    if (seatId) await this.deps.sql`INSERT INTO call_legs (call_id, kind, party, started_at) VALUES (${call.id}, 'seat', ${seatId}, ${now})`;
+    await saveLiveCall(this.deps.redis, { sipCallId: callId, answeredSeatId: seatId, answeredMs: now.getTime() });
+    await transitionCall(this.deps, call, 'talking', { answered_at: now, answered_seat_id: seatId },
+      { type: 'call.answered.v1', data: { call_id: call.id, seat_id: seatId ?? 'unknown', attempt, queue_ms: now.getTime() - call.queuedMs, ring_ms: now.getTime() - offered, answer_ms: now.getTime() - call.arrivedMs } }, now);
+  }
+
+  private async onOfferFailed(e: Extract<EngineEvent, { event: 'offer.failed' }>): Promise<void> {
+    this.syncSeen?.add(e.callId);
+    const call = await getLiveCall(this.deps.redis, e.callId);
+    if (!call) {
+      this.control.ringAll({ sipCallId: e.callId, tindex: e.tindex, tlabel: e.tlabel }, 'unknown_call');
+      return;
+    }
+    await saveLiveCall(this.deps.redis, { sipCallId: e.callId, tindex: e.tindex, tlabel: e.tlabel, seatId: null });
+    const reason = offerFailReason(e.code);
+    const seatId = call.seatId;
+    if (e.attempt > 0) {
+      await this.deps.sql`UPDATE call_offers SET ended_at = now(), outcome = ${reason}, sip_status = ${e.code} WHERE call_id = ${call.id} AND attempt = ${e.attempt}`;
+    }
+    if (seatId) {
+      await logCallEvent(this.deps, call.id, 'call.offer_failed.v1', { call_id: call.id, seat_id: seatId, attempt: e.attempt, reason, sip_status: e.code });
+      await transitionSeat(this.deps, seatId, 'not_ready', { from: ['reserved'], reason: reason === 'failed' ? 'offer_failed' : reason, set: { call: '' } });
+      await this.deps.redis.hincrby(seatKey(seatId), 'missed', 1);
+      if (reason === 'unreachable') void this.registrations.refresh((await this.deps.redis.hget(seatKey(seatId), 'sip_user')) ?? '');
+    }
+    const requeued = await transitionCall(this.deps, { ...call, state: call.state === 'failed_open' ? 'failed_open' : call.state }, 'queued', {},
+      { type: 'call.queued.v1', data: { call_id: call.id, queue_id: call.queueId, priority: call.priority, requeued: true, reason } });
+    await enqueue(this.deps.redis, requeued.queueId, e.callId, call.priority, call.arrivedMs);
+    void this.distributor.kick([call.queueId]);
+  }
+
+  private async onCancelled(callId: string, phase: 'queued' | 'offering'): Promise<void> {
+    const call = await getLiveCall(this.deps.redis, callId);
+    if (!call || call.state === 'abandoned' || call.state === 'ended') return;
+    const now = new Date();
+    await dequeue(this.deps.redis, call.queueId, callId);
+    if (call.state === 'offering' && call.seatId) {
+      await this.deps.sql`UPDATE call_offers SET ended_at = ${now}, outcome = 'cancelled', sip_status = 487 WHERE call_id = ${call.id} AND attempt = ${call.attempt}`;
+      await transitionSeat(this.deps, call.seatId, 'ready', { from: ['reserved'], reason: null, set: { call: '' } });
+    }
+    const waitMs = now.getTime() - call.arrivedMs;
+    await transitionCall(this.deps, call, 'abandoned', { ended_at: now, ended_by: 'caller', end_reason: 'abandoned' },
+      { type: 'call.abandoned.v1', data: { call_id: call.id, queue_id: call.queueId, caller_number: call.callerNumber || null, wait_ms: waitMs, phase: call.state === 'offering' ? 'offering' : phase } }, now);
+    await this.deps.sql`INSERT INTO abandoned_calls (call_id, centre_id, queue_id, caller_number, wait_ms, abandoned_at)
+      VALUES (${call.id}, ${call.centreId}, ${call.queueId}, ${call.callerNumber || null}, ${waitMs}, ${now}) ON CONFLICT (call_id) DO NOTHING`;
+    await logCallEvent(this.deps, call.id, 'call.ended.v1', { call_id: call.id, ended_by: 'caller', reason: 'abandoned', answered_seat_id: null, talk_ms: null }, now);
+    await retireLiveCall(this.deps.redis, callId);
+    this.control.confirmed(callId);
+    void this.distributor.kick([call.queueId]);
+  }
+
+  private async onBye(callId: string, by: 'caller' | 'seat'): Promise<void> {
+    const call = await getLiveCall(this.deps.redis, callId);
+    if (!call || call.state !== 'talking') return;
+    const now = new Date();
+    await transitionCall(this.deps, call, 'ended', { ended_at: now, ended_by: by, end_reason: 'normal' },
+      { type: 'call.ended.v1', data: { call_id: call.id, ended_by: by, reason: 'normal', answered_seat_id: call.answeredSeatId, talk_ms: call.answeredMs ? now.getTime() - call.answeredMs : null } }, now);
+    await this.deps.sql`UPDATE call_legs SET ended_at = ${now} WHERE call_id = ${call.id} AND ended_at IS NULL`;
+    if (call.answeredSeatId) await this.startWrapUp(call.answeredSeatId, call.queueId, now);
+    await retireLiveCall(this.deps.redis, callId);
+  }
+
+  private async startWrapUp(seatId: string, queueId: string, now: Date): Promise<void> {
+    const { wrapupS } = await queueSettings(this.deps, queueId);
+    if (wrapupS <= 0) {
+      await transitionSeat(this.deps, seatId, 'ready', { from: ['talking'], set: { call: '', idle_since: now.getTime() } });
+      void this.distributor.kick();
+      return;
+    }
+    await transitionSeat(this.deps, seatId, 'wrap_up', { from: ['talking'], set: { call: '', wrapup_until: now.getTime() + wrapupS * 1000 } });
+  }
+
+  private async onFailedOpen(callId: string, reason: string): Promise<void> {
+    this.control.confirmed(callId);
+    const call = await getLiveCall(this.deps.redis, callId);
+    if (!call || call.state === 'failed_open' || call.state === 'talking') return;
+    await dequeue(this.deps.redis, call.queueId, callId);
+    if (call.state === 'offering' && call.seatId) {
+      await transitionSeat(this.deps, call.seatId, 'ready', { from: ['reserved'], set: { call: '' } });
+    }
+    await saveLiveCall(this.deps.redis, { sipCallId: callId, failedOpen: true, seatId: null });
+    await transitionCall(this.deps, call, 'failed_open', { failed_open: true },
+      { type: 'call.failed_open.v1', data: { call_id: call.id, sip_call_id: callId, reason, target: 'ringall' } });
+  }
+
+  /** After a reconnect: queued calls Kamailio no longer holds were lost while we were away. */
+  private async onSyncDone(): Promise<void> {
+    const seen = this.syncSeen;
+    this.syncSeen = undefined;
+    if (!seen) return;
+    for (const call of await allLiveCalls(this.deps.redis)) {
+      if (call.state !== 'queued' || seen.has(call.sipCallId)) continue;
+      this.deps.log.warn({ call: call.sipCallId }, 'queued call not held by Kamailio after reconnect: ended while we were away');
+      await dequeue(this.deps.redis, call.queueId, call.sipCallId);
+      await transitionCall(this.deps, call, 'abandoned', { ended_at: new Date(), ended_by: 'system', end_reason: 'lost_during_disconnect' },
+        { type: 'call.abandoned.v1', data: { call_id: call.id, queue_id: call.queueId, caller_number: call.callerNumber || null, wait_ms: Date.now() - call.arrivedMs, phase: 'queued' } });
+      await retireLiveCall(this.deps.redis, call.sipCallId);
+    }
+  }
+
+  /** Kamailio could not resume the call (its transaction is gone): release what it held. */
+  async onGiveUp(callId: string): Promise<void> {
+    const call = await getLiveCall(this.deps.redis, callId);
+    if (!call) return;
+    if (call.state === 'offering' && call.seatId) {
+      await transitionSeat(this.deps, call.seatId, 'ready', { from: ['reserved'], set: { call: '' } });
+    }
+    this.deps.log.error({ call: callId, state: call.state }, 'call could not be resumed in Kamailio; waiting for its CANCEL or BYE');
+  }
+}

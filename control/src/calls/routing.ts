@@ -1,0 +1,50 @@
+import type { AppDeps } from '../app/deps.ts';
+
+/** Queue settings the call flow needs, cached briefly (supervisors' changes apply within a second). */
+export interface QueueSettings {
+  id: string;
+  centreId: string;
+  ringTimeoutS: number;
+  wrapupS: number;
+  basePriority: number;
+}
+
+const TTL_MS = 1000;
+let cache: { at: number; queues: Map<string, QueueSettings>; routes: { called: string; trunk: string | null; queue: string; priority: number | null }[] } | undefined;
+
+async function load(deps: AppDeps): Promise<NonNullable<typeof cache>> {
+  if (cache && Date.now() - cache.at < TTL_MS) return cache;
+  const qs = await deps.sql<{ id: string; centre_id: string; ring_timeout_s: number; wrapup_s: number; base_priority: number }[]>`
+    SELECT id, centre_id, ring_timeout_s, wrapup_s, base_priority FROM queues`;
+  const rs = await deps.sql<{ called_number: string; trunk_id: string | null; queue_id: string; priority: number | null }[]>`
+    SELECT called_number, trunk_id, queue_id, priority FROM inbound_routes`;
+  cache = {
+    at: Date.now(),
+    queues: new Map(qs.map((q) => [q.id, { id: q.id, centreId: q.centre_id, ringTimeoutS: q.ring_timeout_s, wrapupS: q.wrapup_s, basePriority: q.base_priority }])),
+    routes: rs.map((r) => ({ called: r.called_number, trunk: r.trunk_id, queue: r.queue_id, priority: r.priority })),
+  };
+  return cache;
+}
+
+export async function queueSettings(deps: AppDeps, queueId: string): Promise<QueueSettings> {
+  const c = await load(deps);
+  return c.queues.get(queueId) ?? { id: queueId, centreId: deps.config.centreId, ringTimeoutS: 10, wrapupS: 5, basePriority: 5 };
+}
+
+/**
+ * The queue for a new call: the inbound route for (called number, trunk), else for the called number,
+ * else the first queue of the centre. Never fails: an emergency call always lands in a queue.
+ */
+export async function routeCall(deps: AppDeps, calledNumber: string, trunkId: string): Promise<{ queue: QueueSettings; priority: number }> {
+  const c = await load(deps);
+  const route = c.routes.find((r) => r.called === calledNumber && r.trunk === trunkId)
+    ?? c.routes.find((r) => r.called === calledNumber && r.trunk === null)
+    ?? c.routes.find((r) => r.called === '120');
+  const fallback = [...c.queues.values()].find((q) => q.centreId === deps.config.centreId) ?? [...c.queues.values()][0];
+  const queue = (route && c.queues.get(route.queue)) ?? fallback ?? (await queueSettings(deps, `${deps.config.centreId}-main`));
+  return { queue, priority: route?.priority ?? queue.basePriority };
+}
+
+export function invalidateRoutingCache(): void {
+  cache = undefined;
+}

@@ -1,0 +1,96 @@
+import type { Redis } from 'ioredis';
+import type { AppDeps } from '../app/deps.ts';
+import type { EventData, EventType } from '../events/schema.ts';
+import type { CallState } from './machine.ts';
+import { assertCallTransition } from './machine.ts';
+
+/** A live call: Redis hash per SIP Call-ID (with Kamailio's transaction ids); facts go to PostgreSQL. */
+export const callKey = (sipCallId: string): string => `cti:call:${sipCallId}`;
+export const LIVE_CALLS = 'cti:calls:live';
+
+export interface LiveCall {
+  sipCallId: string;
+  id: string;
+  centreId: string;
+  state: CallState;
+  tindex: number;
+  tlabel: number;
+  queueId: string;
+  priority: number;
+  arrivedMs: number;
+  queuedMs: number;
+  attempt: number;
+  seatId: string | null;
+  offeredMs: number;
+  callerNumber: string;
+  answeredSeatId: string | null;
+  answeredMs: number;
+  failedOpen: boolean;
+}
+
+export function parseCall(sipCallId: string, h: Record<string, string>): LiveCall | undefined {
+  if (!h.id) return undefined;
+  return {
+    sipCallId, id: h.id, centreId: h.centre, state: h.state as CallState, tindex: Number(h.tindex), tlabel: Number(h.tlabel),
+    queueId: h.queue, priority: Number(h.priority), arrivedMs: Number(h.arrived_ms), queuedMs: Number(h.queued_ms ?? 0),
+    attempt: Number(h.attempt ?? 0), seatId: h.seat || null, offeredMs: Number(h.offered_ms ?? 0), callerNumber: h.caller ?? '',
+    answeredSeatId: h.answered_seat || null, answeredMs: Number(h.answered_ms ?? 0), failedOpen: h.failed_open === '1',
+  };
+}
+
+export async function getLiveCall(redis: Redis, sipCallId: string): Promise<LiveCall | undefined> {
+  return parseCall(sipCallId, await redis.hgetall(callKey(sipCallId)));
+}
+
+export async function allLiveCalls(redis: Redis): Promise<LiveCall[]> {
+  const ids = await redis.smembers(LIVE_CALLS);
+  const out: LiveCall[] = [];
+  for (const id of ids) {
+    const c = await getLiveCall(redis, id);
+    if (c) out.push(c);
+  }
+  return out;
+}
+
+export async function saveLiveCall(redis: Redis, c: Partial<LiveCall> & { sipCallId: string }): Promise<void> {
+  const f: Record<string, string> = {};
+  const map: Record<string, keyof LiveCall> = {
+    id: 'id', centre: 'centreId', state: 'state', tindex: 'tindex', tlabel: 'tlabel', queue: 'queueId', priority: 'priority',
+    arrived_ms: 'arrivedMs', queued_ms: 'queuedMs', attempt: 'attempt', seat: 'seatId', offered_ms: 'offeredMs',
+    caller: 'callerNumber', answered_seat: 'answeredSeatId', answered_ms: 'answeredMs', failed_open: 'failedOpen',
+  };
+  for (const [field, prop] of Object.entries(map)) {
+    const v = c[prop];
+    if (v === undefined) continue;
+    f[field] = typeof v === 'boolean' ? (v ? '1' : '0') : v === null ? '' : String(v);
+  }
+  await redis.multi().hset(callKey(c.sipCallId), f).sadd(LIVE_CALLS, c.sipCallId).exec();
+}
+
+export async function retireLiveCall(redis: Redis, sipCallId: string): Promise<void> {
+  await redis.multi().srem(LIVE_CALLS, sipCallId).expire(callKey(sipCallId), 3600).exec();
+}
+
+/**
+ * The one way a call changes state: check the transition table, persist (live state, PostgreSQL row and
+ * its event log), then publish the event. `columns` are the call row's columns that change with it.
+ */
+export async function transitionCall<T extends EventType>(
+  deps: AppDeps, call: LiveCall, to: CallState, columns: Record<string, unknown>, event: { type: T; data: EventData[T] } | null, at = new Date(),
+): Promise<LiveCall> {
+  if (call.state !== to) assertCallTransition(call.id, call.state, to);
+  const next: LiveCall = { ...call, state: to };
+  await saveLiveCall(deps.redis, { sipCallId: call.sipCallId, state: to });
+  const cols = { ...columns, state: to, updated_at: new Date() };
+  await deps.sql.begin(async (tx) => {
+    await tx`UPDATE calls SET ${tx(cols)} WHERE id = ${call.id}`;
+    if (event) await tx`INSERT INTO call_events (call_id, type, at, data) VALUES (${call.id}, ${event.type}, ${at}, ${tx.json(event.data as never)})`;
+  });
+  if (event) await deps.bus.publish(event.type, event.data, at);
+  return next;
+}
+
+export async function logCallEvent<T extends EventType>(deps: AppDeps, callId: string, type: T, data: EventData[T], at = new Date()): Promise<void> {
+  await deps.sql`INSERT INTO call_events (call_id, type, at, data) VALUES (${callId}, ${type}, ${at}, ${deps.sql.json(data as never)})`;
+  await deps.bus.publish(type, data, at);
+}

@@ -1,0 +1,94 @@
+import type { Logger } from '../../app/logger.ts';
+import type { EvapiClient } from '../evapi/client.ts';
+
+/**
+ * Commands to Kamailio for suspended calls, with confirm-and-retry (engine-notes): Kamailio confirms each
+ * resume with `resumed`, or reports `resume_failed`; a failed resume is retried after 3 ms, an unconfirmed
+ * one is resent after 200 ms, at most `maxTries` times; then `onGiveUp` decides (the call flow fails open).
+ */
+export interface SuspendedRef {
+  sipCallId: string;
+  tindex: number;
+  tlabel: number;
+}
+
+interface Pending {
+  msg: Record<string, unknown>;
+  tries: number;
+  timer: NodeJS.Timeout;
+}
+
+const RETRY_AFTER_FAILURE_MS = 3;
+const RESEND_UNCONFIRMED_MS = 200;
+
+export class CallControl {
+  private readonly pending = new Map<string, Pending>();
+
+  constructor(
+    private readonly evapi: EvapiClient,
+    private readonly log: Logger,
+    private readonly onGiveUp: (callId: string, action: string) => void,
+    private readonly maxTries = 4,
+  ) {}
+
+  offer(ref: SuspendedRef, seatSipUser: string, ringMs: number, attempt: number): void {
+    this.send(ref.sipCallId, { action: 'offer', tindex: ref.tindex, tlabel: ref.tlabel, callid: b64(ref.sipCallId), seat: seatSipUser, ring_ms: ringMs, attempt });
+  }
+
+  ringAll(ref: SuspendedRef, reason: string): void {
+    this.send(ref.sipCallId, { action: 'ringall', tindex: ref.tindex, tlabel: ref.tlabel, callid: b64(ref.sipCallId), reason });
+  }
+
+  requestSync(): void {
+    this.evapi.send({ action: 'sync' });
+  }
+
+  confirmed(callId: string): void {
+    const p = this.pending.get(callId);
+    if (!p) return;
+    clearTimeout(p.timer);
+    this.pending.delete(callId);
+  }
+
+  failed(callId: string): void {
+    const p = this.pending.get(callId);
+    if (!p) return;
+    clearTimeout(p.timer);
+    p.timer = setTimeout(() => this.retry(callId), RETRY_AFTER_FAILURE_MS);
+  }
+
+  isPending(callId: string): boolean {
+    return this.pending.has(callId);
+  }
+
+  stop(): void {
+    for (const p of this.pending.values()) clearTimeout(p.timer);
+    this.pending.clear();
+  }
+
+  private send(callId: string, msg: Record<string, unknown>): void {
+    const old = this.pending.get(callId);
+    if (old) clearTimeout(old.timer);
+    const p: Pending = { msg, tries: 1, timer: setTimeout(() => this.retry(callId), RESEND_UNCONFIRMED_MS) };
+    this.pending.set(callId, p);
+    if (!this.evapi.send(msg)) this.log.warn({ call: callId, action: msg.action }, 'evapi not connected; command will be retried');
+  }
+
+  private retry(callId: string): void {
+    const p = this.pending.get(callId);
+    if (!p) return;
+    if (p.tries >= this.maxTries) {
+      this.pending.delete(callId);
+      this.log.error({ call: callId, action: p.msg.action, tries: p.tries }, 'Kamailio did not resume the call');
+      this.onGiveUp(callId, String(p.msg.action));
+      return;
+    }
+    p.tries += 1;
+    p.timer = setTimeout(() => this.retry(callId), RESEND_UNCONFIRMED_MS);
+    this.evapi.send(p.msg);
+  }
+}
+
+function b64(s: string): string {
+  return Buffer.from(s, 'utf8').toString('base64');
+}

@@ -1,0 +1,101 @@
+/**
+ * Events Kamailio sends over evapi (engine/kamailio/kamailio.cfg.tpl). Every string that comes from SIP
+ * is base64 in the wire form (display names may be GBK or carry quotes and backslashes, RFC 3261 25.1
+ * allows them), so nothing a trunk sends can break the JSON; `decodeEngineEvent` turns them back.
+ */
+export interface CallNewEvent {
+  event: 'call.new';
+  sync: boolean;
+  tindex: number;
+  tlabel: number;
+  callId: string;
+  fromTag: string;
+  fromUser: string;
+  fromName: string;
+  fromUri: string;
+  toUser: string;
+  ruriUser: string;
+  pai: string;
+  trunk: string;
+  source: string;
+  proto: string;
+  arrivedAt: Date;
+  isTrunk: boolean;
+}
+
+export type EngineEvent =
+  | CallNewEvent
+  | { event: 'offer.ringing'; callId: string; seat: string; attempt: number; code: number }
+  | { event: 'offer.answered'; callId: string; seat: string; contact: string; attempt: number; toTag: string }
+  | { event: 'offer.failed'; callId: string; seat: string; attempt: number; code: number; tindex: number; tlabel: number }
+  | { event: 'call.cancelled'; callId: string; phase: 'queued' | 'offering' }
+  | { event: 'call.bye'; callId: string; by: 'caller' | 'seat' }
+  | { event: 'call.failed_open'; callId: string; reason: string }
+  | { event: 'resumed'; callId: string; action: string; attempt: number }
+  | { event: 'resume_failed'; callId: string; action: string; tindex: number; tlabel: number }
+  | { event: 'seat.registered'; user: string }
+  | { event: 'seat.unregistered'; user: string }
+  | { event: 'sync.done' };
+
+function b64(v: unknown): string {
+  if (typeof v !== 'string' || v === '') return '';
+  return Buffer.from(v, 'base64').toString('utf8');
+}
+
+function num(v: unknown): number {
+  const n = Number(v);
+  return Number.isFinite(n) ? n : 0;
+}
+
+/** Undefined for an event this version does not know (logged by the caller, never fatal). */
+export function decodeEngineEvent(m: Record<string, unknown>): EngineEvent | undefined {
+  switch (m.event) {
+    case 'call.new':
+      return {
+        event: 'call.new', sync: m.sync === true, tindex: num(m.tindex), tlabel: num(m.tlabel),
+        callId: b64(m.callid), fromTag: b64(m.ftag), fromUser: b64(m.from_user), fromName: unquote(b64(m.from_name)),
+        fromUri: b64(m.from_uri), toUser: b64(m.to_user), ruriUser: b64(m.ruri_user), pai: b64(m.pai),
+        trunk: b64(m.trunk), source: String(m.src ?? ''), proto: String(m.proto ?? ''),
+        arrivedAt: new Date(num(m.arrived_s) * 1000 + Math.floor(num(m.arrived_us) / 1000)),
+        isTrunk: m.is_trunk === true,
+      };
+    case 'offer.ringing':
+      return { event: 'offer.ringing', callId: b64(m.callid), seat: b64(m.seat), attempt: num(m.attempt), code: num(m.code) };
+    case 'offer.answered':
+      return { event: 'offer.answered', callId: b64(m.callid), seat: b64(m.seat), contact: b64(m.contact), attempt: num(m.attempt), toTag: b64(m.totag) };
+    case 'offer.failed':
+      return { event: 'offer.failed', callId: b64(m.callid), seat: b64(m.seat), attempt: num(m.attempt), code: num(m.code), tindex: num(m.tindex), tlabel: num(m.tlabel) };
+    case 'call.cancelled':
+      return { event: 'call.cancelled', callId: b64(m.callid), phase: m.phase === 'offering' ? 'offering' : 'queued' };
+    case 'call.bye':
+      return { event: 'call.bye', callId: b64(m.callid), by: m.by === 'seat' ? 'seat' : 'caller' };
+    case 'call.failed_open':
+      return { event: 'call.failed_open', callId: b64(m.callid), reason: String(m.reason ?? '') };
+    case 'resumed':
+      return { event: 'resumed', callId: b64(m.callid), action: String(m.action ?? ''), attempt: num(m.attempt) };
+    case 'resume_failed':
+      // callid here is what the control plane sent (base64 already)
+      return { event: 'resume_failed', callId: b64(m.callid), action: String(m.action ?? ''), tindex: num(m.tindex), tlabel: num(m.tlabel) };
+    case 'seat.registered':
+      return { event: 'seat.registered', user: b64(m.user) };
+    case 'seat.unregistered':
+      return { event: 'seat.unregistered', user: b64(m.user) };
+    case 'sync.done':
+      return { event: 'sync.done' };
+    default:
+      return undefined;
+  }
+}
+
+/** A display name as sent: `"Zhang \"San\""` -> `Zhang "San"` (RFC 3261 25.1 quoted-string). */
+export function unquote(name: string): string {
+  const t = name.trim();
+  if (t.length >= 2 && t.startsWith('"') && t.endsWith('"')) return t.slice(1, -1).replace(/\\(.)/g, '$1');
+  return t;
+}
+
+/** The caller's number: the user part of P-Asserted-Identity when a trunk sent one, else of From. */
+export function callerNumber(e: CallNewEvent): string {
+  const pai = /sips?:([^@;>]+)/.exec(e.pai)?.[1];
+  return decodeURIComponent(pai ?? e.fromUser);
+}

@@ -1,0 +1,112 @@
+import { Redis } from 'ioredis';
+import postgres from 'postgres';
+import { Distributor } from './acd/distributor.ts';
+import { buildServer } from './api/server.ts';
+import { HealthRegistry } from './api/routes/health.ts';
+import { seatStateRoutes } from './api/routes/seat-state.ts';
+import type { AppDeps } from './app/deps.ts';
+import { LeaderLease } from './app/leader.ts';
+import { createLogger } from './app/logger.ts';
+import { ensureBootstrapAdmin } from './auth/bootstrap.ts';
+import { CallFlow } from './calls/flow.ts';
+import { loadConfig } from './config.ts';
+import { EvapiClient } from './engine/evapi/client.ts';
+import { CallControl } from './engine/kamailio/call-control.ts';
+import { decodeEngineEvent } from './engine/kamailio/events.ts';
+import { KamailioRpc } from './engine/kamailio/jsonrpc.ts';
+import { EventBus } from './events/bus.ts';
+import { RegistrationTracker } from './seats/state/registrations.ts';
+import { loadSeats } from './seats/state/store.ts';
+import { endDueWrapUps } from './seats/state/ticker.ts';
+
+/** The control plane: HTTP API for everyone, call control for the one process that holds the lease. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger();
+  const sql = postgres(config.pgUrl, { max: 10, onnotice: () => {} });
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
+  const bus = new EventBus(redis, config.centreId);
+  const deps: AppDeps = { config, sql, redis, bus, log };
+  const rpc = new KamailioRpc({ url: config.kamailioRpcUrl });
+  const health = new HealthRegistry();
+  const lease = new LeaderLease(redis, log);
+  let active = false;
+
+  await ensureBootstrapAdmin(deps);
+  const evapi = new EvapiClient({ host: config.evapi.host, port: config.evapi.port, log });
+  let flow: CallFlow | undefined;
+  const control = new CallControl(evapi, log, (callId) => void flow?.onGiveUp(callId));
+  const distributor = new Distributor(deps, control);
+  const registrations = new RegistrationTracker(deps, rpc, () => void distributor.kick());
+  flow = new CallFlow(deps, control, distributor, registrations);
+  const callFlow = flow;
+
+  health.add('control_plane', async () => (active ? 'active' : 'standby'));
+  health.add('kamailio', async () => {
+    if (active && !evapi.connected) throw new Error('evapi not connected');
+    return active ? 'connected' : 'standby';
+  });
+
+  const app = await buildServer({ ...deps, kamailio: rpc, health }, [seatStateRoutes(deps, () => void distributor.kick())]);
+  await app.listen({ host: config.httpHost, port: config.httpPort });
+  bus.startFanout();
+  log.info({ url: `http://${config.httpHost}:${config.httpPort}` }, 'control plane API listening');
+
+  evapi.on('message', (m) => {
+    const e = decodeEngineEvent(m as Record<string, unknown>);
+    if (!e) {
+      log.warn({ event: (m as { event?: unknown }).event }, 'unknown engine event ignored');
+      return;
+    }
+    void callFlow.handle(e);
+  });
+  evapi.on('malformed', (raw, err) => log.error({ raw: String(raw).slice(0, 200), err: String(err) }, 'malformed evapi message'));
+  evapi.on('disconnected', () => log.warn({}, 'evapi disconnected: Kamailio fails calls open while we are away'));
+  evapi.on('connected', () => {
+    log.info({}, 'evapi connected');
+    void (async () => {
+      try {
+        await loadSeats(deps);
+        await registrations.syncAll();
+      } catch (err) {
+        log.error({ err: String(err) }, 'seat/registration sync after connect failed');
+      }
+      callFlow.beginSync();
+      void distributor.kick();
+    })();
+  });
+
+  let tick: NodeJS.Timeout | undefined;
+  let seatReload: NodeJS.Timeout | undefined;
+  const shutdown = async (code: number) => {
+    if (tick) clearInterval(tick);
+    if (seatReload) clearInterval(seatReload);
+    control.stop();
+    evapi.stop();
+    await lease.release().catch(() => undefined);
+    await app.close().catch(() => undefined);
+    await bus.stopFanout();
+    redis.disconnect();
+    await sql.end({ timeout: 2 }).catch(() => undefined);
+    process.exit(code);
+  };
+  process.on('SIGTERM', () => void shutdown(0));
+  process.on('SIGINT', () => void shutdown(0));
+
+  await lease.acquire();
+  active = true;
+  log.info({ instance: lease.id }, 'active control plane: taking call control');
+  lease.keep(() => void shutdown(3));
+  await loadSeats(deps);
+  evapi.start();
+  tick = setInterval(() => {
+    void endDueWrapUps(deps).then((n) => { if (n > 0 || true) void distributor.kick(); })
+      .catch((err) => log.error({ err: String(err) }, 'tick failed'));
+  }, 1000);
+  seatReload = setInterval(() => void loadSeats(deps).catch((err) => log.error({ err: String(err) }, 'seat reload failed')), 5000);
+}
+
+main().catch((err) => {
+  process.stderr.write(`control plane failed to start: ${(err as Error)?.stack ?? String(err)}\n`);
+  process.exit(1);
+});
