@@ -4,7 +4,7 @@ import type { Distributor } from '../acd/distributor.ts';
 import type { CallControl } from '../engine/kamailio/call-control.ts';
 import { callerNumber, type CallNewEvent, type EngineEvent } from '../engine/kamailio/events.ts';
 import type { RegistrationTracker } from '../seats/state/registrations.ts';
-import { seatIdForSipUser, transitionSeat, seatKey } from '../seats/state/store.ts';
+import { allSeatsLive, seatIdForSipUser, transitionSeat, seatKey } from '../seats/state/store.ts';
 import { offerFailReason } from './machine.ts';
 import { routeCall, queueSettings } from './routing.ts';
 import { getLiveCall, logCallEvent, retireLiveCall, saveLiveCall, transitionCall, allLiveCalls, type LiveCall } from './store.ts';
@@ -231,6 +231,45 @@ export class CallFlow {
       await transitionCall(this.deps, call, 'abandoned', { ended_at: new Date(), ended_by: 'system', end_reason: 'lost_during_disconnect' },
         { type: 'call.abandoned.v1', data: { call_id: call.id, queue_id: call.queueId, caller_number: call.callerNumber || null, wait_ms: Date.now() - call.arrivedMs, phase: 'queued' } });
       await retireLiveCall(this.deps.redis, call.sipCallId);
+    }
+    await this.closeCallsWithoutDialog();
+    await this.releaseOrphanSeats();
+  }
+
+  /** Calls we think are ringing a seat or talking, but for which Kamailio has no dialog: they ended while we were away. */
+  private async closeCallsWithoutDialog(): Promise<void> {
+    let dialogs: Set<string>;
+    try {
+      dialogs = new Set((await this.registrations.dialogs()).map((d) => String(d['call-id'] ?? '')));
+    } catch (err) {
+      this.deps.log.warn({ err: String(err) }, 'dlg.list failed: live calls not reconciled');
+      return;
+    }
+    for (const call of await allLiveCalls(this.deps.redis)) {
+      if ((call.state !== 'talking' && call.state !== 'offering' && call.state !== 'failed_open') || dialogs.has(call.sipCallId)) continue;
+      const now = new Date();
+      this.deps.log.warn({ call: call.sipCallId, state: call.state }, 'no dialog in Kamailio: call ended while we were away');
+      if (call.state === 'talking') {
+        await transitionCall(this.deps, call, 'ended', { ended_at: now, ended_by: 'system', end_reason: 'ended_while_disconnected' },
+          { type: 'call.ended.v1', data: { call_id: call.id, ended_by: 'system', reason: 'ended_while_disconnected', answered_seat_id: call.answeredSeatId, talk_ms: call.answeredMs ? now.getTime() - call.answeredMs : null } }, now);
+      } else {
+        await transitionCall(this.deps, call, 'abandoned', { ended_at: now, ended_by: 'system', end_reason: 'ended_while_disconnected' },
+          { type: 'call.abandoned.v1', data: { call_id: call.id, queue_id: call.queueId, caller_number: call.callerNumber || null, wait_ms: now.getTime() - call.arrivedMs, phase: 'offering' } }, now);
+      }
+      await retireLiveCall(this.deps.redis, call.sipCallId);
+    }
+  }
+
+  /** A seat reserved or talking for a call that is no longer offered to it or live (a crash between two steps). */
+  private async releaseOrphanSeats(): Promise<void> {
+    for (const seat of await allSeatsLive(this.deps.redis)) {
+      if (seat.state !== 'reserved' && seat.state !== 'talking') continue;
+      const call = seat.call ? await getLiveCall(this.deps.redis, seat.call) : undefined;
+      const owned = call && ((seat.state === 'reserved' && call.state === 'offering' && call.seatId === seat.seatId)
+        || (seat.state === 'talking' && call.state === 'talking'));
+      if (owned) continue;
+      this.deps.log.warn({ seat: seat.seatId, state: seat.state, call: seat.call }, 'seat held by a call that is gone: released');
+      await transitionSeat(this.deps, seat.seatId, 'ready', { from: ['reserved', 'talking'], reason: null, set: { call: '', idle_since: Date.now() } });
     }
   }
 

@@ -67,6 +67,11 @@ export class RegistrationTracker {
     return registered;
   }
 
+  /** Kamailio's dialogs (dlg.list), for reconciling live calls after a reconnect. */
+  async dialogs(): Promise<Record<string, unknown>[]> {
+    return this.rpc.dlgList();
+  }
+
   /** The seat whose binding has this host:port (ring-all answers carry only the phone's Contact). */
   async sipUserByContact(contactUri: string): Promise<string | undefined> {
     const hostPort = /@?([^@;>:]+:\d+)/.exec(contactUri.replace(/^<|>$/g, '').replace(/^sips?:/, ''))?.[1];
