@@ -106,3 +106,22 @@ test('dispatchers, QA and supervisors read calls; a token is required', async ()
   const anon = await h.app.inject({ url: '/v1/calls' });
   assert.equal(anon.statusCode, 401);
 });
+
+test('the OpenAPI document has the read-side routes; the WAV routes are documented as audio/wav with 206 and 416', async () => {
+  const res = await h.app.inject({ url: '/openapi.json' });
+  assert.equal(res.statusCode, 200);
+  const paths = res.json().paths as Record<string, Record<string, { responses: Record<string, { content?: Record<string, unknown> }> }>>;
+  for (const p of ['/v1/calls', '/v1/calls/abandoned', '/v1/calls/{id}', '/v1/calls/{id}/recording', '/v1/calls/{id}/recording/meta',
+    '/v1/recordings/{id}', '/v1/recordings/{id}/audio', '/v1/events', '/v1/events/schema', '/v1/alarms']) {
+    assert.ok(paths[p]?.get, `GET ${p} is documented`);
+  }
+  const audio = paths['/v1/recordings/{id}/audio'].get.responses;
+  assert.ok(audio['200'].content?.['audio/wav'] && audio['206'].content?.['audio/wav'] && audio['416']);
+  assert.ok(paths['/v1/calls/{id}'].get.responses['200'].content?.['application/json']);
+  assert.equal(paths['/v1/events/ws'], undefined, 'the WebSocket is documented in docs/events.md, not as an HTTP operation');
+});
+
+test('every read-side route was registered with a response schema (no warning from buildServer)', () => {
+  const warnings = h.log.lines.filter((l) => l.msg?.startsWith('route without a response schema'));
+  assert.deepEqual(warnings, []);
+});
