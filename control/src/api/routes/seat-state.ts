@@ -4,7 +4,7 @@ import { requireRole } from '../../auth/authenticate.ts';
 import { hasAnyRole } from '../../auth/roles.ts';
 import { CtiError } from '../../errors/catalogue.ts';
 import { regKey } from '../../seats/state/registrations.ts';
-import { allSeatsLive, getSeatLive, transitionSeat, type SeatLive } from '../../seats/state/store.ts';
+import { allSeatsLive, getSeatLive, loadSeats, transitionSeat, type SeatLive } from '../../seats/state/store.ts';
 import { CALL_OWNED_STATES } from '../../seats/state/machine.ts';
 import type { SeatStateName } from '../../events/schema.ts';
 import { ERROR_SCHEMA_ID } from '../schemas/common.ts';
@@ -29,7 +29,11 @@ export function seatStateRoutes(deps: AppDeps, onReady: () => void): FastifyPlug
   }
 
   async function load(id: string): Promise<SeatLive> {
-    const s = await getSeatLive(deps.redis, id);
+    let s = await getSeatLive(deps.redis, id);
+    if (!s) {
+      await loadSeats(deps); // a seat created a moment ago
+      s = await getSeatLive(deps.redis, id);
+    }
     if (!s) throw new CtiError('CTI_SEAT_NOT_FOUND', { seat_id: id });
     return s;
   }
