@@ -4,6 +4,12 @@ import { Distributor } from './acd/distributor.ts';
 import { buildServer } from './api/server.ts';
 import { HealthRegistry } from './api/routes/health.ts';
 import { seatStateRoutes } from './api/routes/seat-state.ts';
+import { callsRoutes } from './api/routes/calls.ts';
+import { recordingsRoutes } from './api/routes/recordings.ts';
+import { eventsRoutes } from './api/routes/events-ws.ts';
+import { alarmsRoutes } from './api/routes/alarms.ts';
+import { startRecordingPipeline } from './recordings/pipeline.ts';
+import { startRecordingWatch } from './recordings/watch.ts';
 import type { AppDeps } from './app/deps.ts';
 import { LeaderLease } from './app/leader.ts';
 import { createLogger } from './app/logger.ts';
@@ -47,9 +53,11 @@ async function main(): Promise<void> {
     return active ? 'connected' : 'standby';
   });
 
-  const app = await buildServer({ ...deps, kamailio: rpc, health }, [seatStateRoutes(deps, () => void distributor.kick())]);
-  await app.listen({ host: config.httpHost, port: config.httpPort });
+  const app = await buildServer({ ...deps, kamailio: rpc, health }, [
+    seatStateRoutes(deps, () => void distributor.kick()), callsRoutes(deps), recordingsRoutes(deps), eventsRoutes(deps), alarmsRoutes(deps),
+  ]);
   bus.startFanout();
+  await app.listen({ host: config.httpHost, port: config.httpPort });
   log.info({ url: `http://${config.httpHost}:${config.httpPort}` }, 'control plane API listening');
 
   evapi.on('message', (m) => {
@@ -78,9 +86,13 @@ async function main(): Promise<void> {
 
   let tick: NodeJS.Timeout | undefined;
   let seatReload: NodeJS.Timeout | undefined;
+  let pipeline: { stop(): Promise<void> | void } | undefined;
+  let watch: { stop(): Promise<void> | void } | undefined;
   const shutdown = async (code: number) => {
     if (tick) clearInterval(tick);
     if (seatReload) clearInterval(seatReload);
+    await Promise.resolve(watch?.stop()).catch(() => undefined);
+    await Promise.resolve(pipeline?.stop()).catch(() => undefined);
     control.stop();
     evapi.stop();
     await lease.release().catch(() => undefined);
@@ -99,8 +111,10 @@ async function main(): Promise<void> {
   lease.keep(() => void shutdown(3));
   await loadSeats(deps);
   evapi.start();
+  pipeline = startRecordingPipeline(deps);
+  watch = await startRecordingWatch(deps, { graceMs: Number(process.env.CTI_RECORDING_GRACE_MS ?? 20_000) });
   tick = setInterval(() => {
-    void endDueWrapUps(deps).then((n) => { if (n > 0 || true) void distributor.kick(); })
+    void endDueWrapUps(deps).then(() => distributor.kick())
       .catch((err) => log.error({ err: String(err) }, 'tick failed'));
   }, 1000);
   seatReload = setInterval(() => void loadSeats(deps).catch((err) => log.error({ err: String(err) }, 'seat reload failed')), 5000);
