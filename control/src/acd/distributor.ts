@@ -56,11 +56,11 @@ export class Distributor {
       const [sipCallId] = await head(this.deps.redis, queueId);
       if (!sipCallId) return;
       const call = await getLiveCall(this.deps.redis, sipCallId);
-      if (!call || call.state !== 'queued' || this.control.isPending(sipCallId)) {
-        if (!call || (call.state !== 'queued' && call.state !== 'offering')) await dequeue(this.deps.redis, queueId, sipCallId);
-        if (call && call.state === 'queued') return; // pending resume: wait for Kamailio's answer
+      if (!call || call.state !== 'queued') {
+        await dequeue(this.deps.redis, queueId, sipCallId); // not waiting any more (answered, gone, failed open)
         continue;
       }
+      if (this.control.isPending(sipCallId)) return; // a resume of this call is unconfirmed: wait for Kamailio
       if (call.attempt >= MAX_OFFERS) {
         await dequeue(this.deps.redis, queueId, sipCallId);
         this.control.ringAll(call, 'max_offers');
