@@ -1,0 +1,30 @@
+/**
+ * Fail-open (ARCHITECTURE.md rule 1): with the control plane stopped, a call to 120 still reaches a seat.
+ * After FAILOPEN_AFTER_MS without a control plane, Kamailio rings every registered seat (the ring-all AoR)
+ * by itself; a registered seat that nobody made ready answers, audio flows, the caller hangs up normally.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { sleep, startCallCentre, type CallCentre } from '../support/callcentre.ts';
+
+const FAILOPEN_AFTER_MS = 1000;
+
+let cc: CallCentre;
+before(async () => { cc = await startCallCentre('calls-failopen-stop', { kamailioVars: { FAILOPEN_AFTER_MS: String(FAILOPEN_AFTER_MS) } }); });
+after(async () => { await cc?.close(); });
+
+test('fail-open-control-plane-stopped-ring-all-answers: with the control plane stopped a registered seat answers the call', async () => {
+  const [seat] = await cc.createSeats(1);
+  await cc.startSeatPhone(seat, 'uas-seat-answer-audio.xml');
+  const trunk = await cc.createTrunkPort(); // the API must be up to create it
+  await cc.stack.control.stop();
+  await sleep(FAILOPEN_AFTER_MS + 1200); // past the fail-open delay (Kamailio's sweep runs each second)
+
+  const result = await cc.runCaller(trunk, { scenario: 'uac-120-expect-answer-audio.xml', injection: [{ caller: '13500000003', display: 'no control plane' }], timeoutS: 30 });
+  assert.ok(result.ok, `caller SIPp failed with the control plane down: exit ${result.exitCode}\n${result.errorLog}\n${result.messageLog}`);
+  assert.match(result.screenLog, /200/, 'the caller saw the 200 OK');
+  const kam = readFileSync(join(cc.info.logsDir, 'kamailio.log'), 'utf8');
+  assert.match(kam, /fail-open \(control_plane_down\): ringing all registered seats/, 'Kamailio logged the fail-open ring-all');
+});
