@@ -23,7 +23,7 @@ import { KamailioRpc } from './engine/kamailio/jsonrpc.ts';
 import { EventBus } from './events/bus.ts';
 import { RegistrationTracker } from './seats/state/registrations.ts';
 import { loadSeats } from './seats/state/store.ts';
-import { endDueWrapUps } from './seats/state/ticker.ts';
+import { endDueWrapUps, releaseStaleReservations } from './seats/state/ticker.ts';
 
 /** The control plane: HTTP API for everyone, call control for the one process that holds the lease. */
 async function main(): Promise<void> {
@@ -114,7 +114,7 @@ async function main(): Promise<void> {
   pipeline = startRecordingPipeline(deps);
   watch = await startRecordingWatch(deps, { graceMs: Number(process.env.CTI_RECORDING_GRACE_MS ?? 20_000) });
   tick = setInterval(() => {
-    void endDueWrapUps(deps).then(() => distributor.kick())
+    void endDueWrapUps(deps).then(() => releaseStaleReservations(deps)).then(() => distributor.kick())
       .catch((err) => log.error({ err: String(err) }, 'tick failed'));
   }, 1000);
   seatReload = setInterval(() => void loadSeats(deps).catch((err) => log.error({ err: String(err) }, 'seat reload failed')), 5000);

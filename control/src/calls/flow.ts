@@ -273,13 +273,13 @@ export class CallFlow {
     }
   }
 
-  /** Kamailio could not resume the call (its transaction is gone): release what it held. */
+  /**
+   * Kamailio did not confirm a resume after every retry. Its outcome (offer.answered / offer.failed / a CANCEL)
+   * still arrives if the resume did happen, so nothing is changed here; a reservation that never resolves is
+   * released by the tick (releaseStaleReservations).
+   */
   async onGiveUp(callId: string): Promise<void> {
     const call = await getLiveCall(this.deps.redis, callId);
-    if (!call) return;
-    if (call.state === 'offering' && call.seatId) {
-      await transitionSeat(this.deps, call.seatId, 'ready', { from: ['reserved'], set: { call: '' } });
-    }
-    this.deps.log.error({ call: callId, state: call.state }, 'call could not be resumed in Kamailio; waiting for its CANCEL or BYE');
+    this.deps.log.error({ call: callId, state: call?.state }, 'Kamailio did not confirm resuming the call; waiting for its outcome');
   }
 }
