@@ -41,7 +41,8 @@ export function kamailioVars(ctx: ServiceContext, dbUrl: string,
     RUN_DIR: ctx.stateDir,
     MPATH: KAMAILIO_MPATH,
     SIP_DOMAIN: ctx.host,
-    FAILOPEN_AFTER_MS: '4000',
+    // longer than a control-plane restart after kill -9 (start ~1.5 s + the 3 s leader lease running out)
+    FAILOPEN_AFTER_MS: '6000',
     QUEUE_MAX_MS: '600000',
   };
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) vars[k] = v;
