@@ -43,6 +43,23 @@ export const ERRORS = {
   CTI_RECORDING_UNAVAILABLE: { http: 404, message: 'This call has no playable recording (its status is in details: missing or failed); an alarm was raised, see GET /v1/alarms.' },
   CTI_RECORDING_FILE_MISSING: { http: 500, message: 'The recording is indexed but its WAV file is not on the recordings disk; check the disk or restore the file from backup.' },
   CTI_RECORDING_NO_MEDIA: { http: 500, message: 'The call\'s recording holds no G.711 audio; check that rtpengine anchored the media and that the codec is PCMA or PCMU.' },
+  // recording integrity and storage
+  CTI_RECORDING_NOT_CHAINED: { http: 409, message: 'The recording has no integrity chain yet; it is made within a minute of indexing, try again shortly.' },
+  CTI_MANIFEST_NOT_FOUND: { http: 404, message: 'No signed manifest for that centre and day yet; manifests are signed after the day ends (Asia/Shanghai).' },
+  CTI_SIGNING_KEY_UNAVAILABLE: { http: 500, message: 'The SM2 manifest signing key is missing or not an SM2 key; run `tsx scripts/recordings/keygen.ts` (openssl genpkey -algorithm SM2).' },
+  CTI_ENCRYPTION_KEY_INVALID: { http: 500, message: 'Recording encryption needs CTI_RECORDING_SM4_KEY as 32 hex digits (a 128-bit SM4 key), the same key that encrypted the file.' },
+  CTI_LISTENING_COPY_FAILED: { http: 500, message: 'ffmpeg could not make the compressed listening copy; the WAV master is intact, see details and check that ffmpeg is installed.' },
+  CTI_LISTENING_COPY_UNAVAILABLE: { http: 404, message: 'This recording has no listening copy (yet, or it was purged); play the WAV instead.' },
+  // QA
+  CTI_QA_FORM_NOT_FOUND: { http: 404, message: 'No such scoring form; check the form id.' },
+  CTI_QA_FORM_INVALID: { http: 400, message: 'The scoring form is not consistent (see details): item keys unique, weights positive, min below max, grade thresholds excellent >= good >= fair.' },
+  CTI_QA_FORM_IN_USE: { http: 409, message: 'Reviews already use this form, so its items cannot change; deactivate it and create a new form.' },
+  CTI_QA_FORM_INACTIVE: { http: 409, message: 'The scoring form is deactivated; choose an active form.' },
+  CTI_QA_REVIEW_NOT_FOUND: { http: 404, message: 'No such review; check the review id.' },
+  CTI_QA_REVIEW_FINAL: { http: 409, message: 'The review is final and cannot be changed; an administrator may reopen it.' },
+  CTI_QA_ANSWER_INVALID: { http: 400, message: 'A score is missing, unknown or outside its item\'s scale (see details); objective items are filled automatically.' },
+  CTI_QA_CALL_NOT_SCORABLE: { http: 409, message: 'Only an answered call can be scored (it needs a seat and its timings).' },
+  CTI_QA_NOT_YOURS: { http: 403, message: 'Dispatchers may read and comment only on their own reviews.' },
   // alarms
   CTI_ALARM_INVALID: { http: 500, message: 'An alarm was raised with invalid fields (type, level, subject or details); report the details to the engineers.' },
   // engine
