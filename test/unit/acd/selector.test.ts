@@ -59,7 +59,7 @@ const candidate = fc.record({
 });
 
 test('selector-property: never an ineligible or excluded seat; always the best eligible one; none only when none is eligible', () => {
-  fc.assert(fc.property(fc.array(candidate, { maxLength: 12 }), fc.constantFrom(Q, 'county-a'), fc.array(fc.stringMatching(/^s-[0-9a-z]{1,4}$/), { maxLength: 3 }),
+  fc.assert(fc.property(fc.array(candidate, { maxLength: 12 }) as fc.Arbitrary<SeatCandidate[]>, fc.constantFrom(Q, 'county-a'), fc.array(fc.stringMatching(/^s-[0-9a-z]{1,4}$/), { maxLength: 3 }),
     (seats, queueId, excluded) => {
       const exclude = new Set(excluded);
       const pick = pickLongestIdle(seats, queueId, exclude);
