@@ -1,0 +1,257 @@
+/**
+ * The seat's WebRTC phone: a SIP.js 0.21 UserAgent over SIP/WebSocket (RFC 7118) registered with the
+ * seat's SIP account, one call at a time (the ACD offers a seat one call). No words here: it reports
+ * to `listener(type, detail)` and the page (main.js) shows Chinese text from i18n/zh-CN.js.
+ *
+ * Reported types:
+ *   transport     {state: 'connecting'|'connected'|'disconnected'|'reconnecting', attempt?, error?}
+ *   registration  {state: 'registered'|'unregistered'|'failed', status?, reason?}
+ *   incoming      {sipCallId, number, name}        an INVITE from the ACD; not answered yet
+ *   call          {state: 'answering'|'talking'|'ended'|'cancelled', sipCallId}
+ *   media-error   {name, message}                  getUserMedia refused/absent (DOMException name)
+ *   recovery      {state: 'started'|'done'|'failed', error?}   re-INVITE with ICE restart after a reconnect
+ *   hold / mute   {on}
+ *
+ * Facts from engine-notes (tried with this Kamailio + rtpengine + Chromium):
+ * - 0.21 does not reconnect by itself: ua.reconnect() from onDisconnect, register() again in onConnect.
+ * - A fixed instanceId with instanceIdAlwaysAdded (RFC 5626 +sip.instance) replaces the seat's binding on
+ *   every page load instead of adding a dead one that incoming calls would fork to.
+ * - After the WebSocket drops mid-call, requests from the far side fail until the browser sends a
+ *   re-INVITE over the new connection; with ICE restart (offerOptions.iceRestart, RFC 8445 9) media recovers.
+ */
+import { Registerer, RegistererState, SessionState, UserAgent } from '/vendor/sip.js/index.js';
+
+const RECONNECT_MS = [500, 1000, 2000, 4000, 8000];
+const REGISTER_EXPIRES_S = 120;
+
+export class Phone {
+  /**
+   * @param {{ wsUrl: string, domain: string, user: string, password: string, displayName?: string,
+   *           instanceId: string, iceServers?: RTCIceServer[], remoteAudio: HTMLAudioElement }} opts
+   * @param {(type: string, detail: any) => void} listener
+   */
+  constructor(opts, listener) {
+    this.opts = opts;
+    this.emit = listener;
+    this.ua = null;
+    this.registerer = null;
+    /** @type {import('sip.js').Invitation | null} */
+    this.session = null;
+    this.held = false;
+    this.muted = false;
+    this.stopping = false;
+    this.attempt = 0;
+    this.reconnectTimer = null;
+    this.needsRecovery = false;
+    this.onOnline = () => this.reconnectNow();
+  }
+
+  async start() {
+    const { wsUrl, domain, user, password, displayName, instanceId, iceServers } = this.opts;
+    const uri = UserAgent.makeURI(`sip:${user}@${domain}`);
+    if (!uri) throw new Error(`bad SIP URI sip:${user}@${domain}`);
+    this.ua = new UserAgent({
+      uri,
+      displayName,
+      authorizationUsername: user,
+      authorizationPassword: password,
+      transportOptions: { server: wsUrl, connectionTimeout: 5 },
+      instanceId,
+      instanceIdAlwaysAdded: true,
+      logLevel: 'warn',
+      userAgentString: 'cti120-dispatcher (SIP.js 0.21)',
+      sessionDescriptionHandlerFactoryOptions: {
+        peerConnectionConfiguration: { iceServers: iceServers ?? [] },
+        iceGatheringTimeout: 1000,
+      },
+      delegate: {
+        onConnect: () => this.onConnect(),
+        onDisconnect: (error) => this.onDisconnect(error),
+        onInvite: (invitation) => this.onInvite(invitation),
+      },
+    });
+    this.registerer = new Registerer(this.ua, { expires: REGISTER_EXPIRES_S });
+    this.registerer.stateChange.addListener((state) => {
+      if (state === RegistererState.Registered) this.emit('registration', { state: 'registered' });
+      else if (state === RegistererState.Unregistered) this.emit('registration', { state: 'unregistered' });
+    });
+    window.addEventListener('online', this.onOnline);
+    this.emit('transport', { state: 'connecting' });
+    try {
+      await this.ua.start();
+    } catch (error) {
+      this.emit('transport', { state: 'disconnected', error: String(error?.message ?? error) });
+      this.scheduleReconnect();
+    }
+  }
+
+  async stop() {
+    this.stopping = true;
+    clearTimeout(this.reconnectTimer);
+    window.removeEventListener('online', this.onOnline);
+    if (this.session) await this.hangup().catch((e) => console.warn('hang-up on stop failed', e));
+    if (this.registerer?.state === RegistererState.Registered) {
+      await this.registerer.unregister().catch((e) => console.warn('unregister failed', e));
+    }
+    await this.ua?.stop();
+  }
+
+  register() {
+    return this.registerer.register({
+      requestDelegate: {
+        onReject: (response) => {
+          const m = response.message;
+          this.emit('registration', { state: 'failed', status: m.statusCode, reason: m.reasonPhrase });
+        },
+      },
+    }).catch((error) => this.emit('registration', { state: 'failed', status: 0, reason: String(error?.message ?? error) }));
+  }
+
+  onConnect() {
+    this.attempt = 0;
+    this.emit('transport', { state: 'connected' });
+    void this.register();
+    if (this.needsRecovery && this.session?.state === SessionState.Established) void this.recoverCall();
+    this.needsRecovery = false;
+  }
+
+  onDisconnect(error) {
+    if (this.stopping) return;
+    this.emit('transport', { state: 'disconnected', error: error ? String(error.message ?? error) : undefined });
+    if (this.session?.state === SessionState.Established) this.needsRecovery = true;
+    this.scheduleReconnect();
+  }
+
+  scheduleReconnect() {
+    if (this.stopping) return;
+    clearTimeout(this.reconnectTimer);
+    const delay = RECONNECT_MS[Math.min(this.attempt, RECONNECT_MS.length - 1)];
+    this.reconnectTimer = setTimeout(() => this.reconnectNow(), delay);
+  }
+
+  reconnectNow() {
+    if (this.stopping || !this.ua || this.ua.isConnected()) return;
+    clearTimeout(this.reconnectTimer);
+    this.attempt += 1;
+    this.emit('transport', { state: 'reconnecting', attempt: this.attempt });
+    this.ua.reconnect().catch(() => this.scheduleReconnect());
+  }
+
+  /** The re-INVITE with ICE restart that re-anchors the dialog on the new WebSocket and restarts media. */
+  async recoverCall() {
+    const session = this.session;
+    if (!session) return;
+    this.emit('recovery', { state: 'started' });
+    try {
+      await session.invite({
+        sessionDescriptionHandlerOptions: { hold: this.held, offerOptions: { iceRestart: true } },
+        requestDelegate: {
+          onAccept: () => this.emit('recovery', { state: 'done' }),
+          onReject: (r) => this.emit('recovery', { state: 'failed', error: `${r.message.statusCode} ${r.message.reasonPhrase}` }),
+        },
+      });
+    } catch (error) {
+      this.emit('recovery', { state: 'failed', error: String(error?.message ?? error) });
+    } finally {
+      session.sessionDescriptionHandlerOptionsReInvite = { hold: this.held };
+    }
+  }
+
+  onInvite(invitation) {
+    if (this.session) {
+      void invitation.reject({ statusCode: 486 }).catch((e) => console.warn('reject of a second call failed', e));
+      return;
+    }
+    this.session = invitation;
+    this.held = false;
+    this.muted = false;
+    const sipCallId = invitation.request.callId;
+    let established = false;
+    invitation.stateChange.addListener((state) => {
+      if (state === SessionState.Established) {
+        established = true;
+        this.attachRemoteAudio(invitation);
+        this.emit('call', { state: 'talking', sipCallId });
+      } else if (state === SessionState.Terminated) {
+        if (this.session === invitation) this.session = null;
+        this.opts.remoteAudio.srcObject = null;
+        this.emit('call', { state: established ? 'ended' : 'cancelled', sipCallId });
+      }
+    });
+    const id = invitation.remoteIdentity;
+    this.emit('incoming', { sipCallId, number: id.uri.user ?? '', name: id.displayName ?? '' });
+  }
+
+  async answer() {
+    const s = this.session;
+    if (!s || s.state !== SessionState.Initial) return false;
+    this.emit('call', { state: 'answering', sipCallId: s.request.callId });
+    try {
+      await s.accept({ sessionDescriptionHandlerOptions: { constraints: { audio: true, video: false } } });
+      return true;
+    } catch (error) {
+      if (error?.name && /NotAllowed|NotFound|NotReadable|Security|Overconstrained/.test(error.name)) {
+        this.emit('media-error', { name: error.name, message: error.message });
+        await s.reject({ statusCode: 488 }).catch(() => undefined);
+      } else {
+        console.error('answer failed', error);
+      }
+      return false;
+    }
+  }
+
+  async hangup() {
+    const s = this.session;
+    if (!s) return;
+    if (s.state === SessionState.Initial || s.state === SessionState.Establishing) await s.reject({ statusCode: 486 });
+    else if (s.state === SessionState.Established) await s.bye();
+  }
+
+  setMute(on) {
+    const pc = this.session?.sessionDescriptionHandler?.peerConnection;
+    if (!pc) return;
+    this.muted = on;
+    for (const sender of pc.getSenders()) if (sender.track) sender.track.enabled = !on && !this.held;
+    this.emit('mute', { on });
+  }
+
+  /** Hold: a re-INVITE offering a=sendonly (RFC 3264 8.4); unhold offers sendrecv again. */
+  async setHold(on) {
+    const s = this.session;
+    if (!s || s.state !== SessionState.Established || this.held === on) return;
+    s.sessionDescriptionHandlerOptionsReInvite = { hold: on };
+    await s.invite({
+      requestDelegate: {
+        onAccept: () => {
+          this.held = on;
+          const pc = s.sessionDescriptionHandler?.peerConnection;
+          for (const sender of pc?.getSenders() ?? []) if (sender.track) sender.track.enabled = !on && !this.muted;
+          for (const r of pc?.getReceivers() ?? []) if (r.track) r.track.enabled = !on;
+          this.emit('hold', { on });
+        },
+        onReject: () => {
+          s.sessionDescriptionHandlerOptionsReInvite = { hold: this.held };
+          this.emit('hold', { on: this.held, failed: true });
+        },
+      },
+    });
+  }
+
+  /** DTMF as RFC 4733 telephone-events when negotiated, else SIP INFO application/dtmf-relay. */
+  async sendDtmf(digit) {
+    const s = this.session;
+    if (!s || s.state !== SessionState.Established) return;
+    if (s.sessionDescriptionHandler?.sendDtmf(digit)) return;
+    await s.info({ requestOptions: { body: { contentDisposition: 'render', contentType: 'application/dtmf-relay', content: `Signal=${digit}\r\nDuration=160` } } });
+  }
+
+  attachRemoteAudio(session) {
+    const pc = session.sessionDescriptionHandler?.peerConnection;
+    if (!pc) return;
+    const stream = new MediaStream();
+    for (const r of pc.getReceivers()) if (r.track) stream.addTrack(r.track);
+    const audio = this.opts.remoteAudio;
+    audio.srcObject = stream;
+    audio.play().catch((e) => console.warn('remote audio did not start', e));
+  }
+}
