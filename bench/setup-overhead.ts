@@ -24,11 +24,17 @@ const QUEUE_CALLER = join(SIPP_DIR, 'uac-120-expect-answer-no-media.xml');
 const DIRECT_CALLER = join(SIPP_DIR, 'uac-seat-call-seat-expect-answer-no-media.xml');
 const WARMUP_CALLS = 20;
 const SETTLE_MS = 300;
+const IDLE_SAMPLE_MS = 3000;
+/** rtpengine's delete-delay in test stacks is 2 s: a call's recording reaches the control plane after that. */
+const BEFORE_RECORDING_WORK_MS = 2000;
 
 type Path = 'queue' | 'direct';
 
 interface PathTally {
   timings: CallTiming[];
+  /** INVITE->200 of calls made in the first 2 s of a batch, before any recording of that batch is converted. */
+  earlyAnswerMs: number[];
+  lateAnswerMs: number[];
   calls: number;
   failed: number;
   cpuMs: number;
@@ -42,6 +48,9 @@ interface Rig {
   trunk: Trunk;
   directPort: number;
   rate: number;
+  /** Calls made so far on both paths (each leaves one recording to convert). */
+  callsMade: number;
+  recordingsPending: number;
 }
 
 async function batch(rig: Rig, path: Path, calls: number): Promise<{ result: SippResult; timings: CallTiming[] }> {
@@ -57,24 +66,44 @@ async function batch(rig: Rig, path: Path, calls: number): Promise<{ result: Sip
   return { result, timings };
 }
 
+/**
+ * Both paths are recorded (record-call=on on every relay) and the control plane converts each recording
+ * after rtpengine's delete-delay; waiting for them keeps a batch's conversion work inside its own CPU window.
+ */
+async function waitForRecordings(rig: Rig): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const [row] = await rig.cc.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM recordings`;
+    rig.recordingsPending = Math.max(0, rig.callsMade - row!.n);
+    if (rig.recordingsPending === 0 || Date.now() > deadline) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 async function measuredBatch(rig: Rig, path: Path, calls: number, tally: PathTally, log: (l: string) => void): Promise<void> {
   await rig.cc.waitForSeatState(rig.answering, 'ready', 10_000);
   const pid = rig.cc.info.pids.control!;
   const cpu0 = cpuMs(pid);
   const t0 = Date.now();
   const { result, timings } = await batch(rig, path, calls);
+  rig.callsMade += result.successful;
   await new Promise((r) => setTimeout(r, SETTLE_MS));
+  await waitForRecordings(rig);
   tally.cpuMs += cpuMs(pid) - cpu0;
   tally.wallMs += Date.now() - t0;
   tally.calls += result.successful;
   tally.failed += result.failed + Math.max(0, calls - result.successful - result.failed);
   tally.timings.push(...timings);
+  const early = Math.floor((rig.rate * BEFORE_RECORDING_WORK_MS) / 1000);
+  timings.forEach((t, i) => {
+    if (t.answerMs !== undefined) (i < early ? tally.earlyAnswerMs : tally.lateAnswerMs).push(t.answerMs);
+  });
   const answered = timings.filter((t) => t.answerMs !== undefined).map((t) => t.answerMs!);
   log(`  ${path.padEnd(6)} ${result.successful}/${calls} ok, ${result.failed} failed; INVITE->200 median ${summarise(answered).median} ms`);
   if (!result.ok) log(`    SIPp exit ${result.exitCode}; traces kept in ${result.traceDir}\n${result.errorLog.slice(-1500)}`);
 }
 
-function figures(t: PathTally): Record<string, unknown> {
+function figures(t: PathTally, idleCpuMsPerS: number): Record<string, unknown> {
   const ring = summarise(t.timings.filter((x) => x.ringMs !== undefined).map((x) => x.ringMs!));
   const answer = summarise(t.timings.filter((x) => x.answerMs !== undefined).map((x) => x.answerMs!));
   return {
@@ -83,7 +112,14 @@ function figures(t: PathTally): Record<string, unknown> {
     invite_180_ms: { median: ring.median, p99: ring.p99, p90: ring.p90, max: ring.max, n: ring.n },
     invite_200_ms: { median: answer.median, p99: answer.p99, p90: answer.p90, max: answer.max, n: answer.n },
     control_cpu_ms_per_call: t.calls > 0 ? round3(t.cpuMs / t.calls) : null,
+    control_cpu_ms_per_call_above_idle: t.calls > 0 ? round3((t.cpuMs - (idleCpuMsPerS * t.wallMs) / 1000) / t.calls) : null,
+    invite_200_ms_first_2s_of_batches: pick(summarise(t.earlyAnswerMs)),
+    invite_200_ms_rest_of_batches: pick(summarise(t.lateAnswerMs)),
   };
+}
+
+function pick(s: ReturnType<typeof summarise>): Record<string, number> {
+  return { median: s.median, p99: s.p99, n: s.n };
 }
 
 const benchmark: Benchmark = {
@@ -99,12 +135,17 @@ const benchmark: Benchmark = {
       await cc.startSeatPhone(answering!, SEAT_UAS, { timeoutS: 3600 });
       await cc.loginReady(answering!);
       const trunk = await cc.createTrunkPort();
-      const rig: Rig = { cc, answering: answering!, calling: calling!, trunk, directPort: await freeUdpPort(), rate };
+      const rig: Rig = { cc, answering: answering!, calling: calling!, trunk, directPort: await freeUdpPort(), rate, callsMade: 0, recordingsPending: 0 };
 
       log(`warm-up: ${WARMUP_CALLS} calls per path (not counted)`);
-      const scratch = (): PathTally => ({ timings: [], calls: 0, failed: 0, cpuMs: 0, wallMs: 0 });
+      const scratch = (): PathTally => ({ timings: [], earlyAnswerMs: [], lateAnswerMs: [], calls: 0, failed: 0, cpuMs: 0, wallMs: 0 });
       await measuredBatch(rig, 'queue', WARMUP_CALLS, scratch(), log);
       await measuredBatch(rig, 'direct', WARMUP_CALLS, scratch(), log);
+      const pid = cc.info.pids.control!;
+      const idle0 = cpuMs(pid);
+      await new Promise((r) => setTimeout(r, IDLE_SAMPLE_MS));
+      const idleCpuMsPerS = round3(((cpuMs(pid) - idle0) * 1000) / IDLE_SAMPLE_MS);
+      log(`control plane idle: ${idleCpuMsPerS} ms CPU per second`);
 
       const tally: Record<Path, PathTally> = { queue: scratch(), direct: scratch() };
       const rounds = Math.ceil(perPath / batchSize);
@@ -117,8 +158,15 @@ const benchmark: Benchmark = {
 
       const ended = await cc.sql<{ n: number }[]>`
         SELECT count(*)::int AS n FROM calls WHERE state = 'ended' AND answered_seat_id = ${rig.answering.id}`;
-      const q = figures(tally.queue);
-      const d = figures(tally.direct);
+      const [steps] = await cc.sql<{ arrived_to_queued: number; queued_to_offered: number; offered_to_answered: number }[]>`
+        SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM queued_at - arrived_at) * 1000)::numeric, 3)::float8 AS arrived_to_queued,
+               round(percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_offered_at - queued_at) * 1000)::numeric, 3)::float8 AS queued_to_offered,
+               round(percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM answered_at - first_offered_at) * 1000)::numeric, 3)::float8 AS offered_to_answered
+        FROM calls WHERE answered_seat_id = ${rig.answering.id}`;
+      log(`queue path inside the control plane (medians from the calls table, warm-up included): arrival->queued ${steps!.arrived_to_queued} ms, `
+        + `queued->offered ${steps!.queued_to_offered} ms, offered->answered ${steps!.offered_to_answered} ms`);
+      const q = figures(tally.queue, idleCpuMsPerS);
+      const d = figures(tally.direct, idleCpuMsPerS);
       const qa = q.invite_200_ms as { median: number; p99: number };
       const da = d.invite_200_ms as { median: number; p99: number };
       const qr = q.invite_180_ms as { median: number; p99: number };
@@ -127,7 +175,8 @@ const benchmark: Benchmark = {
       const dCpu = d.control_cpu_ms_per_call as number | null;
       log(`queue  INVITE->180 median ${qr.median} p99 ${qr.p99} | INVITE->200 median ${qa.median} p99 ${qa.p99} ms`);
       log(`direct INVITE->180 median ${dr.median} p99 ${dr.p99} | INVITE->200 median ${da.median} p99 ${da.p99} ms`);
-      log(`control plane CPU per call: queue ${qCpu} ms, direct (baseline) ${dCpu} ms; calls ended in PostgreSQL: ${ended[0]!.n}`);
+      log(`control plane CPU per call (recording conversion included): queue ${qCpu} ms, direct ${dCpu} ms; idle ${idleCpuMsPerS} ms/s`);
+      log(`queue calls ended in PostgreSQL: ${ended[0]!.n}; recordings not converted in time: ${rig.recordingsPending}`);
       return {
         benchmark: 'setup-overhead',
         calls_per_path: perPath,
@@ -142,8 +191,11 @@ const benchmark: Benchmark = {
         ratio_median_invite_180: round3(qr.median / dr.median),
         added_p99_ms_invite_180: round3(qr.p99 - dr.p99),
         control_cpu_ms_per_call: qCpu,
-        control_cpu_ms_per_call_net: qCpu !== null && dCpu !== null ? round3(qCpu - dCpu) : null,
+        control_cpu_ms_per_call_added_by_queue: qCpu !== null && dCpu !== null ? round3(qCpu - dCpu) : null,
+        control_idle_cpu_ms_per_s: idleCpuMsPerS,
         queue_calls_ended_in_db: ended[0]!.n,
+        recordings_pending_at_end: rig.recordingsPending,
+        queue_steps_median_ms: steps,
       };
     } finally {
       await cc.close();
