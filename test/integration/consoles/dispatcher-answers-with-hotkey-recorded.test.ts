@@ -1,0 +1,128 @@
+/**
+ * The dispatcher softphone end to end, in headless Chromium: a dispatcher logs in at a seat, the
+ * SIP.js phone registers over WebSocket, the seat goes ready; a trunk caller (SIPp) dials 120; the
+ * pop-up shows the caller before answering; F1 answers; 5 s of audio each way (the browser's fake
+ * microphone plays 1000 Hz, the caller 440 Hz); F2 hangs up (the caller gets the BYE). The call record
+ * says the seat answered and ended it, and the recording has signal on both channels. The supervisor
+ * console, open beside it, shows the seat's state change live (ready -> talking -> wrap-up/ready).
+ */
+import assert from 'node:assert/strict';
+import { isAbsolute, join } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { dominantTone, readStereoWav, rms } from '../../unit/recordings/support/audio.ts';
+import { sleep, startCallCentre, waitFor, type CallCentre, type Seat } from '../support/callcentre.ts';
+import { launchConsoleBrowser, pageLog, screenshot, type ConsoleBrowser } from './support/browser.ts';
+import { startConsoleServer, type ConsoleServer } from './support/console-server.ts';
+
+const CALLER = '13800138000';
+const DISPATCHER = { username: 'disp01', password: 'dispatcher-pw-01', display_name: '调度员 张三' };
+const SUPERVISOR = { username: 'sup01', password: 'supervisor-pw-01', display_name: '班长 李四' };
+
+let cc: CallCentre;
+let server: ConsoleServer;
+let browser: ConsoleBrowser;
+const logs: string[] = [];
+
+before(async () => {
+  cc = await startCallCentre('consoles-dispatcher');
+  server = await startConsoleServer(cc.apiUrl, { ws: cc.info.sip.ws, domain: cc.info.sip.domain });
+  browser = await launchConsoleBrowser(1000);
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  await cc?.close();
+});
+
+async function createUser(u: { username: string; password: string; display_name: string }, role: string): Promise<void> {
+  await cc.apiOk('POST', '/v1/users', { ...u, roles: [role] });
+}
+
+async function loginDispatcher(page: Page, seat: Seat): Promise<void> {
+  await page.goto(`${server.url}/consoles/dispatcher/`);
+  await page.fill('#f-user', DISPATCHER.username);
+  await page.fill('#f-pass', DISPATCHER.password);
+  await page.fill('#f-seat', seat.id);
+  await page.fill('#f-sipuser', seat.sipUser);
+  await page.fill('#f-sippass', seat.password);
+  await page.click('#login-submit');
+  await page.waitForSelector('#app:not(.hidden)', { timeout: 15_000 });
+}
+
+test('dispatcher-answers-with-hotkey-recorded: pop-up, F1 answers, 5 s both ways, F2 hangs up, recorded on both channels', async (t) => {
+  const seat = await cc.createSeat('seat-web1', '网页席位一');
+  await createUser(DISPATCHER, 'dispatcher');
+  await createUser(SUPERVISOR, 'supervisor');
+
+  const disp = await browser.newPage();
+  logs.push(...[]);
+  const dispLog = pageLog(disp, 'dispatcher');
+  try {
+    await loginDispatcher(disp, seat);
+    await waitFor(async () => (await cc.seatState(seat)).registered === true, 15_000, 'the browser seat registered (control plane sees it)');
+    await disp.waitForSelector('[data-testid="banner-reg"].ok', { timeout: 10_000 });
+    assert.match(await disp.textContent('[data-testid="seat-state"]') ?? '', /示忙/, 'after login the seat is not ready');
+
+    await disp.waitForSelector('#btn-ready:not([disabled])', { timeout: 10_000 });
+    await disp.click('#btn-ready');
+    await cc.waitForSeatState(seat, 'ready', 10_000);
+    await disp.waitForFunction(() => document.querySelector('[data-testid="seat-state"]')?.textContent?.includes('就绪'), undefined, { timeout: 5000 });
+    t.diagnostic(`screenshot ${await screenshot(disp, 'dispatcher-ready')}`);
+
+    const trunk = await cc.createTrunkPort();
+    const caller = await cc.startCaller(trunk, {
+      scenario: 'uac-120-expect-answer-then-remote-bye.xml', injection: [{ caller: CALLER, display: 'e2e caller' }], timeoutS: 60,
+    });
+
+    await disp.waitForSelector('[data-testid="incoming-popup"][open]', { timeout: 15_000 });
+    await disp.waitForFunction((n) => document.querySelector('[data-testid="popup-number"]')?.textContent === n, CALLER, { timeout: 5000 });
+    await disp.waitForFunction(() => document.querySelector('[data-testid="popup-queue"]')?.textContent === 'city-main', undefined, { timeout: 5000 });
+    assert.match(await disp.textContent('[data-testid="popup-wait"]') ?? '', /^\d\d:\d\d$/, 'the pop-up shows the wait time');
+    t.diagnostic(`screenshot ${await screenshot(disp, 'dispatcher-incoming-popup')}`);
+
+    await disp.keyboard.press('F1');
+    await disp.waitForFunction(() => document.querySelector('[data-testid="call-status"]')?.textContent?.startsWith('通话中'), undefined, { timeout: 10_000 });
+    const answered = await cc.waitForCall((c) => c.caller_number === CALLER && c.state === 'talking', 10_000, 'the call talking');
+    assert.equal(answered.answered_seat_id, seat.id);
+    await sleep(2000);
+    t.diagnostic(`screenshot ${await screenshot(disp, 'dispatcher-talking')}`);
+    await sleep(3000);
+
+    await disp.keyboard.press('F2');
+    const result = await caller.done;
+    assert.ok(result.ok, `the caller got the seat's BYE: exit ${result.exitCode}\n${result.errorLog}\n${result.messageLog}`);
+    await disp.waitForFunction(() => document.querySelector('[data-testid="call-status"]')?.textContent === '空闲', undefined, { timeout: 5000 });
+
+    const call = await waitFor(async () => {
+      const c = await cc.call(answered.id);
+      return c?.state === 'ended' ? c : undefined;
+    }, 10_000, 'the call ended');
+    assert.equal(call.answered_seat_id, seat.id, 'answered by the browser seat');
+    assert.equal(call.ended_by, 'seat', 'the seat hung up');
+    assert.ok(call.talk_ms! >= 4500 && call.talk_ms! < 15_000, `talk_ms ${call.talk_ms} covers the 5 s conversation`);
+
+    const meta = await waitFor(async () => {
+      const r = await cc.api<{ status: string; channels: { caller: { rmsDbfs: number; packets: number }; seat: { rmsDbfs: number; packets: number } } | null; path?: string }>(
+        'GET', `/v1/calls/${call.id}/recording/meta`);
+      return r.status === 200 && r.body.status === 'ready' ? r.body : undefined;
+    }, 40_000, 'the call\'s recording ready');
+    t.diagnostic(`recording channels ${JSON.stringify(meta.channels)}`);
+    assert.ok(meta.channels, 'channel statistics are recorded');
+    assert.ok(meta.channels.caller.packets > 100 && meta.channels.seat.packets > 100, 'RTP on both channels');
+    assert.ok(meta.channels.caller.rmsDbfs > -40, `caller channel carries signal (${meta.channels.caller.rmsDbfs} dBFS)`);
+    assert.ok(meta.channels.seat.rmsDbfs > -40, `seat channel carries signal (${meta.channels.seat.rmsDbfs} dBFS)`);
+
+    const [rec] = await cc.sql<{ path: string }[]>`SELECT path FROM recordings WHERE call_id = ${call.id}`;
+    const wav = await readStereoWav(isAbsolute(rec.path) ? rec.path : join(cc.info.recordingsDir, rec.path));
+    const mid = (x: Int16Array | Float32Array | number[]) => (x as Int16Array).subarray(wav.sampleRate, wav.sampleRate * 4);
+    const left = mid(wav.left as Int16Array);
+    const right = mid(wav.right as Int16Array);
+    assert.ok(rms(left) > 500 && rms(right) > 500, `both channels carry audio (rms ${rms(left).toFixed(0)} / ${rms(right).toFixed(0)})`);
+    assert.equal(dominantTone(left, wav.sampleRate).freq, 440, 'left: the caller\'s 440 Hz');
+    assert.equal(dominantTone(right, wav.sampleRate).freq, 1000, 'right: the browser microphone\'s 1000 Hz');
+  } catch (e) {
+    await screenshot(disp, 'dispatcher-failure').catch(() => undefined);
+    throw new Error(`${(e as Error).message}\n${dispLog.join('\n')}`, { cause: e });
+  }
+});

@@ -1,0 +1,71 @@
+/**
+ * Headless Debian Chromium for the console tests (engine-notes: flags that work with this stack):
+ * a fresh profile, a fake microphone that plays a WAV tone, loopback ICE candidates allowed.
+ * Screenshots go to test-results/screenshots/ (gitignored).
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { REPO_ROOT } from '../../../../scripts/stack/migrate.ts';
+
+export const CHROMIUM = process.env.CTI_CHROMIUM ?? '/usr/bin/chromium';
+export const SCREENSHOTS = join(REPO_ROOT, 'test-results', 'screenshots');
+
+/** A 16-bit PCM mono WAV of a sine tone (RIFF/WAVE, WAVE_FORMAT_PCM). */
+export function toneWav(freqHz: number, seconds: number, rate = 48_000, amplitude = 0.5): Buffer {
+  const n = Math.round(seconds * rate);
+  const data = Buffer.alloc(n * 2);
+  for (let i = 0; i < n; i++) data.writeInt16LE(Math.round(Math.sin((2 * Math.PI * freqHz * i) / rate) * amplitude * 32767), i * 2);
+  const h = Buffer.alloc(44);
+  h.write('RIFF', 0); h.writeUInt32LE(36 + data.length, 4); h.write('WAVE', 8);
+  h.write('fmt ', 12); h.writeUInt32LE(16, 16); h.writeUInt16LE(1, 20); h.writeUInt16LE(1, 22);
+  h.writeUInt32LE(rate, 24); h.writeUInt32LE(rate * 2, 28); h.writeUInt16LE(2, 32); h.writeUInt16LE(16, 34);
+  h.write('data', 36); h.writeUInt32LE(data.length, 40);
+  return Buffer.concat([h, data]);
+}
+
+export interface ConsoleBrowser {
+  context: BrowserContext;
+  newPage(): Promise<Page>;
+  close(): Promise<void>;
+}
+
+/** Launches Chromium with a fake microphone playing `micToneHz` (looped by Chromium). */
+export async function launchConsoleBrowser(micToneHz = 1000): Promise<ConsoleBrowser> {
+  const dir = mkdtempSync(join(tmpdir(), 'cti120-chromium-'));
+  const wav = join(dir, `mic-${micToneHz}hz.wav`);
+  writeFileSync(wav, toneWav(micToneHz, 10));
+  const context = await chromium.launchPersistentContext(join(dir, 'profile'), {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1280, height: 800 },
+    locale: 'zh-CN',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--no-first-run', '--disable-dev-shm-usage', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
+      `--use-file-for-fake-audio-capture=${wav}`, '--autoplay-policy=no-user-gesture-required', '--allow-loopback-in-peer-connection'],
+  });
+  return {
+    context,
+    newPage: () => context.newPage(),
+    close: async () => {
+      await context.close().catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const path = join(SCREENSHOTS, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
+
+/** Collects the page's console errors and uncaught exceptions, for the failure message. */
+export function pageLog(page: Page, tag: string): string[] {
+  const lines: string[] = [];
+  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') lines.push(`[${tag} ${m.type()}] ${m.text()}`); });
+  page.on('pageerror', (e) => lines.push(`[${tag} pageerror] ${e.message}`));
+  return lines;
+}
