@@ -98,6 +98,23 @@ test('golden-path-answered-recorded: queued with no seat ready, then answered, t
   assert.ok(Math.abs(rec.duration_ms! - call.talk_ms!) <= 1000, `recording ${rec.duration_ms} ms within 1 s of talk time ${call.talk_ms} ms`);
   assert.equal(rec.sm3, createHash('sm3').update(readFileSync(path)).digest('hex'), 'SM3 in the index matches the file');
 
+  const detail = await cc.api<{ call: Record<string, unknown>; offers: Array<Record<string, unknown>>; events: Array<{ type: string }> }>('GET', `/v1/calls/${call.id}`);
+  if (detail.status === 404 && !(detail.body as unknown as { code?: string })?.code) {
+    t.diagnostic('GET /v1/calls/:id is not served; the call record was checked in PostgreSQL only');
+  } else {
+    assert.equal(detail.status, 200);
+    assert.equal(detail.body.call.queue_ms, call.queue_ms);
+    assert.equal(detail.body.call.answer_ms, call.answer_ms);
+    assert.equal(detail.body.call.talk_ms, call.talk_ms);
+    assert.equal(detail.body.call.recording_status, 'ready');
+    assert.deepEqual(detail.body.offers.map((o) => [o.attempt, o.seat_id, o.outcome]), [[1, seat.id, 'answered']]);
+    assert.deepEqual(detail.body.events.map((e) => e.type), CALL_TYPES);
+    const audio = await fetch(`${cc.apiUrl}/v1/calls/${call.id}/recording`, { headers: { authorization: `Bearer ${cc.adminToken}`, range: 'bytes=0-43' } });
+    assert.equal(audio.status, 206, 'the recording is served with Range');
+    const head = Buffer.from(await audio.arrayBuffer());
+    assert.deepEqual(head, readFileSync(path).subarray(0, 44), 'the first 44 bytes served are the WAV header on disk');
+  }
+
   const wav = await readStereoWav(path);
   assert.equal(wav.sampleRate, 8000);
   // the middle 3 s: both tones play for 5 s from the answer
