@@ -49,7 +49,7 @@ export const zh = {
     CTI_AUTH_INVALID: '用户名或密码错误。', CTI_LOGIN_THROTTLED: '登录失败次数过多，请稍后再试或联系管理员。',
     CTI_TOKEN_EXPIRED: '登录已过期，请重新登录。', CTI_AUTH_REQUIRED: '请先登录。', CTI_FORBIDDEN: '没有权限执行此操作（可能有其他调度员正在使用该席位）。',
     CTI_SEAT_NOT_FOUND: '席位号不存在，请核对。', CTI_SEAT_BUSY: '席位正在通话，请先结束通话。',
-    CTI_SEAT_NOT_REGISTERED: '软电话尚未注册，请稍候。', CTI_BAD_REQUEST: '输入有误，请检查。', NETWORK: '无法连接服务器，请检查网络。',
+    CTI_SEAT_NOT_REGISTERED: '软电话尚未注册，请稍候。', CTI_SEAT_ILLEGAL_TRANSITION: '当前状态不允许此操作。', CTI_BAD_REQUEST: '输入有误，请检查。', NETWORK: '无法连接服务器，请检查网络。',
     unknown: '操作失败（{code}）：{message}',
   },
 };

@@ -22,7 +22,6 @@ const SUPERVISOR = { username: 'sup01', password: 'supervisor-pw-01', display_na
 let cc: CallCentre;
 let server: ConsoleServer;
 let browser: ConsoleBrowser;
-const logs: string[] = [];
 
 before(async () => {
   cc = await startCallCentre('consoles-dispatcher');
@@ -50,16 +49,28 @@ async function loginDispatcher(page: Page, seat: Seat): Promise<void> {
   await page.waitForSelector('#app:not(.hidden)', { timeout: 15_000 });
 }
 
+async function loginSupervisor(page: Page): Promise<void> {
+  await page.goto(`${server.url}/consoles/supervisor/`);
+  await page.fill('#f-user', SUPERVISOR.username);
+  await page.fill('#f-pass', SUPERVISOR.password);
+  await page.click('#login-submit');
+  await page.waitForSelector('#app:not(.hidden)', { timeout: 15_000 });
+}
+
 test('dispatcher-answers-with-hotkey-recorded: pop-up, F1 answers, 5 s both ways, F2 hangs up, recorded on both channels', async (t) => {
   const seat = await cc.createSeat('seat-web1', '网页席位一');
   await createUser(DISPATCHER, 'dispatcher');
   await createUser(SUPERVISOR, 'supervisor');
 
   const disp = await browser.newPage();
-  logs.push(...[]);
+  const sup = await browser.newPage();
   const dispLog = pageLog(disp, 'dispatcher');
+  const supLog = pageLog(sup, 'supervisor');
+  const supSeatState = (state: string) => sup.waitForSelector(`[data-testid="seat-table"] tr[data-seat="${seat.id}"][data-state="${state}"]`, { timeout: 10_000 });
   try {
     await loginDispatcher(disp, seat);
+    await loginSupervisor(sup);
+    await supSeatState('not_ready');
     await waitFor(async () => (await cc.seatState(seat)).registered === true, 15_000, 'the browser seat registered (control plane sees it)');
     await disp.waitForSelector('[data-testid="banner-reg"].ok', { timeout: 10_000 });
     assert.match(await disp.textContent('[data-testid="seat-state"]') ?? '', /示忙/, 'after login the seat is not ready');
@@ -69,6 +80,7 @@ test('dispatcher-answers-with-hotkey-recorded: pop-up, F1 answers, 5 s both ways
     await cc.waitForSeatState(seat, 'ready', 10_000);
     await disp.waitForFunction(() => document.querySelector('[data-testid="seat-state"]')?.textContent?.includes('就绪'), undefined, { timeout: 5000 });
     t.diagnostic(`screenshot ${await screenshot(disp, 'dispatcher-ready')}`);
+    await supSeatState('ready');
 
     const trunk = await cc.createTrunkPort();
     const caller = await cc.startCaller(trunk, {
@@ -85,14 +97,22 @@ test('dispatcher-answers-with-hotkey-recorded: pop-up, F1 answers, 5 s both ways
     await disp.waitForFunction(() => document.querySelector('[data-testid="call-status"]')?.textContent?.startsWith('通话中'), undefined, { timeout: 10_000 });
     const answered = await cc.waitForCall((c) => c.caller_number === CALLER && c.state === 'talking', 10_000, 'the call talking');
     assert.equal(answered.answered_seat_id, seat.id);
+    const talkingRow = await supSeatState('talking');
+    assert.match(await talkingRow.textContent() ?? '', new RegExp(CALLER), 'the wallboard shows the seat\'s caller');
     await sleep(2000);
     t.diagnostic(`screenshot ${await screenshot(disp, 'dispatcher-talking')}`);
+    assert.match(await disp.textContent('[data-testid="call-timer"]') ?? '', /^00:0[1-9]$/, 'the call timer runs');
+    t.diagnostic(`screenshot ${await screenshot(sup, 'supervisor-seat-talking')}`);
+    const answeredCell = await sup.textContent('[data-testid="queue-table"] tr[data-queue="city-main"] [data-col="answered"]');
+    assert.equal(answeredCell, '1', 'the wallboard counts the answered call');
     await sleep(3000);
 
     await disp.keyboard.press('F2');
     const result = await caller.done;
     assert.ok(result.ok, `the caller got the seat's BYE: exit ${result.exitCode}\n${result.errorLog}\n${result.messageLog}`);
     await disp.waitForFunction(() => document.querySelector('[data-testid="call-status"]')?.textContent === '空闲', undefined, { timeout: 5000 });
+
+    await sup.waitForSelector(`[data-testid="seat-table"] tr[data-seat="${seat.id}"]:not([data-state="talking"])`, { timeout: 10_000 });
 
     const call = await waitFor(async () => {
       const c = await cc.call(answered.id);
@@ -121,8 +141,31 @@ test('dispatcher-answers-with-hotkey-recorded: pop-up, F1 answers, 5 s both ways
     assert.ok(rms(left) > 500 && rms(right) > 500, `both channels carry audio (rms ${rms(left).toFixed(0)} / ${rms(right).toFixed(0)})`);
     assert.equal(dominantTone(left, wav.sampleRate).freq, 440, 'left: the caller\'s 440 Hz');
     assert.equal(dominantTone(right, wav.sampleRate).freq, 1000, 'right: the browser microphone\'s 1000 Hz');
+
+    // The supervisor forces the seat not ready: the dispatcher sees it live.
+    await cc.waitForSeatState(seat, 'ready', 15_000);
+    await supSeatState('ready');
+    await sup.click(`[data-testid="seat-table"] tr[data-seat="${seat.id}"] button[data-act="not-ready"]`);
+    await cc.waitForSeatState(seat, 'not_ready', 5000, 'supervisor');
+    await disp.waitForFunction(() => document.querySelector('[data-testid="seat-state"]')?.textContent?.includes('班长置忙'), undefined, { timeout: 5000 });
+
+    // A caller who gives up in the queue appears in the abandoned list and the queue's count.
+    const quitter = await cc.runCaller(trunk, {
+      scenario: 'uac-120-cancel-in-queue-expect-487.xml', injection: [{ caller: '13900139000', display: 'gave up' }], vars: { cancel_ms: '1500' },
+    });
+    assert.ok(quitter.ok, `the quitting caller got 487: ${quitter.errorLog}`);
+    await sup.waitForSelector('[data-testid="abandoned-table"] tr[data-call] >> text=13900139000', { timeout: 10_000 });
+    await sup.waitForFunction(() => document.querySelector('[data-testid="queue-table"] tr[data-queue="city-main"] [data-col="abandoned"]')?.textContent === '1', undefined, { timeout: 5000 });
+    t.diagnostic(`screenshot ${await screenshot(sup, 'supervisor-abandoned')}`);
+
+    sup.once('dialog', (d) => void d.accept());
+    await sup.click(`[data-testid="seat-table"] tr[data-seat="${seat.id}"] button[data-act="logout"]`);
+    await cc.waitForSeatState(seat, 'logged_out', 5000);
+    await disp.waitForFunction(() => document.querySelector('[data-testid="seat-state"]')?.textContent?.includes('未登录'), undefined, { timeout: 5000 });
+    t.diagnostic(`screenshot ${await screenshot(disp, 'dispatcher-logged-out-by-supervisor')}`);
   } catch (e) {
     await screenshot(disp, 'dispatcher-failure').catch(() => undefined);
-    throw new Error(`${(e as Error).message}\n${dispLog.join('\n')}`, { cause: e });
+    await screenshot(sup, 'supervisor-failure').catch(() => undefined);
+    throw new Error(`${(e as Error).message}\n${[...dispLog, ...supLog].join('\n')}`, { cause: e });
   }
 });
