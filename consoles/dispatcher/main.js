@@ -113,7 +113,11 @@ function onPhone(type, d) {
       if (d.state === 'connected') banner('sip', 'ok', zh.status.sipConnected);
       else if (d.state === 'connecting') banner('sip', 'warn', zh.status.sipConnecting);
       else if (d.state === 'reconnecting') banner('sip', 'error', t(zh.status.sipReconnecting, { n: d.attempt }));
-      else { banner('sip', 'error', zh.status.sipDisconnected); registered = false; }
+      else {
+        banner('sip', 'error', zh.status.sipDisconnected);
+        banner('reg', 'warn', zh.status.unregistered);
+        registered = false;
+      }
       break;
     case 'registration':
       registered = d.state === 'registered';

@@ -99,6 +99,7 @@ export class Phone {
   register() {
     return this.registerer.register({
       requestDelegate: {
+        onAccept: () => this.emit('registration', { state: 'registered' }),
         onReject: (response) => {
           const m = response.message;
           this.emit('registration', { state: 'failed', status: m.statusCode, reason: m.reasonPhrase });

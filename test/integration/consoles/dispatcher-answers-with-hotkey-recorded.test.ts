@@ -9,16 +9,13 @@
 import assert from 'node:assert/strict';
 import { isAbsolute, join } from 'node:path';
 import { after, before, test } from 'node:test';
-import type { Page } from 'playwright-core';
 import { dominantTone, readStereoWav, rms } from '../../unit/recordings/support/audio.ts';
 import { sleep, startCallCentre, waitFor, type CallCentre, type Seat } from '../support/callcentre.ts';
 import { launchConsoleBrowser, pageLog, screenshot, type ConsoleBrowser } from './support/browser.ts';
 import { startConsoleServer, type ConsoleServer } from './support/console-server.ts';
+import { createPerson, DISPATCHER, loginDispatcher, loginSupervisor, SUPERVISOR } from './support/pages.ts';
 
 const CALLER = '13800138000';
-const DISPATCHER = { username: 'disp01', password: 'dispatcher-pw-01', display_name: '调度员 张三' };
-const SUPERVISOR = { username: 'sup01', password: 'supervisor-pw-01', display_name: '班长 李四' };
-
 let cc: CallCentre;
 let server: ConsoleServer;
 let browser: ConsoleBrowser;
@@ -34,33 +31,10 @@ after(async () => {
   await cc?.close();
 });
 
-async function createUser(u: { username: string; password: string; display_name: string }, role: string): Promise<void> {
-  await cc.apiOk('POST', '/v1/users', { ...u, roles: [role] });
-}
-
-async function loginDispatcher(page: Page, seat: Seat): Promise<void> {
-  await page.goto(`${server.url}/consoles/dispatcher/`);
-  await page.fill('#f-user', DISPATCHER.username);
-  await page.fill('#f-pass', DISPATCHER.password);
-  await page.fill('#f-seat', seat.id);
-  await page.fill('#f-sipuser', seat.sipUser);
-  await page.fill('#f-sippass', seat.password);
-  await page.click('#login-submit');
-  await page.waitForSelector('#app:not(.hidden)', { timeout: 15_000 });
-}
-
-async function loginSupervisor(page: Page): Promise<void> {
-  await page.goto(`${server.url}/consoles/supervisor/`);
-  await page.fill('#f-user', SUPERVISOR.username);
-  await page.fill('#f-pass', SUPERVISOR.password);
-  await page.click('#login-submit');
-  await page.waitForSelector('#app:not(.hidden)', { timeout: 15_000 });
-}
-
 test('dispatcher-answers-with-hotkey-recorded: pop-up, F1 answers, 5 s both ways, F2 hangs up, recorded on both channels', async (t) => {
   const seat = await cc.createSeat('seat-web1', '网页席位一');
-  await createUser(DISPATCHER, 'dispatcher');
-  await createUser(SUPERVISOR, 'supervisor');
+  await createPerson(cc, DISPATCHER, 'dispatcher');
+  await createPerson(cc, SUPERVISOR, 'supervisor');
 
   const disp = await browser.newPage();
   const sup = await browser.newPage();
@@ -68,8 +42,8 @@ test('dispatcher-answers-with-hotkey-recorded: pop-up, F1 answers, 5 s both ways
   const supLog = pageLog(sup, 'supervisor');
   const supSeatState = (state: string) => sup.waitForSelector(`[data-testid="seat-table"] tr[data-seat="${seat.id}"][data-state="${state}"]`, { timeout: 10_000 });
   try {
-    await loginDispatcher(disp, seat);
-    await loginSupervisor(sup);
+    await loginDispatcher(disp, server.url, seat);
+    await loginSupervisor(sup, server.url);
     await supSeatState('not_ready');
     await waitFor(async () => (await cc.seatState(seat)).registered === true, 15_000, 'the browser seat registered (control plane sees it)');
     await disp.waitForSelector('[data-testid="banner-reg"].ok', { timeout: 10_000 });

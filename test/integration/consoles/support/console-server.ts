@@ -19,9 +19,12 @@ export interface ConsoleServer {
   close(): Promise<void>;
 }
 
-export async function startConsoleServer(apiUrl: string, sip: { ws: string; domain: string }): Promise<ConsoleServer> {
-  const probe = await fetch(`${apiUrl}/v1/consoles/config`).catch(() => undefined);
-  if (probe?.status === 200) return { url: apiUrl, servedByControlPlane: true, close: async () => {} };
+/** `ownServer`: serve the consoles from the test process even when the control plane could (to point them at another SIP URL). */
+export async function startConsoleServer(apiUrl: string, sip: { ws: string; domain: string }, opts: { ownServer?: boolean } = {}): Promise<ConsoleServer> {
+  if (!opts.ownServer) {
+    const probe = await fetch(`${apiUrl}/v1/consoles/config`).catch(() => undefined);
+    if (probe?.status === 200) return { url: apiUrl, servedByControlPlane: true, close: async () => {} };
+  }
 
   const api = new URL(apiUrl);
   const app = Fastify({ logger: false });
