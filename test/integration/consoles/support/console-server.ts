@@ -40,7 +40,7 @@ export async function startConsoleServer(apiUrl: string, sip: { ws: string; doma
     }
     const res = await fetch(`${apiUrl}${request.url}`, {
       method: request.method, headers,
-      body: ['GET', 'HEAD'].includes(request.method) ? undefined : (request.body as Buffer | undefined),
+      body: ['GET', 'HEAD'].includes(request.method) || !request.body ? undefined : new Uint8Array(request.body as Buffer),
     });
     void reply.status(res.status);
     res.headers.forEach((v, k) => { if (!['content-encoding', 'content-length', 'transfer-encoding', 'connection'].includes(k)) void reply.header(k, v); });
