@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { dominantTone, readStereoWav, rms } from '../../unit/recordings/support/audio.ts';
@@ -41,6 +41,7 @@ test('golden-path-answered-recorded: queued with no seat ready, then answered, t
   const result = await caller.done;
   assert.ok(result.ok, `caller SIPp failed: exit ${result.exitCode}\n${result.errorLog}\n${result.messageLog}`);
   const messages = readFileSync(join(result.traceDir, 'messages.log'), 'utf8');
+  rmSync(result.traceDir, { recursive: true, force: true });
   const i180 = messages.search(/SIP\/2\.0 180 /);
   const i200 = messages.search(/SIP\/2\.0 200 OK[\s\S]*CSeq: 1 INVITE/);
   assert.ok(i180 >= 0 && i180 < i200, 'the caller got 180 Ringing before the 200 OK');
