@@ -8,6 +8,7 @@ import { callsRoutes } from './api/routes/calls.ts';
 import { recordingsRoutes } from './api/routes/recordings.ts';
 import { eventsRoutes } from './api/routes/events-ws.ts';
 import { alarmsRoutes } from './api/routes/alarms.ts';
+import { consolesRoutes, sipWsUrlFromEnv } from './api/routes/consoles.ts';
 import { startRecordingPipeline } from './recordings/pipeline.ts';
 import { startRecordingWatch } from './recordings/watch.ts';
 import type { AppDeps } from './app/deps.ts';
@@ -15,6 +16,7 @@ import { LeaderLease } from './app/leader.ts';
 import { createLogger } from './app/logger.ts';
 import { ensureBootstrapAdmin } from './auth/bootstrap.ts';
 import { CallFlow } from './calls/flow.ts';
+import { PerKeySerializer } from './calls/serial.ts';
 import { loadConfig } from './config.ts';
 import { EvapiClient } from './engine/evapi/client.ts';
 import { CallControl } from './engine/kamailio/call-control.ts';
@@ -42,9 +44,10 @@ async function main(): Promise<void> {
   const evapi = new EvapiClient({ host: config.evapi.host, port: config.evapi.port, log });
   let flow: CallFlow | undefined;
   const control = new CallControl(evapi, log, (callId) => void flow?.onGiveUp(callId));
-  const distributor = new Distributor(deps, control);
+  const serial = new PerKeySerializer();
+  const distributor = new Distributor(deps, control, serial);
   const registrations = new RegistrationTracker(deps, rpc, () => void distributor.kick());
-  flow = new CallFlow(deps, control, distributor, registrations);
+  flow = new CallFlow(deps, control, distributor, registrations, serial);
   const callFlow = flow;
 
   health.add('control_plane', async () => (active ? 'active' : 'standby'));
@@ -55,6 +58,7 @@ async function main(): Promise<void> {
 
   const app = await buildServer({ ...deps, kamailio: rpc, health }, [
     seatStateRoutes(deps, () => void distributor.kick()), callsRoutes(deps), recordingsRoutes(deps), eventsRoutes(deps), alarmsRoutes(deps),
+    consolesRoutes({ sipWsUrl: sipWsUrlFromEnv(process.env, config.kamailioRpcUrl), sipDomain: config.sipDomain }),
   ]);
   bus.startFanout();
   await app.listen({ host: config.httpHost, port: config.httpPort });

@@ -14,7 +14,7 @@
 #                          seat.registered, seat.unregistered, sync.done
 #   from the control plane: ack, offer, ringall, sync
 #
-# Flags: 1 trunk source, 4 dialog, 5 queued call
+# Flags: 1 trunk source, 4 dialog, 5 queued call, 7 in-dialog request came over WebSocket
 # Branch flags: 6 destination is a WebSocket (browser) seat
 
 ####### Global parameters #########
@@ -44,6 +44,7 @@ server_header="Server: cti120"
 #!define FLT_DIALOG 4
 #!define FLT_QUEUED 5
 #!define BFL_WS 6
+#!define FLT_FROM_WS 7
 
 mpath="{{MPATH}}"
 loadmodule "jsonrpcs.so"
@@ -525,6 +526,7 @@ route[WITHINDLG] {
 	} else if (is_method("INVITE|UPDATE") && has_body("application/sdp")) {
 		# re-INVITE (hold, ICE restart): same profile rules as the initial offer
 		if ($proto == "ws" || $proto == "wss") {
+			setflag(FLT_FROM_WS);
 			rtpengine_offer("RTP/AVP replace-origin replace-session-connection ICE=remove rtcp-mux-demux DTLS=off SDES-off");
 		} else if ($du =~ "transport=ws" || $ru =~ "transport=ws") {
 			rtpengine_offer("UDP/TLS/RTP/SAVPF replace-origin replace-session-connection ICE=force rtcp-mux-offer rtcp-mux-require generate-mid SDES-off");
@@ -546,7 +548,8 @@ onreply_route[INDLG_REPLY] {
 			rtpengine_answer("RTP/AVP replace-origin replace-session-connection ICE=remove rtcp-mux-demux DTLS=off SDES-off");
 		}
 	} else if (has_body("application/sdp")) {
-		if ($du =~ "transport=ws") {
+		if ($du =~ "transport=ws" || isflagset(FLT_FROM_WS)) {
+			# a re-INVITE from a browser (hold, ICE restart): the answer goes back to it with the WebRTC profile
 			rtpengine_answer("UDP/TLS/RTP/SAVPF replace-origin replace-session-connection ICE=force rtcp-mux-require SDES-off");
 		} else {
 			rtpengine_answer("replace-origin replace-session-connection ICE=remove");

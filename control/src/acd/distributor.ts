@@ -6,6 +6,7 @@ import { registeredSet } from '../seats/state/registrations.ts';
 import { allSeatsLive, transitionSeat, type SeatLive } from '../seats/state/store.ts';
 import { activeQueues, dequeue, head } from './queue.ts';
 import { pickLongestIdle, type SeatCandidate } from './selector.ts';
+import type { PerKeySerializer } from '../calls/serial.ts';
 
 /**
  * Offers waiting calls to ready seats. One pass at a time (a promise chain), started by every event
@@ -19,7 +20,7 @@ export class Distributor {
   private again = false;
   private running = false;
 
-  constructor(private readonly deps: AppDeps, private readonly control: CallControl) {}
+  constructor(private readonly deps: AppDeps, private readonly control: CallControl, private readonly serial: PerKeySerializer) {}
 
   /** Schedule a pass over the given queues (all active queues when none given). */
   kick(queueIds?: string[]): Promise<void> {
@@ -91,10 +92,16 @@ export class Distributor {
     await dequeue(this.deps.redis, call.queueId, call.sipCallId);
     const attempt = call.attempt + 1;
     const now = new Date();
-    await saveLiveCall(this.deps.redis, { sipCallId: call.sipCallId, attempt, seatId: seat.seatId, offeredMs: now.getTime() });
-    await this.deps.sql`INSERT INTO call_offers (call_id, attempt, seat_id, offered_at) VALUES (${call.id}, ${attempt}, ${seat.seatId}, ${now})`;
-    await transitionCall(this.deps, call, 'offering', attempt === 1 ? { first_offered_at: now } : {},
-      { type: 'call.offering.v1', data: { call_id: call.id, seat_id: seat.seatId, attempt, queue_ms: now.getTime() - call.queuedMs } }, now);
+    await saveLiveCall(this.deps.redis, { sipCallId: call.sipCallId, state: 'offering', attempt, seatId: seat.seatId, offeredMs: now.getTime() });
+    // the facts go into the call's chain before the offer leaves, so Kamailio's answer is handled after them
+    const facts = this.serial.run(call.sipCallId, async () => {
+      await this.deps.sql`INSERT INTO call_offers (call_id, attempt, seat_id, offered_at) VALUES (${call.id}, ${attempt}, ${seat.seatId}, ${now})`;
+      const current = await getLiveCall(this.deps.redis, call.sipCallId);
+      if (current?.state !== 'offering' || current.attempt !== attempt) return; // the caller left meanwhile: that is recorded instead
+      await transitionCall(this.deps, call, 'offering', attempt === 1 ? { first_offered_at: now } : {},
+        { type: 'call.offering.v1', data: { call_id: call.id, seat_id: seat.seatId, attempt, queue_ms: now.getTime() - call.queuedMs } }, now, { liveAlreadySet: true });
+    });
     this.control.offer(call, seat.sipUser, ringTimeoutS * 1000, attempt);
+    await facts.catch((err) => this.deps.log.error({ err: String(err), call: call.sipCallId }, 'offer facts not recorded'));
   }
 }

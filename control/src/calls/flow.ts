@@ -6,6 +6,8 @@ import { callerNumber, type CallNewEvent, type EngineEvent } from '../engine/kam
 import type { RegistrationTracker } from '../seats/state/registrations.ts';
 import { allSeatsLive, seatIdForSipUser, transitionSeat, seatKey } from '../seats/state/store.ts';
 import { offerFailReason } from './machine.ts';
+import type { PerKeySerializer } from './serial.ts';
+import { randomUUID } from 'node:crypto';
 import { routeCall, queueSettings } from './routing.ts';
 import { getLiveCall, logCallEvent, retireLiveCall, saveLiveCall, transitionCall, allLiveCalls, type LiveCall } from './store.ts';
 
@@ -15,7 +17,6 @@ import { getLiveCall, logCallEvent, retireLiveCall, saveLiveCall, transitionCall
  * while a call waits in Kamailio fails that call open (ring-all), so our errors never strand a caller.
  */
 export class CallFlow {
-  private readonly chains = new Map<string, Promise<void>>();
   private syncSeen: Set<string> | undefined;
 
   constructor(
@@ -23,15 +24,12 @@ export class CallFlow {
     private readonly control: CallControl,
     private readonly distributor: Distributor,
     private readonly registrations: RegistrationTracker,
+    private readonly serial: PerKeySerializer,
   ) {}
 
   handle(e: EngineEvent): Promise<void> {
     const key = 'callId' in e ? e.callId : `~${e.event}`;
-    const prev = this.chains.get(key) ?? Promise.resolve();
-    const next = prev.then(() => this.dispatch(e)).catch((err) => this.failed(e, err));
-    this.chains.set(key, next);
-    void next.finally(() => { if (this.chains.get(key) === next) this.chains.delete(key); });
-    return next;
+    return this.serial.run(key, () => this.dispatch(e)).catch((err) => this.failed(e, err));
   }
 
   private async dispatch(e: EngineEvent): Promise<void> {
@@ -72,30 +70,30 @@ export class CallFlow {
     if (existing) return this.resync(existing, e);
     const { queue, priority } = await routeCall(this.deps, e.ruriUser || e.toUser, e.trunk);
     const number = callerNumber(e);
-    const [row] = await this.deps.sql<{ id: string }[]>`
-      INSERT INTO calls (centre_id, sip_call_id, caller_number, caller_name, caller_uri, called_number, trunk_id, source, queue_id,
-                         priority, state, arrived_at, sip_headers)
-      VALUES (${queue.centreId}, ${e.callId}, ${number || null}, ${e.fromName || null}, ${e.fromUri || null}, ${e.ruriUser || e.toUser || null},
-              ${e.trunk || null}, ${e.source || null}, ${queue.id}, ${priority}, 'offered', ${e.arrivedAt},
-              ${this.deps.sql.json({ pai: e.pai, proto: e.proto, from_tag: e.fromTag })})
-      ON CONFLICT (sip_call_id) DO UPDATE SET updated_at = now()
-      RETURNING id`;
     const now = new Date();
-    let call: LiveCall = {
-      sipCallId: e.callId, id: row.id, centreId: queue.centreId, state: 'offered', tindex: e.tindex, tlabel: e.tlabel, queueId: queue.id,
+    const id = randomUUID();
+    // decide first (Redis only), so the offer leaves at once; the facts follow in this call's chain
+    const call: LiveCall = {
+      sipCallId: e.callId, id, centreId: queue.centreId, state: 'queued', tindex: e.tindex, tlabel: e.tlabel, queueId: queue.id,
       priority, arrivedMs: e.arrivedAt.getTime(), queuedMs: now.getTime(), attempt: 0, seatId: null, offeredMs: 0,
       callerNumber: number, answeredSeatId: null, answeredMs: 0, failedOpen: false,
     };
     await saveLiveCall(this.deps.redis, call);
-    await this.deps.sql`INSERT INTO call_legs (call_id, kind, party, from_tag, started_at) VALUES (${row.id}, 'caller', ${number || null}, ${e.fromTag}, ${e.arrivedAt})`;
-    await logCallEvent(this.deps, row.id, 'call.offered.v1', {
-      call_id: row.id, sip_call_id: e.callId, caller_number: number || null, caller_name: e.fromName || null,
-      called_number: e.ruriUser || e.toUser || null, trunk_id: e.trunk || null, source: e.source || null, arrived_at: e.arrivedAt.toISOString(),
-    }, e.arrivedAt);
-    call = await transitionCall(this.deps, call, 'queued', { queued_at: now },
-      { type: 'call.queued.v1', data: { call_id: row.id, queue_id: queue.id, priority, requeued: false, reason: null } }, now);
     await enqueue(this.deps.redis, queue.id, e.callId, priority, call.arrivedMs);
     void this.distributor.kick([queue.id]);
+    await this.deps.sql`
+      INSERT INTO calls (id, centre_id, sip_call_id, caller_number, caller_name, caller_uri, called_number, trunk_id, source, queue_id,
+                         priority, state, arrived_at, sip_headers)
+      VALUES (${id}, ${queue.centreId}, ${e.callId}, ${number || null}, ${e.fromName || null}, ${e.fromUri || null}, ${e.ruriUser || e.toUser || null},
+              ${e.trunk || null}, ${e.source || null}, ${queue.id}, ${priority}, 'offered', ${e.arrivedAt},
+              ${this.deps.sql.json({ pai: e.pai, proto: e.proto, from_tag: e.fromTag })})`;
+    await this.deps.sql`INSERT INTO call_legs (call_id, kind, party, from_tag, started_at) VALUES (${id}, 'caller', ${number || null}, ${e.fromTag}, ${e.arrivedAt})`;
+    await logCallEvent(this.deps, id, 'call.offered.v1', {
+      call_id: id, sip_call_id: e.callId, caller_number: number || null, caller_name: e.fromName || null,
+      called_number: e.ruriUser || e.toUser || null, trunk_id: e.trunk || null, source: e.source || null, arrived_at: e.arrivedAt.toISOString(),
+    }, e.arrivedAt);
+    await transitionCall(this.deps, { ...call, state: 'offered' }, 'queued', { queued_at: now },
+      { type: 'call.queued.v1', data: { call_id: id, queue_id: queue.id, priority, requeued: false, reason: null } }, now, { liveAlreadySet: true });
   }
 
   /** Kamailio re-sent a suspended call (after our reconnect): take its transaction ids, put it back in line. */
@@ -219,45 +217,58 @@ export class CallFlow {
       { type: 'call.failed_open.v1', data: { call_id: call.id, sip_call_id: callId, reason, target: 'ringall' } });
   }
 
-  /** After a reconnect: queued calls Kamailio no longer holds were lost while we were away. */
+  /**
+   * After a reconnect, for every live call Kamailio did not re-send: if Kamailio still has its dialog, it was failed
+   * open while we were away (ringing everyone, or answered: the seat comes from the dialog's callee contact);
+   * if not, it ended while we were away.
+   */
   private async onSyncDone(): Promise<void> {
     const seen = this.syncSeen;
     this.syncSeen = undefined;
     if (!seen) return;
-    for (const call of await allLiveCalls(this.deps.redis)) {
-      if (call.state !== 'queued' || seen.has(call.sipCallId)) continue;
-      this.deps.log.warn({ call: call.sipCallId }, 'queued call not held by Kamailio after reconnect: ended while we were away');
-      await dequeue(this.deps.redis, call.queueId, call.sipCallId);
-      await transitionCall(this.deps, call, 'abandoned', { ended_at: new Date(), ended_by: 'system', end_reason: 'lost_during_disconnect' },
-        { type: 'call.abandoned.v1', data: { call_id: call.id, queue_id: call.queueId, caller_number: call.callerNumber || null, wait_ms: Date.now() - call.arrivedMs, phase: 'queued' } });
-      await retireLiveCall(this.deps.redis, call.sipCallId);
-    }
-    await this.closeCallsWithoutDialog();
-    await this.releaseOrphanSeats();
-  }
-
-  /** Calls we think are ringing a seat or talking, but for which Kamailio has no dialog: they ended while we were away. */
-  private async closeCallsWithoutDialog(): Promise<void> {
-    let dialogs: Set<string>;
+    let dialogs: Map<string, Record<string, unknown>>;
     try {
-      dialogs = new Set((await this.registrations.dialogs()).map((d) => String(d['call-id'] ?? '')));
+      dialogs = new Map((await this.registrations.dialogs()).map((d) => [String(d['call-id'] ?? ''), d]));
     } catch (err) {
       this.deps.log.warn({ err: String(err) }, 'dlg.list failed: live calls not reconciled');
       return;
     }
     for (const call of await allLiveCalls(this.deps.redis)) {
-      if ((call.state !== 'talking' && call.state !== 'offering' && call.state !== 'failed_open') || dialogs.has(call.sipCallId)) continue;
-      const now = new Date();
-      this.deps.log.warn({ call: call.sipCallId, state: call.state }, 'no dialog in Kamailio: call ended while we were away');
-      if (call.state === 'talking') {
-        await transitionCall(this.deps, call, 'ended', { ended_at: now, ended_by: 'system', end_reason: 'ended_while_disconnected' },
-          { type: 'call.ended.v1', data: { call_id: call.id, ended_by: 'system', reason: 'ended_while_disconnected', answered_seat_id: call.answeredSeatId, talk_ms: call.answeredMs ? now.getTime() - call.answeredMs : null } }, now);
-      } else {
-        await transitionCall(this.deps, call, 'abandoned', { ended_at: now, ended_by: 'system', end_reason: 'ended_while_disconnected' },
-          { type: 'call.abandoned.v1', data: { call_id: call.id, queue_id: call.queueId, caller_number: call.callerNumber || null, wait_ms: now.getTime() - call.arrivedMs, phase: 'offering' } }, now);
-      }
-      await retireLiveCall(this.deps.redis, call.sipCallId);
+      if (seen.has(call.sipCallId)) continue;
+      const dialog = dialogs.get(call.sipCallId);
+      if (dialog && Number(dialog.state) < 5) await this.reconcileWithDialog(call, dialog); // 5: deleted (RPC dlg.list)
+      else await this.closeLostCall(call);
     }
+    await this.releaseOrphanSeats();
+  }
+
+  private async reconcileWithDialog(call: LiveCall, dialog: Record<string, unknown>): Promise<void> {
+    const confirmed = Number(dialog.state) >= 3;
+    if (call.state === 'queued') {
+      await dequeue(this.deps.redis, call.queueId, call.sipCallId);
+      this.deps.log.warn({ call: call.sipCallId }, 'call was failed open by Kamailio while we were away');
+      call = await transitionCall(this.deps, call, 'failed_open', { failed_open: true },
+        { type: 'call.failed_open.v1', data: { call_id: call.id, sip_call_id: call.sipCallId, reason: 'control_plane_down', target: 'ringall' } });
+      await saveLiveCall(this.deps.redis, { sipCallId: call.sipCallId, failedOpen: true, seatId: null });
+    }
+    if (confirmed && (call.state === 'failed_open' || call.state === 'offering')) {
+      await this.onAnswered(call.sipCallId, 'ringall', String(dialog.callee_contact ?? ''), 0);
+    }
+  }
+
+  private async closeLostCall(call: LiveCall): Promise<void> {
+    const now = new Date();
+    await dequeue(this.deps.redis, call.queueId, call.sipCallId);
+    this.deps.log.warn({ call: call.sipCallId, state: call.state }, 'no dialog in Kamailio: call ended while we were away');
+    if (call.state === 'talking') {
+      await transitionCall(this.deps, call, 'ended', { ended_at: now, ended_by: 'system', end_reason: 'ended_while_disconnected' },
+        { type: 'call.ended.v1', data: { call_id: call.id, ended_by: 'system', reason: 'ended_while_disconnected', answered_seat_id: call.answeredSeatId, talk_ms: call.answeredMs ? now.getTime() - call.answeredMs : null } }, now);
+      if (call.answeredSeatId) await this.startWrapUp(call.answeredSeatId, call.queueId, now);
+    } else {
+      await transitionCall(this.deps, call, 'abandoned', { ended_at: now, ended_by: 'system', end_reason: 'ended_while_disconnected' },
+        { type: 'call.abandoned.v1', data: { call_id: call.id, queue_id: call.queueId, caller_number: call.callerNumber || null, wait_ms: now.getTime() - call.arrivedMs, phase: call.state === 'offering' ? 'offering' : 'queued' } }, now);
+    }
+    await retireLiveCall(this.deps.redis, call.sipCallId);
   }
 
   /** A seat reserved or talking for a call that is no longer offered to it or live (a crash between two steps). */

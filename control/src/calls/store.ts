@@ -77,10 +77,11 @@ export async function retireLiveCall(redis: Redis, sipCallId: string): Promise<v
  */
 export async function transitionCall<T extends EventType>(
   deps: AppDeps, call: LiveCall, to: CallState, columns: Record<string, unknown>, event: { type: T; data: EventData[T] } | null, at = new Date(),
+  opts: { liveAlreadySet?: boolean } = {},
 ): Promise<LiveCall> {
   if (call.state !== to) assertCallTransition(call.id, call.state, to);
   const next: LiveCall = { ...call, state: to };
-  await saveLiveCall(deps.redis, { sipCallId: call.sipCallId, state: to });
+  if (!opts.liveAlreadySet) await saveLiveCall(deps.redis, { sipCallId: call.sipCallId, state: to });
   const cols = { ...columns, state: to, updated_at: new Date() };
   await deps.sql.begin(async (tx) => {
     await tx`UPDATE calls SET ${tx(cols)} WHERE id = ${call.id}`;

@@ -9,11 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { Redis } from 'ioredis';
-import postgres from 'postgres';
-import { startStack } from '../../../scripts/stack/stack.ts';
-import { ADMIN_PASSWORD, CallCentre, sleep, waitFor } from '../support/callcentre.ts';
-import { patchedKamailioTemplate } from './support/kamailio-reinvite-from-ws.ts';
+import { CallCentre, sleep, startCallCentre, waitFor } from '../support/callcentre.ts';
 import { launchConsoleBrowser, pageLog, screenshot, type ConsoleBrowser } from './support/browser.ts';
 import { startConsoleServer, type ConsoleServer } from './support/console-server.ts';
 import { createPerson, DISPATCHER, loginDispatcher, waitText } from './support/pages.ts';
@@ -27,19 +23,8 @@ let relay: TcpRelay;
 let server: ConsoleServer;
 let browser: ConsoleBrowser;
 
-/** startCallCentre with the Kamailio template fix of support/kamailio-reinvite-from-ws.ts (SCAFFOLD: back to startCallCentre once applied). */
-async function startPatchedCallCentre(name: string): Promise<CallCentre> {
-  const template = patchedKamailioTemplate();
-  const stack = await startStack({
-    name: `${name}-${process.pid}`, control: true, env: { CTI_BOOTSTRAP_ADMIN_PASSWORD: ADMIN_PASSWORD }, kamailioTemplate: template.path,
-  });
-  const c = new CallCentre(stack, postgres(stack.info.postgres.url, { max: 4, onnotice: () => {} }), new Redis(stack.info.redis.url, { maxRetriesPerRequest: 3 }));
-  await c.login().catch(async (e) => { await c.close(); throw e; });
-  return c;
-}
-
 before(async () => {
-  cc = await startPatchedCallCentre('consoles-netdrop');
+  cc = await startCallCentre('consoles-netdrop');
   const ws = new URL(cc.info.sip.ws);
   relay = await startTcpRelay(ws.hostname, Number(ws.port));
   server = await startConsoleServer(cc.apiUrl, { ws: `ws://127.0.0.1:${relay.port}/`, domain: cc.info.sip.domain }, { ownServer: true });

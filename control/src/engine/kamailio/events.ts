@@ -97,5 +97,10 @@ export function unquote(name: string): string {
 /** The caller's number: the user part of P-Asserted-Identity when a trunk sent one, else of From. */
 export function callerNumber(e: CallNewEvent): string {
   const pai = /sips?:([^@;>]+)/.exec(e.pai)?.[1];
-  return decodeURIComponent(pai ?? e.fromUser);
+  const user = pai ?? e.fromUser;
+  try {
+    return decodeURIComponent(user);
+  } catch {
+    return user; // a malformed %-escape (RFC 3986 2.1) is kept as sent: the call must still be recorded
+  }
 }

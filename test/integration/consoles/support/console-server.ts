@@ -1,10 +1,8 @@
 /**
- * Where the browser finds the consoles during a test. When the control plane already serves them
- * (main.ts registers consolesRoutes), that is the control plane's own URL. Until then, a small Fastify
- * server in the test process serves consoles/ with the same plugin and passes every other request
- * (HTTP and the event WebSocket upgrade) through to the control plane, so the pages stay same-origin
- * as they will be in production. SCAFFOLD: remove `startConsoleServer`'s fallback once main.ts wires
- * consolesRoutes (the probe below then always takes the first branch).
+ * Where the browser finds the consoles during a test: the control plane's own URL (main.ts serves
+ * consolesRoutes). With `ownServer` (the network-drop test points the pages at a SIP WebSocket relay),
+ * a small Fastify server in the test process serves consoles/ with the same plugin and passes every other
+ * request (HTTP and the event WebSocket upgrade) through to the control plane, so the pages stay same-origin.
  */
 import { connect, type Socket } from 'node:net';
 import Fastify from 'fastify';
