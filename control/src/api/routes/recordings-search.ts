@@ -31,15 +31,18 @@ const CURSOR = `to_char(c.arrived_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:S
 export async function searchRecordings(sql: Sql, f: RecordingSearch) {
   const [at, id] = f.cursor ? f.cursor.split(',') : [];
   const scored = f.min_score !== undefined || f.max_score !== undefined;
-  // Sessions of the dispatcher: each log-in at a seat until the next log-in or log-out there.
+  // Sessions of the dispatcher: each log-in at a seat until the next log-in or log-out there, computed once
+  // (MATERIALIZED) and joined on the answering seat and time.
   const sessions = f.dispatcher ? sql`
-    JOIN (SELECT l.seat_id, l.at AS since,
-                 coalesce((SELECT min(o.at) FROM seat_state_log o
-                            WHERE o.seat_id = l.seat_id AND o.at > l.at AND (o.from_state = 'logged_out' OR o.to_state = 'logged_out')), 'infinity') AS until
-            FROM seat_state_log l
-           WHERE l.from_state = 'logged_out' AND l.user_id = ${f.dispatcher}) s
-      ON c.answered_seat_id = s.seat_id AND c.answered_at >= s.since AND c.answered_at < s.until` : sql``;
+    WITH s AS MATERIALIZED (
+      SELECT l.seat_id, l.at AS since,
+             coalesce((SELECT min(o.at) FROM seat_state_log o
+                        WHERE o.seat_id = l.seat_id AND o.at > l.at AND (o.from_state = 'logged_out' OR o.to_state = 'logged_out')), 'infinity') AS until
+        FROM seat_state_log l
+       WHERE l.from_state = 'logged_out' AND l.user_id = ${f.dispatcher})` : sql``;
+  const sessionJoin = f.dispatcher ? sql`JOIN s ON c.answered_seat_id = s.seat_id AND c.answered_at >= s.since AND c.answered_at < s.until` : sql``;
   const rows = await sql`
+    ${sessions}
     SELECT r.id AS recording_id, r.status AS recording_status, r.duration_ms, r.started_at, r.sm3,
            c.id AS call_id, c.centre_id, c.caller_number, c.queue_id, c.answered_seat_id AS seat_id, c.arrived_at, c.answered_at,
            c.queue_ms, c.answer_ms, c.talk_ms, c.incident_id,
@@ -48,7 +51,7 @@ export async function searchRecordings(sql: Sql, f: RecordingSearch) {
            ${sql.unsafe(CURSOR)} AS cursor
       FROM calls c
       JOIN recordings r ON r.sip_call_id = c.sip_call_id
-      ${sessions}
+      ${sessionJoin}
       LEFT JOIN LATERAL (
         SELECT (array_agg(x.score ORDER BY x.finalised_at DESC))[1]::float8 AS score, (array_agg(x.grade ORDER BY x.finalised_at DESC))[1] AS grade,
                count(*)::int AS reviews
