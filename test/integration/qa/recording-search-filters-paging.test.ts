@@ -88,6 +88,8 @@ test('QA scores and tags filter too', async () => {
   const untag = await side.app.inject({ method: 'DELETE', url: `/v1/qa/recordings/${calls[5].recording_id}/tags/${encodeURIComponent('典型案例')}`, headers: bearer(qa) });
   assert.deepEqual(untag.json().tags, []);
   assert.deepEqual((await search(`tag=${encodeURIComponent('典型案例')}`)).items.map((r) => r.call_id), ids([6]));
+  assert.deepEqual((await search(`tag=${encodeURIComponent('典型案例')}&dispatcher=${dB.user.id}`)).items.map((r) => r.call_id), ids([6]));
+  assert.deepEqual((await search(`tag=${encodeURIComponent('典型案例')}&dispatcher=${dA.user.id}`)).items.map((r) => r.call_id), []);
 });
 
 test('keyset paging walks every recording once, in order, even across equal arrival times', async () => {
