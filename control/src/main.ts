@@ -9,6 +9,9 @@ import { recordingsRoutes } from './api/routes/recordings.ts';
 import { eventsRoutes } from './api/routes/events-ws.ts';
 import { alarmsRoutes } from './api/routes/alarms.ts';
 import { consolesRoutes, sipWsUrlFromEnv } from './api/routes/consoles.ts';
+import { recordingsSearchRoutes } from './api/routes/recordings-search.ts';
+import { qaRoutes } from './api/routes/qa.ts';
+import { startRecordingMaintenance, type RecordingMaintenance } from './recordings/storage/maintenance.ts';
 import { startRecordingPipeline } from './recordings/pipeline.ts';
 import { startRecordingWatch } from './recordings/watch.ts';
 import type { AppDeps } from './app/deps.ts';
@@ -16,7 +19,7 @@ import { LeaderLease } from './app/leader.ts';
 import { createLogger } from './app/logger.ts';
 import { ensureBootstrapAdmin } from './auth/bootstrap.ts';
 import { CallFlow } from './calls/flow.ts';
-import { PerKeySerializer } from './calls/serial.ts';
+import { PerKeySerializer } from './app/serial.ts';
 import { loadConfig } from './config.ts';
 import { EvapiClient } from './engine/evapi/client.ts';
 import { CallControl } from './engine/kamailio/call-control.ts';
@@ -57,7 +60,7 @@ async function main(): Promise<void> {
   });
 
   const app = await buildServer({ ...deps, kamailio: rpc, health }, [
-    seatStateRoutes(deps, () => void distributor.kick()), callsRoutes(deps), recordingsRoutes(deps), eventsRoutes(deps), alarmsRoutes(deps),
+    seatStateRoutes(deps, () => void distributor.kick()), callsRoutes(deps), recordingsRoutes(deps), recordingsSearchRoutes(deps), qaRoutes(deps), eventsRoutes(deps), alarmsRoutes(deps),
     consolesRoutes({ sipWsUrl: sipWsUrlFromEnv(process.env, config.kamailioRpcUrl), sipDomain: config.sipDomain }),
   ]);
   bus.startFanout();
@@ -92,10 +95,12 @@ async function main(): Promise<void> {
   let seatReload: NodeJS.Timeout | undefined;
   let pipeline: { stop(): Promise<void> | void } | undefined;
   let watch: { stop(): Promise<void> | void } | undefined;
+  let maintenance: RecordingMaintenance | undefined;
   const shutdown = async (code: number) => {
     if (tick) clearInterval(tick);
     if (seatReload) clearInterval(seatReload);
     await Promise.resolve(watch?.stop()).catch(() => undefined);
+    await Promise.resolve(maintenance?.stop()).catch(() => undefined);
     await Promise.resolve(pipeline?.stop()).catch(() => undefined);
     control.stop();
     evapi.stop();
@@ -116,6 +121,7 @@ async function main(): Promise<void> {
   await loadSeats(deps);
   evapi.start();
   pipeline = startRecordingPipeline(deps);
+  maintenance = await startRecordingMaintenance(deps);
   watch = await startRecordingWatch(deps, { graceMs: Number(process.env.CTI_RECORDING_GRACE_MS ?? 20_000) });
   tick = setInterval(() => {
     void endDueWrapUps(deps).then(() => releaseStaleReservations(deps)).then(() => distributor.kick())

@@ -6,7 +6,7 @@ import { registeredSet } from '../seats/state/registrations.ts';
 import { allSeatsLive, transitionSeat, type SeatLive } from '../seats/state/store.ts';
 import { activeQueues, dequeue, head } from './queue.ts';
 import { pickLongestIdle, type SeatCandidate } from './selector.ts';
-import type { PerKeySerializer } from '../calls/serial.ts';
+import type { PerKeySerializer } from '../app/serial.ts';
 
 /**
  * Offers waiting calls to ready seats. One pass at a time (a promise chain), started by every event
@@ -87,7 +87,7 @@ export class Distributor {
   }
 
   private async offer(call: LiveCall, seat: SeatCandidate, ringTimeoutS: number): Promise<void> {
-    const reserved = await transitionSeat(this.deps, seat.seatId, 'reserved', { from: ['ready'], reason: null, set: { call: call.sipCallId } });
+    const reserved = await transitionSeat(this.deps, seat.seatId, 'reserved', { from: ['ready'], reason: null, set: { call: call.sipCallId }, factsInBackground: true });
     if (!reserved.ok) return;
     await dequeue(this.deps.redis, call.queueId, call.sipCallId);
     const attempt = call.attempt + 1;

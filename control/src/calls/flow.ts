@@ -6,7 +6,7 @@ import { callerNumber, type CallNewEvent, type EngineEvent } from '../engine/kam
 import type { RegistrationTracker } from '../seats/state/registrations.ts';
 import { allSeatsLive, seatIdForSipUser, transitionSeat, seatKey } from '../seats/state/store.ts';
 import { offerFailReason } from './machine.ts';
-import type { PerKeySerializer } from './serial.ts';
+import type { PerKeySerializer } from '../app/serial.ts';
 import { randomUUID } from 'node:crypto';
 import { routeCall, queueSettings } from './routing.ts';
 import { getLiveCall, logCallEvent, retireLiveCall, saveLiveCall, transitionCall, allLiveCalls, type LiveCall } from './store.ts';

@@ -7,7 +7,7 @@ export const recordingMeta = {
   required: ['id', 'call_id', 'sip_call_id', 'centre_id', 'status', 'started_at', 'duration_ms', 'size_bytes', 'sm3', 'channels', 'created_at', 'audio_url'],
   properties: {
     id: uuid, call_id: { type: ['string', 'null'] }, sip_call_id: { type: 'string' }, centre_id: slug,
-    status: { type: 'string', enum: ['ready', 'missing', 'failed'], description: 'Only a ready recording has audio.' },
+    status: { type: 'string', enum: ['ready', 'missing', 'failed', 'purged'], description: 'Only a ready recording has audio; purged: removed by the retention policy, the record stays.' },
     started_at: { type: ['string', 'null'], format: 'date-time', description: 'Time of the first sample (the call\'s first RTP packet).' },
     duration_ms: { type: ['integer', 'null'] }, size_bytes: { type: ['integer', 'null'] },
     sm3: { type: ['string', 'null'], description: 'SM3 (GB/T 32905) of the whole WAV file, hex.' },

@@ -3,6 +3,7 @@ import type { AppDeps } from '../../app/deps.ts';
 import { CtiError } from '../../errors/catalogue.ts';
 import type { SeatStateName } from '../../events/schema.ts';
 import { SEAT_TRANSITIONS, assertSeatTransition } from './machine.ts';
+import { PerKeySerializer } from '../../app/serial.ts';
 
 /** Live seat state: one Redis hash per seat (authoritative for live state), mirrored to PostgreSQL. */
 export const seatKey = (seatId: string): string => `cti:seat:${seatId}`;
@@ -87,7 +88,12 @@ export interface TransitionOptions {
   /** Throw a coded error when refused (API callers); the call flow passes false and branches on `ok`. */
   strict?: boolean;
   at?: Date;
+  /** Return once Redis holds the new state; PostgreSQL and the event follow in the seat's chain (the offer path). */
+  factsInBackground?: boolean;
 }
+
+// Persistence and events of one seat happen in the order of its transitions, even when not awaited.
+const seatFacts = new PerKeySerializer();
 
 export interface TransitionResult {
   ok: boolean;
@@ -109,15 +115,19 @@ export async function transitionSeat(deps: AppDeps, seatId: string, to: SeatStat
     if (opts.strict) throw new CtiError('CTI_SEAT_ILLEGAL_TRANSITION', { seat_id: seatId, from, to });
     return { ok: false, from };
   }
-  try {
-    await deps.sql.begin(async (tx) => {
-      await tx`UPDATE seats SET state = ${to}, state_reason = ${opts.reason ?? null}, state_since = ${at}, updated_at = now() WHERE id = ${seatId}`;
-      await tx`INSERT INTO seat_state_log (seat_id, from_state, to_state, reason, user_id, at) VALUES (${seatId}, ${from}, ${to}, ${opts.reason ?? null}, ${opts.userId ?? null}, ${at})`;
-    });
-  } catch (err) {
-    deps.log.error({ err: String(err), seat_id: seatId, to }, 'seat state not persisted to PostgreSQL (Redis holds it)');
-  }
-  await deps.bus.publish('seat.state_changed.v1', { seat_id: seatId, from, to, reason: opts.reason ?? null, since: at.toISOString() }, at);
+  const facts = seatFacts.run(seatId, async () => {
+    try {
+      await deps.sql.begin(async (tx) => {
+        await tx`UPDATE seats SET state = ${to}, state_reason = ${opts.reason ?? null}, state_since = ${at}, updated_at = now() WHERE id = ${seatId}`;
+        await tx`INSERT INTO seat_state_log (seat_id, from_state, to_state, reason, user_id, at) VALUES (${seatId}, ${from}, ${to}, ${opts.reason ?? null}, ${opts.userId ?? null}, ${at})`;
+      });
+    } catch (err) {
+      deps.log.error({ err: String(err), seat_id: seatId, to }, 'seat state not persisted to PostgreSQL (Redis holds it)');
+    }
+    await deps.bus.publish('seat.state_changed.v1', { seat_id: seatId, from, to, reason: opts.reason ?? null, since: at.toISOString() }, at);
+  });
+  if (opts.factsInBackground) void facts.catch((err) => deps.log.error({ err: String(err), seat_id: seatId }, 'seat event not published'));
+  else await facts;
   return { ok: true, from };
 }
 
