@@ -60,6 +60,13 @@ export const ERRORS = {
   CTI_QA_ANSWER_INVALID: { http: 400, message: 'A score is missing, unknown or outside its item\'s scale (see details); objective items are filled automatically.' },
   CTI_QA_CALL_NOT_SCORABLE: { http: 409, message: 'Only an answered call can be scored (it needs a seat and its timings).' },
   CTI_QA_NOT_YOURS: { http: 403, message: 'Dispatchers may read and comment only on their own reviews.' },
+  // screening
+  CTI_SCREENING_ENTRY_NOT_FOUND: { http: 404, message: 'No such screening list entry; check the entry id.' },
+  CTI_SCREENING_NUMBER_INVALID: { http: 400, message: 'The number is not usable for screening: give digits (a whole number, or a prefix with match "prefix"), optionally with +86.' },
+  CTI_SCREENING_POLICY_INVALID: { http: 400, message: 'The always-allow list can only have the policy "none" or "mark".' },
+  CTI_SCREENING_PROPOSAL_NOT_FOUND: { http: 404, message: 'No such screening proposal; check the proposal id.' },
+  CTI_SCREENING_PROPOSAL_CLOSED: { http: 409, message: 'The proposal was already approved or rejected; reload the list of pending proposals.' },
+  CTI_SCREENING_CALLER_UNKNOWN: { http: 409, message: 'The call has no caller number (anonymous or withheld), so the number cannot be marked.' },
   // alarms
   CTI_ALARM_INVALID: { http: 500, message: 'An alarm was raised with invalid fields (type, level, subject or details); report the details to the engineers.' },
   // engine

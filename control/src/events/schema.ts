@@ -28,6 +28,11 @@ export interface EventData {
   };
   'alarm.raised.v1': { alarm_id: string; type: string; level: AlarmLevel; subject: string | null; details: Record<string, unknown> };
   'alarm.cleared.v1': { alarm_id: string; type: string; subject: string | null };
+  'call.screened.v1': {
+    call_id: string | null; sip_call_id: string | null; caller_number: string; list: 'block' | 'watch' | 'allow' | null; entry_id: string | null;
+    configured_policy: string; policy: string; priority: number | null; mark: string | null; override_once: boolean; degraded: string | null;
+  };
+  'screening.proposed.v1': { proposal_id: string; number: string; list: 'block' | 'watch'; reasons: string[]; strength: number; call_id: string | null };
 }
 
 export type EventType = keyof EventData;
@@ -68,6 +73,11 @@ export const eventDataSchemas: { [K in EventType]: object } = {
   'recording.ready.v1': obj({ recording_id: str, call_id: strOrNull, sip_call_id: str, duration_ms: int, sm3: str, size_bytes: int }),
   'alarm.raised.v1': obj({ alarm_id: str, type: str, level: { enum: ['info', 'warning', 'critical'] }, subject: strOrNull, details: { type: 'object' } }),
   'alarm.cleared.v1': obj({ alarm_id: str, type: str, subject: strOrNull }),
+  'call.screened.v1': obj({
+    call_id: strOrNull, sip_call_id: strOrNull, caller_number: str, list: { enum: ['block', 'watch', 'allow', null] }, entry_id: strOrNull,
+    configured_policy: str, policy: str, priority: intOrNull, mark: strOrNull, override_once: { type: 'boolean' }, degraded: strOrNull,
+  }),
+  'screening.proposed.v1': obj({ proposal_id: str, number: str, list: { enum: ['block', 'watch'] }, reasons: { type: 'array', items: str }, strength: int, call_id: strOrNull }),
 };
 
 export const EVENT_TYPES = Object.keys(eventDataSchemas) as EventType[];
