@@ -36,6 +36,11 @@ export const ERRORS = {
   CTI_CALL_ILLEGAL_TRANSITION: { http: 409, sip: 500, message: 'The call cannot change to that state from its current state.' },
   // trunks
   CTI_TRUNK_NOT_FOUND: { http: 404, message: 'No such trunk; check the trunk id.' },
+  // queues and service level
+  CTI_QUEUE_NOT_FOUND: { http: 404, message: 'No such queue; check the queue id (GET /v1/queues lists them).' },
+  CTI_QUEUE_SETTINGS_INVALID: { http: 400, message: 'The queue alarm thresholds are not consistent (see details): a warning must come before its critical level.' },
+  CTI_INBOUND_ROUTE_NOT_FOUND: { http: 404, message: 'No such inbound route; check the route id (GET /v1/inbound-routes lists them).' },
+  CTI_STATS_PERIOD_INVALID: { http: 400, message: 'The period is not valid (see details): "from" must be before "to" and span at most 366 days.' },
   // recordings
   CTI_RECORDING_NOT_FOUND: { http: 404, message: 'No recording for that call (yet); it appears a few seconds after the call ends.' },
   CTI_RANGE_NOT_SATISFIABLE: { http: 416, message: 'The requested byte range is outside the recording.' },

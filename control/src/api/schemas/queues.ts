@@ -1,0 +1,104 @@
+import { QUEUE_STRATEGIES } from '../../queues/strategy.ts';
+import { dateTime, displayName, slug } from './common.ts';
+
+const strategy = { type: 'string', enum: [...QUEUE_STRATEGIES], description: 'How the ACD picks the seat (queues/strategy.ts).' } as const;
+const ringTimeout = { type: 'integer', minimum: 3, maximum: 120, description: 'Seconds a seat rings before the call goes back to the queue.' } as const;
+const wrapup = { type: 'integer', minimum: 0, maximum: 600, description: 'Seconds of wrap-up after a call.' } as const;
+const basePriority = { type: 'integer', minimum: 0, maximum: 9, description: '0 most urgent; calls without a route priority get this.' } as const;
+const seconds = { type: 'integer', minimum: 1, maximum: 3600 } as const;
+const calls = { type: 'integer', minimum: 1, maximum: 10000 } as const;
+const percent = { type: 'number', minimum: 0, maximum: 100 } as const;
+const prompt = { type: ['string', 'null'], maxLength: 128, pattern: '^[a-zA-Z0-9_.-]*$' } as const;
+
+const alarmThresholds = {
+  type: 'object', additionalProperties: false,
+  description: 'Waiting alarm thresholds; omitted ones take the defaults (10 s / 30 s, 3 / 6 calls, 95 % / 85 %).',
+  properties: {
+    longest_wait_warning_s: seconds, longest_wait_critical_s: seconds,
+    waiting_warning: calls, waiting_critical: calls,
+    answered_10s_warning_pct: percent, answered_10s_critical_pct: percent,
+  },
+} as const;
+
+const announcements = {
+  type: 'object', additionalProperties: false,
+  description: 'What callers hear while waiting (placeholder: stored, played in a later release).',
+  properties: { enabled: { type: 'boolean' }, greeting: prompt, waiting: prompt, repeat_s: { type: 'integer', minimum: 5, maximum: 600 } },
+} as const;
+
+const settingsIn = { type: 'object', additionalProperties: false, properties: { alarms: alarmThresholds, announcements } } as const;
+const settingsOut = { type: 'object', additionalProperties: true, properties: { alarms: { type: 'object', additionalProperties: true }, announcements: { type: 'object', additionalProperties: true } } } as const;
+
+export const queueSchema = {
+  type: 'object',
+  required: ['id', 'centre_id', 'name', 'strategy', 'ring_timeout_s', 'wrapup_s', 'base_priority', 'settings', 'seat_ids', 'created_at', 'updated_at'],
+  properties: {
+    id: slug, centre_id: slug, name: { type: 'string' }, strategy: { type: 'string' }, ring_timeout_s: { type: 'integer' }, wrapup_s: { type: 'integer' },
+    base_priority: { type: 'integer' }, settings: settingsOut, seat_ids: { type: 'array', items: slug }, created_at: dateTime, updated_at: dateTime,
+  },
+} as const;
+
+const liveSchema = {
+  type: 'object', required: ['waiting', 'ringing', 'longest_wait_ms', 'ready_seats', 'staffed_seats'],
+  properties: {
+    waiting: { type: 'integer', description: 'Calls waiting for a seat.' },
+    ringing: { type: 'integer', description: 'Calls ringing at a seat, not answered yet.' },
+    longest_wait_ms: { type: 'integer', description: 'Longest wait so far of an unanswered caller (from arrival); 0 if none.' },
+    ready_seats: { type: 'integer', description: 'Member seats that are ready.' },
+    staffed_seats: { type: 'integer', description: 'Member seats logged in.' },
+  },
+} as const;
+
+export const queueWithLive = {
+  type: 'object', required: [...queueSchema.required, 'live'],
+  properties: { ...queueSchema.properties, live: liveSchema },
+} as const;
+
+export const queueList = { type: 'object', required: ['items'], properties: { items: { type: 'array', items: queueWithLive } } } as const;
+
+export const createQueueBody = {
+  type: 'object', additionalProperties: false, required: ['id', 'name'],
+  properties: { id: slug, name: displayName, centre_id: slug, strategy, ring_timeout_s: ringTimeout, wrapup_s: wrapup, base_priority: basePriority, settings: settingsIn },
+} as const;
+
+export const patchQueueBody = {
+  type: 'object', additionalProperties: false, minProperties: 1,
+  properties: { name: displayName, centre_id: slug, strategy, ring_timeout_s: ringTimeout, wrapup_s: wrapup, base_priority: basePriority, settings: settingsIn },
+} as const;
+
+export const queueMembersBody = {
+  type: 'object', additionalProperties: false, required: ['seat_ids'],
+  properties: { seat_ids: { type: 'array', items: slug, maxItems: 2000, description: 'Exactly the seats that answer this queue.' } },
+} as const;
+
+export const listQueuesQuery = { type: 'object', additionalProperties: false, properties: { centre_id: slug } } as const;
+
+const calledNumber = { type: 'string', pattern: '^[0-9*#+]{1,32}$', description: 'The number dialled, e.g. 120.' } as const;
+const routePriority = { type: ['integer', 'null'], minimum: 0, maximum: 9, description: 'null: the queue\'s base priority.' } as const;
+
+export const inboundRouteSchema = {
+  type: 'object', required: ['id', 'centre_id', 'called_number', 'trunk_id', 'queue_id', 'priority'],
+  properties: {
+    id: { type: 'integer' }, centre_id: slug, called_number: { type: 'string' }, trunk_id: { type: ['string', 'null'] }, queue_id: slug,
+    priority: { type: ['integer', 'null'] },
+  },
+} as const;
+
+export const inboundRouteList = { type: 'object', required: ['items'], properties: { items: { type: 'array', items: inboundRouteSchema } } } as const;
+
+export const createInboundRouteBody = {
+  type: 'object', additionalProperties: false, required: ['called_number', 'queue_id'],
+  properties: { called_number: calledNumber, queue_id: slug, trunk_id: { type: ['string', 'null'], pattern: '^[a-zA-Z0-9_.-]{1,64}$', description: 'null: from any trunk.' }, priority: routePriority, centre_id: slug },
+} as const;
+
+export const patchInboundRouteBody = { ...createInboundRouteBody, required: [], minProperties: 1 } as const;
+
+export const inboundRouteParams = {
+  type: 'object', additionalProperties: false, required: ['id'], properties: { id: { type: 'integer', minimum: 1 } },
+} as const;
+
+export const listInboundRoutesQuery = { type: 'object', additionalProperties: false, properties: { centre_id: slug, queue_id: slug } } as const;
+
+export const inboundRouteDeleteReply = {
+  type: 'object', required: ['id', 'deleted'], properties: { id: { type: 'integer' }, deleted: { type: 'boolean' } },
+} as const;
