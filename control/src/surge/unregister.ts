@@ -1,0 +1,48 @@
+/**
+ * Dropping a retired seat's registrations from Kamailio's usrloc (kamailio.cfg.tpl route[REGISTRAR] saves
+ * each binding twice: under the seat's AoR and, mirrored, under the ring-all AoR used by fail-open).
+ * Disabling the seat already makes Kamailio refuse its next REGISTER or INVITE (the subscriber view);
+ * this also stops calls being relayed to the binding it had, including by a fail-open ring-all.
+ */
+import type { AppDeps } from '../app/deps.ts';
+import { isCtiError } from '../errors/catalogue.ts';
+
+/** The part of engine/kamailio/jsonrpc.ts KamailioRpc this needs. */
+export interface UsrlocRpc {
+  call<T = unknown>(method: string, params?: unknown[]): Promise<T>;
+}
+
+const RINGALL_AOR = 'ringall';
+
+interface LookupAnswer { Contacts?: { Contact?: { Address?: string } }[] }
+
+function isNotFound(err: unknown): boolean {
+  return isCtiError(err, 'CTI_KAMAILIO_RPC_ERROR') && /not found/i.test(JSON.stringify(err.details));
+}
+
+async function tolerateNotFound(p: Promise<unknown>): Promise<void> {
+  try {
+    await p;
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+}
+
+/** Returns the number of bindings dropped; Kamailio errors other than "not found" are logged, not thrown. */
+export async function dropRegistrations(deps: Pick<AppDeps, 'log'>, rpc: UsrlocRpc, sipUser: string): Promise<number> {
+  try {
+    let addresses: string[] = [];
+    try {
+      const r = await rpc.call<LookupAnswer>('ul.lookup', ['location', sipUser]);
+      addresses = (r.Contacts ?? []).map((c) => c.Contact?.Address ?? '').filter((a) => a !== '');
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    for (const address of addresses) await tolerateNotFound(rpc.call('ul.rm_contact', ['location', RINGALL_AOR, address]));
+    await tolerateNotFound(rpc.call('ul.rm', ['location', sipUser]));
+    return addresses.length;
+  } catch (err) {
+    deps.log.warn({ err: String(err), sip_user: sipUser }, 'surge seat disabled, but its registration could not be dropped from Kamailio; it is refused at its next REGISTER');
+    return 0;
+  }
+}
