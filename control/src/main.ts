@@ -11,6 +11,9 @@ import { alarmsRoutes } from './api/routes/alarms.ts';
 import { consolesRoutes, sipWsUrlFromEnv } from './api/routes/consoles.ts';
 import { recordingsSearchRoutes } from './api/routes/recordings-search.ts';
 import { qaRoutes } from './api/routes/qa.ts';
+import { screeningRoutes } from './api/routes/screening.ts';
+import { rebuildMirror } from './screening/mirror.ts';
+import { startScreeningWatch } from './screening/watch.ts';
 import { startRecordingMaintenance, type RecordingMaintenance } from './recordings/storage/maintenance.ts';
 import { startRecordingPipeline } from './recordings/pipeline.ts';
 import { startRecordingWatch } from './recordings/watch.ts';
@@ -60,7 +63,7 @@ async function main(): Promise<void> {
   });
 
   const app = await buildServer({ ...deps, kamailio: rpc, health }, [
-    seatStateRoutes(deps, () => void distributor.kick()), callsRoutes(deps), recordingsRoutes(deps), recordingsSearchRoutes(deps), qaRoutes(deps), eventsRoutes(deps), alarmsRoutes(deps),
+    seatStateRoutes(deps, () => void distributor.kick()), callsRoutes(deps), recordingsRoutes(deps), recordingsSearchRoutes(deps), qaRoutes(deps), screeningRoutes(deps, { announcements: false }), eventsRoutes(deps), alarmsRoutes(deps),
     consolesRoutes({ sipWsUrl: sipWsUrlFromEnv(process.env, config.kamailioRpcUrl), sipDomain: config.sipDomain }),
   ]);
   bus.startFanout();
@@ -96,10 +99,12 @@ async function main(): Promise<void> {
   let pipeline: { stop(): Promise<void> | void } | undefined;
   let watch: { stop(): Promise<void> | void } | undefined;
   let maintenance: RecordingMaintenance | undefined;
+  let screeningWatch: { stop(): Promise<void> | void } | undefined;
   const shutdown = async (code: number) => {
     if (tick) clearInterval(tick);
     if (seatReload) clearInterval(seatReload);
     await Promise.resolve(watch?.stop()).catch(() => undefined);
+    await Promise.resolve(screeningWatch?.stop()).catch(() => undefined);
     await Promise.resolve(maintenance?.stop()).catch(() => undefined);
     await Promise.resolve(pipeline?.stop()).catch(() => undefined);
     control.stop();
@@ -119,7 +124,9 @@ async function main(): Promise<void> {
   log.info({ instance: lease.id }, 'active control plane: taking call control');
   lease.keep(() => void shutdown(3));
   await loadSeats(deps);
+  await rebuildMirror(deps, config.centreId);
   evapi.start();
+  screeningWatch = startScreeningWatch(deps);
   pipeline = startRecordingPipeline(deps);
   maintenance = await startRecordingMaintenance(deps);
   watch = await startRecordingWatch(deps, { graceMs: Number(process.env.CTI_RECORDING_GRACE_MS ?? 20_000) });
