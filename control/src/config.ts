@@ -16,6 +16,8 @@ export interface Config {
   tokenTtlS: number;
   /** Seconds a seat's registration is trusted without a refresh from Kamailio. */
   registrationGraceS: number;
+  /** Screening of callers' numbers on the call path (CTI_SCREENING=off disables it, e.g. for the overhead benchmark). */
+  screeningEnabled: boolean;
 }
 
 function hostPort(v: string, name: string): { host: string; port: number } {
@@ -47,5 +49,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bootstrapAdminPassword: env.CTI_BOOTSTRAP_ADMIN_PASSWORD,
     tokenTtlS: Number(env.CTI_TOKEN_TTL_S ?? 12 * 3600),
     registrationGraceS: Number(env.CTI_REGISTRATION_GRACE_S ?? 30),
+    screeningEnabled: env.CTI_SCREENING !== 'off',
   };
 }

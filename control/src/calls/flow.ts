@@ -74,9 +74,11 @@ export class CallFlow {
     // screening never drops a call: at worst lowest priority, a mark for the seat (screening/policy.ts)
     const [{ queue, priority: routed }, screening] = await Promise.all([
       routeCall(this.deps, e.ruriUser || e.toUser, e.trunk),
-      screenCall(this.deps, { callerNumber: number, calledNumber: e.ruriUser || e.toUser, trunkId: e.trunk, at: e.arrivedAt }, { announcements: false }),
+      this.deps.config.screeningEnabled
+        ? screenCall(this.deps, { callerNumber: number, calledNumber: e.ruriUser || e.toUser, trunkId: e.trunk, at: e.arrivedAt }, { announcements: false })
+        : Promise.resolve(undefined),
     ]);
-    const priority = screening.priority ?? routed;
+    const priority = screening?.priority ?? routed;
     const now = new Date();
     const id = randomUUID();
     // decide first (Redis only), so the offer leaves at once; the facts follow in this call's chain
@@ -95,13 +97,13 @@ export class CallFlow {
               ${e.trunk || null}, ${e.source || null}, ${queue.id}, ${priority}, 'offered', ${e.arrivedAt},
               ${this.deps.sql.json({ pai: e.pai, proto: e.proto, from_tag: e.fromTag })})`;
     await this.deps.sql`INSERT INTO call_legs (call_id, kind, party, from_tag, started_at) VALUES (${id}, 'caller', ${number || null}, ${e.fromTag}, ${e.arrivedAt})`;
-    await recordDecision(this.deps, { callId: id, sipCallId: e.callId, centreId: queue.centreId, at: e.arrivedAt }, screening);
+    if (screening) await recordDecision(this.deps, { callId: id, sipCallId: e.callId, centreId: queue.centreId, at: e.arrivedAt }, screening);
     await logCallEvent(this.deps, id, 'call.offered.v1', {
       call_id: id, sip_call_id: e.callId, caller_number: number || null, caller_name: e.fromName || null,
       called_number: e.ruriUser || e.toUser || null, trunk_id: e.trunk || null, source: e.source || null, arrived_at: e.arrivedAt.toISOString(),
     }, e.arrivedAt);
     await transitionCall(this.deps, { ...call, state: 'offered' }, 'queued', { queued_at: now },
-      { type: 'call.queued.v1', data: { call_id: id, queue_id: queue.id, priority, requeued: false, reason: screening.list ? 'screened' : null } }, now, { liveAlreadySet: true });
+      { type: 'call.queued.v1', data: { call_id: id, queue_id: queue.id, priority, requeued: false, reason: screening?.list ? 'screened' : null } }, now, { liveAlreadySet: true });
   }
 
   /** Kamailio re-sent a suspended call (after our reconnect): take its transaction ids, put it back in line. */
