@@ -12,6 +12,11 @@ import { consolesRoutes, sipWsUrlFromEnv } from './api/routes/consoles.ts';
 import { recordingsSearchRoutes } from './api/routes/recordings-search.ts';
 import { qaRoutes } from './api/routes/qa.ts';
 import { screeningRoutes } from './api/routes/screening.ts';
+import { queuesRoutes } from './api/routes/queues.ts';
+import { statsRoutes } from './api/routes/stats.ts';
+import { surgeRoutes } from './api/routes/surge.ts';
+import { startSurgeExpiry, type SurgeExpiry } from './surge/expiry.ts';
+import { startQueueAlarms, type QueueAlarms } from './queues/alarms.ts';
 import { rebuildMirror } from './screening/mirror.ts';
 import { startScreeningWatch } from './screening/watch.ts';
 import { startRecordingMaintenance, type RecordingMaintenance } from './recordings/storage/maintenance.ts';
@@ -63,7 +68,8 @@ async function main(): Promise<void> {
   });
 
   const app = await buildServer({ ...deps, kamailio: rpc, health }, [
-    seatStateRoutes(deps, () => void distributor.kick()), callsRoutes(deps), recordingsRoutes(deps), recordingsSearchRoutes(deps), qaRoutes(deps), screeningRoutes(deps, { announcements: false }), eventsRoutes(deps), alarmsRoutes(deps),
+    seatStateRoutes(deps, () => void distributor.kick()), callsRoutes(deps), recordingsRoutes(deps), recordingsSearchRoutes(deps), qaRoutes(deps), screeningRoutes(deps, { announcements: false }),
+    queuesRoutes(deps, { onChange: () => void distributor.kick() }), statsRoutes(deps), surgeRoutes(deps, { rpc, publicOrigin: process.env.CTI_PUBLIC_ORIGIN }), eventsRoutes(deps), alarmsRoutes(deps),
     consolesRoutes({ sipWsUrl: sipWsUrlFromEnv(process.env, config.kamailioRpcUrl), sipDomain: config.sipDomain }),
   ]);
   bus.startFanout();
@@ -100,10 +106,14 @@ async function main(): Promise<void> {
   let watch: { stop(): Promise<void> | void } | undefined;
   let maintenance: RecordingMaintenance | undefined;
   let screeningWatch: { stop(): Promise<void> | void } | undefined;
+  let queueAlarms: QueueAlarms | undefined;
+  let surgeExpiry: SurgeExpiry | undefined;
   const shutdown = async (code: number) => {
+    surgeExpiry?.stop();
     if (tick) clearInterval(tick);
     if (seatReload) clearInterval(seatReload);
     await Promise.resolve(watch?.stop()).catch(() => undefined);
+    await Promise.resolve(queueAlarms?.stop()).catch(() => undefined);
     await Promise.resolve(screeningWatch?.stop()).catch(() => undefined);
     await Promise.resolve(maintenance?.stop()).catch(() => undefined);
     await Promise.resolve(pipeline?.stop()).catch(() => undefined);
@@ -127,6 +137,8 @@ async function main(): Promise<void> {
   await rebuildMirror(deps, config.centreId);
   evapi.start();
   screeningWatch = startScreeningWatch(deps);
+  queueAlarms = await startQueueAlarms(deps);
+  surgeExpiry = startSurgeExpiry(deps, { rpc });
   pipeline = startRecordingPipeline(deps);
   maintenance = await startRecordingMaintenance(deps);
   watch = await startRecordingWatch(deps, { graceMs: Number(process.env.CTI_RECORDING_GRACE_MS ?? 20_000) });
