@@ -44,6 +44,7 @@ async function main(): Promise<void> {
   const log = createLogger();
   const sql = postgres(config.pgUrl, { max: 10, onnotice: () => {} });
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
+  redis.on('error', (err) => log.warn({ err: String(err) }, 'redis connection error (ioredis reconnects)'));
   const bus = new EventBus(redis, config.centreId);
   const deps: AppDeps = { config, sql, redis, bus, log };
   const rpc = new KamailioRpc({ url: config.kamailioRpcUrl });
@@ -131,6 +132,7 @@ async function main(): Promise<void> {
 
   await lease.acquire();
   active = true;
+  distributor.active = true;
   log.info({ instance: lease.id }, 'active control plane: taking call control');
   lease.keep(() => void shutdown(3));
   await loadSeats(deps);

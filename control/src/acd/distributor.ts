@@ -19,11 +19,14 @@ export class Distributor {
   private chain: Promise<void> = Promise.resolve();
   private again = false;
   private running = false;
+  /** Only the process holding the leader lease distributes; a standby's API must not hand out calls. */
+  active = false;
 
   constructor(private readonly deps: AppDeps, private readonly control: CallControl, private readonly serial: PerKeySerializer) {}
 
   /** Schedule a pass over the given queues (all active queues when none given). */
   kick(queueIds?: string[]): Promise<void> {
+    if (!this.active) return Promise.resolve();
     if (this.running) {
       this.again = true;
       return this.chain;

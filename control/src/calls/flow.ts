@@ -4,7 +4,7 @@ import type { Distributor } from '../acd/distributor.ts';
 import type { CallControl } from '../engine/kamailio/call-control.ts';
 import { callerNumber, type CallNewEvent, type EngineEvent } from '../engine/kamailio/events.ts';
 import type { RegistrationTracker } from '../seats/state/registrations.ts';
-import { allSeatsLive, seatIdForSipUser, transitionSeat, seatKey } from '../seats/state/store.ts';
+import { allSeatsLive, getSeatLive, seatIdForSipUser, transitionSeat, seatKey } from '../seats/state/store.ts';
 import { offerFailReason } from './machine.ts';
 import type { PerKeySerializer } from '../app/serial.ts';
 import { randomUUID } from 'node:crypto';
@@ -283,15 +283,24 @@ export class CallFlow {
 
   /** A seat reserved or talking for a call that is no longer offered to it or live (a crash between two steps). */
   private async releaseOrphanSeats(): Promise<void> {
-    for (const seat of await allSeatsLive(this.deps.redis)) {
-      if (seat.state !== 'reserved' && seat.state !== 'talking') continue;
-      const call = seat.call ? await getLiveCall(this.deps.redis, seat.call) : undefined;
-      const owned = call && ((seat.state === 'reserved' && call.state === 'offering' && call.seatId === seat.seatId)
-        || (seat.state === 'talking' && call.state === 'talking'));
-      if (owned) continue;
-      this.deps.log.warn({ seat: seat.seatId, state: seat.state, call: seat.call }, 'seat held by a call that is gone: released');
-      await transitionSeat(this.deps, seat.seatId, 'ready', { from: ['reserved', 'talking'], reason: null, set: { call: '', idle_since: Date.now() } });
+    for (const listed of await allSeatsLive(this.deps.redis)) {
+      if ((listed.state !== 'reserved' && listed.state !== 'talking') || !listed.call) {
+        if (listed.state === 'reserved' || listed.state === 'talking') await this.releaseIfOrphan(listed.seatId);
+        continue;
+      }
+      // judged inside the call's chain, so a call being answered right now is seen with its final state
+      await this.serial.run(listed.call, () => this.releaseIfOrphan(listed.seatId));
     }
+  }
+
+  private async releaseIfOrphan(seatId: string): Promise<void> {
+    const seat = await getSeatLive(this.deps.redis, seatId);
+    if (!seat || (seat.state !== 'reserved' && seat.state !== 'talking')) return;
+    const call = seat.call ? await getLiveCall(this.deps.redis, seat.call) : undefined;
+    const mine = call && (call.seatId === seatId || call.answeredSeatId === seatId);
+    if (call && mine && (call.state === 'offering' || call.state === 'talking' || call.state === 'failed_open')) return;
+    this.deps.log.warn({ seat: seatId, state: seat.state, call: seat.call }, 'seat held by a call that is gone: released');
+    await transitionSeat(this.deps, seatId, 'ready', { from: ['reserved', 'talking'], reason: null, set: { call: '', idle_since: Date.now() } });
   }
 
   /**

@@ -51,6 +51,7 @@ export class EventBus extends EventEmitter {
     if (this.reading) return;
     this.reading = true;
     this.reader = this.redis.duplicate();
+    this.reader.on('error', (err) => this.emit('error-logged', err));
     void this.loop(this.reader);
   }
 

@@ -14,6 +14,8 @@ export interface CheckResult {
   status: 'ok' | 'fail';
   latency_ms: number;
   error?: string;
+  /** What a check that answers with a string says, e.g. control_plane: active | standby. */
+  detail?: string;
 }
 
 export interface HealthReport {
@@ -30,8 +32,10 @@ async function runCheck(check: HealthCheck, timeoutMs: number): Promise<CheckRes
     timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
   });
   try {
-    await Promise.race([check(), timeout]);
-    return { status: 'ok', latency_ms: Math.round(performance.now() - started) };
+    const answer = await Promise.race([check(), timeout]);
+    const result: CheckResult = { status: 'ok', latency_ms: Math.round(performance.now() - started) };
+    if (typeof answer === 'string') result.detail = answer;
+    return result;
   } catch (err) {
     return { status: 'fail', latency_ms: Math.round(performance.now() - started), error: (err as Error)?.message ?? String(err) };
   } finally {

@@ -10,6 +10,7 @@ export const healthReply = {
           status: { type: 'string', enum: ['ok', 'fail'] },
           latency_ms: { type: 'integer' },
           error: { type: 'string' },
+          detail: { type: 'string' },
         },
       },
     },
