@@ -42,6 +42,9 @@ export function createApi(session) {
   return {
     get: (path) => request('GET', path),
     post: (path, body = {}) => request('POST', path, body),
+    patch: (path, body) => request('PATCH', path, body),
+    put: (path, body) => request('PUT', path, body),
+    del: (path) => request('DELETE', path),
     request,
   };
 }

@@ -1,7 +1,9 @@
 /**
  * The supervisor console: a live wallboard folded from the event WebSocket (queues: waiting, longest
  * wait, today's answered within 10 s and abandoned; seats: state, time in state, current call and its
- * duration), forcing a seat not-ready or logged out, and the abandoned-call (callback) list.
+ * duration), forcing a seat not-ready or logged out, and the abandoned-call (callback) list; today's
+ * service level; queue alarms (lit and sounded); and the panels for queue settings (queue-admin.js),
+ * screening lists and proposals (screening.js) and surge seats (surge.js).
  * Start-up: GET /v1/seat-states, then the event stream replayed from local midnight and followed live.
  */
 import { createApi, login as apiLogin } from '../shared/api.js';
@@ -9,14 +11,25 @@ import { EventFeed } from '../shared/events.js';
 import { esc, formatClock, formatDuration, midnightStreamId } from '../shared/format.js';
 import { applyEvent, applySeatSnapshot, createLiveState, queueRows, seatRows } from '../shared/live-state.js';
 import { t, zh } from './i18n/zh-CN.js';
+import { createAlarms } from './alarms.js';
+import { createQueueAdmin } from './queue-admin.js';
+import { createScreening } from './screening.js';
+import { createServiceLevel } from './service-level.js';
+import { createSurgePanel } from './surge.js';
+import { $, banner, errorText } from './ui.js';
 
 const LATE_WAIT_MS = 10_000;
-const $ = (id) => document.getElementById(id);
 const session = { token: null };
 const api = createApi({ token: () => session.token, onUnauthorized: () => banner('auth', 'error', zh.errors.CTI_TOKEN_EXPIRED) });
 let live = createLiveState();
 let feed = null;
 let abandonedTimer = null;
+const alarms = createAlarms({ api, onChange: () => queueAdmin.render() });
+const queueAdmin = createQueueAdmin({ api, alarms });
+const serviceLevel = createServiceLevel({ api });
+const screening = createScreening({ api });
+const surge = createSurgePanel({ api });
+const panels = { queues: queueAdmin, screening, surge };
 
 function translateStatic() {
   for (const el of document.querySelectorAll('[data-i18n]')) {
@@ -25,21 +38,11 @@ function translateStatic() {
   document.title = zh.title;
 }
 
-function errorText(e) {
-  return zh.errors[e?.code] ?? t(zh.errors.unknown, { code: e?.code ?? '?', message: e?.message ?? String(e) });
-}
-
-function banner(topic, level, text) {
-  let el = document.querySelector(`[data-topic="${topic}"]`);
-  if (!text) { el?.remove(); return; }
-  if (!el) {
-    el = document.createElement('div');
-    el.dataset.topic = topic;
-    $('banners').append(el);
-  }
-  el.className = `banner ${level}`;
-  el.dataset.testid = `banner-${topic}`;
-  el.textContent = text;
+/** Shows one panel; the alarm strip and banners stay above all of them. */
+function showTab(name) {
+  for (const b of document.querySelectorAll('#tabs button')) b.classList.toggle('active', b.dataset.tab === name);
+  for (const p of document.querySelectorAll('[data-panel]')) p.classList.toggle('hidden', p.dataset.panel !== name);
+  void panels[name]?.load();
 }
 
 const pct = (x) => (x === null ? '—' : `${(x * 100).toFixed(1)}%`);
@@ -104,20 +107,26 @@ async function start() {
   feed = new EventFeed({
     token: () => session.token,
     since: midnightStreamId(),
-    types: 'call.*,seat.*',
+    types: 'call.*,seat.*,alarm.*,screening.*',
     onEvent: (msg) => {
+      if (alarms.onEvent(msg)) return;
+      screening.onEvent(msg);
       applyEvent(live, msg);
-      if (msg.event.type === 'call.abandoned.v1') {
+      const type = msg.event.type;
+      if (type === 'call.abandoned.v1') {
         clearTimeout(abandonedTimer);
         abandonedTimer = setTimeout(loadAbandoned, 300);
       }
+      if (type === 'call.answered.v1' || type === 'call.abandoned.v1' || type === 'call.ended.v1') serviceLevel.poke();
     },
     onStatus: (s) => {
       if (s === 'open') banner('events', 'ok', zh.status.eventsOpen);
       else if (s === 'closed') banner('events', 'warn', zh.status.eventsClosed);
     },
   }).start();
-  await loadAbandoned();
+  await Promise.all([loadAbandoned(), alarms.load().catch((e) => banner('alarms', 'error', errorText(e)))]);
+  serviceLevel.start();
+  queueAdmin.start();
   render();
 }
 
@@ -127,6 +136,7 @@ async function onLogin(ev) {
   $('login-error').textContent = '';
   $('login-submit').disabled = true;
   $('login-submit').textContent = zh.login.busy;
+  alarms.sound.unlock();
   try {
     const res = await apiLogin(String(f.get('username')), String(f.get('password')));
     session.token = res.token;
@@ -155,6 +165,18 @@ function init() {
     const b = e.target.closest('button[data-act]');
     if (b && !b.disabled) void forceSeat(b.dataset.seat, b.dataset.act);
   });
+  $('tabs').addEventListener('click', (e) => {
+    const b = e.target.closest('button[data-tab]');
+    if (b) showTab(b.dataset.tab);
+  });
+  $('btn-mute').onclick = () => {
+    const muted = alarms.toggleMute();
+    $('btn-mute').textContent = muted ? zh.alarms.unmute : zh.alarms.mute;
+    $('btn-mute').classList.toggle('active', muted);
+  };
+  queueAdmin.init();
+  screening.init();
+  surge.init();
   setInterval(render, 1000);
 }
 
