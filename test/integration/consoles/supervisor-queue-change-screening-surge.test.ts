@@ -140,7 +140,8 @@ test('supervisor-queue-change-screening-surge: queue settings change live and au
       assert.equal(stored.ha1, createHash('md5').update(`${s.seat}:${domain}:${s.password}`).digest('hex'), `${s.seat}: the shown password is the stored one`);
     }
     await sup.click('#secret-copy');
-    await sup.waitForFunction(() => /复制/.test(document.querySelector('[data-testid="secret-copy-status"]')?.textContent ?? ''), undefined, { timeout: 3000 });
+    await sup.waitForFunction(() => document.querySelector('[data-testid="secret-copy-status"]')?.textContent === '已复制到剪贴板', undefined, { timeout: 3000 });
+    assert.match(await sup.evaluate(() => navigator.clipboard.readText()), new RegExp(`mci-01.*${shown[0].password}`), 'the copied text holds the seat and its password');
     t.diagnostic(`screenshot ${await screenshot(sup, 'supervisor-surge-passwords-once')}`);
     sup.once('dialog', (d) => void d.accept());
     await sup.click('#secret-close');
