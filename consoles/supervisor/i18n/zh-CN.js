@@ -64,7 +64,7 @@ export const zh = {
   surge: {
     templatesHeading: '临时席位模板', templateId: '模板编号', templateName: '名称', queues: '接听队列', tier: '层级', wrapup: '话后处理（秒）',
     role: '角色', createTemplate: '新建模板', templateCreated: '模板 {id} 已创建', noTemplates: '暂无模板，请先新建模板',
-    createHeading: '开设临时席位（重大事件）', template: '模板', count: '席位数（1–200）', prefix: '席位前缀（可空）',
+    prefixCol: '席位组', createHeading: '开设临时席位（重大事件）', template: '模板', count: '席位数（1–200）', prefix: '席位前缀（可空）',
     expiresAt: '到期时间', reason: '事由', create: '开设', creating: '正在开设…',
     listHeading: '进行中的临时席位', created: '开设时间', by: '开设人', seats: '席位', status: '状态', expiresCol: '到期', end: '结束',
     none: '当前没有临时席位', confirmEnd: '确定结束临时席位组 {prefix}（{count} 个席位）吗？空闲席位立即停用，通话中的席位在通话结束后停用。',
