@@ -5,7 +5,8 @@ import type { CallControl } from '../engine/kamailio/call-control.ts';
 import { registeredSet } from '../seats/state/registrations.ts';
 import { allSeatsLive, transitionSeat, type SeatLive } from '../seats/state/store.ts';
 import { activeQueues, dequeue, head } from './queue.ts';
-import { pickLongestIdle, type SeatCandidate } from './selector.ts';
+import type { SeatCandidate } from './selector.ts';
+import { selectSeats, strategySettingsOf, type StrategyCandidate } from './strategies/index.ts';
 import type { PerKeySerializer } from '../app/serial.ts';
 
 /**
@@ -13,6 +14,8 @@ import type { PerKeySerializer } from '../app/serial.ts';
  * that can make an offer possible (a call queued, a seat ready or registered) and by a 1 s tick.
  * A call that cannot be handled here fails open (ring-all), never stays stuck.
  */
+const roundRobinKey = (queueId: string): string => `cti:acd:rr:${queueId}`;
+
 export const MAX_OFFERS = 12; // each offer costs the INVITE transaction two of its 30 branches (engine cfg)
 
 export class Distributor {
@@ -53,6 +56,7 @@ export class Distributor {
 
   private async pass(queueId: string): Promise<void> {
     const settings = await queueSettings(this.deps, queueId);
+    const rules = strategySettingsOf(settings.settings);
     let seats: SeatLive[] | undefined;
     let registered: Set<string> | undefined;
     const skip = new Set<string>();
@@ -72,15 +76,22 @@ export class Distributor {
       }
       seats ??= await allSeatsLive(this.deps.redis);
       registered ??= await registeredSet(this.deps, seats.map((s) => s.sipUser));
-      const candidates: SeatCandidate[] = seats.map((s) => ({
+      const candidates: StrategyCandidate[] = seats.map((s) => ({
         seatId: s.seatId, sipUser: s.sipUser, state: s.state, registered: registered!.has(s.sipUser), queues: s.queues,
         idleSinceMs: s.idleSinceMs, callsToday: s.callsToday,
       }));
-      const pick = pickLongestIdle(candidates, queueId, skip);
+      // ring_all to the ready seats needs a multi-seat offer in the engine (not there yet): it offers like longest_idle
+      const strategy = settings.strategy === 'ring_all' ? 'longest_idle' : settings.strategy;
+      const [pick] = selectSeats(strategy, candidates, {
+        queueId, waitedMs: Date.now() - call.arrivedMs, exclude: skip,
+        lastOfferedSeatId: strategy === 'round_robin' ? await this.deps.redis.get(roundRobinKey(queueId)) : null,
+        tierEscalation: rules.tierEscalation, requiredSkills: rules.requiredSkills, skillsWaivedAfterMs: rules.skillsWaivedAfterMs,
+      });
       if (!pick) return;
       skip.add(pick.seatId);
       try {
         await this.offer(call, pick, settings.ringTimeoutS);
+        if (strategy === 'round_robin') await this.deps.redis.set(roundRobinKey(queueId), pick.seatId);
       } catch (err) {
         this.deps.log.error({ err: String(err), call: sipCallId }, 'offer failed inside the control plane: failing open');
         await dequeue(this.deps.redis, queueId, sipCallId);

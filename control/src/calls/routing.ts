@@ -7,6 +7,9 @@ export interface QueueSettings {
   ringTimeoutS: number;
   wrapupS: number;
   basePriority: number;
+  strategy: string;
+  /** The queue's settings document (strategy rules such as tiers and skills, alarm thresholds). */
+  settings: Record<string, unknown>;
 }
 
 const TTL_MS = 1000;
@@ -14,13 +17,13 @@ let cache: { at: number; queues: Map<string, QueueSettings>; routes: { called: s
 
 async function load(deps: AppDeps): Promise<NonNullable<typeof cache>> {
   if (cache && Date.now() - cache.at < TTL_MS) return cache;
-  const qs = await deps.sql<{ id: string; centre_id: string; ring_timeout_s: number; wrapup_s: number; base_priority: number }[]>`
-    SELECT id, centre_id, ring_timeout_s, wrapup_s, base_priority FROM queues`;
+  const qs = await deps.sql<{ id: string; centre_id: string; ring_timeout_s: number; wrapup_s: number; base_priority: number; strategy: string; settings: Record<string, unknown> }[]>`
+    SELECT id, centre_id, ring_timeout_s, wrapup_s, base_priority, strategy, settings FROM queues`;
   const rs = await deps.sql<{ called_number: string; trunk_id: string | null; queue_id: string; priority: number | null }[]>`
     SELECT called_number, trunk_id, queue_id, priority FROM inbound_routes`;
   cache = {
     at: Date.now(),
-    queues: new Map(qs.map((q) => [q.id, { id: q.id, centreId: q.centre_id, ringTimeoutS: q.ring_timeout_s, wrapupS: q.wrapup_s, basePriority: q.base_priority }])),
+    queues: new Map(qs.map((q) => [q.id, { id: q.id, centreId: q.centre_id, ringTimeoutS: q.ring_timeout_s, wrapupS: q.wrapup_s, basePriority: q.base_priority, strategy: q.strategy, settings: q.settings ?? {} }])),
     routes: rs.map((r) => ({ called: r.called_number, trunk: r.trunk_id, queue: r.queue_id, priority: r.priority })),
   };
   return cache;
@@ -28,7 +31,7 @@ async function load(deps: AppDeps): Promise<NonNullable<typeof cache>> {
 
 export async function queueSettings(deps: AppDeps, queueId: string): Promise<QueueSettings> {
   const c = await load(deps);
-  return c.queues.get(queueId) ?? { id: queueId, centreId: deps.config.centreId, ringTimeoutS: 10, wrapupS: 5, basePriority: 5 };
+  return c.queues.get(queueId) ?? { id: queueId, centreId: deps.config.centreId, ringTimeoutS: 10, wrapupS: 5, basePriority: 5, strategy: 'longest_idle', settings: {} };
 }
 
 /**
