@@ -1,0 +1,132 @@
+/**
+ * The scoring form of the open call: the active forms (GET /v1/qa/forms?active=true), the call's review
+ * with the chosen form if there is one (GET /v1/qa/reviews in the call's arrival millisecond), objective
+ * items shown filled and read-only, the reviewer's items editable; 保存草稿 / 提交定稿 create the review
+ * (POST /v1/qa/reviews) or change the draft (PATCH /v1/qa/reviews/:id). Before the first save the
+ * objective values are an estimate from the call's timings (same bands as control/src/qa/scoring.ts);
+ * the saved review's values are the server's.
+ */
+import { esc } from '../shared/format.js';
+import { errorText, t, zh } from './i18n/zh-CN.js';
+
+const METRIC_MS = { ring_s: 'ring_ms', answer_s: 'answer_ms', queue_s: 'queue_ms', talk_s: 'talk_ms' };
+
+/** Objective item value from the call detail (estimate; the server computes the stored one). */
+export function estimateObjective(item, timings) {
+  const ms = timings[METRIC_MS[item.metric]];
+  if (ms === null || ms === undefined) return { value: null, measured_s: null };
+  const s = Math.round(ms / 10) / 100;
+  const band = (item.bands ?? []).find((b) => s <= b.up_to_s);
+  return { value: band ? band.value : (item.otherwise ?? item.min), measured_s: s };
+}
+
+/** @param {{ api: ReturnType<import('../shared/api.js').createApi>, root: HTMLElement }} deps */
+export function createScoring({ api, root }) {
+  const $ = (sel) => root.querySelector(sel);
+  let forms = [];
+  let hit = null;
+  let detail = null;
+  let review = null;
+
+  const form = () => forms.find((f) => f.id === $('[data-testid="scoring-form-select"]').value);
+  const status = (text, level = '') => { const el = $('[data-testid="scoring-status"]'); el.textContent = text; el.className = `status ${level}`; };
+
+  async function loadForms() {
+    forms = await api.get('/v1/qa/forms?active=true');
+    $('[data-testid="scoring-form-select"]').innerHTML = forms.map((f) => `<option value="${esc(f.id)}">${esc(f.name)}</option>`).join('');
+    root.dataset.forms = String(forms.length);
+  }
+
+  async function findReview() {
+    const f = form();
+    if (!f || !hit) return null;
+    const at = new Date(detail.call.arrived_at).getTime();
+    const q = new URLSearchParams({ form_id: f.id, from: new Date(at).toISOString(), to: new Date(at + 1).toISOString(), limit: '50' });
+    const page = await api.get(`/v1/qa/reviews?${q}`);
+    return page.items.find((r) => r.call_id === hit.call_id) ?? null;
+  }
+
+  function timings() {
+    const answered = detail.offers.filter((o) => o.outcome === 'answered').at(-1);
+    return { ...detail.call, ring_ms: answered?.ring_ms ?? null };
+  }
+
+  function render() {
+    const f = form();
+    if (!f) {
+      $('[data-testid="scoring-items"]').innerHTML = `<tr><td colspan="5" class="muted">${esc(zh.scoring.noForms)}</td></tr>`;
+      return;
+    }
+    const saved = new Map((review?.answers ?? []).map((a) => [a.key, a]));
+    const final = review?.status === 'final';
+    const tm = timings();
+    $('[data-testid="scoring-items"]').innerHTML = f.items.map((it) => {
+      const s = saved.get(it.key);
+      const scale = `${it.min} – ${it.max}`;
+      if (it.kind === 'objective') {
+        const v = s ?? estimateObjective(it, tm);
+        const measured = v.measured_s === null ? zh.scoring.noTiming : t(zh.scoring.measured, { s: v.measured_s });
+        return `<tr data-item="${esc(it.key)}" data-kind="objective"><td>${esc(it.label)}</td><td><span class="badge kind-objective">${esc(zh.scoring.objective)}</span></td>
+          <td>${esc(scale)}</td><td>${esc(it.weight)}</td>
+          <td><output data-col="value">${v.value ?? '—'}</output> <span class="muted small">${esc(measured)}${s ? '' : esc(zh.scoring.estimate)}</span></td></tr>`;
+      }
+      return `<tr data-item="${esc(it.key)}" data-kind="subjective"><td>${esc(it.label)}</td><td><span class="badge kind-subjective">${esc(zh.scoring.subjective)}</span></td>
+        <td>${esc(scale)}</td><td>${esc(it.weight)}</td>
+        <td><input type="number" name="${esc(it.key)}" min="${it.min}" max="${it.max}" step="any" class="narrow" value="${s?.value ?? ''}" ${final ? 'disabled' : ''}>
+          <input name="note-${esc(it.key)}" class="note" value="${esc(s?.note ?? '')}" placeholder="${esc(zh.scoring.comment)}" ${final ? 'disabled' : ''}></td></tr>`;
+    }).join('');
+    $('[data-testid="scoring-comment"]').value = review?.comment ?? '';
+    $('[data-testid="scoring-comment"]').disabled = final;
+    for (const b of root.querySelectorAll('button[data-save]')) b.disabled = final;
+    $('[data-testid="scoring-total"]').textContent = review ? t(zh.scoring.total, { score: review.score, grade: review.grade }) : '';
+    root.dataset.review = review ? review.status : 'none';
+    if (review) status(final ? `${t(zh.scoring.reviewOf, { status: zh.scoring.status.final })} · ${zh.scoring.finalLocked}` : t(zh.scoring.reviewOf, { status: zh.scoring.status.draft }));
+    else status('');
+  }
+
+  function answers() {
+    const out = [];
+    for (const input of root.querySelectorAll('tr[data-kind="subjective"] input[type="number"]')) {
+      if (input.value === '') continue;
+      const note = root.querySelector(`input[name="note-${input.name}"]`).value.trim();
+      out.push({ key: input.name, value: Number(input.value), ...(note ? { note } : {}) });
+    }
+    return out;
+  }
+
+  async function save(final) {
+    const f = form();
+    if (!f || !hit) return;
+    const given = answers();
+    if (final && given.length < f.items.filter((i) => i.kind === 'subjective').length) { status(zh.scoring.missing, 'error'); return; }
+    const comment = $('[data-testid="scoring-comment"]').value.trim() || null;
+    try {
+      review = review
+        ? await api.patch(`/v1/qa/reviews/${review.id}`, { answers: given, comment, ...(final ? { final: true } : {}) })
+        : await api.post('/v1/qa/reviews', { call_id: hit.call_id, form_id: f.id, answers: given, comment, final });
+      render();
+      status(final ? t(zh.scoring.finalised, { score: review.score, grade: review.grade }) : zh.scoring.saved, 'ok');
+    } catch (e) {
+      status(errorText(e), 'error');
+    }
+  }
+
+  async function open(h, d) {
+    hit = h;
+    detail = d;
+    review = null;
+    if (forms.length === 0) await loadForms();
+    try { review = await findReview(); } catch (e) { status(errorText(e), 'error'); }
+    render();
+  }
+
+  $('[data-testid="scoring-form-select"]').addEventListener('change', async () => {
+    review = null;
+    try { review = await findReview(); } catch (e) { status(errorText(e), 'error'); }
+    render();
+  });
+  $('[data-testid="scoring-save-draft"]').addEventListener('click', () => void save(false));
+  $('[data-testid="scoring-save-final"]').addEventListener('click', () => void save(true));
+
+  return { open, loadForms, forms: () => forms };
+}
