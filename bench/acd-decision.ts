@@ -10,10 +10,10 @@
  * Method: each path has its own queue holding BENCH_CALLS callers; the seats are members of both. A round
  * is one distribution pass (kick) over one path's queue: it offers one call to every ready seat, which
  * leaves every seat reserved; then the seats go back to ready (as on no answer) and the other path has its
- * round. Rounds alternate A B B A ..., until both queues are empty. The no-op selector is put in front of the
- * product's selectSeats by a module resolve hook (support/acd/selector-hook.mjs), only for the Distributor.
+ * round. Rounds alternate A B B A ..., until both queues are empty. Both Distributors get the selection function
+ * of support/acd/switchable-select.ts (the product's selectSeats or the no-op, with timing marks) through the
+ * Distributor's `select` constructor parameter.
  */
-import { register } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { envInt, type Benchmark } from './support/benchmark.ts';
 import { round3, summarise, type Summary } from './support/stats.ts';
@@ -21,6 +21,8 @@ import { OfferRecorder, type OfferMark } from './support/acd/offer-recorder.ts';
 import { createQueues, readySeats, releaseSeats, startRig, waitingCalls, type Rig } from './support/acd/rig.ts';
 import { waiting } from '../control/src/acd/queue.ts';
 import { PerKeySerializer } from '../control/src/app/serial.ts';
+import { Distributor } from '../control/src/acd/distributor.ts';
+import * as switchable from './support/acd/switchable-select.ts';
 
 type Path = 'product' | 'first_eligible';
 
@@ -55,8 +57,6 @@ interface Shim {
   takeSelectMarks(): { atMs: number; spentMs: number; picked: boolean }[];
 }
 
-const HOOK = new URL('./support/acd/selector-hook.mjs', import.meta.url);
-const SHIM = new URL('./support/acd/switchable-select.ts', import.meta.url);
 
 function scratch(): Tally {
   return { decisionMs: [], firstOfPassMs: [], nextInPassMs: [], selectMs: [], beforeSelectMs: [], afterSelectMs: [], passMs: 0, decisions: 0, offeredCalls: new Set(), duplicateOffers: 0, ringAlls: 0, notReleased: 0 };
@@ -72,7 +72,7 @@ async function round(rig: Rig, shim: Shim, lane: Lane, queueId: string, tally: T
   const t1 = performance.now();
   const offers: OfferMark[] = lane.recorder.take();
   const selects = shim.takeSelectMarks();
-  if (selects.length === 0) throw new Error('the Distributor did not call the switchable selectSeats: the resolve hook is not in effect');
+  if (selects.length === 0) throw new Error('the Distributor did not call the switchable selectSeats');
   let prev = t0;
   offers.forEach((o, i) => {
     const ms = o.atMs - prev;
@@ -129,10 +129,7 @@ const benchmark: Benchmark = {
     const calls = envInt('BENCH_CALLS', 1000);
     const seats = envInt('BENCH_SEATS', 200);
     const strategy = process.env.BENCH_STRATEGY || 'longest_idle';
-    // before the Distributor is first imported: its ./strategies/index.ts becomes the switchable shim
-    register(HOOK, { data: { shimUrl: SHIM.href } });
-    const { Distributor } = await import('../control/src/acd/distributor.ts');
-    const shim = (await import(SHIM.href)) as Shim;
+    const shim: Shim = switchable;
 
     log(`acd-decision: ${calls} calls waiting per path, ${seats} seats, strategy ${strategy} vs first eligible seat`);
     const rig = await startRig('bench-acd-decision');
@@ -150,7 +147,7 @@ const benchmark: Benchmark = {
       const lanes: Record<Path, Lane> = {} as Record<Path, Lane>;
       for (const p of ['product', 'first_eligible'] as const) {
         const recorder = new OfferRecorder();
-        const d = new Distributor(rig.deps, recorder.asCallControl(), new PerKeySerializer());
+        const d = new Distributor(rig.deps, recorder.asCallControl(), new PerKeySerializer(), switchable.selectSeats);
         d.active = true;
         lanes[p] = { path: p, queueId: queues[p], recorder, kick: (q) => d.kick([q]) };
       }

@@ -1,6 +1,6 @@
 /**
- * What control/src/acd/distributor.ts imports as ./strategies/index.ts during bench/acd-decision.ts
- * (selector-hook.mjs redirects it here): the real module, with a switch in front of selectSeats.
+ * The selection function bench/acd-decision.ts gives the Distributor (its `select` constructor parameter):
+ * the product's selectSeats or the no-op peer, with a switch between them.
  *
  *   product         the product's selectSeats (the queue's strategy: filter the eligible seats, order them)
  *   first_eligible  the no-op peer: the first eligible seat in the order allSeatsLive returned them, no ordering

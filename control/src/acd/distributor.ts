@@ -25,7 +25,13 @@ export class Distributor {
   /** Only the process holding the leader lease distributes; a standby's API must not hand out calls. */
   active = false;
 
-  constructor(private readonly deps: AppDeps, private readonly control: CallControl, private readonly serial: PerKeySerializer) {}
+  constructor(
+    private readonly deps: AppDeps,
+    private readonly control: CallControl,
+    private readonly serial: PerKeySerializer,
+    /** The seat selection by strategy; replaceable for the acd-decision benchmark's no-op peer. */
+    private readonly select: typeof selectSeats = selectSeats,
+  ) {}
 
   /** Schedule a pass over the given queues (all active queues when none given). */
   kick(queueIds?: string[]): Promise<void> {
@@ -82,7 +88,7 @@ export class Distributor {
       }));
       // ring_all to the ready seats needs a multi-seat offer in the engine (not there yet): it offers like longest_idle
       const strategy = settings.strategy === 'ring_all' ? 'longest_idle' : settings.strategy;
-      const [pick] = selectSeats(strategy, candidates, {
+      const [pick] = this.select(strategy, candidates, {
         queueId, waitedMs: Date.now() - call.arrivedMs, exclude: skip,
         lastOfferedSeatId: strategy === 'round_robin' ? await this.deps.redis.get(roundRobinKey(queueId)) : null,
         tierEscalation: rules.tierEscalation, requiredSkills: rules.requiredSkills, skillsWaivedAfterMs: rules.skillsWaivedAfterMs,
