@@ -17,6 +17,8 @@ export const RECORDING_ALARMS = {
   failed: 'recording_failed',
   /** A second, different recording arrived for a SIP Call-ID that already has one. Subject: SIP Call-ID. */
   conflict: 'recording_conflict',
+  /** A side of an answered call sent no audio for GAP_ALARM_MS or more (a silent gap in the recording). Subject: call id. */
+  gap: 'recording_gap',
 } as const;
 
 export interface AlarmInput {

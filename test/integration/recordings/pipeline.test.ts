@@ -43,15 +43,15 @@ const sdp = (port: number) =>
 const mediaPort = (s: unknown) => Number(/m=audio (\d+)/.exec(String(s))?.[1]);
 
 /** What Kamailio asks of rtpengine for an answered call: offer (recorded), answer, 2 s of tones both ways, delete. */
-async function recordThroughRtpengine(sipCallId: string): Promise<void> {
+async function recordThroughRtpengine(sipCallId: string, seatTone: { durationMs: number; pauseMs?: [number, number] } = { durationMs: 2000 }, callerMs = 2000): Promise<void> {
   const caller = await RtpEndpoint.open();
   const seat = await RtpEndpoint.open();
   try {
     const offer = await ng.request('offer', { 'call-id': sipCallId, 'from-tag': 'caller-tag', sdp: sdp(caller.port), 'record-call': 'on' });
     const answer = await ng.request('answer', { 'call-id': sipCallId, 'from-tag': 'caller-tag', 'to-tag': 'seat-tag', sdp: sdp(seat.port) });
     await Promise.all([
-      caller.sendTone(mediaPort(answer.sdp), { frequencyHz: 440, payloadType: 8, durationMs: 2000 }),
-      seat.sendTone(mediaPort(offer.sdp), { frequencyHz: 1000, payloadType: 8, durationMs: 2000 }),
+      caller.sendTone(mediaPort(answer.sdp), { frequencyHz: 440, payloadType: 8, durationMs: callerMs }),
+      seat.sendTone(mediaPort(offer.sdp), { frequencyHz: 1000, payloadType: 8, ...seatTone }),
     ]);
     await ng.request('delete', { 'call-id': sipCallId, 'from-tag': 'caller-tag' });
   } finally {
@@ -182,4 +182,17 @@ test('a recording that arrives after recording_missing turns the row ready and c
   } finally {
     await watch.stop();
   }
+});
+
+test('a side that sends no audio for 4 s raises recording_gap (warning) naming the channel; a recording without gaps raises none', async () => {
+  const call = await insertAnsweredCall(h.deps.sql, new Date(), seats);
+  await recordThroughRtpengine(call.sip_call_id, { durationMs: 6000, pauseMs: [1000, 5000] }, 6000);
+  await until(() => eventFor('recording.ready.v1', 'sip_call_id', call.sip_call_id), 'recording.ready.v1 of the call with a gap');
+  const alarm = await until(async () => (await listAlarms(h.deps.sql, { open: true, type: 'recording_gap', subject: call.id, limit: 5 }))[0], 'recording_gap');
+  assert.equal(alarm.level, 'warning');
+  const gaps = (alarm.details as { gaps: { channel: string; start_ms: number; end_ms: number }[] }).gaps;
+  assert.equal(gaps.length, 1, JSON.stringify(gaps));
+  assert.equal(gaps[0]!.channel, 'seat');
+  assert.ok(gaps[0]!.end_ms - gaps[0]!.start_ms >= 3500 && gaps[0]!.end_ms - gaps[0]!.start_ms <= 4600, JSON.stringify(gaps));
+  assert.equal((await listAlarms(h.deps.sql, { open: true, type: 'recording_gap', subject: recorded.id, limit: 5 })).length, 0);
 });
