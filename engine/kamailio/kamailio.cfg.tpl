@@ -31,6 +31,12 @@ max_branches=30
 listen=udp:{{SIP_IP}}:{{SIP_PORT}}
 listen=tcp:{{SIP_IP}}:{{SIP_PORT}}
 listen=tcp:{{SIP_IP}}:{{HTTP_PORT}}
+#!ifdef WITH_TLS
+# Secure SIP WebSocket (WSS) for the consoles: set by the stack (kamailio -A WITH_TLS) only when the
+# certificate exists (.run/tls/server.crt, see scripts/setup.d/30-tls.sh); xhttp answers the handshake.
+enable_tls=yes
+listen=tls:{{SIP_IP}}:{{WSS_PORT}}
+#!endif
 alias="{{SIP_IP}}:{{SIP_PORT}}"
 alias="{{SIP_DOMAIN}}:{{SIP_PORT}}"
 tcp_accept_no_cl=yes
@@ -47,6 +53,11 @@ server_header="Server: cti120"
 #!define FLT_FROM_WS 7
 
 mpath="{{MPATH}}"
+#!ifdef WITH_TLS
+# first: libpq (db_postgres) also uses OpenSSL, which tls must initialise itself
+loadmodule "tls.so"
+modparam("tls", "config", "{{TLS_CONFIG}}")
+#!endif
 loadmodule "jsonrpcs.so"
 loadmodule "kex.so"
 loadmodule "corex.so"
@@ -620,6 +631,13 @@ event_route[usrloc:contact-expired] {
 
 ####### HTTP: SIP over WebSocket and JSON-RPC #########
 event_route[xhttp:request] {
+#!ifdef WITH_TLS
+	# the WSS port faces the dispatchers' browsers: SIP over WebSocket only, never JSON-RPC
+	if ($Rp == {{WSS_PORT}} && $hu =~ "^/RPC") {
+		xhttp_reply("403", "Forbidden", "", "");
+		exit;
+	}
+#!endif
 	if ($hu =~ "^/RPC") {
 		jsonrpc_dispatch();
 		exit;

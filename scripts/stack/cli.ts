@@ -18,8 +18,12 @@ function describe(info: StackInfo): string {
   const rows: Array<[string, string]> = [
     ['SIP (UDP/TCP)', `sip:${info.sip.domain} at ${info.sip.udp}`],
     ['SIP WebSocket', info.sip.ws],
+    ...(info.sip.wss ? [['SIP WSS', info.sip.wss] as [string, string]] : []),
     ['HTTP API', info.api.enabled ? info.api.url : `${info.api.url} (control plane not started)`],
     ['Event WebSocket', info.api.eventsWs],
+    // HTTPS is served once control/src/main.ts calls listenHttps (control/src/api/https.ts)
+    ...(info.api.httpsUrl ? [['HTTPS', `${info.api.httpsUrl}/consoles/`] as [string, string]] : []),
+    ...(info.tls ? [['TLS certificate', `${info.tls.cert}${info.tls.ca ? ` (CA ${info.tls.ca})` : ''}`] as [string, string]] : []),
     ['Kamailio JSON-RPC', info.kamailio.rpcUrl],
     ['Kamailio evapi', info.kamailio.evapi],
     ['rtpengine NG', `${info.rtpengine.ng} (media UDP ${info.rtpengine.mediaPorts.join('-')})`],
@@ -78,6 +82,8 @@ function clean(): void {
   if (!existsSync(root)) return;
   for (const entry of readdirSync(root, { withFileTypes: true })) {
     if (!entry.isDirectory() || entry.name.startsWith('.') || entry.name === 'dev') continue;
+    // the set-up's certificate (scripts/setup.d/30-tls.sh), not a stack
+    if (entry.name === 'tls') continue;
     const info = readStackInfo(entry.name);
     if (info && !info.stoppedAt && processAlive(info.ownerPid)) continue;
     // No stack.json yet: possibly a stack that is starting right now.

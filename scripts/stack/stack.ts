@@ -13,7 +13,7 @@
  */
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { allocatePorts, LOOPBACK, releasePorts, type PortRequest } from './ports.ts';
 import { Daemon, groupMembers, processAlive, signalGroup, sleep } from './daemon.ts';
 import { REPO_ROOT, migrate } from './migrate.ts';
@@ -23,6 +23,7 @@ import { createRedis, type RedisService } from './services/redis.ts';
 import { createRtpengine, type RtpengineOptions, type RtpengineService } from './services/rtpengine.ts';
 import { createKamailio, kamailioVars, type KamailioService } from './services/kamailio.ts';
 import { controlMainExists, createControl, type ControlService } from './services/control.ts';
+import { defaultTlsDir, findTls } from './services/tls.ts';
 
 export interface StackOptions {
   /** State folder .run/<name>; default 'dev'. Tests use unique names. */
@@ -42,6 +43,12 @@ export interface StackOptions {
   /** Size of the rtpengine media port range (default 1000 for dev, 200 otherwise). */
   readonly mediaPorts?: number;
   readonly rtpengine?: RtpengineOptions;
+  /**
+   * HTTPS for the control plane and WSS for Kamailio, with server.crt/server.key from this folder
+   * (default .run/tls, or $CTI_TLS_DIR; written by scripts/setup.d/30-tls.sh). On whenever the files
+   * exist; false turns it off.
+   */
+  readonly tls?: false | string;
 }
 
 export type ServiceName = 'postgres' | 'redis' | 'rtpengine' | 'kamailio' | 'control';
@@ -54,8 +61,10 @@ export interface StackInfo {
   readonly spoolDir: string;
   readonly recordingsDir: string;
   readonly sip: { readonly domain: string; readonly host: string; readonly port: number;
-    readonly udp: string; readonly tcp: string; readonly ws: string };
-  readonly api: { readonly enabled: boolean; readonly url: string; readonly eventsWs: string };
+    readonly udp: string; readonly tcp: string; readonly ws: string; readonly wss?: string };
+  readonly api: { readonly enabled: boolean; readonly url: string; readonly eventsWs: string; readonly httpsUrl?: string };
+  /** The certificate of HTTPS and WSS (absent: plain HTTP and WS only). */
+  readonly tls?: { readonly dir: string; readonly cert: string; readonly key: string; readonly ca?: string };
   readonly postgres: { readonly url: string; readonly port: number; readonly socketDir: string };
   readonly redis: { readonly url: string; readonly port: number };
   readonly rtpengine: { readonly ng: string; readonly mediaPorts: readonly [number, number] };
@@ -101,6 +110,8 @@ const DEV_PORTS: Record<keyof Omit<Ports, 'mediaMin' | 'mediaMax'>, number[]> = 
   api: [8400],
   evapi: [8448],
   ng: [22222],
+  https: [8443],
+  wss: [7443],
   redis: range(6379, 10),
   postgres: range(5432, 10),
 };
@@ -148,6 +159,7 @@ class StackRunner implements Stack {
   constructor(private readonly opts: StackOptions) {
     this.name = opts.name ?? 'dev';
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(this.name)) throw new Error(`bad stack name "${this.name}"`);
+    if (this.name === 'tls') throw new Error('the stack name "tls" is taken by the certificate folder .run/tls');
     this.stateDir = stateDirOf(this.name);
   }
 
@@ -183,10 +195,13 @@ class StackRunner implements Stack {
     }
     this.claimStateDir();
     const mediaSize = this.opts.mediaPorts ?? (isDev ? 1000 : 200);
+    const tls = this.opts.tls === false ? undefined
+      : findTls(this.opts.tls ? resolve(REPO_ROOT, this.opts.tls) : defaultTlsDir(REPO_ROOT));
     const req = (key: string, proto: PortRequest['proto']): PortRequest =>
       ({ key, proto, prefer: isDev ? DEV_PORTS[key as keyof typeof DEV_PORTS] : undefined });
     const alloc = await allocatePorts(this.stateDir, [req('sip', 'both'), req('http', 'tcp'), req('evapi', 'tcp'),
-      req('ng', 'udp'), req('api', 'tcp'), req('redis', 'tcp'), req('postgres', 'tcp')], mediaSize,
+      req('ng', 'udp'), req('api', 'tcp'), req('redis', 'tcp'), req('postgres', 'tcp'),
+      ...(tls ? [req('https', 'tcp'), req('wss', 'tcp')] : [])], mediaSize,
     isDev ? DEV_MEDIA_START : undefined);
     const p = alloc.ports as Record<string, number>;
     this.ctx = {
@@ -196,7 +211,9 @@ class StackRunner implements Stack {
       host: LOOPBACK,
       durable: this.opts.durable ?? isDev,
       ports: { sip: p.sip!, http: p.http!, evapi: p.evapi!, ng: p.ng!, api: p.api!, redis: p.redis!,
-        postgres: p.postgres!, mediaMin: alloc.media[0], mediaMax: alloc.media[1] },
+        postgres: p.postgres!, mediaMin: alloc.media[0], mediaMax: alloc.media[1],
+        ...(tls ? { https: p.https!, wss: p.wss! } : {}) },
+      ...(tls ? { tls } : {}),
     };
     liveStacks.add(this);
     installExitHandlers();
@@ -250,6 +267,12 @@ class StackRunner implements Stack {
       CTI_RECORDINGS_DIR: join(this.stateDir, 'recordings'),
       CTI_SIP_DOMAIN: kam.vars.SIP_DOMAIN!,
       CTI_RUN_DIR: this.stateDir,
+      // HTTPS beside HTTP (control/src/api/https.ts), only with a certificate
+      ...(ctx.tls && ctx.ports.https ? {
+        CTI_HTTPS_PORT: String(ctx.ports.https),
+        CTI_TLS_CERT: ctx.tls.cert,
+        CTI_TLS_KEY: ctx.tls.key,
+      } : {}),
       ...this.opts.env,
     };
     this.writeInfo(withControl);
@@ -307,8 +330,11 @@ class StackRunner implements Stack {
       spoolDir: join(this.stateDir, 'spool'),
       recordingsDir: join(this.stateDir, 'recordings'),
       sip: { domain: this.kam?.vars.SIP_DOMAIN ?? host, host, port: ctx.ports.sip,
-        udp: `${host}:${ctx.ports.sip}`, tcp: `${host}:${ctx.ports.sip}`, ws: `ws://${host}:${ctx.ports.http}/` },
-      api: { enabled: withControl, url: `http://${host}:${ctx.ports.api}`, eventsWs: `ws://${host}:${ctx.ports.api}/v1/events/ws` },
+        udp: `${host}:${ctx.ports.sip}`, tcp: `${host}:${ctx.ports.sip}`, ws: `ws://${host}:${ctx.ports.http}/`,
+        ...(ctx.tls && ctx.ports.wss ? { wss: `wss://${host}:${ctx.ports.wss}/` } : {}) },
+      api: { enabled: withControl, url: `http://${host}:${ctx.ports.api}`, eventsWs: `ws://${host}:${ctx.ports.api}/v1/events/ws`,
+        ...(ctx.tls && ctx.ports.https ? { httpsUrl: `https://${host}:${ctx.ports.https}` } : {}) },
+      ...(ctx.tls ? { tls: ctx.tls } : {}),
       postgres: { url: this.pg!.url, port: ctx.ports.postgres, socketDir: this.pg!.socketDir },
       redis: { url: this.rd!.url, port: ctx.ports.redis },
       rtpengine: { ng: this.rtp!.ngAddr, mediaPorts: [ctx.ports.mediaMin, ctx.ports.mediaMax] },

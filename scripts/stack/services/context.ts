@@ -1,5 +1,6 @@
 /** What every service of one stack shares: its folders and its ports. */
 import { join } from 'node:path';
+import type { TlsFiles } from './tls.ts';
 
 export interface Ports {
   readonly sip: number;
@@ -11,6 +12,10 @@ export interface Ports {
   readonly postgres: number;
   readonly mediaMin: number;
   readonly mediaMax: number;
+  /** The control plane's HTTPS listener (consoles and API); used only when `tls` is set. */
+  readonly https?: number;
+  /** Kamailio's secure SIP WebSocket (WSS) listener; used only when `tls` is set. */
+  readonly wss?: number;
 }
 
 export interface ServiceContext {
@@ -23,6 +28,8 @@ export interface ServiceContext {
   readonly ports: Ports;
   /** Durable disk settings (fsync) for PostgreSQL; off for throw-away test stacks. */
   readonly durable: boolean;
+  /** Certificate for HTTPS and WSS; absent: plain HTTP and WS only. */
+  readonly tls?: TlsFiles;
 }
 
 export function statePath(ctx: ServiceContext, ...parts: string[]): string {

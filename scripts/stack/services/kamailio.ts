@@ -11,6 +11,7 @@ import { Daemon, DaemonError } from '../daemon.ts';
 import { renderTemplateFile } from '../template.ts';
 import { logPath, statePath, type ServiceContext } from './context.ts';
 import { kamailioVersion } from './probes.ts';
+import { kamailioTlsConfig } from './tls.ts';
 
 const run = promisify(execFile);
 export const KAMAILIO_MPATH = '/usr/lib/x86_64-linux-gnu/kamailio/modules/';
@@ -44,6 +45,9 @@ export function kamailioVars(ctx: ServiceContext, dbUrl: string,
     // longer than a control-plane restart after kill -9 (start ~1.5 s + the 3 s leader lease running out)
     FAILOPEN_AFTER_MS: '6000',
     QUEUE_MAX_MS: '600000',
+    // used only under #!ifdef WITH_TLS (set when the stack has a certificate)
+    WSS_PORT: String(ctx.ports.wss ?? 0),
+    TLS_CONFIG: statePath(ctx, 'kamailio-tls.cfg'),
   };
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) vars[k] = v;
   return vars;
@@ -53,10 +57,13 @@ export function createKamailio(ctx: ServiceContext, vars: Record<string, string>
   const templatePath = template ?? join(ctx.root, DEFAULT_KAMAILIO_TEMPLATE);
   const configFile = statePath(ctx, 'kamailio.cfg');
   const rpcUrl = `http://${ctx.host}:${ctx.ports.http}/RPC`;
+  // WSS: the template's `#!ifdef WITH_TLS` part, with the tls module's config file rendered beside kamailio.cfg
+  const tlsConfig = vars.TLS_CONFIG;
+  const defines = ctx.tls && ctx.ports.wss && tlsConfig ? ['-A', 'WITH_TLS'] : [];
   const daemon = new Daemon({
     name: 'kamailio',
     command: 'kamailio',
-    args: ['-f', configFile, '-DD', '-E', '-Y', ctx.stateDir, '-w', ctx.stateDir],
+    args: ['-f', configFile, '-DD', '-E', '-Y', ctx.stateDir, '-w', ctx.stateDir, ...defines],
     logFile: logPath(ctx, 'kamailio'),
     cwd: ctx.stateDir,
   });
@@ -67,8 +74,9 @@ export function createKamailio(ctx: ServiceContext, vars: Record<string, string>
       throw new Error(`Kamailio template ${templatePath} does not exist; pass kamailioTemplate or write it`);
     }
     writeFileSync(configFile, renderTemplateFile(templatePath, vars));
+    if (defines.length && ctx.tls && tlsConfig) writeFileSync(tlsConfig, kamailioTlsConfig(ctx.tls));
     try {
-      await run('kamailio', ['-c', '-f', configFile, '-Y', ctx.stateDir], { cwd: ctx.stateDir });
+      await run('kamailio', ['-c', '-f', configFile, '-Y', ctx.stateDir, ...defines], { cwd: ctx.stateDir });
     } catch (e) {
       const err = e as { stderr?: string; stdout?: string; message: string };
       const out = `${err.stdout ?? ''}${err.stderr ?? ''}`.trim() || err.message;
