@@ -9,6 +9,7 @@ import { recordingsRoutes } from './api/routes/recordings.ts';
 import { eventsRoutes } from './api/routes/events-ws.ts';
 import { alarmsRoutes } from './api/routes/alarms.ts';
 import { consolesRoutes, sipWsUrlFromEnv } from './api/routes/consoles.ts';
+import { httpsOptionsFromEnv, listenHttps, type HttpsListener } from './api/https.ts';
 import { recordingsSearchRoutes } from './api/routes/recordings-search.ts';
 import { qaRoutes } from './api/routes/qa.ts';
 import { screeningRoutes } from './api/routes/screening.ts';
@@ -76,6 +77,10 @@ async function main(): Promise<void> {
   bus.startFanout();
   await app.listen({ host: config.httpHost, port: config.httpPort });
   log.info({ url: `http://${config.httpHost}:${config.httpPort}` }, 'control plane API listening');
+  // the consoles need a secure page for the microphone away from localhost: HTTPS with the set-up's certificate
+  const secure = httpsOptionsFromEnv(process.env);
+  const https: HttpsListener | undefined = secure ? await listenHttps(app, { host: config.httpHost, ...secure }) : undefined;
+  if (https) log.info({ url: https.url }, 'control plane HTTPS listening');
 
   evapi.on('message', (m) => {
     const e = decodeEngineEvent(m as Record<string, unknown>);
@@ -121,6 +126,7 @@ async function main(): Promise<void> {
     control.stop();
     evapi.stop();
     await lease.release().catch(() => undefined);
+    await https?.close().catch(() => undefined);
     await app.close().catch(() => undefined);
     await bus.stopFanout();
     redis.disconnect();
