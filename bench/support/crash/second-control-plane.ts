@@ -43,10 +43,13 @@ export interface SecondControlPlane {
 
 export async function startSecondControlPlane(cc: CallCentre): Promise<SecondControlPlane> {
   const port = await freeTcpPort();
+  const httpsPort = await freeTcpPort();
   const url = `http://127.0.0.1:${port}`;
   const logFile = join(cc.info.logsDir, 'control-standby.log');
   const { NODE_TEST_CONTEXT: _omit, ...parentEnv } = process.env;
+  // its own HTTP (and, when the stack has TLS, HTTPS) port: two processes on one host cannot share a listening port
   const env = { ...parentEnv, ...cc.stack.control.env, CTI_HTTP_PORT: String(port) } as Record<string, string>;
+  if (env.CTI_HTTPS_PORT) env.CTI_HTTPS_PORT = String(httpsPort);
   const fd = openSync(logFile, 'a');
   let child: ChildProcess;
   try {
