@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { removeStackState, startStack, type Stack } from '../../../../scripts/stack/stack.ts';
@@ -49,21 +49,35 @@ export function configFor(stack: Stack, runDir: string, overrides: Partial<Confi
   };
 }
 
-export async function startHarness(name: string): Promise<Harness> {
+export interface HarnessOptions {
+  /** Route plugins of other modules, registered after the API's own (built from the harness's deps). */
+  plugins?: (deps: AppDeps) => FastifyPluginAsync[];
+  /** Config fields that differ from configFor's, computed from the run folder (e.g. a recordings folder inside it). */
+  config?: (runDir: string) => Partial<Config>;
+  /** Prefix of the temporary run folder. */
+  runDirPrefix?: string;
+}
+
+/**
+ * A stack without the control plane and the API built in-process on it. Every integration harness of the
+ * read side (events, recordings, QA, queues) is this with its own plugins.
+ */
+export async function startHarness(name: string, opts: HarnessOptions = {}): Promise<Harness> {
   const stack = await startStack({ name: `${name}-${process.pid}`, control: false });
-  const runDir = mkdtempSync(join(tmpdir(), 'cti-api-'));
-  const config = configFor(stack, runDir);
-  const sql = postgres(config.pgUrl, { max: 5, onnotice: () => {} });
+  const runDir = mkdtempSync(join(tmpdir(), opts.runDirPrefix ?? 'cti-api-'));
+  const config = configFor(stack, runDir, opts.config?.(runDir));
+  const sql = postgres(config.pgUrl, { max: 8, onnotice: () => {} });
   const redis = new Redis(config.redisUrl, { lazyConnect: false });
   const log = memoryLogger();
   const deps = { config, sql, redis, bus: new EventBus(redis, config.centreId), log, kamailio: new KamailioRpc({ url: config.kamailioRpcUrl }) };
   await ensureBootstrapAdmin(deps);
-  const app = await buildServer(deps);
+  const app = await buildServer(deps, opts.plugins?.(deps) ?? []);
   await app.ready();
   return {
     stack, deps, app, log, runDir,
     async close() {
       await app.close();
+      await deps.bus.stopFanout();
       await sql.end();
       redis.disconnect();
       await stack.stop();

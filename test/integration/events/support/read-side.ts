@@ -3,22 +3,15 @@
  * rtpengine, Kamailio) and the API built in-process with the read-side plugins: calls, recordings,
  * events, alarms. Rows are written as the call flow writes them; nothing is mocked but the logger.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
-import postgres, { type Sql } from 'postgres';
-import { removeStackState, startStack, type Stack } from '../../../../scripts/stack/stack.ts';
-import { buildServer } from '../../../../control/src/api/server.ts';
+import type { Sql } from 'postgres';
+import type { Stack } from '../../../../scripts/stack/stack.ts';
 import { alarmsRoutes } from '../../../../control/src/api/routes/alarms.ts';
 import { callsRoutes } from '../../../../control/src/api/routes/calls.ts';
 import { eventsRoutes, type EventsRoutesOptions } from '../../../../control/src/api/routes/events-ws.ts';
 import { recordingsRoutes } from '../../../../control/src/api/routes/recordings.ts';
 import type { AppDeps } from '../../../../control/src/app/deps.ts';
-import { ensureBootstrapAdmin } from '../../../../control/src/auth/bootstrap.ts';
-import { EventBus } from '../../../../control/src/events/bus.ts';
-import { ADMIN_PASSWORD, configFor, loginAs, memoryLogger, type Session } from '../../api/support/harness.ts';
+import { ADMIN_PASSWORD, loginAs, memoryLogger, startHarness, type Session } from '../../api/support/harness.ts';
 
 export { bearer, personWith, type Session } from '../../api/support/harness.ts';
 
@@ -32,29 +25,12 @@ export interface ReadSide {
 }
 
 export async function startReadSide(name: string, events: EventsRoutesOptions = {}): Promise<ReadSide> {
-  const stack = await startStack({ name: `${name}-${process.pid}`, control: false });
-  const runDir = mkdtempSync(join(tmpdir(), 'cti-read-'));
-  const config = configFor(stack, runDir);
-  const sql = postgres(config.pgUrl, { max: 8, onnotice: () => {} });
-  const redis = new Redis(config.redisUrl, { lazyConnect: false });
-  const log = memoryLogger();
-  const deps: AppDeps = { config, sql, redis, bus: new EventBus(redis, config.centreId), log };
-  await ensureBootstrapAdmin(deps);
-  const app = await buildServer(deps, [callsRoutes(deps), recordingsRoutes(deps), eventsRoutes(deps, events), alarmsRoutes(deps)]);
-  await app.ready();
-  const admin = await loginAs(app, 'admin', ADMIN_PASSWORD);
-  return {
-    stack, deps, app, admin, log,
-    async close() {
-      await app.close();
-      await deps.bus.stopFanout();
-      await sql.end();
-      redis.disconnect();
-      await stack.stop();
-      rmSync(runDir, { recursive: true, force: true });
-      removeStackState(stack.info.name);
-    },
-  };
+  const h = await startHarness(name, {
+    runDirPrefix: 'cti-read-',
+    plugins: (deps) => [callsRoutes(deps), recordingsRoutes(deps), eventsRoutes(deps, events), alarmsRoutes(deps)],
+  });
+  const admin = await loginAs(h.app, 'admin', ADMIN_PASSWORD).catch(async (e) => { await h.close(); throw e; });
+  return { stack: h.stack, deps: h.deps, app: h.app, admin, log: h.log, close: () => h.close() };
 }
 
 let seq = 0;

@@ -3,25 +3,20 @@
  * and QA plugins; recordings are real WAV files in a temp recordings folder, rows written as the pipeline
  * and the call flow write them. Nothing is mocked but the logger.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
-import postgres, { type Sql } from 'postgres';
-import { removeStackState, startStack, type Stack } from '../../../../scripts/stack/stack.ts';
-import { buildServer } from '../../../../control/src/api/server.ts';
+import type { Sql } from 'postgres';
+import type { Stack } from '../../../../scripts/stack/stack.ts';
 import { recordingsRoutes } from '../../../../control/src/api/routes/recordings.ts';
 import { recordingsSearchRoutes } from '../../../../control/src/api/routes/recordings-search.ts';
 import { qaRoutes } from '../../../../control/src/api/routes/qa.ts';
 import { alarmsRoutes } from '../../../../control/src/api/routes/alarms.ts';
 import type { AppDeps } from '../../../../control/src/app/deps.ts';
-import { ensureBootstrapAdmin } from '../../../../control/src/auth/bootstrap.ts';
-import { EventBus } from '../../../../control/src/events/bus.ts';
 import { encodeWav } from '../../../../recordings/src/wav.ts';
 import type { Sm4Key } from '../../../../control/src/recordings/storage/sm4-file.ts';
-import { ADMIN_PASSWORD, configFor, loginAs, memoryLogger, type Session } from '../../api/support/harness.ts';
+import { ADMIN_PASSWORD, loginAs, startHarness, type Session } from '../../api/support/harness.ts';
 
 export { bearer, personWith, type Session } from '../../api/support/harness.ts';
 
@@ -36,30 +31,16 @@ export interface QaSide {
 }
 
 export async function startQaSide(name: string, sm4?: Sm4Key): Promise<QaSide> {
-  const stack = await startStack({ name: `${name}-${process.pid}`, control: false });
-  const dir = mkdtempSync(join(tmpdir(), 'cti-qa-'));
-  const recordingsDir = join(dir, 'recordings');
-  mkdirSync(recordingsDir);
-  const config = configFor(stack, dir, { recordingsDir });
-  const sql = postgres(config.pgUrl, { max: 8, onnotice: () => {} });
-  const redis = new Redis(config.redisUrl, { lazyConnect: false });
-  const deps: AppDeps = { config, sql, redis, bus: new EventBus(redis, config.centreId), log: memoryLogger() };
-  await ensureBootstrapAdmin(deps);
-  const app = await buildServer(deps, [recordingsRoutes(deps), recordingsSearchRoutes(deps, { sm4 }), qaRoutes(deps), alarmsRoutes(deps)]);
-  await app.ready();
-  const admin = await loginAs(app, 'admin', ADMIN_PASSWORD);
-  return {
-    stack, deps, app, admin, dir, keyDir: join(dir, 'keys'),
-    async close() {
-      await app.close();
-      await deps.bus.stopFanout();
-      await sql.end();
-      redis.disconnect();
-      await stack.stop();
-      rmSync(dir, { recursive: true, force: true });
-      removeStackState(stack.info.name);
+  const h = await startHarness(name, {
+    runDirPrefix: 'cti-qa-',
+    config: (dir) => {
+      mkdirSync(join(dir, 'recordings'));
+      return { recordingsDir: join(dir, 'recordings') };
     },
-  };
+    plugins: (deps) => [recordingsRoutes(deps), recordingsSearchRoutes(deps, { sm4 }), qaRoutes(deps), alarmsRoutes(deps)],
+  });
+  const admin = await loginAs(h.app, 'admin', ADMIN_PASSWORD).catch(async (e) => { await h.close(); throw e; });
+  return { stack: h.stack, deps: h.deps, app: h.app, admin, dir: h.runDir, keyDir: join(h.runDir, 'keys'), close: () => h.close() };
 }
 
 let seq = 0;

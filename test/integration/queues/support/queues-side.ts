@@ -4,23 +4,16 @@
  * routes. Waiting calls are put into Redis the way the call flow puts them (queue sorted set + live
  * call hash); call rows the way it records them. Nothing is mocked but the logger.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
-import postgres, { type Sql } from 'postgres';
-import { removeStackState, startStack, type Stack } from '../../../../scripts/stack/stack.ts';
+import type { Sql } from 'postgres';
+import type { Stack } from '../../../../scripts/stack/stack.ts';
 import { enqueue } from '../../../../control/src/acd/queue.ts';
 import { alarmsRoutes } from '../../../../control/src/api/routes/alarms.ts';
 import { queuesRoutes } from '../../../../control/src/api/routes/queues.ts';
 import { statsRoutes } from '../../../../control/src/api/routes/stats.ts';
-import { buildServer } from '../../../../control/src/api/server.ts';
 import type { AppDeps } from '../../../../control/src/app/deps.ts';
-import { ensureBootstrapAdmin } from '../../../../control/src/auth/bootstrap.ts';
 import { saveLiveCall } from '../../../../control/src/calls/store.ts';
-import { EventBus } from '../../../../control/src/events/bus.ts';
-import { ADMIN_PASSWORD, configFor, loginAs, memoryLogger, type Session } from '../../api/support/harness.ts';
+import { ADMIN_PASSWORD, loginAs, startHarness, type Session } from '../../api/support/harness.ts';
 
 export { bearer, personWith, type Session } from '../../api/support/harness.ts';
 
@@ -35,28 +28,13 @@ export interface QueuesSide {
 }
 
 export async function startQueuesSide(name: string): Promise<QueuesSide> {
-  const stack = await startStack({ name: `${name}-${process.pid}`, control: false });
-  const runDir = mkdtempSync(join(tmpdir(), 'cti-queues-'));
-  const config = configFor(stack, runDir);
-  const sql = postgres(config.pgUrl, { max: 8, onnotice: () => {} });
-  const redis = new Redis(config.redisUrl, { lazyConnect: false });
-  const deps: AppDeps = { config, sql, redis, bus: new EventBus(redis, config.centreId), log: memoryLogger() };
-  await ensureBootstrapAdmin(deps);
   const changes: string[][] = [];
-  const app = await buildServer(deps, [queuesRoutes(deps, { onChange: (ids) => changes.push(ids) }), statsRoutes(deps), alarmsRoutes(deps)]);
-  await app.ready();
-  const admin = await loginAs(app, 'admin', ADMIN_PASSWORD);
-  return {
-    stack, deps, app, admin, changes,
-    async close() {
-      await app.close();
-      await sql.end();
-      redis.disconnect();
-      await stack.stop();
-      rmSync(runDir, { recursive: true, force: true });
-      removeStackState(stack.info.name);
-    },
-  };
+  const h = await startHarness(name, {
+    runDirPrefix: 'cti-queues-',
+    plugins: (deps) => [queuesRoutes(deps, { onChange: (ids) => changes.push(ids) }), statsRoutes(deps), alarmsRoutes(deps)],
+  });
+  const admin = await loginAs(h.app, 'admin', ADMIN_PASSWORD).catch(async (e) => { await h.close(); throw e; });
+  return { stack: h.stack, deps: h.deps, app: h.app, admin, changes, close: () => h.close() };
 }
 
 let seq = 0;
