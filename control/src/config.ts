@@ -18,6 +18,8 @@ export interface Config {
   registrationGraceS: number;
   /** Screening of callers' numbers on the call path (CTI_SCREENING=off disables it, e.g. for the overhead benchmark). */
   screeningEnabled: boolean;
+  /** Seconds a queue's distribution passes may keep failing, with calls waiting, before those calls ring all (acd/health.ts). */
+  distributionFailingAfterS?: number;
 }
 
 function hostPort(v: string, name: string): { host: string; port: number } {
@@ -50,5 +52,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tokenTtlS: Number(env.CTI_TOKEN_TTL_S ?? 12 * 3600),
     registrationGraceS: Number(env.CTI_REGISTRATION_GRACE_S ?? 30),
     screeningEnabled: env.CTI_SCREENING !== 'off',
+    distributionFailingAfterS: Number(env.CTI_DISTRIBUTION_FAILING_S ?? 5),
   };
 }

@@ -4,7 +4,8 @@
 #
 # Kamailio owns SIP state; the control plane (TypeScript, over evapi) owns every decision.
 # A call to the centre is suspended in tm (evapi_async_relay) and reported as `call.new`;
-# the control plane resumes it with `offer` (relay to a seat), or `ringall` (fail open).
+# the control plane resumes it with `offer` (relay to a seat), `offer_many` (ring_all: fork to several
+# seats), `overflow` (relay to another centre's SIP address), or `ringall` (fail open).
 # Emergency rule: no route in this file ends a caller's INVITE with an error of ours.
 # If the control plane is absent, calls ring every registered seat (the ring-all AoR).
 #
@@ -12,7 +13,9 @@
 #   to the control plane:  call.new, call.sync, offer.ringing, offer.answered, offer.failed,
 #                          call.cancelled, call.bye, call.failed_open, resumed, resume_failed,
 #                          seat.registered, seat.unregistered, sync.done
-#   from the control plane: ack, offer, ringall, sync
+#   from the control plane: ack, offer, offer_many, overflow, ringall, sync
+#   offer.* events carry "kind": seat (one seat), many (ring_all; seat = the one that rang or answered),
+#   overflow (another centre; attempt = the overflow's seq). $avp(seat) is "~many" / "~overflow" for those.
 #
 # Flags: 1 trunk source, 4 dialog, 5 queued call, 7 in-dialog request came over WebSocket
 # Branch flags: 6 destination is a WebSocket (browser) seat
@@ -131,6 +134,9 @@ modparam("htable", "htable", "q=>size=10;autoexpire=7200")
 modparam("htable", "htable", "qd=>size=10;autoexpire=7200")
 # qr: Call-ID -> earliest time (s) of the next fail-open attempt
 modparam("htable", "htable", "qr=>size=10;autoexpire=7200")
+# ring_all forks: oc: "Call-ID|contact" -> seat user (filled before forking); ob: "Call-ID|branch index" -> seat user
+modparam("htable", "htable", "oc=>size=10;autoexpire=600")
+modparam("htable", "htable", "ob=>size=10;autoexpire=7200")
 
 modparam("dialog", "dlg_flag", FLT_DIALOG)
 modparam("dialog", "default_timeout", 43200)
@@ -347,6 +353,74 @@ failure_route[OFFER_FAILURE] {
 	route(OFFER_FAILED);
 }
 
+# Resumed by the control plane (ring_all): fork to every listed seat ("u1;u2;...") at once for ring_ms.
+# Each seat's contacts are noted (oc) so that MANAGE_BRANCH can tell which seat a branch rings (ob), and
+# MANAGE_REPLY which seat rang or answered. tm cancels the other branches when one answers.
+route[OFFER_MANY] {
+	$sht(q=>$ci) = $null;
+	evapi_relay("{\"event\":\"resumed\",\"callid\":\"$(ci{s.encode.base64})\",\"action\":\"offer_many\",\"attempt\":$var(attempt)}");
+	$avp(seat) = "~many";
+	$avp(attempt) = $var(attempt);
+	$var(n) = $(var(seats){s.count,;});
+	$var(i) = 0;
+	$var(first) = 1;
+	while ($var(i) < $var(n)) {
+		$var(u) = $(var(seats){s.select,$var(i),;});
+		$var(i) = $var(i) + 1;
+		if (reg_fetch_contacts("location", "sip:$var(u)@{{SIP_DOMAIN}}", "c")) {
+			$var(j) = 0;
+			while ($var(j) < $ulc(c=>count)) {
+				$var(addr) = $(ulc(c=>addr)[$var(j)]);
+				$sht(oc=>$ci|$var(addr)) = $var(u);
+				$var(j) = $var(j) + 1;
+			}
+			reg_free_contacts("c");
+			if ($var(first) == 1) {
+				$ru = "sip:" + $var(u) + "@" + SIP_DOMAIN;
+				$var(first) = 0;
+			} else {
+				append_branch("sip:$var(u)@{{SIP_DOMAIN}}");
+			}
+		}
+	}
+	if ($var(first) == 1 || !lookup_branches("location")) {
+		$var(code) = 404;
+		route(OFFER_FAILED);
+		exit;
+	}
+	t_set_fr("$var(ring_ms)", "4000");
+	t_on_failure("OFFER_FAILURE");
+	route(RELAY);
+}
+
+# Resumed by the control plane (overflow): relay the call to another centre's SIP address, anchored and
+# recorded like any offer, with the call's data in X-CTI-* headers (added per branch, OVERFLOW_HEADERS).
+# A failure (error reply, timeout, unreachable) goes back through OFFER_FAILED: re-suspended, reported.
+route[OVERFLOW] {
+	$sht(q=>$ci) = $null;
+	evapi_relay("{\"event\":\"resumed\",\"callid\":\"$(ci{s.encode.base64})\",\"action\":\"overflow\",\"attempt\":$var(attempt)}");
+	$avp(seat) = "~overflow";
+	$avp(attempt) = $var(attempt);
+	$avp(x_cid) = $var(h_cid);
+	$avp(x_caller) = $var(h_caller);
+	$avp(x_qms) = $var(h_qms);
+	$avp(x_centre) = $var(h_centre);
+	$avp(x_prio) = $var(h_prio);
+	$ru = $var(ov_uri);
+	$du = $null;
+	t_set_fr("$var(ring_ms)", "5000");
+	t_on_failure("OFFER_FAILURE");
+	route(RELAY);
+}
+
+route[OVERFLOW_HEADERS] {
+	append_hf("X-CTI-Call-Id: $avp(x_cid)\r\n");
+	append_hf("X-CTI-Original-Caller: $avp(x_caller)\r\n");
+	append_hf("X-CTI-Queue-Ms: $avp(x_qms)\r\n");
+	append_hf("X-CTI-Origin-Centre: $avp(x_centre)\r\n");
+	append_hf("X-CTI-Priority: $avp(x_prio)\r\n");
+}
+
 # The seat did not take the call: back to the control plane (re-suspended), or fail open if it is gone.
 route[OFFER_FAILED] {
 	xlog("L_INFO", "offer to $avp(seat) failed with $var(code)\n");
@@ -490,6 +564,8 @@ route[RELAY] {
 # Per destination: WebSocket seats get DTLS-SRTP/ICE/rtcp-mux, others plain RTP (engine-notes, verified flags).
 branch_route[MANAGE_BRANCH] {
 	xlog("L_DBG", "branch to $ru du=$du\n");
+	if ($avp(seat) == "~many") { $sht(ob=>$ci|$T_branch_idx) = $sht(oc=>$ci|$ru); }
+	if ($avp(seat) == "~overflow") { route(OVERFLOW_HEADERS); }
 	handle_ruri_alias();
 	if (!has_body("application/sdp")) { return; }
 	if ($du =~ "transport=ws" || $ru =~ "transport=ws") {
@@ -510,11 +586,19 @@ onreply_route[MANAGE_REPLY] {
 		}
 	}
 	if (!isflagset(FLT_QUEUED)) { return; }
+	$var(rseat) = $avp(seat);
+	$var(kind) = "seat";
+	if ($avp(seat) == "~many") {
+		$var(kind) = "many";
+		$var(rseat) = $sht(ob=>$ci|$T_branch_idx);
+	} else if ($avp(seat) == "~overflow") {
+		$var(kind) = "overflow";
+	}
 	if ($rs == 180 || $rs == 183) {
-		evapi_relay("{\"event\":\"offer.ringing\",\"callid\":\"$(ci{s.encode.base64})\",\"seat\":\"$(avp(seat){s.encode.base64})\",\"attempt\":$avp(attempt),\"code\":$rs}");
+		evapi_relay("{\"event\":\"offer.ringing\",\"callid\":\"$(ci{s.encode.base64})\",\"seat\":\"$(var(rseat){s.encode.base64})\",\"attempt\":$avp(attempt),\"code\":$rs,\"kind\":\"$var(kind)\"}");
 	} else if ($rs >= 200 && $rs < 300) {
 		$sht(qd=>$ci) = $null;
-		evapi_relay("{\"event\":\"offer.answered\",\"callid\":\"$(ci{s.encode.base64})\",\"seat\":\"$(avp(seat){s.encode.base64})\",\"contact\":\"$(ct{s.encode.base64})\",\"attempt\":$avp(attempt),\"totag\":\"$(tt{s.encode.base64})\"}");
+		evapi_relay("{\"event\":\"offer.answered\",\"callid\":\"$(ci{s.encode.base64})\",\"seat\":\"$(var(rseat){s.encode.base64})\",\"contact\":\"$(ct{s.encode.base64})\",\"attempt\":$avp(attempt),\"totag\":\"$(tt{s.encode.base64})\",\"kind\":\"$var(kind)\"}");
 	}
 }
 
@@ -599,6 +683,21 @@ event_route[evapi:message-received] {
 	} else if ($var(action) == "ringall") {
 		jansson_get("reason", "$evapi(msg)", "$var(reason)");
 		$var(route) = "FAILOPEN";
+	} else if ($var(action) == "offer_many") {
+		jansson_get("seats", "$evapi(msg)", "$var(seats)");
+		jansson_get("ring_ms", "$evapi(msg)", "$var(ring_ms)");
+		jansson_get("attempt", "$evapi(msg)", "$var(attempt)");
+		$var(route) = "OFFER_MANY";
+	} else if ($var(action) == "overflow") {
+		jansson_get("uri", "$evapi(msg)", "$var(ov_uri)");
+		jansson_get("ring_ms", "$evapi(msg)", "$var(ring_ms)");
+		jansson_get("attempt", "$evapi(msg)", "$var(attempt)");
+		jansson_get("h_call_id", "$evapi(msg)", "$var(h_cid)");
+		jansson_get("h_caller", "$evapi(msg)", "$var(h_caller)");
+		jansson_get("h_queue_ms", "$evapi(msg)", "$var(h_qms)");
+		jansson_get("h_centre", "$evapi(msg)", "$var(h_centre)");
+		jansson_get("h_priority", "$evapi(msg)", "$var(h_prio)");
+		$var(route) = "OVERFLOW";
 	}
 	if ($var(route) == "") {
 		xlog("L_ERR", "evapi: unknown action [$var(action)]\n");

@@ -8,11 +8,20 @@ import { activeQueues, dequeue, head } from './queue.ts';
 import type { SeatCandidate } from './selector.ts';
 import { selectSeats, strategySettingsOf, type StrategyCandidate } from './strategies/index.ts';
 import type { PerKeySerializer } from '../app/serial.ts';
+import { regKey } from '../seats/state/registrations.ts';
+import { overflowSettingsOf } from '../queues/overflow.ts';
+import { branchesLeft, seatsWithinBudget } from './branches.ts';
+import { getCallExtras } from './call-extras.ts';
+import { DistributionFailing } from './failing.ts';
+import { Overflow } from './overflow/run.ts';
+import { offerToMany } from './ring-all.ts';
 
 /**
  * Offers waiting calls to ready seats. One pass at a time (a promise chain), started by every event
  * that can make an offer possible (a call queued, a seat ready or registered) and by a 1 s tick.
- * A call that cannot be handled here fails open (ring-all), never stays stuck.
+ * A call that cannot be handled here fails open (ring-all), never stays stuck. Before offering, due calls
+ * overflow (overflow/run.ts); a ring_all queue offers its head call to every eligible seat at once
+ * (ring-all.ts); passes that keep failing ring all for the waiting calls (failing.ts).
  */
 const roundRobinKey = (queueId: string): string => `cti:acd:rr:${queueId}`;
 
@@ -24,6 +33,8 @@ export class Distributor {
   private running = false;
   /** Only the process holding the leader lease distributes; a standby's API must not hand out calls. */
   active = false;
+  private readonly overflow: Overflow;
+  private readonly failing: DistributionFailing;
 
   constructor(
     private readonly deps: AppDeps,
@@ -31,7 +42,10 @@ export class Distributor {
     private readonly serial: PerKeySerializer,
     /** The seat selection by strategy; replaceable for the acd-decision benchmark's no-op peer. */
     private readonly select: typeof selectSeats = selectSeats,
-  ) {}
+  ) {
+    this.overflow = new Overflow(deps, control, serial);
+    this.failing = new DistributionFailing(deps, control, (deps.config.distributionFailingAfterS ?? 5) * 1000);
+  }
 
   /** Schedule a pass over the given queues (all active queues when none given). */
   kick(queueIds?: string[]): Promise<void> {
@@ -57,7 +71,10 @@ export class Distributor {
       await this.pass(queueId);
     } catch (err) {
       this.deps.log.error({ err: String(err), queue: queueId }, 'distribution pass failed');
+      await this.failing.passFailed(queueId, err);
+      return;
     }
+    await this.failing.passSucceeded(queueId);
   }
 
   private async pass(queueId: string): Promise<void> {
@@ -66,6 +83,11 @@ export class Distributor {
     let seats: SeatLive[] | undefined;
     let registered: Set<string> | undefined;
     const skip = new Set<string>();
+    const overflow = overflowSettingsOf(settings.settings);
+    if (overflow) {
+      seats = await allSeatsLive(this.deps.redis);
+      for (const q of await this.overflow.run(queueId, overflow, seats)) if (q !== queueId) this.again = true;
+    }
     for (;;) {
       const [sipCallId] = await head(this.deps.redis, queueId);
       if (!sipCallId) return;
@@ -75,7 +97,8 @@ export class Distributor {
         continue;
       }
       if (this.control.isPending(sipCallId)) return; // a resume of this call is unconfirmed: wait for Kamailio
-      if (call.attempt >= MAX_OFFERS) {
+      const extras = await getCallExtras(this.deps.redis, sipCallId);
+      if (call.attempt >= MAX_OFFERS || branchesLeft(call.attempt, extras.extraBranches) < 2) {
         await dequeue(this.deps.redis, queueId, sipCallId);
         this.control.ringAll(call, 'max_offers');
         continue;
@@ -86,13 +109,17 @@ export class Distributor {
         seatId: s.seatId, sipUser: s.sipUser, state: s.state, registered: registered!.has(s.sipUser), queues: s.queues,
         idleSinceMs: s.idleSinceMs, callsToday: s.callsToday,
       }));
-      // ring_all to the ready seats needs a multi-seat offer in the engine (not there yet): it offers like longest_idle
-      const strategy = settings.strategy === 'ring_all' ? 'longest_idle' : settings.strategy;
-      const [pick] = this.select(strategy, candidates, {
+      const strategy = settings.strategy;
+      const picks = this.select(strategy, candidates, {
         queueId, waitedMs: Date.now() - call.arrivedMs, exclude: skip,
         lastOfferedSeatId: strategy === 'round_robin' ? await this.deps.redis.get(roundRobinKey(queueId)) : null,
         tierEscalation: rules.tierEscalation, requiredSkills: rules.requiredSkills, skillsWaivedAfterMs: rules.skillsWaivedAfterMs,
       });
+      if (strategy === 'ring_all') {
+        if (!(await this.ringAll(call, picks, extras.extraBranches, settings.ringTimeoutS, skip))) return;
+        continue;
+      }
+      const [pick] = picks;
       if (!pick) return;
       skip.add(pick.seatId);
       try {
@@ -104,6 +131,41 @@ export class Distributor {
         this.control.ringAll(call, 'decision_failed');
       }
     }
+  }
+
+  /** One ring_all offer of the head call, within the seat cap and the branch budget; false: nothing offered now. */
+  private async ringAll(call: LiveCall, picks: SeatCandidate[], extraBranches: number, ringTimeoutS: number, skip: Set<string>): Promise<boolean> {
+    if (picks.length === 0) return false;
+    for (const p of picks) skip.add(p.seatId);
+    const contacts = await this.contactCounts(picks.map((p) => p.sipUser));
+    const seats = seatsWithinBudget(picks, (p) => contacts.get(p.sipUser) ?? 1, branchesLeft(call.attempt, extraBranches));
+    try {
+      if (seats.length === 0) {
+        await dequeue(this.deps.redis, call.queueId, call.sipCallId);
+        this.control.ringAll(call, 'max_offers');
+        return true;
+      }
+      const total = seats.reduce((n, p) => n + Math.max(1, contacts.get(p.sipUser) ?? 1), 0);
+      return await offerToMany(this.deps, this.control, this.serial, call, seats, total, ringTimeoutS);
+    } catch (err) {
+      this.deps.log.error({ err: String(err), call: call.sipCallId }, 'ring-all offer failed inside the control plane: failing open');
+      await dequeue(this.deps.redis, call.queueId, call.sipCallId);
+      this.control.ringAll(call, 'decision_failed');
+      return true;
+    }
+  }
+
+  /** Registered contacts per SIP user (registrations.ts keeps them in Redis): each is a branch of the fork. */
+  private async contactCounts(sipUsers: string[]): Promise<Map<string, number>> {
+    const values = sipUsers.length === 0 ? [] : await this.deps.redis.mget(...sipUsers.map(regKey));
+    return new Map(sipUsers.map((u, i) => {
+      try {
+        const list: unknown = JSON.parse(values[i] ?? '[]');
+        return [u, Array.isArray(list) ? list.length : 1];
+      } catch {
+        return [u, 1];
+      }
+    }));
   }
 
   private async offer(call: LiveCall, seat: SeatCandidate, ringTimeoutS: number): Promise<void> {

@@ -12,6 +12,8 @@ import { routeCall, queueSettings } from './routing.ts';
 import { screenCall } from '../screening/screen.ts';
 import { recordDecision } from '../screening/decision-log.ts';
 import { getLiveCall, logCallEvent, retireLiveCall, saveLiveCall, transitionCall, allLiveCalls, type LiveCall } from './store.ts';
+import { isRinging, ringAllAborted, ringAllAnswered, ringAllMissed } from '../acd/ring-all.ts';
+import { overflowAborted, overflowAnswered, overflowFailed, overflowRinging } from '../acd/overflow/outcomes.ts';
 
 /**
  * The call flow: turns what Kamailio reports into call and seat transitions, facts and events.
@@ -37,9 +39,15 @@ export class CallFlow {
   private async dispatch(e: EngineEvent): Promise<void> {
     switch (e.event) {
       case 'call.new': return this.onCallNew(e);
-      case 'offer.ringing': return this.onRinging(e.callId, e.attempt);
-      case 'offer.answered': return this.onAnswered(e.callId, e.seat, e.contact, e.attempt);
-      case 'offer.failed': return this.onOfferFailed(e);
+      case 'offer.ringing': return e.kind === 'seat' ? this.onRinging(e.callId, e.attempt) : this.onRoutedRinging(e);
+      case 'offer.answered':
+        if (e.kind === 'many') return this.onRingAllAnswered(e);
+        if (e.kind === 'overflow') return this.onOverflowAnswered(e);
+        return this.onAnswered(e.callId, e.seat, e.contact, e.attempt);
+      case 'offer.failed':
+        if (e.kind === 'many') return this.onRingAllMissed(e);
+        if (e.kind === 'overflow') return this.onOverflowFailed(e);
+        return this.onOfferFailed(e);
       case 'call.cancelled': return this.onCancelled(e.callId, e.phase);
       case 'call.bye': return this.onBye(e.callId, e.by);
       case 'call.failed_open': return this.onFailedOpen(e.callId, e.reason);
@@ -140,7 +148,8 @@ export class CallFlow {
     }
     const offered = call.offeredMs || now.getTime();
     if (attempt > 0) {
-      await this.deps.sql`UPDATE call_offers SET answered_at = ${now}, ended_at = ${now}, outcome = 'answered', sip_status = 200 WHERE call_id = ${call.id} AND attempt = ${attempt}`;
+      await this.deps.sql`UPDATE call_offers SET answered_at = ${now}, ended_at = ${now}, outcome = 'answered', sip_status = 200
+        WHERE call_id = ${call.id} AND attempt = ${attempt} AND (${seatId}::text IS NULL OR seat_id = ${seatId})`;
     }
     if (seatId) await this.deps.sql`INSERT INTO call_legs (call_id, kind, party, started_at) VALUES (${call.id}, 'seat', ${seatId}, ${now})`;
     await saveLiveCall(this.deps.redis, { sipCallId: callId, answeredSeatId: seatId, answeredMs: now.getTime() });
@@ -182,6 +191,7 @@ export class CallFlow {
       await this.deps.sql`UPDATE call_offers SET ended_at = ${now}, outcome = 'cancelled', sip_status = 487 WHERE call_id = ${call.id} AND attempt = ${call.attempt}`;
       await transitionSeat(this.deps, call.seatId, 'ready', { from: ['reserved'], reason: null, set: { call: '' } });
     }
+    await this.abortRouting(call, 'cancelled', 487);
     const waitMs = now.getTime() - call.arrivedMs;
     await transitionCall(this.deps, call, 'abandoned', { ended_at: now, ended_by: 'caller', end_reason: 'abandoned' },
       { type: 'call.abandoned.v1', data: { call_id: call.id, queue_id: call.queueId, caller_number: call.callerNumber || null, wait_ms: waitMs, phase: call.state === 'offering' ? 'offering' : phase } }, now);
@@ -222,9 +232,68 @@ export class CallFlow {
     if (call.state === 'offering' && call.seatId) {
       await transitionSeat(this.deps, call.seatId, 'ready', { from: ['reserved'], set: { call: '' } });
     }
+    await this.abortRouting(call, 'failed', null);
     await saveLiveCall(this.deps.redis, { sipCallId: callId, failedOpen: true, seatId: null });
     await transitionCall(this.deps, call, 'failed_open', { failed_open: true },
       { type: 'call.failed_open.v1', data: { call_id: call.id, sip_call_id: callId, reason, target: 'ringall' } });
+  }
+
+  // ---- ring_all offers and overflow to another centre (acd/ring-all.ts, acd/overflow/) ----------------
+
+  private async onRoutedRinging(e: Extract<EngineEvent, { event: 'offer.ringing' }>): Promise<void> {
+    const call = await getLiveCall(this.deps.redis, e.callId);
+    if (!call) return;
+    if (e.kind === 'overflow') return overflowRinging(this.deps, call, e.attempt);
+    const seatId = await seatIdForSipUser(this.deps, e.seat);
+    await this.deps.sql`UPDATE call_offers SET ringing_at = coalesce(ringing_at, now()) WHERE call_id = ${call.id} AND attempt = ${e.attempt} AND seat_id = ${seatId ?? ''}`;
+  }
+
+  private async onRingAllAnswered(e: Extract<EngineEvent, { event: 'offer.answered' }>): Promise<void> {
+    const call = await getLiveCall(this.deps.redis, e.callId);
+    if (!call || call.state === 'talking') return;
+    await ringAllAnswered(this.deps, call, (await seatIdForSipUser(this.deps, e.seat)) ?? null, e.attempt);
+    await this.onAnswered(e.callId, e.seat, e.contact, e.attempt);
+    void this.distributor.kick();
+  }
+
+  /** Nobody of a ring_all offer answered: seats ready again (not their fault), the call back at its place. */
+  private async onRingAllMissed(e: Extract<EngineEvent, { event: 'offer.failed' }>): Promise<void> {
+    this.syncSeen?.add(e.callId);
+    const call = await getLiveCall(this.deps.redis, e.callId);
+    if (!call) {
+      this.control.ringAll({ sipCallId: e.callId, tindex: e.tindex, tlabel: e.tlabel }, 'unknown_call');
+      return;
+    }
+    await saveLiveCall(this.deps.redis, { sipCallId: e.callId, tindex: e.tindex, tlabel: e.tlabel, seatId: null });
+    const reason = offerFailReason(e.code);
+    await ringAllMissed(this.deps, call, e.attempt, reason, e.code);
+    const requeued = await transitionCall(this.deps, call, 'queued', {},
+      { type: 'call.queued.v1', data: { call_id: call.id, queue_id: call.queueId, priority: call.priority, requeued: true, reason } });
+    await enqueue(this.deps.redis, requeued.queueId, e.callId, call.priority, call.arrivedMs);
+    void this.distributor.kick([call.queueId]);
+  }
+
+  private async onOverflowAnswered(e: Extract<EngineEvent, { event: 'offer.answered' }>): Promise<void> {
+    const call = await getLiveCall(this.deps.redis, e.callId);
+    if (call) await overflowAnswered(this.deps, call, e.attempt, e.toTag);
+  }
+
+  /** The other centre failed the call (error reply, timeout, unreachable): Kamailio re-suspended it; back in line. */
+  private async onOverflowFailed(e: Extract<EngineEvent, { event: 'offer.failed' }>): Promise<void> {
+    this.syncSeen?.add(e.callId);
+    const call = await getLiveCall(this.deps.redis, e.callId);
+    if (!call) {
+      this.control.ringAll({ sipCallId: e.callId, tindex: e.tindex, tlabel: e.tlabel }, 'unknown_call');
+      return;
+    }
+    await overflowFailed(this.deps, call, e.attempt, e.code, e);
+    void this.distributor.kick([call.queueId]);
+  }
+
+  /** The call left while a ring_all offer or an overflow was in progress: close those records, free the seats. */
+  private async abortRouting(call: LiveCall, outcome: 'cancelled' | 'failed', sipStatus: number | null): Promise<void> {
+    if (call.state === 'offering') await ringAllAborted(this.deps, call, outcome, sipStatus);
+    if (call.state === 'overflowed') await overflowAborted(this.deps, call, outcome, sipStatus);
   }
 
   /**
@@ -297,7 +366,7 @@ export class CallFlow {
     const seat = await getSeatLive(this.deps.redis, seatId);
     if (!seat || (seat.state !== 'reserved' && seat.state !== 'talking')) return;
     const call = seat.call ? await getLiveCall(this.deps.redis, seat.call) : undefined;
-    const mine = call && (call.seatId === seatId || call.answeredSeatId === seatId);
+    const mine = call && (call.seatId === seatId || call.answeredSeatId === seatId || (await isRinging(this.deps, call.sipCallId, seatId)));
     if (call && mine && (call.state === 'offering' || call.state === 'talking' || call.state === 'failed_open')) return;
     this.deps.log.warn({ seat: seatId, state: seat.state, call: seat.call }, 'seat held by a call that is gone: released');
     await transitionSeat(this.deps, seatId, 'ready', { from: ['reserved', 'talking'], reason: null, set: { call: '', idle_since: Date.now() } });

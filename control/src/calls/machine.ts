@@ -8,22 +8,25 @@ import { CtiError } from '../errors/catalogue.ts';
  *                 +---------+  (seat did not answer: back to the queue, keeping its place)
  *   side exits: queued|offering -> abandoned (caller hung up); any live state -> failed_open (ring-all);
  *               failed_open -> talking -> ended
+ *   overflow:   queued -> overflowed (relayed to another centre) -> talking (answered there) | queued (it failed:
+ *               back at its place) | abandoned | failed_open. A move to another queue stays queued -> queued.
  *
- * `screened`, `blocked` and `overflowed` join with the screening and ACD work.
+ * `screened` and `blocked` join with the screening work.
  */
-export type CallState = 'offered' | 'queued' | 'offering' | 'talking' | 'ended' | 'abandoned' | 'failed_open';
+export type CallState = 'offered' | 'queued' | 'offering' | 'overflowed' | 'talking' | 'ended' | 'abandoned' | 'failed_open';
 
 export const CALL_TRANSITIONS: Readonly<Record<CallState, readonly CallState[]>> = {
   offered: ['queued', 'failed_open', 'abandoned'],
-  queued: ['offering', 'abandoned', 'failed_open', 'queued'],
+  queued: ['offering', 'abandoned', 'failed_open', 'queued', 'overflowed'],
   offering: ['talking', 'queued', 'abandoned', 'failed_open'],
+  overflowed: ['talking', 'queued', 'abandoned', 'failed_open'],
   failed_open: ['talking', 'abandoned', 'queued', 'ended'],
   talking: ['ended'],
   ended: [],
   abandoned: [],
 };
 
-export const LIVE_CALL_STATES: readonly CallState[] = ['offered', 'queued', 'offering', 'failed_open', 'talking'];
+export const LIVE_CALL_STATES: readonly CallState[] = ['offered', 'queued', 'offering', 'overflowed', 'failed_open', 'talking'];
 
 export function canCallTransition(from: CallState, to: CallState): boolean {
   return CALL_TRANSITIONS[from]?.includes(to) ?? false;

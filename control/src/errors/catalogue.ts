@@ -39,6 +39,7 @@ export const ERRORS = {
   // queues and service level
   CTI_QUEUE_NOT_FOUND: { http: 404, message: 'No such queue; check the queue id (GET /v1/queues lists them).' },
   CTI_QUEUE_SETTINGS_INVALID: { http: 400, message: 'The queue alarm thresholds are not consistent (see details): a warning must come before its critical level.' },
+  CTI_QUEUE_OVERFLOW_INVALID: { http: 400, message: 'The queue overflow settings are not valid (see details): give after_s and/or when_no_seat, and a target with exactly one of queue_id (another existing queue) or sip_uri (sip:user@host[:port]).' },
   CTI_INBOUND_ROUTE_NOT_FOUND: { http: 404, message: 'No such inbound route; check the route id (GET /v1/inbound-routes lists them).' },
   CTI_STATS_PERIOD_INVALID: { http: 400, message: 'The period is not valid (see details): "from" must be before "to" and span at most 366 days.' },
   // recordings

@@ -8,6 +8,8 @@ export type CallEndedBy = 'caller' | 'seat' | 'system';
 export type SeatStateName = 'logged_out' | 'ready' | 'reserved' | 'talking' | 'wrap_up' | 'not_ready';
 export type OfferFailReason = 'no_answer' | 'rejected' | 'unreachable' | 'failed';
 export type AlarmLevel = 'info' | 'warning' | 'critical';
+/** Why a call overflowed: it waited the queue's `overflow.after_s`, or no seat of the queue was logged in. */
+export type OverflowReason = 'wait' | 'no_seat';
 
 export interface EventData {
   'call.offered.v1': {
@@ -15,12 +17,19 @@ export interface EventData {
     called_number: string | null; trunk_id: string | null; source: string | null; arrived_at: string;
   };
   'call.queued.v1': { call_id: string; queue_id: string; priority: number; requeued: boolean; reason: string | null };
-  'call.offering.v1': { call_id: string; seat_id: string; attempt: number; queue_ms: number };
+  /** `seats`: every seat a ring_all offer rings at once (seat_id is the first of them); absent for a one-seat offer. */
+  'call.offering.v1': { call_id: string; seat_id: string; attempt: number; queue_ms: number; seats?: string[] };
   'call.offer_failed.v1': { call_id: string; seat_id: string; attempt: number; reason: OfferFailReason; sip_status: number | null };
   'call.answered.v1': { call_id: string; seat_id: string; attempt: number; queue_ms: number; ring_ms: number; answer_ms: number };
   'call.ended.v1': { call_id: string; ended_by: CallEndedBy; reason: string; answered_seat_id: string | null; talk_ms: number | null };
   'call.abandoned.v1': { call_id: string; queue_id: string | null; caller_number: string | null; wait_ms: number; phase: 'queued' | 'offering' };
   'call.failed_open.v1': { call_id: string | null; sip_call_id: string; reason: string; target: string };
+  'call.overflowed.v1': {
+    call_id: string; seq: number; from_queue_id: string; to_queue_id: string | null; to_sip_uri: string | null;
+    reason: OverflowReason; waited_ms: number;
+  };
+  'call.overflow_failed.v1': { call_id: string; seq: number; to_sip_uri: string; sip_status: number; queue_id: string };
+  'call.overflow_answered.v1': { call_id: string; seq: number; to_sip_uri: string; queue_ms: number; ring_ms: number; answer_ms: number };
   'seat.state_changed.v1': { seat_id: string; from: SeatStateName; to: SeatStateName; reason: string | null; since: string };
   'seat.registration_changed.v1': { seat_id: string; registered: boolean; contacts: number };
   'recording.ready.v1': {
@@ -62,12 +71,17 @@ function obj(props: Record<string, unknown>): object {
 export const eventDataSchemas: { [K in EventType]: object } = {
   'call.offered.v1': obj({ call_id: str, sip_call_id: str, caller_number: strOrNull, caller_name: strOrNull, called_number: strOrNull, trunk_id: strOrNull, source: strOrNull, arrived_at: str }),
   'call.queued.v1': obj({ call_id: str, queue_id: str, priority: int, requeued: { type: 'boolean' }, reason: strOrNull }),
-  'call.offering.v1': obj({ call_id: str, seat_id: str, attempt: int, queue_ms: int }),
+  'call.offering.v1': { ...obj({ call_id: str, seat_id: str, attempt: int, queue_ms: int, seats: { type: 'array', items: str, minItems: 1 } }), required: ['call_id', 'seat_id', 'attempt', 'queue_ms'] },
   'call.offer_failed.v1': obj({ call_id: str, seat_id: str, attempt: int, reason: { enum: ['no_answer', 'rejected', 'unreachable', 'failed'] }, sip_status: intOrNull }),
   'call.answered.v1': obj({ call_id: str, seat_id: str, attempt: int, queue_ms: int, ring_ms: int, answer_ms: int }),
   'call.ended.v1': obj({ call_id: str, ended_by: { enum: ['caller', 'seat', 'system'] }, reason: str, answered_seat_id: strOrNull, talk_ms: intOrNull }),
   'call.abandoned.v1': obj({ call_id: str, queue_id: strOrNull, caller_number: strOrNull, wait_ms: int, phase: { enum: ['queued', 'offering'] } }),
   'call.failed_open.v1': obj({ call_id: strOrNull, sip_call_id: str, reason: str, target: str }),
+  'call.overflowed.v1': obj({
+    call_id: str, seq: int, from_queue_id: str, to_queue_id: strOrNull, to_sip_uri: strOrNull, reason: { enum: ['wait', 'no_seat'] }, waited_ms: int,
+  }),
+  'call.overflow_failed.v1': obj({ call_id: str, seq: int, to_sip_uri: str, sip_status: int, queue_id: str }),
+  'call.overflow_answered.v1': obj({ call_id: str, seq: int, to_sip_uri: str, queue_ms: int, ring_ms: int, answer_ms: int }),
   'seat.state_changed.v1': obj({ seat_id: str, from: str, to: str, reason: strOrNull, since: str }),
   'seat.registration_changed.v1': obj({ seat_id: str, registered: { type: 'boolean' }, contacts: int }),
   'recording.ready.v1': obj({ recording_id: str, call_id: strOrNull, sip_call_id: str, duration_ms: int, sm3: str, size_bytes: int }),

@@ -6,6 +6,7 @@
 import type { AppDeps } from '../app/deps.ts';
 import { recordAudit, type Change, type Queryable } from '../audit/record.ts';
 import { CtiError } from '../errors/catalogue.ts';
+import { checkOverflowSettings } from './overflow.ts';
 import { alarmThresholdsOf, checkAlarmThresholds, mergeSettings, type QueueSettingsDoc } from './settings.ts';
 import type { QueueStrategy } from './strategy.ts';
 
@@ -56,6 +57,11 @@ async function lockQueue(tx: Queryable, id: string): Promise<Queue> {
   return readQueue(tx, id);
 }
 
+/** Overflow settings are checked against the queues that exist (a target queue must). */
+function checkOverflow(tx: Queryable, settings: QueueSettingsDoc, id: string): Promise<void> {
+  return checkOverflowSettings(settings, id, async (target) => (await tx`SELECT 1 FROM queues WHERE id = ${target}`).length > 0);
+}
+
 async function readQueue(tx: Queryable, id: string): Promise<Queue> {
   const [row] = await tx<Queue[]>`${tx.unsafe(SELECT)} WHERE q.id = ${id}`;
   if (!row) throw new CtiError('CTI_QUEUE_NOT_FOUND', { id });
@@ -75,6 +81,7 @@ export async function createQueue(deps: Deps, change: Change, q: NewQueue): Prom
   const settings = q.settings ?? {};
   checkAlarmThresholds(alarmThresholdsOf(settings));
   return deps.sql.begin(async (tx) => {
+    await checkOverflow(tx, settings, q.id);
     await tx`
       INSERT INTO queues (id, centre_id, name, strategy, ring_timeout_s, wrapup_s, base_priority, settings)
       VALUES (${q.id}, ${q.centre_id ?? deps.config.centreId}, ${q.name}, ${q.strategy ?? 'longest_idle'}, ${q.ring_timeout_s ?? 10},
@@ -90,6 +97,7 @@ export async function updateQueue(deps: Deps, change: Change, id: string, p: Que
     const before = await lockQueue(tx, id);
     const settings = mergeSettings(before.settings, p.settings);
     checkAlarmThresholds(alarmThresholdsOf(settings));
+    await checkOverflow(tx, settings, id);
     await tx`
       UPDATE queues SET
         name = coalesce(${p.name ?? null}, name),

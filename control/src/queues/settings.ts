@@ -38,6 +38,8 @@ export interface AnnouncementSettings {
 export interface QueueSettingsDoc {
   alarms?: Partial<AlarmThresholds>;
   announcements?: AnnouncementSettings;
+  /** Where waiting calls go after a wait or when no seat is logged in (overflow.ts); null removes it. */
+  overflow?: Record<string, unknown> | null;
   [other: string]: unknown;
 }
 

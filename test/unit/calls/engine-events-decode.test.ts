@@ -53,11 +53,11 @@ test('decode-call-new-missing-fields: absent or empty fields become empty string
 
 test('decode-other-events: each kind decoded with its base64 and numeric fields', () => {
   assert.deepEqual(decodeEngineEvent({ event: 'offer.ringing', callid: b64('c1'), seat: b64('seat01'), attempt: 2, code: 180 }),
-    { event: 'offer.ringing', callId: 'c1', seat: 'seat01', attempt: 2, code: 180 });
+    { event: 'offer.ringing', callId: 'c1', seat: 'seat01', attempt: 2, code: 180, kind: 'seat' });
   assert.deepEqual(decodeEngineEvent({ event: 'offer.answered', callid: b64('c1'), seat: b64('ringall'), contact: b64('<sip:seat01@127.0.0.1:5070>'), attempt: 0, totag: b64('tt') }),
-    { event: 'offer.answered', callId: 'c1', seat: 'ringall', contact: '<sip:seat01@127.0.0.1:5070>', attempt: 0, toTag: 'tt' });
+    { event: 'offer.answered', callId: 'c1', seat: 'ringall', contact: '<sip:seat01@127.0.0.1:5070>', attempt: 0, toTag: 'tt', kind: 'seat' });
   assert.deepEqual(decodeEngineEvent({ event: 'offer.failed', callid: b64('c1'), seat: b64('seat01'), attempt: 1, code: 408, tindex: 1, tlabel: 2 }),
-    { event: 'offer.failed', callId: 'c1', seat: 'seat01', attempt: 1, code: 408, tindex: 1, tlabel: 2 });
+    { event: 'offer.failed', callId: 'c1', seat: 'seat01', attempt: 1, code: 408, tindex: 1, tlabel: 2, kind: 'seat' });
   assert.deepEqual(decodeEngineEvent({ event: 'call.cancelled', callid: b64('c1'), phase: 'offering' }), { event: 'call.cancelled', callId: 'c1', phase: 'offering' });
   assert.deepEqual(decodeEngineEvent({ event: 'call.cancelled', callid: b64('c1'), phase: 'weird' }), { event: 'call.cancelled', callId: 'c1', phase: 'queued' });
   assert.deepEqual(decodeEngineEvent({ event: 'call.bye', callid: b64('c1'), by: 'seat' }), { event: 'call.bye', callId: 'c1', by: 'seat' });

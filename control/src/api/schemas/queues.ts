@@ -26,8 +26,17 @@ const announcements = {
   properties: { enabled: { type: 'boolean' }, greeting: prompt, waiting: prompt, repeat_s: { type: 'integer', minimum: 5, maximum: 600 } },
 } as const;
 
-const settingsIn = { type: 'object', additionalProperties: false, properties: { alarms: alarmThresholds, announcements } } as const;
-const settingsOut = { type: 'object', additionalProperties: true, properties: { alarms: { type: 'object', additionalProperties: true }, announcements: { type: 'object', additionalProperties: true } } } as const;
+// checked field by field in queues/overflow.ts (coded error CTI_QUEUE_OVERFLOW_INVALID naming each problem)
+const overflow = {
+  type: ['object', 'null'],
+  description: 'Overflow: {after_s, when_no_seat, target: {queue_id} | {sip_uri}, ring_timeout_s}; null removes it (docs/queues.md).',
+} as const;
+
+const settingsIn = { type: 'object', additionalProperties: false, properties: { alarms: alarmThresholds, announcements, overflow } } as const;
+const settingsOut = {
+  type: 'object', additionalProperties: true,
+  properties: { alarms: { type: 'object', additionalProperties: true }, announcements: { type: 'object', additionalProperties: true }, overflow: { type: ['object', 'null'], additionalProperties: true } },
+} as const;
 
 export const queueSchema = {
   type: 'object',

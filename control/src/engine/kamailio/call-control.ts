@@ -35,6 +35,24 @@ export class CallControl {
     this.send(ref.sipCallId, { action: 'offer', tindex: ref.tindex, tlabel: ref.tlabel, callid: b64(ref.sipCallId), seat: seatSipUser, ring_ms: ringMs, attempt });
   }
 
+  /** ring_all: fork to every listed seat at once (SIP users; Kamailio looks each AoR up), first answer wins. */
+  offerMany(ref: SuspendedRef, seatSipUsers: readonly string[], ringMs: number, attempt: number): void {
+    this.send(ref.sipCallId, {
+      action: 'offer_many', tindex: ref.tindex, tlabel: ref.tlabel, callid: b64(ref.sipCallId), seats: seatSipUsers.map((u) => `${u};`).join(''), ring_ms: ringMs, attempt,
+    });
+  }
+
+  /**
+   * Overflow to another centre: relay the suspended INVITE to `uri` with the X-CTI-* headers (values are
+   * tokens, overflow/due.ts); `seq` comes back as the attempt of its offer.* events.
+   */
+  overflow(ref: SuspendedRef, uri: string, headers: Record<string, string>, ringMs: number, seq: number): void {
+    this.send(ref.sipCallId, {
+      action: 'overflow', tindex: ref.tindex, tlabel: ref.tlabel, callid: b64(ref.sipCallId), uri, ring_ms: ringMs, attempt: seq,
+      h_call_id: headers.call_id, h_caller: headers.original_caller, h_queue_ms: headers.queue_ms, h_centre: headers.origin_centre, h_priority: headers.priority,
+    });
+  }
+
   ringAll(ref: SuspendedRef, reason: string): void {
     this.send(ref.sipCallId, { action: 'ringall', tindex: ref.tindex, tlabel: ref.tlabel, callid: b64(ref.sipCallId), reason });
   }

@@ -23,11 +23,24 @@ export interface CallNewEvent {
   isTrunk: boolean;
 }
 
+/**
+ * What an offer.* event is about: an offer to one seat (`seat`), a ring_all offer to several (`many`; the
+ * event's seat is the one that rang or answered), or an overflow to another centre (`overflow`; attempt is
+ * the overflow's seq). Kamailio marks the last two with these pseudo seats in $avp(seat).
+ */
+export type OfferKind = 'seat' | 'many' | 'overflow';
+export const RING_ALL_OFFER = '~many';
+export const OVERFLOW_OFFER = '~overflow';
+
+function kindOf(v: unknown): OfferKind {
+  return v === 'many' || v === RING_ALL_OFFER ? 'many' : v === 'overflow' || v === OVERFLOW_OFFER ? 'overflow' : 'seat';
+}
+
 export type EngineEvent =
   | CallNewEvent
-  | { event: 'offer.ringing'; callId: string; seat: string; attempt: number; code: number }
-  | { event: 'offer.answered'; callId: string; seat: string; contact: string; attempt: number; toTag: string }
-  | { event: 'offer.failed'; callId: string; seat: string; attempt: number; code: number; tindex: number; tlabel: number }
+  | { event: 'offer.ringing'; callId: string; seat: string; attempt: number; code: number; kind: OfferKind }
+  | { event: 'offer.answered'; callId: string; seat: string; contact: string; attempt: number; toTag: string; kind: OfferKind }
+  | { event: 'offer.failed'; callId: string; seat: string; attempt: number; code: number; tindex: number; tlabel: number; kind: OfferKind }
   | { event: 'call.cancelled'; callId: string; phase: 'queued' | 'offering' }
   | { event: 'call.bye'; callId: string; by: 'caller' | 'seat' }
   | { event: 'call.failed_open'; callId: string; reason: string }
@@ -60,11 +73,13 @@ export function decodeEngineEvent(m: Record<string, unknown>): EngineEvent | und
         isTrunk: m.is_trunk === true,
       };
     case 'offer.ringing':
-      return { event: 'offer.ringing', callId: b64(m.callid), seat: b64(m.seat), attempt: num(m.attempt), code: num(m.code) };
+      return { event: 'offer.ringing', callId: b64(m.callid), seat: b64(m.seat), attempt: num(m.attempt), code: num(m.code), kind: kindOf(m.kind) };
     case 'offer.answered':
-      return { event: 'offer.answered', callId: b64(m.callid), seat: b64(m.seat), contact: b64(m.contact), attempt: num(m.attempt), toTag: b64(m.totag) };
-    case 'offer.failed':
-      return { event: 'offer.failed', callId: b64(m.callid), seat: b64(m.seat), attempt: num(m.attempt), code: num(m.code), tindex: num(m.tindex), tlabel: num(m.tlabel) };
+      return { event: 'offer.answered', callId: b64(m.callid), seat: b64(m.seat), contact: b64(m.contact), attempt: num(m.attempt), toTag: b64(m.totag), kind: kindOf(m.kind) };
+    case 'offer.failed': {
+      const seat = b64(m.seat);
+      return { event: 'offer.failed', callId: b64(m.callid), seat, attempt: num(m.attempt), code: num(m.code), tindex: num(m.tindex), tlabel: num(m.tlabel), kind: kindOf(seat) };
+    }
     case 'call.cancelled':
       return { event: 'call.cancelled', callId: b64(m.callid), phase: m.phase === 'offering' ? 'offering' : 'queued' };
     case 'call.bye':

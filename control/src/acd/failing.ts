@@ -1,0 +1,82 @@
+/**
+ * Acting on the "distribution failing" rule (health.ts): ring all for the waiting calls of a queue whose
+ * passes keep failing, and raise the `distribution_failing` alarm. The alarm is written to PostgreSQL and
+ * published on Redis, one of which is likely down at that moment: a raise that fails is owed and tried
+ * again on every later pass until it is recorded.
+ */
+import type { AppDeps } from '../app/deps.ts';
+import { clearAlarm, raiseAlarm } from '../alarms/service.ts';
+import { getLiveCall } from '../calls/store.ts';
+import type { CallControl } from '../engine/kamailio/call-control.ts';
+import { DistributionHealth } from './health.ts';
+import { dequeue, head } from './queue.ts';
+
+export const DISTRIBUTION_FAILING_ALARM = 'distribution_failing';
+
+interface OwedAlarm {
+  details: Record<string, unknown>;
+}
+
+export class DistributionFailing {
+  private readonly health: DistributionHealth;
+  private readonly owed = new Map<string, OwedAlarm>();
+  private readonly rungAll = new Map<string, number>();
+
+  constructor(private readonly deps: AppDeps, private readonly control: CallControl, afterMs: number) {
+    this.health = new DistributionHealth(afterMs);
+  }
+
+  async passFailed(queueId: string, err: unknown): Promise<void> {
+    const now = Date.now();
+    try {
+      const waitingIds = await head(this.deps.redis, queueId, 1000);
+      if (this.health.passFailed(queueId, now, waitingIds.length) === 'ring_all') {
+        const n = await this.ringAll(queueId, waitingIds);
+        const total = (this.rungAll.get(queueId) ?? 0) + n;
+        this.rungAll.set(queueId, total);
+        const since = this.health.failingSince(queueId) ?? now;
+        this.owed.set(queueId, { details: { queue_id: queueId, failing_ms: now - since, calls_rung_all: total, error: String(err).slice(0, 500) } });
+      }
+    } catch (e) {
+      this.deps.log.error({ err: String(e), queue: queueId }, 'distribution failing: waiting calls could not be read (Kamailio\'s watchdog fails them open)');
+    }
+    await this.payAlarm(queueId);
+  }
+
+  async passSucceeded(queueId: string): Promise<void> {
+    await this.payAlarm(queueId);
+    if (this.owed.has(queueId)) return; // raise it first; clear on a later pass
+    if (this.health.passSucceeded(queueId, Date.now()) === 'clear_alarm') {
+      this.rungAll.delete(queueId);
+      try {
+        await clearAlarm(this.deps, DISTRIBUTION_FAILING_ALARM, queueId);
+      } catch (e) {
+        this.deps.log.error({ err: String(e), queue: queueId }, 'distribution_failing alarm not cleared');
+      }
+    }
+  }
+
+  private async ringAll(queueId: string, ids: string[]): Promise<number> {
+    let n = 0;
+    for (const id of ids) {
+      const call = await getLiveCall(this.deps.redis, id);
+      if (!call || call.state !== 'queued' || this.control.isPending(id)) continue;
+      await dequeue(this.deps.redis, queueId, id);
+      this.deps.log.error({ call: id, queue: queueId }, 'distribution keeps failing: ringing all for the call');
+      this.control.ringAll(call, 'distribution_failing');
+      n += 1;
+    }
+    return n;
+  }
+
+  private async payAlarm(queueId: string): Promise<void> {
+    const owed = this.owed.get(queueId);
+    if (!owed) return;
+    try {
+      await raiseAlarm(this.deps, { type: DISTRIBUTION_FAILING_ALARM, level: 'critical', subject: queueId, details: owed.details });
+      this.owed.delete(queueId);
+    } catch (e) {
+      this.deps.log.warn({ err: String(e), queue: queueId }, 'distribution_failing alarm owed: not recorded yet, retried on the next pass');
+    }
+  }
+}
