@@ -120,6 +120,10 @@ export class CallFlow {
     if (call.state === 'offering' && call.seatId) {
       await transitionSeat(this.deps, call.seatId, 'ready', { from: ['reserved'], reason: null, set: { call: '' } });
       call = await transitionCall(this.deps, call, 'queued', {}, { type: 'call.queued.v1', data: { call_id: call.id, queue_id: call.queueId, priority: call.priority, requeued: true, reason: 'resync' } });
+    } else if (call.state === 'offering' || call.state === 'overflowed') {
+      // a ring_all offer or an overflow that ended while we were away: Kamailio holds the call again
+      await this.abortRouting(call, 'failed', null);
+      call = await transitionCall(this.deps, call, 'queued', {}, { type: 'call.queued.v1', data: { call_id: call.id, queue_id: call.queueId, priority: call.priority, requeued: true, reason: 'resync' } });
     }
     if (call.state === 'queued') {
       await enqueue(this.deps.redis, call.queueId, call.sipCallId, call.priority, call.arrivedMs);
