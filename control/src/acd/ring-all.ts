@@ -66,13 +66,9 @@ export async function ringAllAnswered(deps: AppDeps, call: LiveCall, winnerSeatI
   await releaseSeats(deps, others);
 }
 
-/** Nobody answered (or the fork failed): every row ends with the reason, every seat is ready again. */
+/** Nobody answered (or the fork failed): an offer_failed event per seat, every seat ready again (the rows: flow.ts). */
 export async function ringAllMissed(deps: AppDeps, call: LiveCall, attempt: number, reason: OfferFailReason, sipStatus: number): Promise<void> {
   const { ringSeats } = await getCallExtras(deps.redis, call.sipCallId);
-  if (attempt > 0) {
-    await deps.sql`UPDATE call_offers SET ended_at = now(), outcome = ${reason}, sip_status = ${sipStatus}
-      WHERE call_id = ${call.id} AND attempt = ${attempt} AND ended_at IS NULL`;
-  }
   for (const seatId of ringSeats) {
     await logCallEvent(deps, call.id, 'call.offer_failed.v1', { call_id: call.id, seat_id: seatId, attempt, reason, sip_status: sipStatus });
   }

@@ -260,21 +260,11 @@ export class CallFlow {
     void this.distributor.kick();
   }
 
-  /** Nobody of a ring_all offer answered: seats ready again (not their fault), the call back at its place. */
+  /** Nobody of a ring_all offer answered: seats ready again (not their fault), then back at its place as for one seat. */
   private async onRingAllMissed(e: Extract<EngineEvent, { event: 'offer.failed' }>): Promise<void> {
-    this.syncSeen?.add(e.callId);
     const call = await getLiveCall(this.deps.redis, e.callId);
-    if (!call) {
-      this.control.ringAll({ sipCallId: e.callId, tindex: e.tindex, tlabel: e.tlabel }, 'unknown_call');
-      return;
-    }
-    await saveLiveCall(this.deps.redis, { sipCallId: e.callId, tindex: e.tindex, tlabel: e.tlabel, seatId: null });
-    const reason = offerFailReason(e.code);
-    await ringAllMissed(this.deps, call, e.attempt, reason, e.code);
-    const requeued = await transitionCall(this.deps, call, 'queued', {},
-      { type: 'call.queued.v1', data: { call_id: call.id, queue_id: call.queueId, priority: call.priority, requeued: true, reason } });
-    await enqueue(this.deps.redis, requeued.queueId, e.callId, call.priority, call.arrivedMs);
-    void this.distributor.kick([call.queueId]);
+    if (call) await ringAllMissed(this.deps, call, e.attempt, offerFailReason(e.code), e.code);
+    return this.onOfferFailed(e); // call.seatId is null for a ring_all offer: it records the rows and requeues
   }
 
   private async onOverflowAnswered(e: Extract<EngineEvent, { event: 'offer.answered' }>): Promise<void> {
@@ -284,12 +274,9 @@ export class CallFlow {
 
   /** The other centre failed the call (error reply, timeout, unreachable): Kamailio re-suspended it; back in line. */
   private async onOverflowFailed(e: Extract<EngineEvent, { event: 'offer.failed' }>): Promise<void> {
-    this.syncSeen?.add(e.callId);
     const call = await getLiveCall(this.deps.redis, e.callId);
-    if (!call) {
-      this.control.ringAll({ sipCallId: e.callId, tindex: e.tindex, tlabel: e.tlabel }, 'unknown_call');
-      return;
-    }
+    if (!call) return this.onOfferFailed(e); // unknown: rings all
+    this.syncSeen?.add(e.callId);
     await overflowFailed(this.deps, call, e.attempt, e.code, e);
     void this.distributor.kick([call.queueId]);
   }
