@@ -14,6 +14,7 @@ import { recordDecision } from '../screening/decision-log.ts';
 import { getLiveCall, logCallEvent, retireLiveCall, saveLiveCall, transitionCall, allLiveCalls, type LiveCall } from './store.ts';
 import { isRinging, ringAllAborted, ringAllAnswered, ringAllMissed } from '../acd/ring-all.ts';
 import { overflowAborted, overflowAnswered, overflowFailed, overflowRinging } from '../acd/overflow/outcomes.ts';
+import { getCallExtras } from '../acd/call-extras.ts';
 
 /**
  * The call flow: turns what Kamailio reports into call and seat transitions, facts and events.
@@ -320,6 +321,10 @@ export class CallFlow {
       call = await transitionCall(this.deps, call, 'failed_open', { failed_open: true },
         { type: 'call.failed_open.v1', data: { call_id: call.id, sip_call_id: call.sipCallId, reason: 'control_plane_down', target: 'ringall' } });
       await saveLiveCall(this.deps.redis, { sipCallId: call.sipCallId, failedOpen: true, seatId: null });
+    }
+    if (confirmed && call.state === 'overflowed') {
+      await overflowAnswered(this.deps, call, (await getCallExtras(this.deps.redis, call.sipCallId)).overflowSeq, '');
+      return;
     }
     if (confirmed && (call.state === 'failed_open' || call.state === 'offering')) {
       await this.onAnswered(call.sipCallId, 'ringall', String(dialog.callee_contact ?? ''), 0);
