@@ -21,6 +21,8 @@ export interface CallNewEvent {
   proto: string;
   arrivedAt: Date;
   isTrunk: boolean;
+  /** The caller's SDP offer (for early media); '' when the INVITE had none. */
+  sdp: string;
 }
 
 export type EngineEvent =
@@ -31,6 +33,7 @@ export type EngineEvent =
   | { event: 'call.cancelled'; callId: string; phase: 'queued' | 'offering' }
   | { event: 'call.bye'; callId: string; by: 'caller' | 'seat' }
   | { event: 'call.failed_open'; callId: string; reason: string }
+  | { event: 'call.early'; callId: string; tindex: number; tlabel: number }
   | { event: 'resumed'; callId: string; action: string; attempt: number }
   | { event: 'resume_failed'; callId: string; action: string; tindex: number; tlabel: number }
   | { event: 'seat.registered'; user: string }
@@ -57,8 +60,10 @@ export function decodeEngineEvent(m: Record<string, unknown>): EngineEvent | und
         fromUri: b64(m.from_uri), toUser: b64(m.to_user), ruriUser: b64(m.ruri_user), pai: b64(m.pai),
         trunk: b64(m.trunk), source: String(m.src ?? ''), proto: String(m.proto ?? ''),
         arrivedAt: new Date(num(m.arrived_s) * 1000 + Math.floor(num(m.arrived_us) / 1000)),
-        isTrunk: m.is_trunk === true,
+        isTrunk: m.is_trunk === true, sdp: b64(m.sdp),
       };
+    case 'call.early':
+      return { event: 'call.early', callId: b64(m.callid), tindex: num(m.tindex), tlabel: num(m.tlabel) };
     case 'offer.ringing':
       return { event: 'offer.ringing', callId: b64(m.callid), seat: b64(m.seat), attempt: num(m.attempt), code: num(m.code) };
     case 'offer.answered':
