@@ -33,6 +33,11 @@ export interface Program {
   onDone?: () => void;
   /** Called when a prompt with a purpose starts (for the call's events). */
   onPrompt?: (step: Step, durationMs: number | undefined) => void;
+  /**
+   * Called each time the loop comes round: the program to go on with (e.g. the queue's settings changed while the
+   * call waits), or null to stop playing (the queue was switched to ringback only).
+   */
+  renew?: () => Promise<Program | null>;
 }
 
 export interface Listener {
@@ -92,7 +97,16 @@ export class Announcer {
   private async step(to: Listener, program: Program, i: number, token: number): Promise<void> {
     if (!this.current(to.sipCallId, token)) return;
     if (i >= program.steps.length) {
-      if (program.loopFrom !== undefined && program.loopFrom < program.steps.length) return this.step(to, program, program.loopFrom, token);
+      if (program.loopFrom !== undefined && program.loopFrom < program.steps.length) {
+        const next = program.renew ? await program.renew().catch(() => program) : program;
+        if (!this.current(to.sipCallId, token)) return;
+        if (!next) {
+          this.clear(to.sipCallId);
+          await stopMedia(this.ng, { callId: to.sipCallId, fromTag: to.fromTag }).catch(() => undefined);
+          return;
+        }
+        return this.step(to, next, next.loopFrom ?? 0, token);
+      }
       this.clear(to.sipCallId);
       program.onDone?.();
       return;

@@ -10,7 +10,9 @@ import type { NgTransport } from '../engine/rtpengine/commands.ts';
 import { getLiveCall, logCallEvent, saveLiveCall, type LiveCall } from '../calls/store.ts';
 import { Announcer, type Program, type Step } from './announcer.ts';
 import { canHaveEarlyMedia, earlySdp } from './early.ts';
-import type { AnnouncementPlan } from './settings.ts';
+import { announcementPlanOf, type AnnouncementPlan } from './settings.ts';
+import { queueSettings } from '../calls/routing.ts';
+import type { AnnouncementSettings } from '../queues/settings.ts';
 
 export class CallMedia {
   /** Programs waiting for Kamailio's 183 (call.early) before they start. */
@@ -71,13 +73,19 @@ export class CallMedia {
   }
 
   /** The queue's program: greeting once (if `greeting`), then music (or silence) and the waiting prompt in turn. */
-  waitingProgram(callId: string, plan: AnnouncementPlan, greeting: boolean): Program {
+  waitingProgram(callId: string, queueId: string, plan: AnnouncementPlan, greeting: boolean): Program {
     const steps: Step[] = [];
     if (greeting && plan.greeting) steps.push({ kind: 'prompt', name: plan.greeting, purpose: 'greeting' });
     const loopFrom = steps.length;
     steps.push(plan.music ? { kind: 'music', name: plan.music, forMs: plan.repeatMs } : { kind: 'pause', name: 'pause', forMs: plan.repeatMs });
     if (plan.waiting) steps.push({ kind: 'prompt', name: plan.waiting, purpose: 'waiting' });
-    return { steps, loopFrom, onPrompt: (s, ms) => this.logPrompt(callId, s, ms) };
+    return { steps, loopFrom, onPrompt: (s, ms) => this.logPrompt(callId, s, ms), renew: () => this.renew(callId, queueId) };
+  }
+
+  /** The queue's current program for a call that is still waiting (supervisors' changes apply at the next round). */
+  private async renew(callId: string, queueId: string): Promise<Program | null> {
+    const plan = announcementPlanOf((await queueSettings(this.deps, queueId)).settings.announcements as AnnouncementSettings | undefined);
+    return plan.play ? this.waitingProgram(callId, queueId, plan, false) : null;
   }
 
   /** Screening's warning (训诫语): played once, then `onDone` (queue at the lowest priority, or end the call). */

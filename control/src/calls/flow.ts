@@ -136,7 +136,7 @@ export class CallFlow {
     if (!plan.play) return;
     const live = await getLiveCall(this.deps.redis, call.sipCallId);
     if (!live || live.state !== 'queued' || this.control.isPending(call.sipCallId)) return; // a seat took it at once
-    await this.media.begin(live, e.sdp, e.proto, this.media.waitingProgram(call.id, plan, true));
+    await this.media.begin(live, e.sdp, e.proto, this.media.waitingProgram(call.id, call.queueId, plan, true));
   }
 
   /** The warning has played: end the call (warn_then_end) or queue it at the priority screening chose. */
@@ -155,7 +155,7 @@ export class CallFlow {
     await enqueue(this.deps.redis, call.queueId, sipCallId, call.priority, call.arrivedMs);
     void this.distributor.kick([call.queueId]);
     const plan = announcementPlanOf((await queueSettings(this.deps, call.queueId)).settings.announcements as AnnouncementSettings | undefined);
-    if (plan.play && call.early) await this.media?.begin(call, '', '', this.media.waitingProgram(call.id, plan, false));
+    if (plan.play && call.early) await this.media?.begin(call, '', '', this.media.waitingProgram(call.id, call.queueId, plan, false));
   }
 
   /** Kamailio re-sent a suspended call (after our reconnect): take its transaction ids, put it back in line. */
@@ -170,7 +170,7 @@ export class CallFlow {
       void this.distributor.kick([call.queueId]);
       if (call.early && this.media && !this.media.announcer.isPlaying(call.sipCallId)) {
         const plan = announcementPlanOf((await queueSettings(this.deps, call.queueId)).settings.announcements as AnnouncementSettings | undefined);
-        if (plan.play) await this.media.begin(call, '', '', this.media.waitingProgram(call.id, plan, false));
+        if (plan.play) await this.media.begin(call, '', '', this.media.waitingProgram(call.id, call.queueId, plan, false));
       }
     }
   }

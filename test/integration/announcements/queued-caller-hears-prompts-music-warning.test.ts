@@ -112,6 +112,28 @@ test('ringback only: no 183, no early media, the caller hears ringing until it g
   }
 });
 
+test('a supervisor switching the queue to ringback only silences callers already waiting (at the next round)', async () => {
+  await setAnnouncements({ enabled: true, ringback_only: false, greeting: null, waiting: 'hold', music: 'queue', repeat_s: 5 });
+  const sink = await mediaSink();
+  try {
+    const trunk = await cc.createTrunkPort();
+    const caller = cc.startCaller(trunk, {
+      scenario: 'uac-120-early-media-cancel.xml', injection: [{ caller: '13800000105', display: 'switched', port: String(sink.port) }],
+      vars: { cancel_ms: '13000' }, timeoutS: 40,
+    });
+    await waitFor(() => sink.heard.length > 50, 10_000, 'the music reaching the waiting caller');
+    await setAnnouncements({ ringback_only: true });
+    const run = await (await caller).done;
+    assert.ok(run.ok, `caller SIPp failed: ${run.errorLog}`);
+    const last = sink.heard.at(-1)!.atMs;
+    const first = sink.heard[0].atMs;
+    assert.ok(last - first < 11_000, `the music stopped at the round after the change (played ${last - first} ms of a 13 s wait)`);
+  } finally {
+    sink.close();
+    await setAnnouncements({ ringback_only: false, greeting: 'entry', waiting: 'reassure', repeat_s: 30 });
+  }
+});
+
 test('warn_then_end: the blocked caller hears the warning, then the call is declined and recorded as screened', async () => {
   await cc.apiOk('PUT', '/v1/screening/policies/block', { policy: 'warn_then_end', override_period_s: 0 }, [200]);
   await cc.apiOk('POST', '/v1/screening/entries', { list: 'block', number: '13800000103', reason: '反复骚扰' }, [200, 201]);
