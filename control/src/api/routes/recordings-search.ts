@@ -22,7 +22,7 @@ import { integritySchema, manifestParams, manifestSchema, oggResponses, recordin
 
 export interface RecordingSearch {
   from?: string; to?: string; seat_id?: string; dispatcher?: string; caller_number?: string; queue_id?: string; centre_id?: string;
-  incident_id?: string; min_duration?: number; max_duration?: number; min_score?: number; max_score?: number; tag?: string;
+  incident_id?: string; flag?: string; min_duration?: number; max_duration?: number; min_score?: number; max_score?: number; tag?: string;
   status?: string; limit: number; cursor?: string;
 }
 
@@ -50,7 +50,8 @@ export async function searchRecordings(sql: Sql, f: RecordingSearch) {
            c.id AS call_id, c.centre_id, c.caller_number, c.queue_id, c.answered_seat_id AS seat_id, c.arrived_at, c.answered_at,
            c.queue_ms, c.answer_ms, c.talk_ms, c.incident_id,
            q.score AS qa_score, q.grade AS qa_grade, coalesce(q.reviews, 0) AS qa_reviews,
-           coalesce((SELECT array_agg(t.tag ORDER BY t.tag) FROM recording_tags t WHERE t.recording_id = r.id), '{}') AS tags,
+           coalesce((SELECT array_agg(t.tag ORDER BY t.tag) FROM recording_tags t WHERE t.recording_id = r.id), '{}') AS tags, r.flags,
+           d.user_id AS dispatcher_id, d.display_name AS dispatcher_name,
            ${sql.unsafe(CURSOR)} AS cursor
       FROM calls c
       JOIN recordings r ON r.sip_call_id = c.sip_call_id
@@ -60,6 +61,12 @@ export async function searchRecordings(sql: Sql, f: RecordingSearch) {
         SELECT (array_agg(x.score ORDER BY x.finalised_at DESC))[1]::float8 AS score, (array_agg(x.grade ORDER BY x.finalised_at DESC))[1] AS grade,
                count(*)::int AS reviews
           FROM qa_reviews x WHERE x.call_id = c.id AND x.status = 'final') q ON true
+      LEFT JOIN LATERAL (
+        SELECT CASE WHEN l.from_state = 'logged_out' THEN l.user_id END AS user_id,
+               CASE WHEN l.from_state = 'logged_out' THEN u.display_name END AS display_name
+          FROM seat_state_log l LEFT JOIN users u ON u.id = l.user_id
+         WHERE l.seat_id = c.answered_seat_id AND (l.from_state = 'logged_out' OR l.to_state = 'logged_out') AND l.at <= c.answered_at
+         ORDER BY l.at DESC, l.id DESC LIMIT 1) d ON true
      WHERE true
        ${f.from ? sql`AND c.arrived_at >= ${f.from}` : sql``}
        ${f.to ? sql`AND c.arrived_at < ${f.to}` : sql``}
@@ -69,6 +76,7 @@ export async function searchRecordings(sql: Sql, f: RecordingSearch) {
        ${f.centre_id ? sql`AND c.centre_id = ${f.centre_id}` : sql``}
        ${f.incident_id ? sql`AND c.incident_id = ${f.incident_id}` : sql``}
        ${f.status ? sql`AND r.status = ${f.status}` : sql``}
+       ${f.flag ? sql`AND r.flags @> ARRAY[${f.flag}]::text[]` : sql``}
        ${f.min_duration !== undefined ? sql`AND r.duration_ms >= ${f.min_duration * 1000}` : sql``}
        ${f.max_duration !== undefined ? sql`AND r.duration_ms <= ${f.max_duration * 1000}` : sql``}
        ${scored ? sql`AND EXISTS (SELECT 1 FROM qa_reviews x WHERE x.call_id = c.id AND x.status = 'final'
@@ -98,7 +106,7 @@ export function recordingsSearchRoutes(deps: AppDeps, opts: RecordingsSearchOpti
 
     app.get<{ Querystring: RecordingSearch }>('/v1/recordings', {
       onRequest: reader,
-      schema: { tags, summary: 'Search recordings by time, seat, dispatcher, caller, queue, centre, duration, QA score, tag, incident; newest first', querystring: recordingSearchQuery, response: { 200: recordingSearchPage, ...authedErrors() } },
+      schema: { tags, summary: 'Search recordings by time, seat, dispatcher, caller, queue, centre, duration, QA score, tag, flag, incident; newest first', querystring: recordingSearchQuery, response: { 200: recordingSearchPage, ...authedErrors() } },
     }, async (req) => searchRecordings(deps.sql, req.query));
 
     app.get<{ Params: { id: string } }>('/v1/recordings/:id/integrity', {
