@@ -108,22 +108,24 @@ export function createScoring({ api, root }) {
     }
   }
 
+  /** The chosen form's review of the call (or the server's objective values), then the table; data-loading="1" meanwhile. */
+  async function refresh() {
+    root.dataset.loading = '1';
+    review = null;
+    try { review = await findReview(); } catch (e) { status(errorText(e), 'error'); }
+    if (!review) await loadObjective();
+    render();
+    root.dataset.loading = '0';
+  }
+
   async function open(h, d) {
     hit = h;
     detail = d;
-    review = null;
     if (forms.length === 0) await loadForms();
-    try { review = await findReview(); } catch (e) { status(errorText(e), 'error'); }
-    if (!review) await loadObjective();
-    render();
+    await refresh();
   }
 
-  $('[data-testid="scoring-form-select"]').addEventListener('change', async () => {
-    review = null;
-    try { review = await findReview(); } catch (e) { status(errorText(e), 'error'); }
-    if (!review) await loadObjective();
-    render();
-  });
+  $('[data-testid="scoring-form-select"]').addEventListener('change', () => void refresh());
   $('[data-testid="scoring-save-draft"]').addEventListener('click', () => void save(false));
   $('[data-testid="scoring-save-final"]').addEventListener('click', () => void save(true));
 

@@ -12,6 +12,7 @@ import { startCallCentre, waitFor, type CallCentre } from '../support/callcentre
 import { launchConsoleBrowser, pageLog, screenshot, type ConsoleBrowser } from './support/browser.ts';
 import { startConsoleServer, type ConsoleServer } from './support/console-server.ts';
 import { DISPATCHER, type Person } from './support/pages.ts';
+import { loginQaPage, recordedCall } from './support/qa.ts';
 
 const CALLER = '13966668888';
 const QA: Person = { username: 'qa01', password: 'qa-reviewer-pw-01', display_name: '王五' };
@@ -66,20 +67,7 @@ test('qa-search-play-score: a recorded call found, played with both waveforms an
   };
 
   // A real call: the dispatcher is logged in at the seat (so the review names them), the seat answers with audio.
-  const [seat] = await cc.createSeats(1);
-  await cc.startSeatPhone(seat, 'uas-seat-answer-audio.xml');
-  for (const step of ['login', 'ready']) {
-    const res = await fetch(`${cc.apiUrl}/v1/seats/${seat.id}/${step}`, { method: 'POST', headers: { authorization: `Bearer ${dLogin.token}`, 'content-type': 'application/json' }, body: '{}' });
-    assert.equal(res.status, 200, `seat ${step} as the dispatcher: ${await res.text()}`);
-  }
-  const trunk = await cc.createTrunkPort();
-  const result = await cc.runCaller(trunk, { scenario: 'uac-120-expect-answer-audio.xml', injection: [{ caller: CALLER, display: 'qa caller' }] });
-  assert.ok(result.ok, `caller SIPp failed: ${result.errorLog}`);
-  const call = await cc.waitForCall((c) => c.caller_number === CALLER && c.state === 'ended', 10_000, 'the call ended');
-  await waitFor(async () => {
-    const [r] = await cc.sql<{ status: string }[]>`SELECT status FROM recordings WHERE call_id = ${call.id}`;
-    return r?.status === 'ready';
-  }, 30_000, 'the call\'s recording ready');
+  const { call, seat } = await recordedCall(cc, dLogin.token, CALLER);
 
   const form = await asQa<{ id: string }>('POST', '/v1/qa/forms', FORM);
 
@@ -87,11 +75,7 @@ test('qa-search-play-score: a recorded call found, played with both waveforms an
   const log = pageLog(page, 'qa');
   try {
     // Log in; search by the caller's number and a minimum duration.
-    await page.goto(`${server.url}/consoles/qa/`);
-    await page.fill('#f-user', QA.username);
-    await page.fill('#f-pass', QA.password);
-    await page.click('#login-submit');
-    await page.waitForSelector('#app:not(.hidden)', { timeout: 15_000 });
+    await loginQaPage(page, server.url, QA);
     await page.fill('#s-caller', CALLER);
     await page.fill('#s-min-duration', '3');
     await page.click('#search-submit');

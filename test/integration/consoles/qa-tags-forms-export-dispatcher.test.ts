@@ -19,6 +19,7 @@ import { startCallCentre, waitFor, type CallCentre } from '../support/callcentre
 import { launchConsoleBrowser, pageLog, screenshot, type ConsoleBrowser } from './support/browser.ts';
 import { startConsoleServer, type ConsoleServer } from './support/console-server.ts';
 import { DISPATCHER, type Person } from './support/pages.ts';
+import { loginQaPage, recordedCall } from './support/qa.ts';
 
 const CALLER = '13977770001';
 const QA: Person = { username: 'qa02', password: 'qa-reviewer-pw-02', display_name: '赵六' };
@@ -40,13 +41,7 @@ after(async () => {
   await cc?.close();
 });
 
-async function login(page: import('playwright-core').Page, p: Person): Promise<void> {
-  await page.goto(`${server.url}/consoles/qa/`);
-  await page.fill('#f-user', p.username);
-  await page.fill('#f-pass', p.password);
-  await page.click('#login-submit');
-  await page.waitForSelector('#app:not(.hidden)', { timeout: 15_000 });
-}
+const login = (page: import('playwright-core').Page, p: Person) => loginQaPage(page, server.url, p);
 
 async function audit(action: string, target: string) {
   return cc.sql<{ actor_id: string; after: Record<string, unknown> }[]>`SELECT actor_id, after FROM audit_log WHERE action = ${action} AND target_id = ${target} ORDER BY id`;
@@ -59,20 +54,7 @@ test('qa-tags-forms-export-dispatcher: form edited in the page, tags, server obj
   const dLogin = await cc.apiOk<{ token: string }>('POST', '/v1/auth/login', { username: DISPATCHER.username, password: DISPATCHER.password });
 
   // A real recorded call answered by the dispatcher's seat.
-  const [seat] = await cc.createSeats(1);
-  await cc.startSeatPhone(seat, 'uas-seat-answer-audio.xml');
-  for (const step of ['login', 'ready']) {
-    const res = await fetch(`${cc.apiUrl}/v1/seats/${seat.id}/${step}`, { method: 'POST', headers: { authorization: `Bearer ${dLogin.token}`, 'content-type': 'application/json' }, body: '{}' });
-    assert.equal(res.status, 200, `seat ${step} as the dispatcher: ${await res.text()}`);
-  }
-  const trunk = await cc.createTrunkPort();
-  const result = await cc.runCaller(trunk, { scenario: 'uac-120-expect-answer-audio.xml', injection: [{ caller: CALLER, display: 'qa2 caller' }] });
-  assert.ok(result.ok, `caller SIPp failed: ${result.errorLog}`);
-  const call = await cc.waitForCall((c) => c.caller_number === CALLER && c.state === 'ended', 10_000, 'the call ended');
-  const rec = await waitFor(async () => {
-    const [r] = await cc.sql<{ id: string; status: string; size_bytes: number }[]>`SELECT id, status, size_bytes::float8 AS size_bytes FROM recordings WHERE call_id = ${call.id}`;
-    return r?.status === 'ready' ? r : undefined;
-  }, 30_000, 'the call\'s recording ready');
+  const { call, recording: rec } = await recordedCall(cc, dLogin.token, CALLER);
 
   const page = await browser.newPage();
   const log = pageLog(page, 'qa2');
@@ -151,7 +133,7 @@ test('qa-tags-forms-export-dispatcher: form edited in the page, tags, server obj
 
     // --- the objective value is the server's; score final.
     await page.selectOption('[data-testid="scoring-form-select"]', form.id);
-    await page.waitForSelector('tr[data-item="answer"][data-kind="objective"]');
+    await page.waitForSelector('[data-testid="scoring"][data-loading="0"] tr[data-item="answer"][data-kind="objective"]');
     const objective = await cc.apiOk<{ answers: Array<{ key: string; value: number; measured_s: number }> }>('GET', `/v1/qa/forms/${form.id}/objective?call_id=${call.id}`);
     await waitFor(async () => (await page.textContent('tr[data-item="answer"] [data-col="value"]')) === String(objective.answers[0]!.value), 5000, 'the server\'s objective value in the page');
     assert.match(await page.textContent('tr[data-item="answer"]') ?? '', new RegExp(`实测 ${objective.answers[0]!.measured_s} 秒`));
