@@ -1,7 +1,9 @@
 /**
  * The recording pipeline: rtpengine's spool (config.spoolDir) -> WAV in config.recordingsDir ->
  * the `recordings` index -> `recording.ready.v1`. A recording that cannot be converted is indexed as
- * `failed` and raises the critical alarm `recording_failed`. Run it in one process per spool (the leader).
+ * `failed` and raises the critical alarm `recording_failed`. A side without audio for 3 s or more after the
+ * answer flags the recording `gap` (store.ts, gaps.ts) and raises the warning `recording_gap` with where.
+ * Run it in one process per spool (the leader).
  */
 import type { AppDeps } from '../app/deps.ts';
 import { RECORDING_ALARMS } from '../alarms/alarm.ts';
