@@ -7,12 +7,10 @@
  * the dispatcher's score-card line; the page's score card shows it too. Screenshots of search, player, scoring.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { startCallCentre, waitFor, type CallCentre } from '../support/callcentre.ts';
-import { launchConsoleBrowser, pageLog, screenshot, type ConsoleBrowser } from './support/browser.ts';
-import { startConsoleServer, type ConsoleServer } from './support/console-server.ts';
+import { test } from 'node:test';
+import { pageLog, screenshot } from './support/browser.ts';
 import { DISPATCHER, type Person } from './support/pages.ts';
-import { loginQaPage, recordedCall } from './support/qa.ts';
+import { loginQaPage, qaConsoleEnv, recordedCall } from './support/qa.ts';
 
 const CALLER = '13966668888';
 const QA: Person = { username: 'qa01', password: 'qa-reviewer-pw-01', display_name: '王五' };
@@ -26,20 +24,7 @@ const FORM = {
   grades: { excellent: 90, good: 80, fair: 60 },
 };
 
-let cc: CallCentre;
-let server: ConsoleServer;
-let browser: ConsoleBrowser;
-
-before(async () => {
-  cc = await startCallCentre('consoles-qa');
-  server = await startConsoleServer(cc.apiUrl, { ws: cc.info.sip.ws, domain: cc.info.sip.domain });
-  browser = await launchConsoleBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  await cc?.close();
-});
+const env = qaConsoleEnv('consoles-qa');
 
 /** Counts the pixels of a canvas that differ from its background (the top-left pixel). */
 async function inkedPixels(page: import('playwright-core').Page, testid: string): Promise<number> {
@@ -53,6 +38,7 @@ async function inkedPixels(page: import('playwright-core').Page, testid: string)
 }
 
 test('qa-search-play-score: a recorded call found, played with both waveforms and its timeline, scored final; the API has the review and the score card', async (t) => {
+  const { cc, server, browser } = env;
   const dispatcher = await cc.apiOk<{ id: string }>('POST', '/v1/users', { ...DISPATCHER, roles: ['dispatcher'] });
   await cc.apiOk('POST', '/v1/users', { ...QA, roles: ['qa'] });
   const qaLogin = await cc.apiOk<{ token: string }>('POST', '/v1/auth/login', { username: QA.username, password: QA.password });

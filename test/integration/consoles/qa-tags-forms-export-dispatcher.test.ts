@@ -14,40 +14,27 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { after, before, test } from 'node:test';
-import { startCallCentre, waitFor, type CallCentre } from '../support/callcentre.ts';
-import { launchConsoleBrowser, pageLog, screenshot, type ConsoleBrowser } from './support/browser.ts';
-import { startConsoleServer, type ConsoleServer } from './support/console-server.ts';
+import { test } from 'node:test';
+import { waitFor } from '../support/callcentre.ts';
+import { pageLog, screenshot } from './support/browser.ts';
 import { DISPATCHER, type Person } from './support/pages.ts';
-import { loginQaPage, recordedCall } from './support/qa.ts';
+import { loginQaPage, qaConsoleEnv, recordedCall } from './support/qa.ts';
 
 const CALLER = '13977770001';
 const QA: Person = { username: 'qa02', password: 'qa-reviewer-pw-02', display_name: '赵六' };
 const OTHER: Person = { username: 'disp02', password: 'dispatcher-pw-02', display_name: '孙七' };
 const FORM_NAME = '受理质量评分表';
 
-let cc: CallCentre;
-let server: ConsoleServer;
-let browser: ConsoleBrowser;
+const env = qaConsoleEnv('consoles-qa2');
 
-before(async () => {
-  cc = await startCallCentre('consoles-qa2');
-  server = await startConsoleServer(cc.apiUrl, { ws: cc.info.sip.ws, domain: cc.info.sip.domain });
-  browser = await launchConsoleBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  await cc?.close();
-});
-
-const login = (page: import('playwright-core').Page, p: Person) => loginQaPage(page, server.url, p);
+const login = (page: import('playwright-core').Page, p: Person) => loginQaPage(page, env.server.url, p);
 
 async function audit(action: string, target: string) {
-  return cc.sql<{ actor_id: string; after: Record<string, unknown> }[]>`SELECT actor_id, after FROM audit_log WHERE action = ${action} AND target_id = ${target} ORDER BY id`;
+  return env.cc.sql<{ actor_id: string; after: Record<string, unknown> }[]>`SELECT actor_id, after FROM audit_log WHERE action = ${action} AND target_id = ${target} ORDER BY id`;
 }
 
 test('qa-tags-forms-export-dispatcher: form edited in the page, tags, server objective value, evidence and score-card downloads, dispatcher sees and answers only their own', async (t) => {
+  const { cc, browser } = env;
   const dispatcher = await cc.apiOk<{ id: string }>('POST', '/v1/users', { ...DISPATCHER, roles: ['dispatcher'] });
   await cc.apiOk('POST', '/v1/users', { ...OTHER, roles: ['dispatcher'] });
   const qaUser = await cc.apiOk<{ id: string }>('POST', '/v1/users', { ...QA, roles: ['qa'] });

@@ -1,10 +1,13 @@
 /**
- * What the QA console tests share: a real recorded call answered at a seat where a dispatcher is logged in
+ * What the QA console tests share: the stack, console server and browser (qaConsoleEnv), a real recorded call answered at a seat where a dispatcher is logged in
  * (SIPp seat with audio, SIPp trunk caller), and logging in to the QA page.
  */
 import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
 import type { Page } from 'playwright-core';
-import { waitFor, type CallCentre, type CallRow, type Seat } from '../../support/callcentre.ts';
+import { startCallCentre, waitFor, type CallCentre, type CallRow, type Seat } from '../../support/callcentre.ts';
+import { launchConsoleBrowser, type ConsoleBrowser } from './browser.ts';
+import { startConsoleServer, type ConsoleServer } from './console-server.ts';
 import type { Person } from './pages.ts';
 
 export interface RecordedCall {
@@ -39,4 +42,22 @@ export async function loginQaPage(page: Page, baseUrl: string, p: Person): Promi
   await page.fill('#f-pass', p.password);
   await page.click('#login-submit');
   await page.waitForSelector('#app:not(.hidden)', { timeout: 15_000 });
+}
+
+export interface QaConsoleEnv { cc: CallCentre; server: ConsoleServer; browser: ConsoleBrowser }
+
+/** Registers before/after hooks: the whole stack, the console server and headless Chromium; read the fields inside a test. */
+export function qaConsoleEnv(name: string): QaConsoleEnv {
+  const env = {} as QaConsoleEnv;
+  before(async () => {
+    env.cc = await startCallCentre(name);
+    env.server = await startConsoleServer(env.cc.apiUrl, { ws: env.cc.info.sip.ws, domain: env.cc.info.sip.domain });
+    env.browser = await launchConsoleBrowser();
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.server?.close();
+    await env.cc?.close();
+  });
+  return env;
 }
