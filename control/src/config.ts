@@ -1,3 +1,5 @@
+import { fileURLToPath } from 'node:url';
+
 /** Control-plane configuration from the environment (the stack launcher sets these). */
 export interface Config {
   httpHost: string;
@@ -20,6 +22,8 @@ export interface Config {
   screeningEnabled: boolean;
   /** Seconds a queue's distribution passes may keep failing, with calls waiting, before those calls ring all (acd/health.ts). */
   distributionFailingAfterS?: number;
+  /** Prompts and music (media/README.md); CTI_MEDIA_DIR, else the repository's media/. */
+  mediaDir: string;
 }
 
 function hostPort(v: string, name: string): { host: string; port: number } {
@@ -53,5 +57,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     registrationGraceS: Number(env.CTI_REGISTRATION_GRACE_S ?? 30),
     screeningEnabled: env.CTI_SCREENING !== 'off',
     distributionFailingAfterS: Number(env.CTI_DISTRIBUTION_FAILING_S ?? 5),
+    mediaDir: env.CTI_MEDIA_DIR ?? fileURLToPath(new URL('../../media/', import.meta.url)),
   };
 }

@@ -7,7 +7,7 @@ import { CtiError } from '../errors/catalogue.ts';
  *                 ^         |
  *                 +---------+  (seat did not answer: back to the queue, keeping its place)
  *   side exits: queued|offering -> abandoned (caller hung up); any live state -> failed_open (ring-all);
- *               failed_open -> talking -> ended
+ *               failed_open -> talking -> ended; queued -> ended (screening's warn_then_end, after the warning)
  *   overflow:   queued -> overflowed (relayed to another centre) -> talking (answered there) | queued (it failed:
  *               back at its place) | abandoned | failed_open. A move to another queue stays queued -> queued.
  *
@@ -17,7 +17,7 @@ export type CallState = 'offered' | 'queued' | 'offering' | 'overflowed' | 'talk
 
 export const CALL_TRANSITIONS: Readonly<Record<CallState, readonly CallState[]>> = {
   offered: ['queued', 'failed_open', 'abandoned'],
-  queued: ['offering', 'abandoned', 'failed_open', 'queued', 'overflowed'],
+  queued: ['offering', 'abandoned', 'failed_open', 'queued', 'overflowed', 'ended'],
   offering: ['talking', 'queued', 'abandoned', 'failed_open'],
   overflowed: ['talking', 'queued', 'abandoned', 'failed_open'],
   failed_open: ['talking', 'abandoned', 'queued', 'ended'],

@@ -30,6 +30,9 @@ export interface EventData {
   };
   'call.overflow_failed.v1': { call_id: string; seq: number; to_sip_uri: string; sip_status: number; queue_id: string };
   'call.overflow_answered.v1': { call_id: string; seq: number; to_sip_uri: string; queue_ms: number; ring_ms: number; answer_ms: number };
+  'call.announcement_played.v1': {
+    call_id: string; prompt: string; purpose: 'greeting' | 'waiting' | 'warning' | 'warning_end' | 'hold'; duration_ms: number | null;
+  };
   'seat.state_changed.v1': { seat_id: string; from: SeatStateName; to: SeatStateName; reason: string | null; since: string };
   'seat.registration_changed.v1': { seat_id: string; registered: boolean; contacts: number };
   'recording.ready.v1': {
@@ -82,6 +85,9 @@ export const eventDataSchemas: { [K in EventType]: object } = {
   }),
   'call.overflow_failed.v1': obj({ call_id: str, seq: int, to_sip_uri: str, sip_status: int, queue_id: str }),
   'call.overflow_answered.v1': obj({ call_id: str, seq: int, to_sip_uri: str, queue_ms: int, ring_ms: int, answer_ms: int }),
+  'call.announcement_played.v1': obj({
+    call_id: str, prompt: str, purpose: { enum: ['greeting', 'waiting', 'warning', 'warning_end', 'hold'] }, duration_ms: intOrNull,
+  }),
   'seat.state_changed.v1': obj({ seat_id: str, from: str, to: str, reason: strOrNull, since: str }),
   'seat.registration_changed.v1': obj({ seat_id: str, registered: { type: 'boolean' }, contacts: int }),
   'recording.ready.v1': obj({ recording_id: str, call_id: strOrNull, sip_call_id: str, duration_ms: int, sm3: str, size_bytes: int }),
