@@ -35,6 +35,8 @@ export class Distributor {
   active = false;
   private readonly overflow: Overflow;
   private readonly failing: DistributionFailing;
+  /** When the pass in progress started (0: none); judged by the failing rule if it hangs. */
+  private passStartedMs = 0;
 
   constructor(
     private readonly deps: AppDeps,
@@ -52,6 +54,8 @@ export class Distributor {
     if (!this.active) return Promise.resolve();
     if (this.running) {
       this.again = true;
+      // the 1 s tick kicks too: a pass that hangs (a database that does not answer) is a failing pass
+      if (this.passStartedMs > 0) void this.failing.chainStuck(this.passStartedMs);
       return this.chain;
     }
     this.running = true;
@@ -67,12 +71,15 @@ export class Distributor {
   }
 
   private async passSafe(queueId: string): Promise<void> {
+    this.passStartedMs = Date.now();
     try {
       await this.pass(queueId);
     } catch (err) {
       this.deps.log.error({ err: String(err), queue: queueId }, 'distribution pass failed');
       await this.failing.passFailed(queueId, err);
       return;
+    } finally {
+      this.passStartedMs = 0;
     }
     await this.failing.passSucceeded(queueId);
   }

@@ -4,7 +4,7 @@
  * that arrive while the passes still fail ring all at once. The alarm clears after passes have succeeded
  * for `afterMs` again.
  *
- *   healthy --pass threw--> failing --afterMs with calls waiting--> ring_all (alarm)
+ *   healthy --pass threw, or hung--> failing --afterMs with calls waiting--> ring_all (alarm)
  *      ^                       |                                        |
  *      +-----pass succeeded----+          alarm cleared after afterMs of successful passes
  *
@@ -12,6 +12,8 @@
  * starts healthy and judges again (Kamailio's own watchdog fails calls open if the process is gone).
  */
 export type FailedVerdict = 'ring_all' | 'wait';
+/** A pass that has not finished after this long is stuck (a normal pass takes milliseconds). */
+export const STUCK_AFTER_MS = 2000;
 export type SucceededVerdict = 'clear_alarm' | 'none';
 
 interface QueueHealth {
@@ -45,6 +47,19 @@ export class DistributionHealth {
       return 'ring_all';
     }
     return 'wait';
+  }
+
+  /**
+   * The distribution chain has been stuck in one pass since `startedMs` (a database that does not answer):
+   * every queue counts as failing since then. Passes that merely run long are not stuck (STUCK_AFTER_MS), unless
+   * the queue was failing already.
+   */
+  passStuck(queueId: string, startedMs: number, nowMs: number, waiting: number): FailedVerdict {
+    const h = this.of(queueId);
+    // already failing: a pass that has not finished is no sign of recovery
+    if (h.failingSinceMs === null && nowMs - startedMs < STUCK_AFTER_MS) return 'wait';
+    h.failingSinceMs = Math.min(h.failingSinceMs ?? startedMs, startedMs);
+    return this.passFailed(queueId, nowMs, waiting);
   }
 
   /** A pass over `queueId` succeeded. */

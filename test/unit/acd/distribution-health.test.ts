@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { DistributionHealth } from '../../../control/src/acd/health.ts';
+import { DistributionHealth, STUCK_AFTER_MS } from '../../../control/src/acd/health.ts';
 
 const Q = 'city-main';
 
@@ -80,4 +80,20 @@ test('distribution-health (property): never ring-all before afterMs of uninterru
       }
     },
   ));
+});
+
+test('distribution-health: a pass that hangs counts as failing since it started, once it has hung STUCK_AFTER_MS', () => {
+  const h = new DistributionHealth(5000);
+  assert.equal(h.passStuck(Q, 10_000, 10_000 + STUCK_AFTER_MS - 1, 1), 'wait', 'a long pass is not yet a stuck one');
+  assert.equal(h.failingSince(Q), null);
+  assert.equal(h.passStuck(Q, 10_000, 12_500, 1), 'wait');
+  assert.equal(h.failingSince(Q), 10_000, 'failing since the pass started');
+  assert.equal(h.passStuck(Q, 10_000, 15_000, 1), 'ring_all', 'hung 5 s with a call waiting');
+  assert.equal(h.passStuck('other', 10_000, 15_000, 0), 'wait', 'a queue with nobody waiting has nothing to ring');
+});
+
+test('distribution-health: an earlier failure keeps its start when the next pass hangs', () => {
+  const h = new DistributionHealth(5000);
+  h.passFailed(Q, 1_000, 1);
+  assert.equal(h.passStuck(Q, 5_500, 6_000, 1), 'ring_all', 'failing since 1 000: the pass that started at 5 500 and has not finished is no recovery');
 });
