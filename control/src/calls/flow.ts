@@ -12,9 +12,10 @@ import { routeCall, queueSettings } from './routing.ts';
 import { screenCall } from '../screening/screen.ts';
 import { recordDecision } from '../screening/decision-log.ts';
 import { getLiveCall, logCallEvent, retireLiveCall, saveLiveCall, transitionCall, allLiveCalls, type LiveCall } from './store.ts';
-import { isRinging, ringAllAborted, ringAllAnswered, ringAllMissed } from '../acd/ring-all.ts';
-import { overflowAborted, overflowAnswered, overflowFailed, overflowRinging } from '../acd/overflow/outcomes.ts';
+import { isRinging } from '../acd/ring-all.ts';
+import { overflowAnswered } from '../acd/overflow/outcomes.ts';
 import { getCallExtras } from '../acd/call-extras.ts';
+import { RoutedOutcomes } from '../acd/routed-outcomes.ts';
 import type { CallMedia } from '../announcements/call-media.ts';
 import { announcementPlanOf } from '../announcements/settings.ts';
 import type { ScreeningDecision } from '../screening/policy.ts';
@@ -27,6 +28,8 @@ import type { AnnouncementSettings } from '../queues/settings.ts';
  */
 export class CallFlow {
   private syncSeen: Set<string> | undefined;
+  /** ring_all forks and overflows to another centre (acd/routed-outcomes.ts). */
+  private readonly routed: RoutedOutcomes;
 
   constructor(
     private readonly deps: AppDeps,
@@ -36,7 +39,13 @@ export class CallFlow {
     private readonly serial: PerKeySerializer,
     /** Announcements (early media); absent: callers hear ringing only and screening warnings degrade. */
     private readonly media?: CallMedia,
-  ) {}
+  ) {
+    this.routed = new RoutedOutcomes(deps, distributor, {
+      answered: (e) => this.onAnswered(e.callId, e.seat, e.contact, e.attempt),
+      offerFailed: (e) => this.onOfferFailed(e),
+      seen: (callId) => this.syncSeen?.add(callId),
+    });
+  }
 
   handle(e: EngineEvent): Promise<void> {
     const key = 'callId' in e ? e.callId : `~${e.event}`;
@@ -46,15 +55,9 @@ export class CallFlow {
   private async dispatch(e: EngineEvent): Promise<void> {
     switch (e.event) {
       case 'call.new': return this.onCallNew(e);
-      case 'offer.ringing': return e.kind === 'seat' ? this.onRinging(e.callId, e.attempt) : this.onRoutedRinging(e);
-      case 'offer.answered':
-        if (e.kind === 'many') return this.onRingAllAnswered(e);
-        if (e.kind === 'overflow') return this.onOverflowAnswered(e);
-        return this.onAnswered(e.callId, e.seat, e.contact, e.attempt);
-      case 'offer.failed':
-        if (e.kind === 'many') return this.onRingAllMissed(e);
-        if (e.kind === 'overflow') return this.onOverflowFailed(e);
-        return this.onOfferFailed(e);
+      case 'offer.ringing': return e.kind === 'seat' ? this.onRinging(e.callId, e.attempt) : this.routed.ringing(e);
+      case 'offer.answered': return e.kind === 'seat' ? this.onAnswered(e.callId, e.seat, e.contact, e.attempt) : this.routed.answered(e);
+      case 'offer.failed': return e.kind === 'seat' ? this.onOfferFailed(e) : this.routed.failed(e);
       case 'call.cancelled': return this.onCancelled(e.callId, e.phase);
       case 'call.bye': return this.onBye(e.callId, e.by);
       case 'call.failed_open': return this.onFailedOpen(e.callId, e.reason);
@@ -175,7 +178,7 @@ export class CallFlow {
       call = await transitionCall(this.deps, call, 'queued', {}, { type: 'call.queued.v1', data: { call_id: call.id, queue_id: call.queueId, priority: call.priority, requeued: true, reason: 'resync' } });
     } else if (call.state === 'offering' || call.state === 'overflowed') {
       // a ring_all offer or an overflow that ended while we were away: Kamailio holds the call again
-      await this.abortRouting(call, 'failed', null);
+      await this.routed.aborted(call, 'failed', null);
       call = await transitionCall(this.deps, call, 'queued', {}, { type: 'call.queued.v1', data: { call_id: call.id, queue_id: call.queueId, priority: call.priority, requeued: true, reason: 'resync' } });
     }
     if (call.state === 'queued') {
@@ -254,7 +257,7 @@ export class CallFlow {
       await this.deps.sql`UPDATE call_offers SET ended_at = ${now}, outcome = 'cancelled', sip_status = 487 WHERE call_id = ${call.id} AND attempt = ${call.attempt}`;
       await transitionSeat(this.deps, call.seatId, 'ready', { from: ['reserved'], reason: null, set: { call: '' } });
     }
-    await this.abortRouting(call, 'cancelled', 487);
+    await this.routed.aborted(call, 'cancelled', 487);
     const waitMs = now.getTime() - call.arrivedMs;
     await transitionCall(this.deps, call, 'abandoned', { ended_at: now, ended_by: 'caller', end_reason: 'abandoned' },
       { type: 'call.abandoned.v1', data: { call_id: call.id, queue_id: call.queueId, caller_number: call.callerNumber || null, wait_ms: waitMs, phase: call.state === 'offering' ? 'offering' : phase } }, now);
@@ -295,55 +298,10 @@ export class CallFlow {
     if (call.state === 'offering' && call.seatId) {
       await transitionSeat(this.deps, call.seatId, 'ready', { from: ['reserved'], set: { call: '' } });
     }
-    await this.abortRouting(call, 'failed', null);
+    await this.routed.aborted(call, 'failed', null);
     await saveLiveCall(this.deps.redis, { sipCallId: callId, failedOpen: true, seatId: null });
     await transitionCall(this.deps, call, 'failed_open', { failed_open: true },
       { type: 'call.failed_open.v1', data: { call_id: call.id, sip_call_id: callId, reason, target: 'ringall' } });
-  }
-
-  // ---- ring_all offers and overflow to another centre (acd/ring-all.ts, acd/overflow/) ----------------
-
-  private async onRoutedRinging(e: Extract<EngineEvent, { event: 'offer.ringing' }>): Promise<void> {
-    const call = await getLiveCall(this.deps.redis, e.callId);
-    if (!call) return;
-    if (e.kind === 'overflow') return overflowRinging(this.deps, call, e.attempt);
-    const seatId = await seatIdForSipUser(this.deps, e.seat);
-    await this.deps.sql`UPDATE call_offers SET ringing_at = coalesce(ringing_at, now()) WHERE call_id = ${call.id} AND attempt = ${e.attempt} AND seat_id = ${seatId ?? ''}`;
-  }
-
-  private async onRingAllAnswered(e: Extract<EngineEvent, { event: 'offer.answered' }>): Promise<void> {
-    const call = await getLiveCall(this.deps.redis, e.callId);
-    if (!call || call.state === 'talking') return;
-    await ringAllAnswered(this.deps, call, (await seatIdForSipUser(this.deps, e.seat)) ?? null, e.attempt);
-    await this.onAnswered(e.callId, e.seat, e.contact, e.attempt);
-    void this.distributor.kick();
-  }
-
-  /** Nobody of a ring_all offer answered: seats ready again (not their fault), then back at its place as for one seat. */
-  private async onRingAllMissed(e: Extract<EngineEvent, { event: 'offer.failed' }>): Promise<void> {
-    const call = await getLiveCall(this.deps.redis, e.callId);
-    if (call) await ringAllMissed(this.deps, call, e.attempt, offerFailReason(e.code), e.code);
-    return this.onOfferFailed(e); // call.seatId is null for a ring_all offer: it records the rows and requeues
-  }
-
-  private async onOverflowAnswered(e: Extract<EngineEvent, { event: 'offer.answered' }>): Promise<void> {
-    const call = await getLiveCall(this.deps.redis, e.callId);
-    if (call) await overflowAnswered(this.deps, call, e.attempt, e.toTag);
-  }
-
-  /** The other centre failed the call (error reply, timeout, unreachable): Kamailio re-suspended it; back in line. */
-  private async onOverflowFailed(e: Extract<EngineEvent, { event: 'offer.failed' }>): Promise<void> {
-    const call = await getLiveCall(this.deps.redis, e.callId);
-    if (!call) return this.onOfferFailed(e); // unknown: rings all
-    this.syncSeen?.add(e.callId);
-    await overflowFailed(this.deps, call, e.attempt, e.code, e);
-    void this.distributor.kick([call.queueId]);
-  }
-
-  /** The call left while a ring_all offer or an overflow was in progress: close those records, free the seats. */
-  private async abortRouting(call: LiveCall, outcome: 'cancelled' | 'failed', sipStatus: number | null): Promise<void> {
-    if (call.state === 'offering') await ringAllAborted(this.deps, call, outcome, sipStatus);
-    if (call.state === 'overflowed') await overflowAborted(this.deps, call, outcome, sipStatus);
   }
 
   /**
