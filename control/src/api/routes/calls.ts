@@ -33,7 +33,7 @@ export interface AbandonedFilter {
 
 const CALL_COLUMNS = `c.id, c.centre_id, c.sip_call_id, c.caller_number, c.caller_name, c.called_number, c.trunk_id, c.source,
   c.queue_id, c.priority, c.state, c.arrived_at, c.queued_at, c.first_offered_at, c.answered_at, c.ended_at, c.answered_seat_id,
-  c.ended_by, c.end_reason, c.failed_open, c.queue_ms, c.answer_ms, c.talk_ms, c.incident_id,
+  c.ended_by, c.end_reason, c.failed_open, c.queue_ms, c.answer_ms, c.talk_ms, c.incident_id, c.direction, c.callback_of, c.seat_id,
   r.id AS recording_id, r.status AS recording_status`;
 const RECORDING_JOIN = 'LEFT JOIN recordings r ON r.sip_call_id = c.sip_call_id';
 // Microsecond precision, so a page boundary never splits or repeats calls that arrived in the same millisecond.
