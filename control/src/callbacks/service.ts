@@ -46,6 +46,7 @@ export class CallbackService {
   async claim(change: Change, id: string, seatId?: string): Promise<ChangeResult> {
     const me = change.actor.id;
     const current = await getWorkItem(this.deps.sql, id);
+    if (!(current.status === 'claimed' && current.claimed_by === me)) assertItemAction(current, 'claim', me); // decided again under the lock
     const seat = await this.seatOf(me, current.centre_id, seatId);
     if (!seat) throw new CtiError('CTI_CALLBACK_NO_SEAT', { item_id: id });
     let before!: WorkItem;
