@@ -214,13 +214,14 @@ request_route {
 # The centre's callback number is presented (From and P-Asserted-Identity); media anchored and recorded.
 route[OUTBOUND] {
 	$var(cbkey) = $fU + "|" + $rU;
-	$var(auth) = $sht(cb=>$var(cbkey));
-	if ($var(auth) == $null || $var(auth) == "") {
+	# test $sht itself: $null assigned to a $var becomes 0
+	if ($sht(cb=>$var(cbkey)) == $null) {
 		xlog("L_WARN", "outbound call from $fU to $rU refused: no callback authorisation\n");
 		evapi_relay("{\"event\":\"callback.refused\",\"seat\":\"$(fU{s.encode.base64})\",\"number\":\"$(rU{s.encode.base64})\"}");
 		sl_send_reply("403", "Forbidden");
 		exit;
 	}
+	$var(auth) = $sht(cb=>$var(cbkey));
 	$var(cbitem) = $(var(auth){s.select,0,|});
 	$var(cbgw) = $(var(auth){s.select,1,|});
 	$var(cbcli) = $(var(auth){s.select,2,|});
