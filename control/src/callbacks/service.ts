@@ -43,6 +43,15 @@ export class CallbackService {
     return assigned?.id ?? null;
   }
 
+  /** Enabled dispatchers of the centre (the people a supervisor may give an item to), with their current seat. */
+  async assignees(centreId: string): Promise<{ id: string; username: string; display_name: string; seat_id: string | null }[]> {
+    const users = await this.deps.sql<{ id: string; username: string; display_name: string }[]>`
+      SELECT id::text AS id, username, display_name FROM users
+       WHERE centre_id = ${centreId} AND NOT disabled AND roles && ARRAY['dispatcher']::text[] ORDER BY display_name, username`;
+    const live = await allSeatsLive(this.deps.redis);
+    return users.map((u) => ({ ...u, seat_id: live.find((s) => s.userId === u.id)?.seatId ?? null }));
+  }
+
   async claim(change: Change, id: string, seatId?: string): Promise<ChangeResult> {
     const me = change.actor.id;
     const current = await getWorkItem(this.deps.sql, id);

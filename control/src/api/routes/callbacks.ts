@@ -17,7 +17,7 @@ import { getWorkItem, listWorkItems } from '../../callbacks/store.ts';
 import type { KamailioRpc } from '../../engine/kamailio/jsonrpc.ts';
 import { authedErrors, noQuery } from '../schemas/common.ts';
 import {
-  changeReply, claimBody, closeBody, itemParams, reassignBody, settingsBody, settingsSchema, workItemSchema, workListPage, workListQuery,
+  assigneeList, changeReply, claimBody, closeBody, itemParams, reassignBody, settingsBody, settingsSchema, workItemSchema, workListPage, workListQuery,
 } from '../schemas/callbacks.ts';
 
 type Id = { Params: { id: string } };
@@ -69,6 +69,11 @@ export function callbacksRoutes(deps: AppDeps, engine: { rpc: KamailioRpc; evapi
       onRequest: holderOrSupervisor,
       schema: { tags, summary: 'Close an item with its outcome (its holder, or a supervisor for any item)', params: itemParams, body: closeBody, response: { 200: changeReply, ...authedErrors(404, 409) } },
     }, async (request) => service.close(changeOf(request), request.params.id, request.body.outcome, request.body.note ?? null));
+
+    app.get('/v1/callbacks/assignees', {
+      onRequest: supervisor,
+      schema: { tags, summary: 'Dispatchers an item can be given to, with the seat each is logged in at (supervisor)', querystring: noQuery, response: { 200: assigneeList, ...authedErrors() } },
+    }, async (request) => ({ items: await service.assignees(request.user.centre_id) }));
 
     app.get('/v1/callbacks/settings', {
       onRequest: reader,

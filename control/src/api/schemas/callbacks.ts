@@ -91,3 +91,16 @@ export const settingsBody = {
     gateway_uri: { type: ['string', 'null'], pattern: '^sip:[A-Za-z0-9.\\-]+(:[0-9]{1,5})?$', description: 'Where this trunk takes outbound calls.' },
   },
 } as const;
+
+export const assigneeList = {
+  type: 'object', required: ['items'],
+  properties: {
+    items: {
+      type: 'array',
+      items: {
+        type: 'object', required: ['id', 'username', 'display_name', 'seat_id'],
+        properties: { id: uuid, username: { type: 'string' }, display_name: { type: 'string' }, seat_id: { ...strOrNull, description: 'The seat they are logged in at now.' } },
+      },
+    },
+  },
+} as const;
