@@ -86,7 +86,8 @@ export function mountCallbacks({ root, api, phone, me, errorText }) {
     try {
       const [open, mine] = await Promise.all([api.get('/v1/callbacks?status=open&limit=100'), api.get('/v1/callbacks?status=claimed&mine=true&limit=100')]);
       items = [...mine.items, ...open.items];
-      render();
+      if (formFor === null) render(); // re-drawing would wipe what the dispatcher is typing in the outcome form
+      else renderStatus();
     } catch (e) {
       say('error', failText(e));
     }
