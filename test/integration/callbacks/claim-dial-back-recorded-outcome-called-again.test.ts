@@ -60,7 +60,7 @@ after(async () => {
   await cc?.close();
 });
 
-test('claim is exclusive and role-checked; the seat dials the number out through the gateway with the centre\'s number; recorded; outcome', async () => {
+test('claim is exclusive and role-checked; the seat dials the number out through the gateway with the centre\'s number; recorded; outcome', async (t) => {
   await abandonFrom(cc, trunk, CALLER);
   const item = await itemOf(CALLER, 'open');
   assert.equal(item.status, 'open');
@@ -82,7 +82,9 @@ test('claim is exclusive and role-checked; the seat dials the number out through
   assert.equal(noSeat.body.code, 'CTI_CALLBACK_NO_SEAT');
 
   // zhang claims: the seat is authorised in Kamailio for that number
+  const claimStarted = performance.now();
   const claim = await as(cc, zhang, 'POST', `/v1/callbacks/${item.id}/claim`, {});
+  t.diagnostic(`claim incl. Kamailio htable write: ${(performance.now() - claimStarted).toFixed(1)} ms`);
   assert.equal(claim.status, 200, JSON.stringify(claim.body));
   assert.equal(claim.body.item.status, 'claimed');
   assert.equal(claim.body.item.claimed_by, zhang.id);
@@ -151,6 +153,8 @@ test('claim is exclusive and role-checked; the seat dials the number out through
   assert.ok(rms(right) > 500, `right channel carries audio (rms ${rms(right).toFixed(0)})`);
   assert.equal(dominantTone(left, wav.sampleRate).freq, 440, 'left: the seat\'s 440 Hz');
   assert.equal(dominantTone(right, wav.sampleRate).freq, 1000, 'right: the gateway\'s 1000 Hz');
+  const gaps = await cc.sql<{ details: unknown }[]>`SELECT details FROM alarms WHERE type = 'recording_gap' AND subject = ${cb.id}`;
+  t.diagnostic(`recording ${rec.duration_ms} ms, talk ${cb.talk_ms} ms; recording_gap alarms: ${JSON.stringify(gaps.map((g) => g.details))}`);
 
   // the item has the callback linked; li may not close it; zhang records the outcome
   const linked = await as<Item>(cc, zhang, 'GET', `/v1/callbacks/${item.id}`);
