@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { runSipp } from '../../support/sipp.ts';
+import { runSipp, startSipp } from '../../support/sipp.ts';
 import { dominantTone, readStereoWav, rms } from '../../unit/recordings/support/audio.ts';
 import { startCallCentre, waitFor, type CallCentre, type Seat, type Trunk } from '../support/callcentre.ts';
 import { abandonFrom, as, createPerson, gatewayCallerId, kamailioAuthorisation, startGateway, type Gateway, type Person } from './support.ts';
@@ -179,6 +179,36 @@ test('claim is exclusive and role-checked; the seat dials the number out through
   assert.deepEqual(audit.map((a) => a.action), ['callback.claimed', 'callback.closed']);
   const itemEvents = (await cc.streamEvents((e) => e.data?.item_id === item.id && e.type.startsWith('callback.'))).map((e) => e.type);
   assert.deepEqual(itemEvents, ['callback.claimed.v1', 'callback.dialled.v1', 'callback.answered.v1', 'callback.ended.v1', 'callback.closed.v1']);
+});
+
+test('a busy line: the callback fails with 486, recorded as failed (busy, ended by the person called), the item keeps its claim', async () => {
+  const BUSY = '13600000005';
+  await abandonFrom(cc, trunk, BUSY);
+  const item = await itemOf(BUSY, 'open');
+  assert.equal((await as(cc, zhang, 'POST', `/v1/callbacks/${item.id}/claim`, {})).status, 200);
+  const busyGateway = await startSipp({ scenario: 'uas-gateway-busy-486.xml', localPort: gateway.trunk.port, service: 'gateway', calls: 1, timeoutS: 30 });
+  const dial = await runSipp({
+    scenario: 'uac-seat-callback-expect-486.xml', remote: cc.sipRemote, localPort: seatPort, service: BUSY,
+    auth: { username: seat.sipUser, password: seat.password }, vars: { seat: seat.sipUser }, timeoutS: 20,
+  });
+  assert.ok(dial.ok, `the seat must get the gateway's 486: exit ${dial.exitCode}\n${dial.errorLog}\n${dial.messageLog}`);
+  assert.ok((await busyGateway.done).ok, 'the gateway got its ACK');
+  const failed = await waitFor(async () => {
+    const [c] = await cc.sql<{ id: string; state: string; ended_by: string; end_reason: string; answered_at: Date | null; callback_of: string }[]>`
+      SELECT id::text AS id, state, ended_by, end_reason, answered_at, callback_of::text AS callback_of FROM calls
+       WHERE direction = 'outbound' AND called_number = ${BUSY} AND state = 'failed'`;
+    return c;
+  }, 8000, 'the failed callback in calls');
+  assert.deepEqual([failed.ended_by, failed.end_reason, failed.answered_at, failed.callback_of], ['caller', 'busy', null, item.call_id]);
+  const ended = (await cc.callStreamEvents(failed.id)).find((e) => e.type === 'callback.ended.v1');
+  assert.equal(ended?.data.sip_status, 486);
+  assert.equal(ended?.data.answered_seat_id, null, 'no recording is expected for an unanswered callback');
+  const after = await as<Item>(cc, zhang, 'GET', `/v1/callbacks/${item.id}`);
+  assert.equal(after.body.status, 'claimed', 'the dispatcher decides: try again later or close it');
+  assert.equal(after.body.callback_state, 'failed');
+  assert.equal(after.body.callback_call_id, failed.id);
+  const closed = await as(cc, zhang, 'POST', `/v1/callbacks/${item.id}/close`, { outcome: 'busy' });
+  assert.equal(closed.body.item.outcome, 'busy');
 });
 
 test('a new call from the number closes its open and claimed items (called_again); supervisor reassigns, releases, closes', async () => {
