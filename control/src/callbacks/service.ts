@@ -20,6 +20,12 @@ export interface ChangeResult {
   authorisation_error: string | null;
 }
 
+/** Items of another centre do not exist for a person of this one (admins see every centre). */
+export function assertOwnCentre(item: WorkItem, actor: { centre_id: string; roles: readonly string[] }): WorkItem {
+  if (item.centre_id !== actor.centre_id && !actor.roles.includes('admin')) throw new CtiError('CTI_CALLBACK_NOT_FOUND', { item_id: item.id });
+  return item;
+}
+
 function isSupervisor(change: Change): boolean {
   return hasAnyRole(change.actor.roles, ['supervisor'], 'write');
 }
@@ -54,13 +60,13 @@ export class CallbackService {
 
   async claim(change: Change, id: string, seatId?: string): Promise<ChangeResult> {
     const me = change.actor.id;
-    const current = await getWorkItem(this.deps.sql, id);
+    const current = assertOwnCentre(await getWorkItem(this.deps.sql, id), change.actor);
     if (!(current.status === 'claimed' && current.claimed_by === me)) assertItemAction(current, 'claim', me); // decided again under the lock
     const seat = await this.seatOf(me, current.centre_id, seatId);
     if (!seat) throw new CtiError('CTI_CALLBACK_NO_SEAT', { item_id: id });
     let before!: WorkItem;
     const item = await this.deps.sql.begin(async (tx) => {
-      before = await lockWorkItem(tx, id);
+      before = assertOwnCentre(await lockWorkItem(tx, id), change.actor);
       const again = before.status === 'claimed' && before.claimed_by === me; // the holder refreshes (e.g. another seat)
       if (!again) assertItemAction(before, 'claim', me);
       await tx`UPDATE abandoned_calls SET status = 'claimed', claimed_by = ${me}, claimed_at = ${again ? before.claimed_at : new Date()},
@@ -78,7 +84,7 @@ export class CallbackService {
   async release(change: Change, id: string): Promise<ChangeResult> {
     let before!: WorkItem;
     const item = await this.deps.sql.begin(async (tx) => {
-      before = await lockWorkItem(tx, id);
+      before = assertOwnCentre(await lockWorkItem(tx, id), change.actor);
       assertItemAction(before, 'release', change.actor.id);
       assertMayChange(before, change.actor.id, isSupervisor(change));
       await tx`UPDATE abandoned_calls SET status = 'open', claimed_by = NULL, claimed_at = NULL, claimed_seat_id = NULL WHERE id = ${id}`;
@@ -92,7 +98,7 @@ export class CallbackService {
 
   /** A supervisor gives the item to a dispatcher (claimed in their name, at the seat they are logged in at, if any). */
   async reassign(change: Change, id: string, userId: string, seatId?: string): Promise<ChangeResult> {
-    const current = await getWorkItem(this.deps.sql, id);
+    const current = assertOwnCentre(await getWorkItem(this.deps.sql, id), change.actor);
     const [user] = await this.deps.sql<{ id: string }[]>`
       SELECT id FROM users WHERE id = ${userId} AND NOT disabled AND centre_id = ${current.centre_id}
          AND (roles && ARRAY['dispatcher','admin']::text[])`;
@@ -100,7 +106,7 @@ export class CallbackService {
     const seat = await this.seatOf(userId, current.centre_id, seatId);
     let before!: WorkItem;
     const item = await this.deps.sql.begin(async (tx) => {
-      before = await lockWorkItem(tx, id);
+      before = assertOwnCentre(await lockWorkItem(tx, id), change.actor);
       assertItemAction(before, 'reassign', change.actor.id);
       await tx`UPDATE abandoned_calls SET status = 'claimed', claimed_by = ${userId}, claimed_at = now(), claimed_seat_id = ${seat} WHERE id = ${id}`;
       const after = await getWorkItem(tx, id);
@@ -116,7 +122,7 @@ export class CallbackService {
   async close(change: Change, id: string, outcome: PersonOutcome, note: string | null): Promise<ChangeResult> {
     let before!: WorkItem;
     const item = await this.deps.sql.begin(async (tx) => {
-      before = await lockWorkItem(tx, id);
+      before = assertOwnCentre(await lockWorkItem(tx, id), change.actor);
       assertItemAction(before, 'close', change.actor.id);
       assertMayChange(before, change.actor.id, isSupervisor(change));
       await tx`UPDATE abandoned_calls SET status = 'done', outcome = ${outcome}, note = ${note}, closed_at = now(), closed_by = ${change.actor.id}

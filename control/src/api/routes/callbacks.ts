@@ -11,7 +11,7 @@ import { requireRole } from '../../auth/authenticate.ts';
 import { CallbackAuthoriser } from '../../callbacks/authorisation.ts';
 import { linkCallbacksToEngine } from '../../callbacks/engine-link.ts';
 import type { ItemStatus, PersonOutcome } from '../../callbacks/machine.ts';
-import { CallbackService } from '../../callbacks/service.ts';
+import { assertOwnCentre, CallbackService } from '../../callbacks/service.ts';
 import { getCallbackSettings, updateCallbackSettings, type SettingsChange } from '../../callbacks/settings.ts';
 import { getWorkItem, listWorkItems } from '../../callbacks/store.ts';
 import type { KamailioRpc } from '../../engine/kamailio/jsonrpc.ts';
@@ -45,7 +45,7 @@ export function callbacksRoutes(deps: AppDeps, engine: { rpc: KamailioRpc; evapi
     app.get<Id>('/v1/callbacks/:id', {
       onRequest: reader,
       schema: { tags, summary: 'One work-list item', params: itemParams, response: { 200: workItemSchema, ...authedErrors(404) } },
-    }, async (request) => getWorkItem(deps.sql, request.params.id));
+    }, async (request) => assertOwnCentre(await getWorkItem(deps.sql, request.params.id), request.user));
 
     app.post<Id & { Body: { seat_id?: string } }>('/v1/callbacks/:id/claim', {
       onRequest: dispatcher,
