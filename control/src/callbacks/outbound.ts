@@ -120,5 +120,4 @@ export class OutboundCalls {
        WHERE c.sip_call_id = ${sipCallId} AND c.direction = 'outbound'`;
     return row;
   }
-
 }
