@@ -11,6 +11,7 @@ import { ACTIONS, bindHotkeys, clearHotkeys, loadHotkeys, saveHotkeys } from './
 import { t, zh } from './i18n/zh-CN.js';
 import { Phone } from './phone.js';
 import { IncomingPopup } from './popup.js';
+import { mountCallbacks } from './callbacks.js';
 
 /** Waiting calls are at most this old (the queue's max lifetime is shorter), so this much replay finds them all. */
 const REPLAY_MS = 30 * 60_000;
@@ -198,6 +199,7 @@ async function onLogin(ev) {
     $('seat-label').textContent = t(zh.header.seat, { seat: seatId });
     $('user-label').textContent = t(zh.header.user, { user: session.user.display_name ?? session.user.username ?? '' });
     $('f-sippass').value = '';
+    mountCallbacks({ root: $('callbacks-panel'), api, phone: () => phone, me: () => session.user?.id, errorText });
     await phone.start();
   } catch (e) {
     $('login-error').textContent = e.mic ?? t(zh.login.failed, { msg: errorText(e) });

@@ -16,6 +16,7 @@ import { createQueueAdmin } from './queue-admin.js';
 import { createScreening } from './screening.js';
 import { createServiceLevel } from './service-level.js';
 import { createSurgePanel } from './surge.js';
+import { createAbandonedPanel } from './abandoned.js';
 import { $, banner, errorText } from './ui.js';
 
 const LATE_WAIT_MS = 10_000;
@@ -29,7 +30,7 @@ const queueAdmin = createQueueAdmin({ api, alarms });
 const serviceLevel = createServiceLevel({ api });
 const screening = createScreening({ api });
 const surge = createSurgePanel({ api });
-const panels = { queues: queueAdmin, screening, surge };
+const panels = { queues: queueAdmin, screening, surge, callbacks: createAbandonedPanel({ api, root: $('panel-callbacks') }) };
 
 function translateStatic() {
   for (const el of document.querySelectorAll('[data-i18n]')) {

@@ -16,6 +16,7 @@ import { screeningRoutes } from './api/routes/screening.ts';
 import { queuesRoutes } from './api/routes/queues.ts';
 import { statsRoutes } from './api/routes/stats.ts';
 import { surgeRoutes } from './api/routes/surge.ts';
+import { callbacksRoutes } from './api/routes/callbacks.ts';
 import { startSurgeExpiry, type SurgeExpiry } from './surge/expiry.ts';
 import { startQueueAlarms, type QueueAlarms } from './queues/alarms.ts';
 import { rebuildMirror } from './screening/mirror.ts';
@@ -78,6 +79,7 @@ async function main(): Promise<void> {
     seatStateRoutes(deps, () => void distributor.kick()), callsRoutes(deps), recordingsRoutes(deps), recordingsSearchRoutes(deps), qaRoutes(deps), screeningRoutes(deps, { announcements: media !== undefined }),
     queuesRoutes(deps, { onChange: () => void distributor.kick() }), statsRoutes(deps), surgeRoutes(deps, { rpc, publicOrigin: process.env.CTI_PUBLIC_ORIGIN }), eventsRoutes(deps), alarmsRoutes(deps),
     consolesRoutes({ sipWsUrl: sipWsUrlFromEnv(process.env, config.kamailioRpcUrl), sipDomain: config.sipDomain }),
+    callbacksRoutes(deps, { rpc, evapi }),
   ]);
   bus.startFanout();
   await app.listen({ host: config.httpHost, port: config.httpPort });

@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { routeCall, queueSettings } from './routing.ts';
 import { screenCall } from '../screening/screen.ts';
 import { recordDecision } from '../screening/decision-log.ts';
+import { closeItemsCalledAgain } from '../callbacks/called-again.ts';
 import { getLiveCall, logCallEvent, retireLiveCall, saveLiveCall, transitionCall, allLiveCalls, type LiveCall } from './store.ts';
 import type { CallMedia } from '../announcements/call-media.ts';
 import { announcementPlanOf } from '../announcements/settings.ts';
@@ -108,6 +109,7 @@ export class CallFlow {
               ${e.trunk || null}, ${e.source || null}, ${queue.id}, ${priority}, 'offered', ${e.arrivedAt},
               ${this.deps.sql.json({ pai: e.pai, proto: e.proto, from_tag: e.fromTag })})`;
     await this.deps.sql`INSERT INTO call_legs (call_id, kind, party, from_tag, started_at) VALUES (${id}, 'caller', ${number || null}, ${e.fromTag}, ${e.arrivedAt})`;
+    void closeItemsCalledAgain(this.deps, { callId: id, centreId: queue.centreId, callerNumber: number });
     if (screening) await recordDecision(this.deps, { callId: id, sipCallId: e.callId, centreId: queue.centreId, at: e.arrivedAt }, screening);
     await logCallEvent(this.deps, id, 'call.offered.v1', {
       call_id: id, sip_call_id: e.callId, caller_number: number || null, caller_name: e.fromName || null,

@@ -34,6 +34,15 @@ export const ERRORS = {
   // calls
   CTI_CALL_NOT_FOUND: { http: 404, message: 'No such call; check the call id.' },
   CTI_CALL_ILLEGAL_TRANSITION: { http: 409, sip: 500, message: 'The call cannot change to that state from its current state.' },
+  // callbacks of abandoned calls
+  CTI_CALLBACK_NOT_FOUND: { http: 404, message: 'No such item on the abandoned-call work list; check the id (GET /v1/callbacks lists them).' },
+  CTI_CALLBACK_ALREADY_CLAIMED: { http: 409, message: 'Another dispatcher has claimed this callback; pick another item, or ask a supervisor to reassign it.' },
+  CTI_CALLBACK_NOT_CLAIMED: { http: 409, message: 'This callback is not claimed; claim it first.' },
+  CTI_CALLBACK_NOT_YOURS: { http: 403, message: 'This callback is claimed by another dispatcher; only they or a supervisor may change it.' },
+  CTI_CALLBACK_CLOSED: { http: 409, message: 'This callback is already closed; its outcome is in details.' },
+  CTI_CALLBACK_NO_SEAT: { http: 409, message: 'You are not logged in at a seat; log in at your seat (or name one with seat_id) so its phone may dial the number.' },
+  CTI_CALLBACK_ASSIGNEE_INVALID: { http: 400, message: 'A callback can only be given to an enabled dispatcher of the same centre; check the user id.' },
+  CTI_CALLBACK_SETTINGS_INVALID: { http: 400, message: 'The callback settings are not valid (see details): the number is 3-20 digits, the gateway sip:host[:port] on a trunk of this centre.' },
   // trunks
   CTI_TRUNK_NOT_FOUND: { http: 404, message: 'No such trunk; check the trunk id.' },
   // queues and service level
