@@ -31,8 +31,12 @@ export interface ConsoleBrowser {
   close(): Promise<void>;
 }
 
-/** Launches Chromium with a fake microphone playing `micToneHz` (looped by Chromium). */
-export async function launchConsoleBrowser(micToneHz = 1000): Promise<ConsoleBrowser> {
+/**
+ * Launches Chromium with a fake microphone playing `micToneHz` (looped by Chromium). `ignoreCertificateErrors`:
+ * accept the set-up's self-signed certificate on https pages and wss:// (engine-notes: the test-side stand-in
+ * for installing .run/tls/ca.crt in a real browser).
+ */
+export async function launchConsoleBrowser(micToneHz = 1000, opts: { ignoreCertificateErrors?: boolean } = {}): Promise<ConsoleBrowser> {
   const dir = mkdtempSync(join(tmpdir(), 'cti120-chromium-'));
   const wav = join(dir, `mic-${micToneHz}hz.wav`);
   writeFileSync(wav, toneWav(micToneHz, 10));
@@ -43,7 +47,9 @@ export async function launchConsoleBrowser(micToneHz = 1000): Promise<ConsoleBro
     locale: 'zh-CN',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync',
       '--no-first-run', '--disable-dev-shm-usage', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
-      `--use-file-for-fake-audio-capture=${wav}`, '--autoplay-policy=no-user-gesture-required', '--allow-loopback-in-peer-connection'],
+      `--use-file-for-fake-audio-capture=${wav}`, '--autoplay-policy=no-user-gesture-required', '--allow-loopback-in-peer-connection',
+      ...(opts.ignoreCertificateErrors ? ['--ignore-certificate-errors'] : [])],
+    ignoreHTTPSErrors: opts.ignoreCertificateErrors ?? false,
   });
   return {
     context,

@@ -4,10 +4,10 @@
  * heard. tshark ships with the set-up (scripts/setup.sh); without it the tests that need it skip.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeAlaw, readPcap, udpDatagrams, type UdpDatagram } from '../../../support/audio.ts';
+import { decodeAlaw, MEDIA_DIR, readPcap, tonePcap, udpDatagrams, type UdpDatagram } from '../../../support/audio.ts';
 
 export const HAS_TSHARK = spawnSync('tshark', ['-v']).status === 0;
 
@@ -41,4 +41,13 @@ export async function captureUdpTo(ports: number[]): Promise<RtpCapture> {
 /** The linear PCM of PCMA RTP datagrams (12-byte header, no CSRC or extension, as rtpengine and SIPp send). */
 export function pcmaAudio(stream: UdpDatagram[]): Int16Array {
   return decodeAlaw(Buffer.concat(stream.filter((d) => (d.payload[1] & 0x7f) === 8).map((d) => d.payload.subarray(12))));
+}
+
+/** test/media/caller-440hz-pcma-30s.pcap for sipp/uac-120-expect-answer-long-audio-then-remote-bye.xml (written once). */
+export function ensureLongCallerAudio(): void {
+  const path = join(MEDIA_DIR, 'caller-440hz-pcma-30s.pcap');
+  const bytes = tonePcap({ freqHz: 440, seconds: 30, ssrc: 0x12000442 });
+  if (existsSync(path) && readFileSync(path).equals(bytes)) return;
+  mkdirSync(MEDIA_DIR, { recursive: true });
+  writeFileSync(path, bytes);
 }
