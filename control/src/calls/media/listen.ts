@@ -13,7 +13,7 @@ import type { AppDeps } from '../../app/deps.ts';
 import { recordAudit, type Change } from '../../audit/record.ts';
 import { CtiError } from '../../errors/catalogue.ts';
 import { mediaNotFound, partyTags, type MediaEngine, type TalkingCall } from './session.ts';
-import { restoreMids, uniqueMids } from './sdp-mids.ts';
+import { browserOffer, restoreMids } from './listen-sdp.ts';
 
 /** The browser side of the subscription: as Kamailio's SIP -> browser offer (engine-notes, verified flags). */
 const WEBRTC_OPTIONS = { 'transport-protocol': 'UDP/TLS/RTP/SAVPF', ICE: 'force', 'rtcp-mux': ['offer', 'require'], SDES: ['off'] };
@@ -38,7 +38,7 @@ export async function startListen(deps: AppDeps, ng: MediaEngine, call: TalkingC
   } catch (err) {
     throw mediaNotFound(err, call);
   }
-  const { sdp, original } = uniqueMids(sub.sdp);
+  const { sdp, original } = browserOffer(sub.sdp);
   const order = sub.fromTags.length ? sub.fromTags : tags;
   const stored: Stored = { call_id: call.id, sip_call_id: call.sipCallId, user_id: change.actor.id, state: 'offered', mids: original };
   await deps.redis.set(listenKey(sub.toTag), JSON.stringify(stored), 'EX', LISTEN_TTL_S);

@@ -1,8 +1,13 @@
 /**
- * rtpengine 10.5's `subscribe request` for two parties gives both m-lines the same `a=mid` (each party's own
- * media index, with generate-mid), which a browser refuses ("duplicate a=mid"). The offer handed to the
- * browser gets one distinct mid per m-line ("0", "1", ...); the browser's answer gets the original mids back
- * (or none, where the original had none) before it goes to `subscribe answer`. Pure text functions.
+ * The listen-in offer as a browser can take it, and the browser's answer as rtpengine expects it. Pure text.
+ * - mids: rtpengine 10.5's `subscribe request` for two parties gives both m-lines the same `a=mid` (each party's
+ *   own media index, with generate-mid), which a browser refuses ("duplicate a=mid"). The offer handed to the
+ *   browser gets one distinct mid per m-line ("0", "1", ...); the browser's answer gets the original mids back
+ *   (or none, where the original had none) before it goes to `subscribe answer`.
+ * - ICE roles: rtpengine takes the controlled role on a subscription although it offers, and the answering
+ *   browser is controlled too; the role conflict (RFC 8445 7.3.1.1) left the second m-line's ICE in
+ *   "checking" in about one run in four. `a=ice-lite` in the offer makes the browser the controlling agent
+ *   (RFC 8445 6.1.1), which matches what rtpengine assumes; it still answers the browser's checks.
  */
 const EOL = /\r?\n/;
 
@@ -20,9 +25,10 @@ function join(parts: string[][]): string {
   return text.endsWith('\r\n') ? text : `${text}\r\n`;
 }
 
-/** Distinct mids for the browser, and the originals in m-line order ('' where a section had none). */
-export function uniqueMids(sdp: string): { sdp: string; original: string[] } {
-  const [session, ...media] = sections(sdp);
+/** The offer for the browser: distinct mids, `a=ice-lite`; and rtpengine's mids in m-line order ('' where a section had none). */
+export function browserOffer(sdp: string): { sdp: string; original: string[] } {
+  const [sessionLines, ...media] = sections(sdp);
+  const session = sessionLines.some((l) => l === 'a=ice-lite') ? sessionLines : [...sessionLines, 'a=ice-lite'];
   const original: string[] = [];
   const rewritten = media.map((lines, i) => {
     const at = lines.findIndex((l) => l.startsWith('a=mid:'));

@@ -1,7 +1,7 @@
-/** Listen-in SDP mids (control/src/calls/media/sdp-mids.ts): distinct for the browser, rtpengine's own back in the answer. */
+/** Listen-in SDP (control/src/calls/media/listen-sdp.ts): distinct mids and ice-lite for the browser, rtpengine's mids back in the answer. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { restoreMids, uniqueMids } from '../../../control/src/calls/media/sdp-mids.ts';
+import { browserOffer, restoreMids } from '../../../control/src/calls/media/listen-sdp.ts';
 
 // As rtpengine 10.5 answered `subscribe request` for two parties with generate-mid (trimmed).
 const OFFER = ['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=rtpengine', 't=0 0',
@@ -10,8 +10,12 @@ const OFFER = ['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=rtpengine', 't=0 0',
 
 const mids = (sdp: string) => sdp.split('\r\n').filter((l) => l.startsWith('a=mid:'));
 
-test('listen-sdp-mids: each m-line gets its own mid; the originals are remembered by position', () => {
-  const out = uniqueMids(OFFER);
+test('listen-sdp: each m-line gets its own mid, the session says ice-lite; the original mids are remembered by position', () => {
+  const out = browserOffer(OFFER);
+  const lines = out.sdp.split('\r\n');
+  assert.equal(lines.filter((l) => l === 'a=ice-lite').length, 1);
+  assert.ok(lines.indexOf('a=ice-lite') < lines.findIndex((l) => l.startsWith('m=')), 'ice-lite is a session-level attribute');
+  assert.equal(browserOffer(out.sdp).sdp.split('\r\n').filter((l) => l === 'a=ice-lite').length, 1, 'not added twice');
   assert.deepEqual(mids(out.sdp), ['a=mid:0', 'a=mid:1']);
   assert.deepEqual(out.original, ['1', '']);
   assert.equal(out.sdp.split('\r\n').filter((l) => l.startsWith('m=')).length, 2);
@@ -19,7 +23,7 @@ test('listen-sdp-mids: each m-line gets its own mid; the originals are remembere
   assert.match(out.sdp, /^v=0\r\n/);
 });
 
-test('listen-sdp-mids: the browser\'s answer gets rtpengine\'s mids back and loses its BUNDLE group', () => {
+test('listen-sdp: the browser\'s answer gets rtpengine\'s mids back and loses its BUNDLE group', () => {
   const answer = ['v=0', 'o=- 9 2 IN IP4 127.0.0.1', 's=-', 't=0 0', 'a=group:BUNDLE 0 1',
     'm=audio 9 UDP/TLS/RTP/SAVPF 8', 'c=IN IP4 0.0.0.0', 'a=recvonly', 'a=mid:0',
     'm=audio 9 UDP/TLS/RTP/SAVPF 8', 'c=IN IP4 0.0.0.0', 'a=recvonly', 'a=mid:1', ''].join('\n');
