@@ -211,12 +211,17 @@ export class Phone {
     else if (s.state === SessionState.Established) await s.bye();
   }
 
-  setMute(on) {
+  /** Sets `flag` ('muted' or 'held') and the microphone to match: it sends only when neither is on. */
+  setMicFlag(flag, on) {
     const pc = this.session?.sessionDescriptionHandler?.peerConnection;
-    if (!pc) return;
-    this.muted = on;
-    for (const sender of pc.getSenders()) if (sender.track) sender.track.enabled = !on && !this.held;
-    this.emit('mute', { on });
+    if (!pc) return false;
+    this[flag] = on;
+    for (const sender of pc.getSenders()) if (sender.track) sender.track.enabled = !this.muted && !this.held;
+    return true;
+  }
+
+  setMute(on) {
+    if (this.setMicFlag('muted', on)) this.emit('mute', { on });
   }
 
   /**
@@ -225,11 +230,7 @@ export class Phone {
    * keeps hearing the caller.
    */
   setHeld(on) {
-    const pc = this.session?.sessionDescriptionHandler?.peerConnection;
-    if (!pc) return;
-    this.held = on;
-    for (const sender of pc.getSenders()) if (sender.track) sender.track.enabled = !on && !this.muted;
-    this.emit('hold', { on });
+    if (this.setMicFlag('held', on)) this.emit('hold', { on });
   }
 
   /** getUserMedia's audio constraint for the chosen microphone (exact: a missing headset is an error, not a silent switch). */

@@ -16,7 +16,7 @@ import { after, before, test } from 'node:test';
 import { sleep, startCallCentre, waitFor, type CallCentre } from '../support/callcentre.ts';
 import { launchConsoleBrowser, pageLog, screenshot, type ConsoleBrowser } from './support/browser.ts';
 import { startConsoleServer, type ConsoleServer } from './support/console-server.ts';
-import { createPerson, DISPATCHER, loginDispatcher, loginSupervisor, SUPERVISOR, type Person } from './support/pages.ts';
+import { createPerson, DISPATCHER, loginDispatcher, loginSupervisor, submitDispatcherLogin, SUPERVISOR, type Person } from './support/pages.ts';
 import { ensureLongCallerAudio } from './support/rtp-capture.ts';
 
 const SCENARIO = join(import.meta.dirname, 'sipp', 'uac-120-expect-answer-long-audio-then-remote-bye.xml');
@@ -171,13 +171,7 @@ test('dispatcher-mic-refused: a browser that refuses the microphone is told so i
   try {
     const seat = await cc.createSeat('seat-web4', '网页席位四');
     const page = await refusing.newPage();
-    await page.goto(`${server.url}/consoles/dispatcher/`);
-    await page.fill('#f-user', DISPATCHER.username);
-    await page.fill('#f-pass', DISPATCHER.password);
-    await page.fill('#f-seat', seat.id);
-    await page.fill('#f-sipuser', seat.sipUser);
-    await page.fill('#f-sippass', seat.password);
-    await page.click('#login-submit');
+    await submitDispatcherLogin(page, server.url, seat);
     await page.waitForFunction(() => (document.getElementById('login-error')?.textContent ?? '').length > 0, undefined, { timeout: 10_000 });
     assert.match(await page.textContent('#login-error') ?? '', /麦克风被拒绝/);
     assert.equal((await cc.seatState(seat)).state, 'logged_out', 'a seat that cannot speak is not logged in');
