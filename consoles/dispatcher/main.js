@@ -255,6 +255,15 @@ function startFeed() {
         setSeat({ state: e.data.to, reason: e.data.reason, since: e.data.since });
         if (e.data.to === 'logged_out' && !loggingOut) void onForcedLogout();
       }
+      if ((e.type === 'call.held.v1' || e.type === 'call.resumed.v1') && call?.state === 'talking'
+        && (call.id ?? callBySipCallId(live, call.sipCallId)?.id) === e.data.call_id) {
+        // held or resumed by a supervisor (or this page): the microphone follows what the caller hears
+        const on = e.type === 'call.held.v1';
+        if (call.held !== on) phone?.setHeld(on);
+        if (on) banner('hold', 'warn', zh.hold.held);
+        else banner('hold', '', null);
+        render();
+      }
     },
     onStatus: (s) => {
       if (s === 'open') banner('events', '', null);

@@ -4,13 +4,17 @@
  *   监听 on the seat's row makes the control plane subscribe to both parties at rtpengine; the page answers the
  *   WebRTC offer and receives RTP on both tracks (getStats inbound-rtp packetsReceived > 0 for the caller's and
  *   the seat's m-line, shown on the indicator); the session is a `monitor` leg of the call and audited; 停止监听
- *   unsubscribes (leg ended, audited). Roles: a dispatcher may not listen; a dispatcher not at the seat may not hold.
+ *   unsubscribes (leg ended, audited). A supervisor's hold (API) turns the dispatcher page's microphone off with
+ *   a banner, and resume back; with the hold file missing, hold is refused (CTI_HOLD_AUDIO_MISSING), call unheld. Roles: a dispatcher may not listen; a dispatcher not at the seat may not hold.
  * - after the call the supervisor forces the seat out: the seat's registration is gone from Kamailio's usrloc
  *   and from the control plane's view, the dispatcher page says so and does not register again; a SIPp desk phone
  *   logged out through the API loses its binding the same way (audited as seat.registration_removed).
  * - a browser that refuses the microphone gets the Chinese explanation at login.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { sleep, startCallCentre, waitFor, type CallCentre } from '../support/callcentre.ts';
@@ -22,13 +26,17 @@ import { ensureLongCallerAudio } from './support/rtp-capture.ts';
 const SCENARIO = join(import.meta.dirname, 'sipp', 'uac-120-expect-answer-long-audio-then-remote-bye.xml');
 const CALLER = '13600136000';
 const OTHER: Person = { username: 'disp02', password: 'dispatcher-pw-02', display_name: '王五' };
+let dir: string;
+let holdWav: string;
 let cc: CallCentre;
 let server: ConsoleServer;
 let browser: ConsoleBrowser;
 
 before(async () => {
   ensureLongCallerAudio();
-  cc = await startCallCentre('consoles-listen');
+  dir = mkdtempSync(join(tmpdir(), 'cti120-listen-'));
+  holdWav = join(dir, 'hold.wav'); // made only during the test: first the missing-file case
+  cc = await startCallCentre('consoles-listen', { env: { CTI_HOLD_AUDIO: holdWav } });
   server = await startConsoleServer(cc.apiUrl, { ws: cc.info.sip.ws, domain: cc.info.sip.domain });
   browser = await launchConsoleBrowser(1000);
 });
@@ -36,6 +44,7 @@ after(async () => {
   await browser?.close();
   await server?.close();
   await cc?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 async function tokenOf(p: Person): Promise<string> {
@@ -108,6 +117,20 @@ test('supervisor-listens-in: both parties\' audio reaches the supervisor page; t
     assert.equal(tracks, 2);
     await screenshot(sup, 'supervisor-listen');
 
+    // No hold file: hold is refused with a coded error and the call goes on, unheld.
+    const missing = await cc.api<{ code: string }>('POST', `/v1/calls/${call.id}/hold`, { on: true });
+    assert.deepEqual([missing.status, missing.body.code], [503, 'CTI_HOLD_AUDIO_MISSING']);
+    assert.equal((await cc.apiOk('GET', `/v1/calls/${call.id}/hold`)).held, false);
+    assert.equal((await cc.call(call.id))?.state, 'talking');
+    const sox = spawnSync('sox', ['-n', '-r', '8000', '-c', '1', '-b', '16', holdWav, 'synth', '2', 'sine', '600', 'vol', '0.5']);
+    assert.equal(sox.status, 0, String(sox.stderr));
+    // A supervisor's hold reaches the dispatcher's page: its microphone goes off with the banner, and back.
+    assert.equal((await cc.apiOk('POST', `/v1/calls/${call.id}/hold`, { on: true })).held, true);
+    await disp.waitForSelector('[data-testid="banner-hold"].warn', { timeout: 5000 });
+    assert.match(await disp.textContent('[data-testid="call-status"]') ?? '', /已保持/);
+    assert.equal((await cc.apiOk('POST', `/v1/calls/${call.id}/hold`, { on: false })).held, false);
+    await disp.waitForSelector('[data-testid="banner-hold"]', { state: 'detached', timeout: 5000 });
+
     const [leg] = await cc.sql<{ party: string; to_tag: string; ended_at: Date | null }[]>`
       SELECT party, to_tag, ended_at FROM call_legs WHERE call_id = ${call.id} AND kind = 'monitor'`;
     assert.equal(leg.party, SUPERVISOR.username);
@@ -120,7 +143,7 @@ test('supervisor-listens-in: both parties\' audio reaches the supervisor page; t
     }, 5000, 'the monitor leg ended');
     const audit = await cc.sql<{ action: string; actor_name: string; listen_id: string }[]>`
       SELECT action, actor_name, coalesce(after->>'listen_id', before->>'listen_id') AS listen_id
-        FROM audit_log WHERE target_type = 'call' AND target_id = ${call.id} ORDER BY id`;
+        FROM audit_log WHERE target_type = 'call' AND target_id = ${call.id} AND action LIKE 'call.listen%' ORDER BY id`;
     assert.deepEqual(audit.map((a) => `${a.action}:${a.actor_name}:${a.listen_id}`),
       [`call.listen_started:${SUPERVISOR.username}:${leg.to_tag}`, `call.listen_stopped:${SUPERVISOR.username}:${leg.to_tag}`]);
 
