@@ -91,7 +91,7 @@ export function seatStateRoutes(deps: AppDeps, onReady: () => void): FastifyPlug
     }, async (req) => change(req, 'not_ready', req.body.reason));
 
     app.post<{ Params: { id: string } }>('/v1/seats/:id/logout', {
-      onRequest: requireRole('dispatcher', 'supervisor'), schema: { tags: ['seats'], summary: 'Log out of the seat', params, response: responses },
+      onRequest: requireRole('dispatcher', 'supervisor'), schema: { tags: ['seats'], summary: 'Log out of the seat (and remove its SIP registration from Kamailio)', params, response: responses },
     }, async (req) => {
       await change(req, 'logged_out', 'logout', { user_id: '' });
       const s = await load(req.params.id);
