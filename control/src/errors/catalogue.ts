@@ -43,6 +43,11 @@ export const ERRORS = {
   CTI_CALLBACK_NO_SEAT: { http: 409, message: 'You are not logged in at a seat; log in at your seat (or name one with seat_id) so its phone may dial the number.' },
   CTI_CALLBACK_ASSIGNEE_INVALID: { http: 400, message: 'A callback can only be given to an enabled dispatcher of the same centre; check the user id.' },
   CTI_CALLBACK_SETTINGS_INVALID: { http: 400, message: 'The callback settings are not valid (see details): the number is 3-20 digits, the gateway sip:host[:port] on a trunk of this centre.' },
+  CTI_CALL_NOT_TALKING: { http: 409, message: 'The call is not connected to a seat (not talking); hold and listen-in work only on a connected call.' },
+  CTI_CALL_MEDIA_NOT_FOUND: { http: 409, message: 'The media engine holds no session for this call (it ended, or its media is not anchored); the call is not changed.' },
+  CTI_CALL_NOT_YOURS: { http: 403, message: 'Only the dispatcher at the seat that answered the call (or a supervisor) may do this.' },
+  CTI_HOLD_AUDIO_MISSING: { http: 503, message: 'The hold audio file is missing or unreadable; the call continues without hold. Check CTI_HOLD_AUDIO (default media/hold/hold-zh.wav).' },
+  CTI_LISTEN_NOT_FOUND: { http: 404, message: 'No such listen-in session on this call; start one with POST /v1/calls/{id}/listen.' },
   // trunks
   CTI_TRUNK_NOT_FOUND: { http: 404, message: 'No such trunk; check the trunk id.' },
   // queues and service level

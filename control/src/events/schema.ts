@@ -25,6 +25,8 @@ export interface EventData {
   'call.announcement_played.v1': {
     call_id: string; prompt: string; purpose: 'greeting' | 'waiting' | 'warning' | 'warning_end' | 'hold'; duration_ms: number | null;
   };
+  'call.held.v1': { call_id: string; seat_id: string | null; user_id: string };
+  'call.resumed.v1': { call_id: string; seat_id: string | null; user_id: string; held_ms: number };
   'seat.state_changed.v1': { seat_id: string; from: SeatStateName; to: SeatStateName; reason: string | null; since: string };
   'seat.registration_changed.v1': { seat_id: string; registered: boolean; contacts: number };
   'recording.ready.v1': {
@@ -87,6 +89,8 @@ export const eventDataSchemas: { [K in EventType]: object } = {
   'call.announcement_played.v1': obj({
     call_id: str, prompt: str, purpose: { enum: ['greeting', 'waiting', 'warning', 'warning_end', 'hold'] }, duration_ms: intOrNull,
   }),
+  'call.held.v1': obj({ call_id: str, seat_id: strOrNull, user_id: str }),
+  'call.resumed.v1': obj({ call_id: str, seat_id: strOrNull, user_id: str, held_ms: int }),
   'seat.state_changed.v1': obj({ seat_id: str, from: str, to: str, reason: strOrNull, since: str }),
   'seat.registration_changed.v1': obj({ seat_id: str, registered: { type: 'boolean' }, contacts: int }),
   'recording.ready.v1': obj({ recording_id: str, call_id: strOrNull, sip_call_id: str, duration_ms: int, sm3: str, size_bytes: int }),
