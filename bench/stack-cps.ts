@@ -24,7 +24,7 @@ const SIPP_DIR = join(dirname(fileURLToPath(import.meta.url)), 'sipp');
 const SEAT_UAS = join(SIPP_DIR, 'uas-seat-answer-at-once-no-media.xml');
 const QUEUE_CALLER = join(SIPP_DIR, 'uac-120-expect-answer-no-media.xml');
 const DIRECT_CALLER = join(SIPP_DIR, 'uac-seat-call-seat-expect-answer-no-media.xml');
-const DEFAULT_RATES = [10, 20, 40, 60, 80, 100, 130, 160, 200];
+const DEFAULT_RATES = [10, 20, 30, 40, 50, 60, 80, 100, 130, 160, 200];
 const FAIL_SHARE = 0.001;
 /** A step's calls must all have ended within its length plus this (else calls pile up: not sustained). */
 const GRACE_S = 5;
