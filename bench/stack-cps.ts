@@ -6,7 +6,9 @@
  * failed (with fewer than 1,000 calls in a step that means none), the stack kept up (INVITE->200 p99 at most
  * 1 s and the step's calls all ended within 2 s of its end: with 30 seats free and no talk time a call never
  * waits for a seat, so setup time that grows means work piling up), and, on the queue path, no call had to fail
- * open. A path stops at its first step not sustained. Reported: the highest rate sustained per path, their ratio.
+ * open. A step not sustained is run once more (the machine is shared: one blip from someone else's load should
+ * not end a ramp); a path stops when both tries of a step fail. Reported: the highest rate sustained per path,
+ * their ratio, every try with the machine's 1-minute load average when it ended.
  *
  *   npm run bench -- stack-cps      (BENCH_RATES "10,20,40,..." calls/s, BENCH_STEP_S seconds per step, BENCH_SEATS)
  */
@@ -51,6 +53,8 @@ interface StepResult {
   sustained: boolean;
   invite_200_ms: { median: number; p99: number };
   control_cpu_share: number;
+  try: number;
+  loadavg_1m: number;
 }
 
 interface Rig {
@@ -103,7 +107,7 @@ async function runStep(rig: Rig, path: Path, rate: number, log: (l: string) => v
   if (failed > 0) for (const r of results) if (r.errorLog.trim()) log(`    SIPp errors (${path} ${rate} cps): ${r.errorLog.trim().slice(-600)}`);
   return {
     path, rate, calls, failed, failed_open: failedOpen, wall_s: round3(wallS), sustained,
-    invite_200_ms: { median: a.median, p99: a.p99 }, control_cpu_share: round3(cpu / (wallS * 1000)),
+    invite_200_ms: { median: a.median, p99: a.p99 }, control_cpu_share: round3(cpu / (wallS * 1000)), try: 1, loadavg_1m: round3(loadavg()[0]!),
   };
 }
 
@@ -159,13 +163,16 @@ const benchmark: Benchmark = {
         const order: Path[] = i % 2 === 0 ? ['direct', 'queue'] : ['queue', 'direct'];
         for (const path of order) {
           if (!open[path]) continue;
-          await new Promise((r) => setTimeout(r, SETTLE_MS));
-          const s = await runStep(rig, path, rate, log);
-          steps.push(s);
-          log(`  ${String(rate).padStart(4)} cps ${path.padEnd(6)} ${s.calls - s.failed}/${s.calls} ok, ${s.failed} failed, ${s.failed_open} failed open, `
-            + `${s.wall_s} s, INVITE->200 median ${s.invite_200_ms.median} p99 ${s.invite_200_ms.p99} ms, control plane ${Math.round(s.control_cpu_share * 100)} % of a core`
-            + `${s.sustained ? '' : '  <- not sustained'}`);
-          if (s.sustained) best[path] = rate;
+          let s: StepResult | undefined;
+          for (let attempt = 1; attempt <= 2 && !s?.sustained; attempt++) {
+            await new Promise((r) => setTimeout(r, SETTLE_MS));
+            s = { ...(await runStep(rig, path, rate, log)), try: attempt };
+            steps.push(s);
+            log(`  ${String(rate).padStart(4)} cps ${path.padEnd(6)} ${s.calls - s.failed}/${s.calls} ok, ${s.failed} failed, ${s.failed_open} failed open, `
+              + `${s.wall_s} s, INVITE->200 median ${s.invite_200_ms.median} p99 ${s.invite_200_ms.p99} ms, control plane ${Math.round(s.control_cpu_share * 100)} % of a core, `
+              + `load ${s.loadavg_1m}${s.sustained ? '' : `  <- not sustained${attempt === 1 ? ', trying once more' : ''}`}`);
+          }
+          if (s!.sustained) best[path] = rate;
           else open[path] = false;
         }
       }
