@@ -23,6 +23,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { startCallCentre, type CallCentre, type Seat } from '../support/callcentre.ts';
+import { rng } from '../../unit/acd/fairness/simulator.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const SIPP_DIR = join(HERE, '..', '..', '..', 'bench', 'sipp');
@@ -41,18 +42,6 @@ before(async () => {
 });
 after(async () => { await cc?.close(); });
 
-/** A small seeded PRNG, so every run offers the same calls. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function cv(xs: number[]): number {
   const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
   const sd = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / xs.length);
@@ -60,7 +49,7 @@ function cv(xs: number[]): number {
 }
 
 test('fairness: 300 calls of random length over 4 equal seats under longest_idle spread calls and talk time evenly', { timeout: 240_000 }, async () => {
-  const rnd = mulberry32(120);
+  const rnd = rng(120); // seeded: every run offers the same calls
   const rows = Array.from({ length: CALLS }, (_, i) => ({
     caller: `1330000${String(i).padStart(4, '0')}`, display: 'fair',
     talk: String(200 + Math.round(rnd() * 800)), delay: String(Math.round(rnd() * 1000)),
