@@ -55,6 +55,8 @@ interface StepResult {
   control_cpu_share: number;
   try: number;
   loadavg_1m: number;
+  /** Queue path only: where the time went inside the stack (p90 over the step's calls, ms, from the calls table). */
+  queue_steps_p90_ms?: { arrived_to_queued: number; queued_to_offered: number; offered_to_answered: number };
 }
 
 interface Rig {
@@ -103,11 +105,18 @@ async function runStep(rig: Rig, path: Path, rate: number, log: (l: string) => v
   const failed = Math.max(0, calls - results.reduce((n, r) => n + r.successful, 0));
   const a = summarise(answers);
   const failedOpen = (await rig.cc.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM calls WHERE failed_open`)[0]!.n - before;
+  const p90 = (a: string, b: string) => rig.cc.sql.unsafe(
+    `round(percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM ${b} - ${a}) * 1000)::numeric, 1)::float8`);
+  const [inside] = path === 'queue' ? await rig.cc.sql<{ arrived_to_queued: number; queued_to_offered: number; offered_to_answered: number }[]>`
+    SELECT ${p90('arrived_at', 'queued_at')} AS arrived_to_queued, ${p90('queued_at', 'first_offered_at')} AS queued_to_offered,
+           ${p90('first_offered_at', 'answered_at')} AS offered_to_answered
+      FROM calls WHERE arrived_at >= ${new Date(t0)}` : [];
   const sustained = failed / calls < FAIL_SHARE && failedOpen === 0 && wallS <= rig.stepS + GRACE_S && a.p99 <= P99_LIMIT_MS;
   if (failed > 0) for (const r of results) if (r.errorLog.trim()) log(`    SIPp errors (${path} ${rate} cps): ${r.errorLog.trim().slice(-600)}`);
   return {
     path, rate, calls, failed, failed_open: failedOpen, wall_s: round3(wallS), sustained,
     invite_200_ms: { median: a.median, p99: a.p99 }, control_cpu_share: round3(cpu / (wallS * 1000)), try: 1, loadavg_1m: round3(loadavg()[0]!),
+    ...(inside ? { queue_steps_p90_ms: inside } : {}),
   };
 }
 
@@ -170,7 +179,7 @@ const benchmark: Benchmark = {
             steps.push(s);
             log(`  ${String(rate).padStart(4)} cps ${path.padEnd(6)} ${s.calls - s.failed}/${s.calls} ok, ${s.failed} failed, ${s.failed_open} failed open, `
               + `${s.wall_s} s, INVITE->200 median ${s.invite_200_ms.median} p99 ${s.invite_200_ms.p99} ms, control plane ${Math.round(s.control_cpu_share * 100)} % of a core, `
-              + `load ${s.loadavg_1m}${s.sustained ? '' : `  <- not sustained${attempt === 1 ? ', trying once more' : ''}`}`);
+              + `load ${s.loadavg_1m}${s.queue_steps_p90_ms ? `; p90 arrival->queued ${s.queue_steps_p90_ms.arrived_to_queued}, queued->offered ${s.queue_steps_p90_ms.queued_to_offered}, offered->answered ${s.queue_steps_p90_ms.offered_to_answered} ms` : ''}${s.sustained ? '' : `  <- not sustained${attempt === 1 ? ', trying once more' : ''}`}`);
           }
           if (s!.sustained) best[path] = rate;
           else open[path] = false;
