@@ -56,6 +56,9 @@ test('fairness: 300 calls of random length over 4 equal seats under longest_idle
   }));
   const caller = await cc.startCaller(await cc.createTrunkPort(), {
     scenario: join(HERE, 'sipp', 'uac-120-talk-from-injection-no-media.xml'), calls: CALLS, rate: 5, concurrent: 40, timeoutS: 150, injection: rows,
+    // a seat's 180 relayed after its 200 (two Kamailio workers, a loaded machine) arrives during the talk pause:
+    // ignore it instead of aborting the call (a real caller ignores it too); a call that gets no 200 still fails
+    extraArgs: ['-default_behaviors', 'all,-abortunexp'],
   });
   const r = await caller.done;
   assert.equal(r.failed, 0, `SIPp failed calls: ${r.errorLog}\n${r.screenLog}`);
