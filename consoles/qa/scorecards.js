@@ -1,9 +1,14 @@
-/** Score cards (成绩单): GET /v1/qa/forms/:id/scorecards?from&to, one line per dispatcher and the team. */
+/**
+ * Score cards (成绩单): GET /v1/qa/forms/:id/scorecards?from&to, one line per dispatcher and the team;
+ * export of the same period (GET /v1/qa/forms/:id/export: .xlsx with both sheets, or CSV of the score
+ * cards or of the reviews; audited server-side as qa.exported).
+ */
 import { esc } from '../shared/format.js';
+import { downloadFile } from './download.js';
 import { errorText, t, zh } from './i18n/zh-CN.js';
 
-/** @param {{ api: ReturnType<import('../shared/api.js').createApi>, root: HTMLElement, forms(): any[] }} deps */
-export function createScoreCards({ api, root, forms }) {
+/** @param {{ api: ReturnType<import('../shared/api.js').createApi>, token(): string | null, root: HTMLElement, forms(): any[] }} deps */
+export function createScoreCards({ api, token, root, forms }) {
   const $ = (sel) => root.querySelector(sel);
   const day = (d) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 
@@ -17,14 +22,39 @@ export function createScoreCards({ api, root, forms }) {
     if (!$('[name="to"]').value) $('[name="to"]').value = day(now);
   }
 
+  /** The chosen period as from/to instants (the end day included). */
+  function period() {
+    const from = new Date(`${$('[name="from"]').value}T00:00:00`);
+    const to = new Date(`${$('[name="to"]').value}T00:00:00`);
+    to.setDate(to.getDate() + 1);
+    return new URLSearchParams({ from: from.toISOString(), to: to.toISOString() });
+  }
+
+  async function exportAs(format, sheet) {
+    prepare();
+    const formId = $('[data-testid="cards-form"]').value;
+    if (!formId) return;
+    const q = period();
+    q.set('format', format);
+    q.set('sheet', sheet);
+    const st = $('[data-testid="cards-export-status"]');
+    st.textContent = zh.cards.exporting;
+    st.className = 'status';
+    try {
+      const f = await downloadFile(token(), `/v1/qa/forms/${formId}/export?${q}`, `qa-${sheet}.${format}`);
+      st.textContent = t(zh.cards.exported, { name: f.name });
+      st.className = 'status ok';
+    } catch (e) {
+      st.textContent = errorText(e);
+      st.className = 'status error';
+    }
+  }
+
   async function load() {
     prepare();
     const formId = $('[data-testid="cards-form"]').value;
     if (!formId) return;
-    const from = new Date(`${$('[name="from"]').value}T00:00:00`);
-    const to = new Date(`${$('[name="to"]').value}T00:00:00`);
-    to.setDate(to.getDate() + 1); // the end day is included
-    const q = new URLSearchParams({ from: from.toISOString(), to: to.toISOString() });
+    const q = period();
     try {
       const c = await api.get(`/v1/qa/forms/${formId}/scorecards?${q}`);
       const items = c.form.items;
@@ -44,5 +74,8 @@ export function createScoreCards({ api, root, forms }) {
   }
 
   $('form').addEventListener('submit', (ev) => { ev.preventDefault(); void load(); });
+  for (const b of root.querySelectorAll('button[data-export]')) {
+    b.addEventListener('click', () => { const [format, sheet] = b.dataset.export.split(':'); void exportAs(format, sheet); });
+  }
   return { load };
 }

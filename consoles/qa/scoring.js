@@ -2,23 +2,12 @@
  * The scoring form of the open call: the active forms (GET /v1/qa/forms?active=true), the call's review
  * with the chosen form if there is one (GET /v1/qa/reviews in the call's arrival millisecond), objective
  * items shown filled and read-only, the reviewer's items editable; 保存草稿 / 提交定稿 create the review
- * (POST /v1/qa/reviews) or change the draft (PATCH /v1/qa/reviews/:id). Before the first save the
- * objective values are an estimate from the call's timings (same bands as control/src/qa/scoring.ts);
- * the saved review's values are the server's.
+ * (POST /v1/qa/reviews) or change the draft (PATCH /v1/qa/reviews/:id). Objective values always come
+ * from the server: before the first save from GET /v1/qa/forms/:id/objective?call_id= (the same scoring a
+ * review stores), after it from the review.
  */
 import { esc } from '../shared/format.js';
 import { errorText, t, zh } from './i18n/zh-CN.js';
-
-const METRIC_MS = { ring_s: 'ring_ms', answer_s: 'answer_ms', queue_s: 'queue_ms', talk_s: 'talk_ms' };
-
-/** Objective item value from the call detail (estimate; the server computes the stored one). */
-export function estimateObjective(item, timings) {
-  const ms = timings[METRIC_MS[item.metric]];
-  if (ms === null || ms === undefined) return { value: null, measured_s: null };
-  const s = Math.round(ms / 10) / 100;
-  const band = (item.bands ?? []).find((b) => s <= b.up_to_s);
-  return { value: band ? band.value : (item.otherwise ?? item.min), measured_s: s };
-}
 
 /** @param {{ api: ReturnType<import('../shared/api.js').createApi>, root: HTMLElement }} deps */
 export function createScoring({ api, root }) {
@@ -27,6 +16,7 @@ export function createScoring({ api, root }) {
   let hit = null;
   let detail = null;
   let review = null;
+  let objective = new Map(); // key -> server-computed objective answer for the open call and form
 
   const form = () => forms.find((f) => f.id === $('[data-testid="scoring-form-select"]').value);
   const status = (text, level = '') => { const el = $('[data-testid="scoring-status"]'); el.textContent = text; el.className = `status ${level}`; };
@@ -46,9 +36,17 @@ export function createScoring({ api, root }) {
     return page.items.find((r) => r.call_id === hit.call_id) ?? null;
   }
 
-  function timings() {
-    const answered = detail.offers.filter((o) => o.outcome === 'answered').at(-1);
-    return { ...detail.call, ring_ms: answered?.ring_ms ?? null };
+  /** The form's objective items for the open call as the server scores them (empty if it cannot: unanswered call). */
+  async function loadObjective() {
+    const f = form();
+    objective = new Map();
+    if (!f || !hit || !f.items.some((i) => i.kind === 'objective')) return;
+    try {
+      const o = await api.get(`/v1/qa/forms/${f.id}/objective?call_id=${encodeURIComponent(hit.call_id)}`);
+      objective = new Map(o.answers.map((a) => [a.key, a]));
+    } catch (e) {
+      status(errorText(e), 'error');
+    }
   }
 
   function render() {
@@ -59,16 +57,15 @@ export function createScoring({ api, root }) {
     }
     const saved = new Map((review?.answers ?? []).map((a) => [a.key, a]));
     const final = review?.status === 'final';
-    const tm = timings();
     $('[data-testid="scoring-items"]').innerHTML = f.items.map((it) => {
       const s = saved.get(it.key);
       const scale = `${it.min} – ${it.max}`;
       if (it.kind === 'objective') {
-        const v = s ?? estimateObjective(it, tm);
-        const measured = v.measured_s === null ? zh.scoring.noTiming : t(zh.scoring.measured, { s: v.measured_s });
+        const v = s ?? objective.get(it.key) ?? { value: null, measured_s: null };
+        const measured = v.measured_s === null || v.measured_s === undefined ? zh.scoring.noTiming : t(zh.scoring.measured, { s: v.measured_s });
         return `<tr data-item="${esc(it.key)}" data-kind="objective"><td>${esc(it.label)}</td><td><span class="badge kind-objective">${esc(zh.scoring.objective)}</span></td>
           <td>${esc(scale)}</td><td>${esc(it.weight)}</td>
-          <td><output data-col="value">${v.value ?? '—'}</output> <span class="muted small">${esc(measured)}${s ? '' : esc(zh.scoring.estimate)}</span></td></tr>`;
+          <td><output data-col="value">${v.value ?? '—'}</output> <span class="muted small">${esc(measured)}${s ? '' : esc(zh.scoring.preview)}</span></td></tr>`;
       }
       return `<tr data-item="${esc(it.key)}" data-kind="subjective"><td>${esc(it.label)}</td><td><span class="badge kind-subjective">${esc(zh.scoring.subjective)}</span></td>
         <td>${esc(scale)}</td><td>${esc(it.weight)}</td>
@@ -111,20 +108,24 @@ export function createScoring({ api, root }) {
     }
   }
 
+  /** The chosen form's review of the call (or the server's objective values), then the table; data-loading="1" meanwhile. */
+  async function refresh() {
+    root.dataset.loading = '1';
+    review = null;
+    try { review = await findReview(); } catch (e) { status(errorText(e), 'error'); }
+    if (!review) await loadObjective();
+    render();
+    root.dataset.loading = '0';
+  }
+
   async function open(h, d) {
     hit = h;
     detail = d;
-    review = null;
     if (forms.length === 0) await loadForms();
-    try { review = await findReview(); } catch (e) { status(errorText(e), 'error'); }
-    render();
+    await refresh();
   }
 
-  $('[data-testid="scoring-form-select"]').addEventListener('change', async () => {
-    review = null;
-    try { review = await findReview(); } catch (e) { status(errorText(e), 'error'); }
-    render();
-  });
+  $('[data-testid="scoring-form-select"]').addEventListener('change', () => void refresh());
   $('[data-testid="scoring-save-draft"]').addEventListener('click', () => void save(false));
   $('[data-testid="scoring-save-final"]').addEventListener('click', () => void save(true));
 

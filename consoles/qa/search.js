@@ -29,13 +29,15 @@ export function createSearch({ api, root, onOpen }) {
   let hits = [];
 
   function renderRows() {
-    $('[data-testid="search-results"] tbody').innerHTML = hits.length === 0 ? `<tr><td colspan="10" class="muted">${esc(zh.search.none)}</td></tr>` : hits.map((h) => `
+    $('[data-testid="search-results"] tbody').innerHTML = hits.length === 0 ? `<tr><td colspan="12" class="muted">${esc(zh.search.none)}</td></tr>` : hits.map((h) => `
       <tr data-recording="${esc(h.recording_id)}" data-call="${esc(h.call_id)}">
         <td>${esc(formatClock(h.arrived_at))}</td><td data-col="number">${esc(h.caller_number ?? zh.search.withheld)}</td>
-        <td>${esc(h.queue_id ?? '')}</td><td data-col="seat">${esc(h.seat_id ?? '')}</td>
+        <td>${esc(h.queue_id ?? '')}</td><td data-col="seat">${esc(h.seat_id ?? '')}</td><td data-col="dispatcher">${esc(h.dispatcher_name ?? '')}</td>
         <td>${formatDuration(h.answer_ms)}</td><td>${formatDuration(h.talk_ms)}</td><td data-col="duration">${formatDuration(h.duration_ms)}</td>
-        <td><span class="badge rec-${esc(h.recording_status)}">${esc(zh.search.statuses[h.recording_status] ?? h.recording_status)}</span></td>
+        <td><span class="badge rec-${esc(h.recording_status)}">${esc(zh.search.statuses[h.recording_status] ?? h.recording_status)}</span>
+          ${(h.flags ?? []).includes('gap') ? `<span class="badge flag-gap" data-flag="gap">${esc(zh.tools.gap)}</span>` : ''}</td>
         <td data-col="score">${h.qa_score === null ? '—' : `${h.qa_score}（${esc(h.qa_grade)}）`} <span class="muted small">${h.qa_reviews ? esc(t(zh.search.reviews, { n: h.qa_reviews })) : ''}</span></td>
+        <td data-col="tags">${(h.tags ?? []).map((tag) => `<span class="tag small">${esc(tag)}</span>`).join(' ')}${h.incident_id ? ` <span class="muted small">${esc(t(zh.search.incidentOf, { id: h.incident_id }))}</span>` : ''}</td>
         <td><button data-act="open" ${h.audio_url ? '' : 'disabled'}>${esc(zh.search.open)}</button></td>
       </tr>`).join('');
     $('[data-testid="search-page"]').textContent = t(zh.search.page, { n: cursors.length, count: hits.length });

@@ -1,3 +1,5 @@
+import { fileURLToPath } from 'node:url';
+
 /** Control-plane configuration from the environment (the stack launcher sets these). */
 export interface Config {
   httpHost: string;
@@ -18,6 +20,8 @@ export interface Config {
   registrationGraceS: number;
   /** Screening of callers' numbers on the call path (CTI_SCREENING=off disables it, e.g. for the overhead benchmark). */
   screeningEnabled: boolean;
+  /** Prompts and music (media/README.md); CTI_MEDIA_DIR, else the repository's media/. */
+  mediaDir: string;
 }
 
 function hostPort(v: string, name: string): { host: string; port: number } {
@@ -50,5 +54,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tokenTtlS: Number(env.CTI_TOKEN_TTL_S ?? 12 * 3600),
     registrationGraceS: Number(env.CTI_REGISTRATION_GRACE_S ?? 30),
     screeningEnabled: env.CTI_SCREENING !== 'off',
+    mediaDir: env.CTI_MEDIA_DIR ?? fileURLToPath(new URL('../../media/', import.meta.url)),
   };
 }

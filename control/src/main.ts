@@ -34,6 +34,8 @@ import { EvapiClient } from './engine/evapi/client.ts';
 import { CallControl } from './engine/kamailio/call-control.ts';
 import { decodeEngineEvent } from './engine/kamailio/events.ts';
 import { KamailioRpc } from './engine/kamailio/jsonrpc.ts';
+import { NgClient } from './engine/rtpengine/ng-client.ts';
+import { CallMedia } from './announcements/call-media.ts';
 import { EventBus } from './events/bus.ts';
 import { RegistrationTracker } from './seats/state/registrations.ts';
 import { loadSeats } from './seats/state/store.ts';
@@ -60,7 +62,10 @@ async function main(): Promise<void> {
   const serial = new PerKeySerializer();
   const distributor = new Distributor(deps, control, serial);
   const registrations = new RegistrationTracker(deps, rpc, () => void distributor.kick());
-  flow = new CallFlow(deps, control, distributor, registrations, serial);
+  // one NG client for everything the control plane asks of rtpengine (announcements, hold, listen-in)
+  const ng = new NgClient({ host: config.rtpengineNg.host, port: config.rtpengineNg.port, log });
+  const media = process.env.CTI_ANNOUNCEMENTS === 'off' ? undefined : new CallMedia(deps, control, ng);
+  flow = new CallFlow(deps, control, distributor, registrations, serial, media);
   const callFlow = flow;
 
   health.add('control_plane', async () => (active ? 'active' : 'standby'));
@@ -70,7 +75,7 @@ async function main(): Promise<void> {
   });
 
   const app = await buildServer({ ...deps, kamailio: rpc, health }, [
-    seatStateRoutes(deps, () => void distributor.kick()), callsRoutes(deps), recordingsRoutes(deps), recordingsSearchRoutes(deps), qaRoutes(deps), screeningRoutes(deps, { announcements: false }),
+    seatStateRoutes(deps, () => void distributor.kick()), callsRoutes(deps), recordingsRoutes(deps), recordingsSearchRoutes(deps), qaRoutes(deps), screeningRoutes(deps, { announcements: media !== undefined }),
     queuesRoutes(deps, { onChange: () => void distributor.kick() }), statsRoutes(deps), surgeRoutes(deps, { rpc, publicOrigin: process.env.CTI_PUBLIC_ORIGIN }), eventsRoutes(deps), alarmsRoutes(deps),
     consolesRoutes({ sipWsUrl: sipWsUrlFromEnv(process.env, config.kamailioRpcUrl), sipDomain: config.sipDomain }),
   ]);
@@ -124,7 +129,9 @@ async function main(): Promise<void> {
     await Promise.resolve(maintenance?.stop()).catch(() => undefined);
     await Promise.resolve(pipeline?.stop()).catch(() => undefined);
     control.stop();
+    media?.stopAll();
     evapi.stop();
+    ng.close();
     await lease.release().catch(() => undefined);
     await https?.close().catch(() => undefined);
     await app.close().catch(() => undefined);

@@ -131,6 +131,7 @@ modparam("htable", "htable", "q=>size=10;autoexpire=7200")
 modparam("htable", "htable", "qd=>size=10;autoexpire=7200")
 # qr: Call-ID -> earliest time (s) of the next fail-open attempt
 modparam("htable", "htable", "qr=>size=10;autoexpire=7200")
+modparam("htable", "htable", "qe=>size=10;autoexpire=7200")
 
 modparam("dialog", "dlg_flag", FLT_DIALOG)
 modparam("dialog", "default_timeout", 43200)
@@ -277,7 +278,8 @@ route[QUEUE] {
 		+ "\",\"src\":\"" + $si + ":" + $sp
 		+ "\",\"proto\":\"" + $proto
 		+ "\",\"arrived_s\":" + $TV(s) + ",\"arrived_us\":" + $TV(u)
-		+ ",\"is_trunk\":" + $var(is_trunk) + "}";
+		+ ",\"is_trunk\":" + $var(is_trunk)
+		+ ",\"sdp\":\"" + $(rb{s.encode.base64}) + "\"}";
 	$sht(qd=>$ci) = $var(qev);
 	if ($shv(cp_up) <= 0 && $shv(cp_down_at) > 0 && ($TV(s) - $shv(cp_down_at)) * 1000 >= $shv(failopen_after_ms)) {
 		$var(reason) = "control_plane_down";
@@ -318,6 +320,33 @@ failure_route[QUEUE_WATCHDOG] {
 	xlog("L_WARN", "queued call reached queue_max_ms without a decision; failing open\n");
 	$var(reason) = "queue_watchdog";
 	route(FAILOPEN);
+}
+
+# Resumed by the control plane to start early media (announcements): answer 183 with the SDP the control plane
+# got from rtpengine (offer + a placeholder answer, engine-notes), then suspend again. The caller keeps waiting;
+# the control plane plays prompts into the call with rtpengine's play media.
+route[EARLY] {
+	$sht(q=>$ci) = $null;
+	evapi_relay("{\"event\":\"resumed\",\"callid\":\"$(ci{s.encode.base64})\",\"action\":\"early\",\"attempt\":0}");
+	if ($sht(qe=>$ci) == $null) {
+		$var(body) = $(var(sdp){s.decode.base64});
+		set_reply_body("$var(body)", "application/sdp");
+		t_reply("183", "Session Progress");
+		$sht(qe=>$ci) = 1;
+	}
+	$var(qev) = "{\"event\":\"call.early\",\"callid\":\"" + $(ci{s.encode.base64}) + "\"}";
+	route(SUSPEND);
+}
+
+# Resumed by the control plane to end a call it must not queue (screening's warn_then_end, after the warning).
+route[REJECT] {
+	$sht(q=>$ci) = $null;
+	$sht(qd=>$ci) = $null;
+	$sht(qe=>$ci) = $null;
+	evapi_relay("{\"event\":\"resumed\",\"callid\":\"$(ci{s.encode.base64})\",\"action\":\"reject\",\"attempt\":0}");
+	rtpengine_delete();
+	if ($var(code) < 400 || $var(code) > 699) { $var(code) = 603; }
+	t_reply("$var(code)", "$var(reason)");
 }
 
 # Resumed by the control plane: offer the call to one seat for ring_ms.
@@ -443,6 +472,7 @@ route[CANCEL] {
 		# a suspended INVITE: tm does not answer the CANCEL by itself (engine-notes); do it here
 		$sht(q=>$ci) = $null;
 		$sht(qd=>$ci) = $null;
+		$sht(qe=>$ci) = $null;
 		sl_send_reply("200", "OK");
 		rtpengine_delete();
 		t_reply_callid("$ci", "$cs", "487", "Request Terminated");
@@ -510,6 +540,11 @@ onreply_route[MANAGE_REPLY] {
 		}
 	}
 	if (!isflagset(FLT_QUEUED)) { return; }
+	if ($rs >= 200 && $rs < 300 && $sht(qe=>$ci) != $null) {
+		# the caller has been hearing prompts or music: stop them before the seat's audio flows
+		$sht(qe=>$ci) = $null;
+		stop_media("from-tag=$ft");
+	}
 	if ($rs == 180 || $rs == 183) {
 		evapi_relay("{\"event\":\"offer.ringing\",\"callid\":\"$(ci{s.encode.base64})\",\"seat\":\"$(avp(seat){s.encode.base64})\",\"attempt\":$avp(attempt),\"code\":$rs}");
 	} else if ($rs >= 200 && $rs < 300) {
@@ -599,6 +634,13 @@ event_route[evapi:message-received] {
 	} else if ($var(action) == "ringall") {
 		jansson_get("reason", "$evapi(msg)", "$var(reason)");
 		$var(route) = "FAILOPEN";
+	} else if ($var(action) == "early") {
+		jansson_get("sdp", "$evapi(msg)", "$var(sdp)");
+		$var(route) = "EARLY";
+	} else if ($var(action) == "reject") {
+		jansson_get("code", "$evapi(msg)", "$var(code)");
+		jansson_get("reason", "$evapi(msg)", "$var(reason)");
+		$var(route) = "REJECT";
 	}
 	if ($var(route) == "") {
 		xlog("L_ERR", "evapi: unknown action [$var(action)]\n");

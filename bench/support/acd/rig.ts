@@ -49,7 +49,7 @@ function configFor(stack: Stack, runDir: string): Config {
     evapi: { host: evHost!, port: Number(evPort) }, kamailioRpcUrl: i.kamailio.rpcUrl,
     rtpengineNg: { host: ngHost!, port: Number(ngPort) }, spoolDir: i.spoolDir, recordingsDir: i.recordingsDir,
     sipDomain: i.sip.domain, runDir, centreId: 'city', bootstrapAdminPassword: undefined,
-    tokenTtlS: 3600, registrationGraceS: 30, screeningEnabled: false,
+    tokenTtlS: 3600, registrationGraceS: 30, screeningEnabled: false, mediaDir: 'media',
   };
 }
 

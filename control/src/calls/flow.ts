@@ -15,6 +15,10 @@ import { recordDecision } from '../screening/decision-log.ts';
 import { noteArrival, queuePriority } from '../acd/repeat-caller.ts';
 import { acdSettingsOf } from '../queues/acd-settings.ts';
 import { getLiveCall, logCallEvent, retireLiveCall, saveLiveCall, transitionCall, allLiveCalls, type LiveCall } from './store.ts';
+import type { CallMedia } from '../announcements/call-media.ts';
+import { announcementPlanOf } from '../announcements/settings.ts';
+import type { ScreeningDecision } from '../screening/policy.ts';
+import type { AnnouncementSettings } from '../queues/settings.ts';
 
 /**
  * The call flow: turns what Kamailio reports into call and seat transitions, facts and events.
@@ -30,6 +34,8 @@ export class CallFlow {
     private readonly distributor: Distributor,
     private readonly registrations: RegistrationTracker,
     private readonly serial: PerKeySerializer,
+    /** Announcements (early media); absent: callers hear ringing only and screening warnings degrade. */
+    private readonly media?: CallMedia,
   ) {}
 
   handle(e: EngineEvent): Promise<void> {
@@ -46,8 +52,9 @@ export class CallFlow {
       case 'call.cancelled': return this.onCancelled(e.callId, e.phase);
       case 'call.bye': return this.onBye(e.callId, e.by);
       case 'call.failed_open': return this.onFailedOpen(e.callId, e.reason);
-      case 'resumed': this.control.confirmed(e.callId); return;
-      case 'resume_failed': this.control.failed(e.callId); return;
+      case 'call.early': return this.media?.onEarly(e.callId, e.tindex, e.tlabel);
+      case 'resumed': this.control.confirmed(e.callId, e.action || undefined); return;
+      case 'resume_failed': this.control.failed(e.callId, e.action || undefined); return;
       case 'seat.registered':
       case 'seat.unregistered':
         await this.registrations.refresh(e.user);
@@ -78,7 +85,7 @@ export class CallFlow {
     const [{ queue, priority: routed }, screening, previousArrivalMs] = await Promise.all([
       routeCall(this.deps, e.ruriUser || e.toUser, e.trunk),
       this.deps.config.screeningEnabled
-        ? screenCall(this.deps, { callerNumber: number, calledNumber: e.ruriUser || e.toUser, trunkId: e.trunk, at: e.arrivedAt }, { announcements: false })
+        ? screenCall(this.deps, { callerNumber: number, calledNumber: e.ruriUser || e.toUser, trunkId: e.trunk, at: e.arrivedAt }, { announcements: this.media !== undefined })
         : Promise.resolve(undefined),
       noteArrival(this.deps.redis, number, e.arrivedAt.getTime()).catch(() => null),
     ]);
@@ -90,11 +97,15 @@ export class CallFlow {
     const call: LiveCall = {
       sipCallId: e.callId, id, centreId: queue.centreId, state: 'queued', tindex: e.tindex, tlabel: e.tlabel, queueId: queue.id,
       priority, arrivedMs: e.arrivedAt.getTime(), queuedMs: now.getTime(), attempt: 0, seatId: null, offeredMs: 0,
-      callerNumber: number, answeredSeatId: null, answeredMs: 0, failedOpen: false,
+      callerNumber: number, answeredSeatId: null, answeredMs: 0, failedOpen: false, fromTag: e.fromTag, early: false,
     };
     await saveLiveCall(this.deps.redis, call);
-    await enqueue(this.deps.redis, queue.id, e.callId, priority, call.arrivedMs);
-    void this.distributor.kick([queue.id]);
+    // a caller to be warned first (screening's 训诫语) joins the queue only after the warning (announce below)
+    const warn = screening?.announcement === 'warning' && this.media !== undefined;
+    if (!warn) {
+      await enqueue(this.deps.redis, queue.id, e.callId, priority, call.arrivedMs);
+      void this.distributor.kick([queue.id]);
+    }
     await this.deps.sql`
       INSERT INTO calls (id, centre_id, sip_call_id, caller_number, caller_name, caller_uri, called_number, trunk_id, source, queue_id,
                          priority, priority_reason, state, arrived_at, sip_headers)
@@ -109,6 +120,47 @@ export class CallFlow {
     }, e.arrivedAt);
     await transitionCall(this.deps, { ...call, state: 'offered' }, 'queued', { queued_at: now },
       { type: 'call.queued.v1', data: { call_id: id, queue_id: queue.id, priority, requeued: false, reason: priorityReason === 'repeat_caller' ? 'repeat_caller' : screening?.list ? 'screened' : null } }, now, { liveAlreadySet: true });
+    await this.announce(call, e, queue.settings.announcements as AnnouncementSettings | undefined, warn ? screening : undefined);
+  }
+
+  /**
+   * What the caller hears before a seat answers: screening's warning (then the queue, or the end of the call), or,
+   * when no seat took the call at once, the queue's greeting, music and waiting prompt (announcements/).
+   */
+  private async announce(call: LiveCall, e: CallNewEvent, settings: AnnouncementSettings | undefined, warning?: ScreeningDecision): Promise<void> {
+    if (!this.media) return;
+    if (warning) {
+      const end = warning.end_after_announcement;
+      const done = (): void => void this.serial.run(call.sipCallId, () => this.afterWarning(call.sipCallId, end))
+        .catch((err) => this.failed(e, err));
+      // a warning that cannot be played never ends a call: it is queued (lowest priority) at once
+      if (!(await this.media.begin(call, e.sdp, e.proto, this.media.warningProgram(call.id, end, done)))) await this.afterWarning(call.sipCallId, false);
+      return;
+    }
+    const plan = announcementPlanOf(settings);
+    if (!plan.play) return;
+    const live = await getLiveCall(this.deps.redis, call.sipCallId);
+    if (!live || live.state !== 'queued' || this.control.isPending(call.sipCallId)) return; // a seat took it at once
+    await this.media.begin(live, e.sdp, e.proto, this.media.waitingProgram(call.id, call.queueId, plan, true));
+  }
+
+  /** The warning has played: end the call (warn_then_end) or queue it at the priority screening chose. */
+  private async afterWarning(sipCallId: string, end: boolean): Promise<void> {
+    const call = await getLiveCall(this.deps.redis, sipCallId);
+    if (!call || call.state !== 'queued') return; // the caller hung up during the warning
+    if (end) {
+      const now = new Date();
+      this.control.reject(call, 603, 'Decline');
+      await transitionCall(this.deps, call, 'ended', { ended_at: now, ended_by: 'system', end_reason: 'screened' },
+        { type: 'call.ended.v1', data: { call_id: call.id, ended_by: 'system', reason: 'screened', answered_seat_id: null, talk_ms: null } }, now);
+      await this.deps.sql`UPDATE call_legs SET ended_at = ${now} WHERE call_id = ${call.id} AND ended_at IS NULL`;
+      await retireLiveCall(this.deps.redis, sipCallId);
+      return;
+    }
+    await enqueue(this.deps.redis, call.queueId, sipCallId, call.priority, call.arrivedMs);
+    void this.distributor.kick([call.queueId]);
+    const plan = announcementPlanOf((await queueSettings(this.deps, call.queueId)).settings.announcements as AnnouncementSettings | undefined);
+    if (plan.play && call.early) await this.media?.begin(call, '', '', this.media.waitingProgram(call.id, call.queueId, plan, false));
   }
 
   /** Kamailio re-sent a suspended call (after our reconnect): take its transaction ids, put it back in line. */
@@ -121,6 +173,10 @@ export class CallFlow {
     if (call.state === 'queued') {
       await enqueue(this.deps.redis, call.queueId, call.sipCallId, call.priority, call.arrivedMs);
       void this.distributor.kick([call.queueId]);
+      if (call.early && this.media && !this.media.announcer.isPlaying(call.sipCallId)) {
+        const plan = announcementPlanOf((await queueSettings(this.deps, call.queueId)).settings.announcements as AnnouncementSettings | undefined);
+        if (plan.play) await this.media.begin(call, '', '', this.media.waitingProgram(call.id, call.queueId, plan, false));
+      }
     }
   }
 
@@ -133,6 +189,7 @@ export class CallFlow {
   private async onAnswered(callId: string, seatUser: string, contact: string, attempt: number): Promise<void> {
     const call = await getLiveCall(this.deps.redis, callId);
     if (!call || call.state === 'talking') return;
+    await this.media?.end(call, true); // Kamailio stopped the prompts at the 200 already; this ends the program
     const now = new Date();
     let seatId = call.seatId;
     if (seatUser === 'ringall' || !seatId) {
@@ -182,6 +239,7 @@ export class CallFlow {
   private async onCancelled(callId: string, phase: 'queued' | 'offering'): Promise<void> {
     const call = await getLiveCall(this.deps.redis, callId);
     if (!call || call.state === 'abandoned' || call.state === 'ended') return;
+    await this.media?.end(call, false);
     const now = new Date();
     await dequeue(this.deps.redis, call.queueId, callId);
     if (call.state === 'offering' && call.seatId) {

@@ -7,7 +7,7 @@ import { CtiError } from '../errors/catalogue.ts';
  *                 ^         |
  *                 +---------+  (seat did not answer: back to the queue, keeping its place)
  *   side exits: queued|offering -> abandoned (caller hung up); any live state -> failed_open (ring-all);
- *               failed_open -> talking -> ended
+ *               failed_open -> talking -> ended; queued -> ended (screening's warn_then_end, after the warning)
  *
  * `screened`, `blocked` and `overflowed` join with the screening and ACD work.
  */
@@ -15,7 +15,7 @@ export type CallState = 'offered' | 'queued' | 'offering' | 'talking' | 'ended' 
 
 export const CALL_TRANSITIONS: Readonly<Record<CallState, readonly CallState[]>> = {
   offered: ['queued', 'failed_open', 'abandoned'],
-  queued: ['offering', 'abandoned', 'failed_open', 'queued'],
+  queued: ['offering', 'abandoned', 'failed_open', 'queued', 'ended'],
   offering: ['talking', 'queued', 'abandoned', 'failed_open'],
   failed_open: ['talking', 'abandoned', 'queued', 'ended'],
   talking: ['ended'],

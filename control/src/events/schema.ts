@@ -21,6 +21,9 @@ export interface EventData {
   'call.ended.v1': { call_id: string; ended_by: CallEndedBy; reason: string; answered_seat_id: string | null; talk_ms: number | null };
   'call.abandoned.v1': { call_id: string; queue_id: string | null; caller_number: string | null; wait_ms: number; phase: 'queued' | 'offering' };
   'call.failed_open.v1': { call_id: string | null; sip_call_id: string; reason: string; target: string };
+  'call.announcement_played.v1': {
+    call_id: string; prompt: string; purpose: 'greeting' | 'waiting' | 'warning' | 'warning_end' | 'hold'; duration_ms: number | null;
+  };
   'seat.state_changed.v1': { seat_id: string; from: SeatStateName; to: SeatStateName; reason: string | null; since: string };
   'seat.registration_changed.v1': { seat_id: string; registered: boolean; contacts: number };
   'recording.ready.v1': {
@@ -68,6 +71,9 @@ export const eventDataSchemas: { [K in EventType]: object } = {
   'call.ended.v1': obj({ call_id: str, ended_by: { enum: ['caller', 'seat', 'system'] }, reason: str, answered_seat_id: strOrNull, talk_ms: intOrNull }),
   'call.abandoned.v1': obj({ call_id: str, queue_id: strOrNull, caller_number: strOrNull, wait_ms: int, phase: { enum: ['queued', 'offering'] } }),
   'call.failed_open.v1': obj({ call_id: strOrNull, sip_call_id: str, reason: str, target: str }),
+  'call.announcement_played.v1': obj({
+    call_id: str, prompt: str, purpose: { enum: ['greeting', 'waiting', 'warning', 'warning_end', 'hold'] }, duration_ms: intOrNull,
+  }),
   'seat.state_changed.v1': obj({ seat_id: str, from: str, to: str, reason: strOrNull, since: str }),
   'seat.registration_changed.v1': obj({ seat_id: str, registered: { type: 'boolean' }, contacts: int }),
   'recording.ready.v1': obj({ recording_id: str, call_id: strOrNull, sip_call_id: str, duration_ms: int, sm3: str, size_bytes: int }),

@@ -11,7 +11,7 @@ import { recordAudit, type Change } from '../audit/record.ts';
 import { CtiError } from '../errors/catalogue.ts';
 import { dispatcherAt } from './dispatcher-of-call.ts';
 import { formById } from './forms-store.ts';
-import { score, type CallTimings, type GivenAnswer } from './scoring.ts';
+import { score, type Answer, type CallTimings, type GivenAnswer } from './scoring.ts';
 
 export interface Review {
   id: string;
@@ -72,7 +72,7 @@ interface CallFacts extends CallTimings {
   recording_id: string | null;
 }
 
-async function callFacts(tx: TransactionSql, callId: string): Promise<CallFacts> {
+async function callFacts(tx: Sql | TransactionSql, callId: string): Promise<CallFacts> {
   const [c] = await tx<CallFacts[]>`
     SELECT c.id, c.centre_id, c.arrived_at, c.answered_at, c.answered_seat_id, c.queue_ms, c.answer_ms, c.talk_ms,
            (SELECT o.ring_ms FROM call_offers o WHERE o.call_id = c.id AND o.outcome = 'answered' ORDER BY o.attempt DESC LIMIT 1) AS ring_ms,
@@ -81,6 +81,14 @@ async function callFacts(tx: TransactionSql, callId: string): Promise<CallFacts>
   if (!c) throw new CtiError('CTI_CALL_NOT_FOUND', { call_id: callId });
   if (!c.answered_at || !c.answered_seat_id) throw new CtiError('CTI_QA_CALL_NOT_SCORABLE', { call_id: callId });
   return c;
+}
+
+/** The form's objective items for a call, as a review would store them (the page shows them before the first save). */
+export async function objectiveAnswers(sql: Sql, formId: string, callId: string): Promise<{ form_id: string; call_id: string; answers: Answer[] }> {
+  const form = await formById(sql, formId);
+  const call = await callFacts(sql, callId);
+  const { answers } = score(form, call, [], false);
+  return { form_id: form.id, call_id: call.id, answers: answers.filter((a) => a.auto) };
 }
 
 export async function reviewById(sql: Sql | TransactionSql, id: string): Promise<Review> {

@@ -4,6 +4,8 @@ import { recordAudit, type Change } from '../audit/record.ts';
 import { CtiError } from '../errors/catalogue.ts';
 
 export async function tagsOf(sql: Sql, recordingId: string): Promise<{ recording_id: string; tags: string[] }> {
+  const [rec] = await sql`SELECT id FROM recordings WHERE id = ${recordingId}`;
+  if (!rec) throw new CtiError('CTI_RECORDING_NOT_FOUND', { recording_id: recordingId });
   const rows = await sql<{ tag: string }[]>`SELECT tag FROM recording_tags WHERE recording_id = ${recordingId} ORDER BY tag`;
   return { recording_id: recordingId, tags: rows.map((r) => r.tag) };
 }

@@ -1,6 +1,5 @@
 /**
- * The `settings` document of a queue (queues.settings, jsonb): alarm thresholds and the announcements
- * placeholder. Stored as given; read through `alarmThresholdsOf`, which fills the defaults.
+ * The `settings` document of a queue (queues.settings, jsonb): alarm thresholds and announcements. Stored as given; read through `alarmThresholdsOf`, which fills the defaults.
  */
 import { CtiError } from '../errors/catalogue.ts';
 
@@ -25,13 +24,17 @@ export const DEFAULT_ALARM_THRESHOLDS: Readonly<AlarmThresholds> = Object.freeze
   answered_10s_critical_pct: 85,
 });
 
-/** What callers hear while they wait. Stored and served now; the media side plays it in a later issue. */
+/** What callers hear while they wait (announcements/settings.ts reads it; docs/announcements.md). */
 export interface AnnouncementSettings {
   enabled?: boolean;
-  /** Prompt played once on arrival (a file name in the prompts folder). */
+  /** Ringing only, no prompts (the switch per queue). */
+  ringback_only?: boolean;
+  /** Prompt played once when a call has to wait (a name in media/prompts/zh-CN, without .wav). */
   greeting?: string | null;
   /** Prompt repeated while waiting, every `repeat_s` seconds. */
   waiting?: string | null;
+  /** Music between the waiting prompts (a name in media/music). */
+  music?: string | null;
   repeat_s?: number;
 }
 

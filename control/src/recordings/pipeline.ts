@@ -1,7 +1,9 @@
 /**
  * The recording pipeline: rtpengine's spool (config.spoolDir) -> WAV in config.recordingsDir ->
  * the `recordings` index -> `recording.ready.v1`. A recording that cannot be converted is indexed as
- * `failed` and raises the critical alarm `recording_failed`. Run it in one process per spool (the leader).
+ * `failed` and raises the critical alarm `recording_failed`. A side without audio for 3 s or more after the
+ * answer flags the recording `gap` (store.ts, gaps.ts) and raises the warning `recording_gap` with where.
+ * Run it in one process per spool (the leader).
  */
 import type { AppDeps } from '../app/deps.ts';
 import { RECORDING_ALARMS } from '../alarms/alarm.ts';
@@ -41,7 +43,7 @@ export async function onRecordingReady(deps: PipelineDeps, r: RecordingReady): P
     recording_id: row.id, call_id: row.call_id, sip_call_id: row.sip_call_id,
     duration_ms: row.duration_ms ?? 0, sm3: row.sm3 ?? '', size_bytes: row.size_bytes ?? 0,
   });
-  const gaps = silentGaps(r);
+  const gaps = outcome.gaps;
   if (gaps.length > 0) {
     await raiseAlarm(deps, {
       type: RECORDING_ALARMS.gap, level: 'warning', subject: row.call_id ?? row.sip_call_id,
@@ -51,20 +53,6 @@ export async function onRecordingReady(deps: PipelineDeps, r: RecordingReady): P
   // A recording that arrives after its alarm (late, or converted on a retry) ends the alarm.
   if (previous === 'missing' && row.call_id) await clearAlarm(deps, RECORDING_ALARMS.missing, row.call_id);
   if (previous === 'failed') await clearAlarm(deps, RECORDING_ALARMS.failed, row.call_id ?? row.sip_call_id);
-}
-
-/** No RTP from one side for this long while the call was up is not silence on the line: it is missing audio. */
-export const GAP_ALARM_MS = 3000;
-
-/** The gaps of GAP_ALARM_MS or more per channel (caller = left, seat = right), as measured by the conversion. */
-export function silentGaps(r: Pick<RecordingReady, 'channels'>): { channel: 'caller' | 'seat'; start_ms: number; end_ms: number }[] {
-  const out: { channel: 'caller' | 'seat'; start_ms: number; end_ms: number }[] = [];
-  r.channels.forEach((ch, i) => {
-    for (const [start, end] of ch.silentGapsMs) {
-      if (end - start >= GAP_ALARM_MS) out.push({ channel: i === 0 ? 'caller' : 'seat', start_ms: start, end_ms: end });
-    }
-  });
-  return out;
 }
 
 export async function onRecordingFailed(deps: PipelineDeps, sipCallId: string, error: CtiError): Promise<void> {

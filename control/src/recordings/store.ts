@@ -11,6 +11,7 @@
 import type { Sql, TransactionSql } from 'postgres';
 import type { ChannelResult } from '../../../recordings/src/convert.ts';
 import type { RecordingReady } from '../../../recordings/src/spool.ts';
+import { missingAudio, type AudioGap } from './gaps.ts';
 
 export type RecordingStatus = 'ready' | 'missing' | 'failed';
 
@@ -26,10 +27,13 @@ export interface RecordingRow {
   size_bytes: number | null;
   sm3: string | null;
   channels: Record<string, unknown> | null;
+  /** Marks for QA: `gap` = a side sent no audio for 3 s or more after the answer (`gaps` lists where). */
+  flags: string[];
+  gaps: AudioGap[] | null;
   created_at: Date;
 }
 
-const COLUMNS = 'id, call_id, sip_call_id, centre_id, status, path, started_at, duration_ms, size_bytes::float8 AS size_bytes, sm3, channels, created_at';
+const COLUMNS = 'id, call_id, sip_call_id, centre_id, status, path, started_at, duration_ms, size_bytes::float8 AS size_bytes, sm3, channels, flags, gaps, created_at';
 
 /** What is kept of each channel: the statistics, without per-packet detail. */
 export function channelsJson(channels: readonly ChannelResult[]): Record<string, unknown> {
@@ -38,7 +42,7 @@ export function channelsJson(channels: readonly ChannelResult[]): Record<string,
 }
 
 export type IndexOutcome =
-  | { kind: 'indexed'; row: RecordingRow; previous: RecordingStatus | null }
+  | { kind: 'indexed'; row: RecordingRow; previous: RecordingStatus | null; gaps: AudioGap[] }
   | { kind: 'conflict'; row: RecordingRow };
 
 interface CallRef {
@@ -81,11 +85,14 @@ export async function indexReady(sql: Sql, centreId: string, r: RecordingReady):
   return sql.begin(async (tx) => {
     const existing = await lockRow(tx, r.sipCallId);
     if (existing?.status === 'ready' && existing.path !== r.outPath) return { kind: 'conflict', row: existing } as const;
+    const [call] = await tx<{ answered_at: Date | null }[]>`SELECT answered_at FROM calls WHERE sip_call_id = ${r.sipCallId}`;
+    const gaps = missingAudio(r.channels, call?.answered_at ? call.answered_at.getTime() - r.startedAt.getTime() : null);
     const row = await upsert(tx, centreId, existing, r.sipCallId, {
       status: 'ready', path: r.outPath, started_at: r.startedAt, duration_ms: Math.round(r.durationMs),
       size_bytes: r.sizeBytes, sm3: r.sm3, channels: tx.json(channelsJson(r.channels) as never),
+      flags: gaps.length > 0 ? ['gap'] : [], gaps: gaps.length > 0 ? tx.json(gaps as never) : null,
     });
-    return { kind: 'indexed', row, previous: existing?.status ?? null } as const;
+    return { kind: 'indexed', row, previous: existing?.status ?? null, gaps } as const;
   });
 }
 

@@ -46,7 +46,7 @@ test('abandon-in-queue-487-work-list: CANCEL in queue gets 487, call abandoned, 
   assert.equal(abandoned.data.wait_ms, row.wait_ms);
   assert.equal(abandoned.data.phase, 'queued');
   assert.deepEqual(events.map((e) => e.type).filter((x) => x.startsWith('call.')),
-    ['call.offered.v1', 'call.queued.v1', 'call.abandoned.v1', 'call.ended.v1']);
+    ['call.offered.v1', 'call.queued.v1', 'call.announcement_played.v1', 'call.abandoned.v1', 'call.ended.v1'], 'the greeting played while it waited');
 
   const list = await cc.api<{ items: Array<{ call_id: string; wait_ms: number }> }>('GET', '/v1/calls/abandoned');
   if (list.status === 404) {

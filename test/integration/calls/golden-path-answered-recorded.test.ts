@@ -12,7 +12,8 @@ import { after, before, test } from 'node:test';
 import { dominantTone, readStereoWav, rms } from '../../unit/recordings/support/audio.ts';
 import { sleep, startCallCentre, waitFor, type CallCentre } from '../support/callcentre.ts';
 
-const CALL_TYPES = ['call.offered.v1', 'call.queued.v1', 'call.offering.v1', 'call.answered.v1', 'call.ended.v1'];
+// the caller waits 2 s with no seat ready: the queue's greeting plays (early media) before the offer
+const CALL_TYPES = ['call.offered.v1', 'call.queued.v1', 'call.announcement_played.v1', 'call.offering.v1', 'call.answered.v1', 'call.ended.v1'];
 const QUEUE_WAIT_MS = 2000;
 
 let cc: CallCentre;
@@ -45,6 +46,8 @@ test('golden-path-answered-recorded: queued with no seat ready, then answered, t
   const i180 = messages.search(/SIP\/2\.0 180 /);
   const i200 = messages.search(/SIP\/2\.0 200 OK[\s\S]*CSeq: 1 INVITE/);
   assert.ok(i180 >= 0 && i180 < i200, 'the caller got 180 Ringing before the 200 OK');
+  const i183 = messages.search(/SIP\/2\.0 183 [\s\S]*?m=audio/);
+  assert.ok(i183 > i180 && i183 < i200, 'then 183 with SDP (the greeting as early media) before the 200 OK');
 
   const call = await waitFor(async () => {
     const c = await cc.call(queued.id);

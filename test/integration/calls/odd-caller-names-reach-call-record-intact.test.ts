@@ -6,6 +6,9 @@
  * give up after a moment (no seat is needed to record the caller).
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startCallCentre, type CallCentre } from '../support/callcentre.ts';
 
@@ -59,4 +62,28 @@ test('malformed-percent-escape-call-still-recorded: a From user part with a bad 
   const row = await cc.waitForCall((c) => c.caller_name === 'bad escape', 5000, 'a call record for the caller with the malformed number');
   assert.equal(row.state, 'abandoned', 'queued, then abandoned like any other call');
   assert.equal(row.caller_number, number, 'the number as sent (it cannot be decoded)');
+});
+
+test('gbk-display-name-decoded: a gateway that sends the display name in GBK bytes is recorded in readable Chinese', async () => {
+  // "王小二" and "急救" in GBK (not UTF-8): CD F5 D0 A1 B6 FE, BC B1 BE C8. The injection file carries the raw bytes.
+  const dir = mkdtempSync(join(tmpdir(), 'cti-gbk-'));
+  const csv = join(dir, 'gbk.csv');
+  const gbk = (name: number[]) => Buffer.from(name);
+  writeFileSync(csv, Buffer.concat([
+    Buffer.from('SEQUENTIAL\n13800000008;'), gbk([0xcd, 0xf5, 0xd0, 0xa1, 0xb6, 0xfe]), Buffer.from(';\n'),
+    Buffer.from('13800000009;'), gbk([0xbc, 0xb1, 0xbe, 0xc8, 0x20, 0x41]), Buffer.from(';\n'),
+  ]));
+  try {
+    const trunk = await cc.createTrunkPort();
+    const result = await cc.runCaller(trunk, {
+      scenario: 'uac-120-cancel-in-queue-expect-487.xml', vars: { cancel_ms: '500' }, calls: 2, rate: 10, concurrent: 2, injection: csv, timeoutS: 20,
+    });
+    assert.ok(result.ok && result.successful === 2, `both callers queued and cancelled: ${result.errorLog}`);
+    const a = await cc.waitForCall((c) => c.caller_number === '13800000008' && c.state === 'abandoned', 5000, 'the first GBK caller');
+    const b = await cc.waitForCall((c) => c.caller_number === '13800000009' && c.state === 'abandoned', 5000, 'the second GBK caller');
+    assert.equal(a.caller_name, '王小二');
+    assert.equal(b.caller_name, '急救 A');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -7,11 +7,10 @@
  * the dispatcher's score-card line; the page's score card shows it too. Screenshots of search, player, scoring.
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { startCallCentre, waitFor, type CallCentre } from '../support/callcentre.ts';
-import { launchConsoleBrowser, pageLog, screenshot, type ConsoleBrowser } from './support/browser.ts';
-import { startConsoleServer, type ConsoleServer } from './support/console-server.ts';
+import { test } from 'node:test';
+import { pageLog, screenshot } from './support/browser.ts';
 import { DISPATCHER, type Person } from './support/pages.ts';
+import { loginQaPage, qaConsoleEnv, recordedCall } from './support/qa.ts';
 
 const CALLER = '13966668888';
 const QA: Person = { username: 'qa01', password: 'qa-reviewer-pw-01', display_name: '王五' };
@@ -25,20 +24,7 @@ const FORM = {
   grades: { excellent: 90, good: 80, fair: 60 },
 };
 
-let cc: CallCentre;
-let server: ConsoleServer;
-let browser: ConsoleBrowser;
-
-before(async () => {
-  cc = await startCallCentre('consoles-qa');
-  server = await startConsoleServer(cc.apiUrl, { ws: cc.info.sip.ws, domain: cc.info.sip.domain });
-  browser = await launchConsoleBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  await cc?.close();
-});
+const env = qaConsoleEnv('consoles-qa');
 
 /** Counts the pixels of a canvas that differ from its background (the top-left pixel). */
 async function inkedPixels(page: import('playwright-core').Page, testid: string): Promise<number> {
@@ -52,6 +38,7 @@ async function inkedPixels(page: import('playwright-core').Page, testid: string)
 }
 
 test('qa-search-play-score: a recorded call found, played with both waveforms and its timeline, scored final; the API has the review and the score card', async (t) => {
+  const { cc, server, browser } = env;
   const dispatcher = await cc.apiOk<{ id: string }>('POST', '/v1/users', { ...DISPATCHER, roles: ['dispatcher'] });
   await cc.apiOk('POST', '/v1/users', { ...QA, roles: ['qa'] });
   const qaLogin = await cc.apiOk<{ token: string }>('POST', '/v1/auth/login', { username: QA.username, password: QA.password });
@@ -66,20 +53,7 @@ test('qa-search-play-score: a recorded call found, played with both waveforms an
   };
 
   // A real call: the dispatcher is logged in at the seat (so the review names them), the seat answers with audio.
-  const [seat] = await cc.createSeats(1);
-  await cc.startSeatPhone(seat, 'uas-seat-answer-audio.xml');
-  for (const step of ['login', 'ready']) {
-    const res = await fetch(`${cc.apiUrl}/v1/seats/${seat.id}/${step}`, { method: 'POST', headers: { authorization: `Bearer ${dLogin.token}`, 'content-type': 'application/json' }, body: '{}' });
-    assert.equal(res.status, 200, `seat ${step} as the dispatcher: ${await res.text()}`);
-  }
-  const trunk = await cc.createTrunkPort();
-  const result = await cc.runCaller(trunk, { scenario: 'uac-120-expect-answer-audio.xml', injection: [{ caller: CALLER, display: 'qa caller' }] });
-  assert.ok(result.ok, `caller SIPp failed: ${result.errorLog}`);
-  const call = await cc.waitForCall((c) => c.caller_number === CALLER && c.state === 'ended', 10_000, 'the call ended');
-  await waitFor(async () => {
-    const [r] = await cc.sql<{ status: string }[]>`SELECT status FROM recordings WHERE call_id = ${call.id}`;
-    return r?.status === 'ready';
-  }, 30_000, 'the call\'s recording ready');
+  const { call, seat } = await recordedCall(cc, dLogin.token, CALLER);
 
   const form = await asQa<{ id: string }>('POST', '/v1/qa/forms', FORM);
 
@@ -87,11 +61,7 @@ test('qa-search-play-score: a recorded call found, played with both waveforms an
   const log = pageLog(page, 'qa');
   try {
     // Log in; search by the caller's number and a minimum duration.
-    await page.goto(`${server.url}/consoles/qa/`);
-    await page.fill('#f-user', QA.username);
-    await page.fill('#f-pass', QA.password);
-    await page.click('#login-submit');
-    await page.waitForSelector('#app:not(.hidden)', { timeout: 15_000 });
+    await loginQaPage(page, server.url, QA);
     await page.fill('#s-caller', CALLER);
     await page.fill('#s-min-duration', '3');
     await page.click('#search-submit');

@@ -8,10 +8,11 @@ const STATES: CallState[] = ['offered', 'queued', 'offering', 'talking', 'ended'
 
 // The legal moves, written from the life of a call in ARCHITECTURE.md and the machine's diagram:
 // offered -> queued -> offering -> talking -> ended; offering -> queued (no answer); queued -> queued (requeue);
-// queued|offering (and offered) -> abandoned; live -> failed_open (ring-all); failed_open -> talking|abandoned|queued|ended.
+// queued|offering (and offered) -> abandoned; live -> failed_open (ring-all); failed_open -> talking|abandoned|queued|ended;
+// queued -> ended (screening's warn_then_end ends the call after the warning).
 const LEGAL = new Set([
   'offered>queued', 'offered>failed_open', 'offered>abandoned',
-  'queued>offering', 'queued>abandoned', 'queued>failed_open', 'queued>queued',
+  'queued>offering', 'queued>abandoned', 'queued>failed_open', 'queued>queued', 'queued>ended',
   'offering>talking', 'offering>queued', 'offering>abandoned', 'offering>failed_open',
   'failed_open>talking', 'failed_open>abandoned', 'failed_open>queued', 'failed_open>ended',
   'talking>ended',

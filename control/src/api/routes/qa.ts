@@ -12,14 +12,14 @@ import { requireRole } from '../../auth/authenticate.ts';
 import { roleSatisfies } from '../../auth/roles.ts';
 import { CtiError } from '../../errors/catalogue.ts';
 import { createForm, formById, listForms, updateForm, type FormInput, type FormPatch } from '../../qa/forms-store.ts';
-import { commentAsDispatcher, createReview, listReviews, reopenReview, reviewById, updateReview, type ReviewFilter, type ReviewInput, type ReviewPatch } from '../../qa/reviews.ts';
+import { commentAsDispatcher, createReview, objectiveAnswers, listReviews, reopenReview, reviewById, updateReview, type ReviewFilter, type ReviewInput, type ReviewPatch } from '../../qa/reviews.ts';
 import { scoreCards } from '../../qa/scorecards.ts';
 import { setTag, tagsOf } from '../../qa/tags.ts';
 import { csv, reviewRows, scoreCardRows } from '../../qa/export/tables.ts';
 import { xlsx } from '../../qa/export/xlsx.ts';
 import { authedErrors, noContent, uuidParams } from '../schemas/common.ts';
 import {
-  commentBody, exportQuery, fileResponses, formBody, formPatch, formSchema, formsQuery, periodQuery, reviewBody, reviewPage, reviewPatch,
+  commentBody, exportQuery, fileResponses, formBody, formPatch, formSchema, formsQuery, objectiveQuery, objectiveSchema, periodQuery, reviewBody, reviewPage, reviewPatch,
   reviewSchema, reviewsQuery, scoreCardsSchema, tagBody, tagParams, tagsSchema,
 } from '../schemas/qa.ts';
 
@@ -54,6 +54,10 @@ export function qaRoutes(deps: AppDeps) {
     app.patch<Id & { Body: FormPatch }>('/v1/qa/forms/:id', {
       onRequest: writer, schema: { tags, summary: 'Change a form: name, description, grade thresholds, active; items only while no review uses it', params: uuidParams, body: formPatch, response: { 200: formSchema, ...authedErrors(404, 409) } },
     }, async (req) => updateForm(sql, req.params.id, req.body, changeOf(req)));
+
+    app.get<Id & { Querystring: { call_id: string } }>('/v1/qa/forms/:id/objective', {
+      onRequest: writer, schema: { tags, summary: 'The form\'s objective items for a call, filled from its stored timings as a review will store them', params: uuidParams, querystring: objectiveQuery, response: { 200: objectiveSchema, ...authedErrors(404, 409) } },
+    }, async (req) => objectiveAnswers(sql, req.params.id, req.query.call_id));
 
     // --- reviews
     app.post<{ Body: ReviewInput }>('/v1/qa/reviews', {

@@ -22,7 +22,7 @@ import { integritySchema, manifestParams, manifestSchema, oggResponses, recordin
 
 export interface RecordingSearch {
   from?: string; to?: string; seat_id?: string; dispatcher?: string; caller_number?: string; queue_id?: string; centre_id?: string;
-  incident_id?: string; min_duration?: number; max_duration?: number; min_score?: number; max_score?: number; tag?: string;
+  incident_id?: string; flag?: string; min_duration?: number; max_duration?: number; min_score?: number; max_score?: number; tag?: string;
   status?: string; limit: number; cursor?: string;
 }
 
@@ -40,17 +40,20 @@ export async function searchRecordings(sql: Sql, f: RecordingSearch) {
                         WHERE o.seat_id = l.seat_id AND o.at > l.at AND (o.from_state = 'logged_out' OR o.to_state = 'logged_out')), 'infinity') AS until
         FROM seat_state_log l
        WHERE l.from_state = 'logged_out' AND l.user_id = ${f.dispatcher})` : sql``;
+  // Flags are rare too: `flags <> '{}'` lets the planner use the partial index recordings_flags.
   // Tags are rare (a few per thousand recordings): start from the tagged recordings rather than walking calls.
   const tagged = f.tag ? sql`${f.dispatcher ? sql`,` : sql`WITH`} tg AS MATERIALIZED (SELECT recording_id FROM recording_tags WHERE tag = ${f.tag})` : sql``;
   const tagJoin = f.tag ? sql`JOIN tg ON tg.recording_id = r.id` : sql``;
   const sessionJoin = f.dispatcher ? sql`JOIN s ON c.answered_seat_id = s.seat_id AND c.answered_at >= s.since AND c.answered_at < s.until` : sql``;
+  // The page first, then who was logged in at the answering seat for its rows only (as qa/dispatcher-of-call.ts).
   const rows = await sql`
     ${sessions} ${tagged}
+    SELECT p.*, d.user_id AS dispatcher_id, d.display_name AS dispatcher_name FROM (
     SELECT r.id AS recording_id, r.status AS recording_status, r.duration_ms, r.started_at, r.sm3,
            c.id AS call_id, c.centre_id, c.caller_number, c.queue_id, c.answered_seat_id AS seat_id, c.arrived_at, c.answered_at,
            c.queue_ms, c.answer_ms, c.talk_ms, c.incident_id,
            q.score AS qa_score, q.grade AS qa_grade, coalesce(q.reviews, 0) AS qa_reviews,
-           coalesce((SELECT array_agg(t.tag ORDER BY t.tag) FROM recording_tags t WHERE t.recording_id = r.id), '{}') AS tags,
+           coalesce((SELECT array_agg(t.tag ORDER BY t.tag) FROM recording_tags t WHERE t.recording_id = r.id), '{}') AS tags, r.flags,
            ${sql.unsafe(CURSOR)} AS cursor
       FROM calls c
       JOIN recordings r ON r.sip_call_id = c.sip_call_id
@@ -69,13 +72,21 @@ export async function searchRecordings(sql: Sql, f: RecordingSearch) {
        ${f.centre_id ? sql`AND c.centre_id = ${f.centre_id}` : sql``}
        ${f.incident_id ? sql`AND c.incident_id = ${f.incident_id}` : sql``}
        ${f.status ? sql`AND r.status = ${f.status}` : sql``}
+       ${f.flag ? sql`AND r.flags <> '{}' AND r.flags @> ARRAY[${f.flag}]::text[]` : sql``}
        ${f.min_duration !== undefined ? sql`AND r.duration_ms >= ${f.min_duration * 1000}` : sql``}
        ${f.max_duration !== undefined ? sql`AND r.duration_ms <= ${f.max_duration * 1000}` : sql``}
        ${scored ? sql`AND EXISTS (SELECT 1 FROM qa_reviews x WHERE x.call_id = c.id AND x.status = 'final'
                        AND x.score >= ${f.min_score ?? 0} AND x.score <= ${f.max_score ?? 100})` : sql``}
        ${f.cursor ? sql`AND (c.arrived_at, c.id) < (${at}::timestamptz, ${id}::uuid)` : sql``}
      ORDER BY c.arrived_at DESC, c.id DESC
-     LIMIT ${f.limit + 1}`;
+     LIMIT ${f.limit + 1}) p
+      LEFT JOIN LATERAL (
+        SELECT CASE WHEN l.from_state = 'logged_out' THEN l.user_id END AS user_id,
+               CASE WHEN l.from_state = 'logged_out' THEN u.display_name END AS display_name
+          FROM seat_state_log l LEFT JOIN users u ON u.id = l.user_id
+         WHERE l.seat_id = p.seat_id AND (l.from_state = 'logged_out' OR l.to_state = 'logged_out') AND l.at <= p.answered_at
+         ORDER BY l.at DESC, l.id DESC LIMIT 1) d ON true
+     ORDER BY p.arrived_at DESC, p.call_id DESC`;
   const more = rows.length > f.limit;
   const items = rows.slice(0, f.limit).map((r) => ({ ...r, cursor: r.cursor as string, audio_url: r.recording_status === 'ready' ? `/v1/recordings/${r.recording_id as string}/audio` : null }));
   return { items, next_cursor: more ? (items[items.length - 1].cursor as string) : null };
@@ -98,7 +109,7 @@ export function recordingsSearchRoutes(deps: AppDeps, opts: RecordingsSearchOpti
 
     app.get<{ Querystring: RecordingSearch }>('/v1/recordings', {
       onRequest: reader,
-      schema: { tags, summary: 'Search recordings by time, seat, dispatcher, caller, queue, centre, duration, QA score, tag, incident; newest first', querystring: recordingSearchQuery, response: { 200: recordingSearchPage, ...authedErrors() } },
+      schema: { tags, summary: 'Search recordings by time, seat, dispatcher, caller, queue, centre, duration, QA score, tag, flag, incident; newest first', querystring: recordingSearchQuery, response: { 200: recordingSearchPage, ...authedErrors() } },
     }, async (req) => searchRecordings(deps.sql, req.query));
 
     app.get<{ Params: { id: string } }>('/v1/recordings/:id/integrity', {

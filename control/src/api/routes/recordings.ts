@@ -1,16 +1,18 @@
 /**
  * Recordings for QA and supervisors: metadata, and the WAV with HTTP Range (an <audio> element seeks
  * with it). The session token may come as ?token= for <audio src>. Every GET of audio is audited.
+ * The dispatch system (CAD, a supervisor account) attaches its incident id to a call (audited).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../app/deps.ts';
 import { changeOf } from '../../audit/request.ts';
 import { requireRole } from '../../auth/authenticate.ts';
 import { CtiError, isCtiError } from '../../errors/catalogue.ts';
+import { attachIncident } from '../../recordings/incident.ts';
 import { openPlayback } from '../../recordings/playback.ts';
 import { recordingById, recordingOfCall, type RecordingRow } from '../../recordings/store.ts';
 import { authedErrors, noQuery, uuidParams } from '../schemas/common.ts';
-import { audioResponses, recordingMeta } from '../schemas/recordings.ts';
+import { audioResponses, incidentBody, incidentLink, recordingMeta } from '../schemas/recordings.ts';
 
 type Id = { Params: { id: string } };
 
@@ -68,5 +70,10 @@ export function recordingsRoutes(deps: AppDeps) {
       onRequest: reader,
       schema: { tags, summary: 'The call\'s recording metadata', params: uuidParams, querystring: noQuery, response: meta },
     }, async (request) => metaOf(await ofCall(request.params.id)));
+
+    app.put<Id & { Body: { incident_id: string } }>('/v1/calls/:id/incident', {
+      onRequest: requireRole('supervisor'),
+      schema: { tags, summary: 'Attach the dispatch system\'s (CAD) incident id to a call; its recording is then found by incident_id (audited as call.incident_attached)', params: uuidParams, body: incidentBody, response: { 200: incidentLink, ...authedErrors(404) } },
+    }, async (request) => attachIncident(deps.sql, request.params.id, request.body.incident_id, changeOf(request)));
   };
 }

@@ -177,3 +177,12 @@ export const fileResponses = {
     },
   },
 } as const;
+
+export const objectiveQuery = {
+  type: 'object', additionalProperties: false, required: ['call_id'], properties: { call_id: { ...uuid, description: 'An answered call.' } },
+} as const;
+
+export const objectiveSchema = {
+  type: 'object', required: ['form_id', 'call_id', 'answers'],
+  properties: { form_id: uuid, call_id: uuid, answers: { type: 'array', items: answer, description: 'The objective items only (auto: true).' } },
+} as const;

@@ -8,7 +8,7 @@ const basePriority = { type: 'integer', minimum: 0, maximum: 9, description: '0 
 const seconds = { type: 'integer', minimum: 1, maximum: 3600 } as const;
 const calls = { type: 'integer', minimum: 1, maximum: 10000 } as const;
 const percent = { type: 'number', minimum: 0, maximum: 100 } as const;
-const prompt = { type: ['string', 'null'], maxLength: 128, pattern: '^[a-zA-Z0-9_.-]*$' } as const;
+const prompt = { type: ['string', 'null'], maxLength: 64, pattern: '^[a-zA-Z0-9_-]*$' } as const;
 
 const alarmThresholds = {
   type: 'object', additionalProperties: false,
@@ -22,8 +22,11 @@ const alarmThresholds = {
 
 const announcements = {
   type: 'object', additionalProperties: false,
-  description: 'What callers hear while waiting (placeholder: stored, played in a later release).',
-  properties: { enabled: { type: 'boolean' }, greeting: prompt, waiting: prompt, repeat_s: { type: 'integer', minimum: 5, maximum: 600 } },
+  description: 'What callers hear while waiting (early media): greeting once, then music with the waiting prompt every repeat_s; ringback_only or enabled false: ringing only. Prompt names are files in media/ without .wav.',
+  properties: {
+    enabled: { type: 'boolean' }, ringback_only: { type: 'boolean' },
+    greeting: prompt, waiting: prompt, music: prompt, repeat_s: { type: 'integer', minimum: 5, maximum: 600 },
+  },
 } as const;
 
 // ACD settings (queues/acd-settings.ts and acd/strategies/settings.ts); the services check them again.

@@ -19,6 +19,7 @@ export const recordingSearchQuery = {
     min_score: { type: 'number', minimum: 0, maximum: 100, description: 'A final QA review scored at least this.' },
     max_score: { type: 'number', minimum: 0, maximum: 100, description: 'A final QA review scored at most this.' },
     tag: { type: 'string', minLength: 1, maxLength: 32 },
+    flag: { type: 'string', enum: ['gap'], description: 'Recordings the conversion flagged: gap = a side sent no audio for 3 s or more after the answer.' },
     status: { type: 'string', enum: ['ready', 'missing', 'failed', 'purged'] },
     limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
     cursor: { type: 'string', pattern: '^[0-9T:.Z-]{20,32},[0-9a-fA-F-]{36}$', description: 'Paging: next_cursor of the previous page.' },
@@ -28,13 +29,15 @@ export const recordingSearchQuery = {
 export const recordingHit = {
   type: 'object',
   required: ['recording_id', 'recording_status', 'duration_ms', 'started_at', 'sm3', 'call_id', 'centre_id', 'caller_number', 'queue_id',
-    'seat_id', 'arrived_at', 'answered_at', 'queue_ms', 'answer_ms', 'talk_ms', 'incident_id', 'qa_score', 'qa_grade', 'qa_reviews', 'tags', 'audio_url'],
+    'seat_id', 'arrived_at', 'answered_at', 'queue_ms', 'answer_ms', 'talk_ms', 'incident_id', 'qa_score', 'qa_grade', 'qa_reviews', 'tags', 'flags', 'dispatcher_id', 'dispatcher_name', 'audio_url'],
   properties: {
     recording_id: uuid, recording_status: { type: 'string', enum: ['ready', 'missing', 'failed', 'purged'] }, duration_ms: intOrNull, started_at: time,
     sm3: strOrNull, call_id: uuid, centre_id: slug, caller_number: strOrNull, queue_id: strOrNull, seat_id: strOrNull, arrived_at: dateTime,
     answered_at: time, queue_ms: intOrNull, answer_ms: intOrNull, talk_ms: intOrNull, incident_id: strOrNull,
     qa_score: { type: ['number', 'null'], description: 'Score of the latest final review.' }, qa_grade: strOrNull,
     qa_reviews: { type: 'integer', description: 'Final reviews of the call.' }, tags: { type: 'array', items: { type: 'string' } },
+    flags: { type: 'array', items: { type: 'string' }, description: 'Marks of the conversion (gap: missing audio on a side).' },
+    dispatcher_id: { type: ['string', 'null'], description: 'The user logged in at the answering seat when it answered.' }, dispatcher_name: strOrNull,
     audio_url: strOrNull,
   },
 } as const;

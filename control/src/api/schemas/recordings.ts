@@ -4,7 +4,7 @@ const channel = { type: 'object', additionalProperties: true, description: 'Per-
 
 export const recordingMeta = {
   type: 'object',
-  required: ['id', 'call_id', 'sip_call_id', 'centre_id', 'status', 'started_at', 'duration_ms', 'size_bytes', 'sm3', 'channels', 'created_at', 'audio_url'],
+  required: ['id', 'call_id', 'sip_call_id', 'centre_id', 'status', 'started_at', 'duration_ms', 'size_bytes', 'sm3', 'channels', 'flags', 'gaps', 'created_at', 'audio_url'],
   properties: {
     id: uuid, call_id: { type: ['string', 'null'] }, sip_call_id: { type: 'string' }, centre_id: slug,
     status: { type: 'string', enum: ['ready', 'missing', 'failed', 'purged'], description: 'Only a ready recording has audio; purged: removed by the retention policy, the record stays.' },
@@ -14,6 +14,11 @@ export const recordingMeta = {
     channels: {
       type: ['object', 'null'], description: 'Stereo WAV: caller on the left channel, seat on the right.',
       properties: { caller: channel, seat: channel },
+    },
+    flags: { type: 'array', items: { type: 'string' }, description: 'gap: a side sent no audio for 3 s or more after the answer (see gaps).' },
+    gaps: {
+      type: ['array', 'null'], description: 'The missing-audio stretches behind the gap flag, on the recording\'s time axis.',
+      items: { type: 'object', required: ['channel', 'start_ms', 'end_ms'], properties: { channel: { type: 'string', enum: ['caller', 'seat'] }, start_ms: { type: 'integer' }, end_ms: { type: 'integer' } } },
     },
     created_at: dateTime,
     audio_url: { type: ['string', 'null'], description: 'Where to fetch the WAV (Range requests supported); null unless ready.' },
@@ -29,3 +34,17 @@ export const audioResponses = {
 } as const;
 
 export const audioQuery = { type: 'object', additionalProperties: false, properties: {} } as const;
+
+/** PUT /v1/calls/:id/incident: the CAD's incident id (no spaces; letters, digits and - _ . : / #). */
+export const incidentBody = {
+  type: 'object', additionalProperties: false, required: ['incident_id'],
+  properties: { incident_id: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_.:/#-]+$', description: 'The dispatch system\'s incident id (事件编号), e.g. CAD-2026-000123.' } },
+} as const;
+
+export const incidentLink = {
+  type: 'object', required: ['call_id', 'incident_id', 'recording_id', 'changed'],
+  properties: {
+    call_id: uuid, incident_id: { type: 'string' }, recording_id: { type: ['string', 'null'] },
+    changed: { type: 'boolean', description: 'false: the call already had this incident id (nothing audited).' },
+  },
+} as const;

@@ -22,7 +22,8 @@ const RETRY_AFTER_FAILURE_MS = 3;
 const RESEND_UNCONFIRMED_MS = 200;
 
 export class CallControl {
-  private readonly pending = new Map<string, Pending>();
+  /** Unconfirmed commands per call and action: an early-media resume and an offer may be in flight together. */
+  private readonly pending = new Map<string, Map<string, Pending>>();
 
   constructor(
     private readonly evapi: EvapiClient,
@@ -39,22 +40,41 @@ export class CallControl {
     this.send(ref.sipCallId, { action: 'ringall', tindex: ref.tindex, tlabel: ref.tlabel, callid: b64(ref.sipCallId), reason });
   }
 
+  /** Answer the waiting caller 183 with this SDP (early media) and keep the call suspended. */
+  early(ref: SuspendedRef, sdp: string): void {
+    this.send(ref.sipCallId, { action: 'early', tindex: ref.tindex, tlabel: ref.tlabel, callid: b64(ref.sipCallId), sdp: b64(sdp) });
+  }
+
+  /** End a suspended call with a final reply (screening's warn_then_end after the warning has played). */
+  reject(ref: SuspendedRef, code: number, reason: string): void {
+    this.send(ref.sipCallId, { action: 'reject', tindex: ref.tindex, tlabel: ref.tlabel, callid: b64(ref.sipCallId), code, reason });
+  }
+
   requestSync(): void {
     this.evapi.send({ action: 'sync' });
   }
 
-  confirmed(callId: string): void {
-    const p = this.pending.get(callId);
-    if (!p) return;
-    clearTimeout(p.timer);
-    this.pending.delete(callId);
+  /** Kamailio resumed the call for `action` (or, without an action, the call left the queue: forget them all). */
+  confirmed(callId: string, action?: string): void {
+    const byAction = this.pending.get(callId);
+    if (!byAction) return;
+    for (const [a, p] of byAction) {
+      if (action !== undefined && a !== action) continue;
+      clearTimeout(p.timer);
+      byAction.delete(a);
+    }
+    if (byAction.size === 0) this.pending.delete(callId);
   }
 
-  failed(callId: string): void {
-    const p = this.pending.get(callId);
-    if (!p) return;
-    clearTimeout(p.timer);
-    p.timer = setTimeout(() => this.retry(callId), RETRY_AFTER_FAILURE_MS);
+  /** Kamailio could not resume the call for `action` (not suspended right now): retry soon. */
+  failed(callId: string, action?: string): void {
+    const byAction = this.pending.get(callId);
+    if (!byAction) return;
+    for (const [a, p] of byAction) {
+      if (action !== undefined && action !== '' && a !== action) continue;
+      clearTimeout(p.timer);
+      p.timer = setTimeout(() => this.retry(callId, a), RETRY_AFTER_FAILURE_MS);
+    }
   }
 
   isPending(callId: string): boolean {
@@ -62,29 +82,38 @@ export class CallControl {
   }
 
   stop(): void {
-    for (const p of this.pending.values()) clearTimeout(p.timer);
+    for (const byAction of this.pending.values()) for (const p of byAction.values()) clearTimeout(p.timer);
     this.pending.clear();
   }
 
   private send(callId: string, msg: Record<string, unknown>): void {
-    const old = this.pending.get(callId);
+    const action = String(msg.action);
+    let byAction = this.pending.get(callId);
+    if (!byAction) this.pending.set(callId, (byAction = new Map()));
+    const old = byAction.get(action);
     if (old) clearTimeout(old.timer);
-    const p: Pending = { msg, tries: 1, timer: setTimeout(() => this.retry(callId), RESEND_UNCONFIRMED_MS) };
-    this.pending.set(callId, p);
-    if (!this.evapi.send(msg)) this.log.warn({ call: callId, action: msg.action }, 'evapi not connected; command will be retried');
+    byAction.set(action, { msg, tries: 1, timer: setTimeout(() => this.retry(callId, action), RESEND_UNCONFIRMED_MS) });
+    if (!this.evapi.send(msg)) this.log.warn({ call: callId, action }, 'evapi not connected; command will be retried');
   }
 
-  private retry(callId: string): void {
-    const p = this.pending.get(callId);
-    if (!p) return;
+  private retry(callId: string, action: string): void {
+    const byAction = this.pending.get(callId);
+    const p = byAction?.get(action);
+    if (!byAction || !p) return;
     if (p.tries >= this.maxTries) {
-      this.pending.delete(callId);
-      this.log.error({ call: callId, action: p.msg.action, tries: p.tries }, 'Kamailio did not resume the call');
-      this.onGiveUp(callId, String(p.msg.action));
+      byAction.delete(action);
+      if (byAction.size === 0) this.pending.delete(callId);
+      if (action === 'early') {
+        // early media is a courtesy: the call was taken by something else meanwhile (an offer); nothing is lost
+        this.log.warn({ call: callId, tries: p.tries }, 'early media not started: the call was not suspended');
+        return;
+      }
+      this.log.error({ call: callId, action, tries: p.tries }, 'Kamailio did not resume the call');
+      this.onGiveUp(callId, action);
       return;
     }
     p.tries += 1;
-    p.timer = setTimeout(() => this.retry(callId), RESEND_UNCONFIRMED_MS);
+    p.timer = setTimeout(() => this.retry(callId, action), RESEND_UNCONFIRMED_MS);
     this.evapi.send(p.msg);
   }
 }

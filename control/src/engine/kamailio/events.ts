@@ -3,6 +3,8 @@
  * is base64 in the wire form (display names may be GBK or carry quotes and backslashes, RFC 3261 25.1
  * allows them), so nothing a trunk sends can break the JSON; `decodeEngineEvent` turns them back.
  */
+import { decodeSipText } from './text.ts';
+
 export interface CallNewEvent {
   event: 'call.new';
   sync: boolean;
@@ -21,6 +23,8 @@ export interface CallNewEvent {
   proto: string;
   arrivedAt: Date;
   isTrunk: boolean;
+  /** The caller's SDP offer (for early media); '' when the INVITE had none. */
+  sdp: string;
 }
 
 export type EngineEvent =
@@ -31,6 +35,7 @@ export type EngineEvent =
   | { event: 'call.cancelled'; callId: string; phase: 'queued' | 'offering' }
   | { event: 'call.bye'; callId: string; by: 'caller' | 'seat' }
   | { event: 'call.failed_open'; callId: string; reason: string }
+  | { event: 'call.early'; callId: string; tindex: number; tlabel: number }
   | { event: 'resumed'; callId: string; action: string; attempt: number }
   | { event: 'resume_failed'; callId: string; action: string; tindex: number; tlabel: number }
   | { event: 'seat.registered'; user: string }
@@ -40,6 +45,12 @@ export type EngineEvent =
 function b64(v: unknown): string {
   if (typeof v !== 'string' || v === '') return '';
   return Buffer.from(v, 'base64').toString('utf8');
+}
+
+/** Like b64, for display names: UTF-8, or GBK/GB 18030 from gateways that still send it (text.ts). */
+function b64Text(v: unknown): string {
+  if (typeof v !== 'string' || v === '') return '';
+  return decodeSipText(Buffer.from(v, 'base64'));
 }
 
 function num(v: unknown): number {
@@ -53,12 +64,14 @@ export function decodeEngineEvent(m: Record<string, unknown>): EngineEvent | und
     case 'call.new':
       return {
         event: 'call.new', sync: m.sync === true, tindex: num(m.tindex), tlabel: num(m.tlabel),
-        callId: b64(m.callid), fromTag: b64(m.ftag), fromUser: b64(m.from_user), fromName: unquote(b64(m.from_name)),
+        callId: b64(m.callid), fromTag: b64(m.ftag), fromUser: b64(m.from_user), fromName: unquote(b64Text(m.from_name)),
         fromUri: b64(m.from_uri), toUser: b64(m.to_user), ruriUser: b64(m.ruri_user), pai: b64(m.pai),
         trunk: b64(m.trunk), source: String(m.src ?? ''), proto: String(m.proto ?? ''),
         arrivedAt: new Date(num(m.arrived_s) * 1000 + Math.floor(num(m.arrived_us) / 1000)),
-        isTrunk: m.is_trunk === true,
+        isTrunk: m.is_trunk === true, sdp: b64(m.sdp),
       };
+    case 'call.early':
+      return { event: 'call.early', callId: b64(m.callid), tindex: num(m.tindex), tlabel: num(m.tlabel) };
     case 'offer.ringing':
       return { event: 'offer.ringing', callId: b64(m.callid), seat: b64(m.seat), attempt: num(m.attempt), code: num(m.code) };
     case 'offer.answered':

@@ -45,7 +45,7 @@ export function configFor(stack: Stack, runDir: string, overrides: Partial<Confi
     evapi: { host: evHost, port: Number(evPort) }, kamailioRpcUrl: i.kamailio.rpcUrl,
     rtpengineNg: { host: ngHost, port: Number(ngPort) }, spoolDir: i.spoolDir, recordingsDir: i.recordingsDir,
     sipDomain: i.sip.domain, runDir, centreId: 'city', bootstrapAdminPassword: ADMIN_PASSWORD,
-    tokenTtlS: 3600, registrationGraceS: 30, screeningEnabled: true, ...overrides,
+    tokenTtlS: 3600, registrationGraceS: 30, screeningEnabled: true, mediaDir: 'media', ...overrides,
   };
 }
 

@@ -1,0 +1,58 @@
+/**
+ * CallControl keeps an unconfirmed command per call and action: an early-media resume and an offer of the same
+ * call may be in flight together, and the confirmation (or failure) of one must not cancel the other's retries.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { CallControl } from '../../../control/src/engine/kamailio/call-control.ts';
+import type { EvapiClient } from '../../../control/src/engine/evapi/client.ts';
+
+const silent = { debug() {}, info() {}, warn() {}, error() {} } as never;
+
+function rig(maxTries = 3) {
+  const sent: Record<string, unknown>[] = [];
+  const gaveUp: string[] = [];
+  const evapi = { send: (m: Record<string, unknown>) => { sent.push(m); return true; } } as unknown as EvapiClient;
+  const control = new CallControl(evapi, silent, (id, action) => gaveUp.push(`${id}:${action}`), maxTries);
+  return { sent, gaveUp, control };
+}
+const ref = { sipCallId: 'c1', tindex: 1, tlabel: 2 };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test('confirming the early-media resume leaves the offer pending (and retried)', async () => {
+  const { sent, control } = rig();
+  control.early(ref, 'v=0');
+  control.offer(ref, 'seat1', 10_000, 1);
+  control.confirmed('c1', 'early');
+  assert.equal(control.isPending('c1'), true, 'the offer is still unconfirmed');
+  control.failed('c1', 'offer');
+  await sleep(20);
+  assert.deepEqual(sent.map((m) => m.action), ['early', 'offer', 'offer'], 'the failed offer was sent again');
+  control.confirmed('c1', 'offer');
+  assert.equal(control.isPending('c1'), false);
+  control.stop();
+});
+
+test('an early-media resume that never succeeds is dropped quietly; a failing offer is handed to onGiveUp', async () => {
+  const { gaveUp, control } = rig(2);
+  control.early(ref, 'v=0');
+  control.offer({ ...ref, sipCallId: 'c2' }, 'seat1', 10_000, 1);
+  control.failed('c1', 'early');
+  control.failed('c2', 'offer');
+  await sleep(20);
+  control.failed('c1', 'early');
+  control.failed('c2', 'offer');
+  await sleep(20);
+  assert.deepEqual(gaveUp, ['c2:offer']);
+  assert.equal(control.isPending('c1'), false);
+  control.stop();
+});
+
+test('confirmed without an action forgets every command of the call (it left the queue)', () => {
+  const { control } = rig();
+  control.early(ref, 'v=0');
+  control.offer(ref, 'seat1', 10_000, 1);
+  control.confirmed('c1');
+  assert.equal(control.isPending('c1'), false);
+  control.stop();
+});
