@@ -5,6 +5,7 @@ import type { CallControl } from '../engine/kamailio/call-control.ts';
 import { registeredSet } from '../seats/state/registrations.ts';
 import { allSeatsLive, transitionSeat, type SeatLive } from '../seats/state/store.ts';
 import { activeQueues, dequeue, head } from './queue.ts';
+import { candidatesFor } from './candidates.ts';
 import type { SeatCandidate } from './selector.ts';
 import { selectSeats, strategySettingsOf, type StrategyCandidate } from './strategies/index.ts';
 import type { PerKeySerializer } from '../app/serial.ts';
@@ -82,10 +83,7 @@ export class Distributor {
       }
       seats ??= await allSeatsLive(this.deps.redis);
       registered ??= await registeredSet(this.deps, seats.map((s) => s.sipUser));
-      const candidates: StrategyCandidate[] = seats.map((s) => ({
-        seatId: s.seatId, sipUser: s.sipUser, state: s.state, registered: registered!.has(s.sipUser), queues: s.queues,
-        idleSinceMs: s.idleSinceMs, callsToday: s.callsToday,
-      }));
+      const candidates: StrategyCandidate[] = candidatesFor(seats, registered, call);
       // ring_all to the ready seats needs a multi-seat offer in the engine (not there yet): it offers like longest_idle
       const strategy = settings.strategy === 'ring_all' ? 'longest_idle' : settings.strategy;
       const [pick] = this.select(strategy, candidates, {

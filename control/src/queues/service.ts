@@ -8,6 +8,8 @@ import { recordAudit, type Change, type Queryable } from '../audit/record.ts';
 import { CtiError } from '../errors/catalogue.ts';
 import { alarmThresholdsOf, checkAlarmThresholds, mergeSettings, type QueueSettingsDoc } from './settings.ts';
 import type { QueueStrategy } from './strategy.ts';
+import { checkAcdSettings } from './acd-settings.ts';
+import { checkStrategySettings } from '../acd/strategies/settings.ts';
 
 type Deps = Pick<AppDeps, 'sql' | 'config'>;
 
@@ -74,6 +76,8 @@ export async function getQueue(deps: Deps, id: string): Promise<Queue> {
 export async function createQueue(deps: Deps, change: Change, q: NewQueue): Promise<Queue> {
   const settings = q.settings ?? {};
   checkAlarmThresholds(alarmThresholdsOf(settings));
+  checkAcdSettings(settings);
+  checkStrategySettings(settings);
   return deps.sql.begin(async (tx) => {
     await tx`
       INSERT INTO queues (id, centre_id, name, strategy, ring_timeout_s, wrapup_s, base_priority, settings)
@@ -90,6 +94,8 @@ export async function updateQueue(deps: Deps, change: Change, id: string, p: Que
     const before = await lockQueue(tx, id);
     const settings = mergeSettings(before.settings, p.settings);
     checkAlarmThresholds(alarmThresholdsOf(settings));
+    checkAcdSettings(settings);
+    checkStrategySettings(settings);
     await tx`
       UPDATE queues SET
         name = coalesce(${p.name ?? null}, name),
