@@ -1,16 +1,20 @@
 /**
  * The dispatcher softphone page: log in (person + seat + the seat's SIP account), register the WebRTC
  * phone, seat state buttons with the time in state, the queue strip, the incoming-call pop-up, the call
- * panel and hotkeys. Live data comes from the event WebSocket (docs/events.md).
+ * panel and hotkeys; headset choice (device-panel.js), instant recall of the caller's last 30 s (recall.js),
+ * hold with hold audio (POST /v1/calls/:id/hold). Live data comes from the event WebSocket (docs/events.md).
  */
 import { createApi, login as apiLogin } from '../shared/api.js';
 import { EventFeed } from '../shared/events.js';
 import { esc, formatDuration, streamIdAgo } from '../shared/format.js';
 import { applyEvent, callBySipCallId, createLiveState, queueRows } from '../shared/live-state.js';
+import { createDevicePanel } from './device-panel.js';
 import { ACTIONS, bindHotkeys, clearHotkeys, loadHotkeys, saveHotkeys } from './hotkeys.js';
 import { t, zh } from './i18n/zh-CN.js';
 import { Phone } from './phone.js';
 import { IncomingPopup } from './popup.js';
+import { mountCallbacks } from './callbacks.js';
+import { Recall } from './recall.js';
 
 /** Waiting calls are at most this old (the queue's max lifetime is shorter), so this much replay finds them all. */
 const REPLAY_MS = 30 * 60_000;
@@ -27,7 +31,10 @@ let keys = {};
 let seat = { state: 'logged_out', reason: null, sinceMs: Date.now() };
 let call = null; // { sipCallId, number, state: 'ringing'|'answering'|'talking', talkingSinceMs, held, muted }
 let registered = false;
+let loggingOut = false;
 const popup = new IncomingPopup(api, $('popup'));
+const devices = createDevicePanel({ banner, remoteAudio: $('remote-audio'), phone: () => phone });
+const recall = new Recall({ liveAudio: $('remote-audio'), output: () => devices.output(), onChange: renderRecall });
 
 function translateStatic() {
   for (const el of document.querySelectorAll('[data-i18n]')) {
@@ -78,7 +85,10 @@ function render() {
   $('pop-reject').textContent = `${zh.buttons.hangup} (${keys.hangup ?? ''})`;
   $('btn-answer').disabled = call?.state !== 'ringing';
   $('btn-hangup').disabled = !inCall;
-  $('btn-mute').disabled = $('btn-hold').disabled = call?.state !== 'talking';
+  $('btn-recall').textContent = `${recall.state === 'replaying' ? zh.buttons.stopRecall : zh.buttons.recall} (${keys.recall ?? ''})`;
+  $('btn-mute').disabled = $('btn-hold').disabled = $('btn-recall').disabled = call?.state !== 'talking';
+  $('recall-buffer').textContent = call?.state === 'talking' && recall.state === 'buffering'
+    ? t(zh.recall.buffering, { seconds: Math.floor(recall.seconds), key: keys.recall ?? '' }) : '';
   $('call-number').textContent = call ? (call.number || zh.popup.withheld) : '—';
   if (call?.state === 'talking') {
     $('call-timer').textContent = formatDuration(now - call.talkingSinceMs);
@@ -89,6 +99,18 @@ function render() {
   }
   renderQueues(now);
   popup.tick();
+}
+
+/** The replay indicator: shown while the dispatcher hears the replay instead of (over) the live caller. */
+function renderRecall(s) {
+  const el = $('recall');
+  el.classList.toggle('hidden', s.state !== 'replaying');
+  if (s.state === 'replaying') {
+    el.dataset.seconds = s.seconds.toFixed(1);
+    el.dataset.rmsDb = Number.isFinite(s.rmsDb) ? s.rmsDb.toFixed(1) : '-inf';
+    $('recall-text').textContent = t(zh.recall.replaying, { seconds: s.seconds.toFixed(1), db: Number.isFinite(s.rmsDb) ? s.rmsDb.toFixed(0) : '-∞' });
+  }
+  if (call) render();
 }
 
 function renderQueues(now) {
@@ -135,7 +157,7 @@ function onPhone(type, d) {
       if (!call || call.sipCallId !== d.sipCallId) break;
       if (d.state === 'answering') call.state = 'answering';
       else if (d.state === 'talking') { call.state = 'talking'; call.talkingSinceMs = Date.now(); popup.close(); }
-      else { call = null; popup.close(); banner('recovery', '', null); }
+      else { call = null; popup.close(); banner('recovery', '', null); banner('hold', '', null); recall.detach(); }
       break;
     case 'media-error':
       banner('mic', 'error', zh.mic[d.name] ?? t(zh.mic.other, d));
@@ -146,6 +168,10 @@ function onPhone(type, d) {
       else banner('recovery', 'error', t(zh.status.recoverFailed, d));
       break;
     case 'hold': if (call) call.held = d.on; break;
+    case 'remote-stream':
+      if (d.stream) void recall.attach(d.stream).catch((e) => console.warn('instant recall unavailable', e));
+      else recall.detach();
+      break;
     case 'mute': if (call) call.muted = d.on; break;
     default: break;
   }
@@ -155,8 +181,17 @@ function onPhone(type, d) {
 /** The microphone is checked before the seat goes live: a seat that cannot speak must not take 120 calls. */
 async function checkMicrophone() {
   if (!window.isSecureContext || !navigator.mediaDevices?.getUserMedia) throw Object.assign(new Error('insecure'), { mic: zh.mic.insecure });
+  const open = (input) => navigator.mediaDevices.getUserMedia({ audio: input ? { deviceId: { exact: input } } : true, video: false });
   try {
-    const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: false });
+    let stream;
+    try {
+      stream = await open(devices.input());
+    } catch (e) {
+      if (!devices.input() || !/Overconstrained|NotFound/.test(e.name)) throw e;
+      devices.resetInput(); // the headset chosen last time is gone: the default device, and say so
+      banner('device', 'warn', zh.mic.OverconstrainedError);
+      stream = await open('');
+    }
     for (const track of stream.getTracks()) track.stop();
   } catch (e) {
     throw Object.assign(new Error(e.name), { mic: zh.mic[e.name] ?? t(zh.mic.other, { name: e.name }) });
@@ -192,12 +227,15 @@ async function onLogin(ev) {
     phone = new Phone({
       wsUrl: config.sip.ws_url, domain: config.sip.domain, user: String(f.get('sip_user')).trim(), password: String(f.get('sip_password')),
       displayName: seatId, instanceId: instanceIdFor(seatId), iceServers: config.ice_servers, remoteAudio: $('remote-audio'),
+      microphone: () => devices.input(),
     }, onPhone);
+    await devices.applyOutput().catch((e) => banner('device', 'warn', zh.devices.outputGone + ` (${e.name})`));
     $('login').classList.add('hidden');
     $('app').classList.remove('hidden');
     $('seat-label').textContent = t(zh.header.seat, { seat: seatId });
     $('user-label').textContent = t(zh.header.user, { user: session.user.display_name ?? session.user.username ?? '' });
     $('f-sippass').value = '';
+    mountCallbacks({ root: $('callbacks-panel'), api, phone: () => phone, me: () => session.user?.id, errorText });
     await phone.start();
   } catch (e) {
     $('login-error').textContent = e.mic ?? t(zh.login.failed, { msg: errorText(e) });
@@ -217,6 +255,16 @@ function startFeed() {
       const e = msg.event;
       if (e.type === 'seat.state_changed.v1' && e.data.seat_id === session.seatId && Date.parse(e.data.since) >= seat.sinceMs) {
         setSeat({ state: e.data.to, reason: e.data.reason, since: e.data.since });
+        if (e.data.to === 'logged_out' && !loggingOut) void onForcedLogout();
+      }
+      if ((e.type === 'call.held.v1' || e.type === 'call.resumed.v1') && call?.state === 'talking'
+        && (call.id ?? callBySipCallId(live, call.sipCallId)?.id) === e.data.call_id) {
+        // held or resumed by a supervisor (or this page): the microphone follows what the caller hears
+        const on = e.type === 'call.held.v1';
+        if (call.held !== on) phone?.setHeld(on);
+        if (on) banner('hold', 'warn', zh.hold.held);
+        else banner('hold', '', null);
+        render();
       }
     },
     onStatus: (s) => {
@@ -226,7 +274,19 @@ function startFeed() {
   }).start();
 }
 
+/** A supervisor logged this seat out: the phone unregisters (the server also removed the binding) and stops. */
+async function onForcedLogout() {
+  recall.detach();
+  await phone?.stop().catch((e) => console.warn('phone stop failed', e));
+  phone = null;
+  registered = false;
+  banner('reg', 'warn', zh.status.unregistered);
+  banner('forced', 'error', zh.status.forcedLogout);
+  render();
+}
+
 async function onLogout() {
+  loggingOut = true;
   await phone?.stop().catch((e) => console.warn('phone stop failed', e));
   phone = null;
   feed?.stop();
@@ -234,6 +294,7 @@ async function onLogout() {
     await api.post(`/v1/seats/${encodeURIComponent(session.seatId)}/logout`);
   } catch (e) {
     banner('action', 'error', errorText(e));
+    loggingOut = false;
     return;
   }
   await api.post('/v1/auth/logout').catch(() => undefined);
@@ -245,10 +306,48 @@ const actions = {
   answer: () => { if (call?.state === 'ringing') void phone?.answer(); },
   hangup: () => { if (call) void phone?.hangup(); },
   mute: () => { if (call?.state === 'talking') phone?.setMute(!call.muted); },
-  hold: () => { if (call?.state === 'talking') void phone?.setHold(!call.held).catch((e) => banner('action', 'error', String(e.message ?? e))); },
+  hold: () => { if (call?.state === 'talking') void toggleHold(); },
+  recall: () => { if (call?.state === 'talking') void replayRecall(); },
   ready: () => { if (!$('btn-ready').disabled) void seatAction('ready'); },
   not_ready: () => { if (!$('btn-notready').disabled) void seatAction('not-ready', { reason: $('nr-reason').value }); },
 };
+
+/** The control-plane id of the current call: from the event feed, else asked by SIP Call-ID. */
+async function currentCallId() {
+  if (!call) return null;
+  if (call.id) return call.id;
+  const known = callBySipCallId(live, call.sipCallId);
+  if (known?.id) return (call.id = known.id);
+  const page = await api.get(`/v1/calls?sip_call_id=${encodeURIComponent(call.sipCallId)}&limit=1`);
+  return (call.id = page.items?.[0]?.id ?? null);
+}
+
+/** Hold: the control plane plays the hold audio to the caller first; only then the microphone goes off. Resume in reverse. */
+async function toggleHold() {
+  const on = !call.held;
+  $('btn-hold').disabled = true;
+  try {
+    const id = await currentCallId();
+    if (!id) throw Object.assign(new Error('call not known yet'), { code: 'CTI_CALL_NOT_TALKING' });
+    const res = await api.post(`/v1/calls/${encodeURIComponent(id)}/hold`, { on });
+    phone?.setHeld(res.held);
+    if (res.held) banner('hold', 'warn', zh.hold.held);
+    else banner('hold', '', null);
+  } catch (e) {
+    banner('hold', 'error', t(on ? zh.hold.failed : zh.hold.resumeFailed, { msg: errorText(e) }));
+  } finally {
+    render();
+  }
+}
+
+async function replayRecall() {
+  try {
+    const r = await recall.replay();
+    if (r && r.seconds === 0) banner('action', 'warn', zh.recall.empty);
+  } catch (e) {
+    banner('action', 'error', t(zh.errors.unknown, { code: e?.name ?? '?', message: e?.message ?? String(e) }));
+  }
+}
 
 function openHotkeys() {
   const draft = { ...keys };
@@ -277,8 +376,13 @@ function init() {
   $('btn-hangup').onclick = $('pop-reject').onclick = actions.hangup;
   $('btn-mute').onclick = actions.mute;
   $('btn-hold').onclick = actions.hold;
+  $('btn-recall').onclick = actions.recall;
+  $('recall-stop').onclick = () => recall.stop();
+  devices.init();
+  window.addEventListener('offline', () => banner('net', 'error', zh.status.offline));
+  window.addEventListener('online', () => banner('net', '', null));
   $('dtmf').addEventListener('click', (e) => { const d = e.target?.dataset?.dtmf; if (d) void phone?.sendDtmf(d); });
-  bindHotkeys(() => keys, actions, () => $('hotkeys').open || $('app').classList.contains('hidden'));
+  bindHotkeys(() => keys, actions, () => $('hotkeys').open || $('devices').open || $('app').classList.contains('hidden'));
   window.addEventListener('beforeunload', () => { void phone?.stop(); });
   setInterval(render, 1000);
 }

@@ -11,6 +11,7 @@
  *   media-error   {name, message}                  getUserMedia refused/absent (DOMException name)
  *   recovery      {state: 'started'|'done'|'failed', error?}   re-INVITE with ICE restart after a reconnect
  *   hold / mute   {on}
+ *   remote-stream {stream}                          the caller's audio (MediaStream) once talking; null when the call ends
  *
  * Facts from engine-notes (tried with this Kamailio + rtpengine + Chromium):
  * - 0.21 does not reconnect by itself: ua.reconnect() from onDisconnect, register() again in onConnect.
@@ -27,7 +28,8 @@ const REGISTER_EXPIRES_S = 120;
 export class Phone {
   /**
    * @param {{ wsUrl: string, domain: string, user: string, password: string, displayName?: string,
-   *           instanceId: string, iceServers?: RTCIceServer[], remoteAudio: HTMLAudioElement }} opts
+   *           instanceId: string, iceServers?: RTCIceServer[], remoteAudio: HTMLAudioElement,
+ *           microphone?: () => string }} opts   microphone: the chosen input's deviceId ('' = the system default)
    * @param {(type: string, detail: any) => void} listener
    */
   constructor(opts, listener) {
@@ -145,7 +147,7 @@ export class Phone {
     this.emit('recovery', { state: 'started' });
     try {
       await session.invite({
-        sessionDescriptionHandlerOptions: { hold: this.held, offerOptions: { iceRestart: true } },
+        sessionDescriptionHandlerOptions: { hold: false, offerOptions: { iceRestart: true } },
         requestDelegate: {
           onAccept: () => this.emit('recovery', { state: 'done' }),
           onReject: (r) => this.emit('recovery', { state: 'failed', error: `${r.message.statusCode} ${r.message.reasonPhrase}` }),
@@ -154,7 +156,7 @@ export class Phone {
     } catch (error) {
       this.emit('recovery', { state: 'failed', error: String(error?.message ?? error) });
     } finally {
-      session.sessionDescriptionHandlerOptionsReInvite = { hold: this.held };
+      session.sessionDescriptionHandlerOptionsReInvite = { hold: false };
     }
   }
 
@@ -176,6 +178,7 @@ export class Phone {
       } else if (state === SessionState.Terminated) {
         if (this.session === invitation) this.session = null;
         this.opts.remoteAudio.srcObject = null;
+        this.emit('remote-stream', { stream: null });
         this.emit('call', { state: established ? 'ended' : 'cancelled', sipCallId });
       }
     });
@@ -188,7 +191,7 @@ export class Phone {
     if (!s || s.state !== SessionState.Initial) return false;
     this.emit('call', { state: 'answering', sipCallId: s.request.callId });
     try {
-      await s.accept({ sessionDescriptionHandlerOptions: { constraints: { audio: true, video: false } } });
+      await s.accept({ sessionDescriptionHandlerOptions: { constraints: { audio: this.audioConstraint(), video: false } } });
       return true;
     } catch (error) {
       if (error?.name && /NotAllowed|NotFound|NotReadable|Security|Overconstrained/.test(error.name)) {
@@ -208,34 +211,45 @@ export class Phone {
     else if (s.state === SessionState.Established) await s.bye();
   }
 
-  setMute(on) {
+  /** Sets `flag` ('muted' or 'held') and the microphone to match: it sends only when neither is on. */
+  setMicFlag(flag, on) {
     const pc = this.session?.sessionDescriptionHandler?.peerConnection;
-    if (!pc) return;
-    this.muted = on;
-    for (const sender of pc.getSenders()) if (sender.track) sender.track.enabled = !on && !this.held;
-    this.emit('mute', { on });
+    if (!pc) return false;
+    this[flag] = on;
+    for (const sender of pc.getSenders()) if (sender.track) sender.track.enabled = !this.muted && !this.held;
+    return true;
   }
 
-  /** Hold: a re-INVITE offering a=sendonly (RFC 3264 8.4); unhold offers sendrecv again. */
-  async setHold(on) {
-    const s = this.session;
-    if (!s || s.state !== SessionState.Established || this.held === on) return;
-    s.sessionDescriptionHandlerOptionsReInvite = { hold: on };
-    await s.invite({
-      requestDelegate: {
-        onAccept: () => {
-          this.held = on;
-          const pc = s.sessionDescriptionHandler?.peerConnection;
-          for (const sender of pc?.getSenders() ?? []) if (sender.track) sender.track.enabled = !on && !this.muted;
-          for (const r of pc?.getReceivers() ?? []) if (r.track) r.track.enabled = !on;
-          this.emit('hold', { on });
-        },
-        onReject: () => {
-          s.sessionDescriptionHandlerOptionsReInvite = { hold: this.held };
-          this.emit('hold', { on: this.held, failed: true });
-        },
-      },
-    });
+  setMute(on) {
+    if (this.setMicFlag('muted', on)) this.emit('mute', { on });
+  }
+
+  /**
+   * Hold on this side: the microphone stops (track disabled: silence, no re-INVITE); the caller hears the
+   * hold audio the control plane has rtpengine play (POST /v1/calls/:id/hold, main.js), and the dispatcher
+   * keeps hearing the caller.
+   */
+  setHeld(on) {
+    if (this.setMicFlag('held', on)) this.emit('hold', { on });
+  }
+
+  /** getUserMedia's audio constraint for the chosen microphone (exact: a missing headset is an error, not a silent switch). */
+  audioConstraint() {
+    const id = this.opts.microphone?.() ?? '';
+    return id ? { deviceId: { exact: id } } : true;
+  }
+
+  /** Switches the call to another microphone without renegotiation (RTCRtpSender.replaceTrack). */
+  async switchMicrophone() {
+    const pc = this.session?.sessionDescriptionHandler?.peerConnection;
+    const sender = pc?.getSenders().find((x) => x.track?.kind === 'audio');
+    if (!sender) return;
+    const stream = await navigator.mediaDevices.getUserMedia({ audio: this.audioConstraint(), video: false });
+    const track = stream.getAudioTracks()[0];
+    track.enabled = !this.held && !this.muted;
+    const old = sender.track;
+    await sender.replaceTrack(track);
+    old?.stop();
   }
 
   /** DTMF as RFC 4733 telephone-events when negotiated, else SIP INFO application/dtmf-relay. */
@@ -254,5 +268,6 @@ export class Phone {
     const audio = this.opts.remoteAudio;
     audio.srcObject = stream;
     audio.play().catch((e) => console.warn('remote audio did not start', e));
+    this.emit('remote-stream', { stream });
   }
 }

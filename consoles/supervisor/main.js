@@ -12,10 +12,12 @@ import { esc, formatClock, formatDuration, midnightStreamId } from '../shared/fo
 import { applyEvent, applySeatSnapshot, createLiveState, queueRows, seatRows } from '../shared/live-state.js';
 import { t, zh } from './i18n/zh-CN.js';
 import { createAlarms } from './alarms.js';
+import { createListen } from './listen.js';
 import { createQueueAdmin } from './queue-admin.js';
 import { createScreening } from './screening.js';
 import { createServiceLevel } from './service-level.js';
 import { createSurgePanel } from './surge.js';
+import { createAbandonedPanel } from './abandoned.js';
 import { $, banner, errorText } from './ui.js';
 
 const LATE_WAIT_MS = 10_000;
@@ -29,7 +31,8 @@ const queueAdmin = createQueueAdmin({ api, alarms });
 const serviceLevel = createServiceLevel({ api });
 const screening = createScreening({ api });
 const surge = createSurgePanel({ api });
-const panels = { queues: queueAdmin, screening, surge };
+const panels = { queues: queueAdmin, screening, surge, callbacks: createAbandonedPanel({ api, root: $('panel-callbacks') }) };
+const listen = createListen({ api });
 
 function translateStatic() {
   for (const el of document.querySelectorAll('[data-i18n]')) {
@@ -72,7 +75,8 @@ function render() {
       <td data-col="talk">${s.talkMs === null ? '' : formatDuration(s.talkMs)}</td>
       <td>${s.state === 'logged_out' ? '' : `
         <button data-act="not-ready" data-seat="${esc(s.id)}" ${canAct && s.state !== 'not_ready' ? '' : 'disabled'}>${esc(zh.seats.forceNotReady)}</button>
-        <button data-act="logout" data-seat="${esc(s.id)}" ${canAct ? '' : 'disabled'}>${esc(zh.seats.forceLogout)}</button>`}</td>
+        <button data-act="logout" data-seat="${esc(s.id)}" ${canAct ? '' : 'disabled'}>${esc(zh.seats.forceLogout)}</button>
+        ${s.state === 'talking' && s.callId ? `<button data-act="listen" data-seat="${esc(s.id)}" data-call="${esc(s.callId)}" ${listen.callId() === s.callId ? 'disabled' : ''}>${esc(zh.seats.listen)}</button>` : ''}`}</td>
     </tr>`;
   }).join('');
 }
@@ -111,6 +115,7 @@ async function start() {
     onEvent: (msg) => {
       if (alarms.onEvent(msg)) return;
       screening.onEvent(msg);
+      listen.onEvent(msg);
       applyEvent(live, msg);
       const type = msg.event.type;
       if (type === 'call.abandoned.v1') {
@@ -163,7 +168,8 @@ function init() {
   };
   $('seat-rows').addEventListener('click', (e) => {
     const b = e.target.closest('button[data-act]');
-    if (b && !b.disabled) void forceSeat(b.dataset.seat, b.dataset.act);
+    if (b && !b.disabled && b.dataset.act === 'listen') void listen.start(b.dataset.call, b.dataset.seat).then(render);
+    else if (b && !b.disabled) void forceSeat(b.dataset.seat, b.dataset.act);
   });
   $('tabs').addEventListener('click', (e) => {
     const b = e.target.closest('button[data-tab]');
@@ -174,6 +180,7 @@ function init() {
     $('btn-mute').textContent = muted ? zh.alarms.unmute : zh.alarms.mute;
     $('btn-mute').classList.toggle('active', muted);
   };
+  listen.init();
   queueAdmin.init();
   screening.init();
   surge.init();

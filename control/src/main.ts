@@ -8,7 +8,8 @@ import { callsRoutes } from './api/routes/calls.ts';
 import { recordingsRoutes } from './api/routes/recordings.ts';
 import { eventsRoutes } from './api/routes/events-ws.ts';
 import { alarmsRoutes } from './api/routes/alarms.ts';
-import { consolesRoutes, sipWsUrlFromEnv } from './api/routes/consoles.ts';
+import { mediaControlRoutes } from './api/routes/media-control.ts';
+import { consolesRoutes, sipWsUrlFromEnv, sipWssPortFromEnv } from './api/routes/consoles.ts';
 import { httpsOptionsFromEnv, listenHttps, type HttpsListener } from './api/https.ts';
 import { recordingsSearchRoutes } from './api/routes/recordings-search.ts';
 import { qaRoutes } from './api/routes/qa.ts';
@@ -16,6 +17,7 @@ import { screeningRoutes } from './api/routes/screening.ts';
 import { queuesRoutes } from './api/routes/queues.ts';
 import { statsRoutes } from './api/routes/stats.ts';
 import { surgeRoutes } from './api/routes/surge.ts';
+import { callbacksRoutes } from './api/routes/callbacks.ts';
 import { startSurgeExpiry, type SurgeExpiry } from './surge/expiry.ts';
 import { startQueueAlarms, type QueueAlarms } from './queues/alarms.ts';
 import { rebuildMirror } from './screening/mirror.ts';
@@ -76,8 +78,9 @@ async function main(): Promise<void> {
 
   const app = await buildServer({ ...deps, kamailio: rpc, health }, [
     seatStateRoutes(deps, () => void distributor.kick()), callsRoutes(deps), recordingsRoutes(deps), recordingsSearchRoutes(deps), qaRoutes(deps), screeningRoutes(deps, { announcements: media !== undefined }),
-    queuesRoutes(deps, { onChange: () => void distributor.kick() }), statsRoutes(deps), surgeRoutes(deps, { rpc, publicOrigin: process.env.CTI_PUBLIC_ORIGIN }), eventsRoutes(deps), alarmsRoutes(deps),
-    consolesRoutes({ sipWsUrl: sipWsUrlFromEnv(process.env, config.kamailioRpcUrl), sipDomain: config.sipDomain }),
+    queuesRoutes(deps, { onChange: () => void distributor.kick() }), statsRoutes(deps), surgeRoutes(deps, { rpc, publicOrigin: process.env.CTI_PUBLIC_ORIGIN }), eventsRoutes(deps), alarmsRoutes(deps), mediaControlRoutes(deps, { engine: ng }),
+    consolesRoutes({ sipWsUrl: sipWsUrlFromEnv(process.env, config.kamailioRpcUrl), sipWssPort: sipWssPortFromEnv(process.env), sipDomain: config.sipDomain }),
+    callbacksRoutes(deps, { rpc, evapi }),
   ]);
   bus.startFanout();
   await app.listen({ host: config.httpHost, port: config.httpPort });

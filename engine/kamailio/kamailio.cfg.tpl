@@ -12,7 +12,8 @@
 # evapi protocol (JSON in netstrings; every string that comes from SIP is base64, see docs/engine.md):
 #   to the control plane:  call.new, call.sync, offer.ringing, offer.answered, offer.failed,
 #                          call.cancelled, call.bye, call.failed_open, resumed, resume_failed,
-#                          seat.registered, seat.unregistered, sync.done
+#                          seat.registered, seat.unregistered, sync.done,
+#                          callback.started, callback.answered, callback.failed, callback.refused (route[OUTBOUND])
 #   from the control plane: ack, offer, offer_many, overflow, ringall, early, reject, sync
 #   offer.* events carry "kind": seat (one seat), many (ring_all; seat = the one that rang or answered),
 #   overflow (another centre; attempt = the overflow's seq). $avp(seat) is "~many" / "~overflow" for those.
@@ -91,6 +92,7 @@ loadmodule "htable.so"
 loadmodule "dialog.so"
 loadmodule "pike.so"
 loadmodule "rtimer.so"
+loadmodule "uac.so"
 
 ####### Module parameters #########
 modparam("jsonrpcs", "transport", 1)
@@ -138,6 +140,12 @@ modparam("htable", "htable", "qr=>size=10;autoexpire=7200")
 modparam("htable", "htable", "oc=>size=10;autoexpire=600")
 modparam("htable", "htable", "ob=>size=10;autoexpire=7200")
 modparam("htable", "htable", "qe=>size=10;autoexpire=7200")
+# cb: callback authorisations, "<seat SIP user>|<number>" -> "<work-list item>|<gateway host:port>|<presented number>";
+# written by the control plane (htable.setxs, with an expiry) when a dispatcher claims an abandoned call
+modparam("htable", "htable", "cb=>size=8;autoexpire=14400")
+
+# outbound callbacks present the centre's number in From (restored towards the seat in the dialog)
+modparam("uac", "restore_mode", "auto")
 
 modparam("dialog", "dlg_flag", FLT_DIALOG)
 modparam("dialog", "default_timeout", 43200)
@@ -199,8 +207,79 @@ request_route {
 		route(QUEUE);
 		exit;
 	}
-	# seat to seat (and, later, outbound callbacks)
+	# a seat dialling an external number (not a registered seat): an outbound callback
+	if ($rU =~ "^\+?[0-9]{3,20}$" && !registered("location")) {
+		route(OUTBOUND);
+		exit;
+	}
+	# seat to seat
 	route(LOOKUP_RELAY);
+}
+
+# An authenticated seat calls a number back through the trunk gateway, only if the control plane
+# authorised that seat for that number (a claimed abandoned call: htable cb); everything else gets 403.
+# The centre's callback number is presented (From and P-Asserted-Identity); media anchored and recorded.
+route[OUTBOUND] {
+	$var(cbkey) = $fU + "|" + $rU;
+	# test $sht itself: $null assigned to a $var becomes 0
+	if ($sht(cb=>$var(cbkey)) == $null) {
+		xlog("L_WARN", "outbound call from $fU to $rU refused: no callback authorisation\n");
+		evapi_relay("{\"event\":\"callback.refused\",\"seat\":\"$(fU{s.encode.base64})\",\"number\":\"$(rU{s.encode.base64})\"}");
+		sl_send_reply("403", "Forbidden");
+		exit;
+	}
+	$var(auth) = $sht(cb=>$var(cbkey));
+	$var(cbitem) = $(var(auth){s.select,0,|});
+	$var(cbgw) = $(var(auth){s.select,1,|});
+	$var(cbcli) = $(var(auth){s.select,2,|});
+	if ($proto == "ws" || $proto == "wss") { setflag(FLT_FROM_WS); }
+	evapi_relay("{\"event\":\"callback.started\",\"callid\":\"$(ci{s.encode.base64})\",\"seat\":\"$(fU{s.encode.base64})\",\"number\":\"$(rU{s.encode.base64})\",\"item\":\"$var(cbitem)\",\"cli\":\"$var(cbcli)\",\"ftag\":\"$(ft{s.encode.base64})\",\"proto\":\"$proto\",\"at_s\":$TV(s),\"at_us\":$TV(u)}");
+	remove_hf("P-Asserted-Identity");
+	remove_hf("P-Preferred-Identity");
+	remove_hf("Remote-Party-ID");
+	$var(cbfrom) = "sip:" + $var(cbcli) + "@" + SIP_DOMAIN;
+	uac_replace_from("$var(cbfrom)");
+	append_hf("P-Asserted-Identity: <sip:$var(cbcli)@{{SIP_DOMAIN}}>\r\n");
+	$ru = "sip:" + $rU + "@" + $var(cbgw);
+	t_on_branch("OUTBOUND_BRANCH");
+	t_on_reply("OUTBOUND_REPLY");
+	t_on_failure("OUTBOUND_FAILURE");
+	if (!t_relay()) {
+		xlog("L_ERR", "outbound callback: t_relay failed\n");
+		evapi_relay("{\"event\":\"callback.failed\",\"callid\":\"$(ci{s.encode.base64})\",\"code\":500,\"cancelled\":false}");
+		sl_reply_error();
+	}
+	exit;
+}
+
+# Browser seats offer DTLS-SRTP/ICE: the gateway gets plain RTP (engine-notes, verified flags); always recorded.
+branch_route[OUTBOUND_BRANCH] {
+	if (!has_body("application/sdp")) { return; }
+	if (isflagset(FLT_FROM_WS)) {
+		rtpengine_offer("RTP/AVP replace-origin replace-session-connection ICE=remove rtcp-mux-demux DTLS=off SDES-off record-call=on");
+	} else {
+		rtpengine_offer("replace-origin replace-session-connection ICE=remove record-call=on");
+	}
+}
+
+onreply_route[OUTBOUND_REPLY] {
+	if (has_body("application/sdp") && $rs =~ "^(18[03]|2[0-9][0-9])$") {
+		if (isflagset(FLT_FROM_WS)) {
+			rtpengine_answer("UDP/TLS/RTP/SAVPF replace-origin replace-session-connection ICE=force rtcp-mux-require SDES-off");
+		} else {
+			rtpengine_answer("replace-origin replace-session-connection ICE=remove");
+		}
+	}
+	if ($rs >= 200 && $rs < 300) {
+		evapi_relay("{\"event\":\"callback.answered\",\"callid\":\"$(ci{s.encode.base64})\",\"totag\":\"$(tt{s.encode.base64})\"}");
+	}
+}
+
+failure_route[OUTBOUND_FAILURE] {
+	rtpengine_delete();
+	$var(cancelled) = "false";
+	if (t_is_canceled()) { $var(cancelled) = "true"; }
+	evapi_relay("{\"event\":\"callback.failed\",\"callid\":\"$(ci{s.encode.base64})\",\"code\":$T_reply_code,\"cancelled\":$var(cancelled)}");
 }
 
 # Sanity and flood checks run before any business logic.

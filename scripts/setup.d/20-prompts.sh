@@ -7,6 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 made=0
+mkdir -p media/prompts/zh-CN media/music media/hold
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 

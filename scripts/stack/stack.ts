@@ -272,6 +272,8 @@ class StackRunner implements Stack {
         CTI_HTTPS_PORT: String(ctx.ports.https),
         CTI_TLS_CERT: ctx.tls.cert,
         CTI_TLS_KEY: ctx.tls.key,
+        // the consoles' config hands wss://<host>:<this>/ to pages loaded over https (api/routes/consoles.ts)
+        ...(ctx.ports.wss ? { CTI_SIP_WSS_PORT: String(ctx.ports.wss) } : {}),
       } : {}),
       ...this.opts.env,
     };

@@ -6,7 +6,7 @@ export const zh = {
     submit: '登录', busy: '正在登录…', sipHint: 'SIP 账号和密码由管理员在创建席位时设定；密码只用于本次注册，不会保存。',
     failed: '登录失败：{msg}',
   },
-  header: { seat: '席位 {seat}', user: '调度员 {user}', logout: '退出登录', settings: '快捷键设置' },
+  header: { seat: '席位 {seat}', user: '调度员 {user}', logout: '退出登录', settings: '快捷键设置', devices: '耳麦设置' },
   seatState: {
     logged_out: '未登录', ready: '就绪', reserved: '振铃中', talking: '通话中', wrap_up: '话后处理', not_ready: '示忙',
   },
@@ -15,6 +15,7 @@ export const zh = {
   buttons: {
     ready: '就绪', notReady: '示忙', answer: '接听', hangup: '挂断', mute: '静音', unmute: '取消静音',
     hold: '保持', unhold: '取消保持', dtmf: '拨号盘', save: '保存', cancel: '取消', reset: '恢复默认',
+    recall: '回放 30 秒', stopRecall: '停止回放', close: '关闭',
   },
   status: {
     inState: '本状态已持续 {time}',
@@ -24,6 +25,8 @@ export const zh = {
     regFailed: 'SIP 注册失败（{status} {reason}）：请核对 SIP 账号和密码，或联系管理员。',
     regFailedAuth: 'SIP 注册失败：SIP 账号或密码错误，请重新登录并输入正确的 SIP 密码。',
     eventsOpen: '实时数据已连接', eventsClosed: '实时数据中断，正在重连…',
+    offline: '电脑网络已断开：请检查网线或 Wi-Fi，恢复后软电话会自动重连。',
+    forcedLogout: '班长已将本席位退出登录，软电话已注销，不会再振铃。如需继续接警，请重新登录。',
     recovering: '网络已恢复，正在恢复通话（ICE 重启）…', recovered: '通话已恢复', recoverFailed: '通话恢复失败：{error}。如听不到对方，请挂断后回拨。',
   },
   mic: {
@@ -31,7 +34,24 @@ export const zh = {
     NotFoundError: '未检测到麦克风：请插好耳麦后刷新页面。',
     NotReadableError: '麦克风被其他程序占用：请关闭其他使用麦克风的程序后重试。',
     insecure: '当前页面不是安全连接（HTTPS），浏览器不允许使用麦克风：请使用中心提供的 https 地址打开本页面。',
+    OverconstrainedError: '所选麦克风不可用（可能已拔出）：已改用系统默认麦克风，请在“耳麦设置”中重新选择。',
     other: '无法使用麦克风（{name}）：请检查耳麦后刷新页面。',
+  },
+  devices: {
+    heading: '耳麦设置', input: '麦克风', output: '扬声器 / 耳机', default: '系统默认', meter: '麦克风音量',
+    hint: '对着麦克风说话，音量条应随声音跳动。选择会保存在本电脑的浏览器中。',
+    testTone: '播放测试音', testing: '正在播放测试音…', tested: '测试音已播放：如果没有听到，请换一个输出设备或检查音量。',
+    saved: '耳麦设置已保存', noInput: '未检测到麦克风：请插好耳麦。', noOutputChoice: '此浏览器不支持选择输出设备，将使用系统默认设备。',
+    inputGone: '所选麦克风已断开，已改用系统默认麦克风：请检查耳麦连接。', outputGone: '所选耳机已断开，已改用系统默认输出设备。',
+    silent: '麦克风没有声音：请检查耳麦上的静音开关。', level: '{db} dBFS',
+  },
+  recall: {
+    replaying: '正在回放最近 {seconds} 秒的来电声音（电平 {db} dBFS），实时通话声音已调低',
+    empty: '暂无可回放的来电声音', buffering: '已缓存最近 {seconds} 秒来电声音，可按 {key} 回放',
+  },
+  hold: {
+    held: '通话已保持：来电方正在听等待音，您的麦克风已关闭（您仍能听到来电方）。',
+    failed: '保持失败（通话继续，未保持）：{msg}', resumeFailed: '取消保持失败：{msg}',
   },
   queues: { heading: '队列', waiting: '排队 {n}', longest: '最长等待 {time}', none: '暂无排队', unknown: '（未分配队列）' },
   popup: {
@@ -43,13 +63,16 @@ export const zh = {
   call: { talking: '通话中 {time}', held: '（已保持）', muted: '（已静音）', idle: '空闲', answering: '正在接通…', ended: '通话已结束' },
   hotkeys: {
     heading: '快捷键设置', hint: '点击输入框后按下想用的键（如 F1）。', answer: '接听', hangup: '挂断', mute: '静音', hold: '保持',
-    ready: '就绪', not_ready: '示忙', saved: '快捷键已保存',
+    ready: '就绪', not_ready: '示忙', recall: '回放 30 秒', saved: '快捷键已保存',
   },
   errors: {
     CTI_AUTH_INVALID: '用户名或密码错误。', CTI_LOGIN_THROTTLED: '登录失败次数过多，请稍后再试或联系管理员。',
     CTI_TOKEN_EXPIRED: '登录已过期，请重新登录。', CTI_AUTH_REQUIRED: '请先登录。', CTI_FORBIDDEN: '没有权限执行此操作（可能有其他调度员正在使用该席位）。',
     CTI_SEAT_NOT_FOUND: '席位号不存在，请核对。', CTI_SEAT_BUSY: '席位正在通话，请先结束通话。',
-    CTI_SEAT_NOT_REGISTERED: '软电话尚未注册，请稍候。', CTI_SEAT_ILLEGAL_TRANSITION: '当前状态不允许此操作。', CTI_BAD_REQUEST: '输入有误，请检查。', NETWORK: '无法连接服务器，请检查网络。',
+    CTI_SEAT_NOT_REGISTERED: '软电话尚未注册，请稍候。',
+    CTI_CALL_NOT_TALKING: '通话尚未接通或已结束。', CTI_CALL_NOT_YOURS: '只能操作本席位接听的通话。',
+    CTI_CALL_MEDIA_NOT_FOUND: '媒体服务器上找不到该通话（通话本身不受影响）。', CTI_HOLD_AUDIO_MISSING: '等待音文件缺失，无法保持：请联系管理员。',
+    CTI_ENGINE_UNAVAILABLE: '媒体服务器暂时不可用。', CTI_RTPENGINE_ERROR: '媒体服务器拒绝了请求。', CTI_SEAT_ILLEGAL_TRANSITION: '当前状态不允许此操作。', CTI_BAD_REQUEST: '输入有误，请检查。', NETWORK: '无法连接服务器，请检查网络。',
     unknown: '操作失败（{code}）：{message}',
   },
 };

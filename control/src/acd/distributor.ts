@@ -5,6 +5,7 @@ import type { CallControl } from '../engine/kamailio/call-control.ts';
 import { registeredSet } from '../seats/state/registrations.ts';
 import { allSeatsLive, transitionSeat, type SeatLive } from '../seats/state/store.ts';
 import { activeQueues, dequeue, head } from './queue.ts';
+import { candidatesFor } from './candidates.ts';
 import type { SeatCandidate } from './selector.ts';
 import { selectSeats, strategySettingsOf, type StrategyCandidate } from './strategies/index.ts';
 import type { PerKeySerializer } from '../app/serial.ts';
@@ -112,10 +113,7 @@ export class Distributor {
       }
       seats ??= await allSeatsLive(this.deps.redis);
       registered ??= await registeredSet(this.deps, seats.map((s) => s.sipUser));
-      const candidates: StrategyCandidate[] = seats.map((s) => ({
-        seatId: s.seatId, sipUser: s.sipUser, state: s.state, registered: registered!.has(s.sipUser), queues: s.queues,
-        idleSinceMs: s.idleSinceMs, callsToday: s.callsToday,
-      }));
+      const candidates: StrategyCandidate[] = candidatesFor(seats, registered, call);
       const strategy = settings.strategy;
       const picks = this.select(strategy, candidates, {
         queueId, waitedMs: Date.now() - call.arrivedMs, exclude: skip,

@@ -23,6 +23,8 @@ export interface FlowHooks {
   offerFailed(e: Failed): Promise<void>;
   /** Kamailio holds the call again (for the reconnect reconciliation). */
   seen(callId: string): void;
+  /** The call is answered elsewhere: end what the caller hears while waiting (announcements). */
+  answeredElsewhere(call: LiveCall): Promise<void>;
 }
 
 export class RoutedOutcomes {
@@ -39,7 +41,10 @@ export class RoutedOutcomes {
   async answered(e: Answered): Promise<void> {
     const call = await getLiveCall(this.deps.redis, e.callId);
     if (!call || call.state === 'talking') return;
-    if (e.kind === 'overflow') return overflowAnswered(this.deps, call, e.attempt, e.toTag);
+    if (e.kind === 'overflow') {
+      await this.hooks.answeredElsewhere(call);
+      return overflowAnswered(this.deps, call, e.attempt, e.toTag);
+    }
     await ringAllAnswered(this.deps, call, (await seatIdForSipUser(this.deps, e.seat)) ?? null, e.attempt);
     await this.hooks.answered(e);
     void this.distributor.kick();

@@ -58,3 +58,12 @@ export function checkAlarmInput(input: AlarmInput): Required<AlarmInput> {
   if (bad.length > 0) throw new CtiError('CTI_ALARM_INVALID', { fields: bad, type: String(input.type).slice(0, 64) });
   return { type: input.type, level: input.level, subject: input.subject, details };
 }
+
+/** Alarm types raised about seats. */
+export const SEAT_ALARMS = {
+  /**
+   * A seat missed its queue's `missed_offers_not_ready` offers in a row and was made not ready (warning).
+   * Subject: seat id. Cleared when the seat is made ready again.
+   */
+  missedOffers: 'seat_missed_offers',
+} as const;

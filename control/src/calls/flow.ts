@@ -6,11 +6,15 @@ import { callerNumber, type CallNewEvent, type EngineEvent } from '../engine/kam
 import type { RegistrationTracker } from '../seats/state/registrations.ts';
 import { allSeatsLive, getSeatLive, seatIdForSipUser, transitionSeat, seatKey } from '../seats/state/store.ts';
 import { offerFailReason } from './machine.ts';
+import { seatMissedOffer } from '../seats/state/missed-offers.ts';
 import type { PerKeySerializer } from '../app/serial.ts';
 import { randomUUID } from 'node:crypto';
 import { routeCall, queueSettings } from './routing.ts';
 import { screenCall } from '../screening/screen.ts';
 import { recordDecision } from '../screening/decision-log.ts';
+import { closeItemsCalledAgain } from '../callbacks/called-again.ts';
+import { noteArrival, queuePriority } from '../acd/repeat-caller.ts';
+import { acdSettingsOf } from '../queues/acd-settings.ts';
 import { getLiveCall, logCallEvent, retireLiveCall, saveLiveCall, transitionCall, allLiveCalls, type LiveCall } from './store.ts';
 import { isRinging } from '../acd/ring-all.ts';
 import { overflowAnswered } from '../acd/overflow/outcomes.ts';
@@ -44,6 +48,7 @@ export class CallFlow {
       answered: (e) => this.onAnswered(e.callId, e.seat, e.contact, e.attempt),
       offerFailed: (e) => this.onOfferFailed(e),
       seen: (callId) => this.syncSeen?.add(callId),
+      answeredElsewhere: async (call) => { await this.media?.end(call, true); },
     });
   }
 
@@ -91,13 +96,15 @@ export class CallFlow {
     if (existing) return this.resync(existing, e);
     const number = callerNumber(e);
     // screening never drops a call: at worst lowest priority, a mark for the seat (screening/policy.ts)
-    const [{ queue, priority: routed }, screening] = await Promise.all([
+    const [{ queue, priority: routed }, screening, previousArrivalMs] = await Promise.all([
       routeCall(this.deps, e.ruriUser || e.toUser, e.trunk),
       this.deps.config.screeningEnabled
         ? screenCall(this.deps, { callerNumber: number, calledNumber: e.ruriUser || e.toUser, trunkId: e.trunk, at: e.arrivedAt }, { announcements: this.media !== undefined })
         : Promise.resolve(undefined),
+      noteArrival(this.deps.redis, number, e.arrivedAt.getTime()).catch(() => null),
     ]);
-    const priority = screening?.priority ?? routed;
+    // a repeat caller is raised (likely the same emergency); a screening priority (nuisance: lowest) wins over that
+    const { priority, reason: priorityReason } = queuePriority(routed, screening?.priority, previousArrivalMs, e.arrivedAt.getTime(), acdSettingsOf(queue.settings).repeatCaller);
     const now = new Date();
     const id = randomUUID();
     // decide first (Redis only), so the offer leaves at once; the facts follow in this call's chain
@@ -115,18 +122,19 @@ export class CallFlow {
     }
     await this.deps.sql`
       INSERT INTO calls (id, centre_id, sip_call_id, caller_number, caller_name, caller_uri, called_number, trunk_id, source, queue_id,
-                         priority, state, arrived_at, sip_headers)
+                         priority, priority_reason, state, arrived_at, sip_headers)
       VALUES (${id}, ${queue.centreId}, ${e.callId}, ${number || null}, ${e.fromName || null}, ${e.fromUri || null}, ${e.ruriUser || e.toUser || null},
-              ${e.trunk || null}, ${e.source || null}, ${queue.id}, ${priority}, 'offered', ${e.arrivedAt},
+              ${e.trunk || null}, ${e.source || null}, ${queue.id}, ${priority}, ${priorityReason}, 'offered', ${e.arrivedAt},
               ${this.deps.sql.json({ pai: e.pai, proto: e.proto, from_tag: e.fromTag })})`;
     await this.deps.sql`INSERT INTO call_legs (call_id, kind, party, from_tag, started_at) VALUES (${id}, 'caller', ${number || null}, ${e.fromTag}, ${e.arrivedAt})`;
+    void closeItemsCalledAgain(this.deps, { callId: id, centreId: queue.centreId, callerNumber: number });
     if (screening) await recordDecision(this.deps, { callId: id, sipCallId: e.callId, centreId: queue.centreId, at: e.arrivedAt }, screening);
     await logCallEvent(this.deps, id, 'call.offered.v1', {
       call_id: id, sip_call_id: e.callId, caller_number: number || null, caller_name: e.fromName || null,
       called_number: e.ruriUser || e.toUser || null, trunk_id: e.trunk || null, source: e.source || null, arrived_at: e.arrivedAt.toISOString(),
     }, e.arrivedAt);
     await transitionCall(this.deps, { ...call, state: 'offered' }, 'queued', { queued_at: now },
-      { type: 'call.queued.v1', data: { call_id: id, queue_id: queue.id, priority, requeued: false, reason: screening?.list ? 'screened' : null } }, now, { liveAlreadySet: true });
+      { type: 'call.queued.v1', data: { call_id: id, queue_id: queue.id, priority, requeued: false, reason: priorityReason === 'repeat_caller' ? 'repeat_caller' : screening?.list ? 'screened' : null } }, now, { liveAlreadySet: true });
     await this.announce(call, e, queue.settings.announcements as AnnouncementSettings | undefined, warn ? screening : undefined);
   }
 
@@ -237,8 +245,9 @@ export class CallFlow {
     }
     if (seatId) {
       await logCallEvent(this.deps, call.id, 'call.offer_failed.v1', { call_id: call.id, seat_id: seatId, attempt: e.attempt, reason, sip_status: e.code });
-      await transitionSeat(this.deps, seatId, 'not_ready', { from: ['reserved'], reason: reason === 'failed' ? 'offer_failed' : reason, set: { call: '' } });
-      await this.deps.redis.hincrby(seatKey(seatId), 'missed', 1);
+      // below the queue's missed_offers_not_ready the seat goes back to ready; at it, not ready (seats/state/missed-offers.ts)
+      const { missedOffersNotReady } = acdSettingsOf((await queueSettings(this.deps, call.queueId)).settings);
+      await seatMissedOffer(this.deps, seatId, call, reason, missedOffersNotReady);
       if (reason === 'unreachable') void this.registrations.refresh((await this.deps.redis.hget(seatKey(seatId), 'sip_user')) ?? '');
     }
     const requeued = await transitionCall(this.deps, { ...call, state: call.state === 'failed_open' ? 'failed_open' : call.state }, 'queued', {},

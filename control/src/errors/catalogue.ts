@@ -34,6 +34,20 @@ export const ERRORS = {
   // calls
   CTI_CALL_NOT_FOUND: { http: 404, message: 'No such call; check the call id.' },
   CTI_CALL_ILLEGAL_TRANSITION: { http: 409, sip: 500, message: 'The call cannot change to that state from its current state.' },
+  // callbacks of abandoned calls
+  CTI_CALLBACK_NOT_FOUND: { http: 404, message: 'No such item on the abandoned-call work list; check the id (GET /v1/callbacks lists them).' },
+  CTI_CALLBACK_ALREADY_CLAIMED: { http: 409, message: 'Another dispatcher has claimed this callback; pick another item, or ask a supervisor to reassign it.' },
+  CTI_CALLBACK_NOT_CLAIMED: { http: 409, message: 'This callback is not claimed; claim it first.' },
+  CTI_CALLBACK_NOT_YOURS: { http: 403, message: 'This callback is claimed by another dispatcher; only they or a supervisor may change it.' },
+  CTI_CALLBACK_CLOSED: { http: 409, message: 'This callback is already closed; its outcome is in details.' },
+  CTI_CALLBACK_NO_SEAT: { http: 409, message: 'You are not logged in at a seat; log in at your seat (or name one with seat_id) so its phone may dial the number.' },
+  CTI_CALLBACK_ASSIGNEE_INVALID: { http: 400, message: 'A callback can only be given to an enabled dispatcher of the same centre; check the user id.' },
+  CTI_CALLBACK_SETTINGS_INVALID: { http: 400, message: 'The callback settings are not valid (see details): the number is 3-20 digits, the gateway sip:host[:port] on a trunk of this centre.' },
+  CTI_CALL_NOT_TALKING: { http: 409, message: 'The call is not connected to a seat (not talking); hold and listen-in work only on a connected call.' },
+  CTI_CALL_MEDIA_NOT_FOUND: { http: 409, message: 'The media engine holds no session for this call (it ended, or its media is not anchored); the call is not changed.' },
+  CTI_CALL_NOT_YOURS: { http: 403, message: 'Only the dispatcher at the seat that answered the call (or a supervisor) may do this.' },
+  CTI_HOLD_AUDIO_MISSING: { http: 503, message: 'The hold audio file is missing or unreadable; the call continues without hold. Check CTI_HOLD_AUDIO (default media/hold/hold-zh.wav).' },
+  CTI_LISTEN_NOT_FOUND: { http: 404, message: 'No such listen-in session on this call; start one with POST /v1/calls/{id}/listen.' },
   // trunks
   CTI_TRUNK_NOT_FOUND: { http: 404, message: 'No such trunk; check the trunk id.' },
   // queues and service level

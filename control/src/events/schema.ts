@@ -10,6 +10,7 @@ export type OfferFailReason = 'no_answer' | 'rejected' | 'unreachable' | 'failed
 export type AlarmLevel = 'info' | 'warning' | 'critical';
 /** Why a call overflowed: it waited the queue's `overflow.after_s`, or no seat of the queue was logged in. */
 export type OverflowReason = 'wait' | 'no_seat';
+export type CallbackOutcome = 'reached' | 'no_answer' | 'busy' | 'wrong_number' | 'duplicate' | 'not_needed' | 'called_again';
 
 export interface EventData {
   'call.offered.v1': {
@@ -33,6 +34,8 @@ export interface EventData {
   'call.announcement_played.v1': {
     call_id: string; prompt: string; purpose: 'greeting' | 'waiting' | 'warning' | 'warning_end' | 'hold'; duration_ms: number | null;
   };
+  'call.held.v1': { call_id: string; seat_id: string | null; user_id: string };
+  'call.resumed.v1': { call_id: string; seat_id: string | null; user_id: string; held_ms: number };
   'seat.state_changed.v1': { seat_id: string; from: SeatStateName; to: SeatStateName; reason: string | null; since: string };
   'seat.registration_changed.v1': { seat_id: string; registered: boolean; contacts: number };
   'recording.ready.v1': {
@@ -45,6 +48,18 @@ export interface EventData {
     configured_policy: string; policy: string; priority: number | null; mark: string | null; override_once: boolean; degraded: string | null;
   };
   'screening.proposed.v1': { proposal_id: string; number: string; list: 'block' | 'watch'; reasons: string[]; strength: number; call_id: string | null };
+  'callback.claimed.v1': { item_id: string; call_id: string; caller_number: string | null; claimed_by: string; seat_id: string | null; by: string; reassigned: boolean };
+  'callback.released.v1': { item_id: string; call_id: string; released_by: string; was_claimed_by: string };
+  'callback.closed.v1': {
+    item_id: string; call_id: string; outcome: CallbackOutcome; closed_by: string | null; note: string | null;
+    callback_call_id: string | null; called_again_call_id: string | null;
+  };
+  'callback.dialled.v1': { call_id: string; sip_call_id: string; item_id: string | null; seat_id: string | null; number: string; presented_number: string | null };
+  'callback.answered.v1': { call_id: string; item_id: string | null; seat_id: string | null; ring_ms: number };
+  'callback.ended.v1': {
+    call_id: string; item_id: string | null; answered_seat_id: string | null; ended_by: CallEndedBy; reason: string;
+    sip_status: number | null; talk_ms: number | null;
+  };
 }
 
 export type EventType = keyof EventData;
@@ -88,6 +103,8 @@ export const eventDataSchemas: { [K in EventType]: object } = {
   'call.announcement_played.v1': obj({
     call_id: str, prompt: str, purpose: { enum: ['greeting', 'waiting', 'warning', 'warning_end', 'hold'] }, duration_ms: intOrNull,
   }),
+  'call.held.v1': obj({ call_id: str, seat_id: strOrNull, user_id: str }),
+  'call.resumed.v1': obj({ call_id: str, seat_id: strOrNull, user_id: str, held_ms: int }),
   'seat.state_changed.v1': obj({ seat_id: str, from: str, to: str, reason: strOrNull, since: str }),
   'seat.registration_changed.v1': obj({ seat_id: str, registered: { type: 'boolean' }, contacts: int }),
   'recording.ready.v1': obj({ recording_id: str, call_id: strOrNull, sip_call_id: str, duration_ms: int, sm3: str, size_bytes: int }),
@@ -98,6 +115,18 @@ export const eventDataSchemas: { [K in EventType]: object } = {
     configured_policy: str, policy: str, priority: intOrNull, mark: strOrNull, override_once: { type: 'boolean' }, degraded: strOrNull,
   }),
   'screening.proposed.v1': obj({ proposal_id: str, number: str, list: { enum: ['block', 'watch'] }, reasons: { type: 'array', items: str }, strength: int, call_id: strOrNull }),
+  'callback.claimed.v1': obj({ item_id: str, call_id: str, caller_number: strOrNull, claimed_by: str, seat_id: strOrNull, by: str, reassigned: { type: 'boolean' } }),
+  'callback.released.v1': obj({ item_id: str, call_id: str, released_by: str, was_claimed_by: str }),
+  'callback.closed.v1': obj({
+    item_id: str, call_id: str, outcome: { enum: ['reached', 'no_answer', 'busy', 'wrong_number', 'duplicate', 'not_needed', 'called_again'] },
+    closed_by: strOrNull, note: strOrNull, callback_call_id: strOrNull, called_again_call_id: strOrNull,
+  }),
+  'callback.dialled.v1': obj({ call_id: str, sip_call_id: str, item_id: strOrNull, seat_id: strOrNull, number: str, presented_number: strOrNull }),
+  'callback.answered.v1': obj({ call_id: str, item_id: strOrNull, seat_id: strOrNull, ring_ms: int }),
+  'callback.ended.v1': obj({
+    call_id: str, item_id: strOrNull, answered_seat_id: strOrNull, ended_by: { enum: ['caller', 'seat', 'system'] }, reason: str,
+    sip_status: intOrNull, talk_ms: intOrNull,
+  }),
 };
 
 export const EVENT_TYPES = Object.keys(eventDataSchemas) as EventType[];

@@ -9,6 +9,8 @@ import { CtiError } from '../errors/catalogue.ts';
 import { checkOverflowSettings } from './overflow.ts';
 import { alarmThresholdsOf, checkAlarmThresholds, mergeSettings, type QueueSettingsDoc } from './settings.ts';
 import type { QueueStrategy } from './strategy.ts';
+import { checkAcdSettings } from './acd-settings.ts';
+import { checkStrategySettings } from '../acd/strategies/settings.ts';
 
 type Deps = Pick<AppDeps, 'sql' | 'config'>;
 
@@ -80,6 +82,8 @@ export async function getQueue(deps: Deps, id: string): Promise<Queue> {
 export async function createQueue(deps: Deps, change: Change, q: NewQueue): Promise<Queue> {
   const settings = q.settings ?? {};
   checkAlarmThresholds(alarmThresholdsOf(settings));
+  checkAcdSettings(settings);
+  checkStrategySettings(settings);
   return deps.sql.begin(async (tx) => {
     await checkOverflow(tx, settings, q.id);
     await tx`
@@ -97,6 +101,8 @@ export async function updateQueue(deps: Deps, change: Change, id: string, p: Que
     const before = await lockQueue(tx, id);
     const settings = mergeSettings(before.settings, p.settings);
     checkAlarmThresholds(alarmThresholdsOf(settings));
+    checkAcdSettings(settings);
+    checkStrategySettings(settings);
     await checkOverflow(tx, settings, id);
     await tx`
       UPDATE queues SET

@@ -40,7 +40,7 @@ const CHECK_BATCH = 100;
 async function expect(deps: WatchDeps, graceMs: number, e: StreamedEvent): Promise<void> {
   const ev = e.event;
   const tx = deps.redis.multi();
-  if (ev.type === 'call.ended.v1' && ev.data.answered_seat_id !== null) {
+  if ((ev.type === 'call.ended.v1' || ev.type === 'callback.ended.v1') && ev.data.answered_seat_id !== null) {
     tx.zadd(WATCH_DUE_KEY, String(Date.parse(ev.at) + graceMs), ev.data.call_id);
   }
   await tx.set(WATCH_CURSOR_KEY, e.stream_id).exec();

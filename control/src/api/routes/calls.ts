@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Sql } from 'postgres';
 import type { AppDeps } from '../../app/deps.ts';
 import { requireRole } from '../../auth/authenticate.ts';
+import { listWorkItems } from '../../callbacks/store.ts';
 import { CtiError } from '../../errors/catalogue.ts';
 import { authedErrors, uuidParams } from '../schemas/common.ts';
 import { abandonedPage, abandonedQuery, callDetail, callPage, listCallsQuery } from '../schemas/calls.ts';
@@ -33,7 +34,7 @@ export interface AbandonedFilter {
 
 const CALL_COLUMNS = `c.id, c.centre_id, c.sip_call_id, c.caller_number, c.caller_name, c.called_number, c.trunk_id, c.source,
   c.queue_id, c.priority, c.state, c.arrived_at, c.queued_at, c.first_offered_at, c.answered_at, c.ended_at, c.answered_seat_id,
-  c.ended_by, c.end_reason, c.failed_open, c.queue_ms, c.answer_ms, c.talk_ms, c.incident_id,
+  c.ended_by, c.end_reason, c.failed_open, c.queue_ms, c.answer_ms, c.talk_ms, c.incident_id, c.direction, c.callback_of, c.seat_id,
   r.id AS recording_id, r.status AS recording_status`;
 const RECORDING_JOIN = 'LEFT JOIN recordings r ON r.sip_call_id = c.sip_call_id';
 // Microsecond precision, so a page boundary never splits or repeats calls that arrived in the same millisecond.
@@ -75,22 +76,9 @@ export async function getCall(sql: Sql, id: string) {
   return { call, offers, legs, events };
 }
 
-/** The callback work list: open items first, then claimed, then done; newest first within each. */
+/** The callback work list in its older, shorter form (the same rows as GET /v1/callbacks, callbacks/store.ts). */
 export async function listAbandoned(sql: Sql, f: AbandonedFilter) {
-  const where = () => sql`
-     WHERE true
-       ${f.status ? sql`AND status = ${f.status}` : sql``}
-       ${f.queue_id ? sql`AND queue_id = ${f.queue_id}` : sql``}
-       ${f.from ? sql`AND abandoned_at >= ${f.from}` : sql``}
-       ${f.to ? sql`AND abandoned_at < ${f.to}` : sql``}`;
-  const [items, [{ total }]] = await Promise.all([
-    sql`SELECT id::text AS id, call_id, centre_id, queue_id, caller_number, wait_ms, abandoned_at, status, claimed_by, outcome, closed_at
-          FROM abandoned_calls ${where()}
-         ORDER BY CASE status WHEN 'open' THEN 0 WHEN 'claimed' THEN 1 ELSE 2 END, abandoned_at DESC, id DESC
-         LIMIT ${f.limit} OFFSET ${f.offset}`,
-    sql<{ total: number }[]>`SELECT count(*)::int AS total FROM abandoned_calls ${where()}`,
-  ]);
-  return { items, total };
+  return listWorkItems(sql, f);
 }
 
 export function callsRoutes(deps: AppDeps) {

@@ -20,6 +20,11 @@ export interface ConsolesOptions {
    * page may only open wss://: in production both are TLS (docs/consoles.md).
    */
   sipWsUrl: string;
+  /**
+   * Kamailio's WSS port. A page loaded over https may only open wss://, so when `sipWsUrl` is plain ws://
+   * the config route hands such a page `wss://<the host the page was loaded from>:<this port>/` instead.
+   */
+  sipWssPort?: number;
   /** The SIP domain (realm) of seat accounts. */
   sipDomain: string;
   /** STUN/TURN servers for RTCPeerConnection; none on a LAN where rtpengine is reachable. */
@@ -35,6 +40,26 @@ export function sipWsUrlFromEnv(env: NodeJS.ProcessEnv, kamailioRpcUrl: string):
   if (env.CTI_SIP_WS_URL) return env.CTI_SIP_WS_URL;
   const u = new URL(kamailioRpcUrl);
   return `${u.protocol === 'https:' ? 'wss:' : 'ws:'}//${u.host}/`;
+}
+
+/** CTI_SIP_WSS_PORT (the stack sets it with CTI_HTTPS_PORT when .run/tls holds a certificate), else undefined. */
+export function sipWssPortFromEnv(env: NodeJS.ProcessEnv): number | undefined {
+  const v = env.CTI_SIP_WSS_PORT;
+  if (v === undefined || v === '') return undefined;
+  const port = Number(v);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`CTI_SIP_WSS_PORT must be a TCP port number, got "${v}"`);
+  return port;
+}
+
+/**
+ * The SIP WebSocket URL for one page: plain pages get `sipWsUrl` as configured; a page loaded over https
+ * gets a wss:// URL (the configured one if it is already wss://, else the WSS port on the page's own host,
+ * which is a name in the certificate since the browser accepted it for the page).
+ */
+export function sipWsUrlFor(page: { protocol: 'http' | 'https'; hostname: string }, sipWsUrl: string, sipWssPort?: number): string {
+  if (page.protocol !== 'https' || sipWsUrl.startsWith('wss:') || sipWssPort === undefined) return sipWsUrl;
+  const host = page.hostname.includes(':') && !page.hostname.startsWith('[') ? `[${page.hostname}]` : page.hostname;
+  return `wss://${host}:${sipWssPort}/`;
 }
 
 function sipJsLibDir(): string {
@@ -62,7 +87,7 @@ const configReply = {
 } as const;
 
 export const DEFAULT_HOTKEYS: Readonly<Record<string, string>> = {
-  answer: 'F1', hangup: 'F2', mute: 'F3', hold: 'F4', ready: 'F6', not_ready: 'F7',
+  answer: 'F1', hangup: 'F2', mute: 'F3', hold: 'F4', ready: 'F6', not_ready: 'F7', recall: 'F8',
 };
 
 /** Marks every route registered inside this plugin (the static ones too) as needing no session. */
@@ -74,12 +99,12 @@ export function consolesRoutes(opts: ConsolesOptions): FastifyPluginAsync {
   const root = opts.root ?? join(REPO_ROOT, 'consoles');
   if (!existsSync(root)) throw new Error(`consoles folder ${root} does not exist`);
   const sipLib = sipJsLibDir();
-  const config = {
-    sip: { ws_url: opts.sipWsUrl, domain: opts.sipDomain },
+  const configFor = (page: { protocol: 'http' | 'https'; hostname: string }) => ({
+    sip: { ws_url: sipWsUrlFor(page, opts.sipWsUrl, opts.sipWssPort), domain: opts.sipDomain },
     ice_servers: opts.iceServers ?? [],
     hotkeys: DEFAULT_HOTKEYS,
     secure_context_required: true,
-  };
+  });
 
   return async function routes(app: FastifyInstance): Promise<void> {
     app.addHook('onRoute', markPublic);
@@ -89,7 +114,7 @@ export function consolesRoutes(opts: ConsolesOptions): FastifyPluginAsync {
         tags: ['consoles'], summary: 'Where the browser consoles find the SIP WebSocket, and their defaults', security: [],
         querystring: noQuery, response: { 200: configReply, ...errorResponses(400, 500) },
       },
-    }, async () => config);
+    }, async (request) => configFor(request));
 
     app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/consoles/'));
 

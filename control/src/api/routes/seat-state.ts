@@ -3,6 +3,9 @@ import type { AppDeps } from '../../app/deps.ts';
 import { requireRole } from '../../auth/authenticate.ts';
 import { hasAnyRole } from '../../auth/roles.ts';
 import { CtiError } from '../../errors/catalogue.ts';
+import { changeOf } from '../../audit/request.ts';
+import { KamailioRpc } from '../../engine/kamailio/jsonrpc.ts';
+import { dropRegistrationOnLogout } from '../../seats/registration/drop-on-logout.ts';
 import { regKey } from '../../seats/state/registrations.ts';
 import { allSeatsLive, getSeatLive, loadSeats, transitionSeat, type SeatLive } from '../../seats/state/store.ts';
 import { CALL_OWNED_STATES } from '../../seats/state/machine.ts';
@@ -23,6 +26,7 @@ const errorRef = { $ref: `${ERROR_SCHEMA_ID}#` } as const;
 const responses = { 200: seatStateSchema, 401: errorRef, 403: errorRef, 404: errorRef, 409: errorRef } as const;
 
 export function seatStateRoutes(deps: AppDeps, onReady: () => void): FastifyPluginAsync {
+  const rpc = new KamailioRpc({ url: deps.config.kamailioRpcUrl });
   async function view(s: SeatLive): Promise<Record<string, unknown>> {
     const registered = (await deps.redis.exists(regKey(s.sipUser))) === 1;
     return { seat_id: s.seatId, state: s.state, reason: s.reason, since: new Date(s.sinceMs).toISOString(), registered, user_id: s.userId, call: s.call };
@@ -87,7 +91,12 @@ export function seatStateRoutes(deps: AppDeps, onReady: () => void): FastifyPlug
     }, async (req) => change(req, 'not_ready', req.body.reason));
 
     app.post<{ Params: { id: string } }>('/v1/seats/:id/logout', {
-      onRequest: requireRole('dispatcher', 'supervisor'), schema: { tags: ['seats'], summary: 'Log out of the seat', params, response: responses },
-    }, async (req) => change(req, 'logged_out', 'logout', { user_id: '' }));
+      onRequest: requireRole('dispatcher', 'supervisor'), schema: { tags: ['seats'], summary: 'Log out of the seat (and remove its SIP registration from Kamailio)', params, response: responses },
+    }, async (req) => {
+      await change(req, 'logged_out', 'logout', { user_id: '' });
+      const s = await load(req.params.id);
+      await dropRegistrationOnLogout(deps, rpc, s, changeOf(req));
+      return view(s);
+    });
   };
 }

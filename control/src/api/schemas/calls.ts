@@ -24,6 +24,9 @@ export const callSchema = {
     incident_id: strOrNull,
     recording_id: { type: ['string', 'null'], description: 'The call\'s recording, if indexed.' },
     recording_status: { type: ['string', 'null'], enum: ['ready', 'missing', 'failed', null] },
+    direction: { type: 'string', enum: ['inbound', 'outbound'], description: 'outbound: a callback placed by a seat (docs/callbacks.md).' },
+    callback_of: { ...strOrNull, description: 'For a callback: the abandoned call it returns.' },
+    seat_id: { ...strOrNull, description: 'For a callback: the seat that placed it.' },
   },
 } as const;
 

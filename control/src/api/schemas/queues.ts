@@ -35,7 +35,30 @@ const overflow = {
   description: 'Overflow: {after_s, when_no_seat, target: {queue_id} | {sip_uri}, ring_timeout_s}; null removes it (docs/queues.md).',
 } as const;
 
-const settingsIn = { type: 'object', additionalProperties: false, properties: { alarms: alarmThresholds, announcements, overflow } } as const;
+// ACD settings (queues/acd-settings.ts and acd/strategies/settings.ts); the services check them again.
+const repeatCaller = {
+  type: 'object', additionalProperties: false,
+  description: 'A caller who called within within_min minutes (any outcome) queues raise_by priority steps more urgent. On by default (10 min, 1 step).',
+  properties: { enabled: { type: 'boolean' }, within_min: { type: 'integer', minimum: 1, maximum: 180 }, raise_by: { type: 'integer', minimum: 1, maximum: 9 } },
+} as const;
+const missedOffersNotReady = { type: 'integer', minimum: 1, maximum: 20, description: 'Missed offers in a row after which a seat goes not ready (default 1).' } as const;
+const tierSteps = {
+  type: 'array', maxItems: 9, description: 'tiers strategy: tier N is offered once the call has waited after_s.',
+  items: { type: 'object', additionalProperties: false, required: ['tier', 'after_s'], properties: { tier: { type: 'integer', minimum: 1, maximum: 9 }, after_s: { type: 'integer', minimum: 0, maximum: 3600 } } },
+} as const;
+const requiredSkills = { type: 'array', maxItems: 16, uniqueItems: true, items: { type: 'string', minLength: 1, maxLength: 64 }, description: 'A seat needs all of these (e.g. dialect-wu).' } as const;
+const skillsWaived = { type: ['integer', 'null'], minimum: 0, maximum: 3600, description: 'After this wait any seat will do; null: never.' } as const;
+
+const settingsIn = {
+  type: 'object', additionalProperties: false,
+  properties: {
+    alarms: alarmThresholds, announcements,
+    repeat_caller: repeatCaller,
+    missed_offers_not_ready: missedOffersNotReady,
+    tiers: tierSteps, required_skills: requiredSkills, skills_waived_after_s: skillsWaived,
+    overflow,
+  },
+} as const;
 const settingsOut = {
   type: 'object', additionalProperties: true,
   properties: { alarms: { type: 'object', additionalProperties: true }, announcements: { type: 'object', additionalProperties: true }, overflow: { type: ['object', 'null'], additionalProperties: true } },

@@ -5,6 +5,11 @@ const sipPassword = { type: 'string', minLength: 8, maxLength: 128, description:
 const queues = { type: 'array', uniqueItems: true, maxItems: 64, items: slug } as const;
 const kind = { type: 'string', enum: ['permanent', 'surge'] } as const;
 const expiresAt = { type: ['string', 'null'], format: 'date-time', description: 'A surge seat stops authenticating at this time.' } as const;
+const tier = { type: ['integer', 'null'], minimum: 1, maximum: 9, description: 'ACD tier (1 is offered first by the tiers strategy); null: the surge template\'s, else 1.' } as const;
+const skills = {
+  type: ['array', 'null'], maxItems: 32, uniqueItems: true, items: { type: 'string', pattern: '^[a-z0-9][a-z0-9_.-]{0,63}$' },
+  description: 'ACD skills matched against a queue\'s required_skills (e.g. dialect-wu); null: the surge template\'s, else none.',
+} as const;
 
 export const seatSchema = {
   type: 'object',
@@ -12,7 +17,7 @@ export const seatSchema = {
     'state', 'state_since', 'created_at', 'updated_at'],
   properties: {
     id: slug, centre_id: slug, display_name: displayName, sip_username: { type: 'string' }, sip_domain: { type: 'string' },
-    kind, queues, enabled: { type: 'boolean' }, expires_at: expiresAt,
+    kind, queues, enabled: { type: 'boolean' }, expires_at: expiresAt, tier, skills,
     state: { type: 'string', description: 'Live state, owned by the seat state machine; read-only here.' },
     state_since: dateTime, created_at: dateTime, updated_at: dateTime,
   },
@@ -22,7 +27,7 @@ export const createSeatBody = {
   type: 'object', additionalProperties: false, required: ['id', 'display_name', 'sip_username', 'sip_password'],
   properties: {
     id: slug, display_name: displayName, sip_username: sipUsername, sip_password: sipPassword,
-    centre_id: slug, queues, kind, expires_at: expiresAt,
+    centre_id: slug, queues, kind, expires_at: expiresAt, tier, skills,
   },
 } as const;
 
@@ -30,7 +35,7 @@ export const patchSeatBody = {
   type: 'object', additionalProperties: false, minProperties: 1,
   properties: {
     display_name: displayName, sip_username: sipUsername, sip_password: sipPassword, centre_id: slug, queues,
-    enabled: { type: 'boolean' }, expires_at: expiresAt,
+    enabled: { type: 'boolean' }, expires_at: expiresAt, tier, skills,
   },
 } as const;
 

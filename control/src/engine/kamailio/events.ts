@@ -53,7 +53,25 @@ export type EngineEvent =
   | { event: 'resume_failed'; callId: string; action: string; tindex: number; tlabel: number }
   | { event: 'seat.registered'; user: string }
   | { event: 'seat.unregistered'; user: string }
-  | { event: 'sync.done' };
+  | { event: 'sync.done' }
+  // outbound callbacks (route[OUTBOUND]; handled by callbacks/outbound.ts, not by the call flow)
+  | CallbackStartedEvent
+  | { event: 'callback.answered'; callId: string; toTag: string }
+  | { event: 'callback.failed'; callId: string; code: number; cancelled: boolean }
+  | { event: 'callback.refused'; seatUser: string; number: string };
+
+/** A seat's INVITE to an external number that Kamailio sends out through the gateway. */
+export interface CallbackStartedEvent {
+  event: 'callback.started';
+  callId: string;
+  seatUser: string;
+  number: string;
+  itemId: string;
+  presented: string;
+  fromTag: string;
+  proto: string;
+  startedAt: Date;
+}
 
 function b64(v: unknown): string {
   if (typeof v !== 'string' || v === '') return '';
@@ -110,6 +128,18 @@ export function decodeEngineEvent(m: Record<string, unknown>): EngineEvent | und
       return { event: 'seat.unregistered', user: b64(m.user) };
     case 'sync.done':
       return { event: 'sync.done' };
+    case 'callback.started':
+      return {
+        event: 'callback.started', callId: b64(m.callid), seatUser: b64(m.seat), number: b64(m.number), itemId: String(m.item ?? ''),
+        presented: String(m.cli ?? ''), fromTag: b64(m.ftag), proto: String(m.proto ?? ''),
+        startedAt: new Date(num(m.at_s) * 1000 + Math.floor(num(m.at_us) / 1000)),
+      };
+    case 'callback.answered':
+      return { event: 'callback.answered', callId: b64(m.callid), toTag: b64(m.totag) };
+    case 'callback.failed':
+      return { event: 'callback.failed', callId: b64(m.callid), code: num(m.code), cancelled: m.cancelled === true };
+    case 'callback.refused':
+      return { event: 'callback.refused', seatUser: b64(m.seat), number: b64(m.number) };
     default:
       return undefined;
   }

@@ -1,6 +1,6 @@
 /**
  * Typed NG commands (rtpengine 10.5 README, sections "offer", "answer", "delete", "list", "query",
- * "play media", "stop media", "subscribe request", "subscribe answer", "unsubscribe").
+ * "play media", "stop media", "block media", "unblock media", "subscribe request", "subscribe answer", "unsubscribe").
  * `options` passes any further NG keys verbatim, e.g. { ICE: 'remove', replace: ['origin'] }.
  */
 import { CtiError } from '../../errors/catalogue.ts';
@@ -126,6 +126,15 @@ export async function playMedia(t: NgTransport, p: PlayMediaParams): Promise<{ d
 
 export async function stopMedia(t: NgTransport, p: { callId: string; fromTag: string }): Promise<void> {
   await t.request('stop media', { 'call-id': p.callId, 'from-tag': p.fromTag });
+}
+
+/** Drops the media the participant `fromTag` sends (e.g. the seat's, while the caller hears hold audio). */
+export async function blockMedia(t: NgTransport, p: { callId: string; fromTag: string }): Promise<void> {
+  await t.request('block media', { 'call-id': p.callId, 'from-tag': p.fromTag });
+}
+
+export async function unblockMedia(t: NgTransport, p: { callId: string; fromTag: string }): Promise<void> {
+  await t.request('unblock media', { 'call-id': p.callId, 'from-tag': p.fromTag });
 }
 
 export async function subscribeRequest(t: NgTransport, p: SubscribeRequestParams): Promise<SubscribeReply> {

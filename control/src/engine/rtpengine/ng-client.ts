@@ -112,6 +112,14 @@ export class NgClient {
     return cmd.stopMedia(this, p);
   }
 
+  blockMedia(p: { callId: string; fromTag: string }): Promise<void> {
+    return cmd.blockMedia(this, p);
+  }
+
+  unblockMedia(p: { callId: string; fromTag: string }): Promise<void> {
+    return cmd.unblockMedia(this, p);
+  }
+
   subscribeRequest(p: cmd.SubscribeRequestParams): Promise<cmd.SubscribeReply> {
     return cmd.subscribeRequest(this, p);
   }

@@ -6,9 +6,12 @@
 import type { AppDeps } from '../../app/deps.ts';
 import { recordAudit, type Change, type Queryable } from '../../audit/record.ts';
 import { CtiError } from '../../errors/catalogue.ts';
+import { loadSeats } from '../state/store.ts';
 import { seatDigests } from './ha1.ts';
 
 type Deps = Pick<AppDeps, 'sql' | 'config'>;
+/** With Redis, a change of queues, tier or skills reaches the live seat state at once (else at the next 5 s reload). */
+type LiveDeps = Deps & Partial<Pick<AppDeps, 'redis'>>;
 
 export interface Seat {
   id: string;
@@ -20,6 +23,9 @@ export interface Seat {
   queues: string[];
   enabled: boolean;
   expires_at: Date | null;
+  /** ACD tier (1 first) and skills; null: the surge template's for a surge seat, else tier 1 and no skills. */
+  tier: number | null;
+  skills: string[] | null;
   state: string;
   state_since: Date;
   created_at: Date;
@@ -35,6 +41,8 @@ export interface NewSeat {
   queues?: string[];
   kind?: 'permanent' | 'surge';
   expires_at?: string | null;
+  tier?: number | null;
+  skills?: string[] | null;
 }
 
 export interface SeatPatch {
@@ -45,10 +53,30 @@ export interface SeatPatch {
   queues?: string[];
   enabled?: boolean;
   expires_at?: string | null;
+  tier?: number | null;
+  skills?: string[] | null;
 }
 
 const COLUMNS = `id, centre_id, display_name, sip_username, sip_domain, kind, queues, enabled, expires_at,
-  state, state_since, created_at, updated_at`;
+  tier, skills, state, state_since, created_at, updated_at`;
+
+const SKILL = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
+
+/** Tier 1-9 or null; skills: distinct lower-case names such as 'dialect-wu', or null. Coded error naming the field. */
+function checkTierSkills(s: { tier?: number | null; skills?: string[] | null }): void {
+  const bad: { in: string; field: string; message: string }[] = [];
+  if (s.tier != null && (!Number.isInteger(s.tier) || s.tier < 1 || s.tier > 9)) bad.push({ in: 'body', field: '/tier', message: 'an integer 1-9, or null' });
+  if (s.skills != null) {
+    if (!Array.isArray(s.skills) || s.skills.length > 32 || !s.skills.every((k) => typeof k === 'string' && SKILL.test(k))) {
+      bad.push({ in: 'body', field: '/skills', message: 'up to 32 names of lower-case letters, digits and _.- (e.g. dialect-wu), or null' });
+    } else if (new Set(s.skills).size !== s.skills.length) bad.push({ in: 'body', field: '/skills', message: 'a skill is listed twice' });
+  }
+  if (bad.length > 0) throw new CtiError('CTI_BAD_REQUEST', { fields: bad });
+}
+
+async function refreshLive(deps: LiveDeps): Promise<void> {
+  if (deps.redis) await loadSeats({ sql: deps.sql, redis: deps.redis });
+}
 
 async function assertQueuesExist(tx: Queryable, queues: string[] | undefined): Promise<void> {
   if (queues === undefined || queues.length === 0) return;
@@ -66,9 +94,10 @@ async function lockSeat(tx: Queryable, id: string): Promise<Seat> {
   return row;
 }
 
-export async function createSeat(deps: Deps, change: Change, s: NewSeat): Promise<Seat> {
+export async function createSeat(deps: LiveDeps, change: Change, s: NewSeat): Promise<Seat> {
+  checkTierSkills(s);
   const d = seatDigests(s.sip_username, deps.config.sipDomain, s.sip_password);
-  return deps.sql.begin(async (tx) => {
+  const created = await deps.sql.begin(async (tx) => {
     await assertQueuesExist(tx, s.queues);
     const values: Record<string, unknown> = {
       id: s.id, centre_id: s.centre_id ?? deps.config.centreId, display_name: s.display_name,
@@ -76,10 +105,14 @@ export async function createSeat(deps: Deps, change: Change, s: NewSeat): Promis
       kind: s.kind ?? 'permanent', expires_at: s.expires_at ?? null,
     };
     if (s.queues !== undefined) values.queues = s.queues;
+    if (s.tier != null) values.tier = s.tier;
+    if (s.skills != null) values.skills = s.skills;
     const [row] = await tx<Seat[]>`INSERT INTO seats ${tx(values as never)} RETURNING ${tx.unsafe(COLUMNS)}`;
     await recordAudit(tx, { ...change, action: 'seat.created', target_type: 'seat', target_id: row.id, after: row });
     return row;
   });
+  await refreshLive(deps);
+  return created;
 }
 
 export async function listSeats(deps: Deps, f: { centre_id?: string; include_disabled: boolean }): Promise<Seat[]> {
@@ -96,13 +129,14 @@ export async function getSeat(deps: Deps, id: string): Promise<Seat> {
   return row;
 }
 
-export async function updateSeat(deps: Deps, change: Change, id: string, p: SeatPatch): Promise<Seat> {
+export async function updateSeat(deps: LiveDeps, change: Change, id: string, p: SeatPatch): Promise<Seat> {
+  checkTierSkills(p);
   if (p.sip_username !== undefined && p.sip_password === undefined) {
     throw new CtiError('CTI_BAD_REQUEST', {
       fields: [{ in: 'body', field: '/sip_password', message: 'a new sip_username needs the sip_password too (the digest covers both)' }],
     });
   }
-  return deps.sql.begin(async (tx) => {
+  const updated = await deps.sql.begin(async (tx) => {
     const before = await lockSeat(tx, id);
     await assertQueuesExist(tx, p.queues);
     const username = p.sip_username ?? before.sip_username;
@@ -118,6 +152,8 @@ export async function updateSeat(deps: Deps, change: Change, id: string, p: Seat
         queues = coalesce(${p.queues ?? null}::text[], queues),
         enabled = coalesce(${p.enabled ?? null}::boolean, enabled),
         expires_at = CASE WHEN ${p.expires_at !== undefined} THEN ${p.expires_at ?? null}::timestamptz ELSE expires_at END,
+        tier = CASE WHEN ${p.tier !== undefined} THEN ${p.tier ?? null}::int ELSE tier END,
+        skills = CASE WHEN ${p.skills !== undefined} THEN ${p.skills ?? null}::text[] ELSE skills END,
         updated_at = now()
       WHERE id = ${id}
       RETURNING ${tx.unsafe(COLUMNS)}`;
@@ -125,6 +161,8 @@ export async function updateSeat(deps: Deps, change: Change, id: string, p: Seat
     await recordAudit(tx, { ...change, action: 'seat.updated', target_type: 'seat', target_id: id, before, after });
     return row;
   });
+  if (p.tier !== undefined || p.skills !== undefined || p.queues !== undefined) await refreshLive(deps);
+  return updated;
 }
 
 /**

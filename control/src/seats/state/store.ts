@@ -4,6 +4,8 @@ import { CtiError } from '../../errors/catalogue.ts';
 import type { SeatStateName } from '../../events/schema.ts';
 import { SEAT_TRANSITIONS, assertSeatTransition } from './machine.ts';
 import { PerKeySerializer } from '../../app/serial.ts';
+import { SEAT_ALARMS } from '../../alarms/alarm.ts';
+import { clearAlarm } from '../../alarms/service.ts';
 
 /** Live seat state: one Redis hash per seat (authoritative for live state), mirrored to PostgreSQL. */
 export const seatKey = (seatId: string): string => `cti:seat:${seatId}`;
@@ -23,6 +25,11 @@ export interface SeatLive {
   wrapupUntilMs: number;
   userId: string | null;
   missedOffers: number;
+  /** The seat's tier (1 first) and skills: its own, else its surge template's (loadSeats), for the ACD's candidates. */
+  tier: number;
+  skills: string[];
+  /** The SIP Call-ID of the call this seat missed last: that call is not offered to it again while another seat can take it. */
+  missedCall: string | null;
 }
 
 // Check-and-set in one step: refuses when the current state is not among the allowed sources.
@@ -52,6 +59,9 @@ export function parseSeat(seatId: string, h: Record<string, string>): SeatLive {
     wrapupUntilMs: Number(h.wrapup_until ?? 0),
     userId: h.user_id ? h.user_id : null,
     missedOffers: Number(h.missed ?? 0),
+    tier: Number(h.tier) >= 1 ? Number(h.tier) : 1,
+    skills: h.skills ? (JSON.parse(h.skills) as string[]) : [],
+    missedCall: h.missed_call ? h.missed_call : null,
   };
 }
 
@@ -125,16 +135,34 @@ export async function transitionSeat(deps: AppDeps, seatId: string, to: SeatStat
       deps.log.error({ err: String(err), seat_id: seatId, to }, 'seat state not persisted to PostgreSQL (Redis holds it)');
     }
     await deps.bus.publish('seat.state_changed.v1', { seat_id: seatId, from, to, reason: opts.reason ?? null, since: at.toISOString() }, at);
+    if (to === 'ready' && (from === 'not_ready' || from === 'logged_out')) await clearMissedOffersAlarm(deps, seatId);
   });
   if (opts.factsInBackground) void facts.catch((err) => deps.log.error({ err: String(err), seat_id: seatId }, 'seat event not published'));
   else await facts;
   return { ok: true, from };
 }
 
+/** A seat made ready again after too many missed offers: its seat_missed_offers alarm clears, its count restarts. */
+async function clearMissedOffersAlarm(deps: AppDeps, seatId: string): Promise<void> {
+  if ((await deps.redis.hget(seatKey(seatId), 'missed_alarm')) !== '1') return;
+  await deps.redis.hset(seatKey(seatId), 'missed_alarm', '0', 'missed', '0');
+  try {
+    await clearAlarm(deps, SEAT_ALARMS.missedOffers, seatId);
+  } catch (err) {
+    deps.log.error({ err: String(err), seat_id: seatId }, 'seat_missed_offers alarm not cleared');
+  }
+}
+
 /** Load seat definitions from PostgreSQL into Redis, keeping live state; seats missing from Redis start from PostgreSQL's state. */
-export async function loadSeats(deps: AppDeps): Promise<number> {
-  const rows = await deps.sql<{ id: string; sip_username: string; centre_id: string; queues: string[]; state: string; state_reason: string | null; state_since: Date; enabled: boolean; expires_at: Date | null }[]>`
-    SELECT id, sip_username, centre_id, queues, state, state_reason, state_since, enabled, expires_at FROM seats`;
+export async function loadSeats(deps: Pick<AppDeps, 'sql' | 'redis'>): Promise<number> {
+  // tier and skills: the seat's own, else (a surge seat) its template's as the surge took it, else tier 1 and none
+  const rows = await deps.sql<{ id: string; sip_username: string; centre_id: string; queues: string[]; state: string; state_reason: string | null; state_since: Date; enabled: boolean; expires_at: Date | null; tier: number; skills: string[] }[]>`
+    SELECT s.id, s.sip_username, s.centre_id, s.queues, s.state, s.state_reason, s.state_since, s.enabled, s.expires_at,
+           coalesce(s.tier, (su.template->>'tier')::int, 1) AS tier,
+           coalesce(s.skills, ARRAY(SELECT jsonb_array_elements_text(coalesce(su.template->'skills', '[]'::jsonb)))) AS skills
+      FROM seats s
+      LEFT JOIN surge_seats ss ON ss.seat_id = s.id
+      LEFT JOIN surges su ON su.id = ss.surge_id`;
   const p = deps.redis.pipeline();
   for (const r of rows) {
     const key = seatKey(r.id);
@@ -145,7 +173,7 @@ export async function loadSeats(deps: AppDeps): Promise<number> {
       continue;
     }
     p.sadd(SEATS_SET, r.id);
-    p.hset(key, 'sip_user', r.sip_username, 'centre', r.centre_id, 'queues', JSON.stringify(r.queues));
+    p.hset(key, 'sip_user', r.sip_username, 'centre', r.centre_id, 'queues', JSON.stringify(r.queues), 'tier', String(r.tier), 'skills', JSON.stringify(r.skills));
     p.hsetnx(key, 'state', r.state);
     p.hsetnx(key, 'reason', r.state_reason ?? '');
     p.hsetnx(key, 'since', String(r.state_since.getTime()));

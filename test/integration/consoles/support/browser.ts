@@ -31,8 +31,12 @@ export interface ConsoleBrowser {
   close(): Promise<void>;
 }
 
-/** Launches Chromium with a fake microphone playing `micToneHz` (looped by Chromium). */
-export async function launchConsoleBrowser(micToneHz = 1000): Promise<ConsoleBrowser> {
+/**
+ * Launches Chromium with a fake microphone playing `micToneHz` (looped by Chromium). `ignoreCertificateErrors`:
+ * accept the set-up's self-signed certificate on https pages and wss:// (engine-notes: the test-side stand-in
+ * for installing .run/tls/ca.crt in a real browser). `denyMicrophone`: the page is refused the microphone.
+ */
+export async function launchConsoleBrowser(micToneHz = 1000, opts: { ignoreCertificateErrors?: boolean; denyMicrophone?: boolean } = {}): Promise<ConsoleBrowser> {
   const dir = mkdtempSync(join(tmpdir(), 'cti120-chromium-'));
   const wav = join(dir, `mic-${micToneHz}hz.wav`);
   writeFileSync(wav, toneWav(micToneHz, 10));
@@ -42,8 +46,12 @@ export async function launchConsoleBrowser(micToneHz = 1000): Promise<ConsoleBro
     viewport: { width: 1280, height: 800 },
     locale: 'zh-CN',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--no-first-run', '--disable-dev-shm-usage', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
-      `--use-file-for-fake-audio-capture=${wav}`, '--autoplay-policy=no-user-gesture-required', '--allow-loopback-in-peer-connection'],
+      '--no-first-run', '--disable-dev-shm-usage', '--use-fake-device-for-media-stream',
+      // the fake permission prompt accepts; without it headless Chromium refuses (NotAllowedError), as a person clicking 阻止 would
+      ...(opts.denyMicrophone ? [] : ['--use-fake-ui-for-media-stream']),
+      `--use-file-for-fake-audio-capture=${wav}`, '--autoplay-policy=no-user-gesture-required', '--allow-loopback-in-peer-connection',
+      ...(opts.ignoreCertificateErrors ? ['--ignore-certificate-errors'] : [])],
+    ignoreHTTPSErrors: opts.ignoreCertificateErrors ?? false,
   });
   return {
     context,

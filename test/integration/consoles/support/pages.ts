@@ -11,7 +11,8 @@ export async function createPerson(cc: CallCentre, p: Person, role: 'dispatcher'
   await cc.apiOk('POST', '/v1/users', { ...p, roles: [role] });
 }
 
-export async function loginDispatcher(page: Page, origin: string, seat: Seat, who: Person = DISPATCHER): Promise<void> {
+/** Opens the dispatcher page and submits its login form (the page may still refuse, e.g. without a microphone). */
+export async function submitDispatcherLogin(page: Page, origin: string, seat: Seat, who: Person = DISPATCHER): Promise<void> {
   await page.goto(`${origin}/consoles/dispatcher/`);
   await page.fill('#f-user', who.username);
   await page.fill('#f-pass', who.password);
@@ -19,6 +20,10 @@ export async function loginDispatcher(page: Page, origin: string, seat: Seat, wh
   await page.fill('#f-sipuser', seat.sipUser);
   await page.fill('#f-sippass', seat.password);
   await page.click('#login-submit');
+}
+
+export async function loginDispatcher(page: Page, origin: string, seat: Seat, who: Person = DISPATCHER): Promise<void> {
+  await submitDispatcherLogin(page, origin, seat, who);
   await page.waitForSelector('#app:not(.hidden)', { timeout: 15_000 });
 }
 

@@ -1,0 +1,205 @@
+/**
+ * Listen-in and forced logout (issue 5):
+ * - a SIPp trunk caller (440 Hz) talks to a browser seat (fake microphone, 1000 Hz); on the supervisor console
+ *   监听 on the seat's row makes the control plane subscribe to both parties at rtpengine; the page answers the
+ *   WebRTC offer and receives RTP on both tracks (getStats inbound-rtp packetsReceived > 0 for the caller's and
+ *   the seat's m-line, shown on the indicator); the session is a `monitor` leg of the call and audited; 停止监听
+ *   unsubscribes (leg ended, audited). A supervisor's hold (API) turns the dispatcher page's microphone off with
+ *   a banner, and resume back; with the hold file missing, hold is refused (CTI_HOLD_AUDIO_MISSING), call unheld. Roles: a dispatcher may not listen; a dispatcher not at the seat may not hold.
+ * - after the call the supervisor forces the seat out: the seat's registration is gone from Kamailio's usrloc
+ *   and from the control plane's view, the dispatcher page says so and does not register again; a SIPp desk phone
+ *   logged out through the API loses its binding the same way (audited as seat.registration_removed).
+ * - a browser that refuses the microphone gets the Chinese explanation at login.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { sleep, startCallCentre, waitFor, type CallCentre } from '../support/callcentre.ts';
+import { launchConsoleBrowser, pageLog, screenshot, type ConsoleBrowser } from './support/browser.ts';
+import { startConsoleServer, type ConsoleServer } from './support/console-server.ts';
+import { createPerson, DISPATCHER, loginDispatcher, loginSupervisor, submitDispatcherLogin, SUPERVISOR, type Person } from './support/pages.ts';
+import { ensureLongCallerAudio } from './support/rtp-capture.ts';
+
+const SCENARIO = join(import.meta.dirname, 'sipp', 'uac-120-expect-answer-long-audio-then-remote-bye.xml');
+const CALLER = '13600136000';
+const OTHER: Person = { username: 'disp02', password: 'dispatcher-pw-02', display_name: '王五' };
+let dir: string;
+let holdWav: string;
+let cc: CallCentre;
+let server: ConsoleServer;
+let browser: ConsoleBrowser;
+
+before(async () => {
+  ensureLongCallerAudio();
+  dir = mkdtempSync(join(tmpdir(), 'cti120-listen-'));
+  holdWav = join(dir, 'hold.wav'); // made only during the test: first the missing-file case
+  cc = await startCallCentre('consoles-listen', { env: { CTI_HOLD_AUDIO: holdWav } });
+  server = await startConsoleServer(cc.apiUrl, { ws: cc.info.sip.ws, domain: cc.info.sip.domain });
+  browser = await launchConsoleBrowser(1000);
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  await cc?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+async function tokenOf(p: Person): Promise<string> {
+  const res = await fetch(`${cc.apiUrl}/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: p.username, password: p.password }) });
+  assert.equal(res.status, 200);
+  return ((await res.json()) as { token: string }).token;
+}
+
+async function post(token: string, path: string, body: unknown): Promise<{ status: number; code?: string }> {
+  const res = await fetch(`${cc.apiUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: res.status, code: ((await res.json().catch(() => ({}))) as { code?: string }).code };
+}
+
+/** Kamailio's own answer for the AoR: its contact addresses, or none ("AOR not found"). */
+async function usrloc(aor: string): Promise<string[]> {
+  const res = await fetch(cc.info.kamailio.rpcUrl, { method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', method: 'ul.lookup', params: ['location', aor], id: 1 }) });
+  const body = (await res.json()) as { result?: { Contacts?: { Contact?: { Address?: string } }[] }; error?: { message?: string } };
+  if (body.error) {
+    assert.match(String(body.error.message), /not found/i, `ul.lookup: ${JSON.stringify(body.error)}`);
+    return [];
+  }
+  return (body.result?.Contacts ?? []).map((c) => c.Contact?.Address ?? '');
+}
+
+test('supervisor-listens-in: both parties\' audio reaches the supervisor page; then a forced logout unregisters the seat', async (t) => {
+  const seat = await cc.createSeat('seat-web2', '网页席位二');
+  await createPerson(cc, DISPATCHER, 'dispatcher');
+  await createPerson(cc, OTHER, 'dispatcher');
+  await createPerson(cc, SUPERVISOR, 'supervisor');
+  const disp = await browser.newPage();
+  const sup = await browser.newPage();
+  const logs = [...pageLog(disp, 'dispatcher'), ...pageLog(sup, 'supervisor')];
+  try {
+    await loginDispatcher(disp, server.url, seat);
+    await loginSupervisor(sup, server.url);
+    await waitFor(async () => (await cc.seatState(seat)).registered === true, 15_000, 'the browser seat registered');
+    await disp.waitForSelector('#btn-ready:not([disabled])', { timeout: 10_000 });
+    await disp.click('#btn-ready');
+    await cc.waitForSeatState(seat, 'ready', 10_000);
+
+    const trunk = await cc.createTrunkPort();
+    const caller = await cc.startCaller(trunk, { scenario: SCENARIO, injection: [{ caller: CALLER, display: 'listen caller' }], timeoutS: 90 });
+    await disp.waitForSelector('[data-testid="incoming-popup"][open]', { timeout: 15_000 });
+    await disp.keyboard.press('F1');
+    const call = await cc.waitForCall((c) => c.caller_number === CALLER && c.state === 'talking', 10_000, 'the call talking');
+
+    // Roles on the server: a dispatcher cannot listen in, nor hold a call of another seat.
+    const own = await tokenOf(DISPATCHER);
+    const other = await tokenOf(OTHER);
+    assert.deepEqual(await post(own, `/v1/calls/${call.id}/listen`, {}), { status: 403, code: 'CTI_FORBIDDEN' });
+    assert.deepEqual(await post(other, `/v1/calls/${call.id}/hold`, { on: true }), { status: 403, code: 'CTI_CALL_NOT_YOURS' });
+    assert.deepEqual(await post(own, `/v1/calls/${call.id}/hold`, { on: 'yes' }), { status: 400, code: 'CTI_BAD_REQUEST' });
+    assert.deepEqual(await post(own, '/v1/calls/00000000-0000-4000-8000-000000000000/hold', { on: true }), { status: 404, code: 'CTI_CALL_NOT_FOUND' });
+
+    // 监听
+    const listenButton = `[data-testid="seat-table"] tr[data-seat="${seat.id}"] button[data-act="listen"]`;
+    await sup.waitForSelector(listenButton, { timeout: 10_000 });
+    await sup.click(listenButton);
+    await sup.waitForSelector('[data-testid="listen-indicator"][data-state="listening"]', { timeout: 10_000 });
+    await sup.waitForFunction(() => {
+      const el = document.querySelector('[data-testid="listen-indicator"]') as HTMLElement | null;
+      return Number(el?.dataset.callerPackets) > 0 && Number(el?.dataset.seatPackets) > 0;
+    }, undefined, { timeout: 10_000 });
+    await sleep(1500);
+    const counts = await sup.$eval('[data-testid="listen-indicator"]', (el) => ({ caller: Number((el as HTMLElement).dataset.callerPackets), seat: Number((el as HTMLElement).dataset.seatPackets) }));
+    t.diagnostic(`listen-in packets received: caller ${counts.caller}, seat ${counts.seat}`);
+    assert.ok(counts.caller > 0 && counts.seat > 0, 'RTP arrives on both of the page\'s tracks');
+    const tracks = await sup.evaluate(() => document.querySelectorAll('[data-testid="listen-indicator"] [data-party]').length);
+    assert.equal(tracks, 2);
+    await screenshot(sup, 'supervisor-listen');
+
+    // No hold file: hold is refused with a coded error and the call goes on, unheld.
+    const missing = await cc.api<{ code: string }>('POST', `/v1/calls/${call.id}/hold`, { on: true });
+    assert.deepEqual([missing.status, missing.body.code], [503, 'CTI_HOLD_AUDIO_MISSING']);
+    assert.equal((await cc.apiOk('GET', `/v1/calls/${call.id}/hold`)).held, false);
+    assert.equal((await cc.call(call.id))?.state, 'talking');
+    const sox = spawnSync('sox', ['-n', '-r', '8000', '-c', '1', '-b', '16', holdWav, 'synth', '2', 'sine', '600', 'vol', '0.5']);
+    assert.equal(sox.status, 0, String(sox.stderr));
+    // A supervisor's hold reaches the dispatcher's page: its microphone goes off with the banner, and back.
+    assert.equal((await cc.apiOk('POST', `/v1/calls/${call.id}/hold`, { on: true })).held, true);
+    await disp.waitForSelector('[data-testid="banner-hold"].warn', { timeout: 5000 });
+    assert.match(await disp.textContent('[data-testid="call-status"]') ?? '', /已保持/);
+    assert.equal((await cc.apiOk('POST', `/v1/calls/${call.id}/hold`, { on: false })).held, false);
+    await disp.waitForSelector('[data-testid="banner-hold"]', { state: 'detached', timeout: 5000 });
+
+    const [leg] = await cc.sql<{ party: string; to_tag: string; ended_at: Date | null }[]>`
+      SELECT party, to_tag, ended_at FROM call_legs WHERE call_id = ${call.id} AND kind = 'monitor'`;
+    assert.equal(leg.party, SUPERVISOR.username);
+    assert.equal(leg.ended_at, null);
+    await sup.click('#listen-stop');
+    await sup.waitForSelector('[data-testid="listen-indicator"]', { state: 'hidden', timeout: 5000 });
+    await waitFor(async () => {
+      const [l] = await cc.sql<{ ended_at: Date | null }[]>`SELECT ended_at FROM call_legs WHERE call_id = ${call.id} AND kind = 'monitor'`;
+      return l.ended_at !== null;
+    }, 5000, 'the monitor leg ended');
+    const audit = await cc.sql<{ action: string; actor_name: string; listen_id: string }[]>`
+      SELECT action, actor_name, coalesce(after->>'listen_id', before->>'listen_id') AS listen_id
+        FROM audit_log WHERE target_type = 'call' AND target_id = ${call.id} AND action LIKE 'call.listen%' ORDER BY id`;
+    assert.deepEqual(audit.map((a) => `${a.action}:${a.actor_name}:${a.listen_id}`),
+      [`call.listen_started:${SUPERVISOR.username}:${leg.to_tag}`, `call.listen_stopped:${SUPERVISOR.username}:${leg.to_tag}`]);
+
+    await disp.keyboard.press('F2');
+    const result = await caller.done;
+    assert.ok(result.ok, `the caller got the seat's BYE: ${result.errorLog}`);
+
+    // Forced logout from the console: the registration goes with it.
+    assert.ok((await usrloc(seat.sipUser)).length > 0, 'the browser seat is in usrloc before');
+    await sup.waitForSelector(`[data-testid="seat-table"] tr[data-seat="${seat.id}"] button[data-act="logout"]:not([disabled])`, { timeout: 15_000 });
+    sup.once('dialog', (d) => void d.accept());
+    await sup.click(`[data-testid="seat-table"] tr[data-seat="${seat.id}"] button[data-act="logout"]`);
+    await cc.waitForSeatState(seat, 'logged_out', 5000);
+    await disp.waitForSelector('[data-testid="banner-forced"].error', { timeout: 5000 });
+    await waitFor(async () => (await cc.seatState(seat)).registered === false, 5000, 'the control plane sees the seat unregistered');
+    assert.deepEqual(await usrloc(seat.sipUser), [], 'Kamailio holds no binding for the seat');
+    await sleep(3000);
+    assert.deepEqual(await usrloc(seat.sipUser), [], 'the page did not register again');
+    await screenshot(disp, 'dispatcher-forced-logout');
+  } catch (e) {
+    await screenshot(disp, 'listen-dispatcher-failure').catch(() => undefined);
+    await screenshot(sup, 'listen-supervisor-failure').catch(() => undefined);
+    throw new Error(`${(e as Error).message}\n${logs.join('\n')}`, { cause: e });
+  }
+});
+
+test('forced-logout-desk-phone: logging a SIPp-registered seat out through the API removes its binding, audited', async () => {
+  const seat = await cc.createSeat('seat-desk3', '座机席位');
+  await cc.registerSeat(seat, undefined, 3600);
+  await waitFor(async () => (await cc.seatState(seat)).registered === true, 10_000, 'the desk phone registered');
+  await cc.seatLogin(seat);
+  assert.equal((await usrloc(seat.sipUser)).length, 1);
+  const res = await cc.api<{ state: string; registered: boolean }>('POST', `/v1/seats/${seat.id}/logout`, {});
+  assert.equal(res.status, 200);
+  assert.equal(res.body.state, 'logged_out');
+  assert.equal(res.body.registered, false, 'the answer already says unregistered');
+  assert.deepEqual(await usrloc(seat.sipUser), []);
+  const ringall = await usrloc('ringall');
+  assert.ok(!ringall.some((c) => c.includes(seat.sipUser)), 'its mirrored ring-all binding is gone too');
+  const [row] = await cc.sql<{ actor_name: string; bindings: string }[]>`
+    SELECT actor_name, before->>'bindings' AS bindings FROM audit_log WHERE action = 'seat.registration_removed' AND target_id = ${seat.id}`;
+  assert.equal(row.actor_name, 'admin');
+  assert.equal(row.bindings, '1');
+});
+
+test('dispatcher-mic-refused: a browser that refuses the microphone is told so in Chinese at login', async () => {
+  const refusing = await launchConsoleBrowser(1000, { denyMicrophone: true });
+  try {
+    const seat = await cc.createSeat('seat-web4', '网页席位四');
+    const page = await refusing.newPage();
+    await submitDispatcherLogin(page, server.url, seat);
+    await page.waitForFunction(() => (document.getElementById('login-error')?.textContent ?? '').length > 0, undefined, { timeout: 10_000 });
+    assert.match(await page.textContent('#login-error') ?? '', /麦克风被拒绝/);
+    assert.equal((await cc.seatState(seat)).state, 'logged_out', 'a seat that cannot speak is not logged in');
+    await screenshot(page, 'dispatcher-mic-refused');
+  } finally {
+    await refusing.close();
+  }
+});
