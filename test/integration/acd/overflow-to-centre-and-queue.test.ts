@@ -36,8 +36,14 @@ async function overflows(callId: string): Promise<OverflowRow[]> {
     FROM call_overflows WHERE call_id = ${callId} ORDER BY seq`;
 }
 
+/** The call's events, without the announcements a waiting caller hears (docs/announcements.md). */
 async function callTypes(callId: string): Promise<string[]> {
-  return (await cc.callStreamEvents(callId)).map((e) => e.type).filter((t) => t.startsWith('call.'));
+  return (await cc.callStreamEvents(callId)).map((e) => e.type).filter((t) => t.startsWith('call.') && t !== 'call.announcement_played.v1');
+}
+
+/** Every seat logged out, so each test starts with no seat of the queue logged in. */
+async function logoutAll(): Promise<void> {
+  for (const s of await cc.sql<{ id: string }[]>`SELECT id FROM seats`) await cc.api('POST', `/v1/seats/${s.id}/logout`, {});
 }
 
 test('overflow-after-wait-to-another-centre-answers-with-cti-headers', async () => {
@@ -83,6 +89,7 @@ test('overflow-after-wait-to-another-centre-answers-with-cti-headers', async () 
 });
 
 test('overflow-target-503-call-comes-back-not-retried-answered-by-its-queue', async () => {
+  await logoutAll();
   const busy = await centre('uas-centre-reply-503.xml');
   await setOverflow({ when_no_seat: true, target: { sip_uri: busy.uri } });
   const [seat] = await cc.createSeats(1);
@@ -118,6 +125,7 @@ test('overflow-target-503-call-comes-back-not-retried-answered-by-its-queue', as
 });
 
 test('no-seat-logged-in-immediate-overflow-to-another-queue-answered-there', async () => {
+  await logoutAll();
   await cc.apiOk('POST', '/v1/queues', { id: 'county-a', name: '县级中心A', ring_timeout_s: 5, wrapup_s: 0 });
   const [countySeat] = await cc.createSeats(1);
   await cc.apiOk('PUT', '/v1/queues/county-a/seats', { seat_ids: [countySeat.id] }, [200]);
