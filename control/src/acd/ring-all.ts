@@ -44,7 +44,7 @@ export async function offerToMany(
       { type: 'call.offering.v1', data: { call_id: call.id, seat_id: ids[0], attempt, queue_ms: now.getTime() - call.queuedMs, seats: ids } }, now, { liveAlreadySet: true });
   });
   control.offerMany(call, reserved.map((s) => s.sipUser), ringTimeoutS * 1000, attempt);
-  await facts.catch((err) => deps.log.error({ err: String(err), call: call.sipCallId }, 'ring-all offer facts not recorded'));
+  void facts.catch((err) => deps.log.error({ err: String(err), call: call.sipCallId }, 'ring-all offer facts not recorded')); // as Distributor.offer
   return true;
 }
 
