@@ -27,7 +27,7 @@ export class CallMedia {
    * Starts `program` for a waiting call, bringing up early media first if it is not up yet.
    * False when the caller cannot have early media (a WebRTC caller, no SDP, rtpengine failed): the caller hears ringing.
    */
-  async begin(call: LiveCall, callerSdp: string, proto: string, program: Program): Promise<boolean> {
+  async begin(call: LiveCall, callerSdp: string, proto: string, program: Program, opts: { record?: boolean } = {}): Promise<boolean> {
     const listener = { sipCallId: call.sipCallId, fromTag: call.fromTag ?? '' };
     if (!listener.fromTag) return false;
     if (call.early) {
@@ -37,7 +37,7 @@ export class CallMedia {
     if (!canHaveEarlyMedia(callerSdp, proto)) return false;
     let sdp: string;
     try {
-      sdp = await earlySdp(this.ng, { sipCallId: call.sipCallId, fromTag: listener.fromTag, sdp: callerSdp });
+      sdp = await earlySdp(this.ng, { sipCallId: call.sipCallId, fromTag: listener.fromTag, sdp: callerSdp }, opts.record === true);
     } catch (err) {
       this.deps.log.warn({ call: call.sipCallId, err: String(err) }, 'early media not possible: the caller hears ringing');
       return false;

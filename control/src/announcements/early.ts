@@ -20,9 +20,11 @@ export function canHaveEarlyMedia(callerSdp: string, proto: string): boolean {
 }
 
 /** The SDP for the caller's 183. */
-export async function earlySdp(ng: NgTransport, call: { sipCallId: string; fromTag: string; sdp: string }): Promise<string> {
+/** `record`: rtpengine records from now on (a call screening ends after its warning: what the caller said is kept). */
+export async function earlySdp(ng: NgTransport, call: { sipCallId: string; fromTag: string; sdp: string }, record = false): Promise<string> {
   const offered = await offer(ng, {
-    callId: call.sipCallId, fromTag: call.fromTag, sdp: call.sdp, options: { ...CALLER_SIDE, 'transport-protocol': 'RTP/AVP' },
+    callId: call.sipCallId, fromTag: call.fromTag, sdp: call.sdp,
+    options: { ...CALLER_SIDE, 'transport-protocol': 'RTP/AVP', ...(record ? { 'record call': 'yes' } : {}) },
   });
   const answered = await answer(ng, {
     callId: call.sipCallId, fromTag: call.fromTag, toTag: placeholderTag(call.fromTag), sdp: placeholderAnswer(offered.sdp), options: CALLER_SIDE,

@@ -149,7 +149,8 @@ export class CallFlow {
       const done = (): void => void this.serial.run(call.sipCallId, () => this.afterWarning(call.sipCallId, end))
         .catch((err) => this.failed(e, err));
       // a warning that cannot be played never ends a call: it is queued (lowest priority) at once
-      if (!(await this.media.begin(call, e.sdp, e.proto, this.media.warningProgram(call.id, end, done)))) await this.afterWarning(call.sipCallId, false);
+      // a call that ends after its warning never reaches a seat: it is recorded from the warning on (what the caller says)
+      if (!(await this.media.begin(call, e.sdp, e.proto, this.media.warningProgram(call.id, end, done), { record: end }))) await this.afterWarning(call.sipCallId, false);
       return;
     }
     const plan = announcementPlanOf(settings);
