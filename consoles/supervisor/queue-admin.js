@@ -14,6 +14,22 @@ const ALARM_DEFAULTS = {
 };
 const NUMBER_FIELDS = ['ring_timeout_s', 'wrapup_s', 'base_priority'];
 
+/** The form's view of the queue's announcement, caller and overflow settings, with the server's defaults. */
+function moreOf(settings = {}) {
+  const ann = settings.announcements ?? {};
+  const rc = settings.repeat_caller ?? {};
+  const of = settings.overflow ?? null;
+  return {
+    annEnabled: ann.enabled !== false, annRingbackOnly: ann.ringback_only === true, annRepeatS: ann.repeat_s ?? 30,
+    rcEnabled: rc.enabled !== false, rcWithinMin: rc.within_min ?? 10, rcRaiseBy: rc.raise_by ?? 1,
+    missedOffers: settings.missed_offers_not_ready ?? 1,
+    ofKind: of?.target?.queue_id ? 'queue' : of?.target?.sip_uri ? 'sip' : 'none',
+    ofValue: of?.target?.queue_id ?? of?.target?.sip_uri ?? '',
+    ofAfterS: typeof of?.after_s === 'number' ? String(of.after_s) : '',
+    ofWhenNoSeat: of?.when_no_seat === true,
+  };
+}
+
 export function createQueueAdmin({ api, alarms }) {
   let queues = [];
   let editing = null;
@@ -58,6 +74,18 @@ export function createQueueAdmin({ api, alarms }) {
     for (const k of NUMBER_FIELDS) f.elements[k].value = String(q[k]);
     const a = { ...ALARM_DEFAULTS, ...(q.settings?.alarms ?? {}) };
     for (const k of Object.keys(ALARM_DEFAULTS)) f.elements[k].value = String(a[k]);
+    const more = moreOf(q.settings);
+    f.elements.ann_enabled.checked = more.annEnabled;
+    f.elements.ann_ringback_only.checked = more.annRingbackOnly;
+    f.elements.ann_repeat_s.value = String(more.annRepeatS);
+    f.elements.rc_enabled.checked = more.rcEnabled;
+    f.elements.rc_within_min.value = String(more.rcWithinMin);
+    f.elements.rc_raise_by.value = String(more.rcRaiseBy);
+    f.elements.missed_offers_not_ready.value = String(more.missedOffers);
+    f.elements.of_kind.value = more.ofKind;
+    f.elements.of_value.value = more.ofValue;
+    f.elements.of_after_s.value = more.ofAfterS;
+    f.elements.of_when_no_seat.checked = more.ofWhenNoSeat;
     $('queue-error').textContent = '';
     $('queue-dialog').showModal();
   }
@@ -76,7 +104,31 @@ export function createQueueAdmin({ api, alarms }) {
       const v = Number(f.elements[k].value);
       if (v !== Number(before[k])) alarmPatch[k] = v;
     }
-    if (Object.keys(alarmPatch).length > 0) patch.settings = { alarms: alarmPatch };
+    const settings = {};
+    if (Object.keys(alarmPatch).length > 0) settings.alarms = alarmPatch;
+    const was = moreOf(q.settings);
+    const now = {
+      annEnabled: f.elements.ann_enabled.checked, annRingbackOnly: f.elements.ann_ringback_only.checked, annRepeatS: Number(f.elements.ann_repeat_s.value),
+      rcEnabled: f.elements.rc_enabled.checked, rcWithinMin: Number(f.elements.rc_within_min.value), rcRaiseBy: Number(f.elements.rc_raise_by.value),
+      missedOffers: Number(f.elements.missed_offers_not_ready.value),
+      ofKind: f.elements.of_kind.value, ofValue: f.elements.of_value.value.trim(), ofAfterS: f.elements.of_after_s.value.trim(),
+      ofWhenNoSeat: f.elements.of_when_no_seat.checked,
+    };
+    if (now.annEnabled !== was.annEnabled || now.annRingbackOnly !== was.annRingbackOnly || now.annRepeatS !== was.annRepeatS) {
+      settings.announcements = { enabled: now.annEnabled, ringback_only: now.annRingbackOnly, repeat_s: now.annRepeatS };
+    }
+    if (now.rcEnabled !== was.rcEnabled || now.rcWithinMin !== was.rcWithinMin || now.rcRaiseBy !== was.rcRaiseBy) {
+      settings.repeat_caller = { enabled: now.rcEnabled, within_min: now.rcWithinMin, raise_by: now.rcRaiseBy };
+    }
+    if (now.missedOffers !== was.missedOffers) settings.missed_offers_not_ready = now.missedOffers;
+    if (now.ofKind !== was.ofKind || now.ofValue !== was.ofValue || now.ofAfterS !== was.ofAfterS || now.ofWhenNoSeat !== was.ofWhenNoSeat) {
+      settings.overflow = now.ofKind === 'none' ? null : {
+        target: now.ofKind === 'queue' ? { queue_id: now.ofValue } : { sip_uri: now.ofValue },
+        when_no_seat: now.ofWhenNoSeat,
+        ...(now.ofAfterS === '' ? {} : { after_s: Number(now.ofAfterS) }),
+      };
+    }
+    if (Object.keys(settings).length > 0) patch.settings = settings;
     return patch;
   }
 

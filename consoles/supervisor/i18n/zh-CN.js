@@ -49,6 +49,13 @@ export const zh = {
     saved: '队列 {id} 已更新，立即生效', thresholds: '告警阈值', warning: '预警', critical: '严重',
     longestWaitS: '最长等待（秒）', waitingCalls: '排队数（个）', answered10Pct: '10 秒接听率（%，低于即告警）',
     ringTimeoutHint: '3–120 秒', wrapupHint: '0–600 秒', priorityHint: '0 最紧急 – 9', nothingChanged: '没有修改任何内容。',
+    announcementsHeading: '排队放音', annEnabled: '排队时播放提示音和音乐', annRingbackOnly: '仅回铃音（不放提示音）',
+    annRepeatS: '安抚提示间隔（秒）',
+    callersHeading: '重复来电与未接', rcEnabled: '重复来电提高优先级', rcWithinMin: '重复来电时限（分钟）', rcRaiseBy: '提高级数',
+    missedOffers: '连续未接次数后置为未就绪', missedOffersHint: '1 = 一次未接即置未就绪；≥2 时达到次数会告警',
+    overflowHeading: '溢出', ofTarget: '溢出目标', ofNone: '不溢出', ofQueue: '另一队列', ofSip: '其他中心（SIP 地址）',
+    ofTargetValue: '队列编号或 SIP 地址', ofAfterS: '等待超过（秒）后溢出', ofAfterHint: '留空 = 不按等待时间溢出',
+    ofWhenNoSeat: '本队列无人在岗时立即溢出',
   },
   strategies: { longest_idle: '空闲最久优先', fewest_calls: '接听最少优先', round_robin: '轮流分配', ring_all: '同时振铃', tiers: '分层分配' },
   screening: {

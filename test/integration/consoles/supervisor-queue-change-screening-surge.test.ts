@@ -63,6 +63,12 @@ test('supervisor-queue-change-screening-surge: queue settings change live and au
     assert.equal((await cc.apiOk<{ ring_timeout_s: number }>('GET', `/v1/queues/${Q}`)).ring_timeout_s, before.ring_timeout_s, 'nothing stored on a refusal');
     await sup.fill('input[name="longest_wait_warning_s"]', '1');
     await sup.fill('input[name="longest_wait_critical_s"]', '2');
+    // announcements, missed offers and overflow are in the same dialog (overflow far enough away not to act in this test)
+    await sup.check('input[name="ann_ringback_only"]');
+    await sup.fill('input[name="missed_offers_not_ready"]', '2');
+    await sup.selectOption('select[name="of_kind"]', 'sip');
+    await sup.fill('input[name="of_value"]', 'sip:120@127.0.0.1:5999');
+    await sup.fill('input[name="of_after_s"]', '600');
     await sup.click('#queue-save');
     await sup.waitForSelector('[data-testid="queue-dialog"][open]', { state: 'detached', timeout: 5000 });
     await sup.waitForFunction(([sel, n]) => document.querySelector(`${sel} [data-col="ring-timeout"]`)?.textContent === `${n} 秒`, [row, newTimeout] as const, { timeout: 5000 });
@@ -71,6 +77,10 @@ test('supervisor-queue-change-screening-surge: queue settings change live and au
     assert.equal(after.ring_timeout_s, newTimeout, 'the API serves the new ring timeout');
     assert.equal(after.settings.alarms.longest_wait_warning_s, 1);
     assert.equal(after.settings.alarms.longest_wait_critical_s, 2);
+    const more = after.settings as unknown as { announcements: { ringback_only: boolean }; missed_offers_not_ready: number; overflow: unknown };
+    assert.equal(more.announcements.ringback_only, true, 'ringback only switched on from the page');
+    assert.equal(more.missed_offers_not_ready, 2);
+    assert.deepEqual(more.overflow, { target: { sip_uri: 'sip:120@127.0.0.1:5999' }, when_no_seat: false, after_s: 600 });
     const audit = await cc.apiOk<{ items: { actor_name: string; before: any; after: any }[] }>('GET', `/v1/audit?action=queue.updated&target_id=${Q}`);
     assert.equal(audit.items.length, 1, 'one audit row for the one accepted change');
     assert.equal(audit.items[0].actor_name, SUPERVISOR.username);

@@ -185,7 +185,8 @@ test('a recording that arrives after recording_missing turns the row ready and c
 });
 
 test('a side that sends no audio for 4 s raises recording_gap (warning) naming the channel; a recording without gaps raises none', async () => {
-  const call = await insertAnsweredCall(h.deps.sql, new Date(), seats);
+  // the made-up call is answered 14 s after t0: put the answer just before the recording starts (only gaps after it count)
+  const call = await insertAnsweredCall(h.deps.sql, new Date(Date.now() - 14_000), seats);
   await recordThroughRtpengine(call.sip_call_id, { durationMs: 6000, pauseMs: [1000, 5000] }, 6000);
   await until(() => eventFor('recording.ready.v1', 'sip_call_id', call.sip_call_id), 'recording.ready.v1 of the call with a gap');
   const alarm = await until(async () => (await listAlarms(h.deps.sql, { open: true, type: 'recording_gap', subject: call.id, limit: 5 }))[0], 'recording_gap');
