@@ -3,8 +3,11 @@
  *   admin      -> every role, read and write
  *   supervisor -> its own rights, plus the dispatcher's read-only rights (watching, not acting as a seat)
  *   dispatcher, qa -> only themselves
+ *   integration -> a machine client of another module (dispatch/CAD, medical records): reads calls and the event
+ *                  stream and attaches incident ids to calls; no seat, console or administration rights (least
+ *                  privilege, MLPS): a CAD never needs a supervisor's account
  */
-export const ROLES = ['dispatcher', 'supervisor', 'qa', 'admin'] as const;
+export const ROLES = ['dispatcher', 'supervisor', 'qa', 'admin', 'integration'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** Read access is GET/HEAD (including WebSocket upgrades); everything else is write. */

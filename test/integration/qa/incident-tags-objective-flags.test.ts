@@ -98,3 +98,20 @@ test('tags of an unknown recording are a coded 404; the objective items for a ca
   assert.equal((await inject(disp, 'GET', `/v1/qa/forms/${form.json().id}/objective?call_id=${call.id}`)).statusCode, 403);
   assert.equal((await inject(qa, 'GET', `/v1/qa/forms/${form.json().id}/objective`)).json().code, 'CTI_BAD_REQUEST');
 });
+
+test('an integration account (the CAD) reads the call and attaches its incident, audited under its name; it has no other rights', async () => {
+  const cad = await personWith(side.app, side.admin, ['integration']);
+  const call = await makeCall(side, { at: new Date(T0.getTime() + 7200_000), seat: 'qi-s1', audioS: 1 });
+  const read = await inject(cad, 'GET', `/v1/calls/${call.id}`);
+  assert.equal(read.statusCode, 200, read.body);
+  const put = await inject(cad, 'PUT', `/v1/calls/${call.id}/incident`, { incident_id: 'CAD-2026-009999' });
+  assert.equal(put.statusCode, 200, put.body);
+  const [audit] = await side.deps.sql<{ actor_id: string }[]>`
+    SELECT actor_id::text AS actor_id FROM audit_log WHERE action = 'call.incident_attached' AND after->>'incident_id' = 'CAD-2026-009999'`;
+  assert.equal(audit?.actor_id, cad.user.id, 'the change is audited as the CAD account');
+  for (const [method, url] of [['GET', '/v1/recordings'], ['GET', '/v1/qa/forms'], ['GET', '/v1/alarms'], ['GET', `/v1/calls/${call.id}/recording`]] as const) {
+    const res = await inject(cad, method, url);
+    assert.equal(res.statusCode, 403, `${method} ${url}: ${res.body}`);
+    assert.equal(res.json().code, 'CTI_FORBIDDEN');
+  }
+});

@@ -24,6 +24,14 @@ test('dispatcher and qa imply nothing beyond themselves', () => {
   assert.equal(roleSatisfies(['qa'], 'qa', 'write'), true);
 });
 
+test('integration (a CAD or EMR client) implies nothing beyond itself', () => {
+  for (const r of ['dispatcher', 'supervisor', 'qa', 'admin'] as const) {
+    assert.equal(roleSatisfies(['integration'], r, 'read'), false);
+    assert.equal(roleSatisfies(['integration'], r, 'write'), false);
+  }
+  assert.equal(roleSatisfies(['integration'], 'integration', 'write'), true);
+});
+
 test('GET and HEAD are reads, everything else writes', () => {
   assert.equal(accessOf('GET'), 'read');
   assert.equal(accessOf('HEAD'), 'read');
@@ -34,7 +42,7 @@ test('an empty role list admits any logged-in person', () => {
   assert.equal(hasAnyRole(['qa'], [], 'write'), true);
 });
 
-test('isRole accepts exactly the four roles', () => {
+test('isRole accepts exactly the five roles', () => {
   for (const r of ROLES) assert.equal(isRole(r), true);
   for (const v of ['Admin', 'root', '', null, 1]) assert.equal(isRole(v), false);
 });

@@ -83,7 +83,7 @@ export async function listAbandoned(sql: Sql, f: AbandonedFilter) {
 
 export function callsRoutes(deps: AppDeps) {
   return async function routes(app: FastifyInstance): Promise<void> {
-    const reader = requireRole('dispatcher', 'qa', 'supervisor');
+    const reader = requireRole('dispatcher', 'qa', 'supervisor', 'integration');
     const tags = ['calls'];
 
     app.get<{ Querystring: CallFilter }>('/v1/calls', {

@@ -72,7 +72,7 @@ export function recordingsRoutes(deps: AppDeps) {
     }, async (request) => metaOf(await ofCall(request.params.id)));
 
     app.put<Id & { Body: { incident_id: string } }>('/v1/calls/:id/incident', {
-      onRequest: requireRole('supervisor'),
+      onRequest: requireRole('supervisor', 'integration'),
       schema: { tags, summary: 'Attach the dispatch system\'s (CAD) incident id to a call; its recording is then found by incident_id (audited as call.incident_attached)', params: uuidParams, body: incidentBody, response: { 200: incidentLink, ...authedErrors(404) } },
     }, async (request) => attachIncident(deps.sql, request.params.id, request.body.incident_id, changeOf(request)));
   };

@@ -13,6 +13,7 @@ import { recordingsRoutes } from '../../../../control/src/api/routes/recordings.
 import { recordingsSearchRoutes } from '../../../../control/src/api/routes/recordings-search.ts';
 import { qaRoutes } from '../../../../control/src/api/routes/qa.ts';
 import { alarmsRoutes } from '../../../../control/src/api/routes/alarms.ts';
+import { callsRoutes } from '../../../../control/src/api/routes/calls.ts';
 import type { AppDeps } from '../../../../control/src/app/deps.ts';
 import { encodeWav } from '../../../../recordings/src/wav.ts';
 import type { Sm4Key } from '../../../../control/src/recordings/storage/sm4-file.ts';
@@ -37,7 +38,7 @@ export async function startQaSide(name: string, sm4?: Sm4Key): Promise<QaSide> {
       mkdirSync(join(dir, 'recordings'));
       return { recordingsDir: join(dir, 'recordings') };
     },
-    plugins: (deps) => [recordingsRoutes(deps), recordingsSearchRoutes(deps, { sm4 }), qaRoutes(deps), alarmsRoutes(deps)],
+    plugins: (deps) => [recordingsRoutes(deps), recordingsSearchRoutes(deps, { sm4 }), qaRoutes(deps), alarmsRoutes(deps), callsRoutes(deps)],
   });
   const admin = await loginAs(h.app, 'admin', ADMIN_PASSWORD).catch(async (e) => { await h.close(); throw e; });
   return { stack: h.stack, deps: h.deps, app: h.app, admin, dir: h.runDir, keyDir: join(h.runDir, 'keys'), close: () => h.close() };
