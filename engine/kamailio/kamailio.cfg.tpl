@@ -50,6 +50,11 @@ server_header="Server: cti120"
 
 #!define SIP_DOMAIN "{{SIP_DOMAIN}}"
 #!define RINGALL_AOR "sip:ringall@{{SIP_DOMAIN}}"
+# the first few registered seats: the fail-open of a call that has used most of its branches rings these
+#!define RINGALL_CORE_AOR "sip:ringall-core@{{SIP_DOMAIN}}"
+#!define RINGALL_CORE_MAX 4
+# an INVITE transaction's branches (max_branches); $avp(brs) counts what a queued call has used
+#!define BRANCH_LIMIT 30
 #!define FLT_TRUNK 1
 #!define FLT_DIALOG 4
 #!define FLT_QUEUED 5
@@ -110,6 +115,8 @@ modparam("usrloc", "close_expired_tcp", 1)
 modparam("registrar", "max_expires", 3600)
 modparam("registrar", "min_expires", 10)
 modparam("registrar", "received_avp", "$avp(RECEIVED)")
+# per-save settings ($xavp(reg=>max_contacts)): the ring-all AoR is capped (route REGISTRAR)
+modparam("registrar", "xavp_cfg", "reg")
 modparam("nathelper", "received_avp", "$avp(RECEIVED)")
 
 modparam("auth_db", "db_url", "{{DB_URL}}")
@@ -331,8 +338,17 @@ route[REGISTRAR] {
 	}
 	consume_credentials();
 	if ($proto == "ws" || $proto == "wss") { fix_nated_register(); }
-	# mirror the binding into the ring-all AoR (0x02: no reply), then the seat's own AoR (replies)
-	save("location", "0x02", RINGALL_AOR);
+	# mirror the binding into the ring-all AoR (0x02: no reply), then the seat's own AoR (replies). The ring-all group is
+	# capped at RINGALL_MAX contacts (the first registered; refreshes keep their place): an INVITE transaction has at most
+	# 30 branches, so a fail-open to every seat of a surge would otherwise fail as a whole (docs/engine.md, "Fail-open").
+	$xavp(reg=>max_contacts) = {{RINGALL_MAX}};
+	if (!save("location", "0x02", RINGALL_AOR)) {
+		xlog("L_INFO", "ring-all group full ({{RINGALL_MAX}} contacts): $fU not added to it\n");
+	}
+	$xavp(reg) = $null;
+	$xavp(reg=>max_contacts) = RINGALL_CORE_MAX;
+	save("location", "0x02", RINGALL_CORE_AOR);
+	$xavp(reg) = $null;
 	if (!save("location")) {
 		sl_reply_error();
 		exit;
@@ -348,6 +364,7 @@ route[QUEUE] {
 	}
 	t_reply("180", "Ringing");
 	setflag(FLT_QUEUED);
+	$avp(brs) = 0; # branches this INVITE transaction has used (an integer: route SUSPEND, RELAY, HOLD_FOR_RETRY add to it)
 	t_set_max_lifetime("$shv(queue_max_ms)", "0");
 	$var(is_trunk) = "false";
 	if (isflagset(FLT_TRUNK)) { $var(is_trunk) = "true"; }
@@ -377,6 +394,7 @@ route[QUEUE] {
 # Suspend (or re-suspend) the transaction and report it. The fr timer is the watchdog:
 # if nothing resumes the call within queue_max_ms, failure_route[QUEUE_WATCHDOG] fails it open.
 route[SUSPEND] {
+	$avp(brs) = $avp(brs) + 1; # t_suspend adds a blind branch
 	t_set_fr("$shv(queue_max_ms)", "$shv(queue_max_ms)");
 	t_on_failure("QUEUE_WATCHDOG");
 	$sht(q=>$ci) = $_s($T(id_index):$T(id_label));
@@ -546,7 +564,18 @@ route[OFFER_FAILED] {
 # Fail open: ring every registered seat. If none is registered, stay suspended and retry each second.
 route[FAILOPEN] {
 	$sht(q=>$ci) = $null;
+	# a fork to more contacts than the transaction has branches left fails as a whole: late in a call's life
+	# (many offers already) ring the core group instead of the whole ring-all group
+	$var(ra_n) = 0;
+	if (reg_fetch_contacts("location", RINGALL_AOR, "ra")) {
+		$var(ra_n) = $(ulc(ra=>count));
+		reg_free_contacts("ra");
+	}
 	$ru = RINGALL_AOR;
+	if ($avp(brs) + 1 + $var(ra_n) > BRANCH_LIMIT) {
+		xlog("L_WARN", "fail-open ($var(reason)): $avp(brs) branches used, $var(ra_n) in the ring-all group: ringing the core group\n");
+		$ru = RINGALL_CORE_AOR;
+	}
 	if (!lookup("location")) {
 		xlog("L_CRIT", "fail-open ($var(reason)): no seat registered; caller keeps ringing, retrying\n");
 		route(HOLD_FOR_RETRY);
@@ -577,6 +606,7 @@ failure_route[RINGALL_FAILURE] {
 
 # Keep the caller ringing; the sweep tries the ring-all group again in 5 s (each try costs branches).
 route[HOLD_FOR_RETRY] {
+	$avp(brs) = $avp(brs) + 1;
 	$sht(q=>$ci) = $_s($T(id_index):$T(id_label));
 	$sht(qr=>$ci) = $TV(s) + 5;
 	t_set_fr("$shv(queue_max_ms)", "$shv(queue_max_ms)");
@@ -651,6 +681,7 @@ route[RELAY] {
 	if (is_method("INVITE")) {
 		t_on_reply("MANAGE_REPLY");
 		t_on_branch("MANAGE_BRANCH");
+		if (isflagset(FLT_QUEUED)) { $avp(brs) = $avp(brs) + 1 + $branch(count); }
 	}
 	if (!t_relay()) {
 		xlog("L_ERR", "t_relay failed\n");

@@ -12,7 +12,8 @@ export interface UsrlocRpc {
   call<T = unknown>(method: string, params?: unknown[]): Promise<T>;
 }
 
-const RINGALL_AOR = 'ringall';
+/** The ring-all group and its core (engine cfg route REGISTRAR mirrors every binding into both). */
+const RINGALL_AORS = ['ringall', 'ringall-core'];
 
 interface LookupAnswer { Contacts?: { Contact?: { Address?: string } }[] }
 
@@ -38,7 +39,9 @@ export async function dropRegistrations(deps: Pick<AppDeps, 'log'>, rpc: UsrlocR
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
-    for (const address of addresses) await tolerateNotFound(rpc.call('ul.rm_contact', ['location', RINGALL_AOR, address]));
+    for (const address of addresses) {
+      for (const aor of RINGALL_AORS) await tolerateNotFound(rpc.call('ul.rm_contact', ['location', aor, address]));
+    }
     await tolerateNotFound(rpc.call('ul.rm', ['location', sipUser]));
     return addresses.length;
   } catch (err) {

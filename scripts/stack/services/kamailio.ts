@@ -45,6 +45,9 @@ export function kamailioVars(ctx: ServiceContext, dbUrl: string,
     // longer than a control-plane restart after kill -9 (start ~1.5 s + the 3 s leader lease running out)
     FAILOPEN_AFTER_MS: '6000',
     QUEUE_MAX_MS: '600000',
+    // contacts in the ring-all group: a fail-open rings them all in one transaction (at most 30 branches, one used
+    // by the suspension; fail-open after offers keeps its own reserve, control/src/acd/branches.ts)
+    RINGALL_MAX: '24',
     // used only under #!ifdef WITH_TLS (set when the stack has a certificate)
     WSS_PORT: String(ctx.ports.wss ?? 0),
     TLS_CONFIG: statePath(ctx, 'kamailio-tls.cfg'),

@@ -28,3 +28,24 @@ test('fail-open-control-plane-stopped-ring-all-answers: with the control plane s
   const kam = readFileSync(join(cc.info.logsDir, 'kamailio.log'), 'utf8');
   assert.match(kam, /fail-open \(control_plane_down\): ringing all registered seats/, 'Kamailio logged the fail-open ring-all');
 });
+
+test('fail-open-ring-all-group-capped: with 30 seats registered (more than a transaction\'s branches), the fail-open still rings and is answered', async () => {
+  // a surge: more registered seats than the 30 branches of one INVITE transaction. The ring-all group keeps the first
+  // RINGALL_MAX (24) contacts, so the fail-open rings those instead of failing as a whole (480).
+  await cc.stack.control.start();
+  const [answering] = await cc.createSeats(1);
+  await cc.startSeatPhone(answering, 'uas-seat-answer-audio.xml'); // registered first: inside the group
+  const others = await cc.createSeats(29);
+  for (const s of others) {
+    const reg = await cc.registerSeat(s);
+    assert.ok(reg.result.ok, `seat ${s.id} registered`);
+  }
+  const trunk = await cc.createTrunkPort();
+  await cc.stack.control.stop();
+  await sleep(FAILOPEN_AFTER_MS + 1200);
+  const result = await cc.runCaller(trunk, { scenario: 'uac-120-expect-answer-audio.xml', injection: [{ caller: '13500000004', display: 'surge, no control plane' }], timeoutS: 40 });
+  assert.ok(result.ok, `caller SIPp failed: exit ${result.exitCode}\n${result.errorLog}\n${result.messageLog}`);
+  const kam = readFileSync(join(cc.info.logsDir, 'kamailio.log'), 'utf8');
+  assert.match(kam, /ring-all group full \(24 contacts\)/, 'registrations beyond the cap were kept out of the group');
+  assert.doesNotMatch(kam, /fail-open impossible/, 'the fail-open did not run out of branches');
+});

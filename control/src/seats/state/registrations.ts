@@ -9,7 +9,7 @@ import { seatIdForSipUser } from './store.ts';
  * binding's own expiry, so a seat whose phone vanished stops being offered calls when its binding ends.
  */
 export const regKey = (sipUser: string): string => `cti:reg:${sipUser}`;
-const RINGALL = 'ringall';
+const RINGALL_AORS = new Set(['ringall', 'ringall-core']); // the engine's ring-all groups, not seats
 
 interface LookupContact { Contact?: { Address?: string; Expires?: number | string } }
 
@@ -33,7 +33,7 @@ export class RegistrationTracker {
     const rows = await this.rpc.ulDump();
     const byAor = new Map<string, { address: string; expires: number }[]>();
     for (const c of rows) {
-      if (c.aor === RINGALL || c.expires <= 0) continue;
+      if (RINGALL_AORS.has(c.aor) || c.expires <= 0) continue;
       const list = byAor.get(c.aor) ?? [];
       list.push({ address: c.contact, expires: c.expires });
       byAor.set(c.aor, list);
