@@ -263,9 +263,9 @@ route[OUTBOUND] {
 branch_route[OUTBOUND_BRANCH] {
 	if (!has_body("application/sdp")) { return; }
 	if (isflagset(FLT_FROM_WS)) {
-		rtpengine_offer("RTP/AVP replace-origin replace-session-connection ICE=remove rtcp-mux-demux DTLS=off SDES-off record-call=on");
+		rtpengine_offer("RTP/AVP replace-origin replace-session-connection ICE=remove rtcp-mux-demux DTLS=off SDES-off record-call=on metadata=cti-direction:outbound");
 	} else {
-		rtpengine_offer("replace-origin replace-session-connection ICE=remove record-call=on");
+		rtpengine_offer("replace-origin replace-session-connection ICE=remove record-call=on metadata=cti-direction:outbound");
 	}
 }
 

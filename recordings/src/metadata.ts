@@ -147,10 +147,24 @@ export type Side = 'caller' | 'seat';
  * that names a port decides its side, so a re-INVITE from the seat's side (an offer towards the
  * caller, carrying the caller-facing port already known) does not flip it.
  */
+/**
+ * The NG metadata Kamailio gives a call the seat placed (a callback, engine cfg route OUTBOUND): there the seat
+ * made the offer, so the SDP roles are the other way round, and the person called back belongs on the left
+ * (the caller's channel), the dispatcher on the right, like every other recording.
+ */
+export const OUTBOUND_METADATA = 'cti-direction:outbound';
+
+export function isOutbound(meta: RecordingMetadata): boolean {
+  return (meta.customMetadata ?? '').split('|').some((part) => part.trim() === OUTBOUND_METADATA);
+}
+
 export function sideByPort(meta: RecordingMetadata, mediaType = 'audio'): Map<number, Side> {
   const map = new Map<number, Side>();
+  const outbound = isOutbound(meta);
   for (const ex of meta.exchanges) {
-    const side: Side | undefined = ex.mode === 'offer' ? 'seat' : ex.mode === 'answer' ? 'caller' : undefined;
+    const offerSide: Side = outbound ? 'caller' : 'seat';
+    const answerSide: Side = outbound ? 'seat' : 'caller';
+    const side: Side | undefined = ex.mode === 'offer' ? offerSide : ex.mode === 'answer' ? answerSide : undefined;
     if (!side) continue;
     for (const m of ex.media) {
       if (m.type !== mediaType || !(m.port > 0) || map.has(m.port)) continue;

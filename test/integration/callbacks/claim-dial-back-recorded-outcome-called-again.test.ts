@@ -136,7 +136,7 @@ test('claim is exclusive and role-checked; the seat dials the number out through
   const events = (await cc.callStreamEvents(cb.id)).map((e) => e.type);
   assert.deepEqual(events, ['callback.dialled.v1', 'callback.answered.v1', 'callback.ended.v1']);
 
-  // its recording, found by Call-ID like any call's: left = the seat (who offered), right = the person called back
+  // its recording, found by Call-ID like any call's: left = the person called back, right = the seat (as for every call)
   const rec = await waitFor(async () => {
     const [r] = await cc.sql<{ status: string; path: string; call_id: string; duration_ms: number }[]>`
       SELECT status, path, call_id::text AS call_id, duration_ms FROM recordings WHERE sip_call_id = ${cb.sip_call_id}`;
@@ -151,8 +151,8 @@ test('claim is exclusive and role-checked; the seat dials the number out through
   const right = wav.right.subarray(wav.sampleRate, wav.sampleRate * 4);
   assert.ok(rms(left) > 500, `left channel carries audio (rms ${rms(left).toFixed(0)})`);
   assert.ok(rms(right) > 500, `right channel carries audio (rms ${rms(right).toFixed(0)})`);
-  assert.equal(dominantTone(left, wav.sampleRate).freq, 440, 'left: the seat\'s 440 Hz');
-  assert.equal(dominantTone(right, wav.sampleRate).freq, 1000, 'right: the gateway\'s 1000 Hz');
+  assert.equal(dominantTone(left, wav.sampleRate).freq, 1000, 'left: the person called back (the gateway\'s 1000 Hz)');
+  assert.equal(dominantTone(right, wav.sampleRate).freq, 440, 'right: the seat\'s 440 Hz');
   const gaps = await cc.sql<{ details: unknown }[]>`SELECT details FROM alarms WHERE type = 'recording_gap' AND subject = ${cb.id}`;
   t.diagnostic(`recording ${rec.duration_ms} ms, talk ${cb.talk_ms} ms; recording_gap alarms: ${JSON.stringify(gaps.map((g) => g.details))}`);
 

@@ -88,8 +88,8 @@ test('console-claim-dial-outcome: 认领, 回拨 from the browser through the ga
     const left = (wav.left as Int16Array).subarray(wav.sampleRate, wav.sampleRate * 4);
     const right = (wav.right as Int16Array).subarray(wav.sampleRate, wav.sampleRate * 4);
     assert.ok(rms(left) > 500 && rms(right) > 500, `both channels carry audio (rms ${rms(left).toFixed(0)} / ${rms(right).toFixed(0)})`);
-    assert.equal(dominantTone(left, wav.sampleRate).freq, 440, 'left: the browser microphone\'s 440 Hz');
-    assert.equal(dominantTone(right, wav.sampleRate).freq, 1000, 'right: the gateway\'s 1000 Hz');
+    assert.equal(dominantTone(left, wav.sampleRate).freq, 1000, 'left: the person called back (the gateway\'s 1000 Hz)');
+    assert.equal(dominantTone(right, wav.sampleRate).freq, 440, 'right: the dispatcher (the browser microphone\'s 440 Hz)');
     const gaps = await cc.sql<{ details: unknown }[]>`SELECT details FROM alarms WHERE type = 'recording_gap' AND subject = ${call.id}`;
     t.diagnostic(`talk ${call.talk_ms} ms; recording_gap alarms: ${JSON.stringify(gaps.map((g) => g.details))}`);
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { parseMetadata, parseMetadataFileName, sideByPort } from '../../../recordings/src/metadata.ts';
+import { isOutbound, OUTBOUND_METADATA, parseMetadata, parseMetadataFileName, sideByPort } from '../../../recordings/src/metadata.ts';
 import { isCtiError } from '../../../control/src/errors/catalogue.ts';
 
 // Both fixtures were written by rtpengine 10.5.3.5 (Debian 12): an offer, a placeholder answer
@@ -39,6 +39,17 @@ test('a port keeps the side of the exchange that named it first (re-INVITE from 
   const m = parseMetadata(text.replace('\nTimestamp terminated', `${reinvite}Timestamp terminated`));
   assert.equal(m.exchanges.length, 4);
   assert.equal(sideByPort(m).get(54982), 'caller');
+});
+
+test('a callback (the seat offered: NG metadata cti-direction:outbound) puts the person called back on the caller side', async () => {
+  const text = await fixture('metadata-with-ng-metadata.txt');
+  const inbound = parseMetadata(text);
+  const outbound = parseMetadata(text.replace('centre=city|uuid=123', `centre=city|${OUTBOUND_METADATA}`));
+  assert.equal(isOutbound(inbound), false);
+  assert.equal(isOutbound(outbound), true);
+  const a = [...sideByPort(inbound)];
+  const b = [...sideByPort(outbound)];
+  assert.deepEqual(b, a.map(([port, side]) => [port, side === 'caller' ? 'seat' : 'caller']), 'every port on the other side');
 });
 
 test('keeps the NG metadata string', async () => {
