@@ -51,9 +51,12 @@ test('a caller silent for 4.5 s mid-call: recording flagged gap, recording_gap a
   assert.ok(length >= 3800 && length <= 5200, `the caller's 4.5 s without RTP: ${length} ms`);
   assert.ok(gap.start_ms >= Math.max(0, answerOffset) + 700, `the gap starts after the first second of audio: ${gap.start_ms} ms (answer at ${answerOffset} ms)`);
 
-  const alarms = await cc.apiOk<{ items: Array<{ type: string; level: string; subject: string; details: { recording_id: string; gaps: Gap[] } }> }>('GET', '/v1/alarms?open=true&type=recording_gap');
-  const alarm = alarms.items.find((a) => a.subject === call.id);
-  assert.ok(alarm, `recording_gap open for the call: ${JSON.stringify(alarms.items)}`);
+  // the recording row is indexed first and the alarm raised just after it: wait for the alarm
+  type GapAlarm = { type: string; level: string; subject: string; details: { recording_id: string; gaps: Gap[] } };
+  const alarm = await waitFor(async () => {
+    const alarms = await cc.apiOk<{ items: GapAlarm[] }>('GET', '/v1/alarms?open=true&type=recording_gap');
+    return alarms.items.find((a) => a.subject === call.id);
+  }, 5000, 'recording_gap open for the call');
   assert.equal(alarm.level, 'warning');
   assert.deepEqual([alarm.details.recording_id, alarm.details.gaps], [rec.id, rec.gaps]);
 
