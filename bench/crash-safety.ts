@@ -10,6 +10,7 @@
  *   npm run bench -- crash-safety [--repeats 10]      (BENCH_REPEATS, BENCH_CALLS, BENCH_SEATS, BENCH_SEED)
  */
 import { startCallCentre } from '../test/integration/support/callcentre.ts';
+import { rng as prng } from '../test/support/prng.ts'; // seeded, so a run's disruption moments replay (BENCH_SEED)
 import { envInt, type Benchmark } from './support/benchmark.ts';
 import { mergeCounts } from './support/crash/logs.ts';
 import { lostCalls, runRepeat, startRig, type Disruption, type RepeatOutcome } from './support/crash/rig.ts';
@@ -27,18 +28,6 @@ function argInt(flag: string): number | undefined {
   const v = Number(process.argv[i + 1]);
   if (!Number.isInteger(v) || v <= 0) throw new Error(`${flag} ${process.argv[i + 1]}: give a positive integer`);
   return v;
-}
-
-/** mulberry32: a seeded PRNG, so that a run's disruption moments can be replayed (BENCH_SEED). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function scenarioFigures(outcomes: RepeatOutcome[], calls: number): Record<string, unknown> {

@@ -15,6 +15,7 @@ import { Phone } from './phone.js';
 import { IncomingPopup } from './popup.js';
 import { mountCallbacks } from './callbacks.js';
 import { Recall } from './recall.js';
+import { banner } from '../shared/banner.js'; // topics: sip, reg, mic, events, recovery, action
 
 /** Waiting calls are at most this old (the queue's max lifetime is shorter), so this much replay finds them all. */
 const REPLAY_MS = 30 * 60_000;
@@ -47,20 +48,6 @@ function translateStatic() {
 
 function errorText(e) {
   return zh.errors[e?.code] ?? t(zh.errors.unknown, { code: e?.code ?? '?', message: e?.message ?? String(e) });
-}
-
-/** One banner per topic (sip, reg, mic, events, recovery, action); null text removes it. */
-function banner(topic, level, text) {
-  let el = document.querySelector(`[data-topic="${topic}"]`);
-  if (!text) { el?.remove(); return; }
-  if (!el) {
-    el = document.createElement('div');
-    el.dataset.topic = topic;
-    $('banners').append(el);
-  }
-  el.className = `banner ${level}`;
-  el.dataset.testid = `banner-${topic}`;
-  el.textContent = text;
 }
 
 function setSeat(view) {

@@ -19,19 +19,8 @@ export function errorText(e) {
   return t(zh.errors.unknown, { code, message: e?.message ?? String(e) });
 }
 
-/** One banner per topic in #banners; no text removes it. */
-export function banner(topic, level, text) {
-  let el = document.querySelector(`[data-topic="${topic}"]`);
-  if (!text) { el?.remove(); return; }
-  if (!el) {
-    el = document.createElement('div');
-    el.dataset.topic = topic;
-    $('banners').append(el);
-  }
-  el.className = `banner ${level}`;
-  el.dataset.testid = `banner-${topic}`;
-  el.textContent = text;
-}
+/** One banner per topic in #banners (consoles/shared/banner.js). */
+export { banner } from '../shared/banner.js';
 
 /** A form's fields as an object of trimmed strings. */
 export function formValues(form) {
