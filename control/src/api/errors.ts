@@ -2,11 +2,14 @@
  * The one error handler of the HTTP API: everything leaves as `{code, message, details?}`.
  *   CtiError                 -> its own status and code
  *   schema validation        -> 400 CTI_BAD_REQUEST, details.fields = [{in, field, message}]
- *   Fastify client errors    -> 400/413/415 with a CTI code
+ *   Fastify client errors    -> 400/404/413/414/415 with a CTI code (also before routing: frameworkErrorHandler)
+ *   Node's HTTP parser       -> 400/408/431 with a CTI code, written on the socket (clientErrorHandler)
  *   PostgreSQL constraint    -> 409 CTI_CONFLICT (unique) / 400 CTI_BAD_REQUEST (foreign key, check, bad value)
  *   anything else            -> 500 CTI_INTERNAL with an error id that is logged with the stack
  */
 import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '../app/logger.ts';
 import { CtiError, type ErrorCode } from '../errors/catalogue.ts';
@@ -56,8 +59,11 @@ const PG_CODES: Record<string, ErrorCode> = {
 
 const CLIENT_STATUS: Record<number, ErrorCode> = {
   404: 'CTI_NOT_FOUND',
+  408: 'CTI_REQUEST_TIMEOUT',
   413: 'CTI_PAYLOAD_TOO_LARGE',
+  414: 'CTI_URI_TOO_LONG',
   415: 'CTI_UNSUPPORTED_MEDIA_TYPE',
+  431: 'CTI_HEADERS_TOO_LARGE',
 };
 
 /** Turns any thrown value into the CtiError the client sees; undefined for an internal fault. */
@@ -97,4 +103,29 @@ export function errorHandler(log: Logger) {
 
 export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): FastifyReply {
   return reply.status(404).send(new CtiError('CTI_NOT_FOUND', { method: request.method, url: request.url.split('?')[0] }).toJSON());
+}
+
+/** Fastify's errors before a route is found (a URL that is not valid percent-encoding, a too long parameter). */
+export function frameworkErrorHandler(log: Logger) {
+  const handle = errorHandler(log);
+  return (err: FastifyError, request: FastifyRequest, reply: FastifyReply): void => { handle(err, request, reply); };
+}
+
+/** Node's HTTP parser codes that are not a malformed request (the default: 400). */
+const PARSER_STATUS: Record<string, number> = { HPE_HEADER_OVERFLOW: 431, ERR_HTTP_REQUEST_TIMEOUT: 408 };
+
+/**
+ * The 'clientError' of the HTTP(S) server: Node's parser refused the request before Fastify saw it (headers over
+ * maxHeaderSize, a malformed request line, a timeout). Answers with the coded body and closes the connection,
+ * as Node's and Fastify's own handlers do.
+ */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const status = PARSER_STATUS[err.code ?? ''] ?? 400;
+  const body = JSON.stringify(new CtiError(CLIENT_STATUS[status] ?? 'CTI_BAD_REQUEST', { reason: err.code ?? 'malformed request' }).toJSON());
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n`
+      + `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy(err);
 }

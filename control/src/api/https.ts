@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
+import { clientErrorHandler } from './errors.ts';
 
 export interface HttpsOptions {
   readonly port: number;
@@ -68,6 +69,7 @@ export async function listenHttps(app: FastifyInstance, opts: HttpsOptions & { h
   await app.ready();
   const server = createServer({ cert, key }, (req, res) => app.routing(req, res));
   server.on('upgrade', (req, socket, head) => app.server.emit('upgrade', req, socket, head));
+  server.on('clientError', clientErrorHandler);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen({ host: opts.host, port: opts.port }, () => {

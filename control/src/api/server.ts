@@ -10,7 +10,7 @@ import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import type { AppDeps } from '../app/deps.ts';
 import { sessionGuard } from '../auth/authenticate.ts';
 import type { AddressReloader } from '../trunks/reload.ts';
-import { errorHandler, notFoundHandler } from './errors.ts';
+import { clientErrorHandler, errorHandler, frameworkErrorHandler, notFoundHandler } from './errors.ts';
 import { registerOpenApi } from './openapi.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { authRoutes } from './routes/auth.ts';
@@ -19,6 +19,7 @@ import { seatsAdminRoutes } from './routes/seats-admin.ts';
 import { trunksRoutes } from './routes/trunks.ts';
 import { usersRoutes } from './routes/users.ts';
 import { errorSchema } from './schemas/common.ts';
+import { strictBodyValidators } from './validation.ts';
 
 export { authenticate, requireRole } from '../auth/authenticate.ts';
 export { HealthRegistry, type HealthCheck, type HealthReport } from './routes/health.ts';
@@ -51,8 +52,14 @@ export async function buildServer(deps: ApiDeps, plugins: FastifyPluginAsync[] =
   const app = Fastify({
     logger: false,
     bodyLimit: BODY_LIMIT,
-    ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true } },
+    // bodies are validated without type coercion, the text parts of a request with it (validation.ts)
+    schemaController: { compilersFactory: { buildValidator: strictBodyValidators() } },
+    // errors before routing (a malformed request line or headers, a bad URL) carry the coded body too
+    clientErrorHandler,
+    frameworkErrors: frameworkErrorHandler(deps.log),
   });
+  // a body is JSON or nothing: text/plain is not parsed as a string but answered 415 (docs/api.md)
+  app.removeContentTypeParser('text/plain');
 
   app.decorate('authRedis', deps.redis);
   const health = (deps.health ?? new HealthRegistry())

@@ -16,6 +16,9 @@ export const ERRORS = {
   CTI_CONFLICT: { http: 409, message: 'The resource already exists or was changed meanwhile; reload and retry.' },
   CTI_PAYLOAD_TOO_LARGE: { http: 413, message: 'The request body is too large; send less data.' },
   CTI_UNSUPPORTED_MEDIA_TYPE: { http: 415, message: 'Send the body as JSON with "Content-Type: application/json".' },
+  CTI_HEADERS_TOO_LARGE: { http: 431, message: 'The request headers are too large (over 16 KiB together); send fewer or shorter headers.' },
+  CTI_URI_TOO_LONG: { http: 414, message: 'A path parameter of the URL is too long; check the id.' },
+  CTI_REQUEST_TIMEOUT: { http: 408, message: 'The request was not received in time; send it again.' },
   // auth
   CTI_AUTH_REQUIRED: { http: 401, message: 'Log in first: send "Authorization: Bearer <token>".' },
   CTI_AUTH_INVALID: { http: 401, message: 'User name or password is wrong.' },

@@ -5,6 +5,7 @@
 import type { AppDeps } from '../app/deps.ts';
 import { recordAudit, type Change, type Queryable } from '../audit/record.ts';
 import { CtiError } from '../errors/catalogue.ts';
+import { futureDate } from '../errors/fields.ts';
 import type { ListName, MatchKind } from './match.ts';
 import { rebuildMirror } from './mirror.ts';
 import { normaliseNumber } from './numbers.ts';
@@ -74,7 +75,11 @@ export async function upsertEntryIn(tx: Queryable, centre: string, author: Autho
   return row;
 }
 
+/** A person's expiry must lie ahead: an entry that expired already would be created only to do nothing. */
+const REMOVE_ENTRY_HINT = 'to remove an entry now use DELETE /v1/screening/entries/{id}';
+
 export async function createEntry(deps: Deps, change: Change, e: NewEntry): Promise<Entry> {
+  futureDate(e.expires_at, '/expires_at', REMOVE_ENTRY_HINT);
   const centre = deps.config.centreId;
   const row = await deps.sql.begin((tx) => upsertEntryIn(tx, centre, { change }, { ...e, source: 'person' }));
   await rebuildMirror(deps, centre);
@@ -106,6 +111,7 @@ async function lockEntry(tx: Queryable, centre: string, id: string): Promise<Ent
 }
 
 export async function updateEntry(deps: Deps, change: Change, id: string, p: EntryPatch): Promise<Entry> {
+  futureDate(p.expires_at, '/expires_at', REMOVE_ENTRY_HINT);
   const centre = deps.config.centreId;
   const row = await deps.sql.begin(async (tx) => {
     const before = await lockEntry(tx, centre, id);

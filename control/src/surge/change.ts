@@ -2,7 +2,8 @@
 import type { AppDeps } from '../app/deps.ts';
 import { recordAudit, type Change } from '../audit/record.ts';
 import { CtiError } from '../errors/catalogue.ts';
-import { MAX_SURGE_HOURS } from './create.ts';
+import { bodyFieldError, futureDate } from '../errors/fields.ts';
+import { END_SURGE_HINT, MAX_SURGE_HOURS } from './create.ts';
 import { seatBackstop } from './credentials.ts';
 import { getSurge, lockSurge, type Surge } from './store.ts';
 
@@ -11,11 +12,8 @@ export interface SurgePatch {
 }
 
 export async function changeSurge(deps: Pick<AppDeps, 'sql'>, change: Change, id: string, p: SurgePatch, now = new Date()): Promise<Surge> {
-  const expires = new Date(p.expires_at);
-  const field = (message: string) => new CtiError('CTI_BAD_REQUEST', { fields: [{ in: 'body', field: '/expires_at', message }] });
-  if (Number.isNaN(expires.getTime())) throw field('a date-time');
-  if (expires <= now) throw field('must be in the future; to end a surge now use POST /v1/surges/:id/end');
-  if (expires.getTime() - now.getTime() > MAX_SURGE_HOURS * 3600_000) throw field(`at most ${MAX_SURGE_HOURS / 24} days ahead`);
+  const expires = futureDate(p.expires_at, '/expires_at', END_SURGE_HINT, now)!;
+  if (expires.getTime() - now.getTime() > MAX_SURGE_HOURS * 3600_000) throw bodyFieldError('/expires_at', `at most ${MAX_SURGE_HOURS / 24} days ahead`);
   return deps.sql.begin(async (tx) => {
     const before = await lockSurge(tx, id);
     if (before.ended_at !== null) {

@@ -6,6 +6,7 @@
 import type { AppDeps } from '../app/deps.ts';
 import { recordAudit, type Change } from '../audit/record.ts';
 import { CtiError } from '../errors/catalogue.ts';
+import { bodyFieldError, futureDate } from '../errors/fields.ts';
 import { seatDigests } from '../seats/admin/ha1.ts';
 import { loadSeats } from '../seats/state/store.ts';
 import { defaultPrefix, isValidPrefix, loginLink, oneTimeSipPassword, seatBackstop, surgeSeatNames } from './credentials.ts';
@@ -14,6 +15,7 @@ import { getSeatTemplate } from './templates.ts';
 
 export const MAX_SURGE_SEATS = 200;
 export const MAX_SURGE_HOURS = 30 * 24;
+export const END_SURGE_HINT = 'to end a surge now use POST /v1/surges/:id/end';
 
 export interface NewSurge {
   template_id: string;
@@ -39,17 +41,13 @@ export interface SurgeCreated {
   seats: SurgeSeatCredentials[];
 }
 
-function badField(field: string, message: string): CtiError {
-  return new CtiError('CTI_BAD_REQUEST', { fields: [{ in: 'body', field, message }] });
-}
+const badField = bodyFieldError;
 
 /** Checks of the request that need no database: returns the expiry as a Date. */
 export function validateNewSurge(s: NewSurge, now = new Date()): Date {
   if (!Number.isInteger(s.count) || s.count < 1 || s.count > MAX_SURGE_SEATS) throw badField('/count', `between 1 and ${MAX_SURGE_SEATS}`);
   if (s.prefix !== undefined && !isValidPrefix(s.prefix)) throw badField('/prefix', 'a letter, then up to 23 letters, digits or _.-');
-  const expires = new Date(s.expires_at);
-  if (Number.isNaN(expires.getTime())) throw badField('/expires_at', 'a date-time');
-  if (expires <= now) throw badField('/expires_at', 'must be in the future; to end a surge now use POST /v1/surges/:id/end');
+  const expires = futureDate(s.expires_at, '/expires_at', END_SURGE_HINT, now)!;
   if (expires.getTime() - now.getTime() > MAX_SURGE_HOURS * 3600_000) throw badField('/expires_at', `at most ${MAX_SURGE_HOURS / 24} days ahead`);
   if (s.reason.trim() === '') throw badField('/reason', 'say why (e.g. 重大事件)');
   return expires;

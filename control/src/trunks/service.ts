@@ -16,7 +16,8 @@ export interface Trunk {
   name: string;
   ip_addr: string;
   mask: number;
-  port: number;
+  /** The gateway's source port; null: any. */
+  port: number | null;
   enabled: boolean;
   created_at: Date;
   updated_at: Date;
@@ -27,14 +28,15 @@ export interface NewTrunk {
   name: string;
   ip_addr: string;
   mask?: number;
-  port?: number;
+  port?: number | null;
   centre_id?: string;
   enabled?: boolean;
 }
 
 export type TrunkPatch = Partial<Omit<NewTrunk, 'id'>>;
 
-const COLUMNS = 'id, centre_id, name, host(ip_addr) AS ip_addr, mask, port, enabled, created_at, updated_at';
+// port 0 in the table is Kamailio's address-table "any port"; the API says null
+const COLUMNS = 'id, centre_id, name, host(ip_addr) AS ip_addr, mask, nullif(port, 0) AS port, enabled, created_at, updated_at';
 
 async function lockTrunk(tx: Queryable, id: string): Promise<Trunk> {
   const [row] = await tx<Trunk[]>`SELECT ${tx.unsafe(COLUMNS)} FROM trunks WHERE id = ${id} FOR UPDATE`;
@@ -76,7 +78,7 @@ export async function updateTrunk(deps: Deps, change: Change, id: string, p: Tru
         centre_id = coalesce(${p.centre_id ?? null}, centre_id),
         ip_addr = coalesce(${p.ip_addr ?? null}::inet, ip_addr),
         mask = coalesce(${p.mask ?? null}::int, mask),
-        port = coalesce(${p.port ?? null}::int, port),
+        port = CASE WHEN ${p.port !== undefined} THEN coalesce(${p.port ?? null}::int, 0) ELSE port END,
         enabled = coalesce(${p.enabled ?? null}::boolean, enabled),
         updated_at = now()
       WHERE id = ${id}

@@ -2,6 +2,8 @@
 import { dateTime, slug, uuid } from './common.ts';
 
 const num = { type: 'number' } as const;
+/** A value on an item's scale: min and max lie in this range too. */
+const scaleValue = { type: 'number', minimum: -1000, maximum: 1000 } as const;
 const strOrNull = { type: ['string', 'null'] } as const;
 const time = { type: ['string', 'null'], format: 'date-time' } as const;
 const grade = { type: 'string', enum: ['优', '良', '中', '差'] } as const;
@@ -18,9 +20,9 @@ export const formItem = {
     metric: { type: 'string', enum: ['ring_s', 'answer_s', 'queue_s', 'talk_s'], description: 'Objective items: ring_s = offer to answer at the answering seat, answer_s = arrival to answer, queue_s, talk_s.' },
     bands: {
       type: 'array', maxItems: 20, description: 'Objective items: the first band whose up_to_s the measured seconds do not exceed gives the value.',
-      items: { type: 'object', additionalProperties: false, required: ['up_to_s', 'value'], properties: { up_to_s: { type: 'number', minimum: 0 }, value: num } },
+      items: { type: 'object', additionalProperties: false, required: ['up_to_s', 'value'], properties: { up_to_s: { type: 'number', minimum: 0, maximum: 86400 }, value: scaleValue } },
     },
-    otherwise: { type: 'number', description: 'Objective items: the value above every band (default: min).' },
+    otherwise: { ...scaleValue, description: 'Objective items: the value above every band (default: min).' },
   },
 } as const;
 
@@ -62,7 +64,7 @@ export const formsQuery = {
 
 const givenAnswer = {
   type: 'object', additionalProperties: false, required: ['key', 'value'],
-  properties: { key: { type: 'string', maxLength: 32 }, value: num, note: { type: 'string', maxLength: 500 } },
+  properties: { key: { type: 'string', maxLength: 32 }, value: scaleValue, note: { type: 'string', maxLength: 500 } },
 } as const;
 
 export const reviewBody = {

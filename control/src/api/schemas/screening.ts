@@ -10,7 +10,7 @@ const note = { type: 'string', maxLength: 500 } as const;
 const dateTimeOrNull = { type: ['string', 'null'], format: 'date-time' } as const;
 const strOrNull = { type: ['string', 'null'] } as const;
 const limit = { type: 'integer', minimum: 1, maximum: 500, default: 100 } as const;
-const offset = { type: 'integer', minimum: 0, default: 0 } as const;
+const offset = { type: 'integer', minimum: 0, maximum: 100000, default: 0 } as const;
 
 export const entrySchema = {
   type: 'object',

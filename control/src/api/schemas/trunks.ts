@@ -2,7 +2,10 @@ import { dateTime, displayName, slug } from './common.ts';
 
 const ipAddr = { type: 'string', format: 'ipv4', description: 'Source address of the gateway (with mask: a network).' } as const;
 const mask = { type: 'integer', minimum: 0, maximum: 32 } as const;
-const port = { type: 'integer', minimum: 0, maximum: 65535, description: '0 = any source port.' } as const;
+const port = {
+  type: ['integer', 'null'], minimum: 1, maximum: 65535,
+  description: 'The gateway\'s source port (1-65535); null: any port (absent on create: any port).',
+} as const;
 
 export const trunkSchema = {
   type: 'object',

@@ -6,6 +6,7 @@
 import type { AppDeps } from '../../app/deps.ts';
 import { recordAudit, type Change, type Queryable } from '../../audit/record.ts';
 import { CtiError } from '../../errors/catalogue.ts';
+import { futureDate } from '../../errors/fields.ts';
 import { loadSeats } from '../state/store.ts';
 import { seatDigests } from './ha1.ts';
 
@@ -94,8 +95,12 @@ async function lockSeat(tx: Queryable, id: string): Promise<Seat> {
   return row;
 }
 
+/** A seat that expired already could not authenticate at all: disabling is how to stop one now. */
+const DISABLE_SEAT_HINT = 'to stop a seat now set enabled: false (or DELETE /v1/seats/{id})';
+
 export async function createSeat(deps: LiveDeps, change: Change, s: NewSeat): Promise<Seat> {
   checkTierSkills(s);
+  futureDate(s.expires_at, '/expires_at', DISABLE_SEAT_HINT);
   const d = seatDigests(s.sip_username, deps.config.sipDomain, s.sip_password);
   const created = await deps.sql.begin(async (tx) => {
     await assertQueuesExist(tx, s.queues);
@@ -131,6 +136,7 @@ export async function getSeat(deps: Deps, id: string): Promise<Seat> {
 
 export async function updateSeat(deps: LiveDeps, change: Change, id: string, p: SeatPatch): Promise<Seat> {
   checkTierSkills(p);
+  futureDate(p.expires_at, '/expires_at', DISABLE_SEAT_HINT);
   if (p.sip_username !== undefined && p.sip_password === undefined) {
     throw new CtiError('CTI_BAD_REQUEST', {
       fields: [{ in: 'body', field: '/sip_password', message: 'a new sip_username needs the sip_password too (the digest covers both)' }],
