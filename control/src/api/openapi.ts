@@ -16,7 +16,11 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       info: {
         title: 'cti120 control plane',
         version: '1',
-        description: 'Telephony core of a 120 emergency medical call centre. Errors are `{code, message, details?}`; see docs/api.md.',
+        description: 'Telephony core of a 120 emergency medical call centre. Errors are `{code, message, details?}`; see docs/api.md. '
+          + 'Bodies are JSON (`Content-Type: application/json`, else 415 CTI_UNSUPPORTED_MEDIA_TYPE), at most 1 MiB (else 413), and are '
+          + 'validated without type conversion: "7" is not a number, [12] is not 12, "false" is not a boolean (400 CTI_BAD_REQUEST). '
+          + 'Query strings and path parameters are text and are converted. Any request may also get 431 CTI_HEADERS_TOO_LARGE '
+          + '(headers over 16 KiB), 414 CTI_URI_TOO_LONG or 400 CTI_BAD_REQUEST for a malformed request.',
       },
       components: {
         securitySchemes: {

@@ -18,7 +18,7 @@ import { HealthRegistry, healthRoutes } from './routes/health.ts';
 import { seatsAdminRoutes } from './routes/seats-admin.ts';
 import { trunksRoutes } from './routes/trunks.ts';
 import { usersRoutes } from './routes/users.ts';
-import { errorSchema } from './schemas/common.ts';
+import { BODY_ERROR_STATUSES, errorResponses, errorSchema } from './schemas/common.ts';
 import { strictBodyValidators } from './validation.ts';
 
 export { authenticate, requireRole } from '../auth/authenticate.ts';
@@ -75,6 +75,10 @@ export async function buildServer(deps: ApiDeps, plugins: FastifyPluginAsync[] =
   const routes: ApiRoute[] = [];
   app.decorate('apiRoutes', routes);
   app.addHook('onRoute', (route) => {
+    // what the HTTP layer answers for any body (too large, not JSON, not valid) is in the OpenAPI document too
+    if (route.schema?.body && route.schema.response) {
+      route.schema = { ...route.schema, response: { ...errorResponses(...BODY_ERROR_STATUSES), ...(route.schema.response as object) } };
+    }
     const hidden = (route.schema as { hide?: boolean } | undefined)?.hide === true;
     for (const method of [route.method].flat()) {
       routes.push({ method, url: route.url, hidden, websocket: route.websocket === true, public: route.config?.public === true });

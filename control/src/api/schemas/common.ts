@@ -22,6 +22,9 @@ export function errorResponses(...statuses: number[]): Record<number, typeof err
   return Object.fromEntries(statuses.map((s) => [s, errorRef]));
 }
 
+/** What a route with a body may also answer: not valid (400), over 1 MiB (413), not JSON (415). */
+export const BODY_ERROR_STATUSES = [400, 413, 415] as const;
+
 /** The errors any authenticated route can answer, plus the extra statuses given. */
 export function authedErrors(...extra: number[]): Record<number, typeof errorRef> {
   return errorResponses(400, 401, 403, 500, ...extra);
