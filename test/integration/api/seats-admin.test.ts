@@ -82,11 +82,17 @@ test('seat-disabled: DELETE removes the subscriber row at once; the seat stays, 
   assert.equal((await subscriberRow('seat02')).length, 1);
 });
 
-test('seat-expired: a surge seat past expires_at is not in subscriber', async () => {
-  await createSeat({
-    id: 'surge-01', display_name: '增援席 1', sip_username: 'surge01', sip_password: 'password-1', kind: 'surge',
-    expires_at: new Date(Date.now() - 1000).toISOString(),
+test('seat-expired: an expiry in the past is refused; a surge seat whose expires_at has passed is not in subscriber', async () => {
+  const seat = { id: 'surge-01', display_name: '增援席 1', sip_username: 'surge01', sip_password: 'password-1', kind: 'surge' };
+  const past = await h.app.inject({
+    method: 'POST', url: '/v1/seats', headers: bearer(admin), payload: { ...seat, expires_at: new Date(Date.now() - 1000).toISOString() },
   });
+  assert.equal(past.statusCode, 400);
+  assert.equal(past.json().details.fields[0].field, '/expires_at');
+  await createSeat({ ...seat, expires_at: new Date(Date.now() + 3_600_000).toISOString() });
+  assert.equal((await subscriberRow('surge01')).length, 1);
+  // the hour passes
+  await h.deps.sql`UPDATE seats SET expires_at = now() - interval '1 second' WHERE id = 'surge-01'`;
   assert.equal((await subscriberRow('surge01')).length, 0);
 });
 

@@ -100,9 +100,13 @@ test('entries CRUD drives the decision: block prefix, watch exact, allow wins; a
   assert.deepEqual(listed.json().items.map((e: { list: string }) => e.list), ['block']);
 
   const past = new Date(Date.now() - 1000).toISOString();
-  const patched = await inject(sup, 'PATCH', `/v1/screening/entries/${watched.json().id}`, { expires_at: past });
+  const refused = await inject(sup, 'PATCH', `/v1/screening/entries/${watched.json().id}`, { expires_at: past });
+  assert.equal(refused.statusCode, 400, 'an expiry in the past is refused (delete the entry instead)');
+  assert.equal(refused.json().details.fields[0].field, '/expires_at');
+  const soon = new Date(Date.now() + 1500).toISOString();
+  const patched = await inject(sup, 'PATCH', `/v1/screening/entries/${watched.json().id}`, { expires_at: soon });
   assert.equal(patched.statusCode, 200, patched.body);
-  assert.equal((await screen('17700001111')).list, 'block', 'expired watch entry ignored: the block prefix applies');
+  await waitFor(async () => (await screen('17700001111')).list === 'block', 10_000, 'the watch entry to expire', 100);
   assert.equal((await inject(sup, 'DELETE', `/v1/screening/entries/${blocked.json().id}`)).statusCode, 200);
   assert.equal((await screen('17700009999')).policy, 'none');
   assert.equal((await inject(sup, 'GET', `/v1/screening/entries/${blocked.json().id}`)).json().code, 'CTI_SCREENING_ENTRY_NOT_FOUND');
