@@ -52,6 +52,7 @@ const PG_CODES: Record<string, ErrorCode> = {
   '23505': 'CTI_CONFLICT', // unique_violation
   '23503': 'CTI_BAD_REQUEST', // foreign_key_violation: e.g. an unknown centre_id
   '23514': 'CTI_BAD_REQUEST', // check_violation
+  '22003': 'CTI_BAD_REQUEST', // numeric_value_out_of_range: a number no schema range caught
   '22P02': 'CTI_BAD_REQUEST', // invalid_text_representation
   '22007': 'CTI_BAD_REQUEST', // invalid_datetime_format
   '22008': 'CTI_BAD_REQUEST', // datetime_field_overflow

@@ -228,5 +228,12 @@ describe('the examples of issue 11', () => {
     assert.equal((await cc.api('GET', '/v1/seats?include_disabled=true')).status, 200);
     assertCoded(await cc.api('GET', '/v1/inbound-routes/99999'), 404, 'CTI_INBOUND_ROUTE_NOT_FOUND', 'an integer path parameter is converted');
     assertCoded(await cc.api('GET', '/v1/audit?limit=five'), 400, 'CTI_BAD_REQUEST', 'limit=five');
+    assertCoded(await cc.api('GET', '/v1/inbound-routes/99999999999'), 400, 'CTI_BAD_REQUEST', 'an id beyond the column\'s range');
+    assertCoded(await cc.api('GET', '/v1/audit?before_id=1e300'), 400, 'CTI_BAD_REQUEST', 'before_id=1e300');
+  });
+
+  test('before routing: a URL that is not valid percent-encoding is 400, a too long path parameter 414, both coded', async () => {
+    assertCoded(await cc.api('GET', '/v1/trunks/%zz'), 400, 'CTI_BAD_REQUEST', 'bad percent-encoding');
+    assertCoded(await cc.api('GET', `/v1/trunks/${'a'.repeat(200)}`), 414, 'CTI_URI_TOO_LONG', 'a 200-character id');
   });
 });

@@ -22,7 +22,7 @@ export const auditQuery = {
     action: { type: 'string', maxLength: 64 },
     target_type: { type: 'string', maxLength: 32 },
     target_id: { type: 'string', maxLength: 128 },
-    before_id: { type: 'integer', minimum: 1, description: 'Paging: pass next_before_id of the previous page.' },
+    before_id: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'Paging: pass next_before_id of the previous page.' },
     limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
   },
 } as const;

@@ -129,7 +129,7 @@ export const createInboundRouteBody = {
 export const patchInboundRouteBody = { ...createInboundRouteBody, required: [], minProperties: 1 } as const;
 
 export const inboundRouteParams = {
-  type: 'object', additionalProperties: false, required: ['id'], properties: { id: { type: 'integer', minimum: 1 } },
+  type: 'object', additionalProperties: false, required: ['id'], properties: { id: { type: 'integer', minimum: 1, maximum: 2147483647 } },
 } as const;
 
 export const listInboundRoutesQuery = { type: 'object', additionalProperties: false, properties: { centre_id: slug, queue_id: slug } } as const;

@@ -56,7 +56,13 @@ export function wrongFields(schema: JsonSchema, resolve: (s: JsonSchema) => Json
       if (!allowed.has(type)) out.push({ pointer: `/${here.join('/')}`, value, body: setAt(here, value) });
     }
     if (allowed.has('object') && p.properties) out.push(...wrongFields(p, resolve, here));
-    if (allowed.has('array') && p.items && resolve(p.items).properties) out.push(...wrongFields(resolve(p.items), resolve, [...here, '0']));
+    const items = allowed.has('array') && p.items ? resolve(p.items) : undefined;
+    if (items?.properties) out.push(...wrongFields(items, resolve, [...here, '0']));
+    else if (items && allowedTypes(items).size > 0) {
+      for (const [type, value] of CANDIDATES) {
+        if (!allowedTypes(items).has(type)) out.push({ pointer: `/${here.join('/')}/0`, value, body: setAt([...here, '0'], value) });
+      }
+    }
   }
   return out;
 }
