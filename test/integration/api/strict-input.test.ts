@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { ADMIN_PASSWORD, startCallCentre, type CallCentre } from '../support/callcentre.ts';
-import { sampleParam, wrongFields, type JsonSchema } from './support/wrong-types.ts';
+import { sampleParam, unboundedNumbers, wrongFields, type JsonSchema } from './support/wrong-types.ts';
 
 let cc: CallCentre;
 
@@ -89,6 +89,7 @@ describe('contract: every body of the OpenAPI document refuses wrong types', () 
           assertCoded(res, 400, 'CTI_BAD_REQUEST', `${what} with the body ${JSON.stringify(whole)}`);
           probes++;
         }
+        assert.deepEqual(unboundedNumbers(schema, resolve), [], `${what}: numbers without a range`);
         const fields = wrongFields(schema, resolve);
         assert.ok(fields.length > 0, `${what}: a body schema without typed fields`);
         for (const f of fields) {

@@ -14,6 +14,10 @@ export interface JsonSchema {
   enum?: unknown[];
   pattern?: string;
   format?: string;
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number | boolean;
+  exclusiveMaximum?: number | boolean;
   $ref?: string;
 }
 
@@ -63,6 +67,23 @@ export function wrongFields(schema: JsonSchema, resolve: (s: JsonSchema) => Json
         if (!allowedTypes(items).has(type)) out.push({ pointer: `/${here.join('/')}/0`, value, body: setAt([...here, '0'], value) });
       }
     }
+  }
+  return out;
+}
+
+/** Pointers of the numeric fields of a body schema without a lower or an upper bound. */
+export function unboundedNumbers(schema: JsonSchema, resolve: (s: JsonSchema) => JsonSchema, path = ''): string[] {
+  const s = resolve(schema);
+  const out: string[] = [];
+  for (const [name, raw] of Object.entries(s.properties ?? {})) {
+    const p = resolve(raw);
+    const here = `${path}/${name}`;
+    const allowed = allowedTypes(p);
+    const low = p.minimum !== undefined || typeof p.exclusiveMinimum === 'number';
+    const high = p.maximum !== undefined || typeof p.exclusiveMaximum === 'number';
+    if (allowed.has('number') && !(low && high)) out.push(here);
+    if (p.properties) out.push(...unboundedNumbers(p, resolve, here));
+    if (p.items) out.push(...unboundedNumbers({ properties: { 0: resolve(p.items) } }, resolve, here));
   }
   return out;
 }
