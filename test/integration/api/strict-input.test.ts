@@ -7,6 +7,8 @@
  *   - the examples of the issue, one by one.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { ADMIN_PASSWORD, startCallCentre, type CallCentre } from '../support/callcentre.ts';
@@ -202,6 +204,23 @@ describe('the examples of issue 11', () => {
   test('a 1 MB header: 431 with the coded body (from Node\'s parser, before Fastify)', async () => {
     const res = await fetch(`${cc.apiUrl}/v1/me`, { headers: { authorization: `Bearer ${cc.adminToken}`, 'x-padding': 'a'.repeat(1024 * 1024) } });
     assertCoded({ status: res.status, body: await res.json() }, 431, 'CTI_HEADERS_TOO_LARGE', '1 MB header');
+  });
+
+  test('a 1 MB header over HTTPS (the consoles\' listener): 431 with the coded body too', async () => {
+    const { httpsUrl } = cc.info.api;
+    const ca = cc.info.tls?.ca;
+    assert.ok(httpsUrl && ca, 'the stack found the set-up\'s certificate in .run/tls (run `npm run setup`)');
+    const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = httpsRequest(`${httpsUrl}/v1/me`, { ca: readFileSync(ca), headers: { 'x-padding': 'a'.repeat(1024 * 1024) } }, (r) => {
+        let body = '';
+        r.setEncoding('utf8');
+        r.on('data', (c: string) => { body += c; });
+        r.on('end', () => resolve({ status: r.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    assertCoded({ status: res.status, body: JSON.parse(res.body) }, 431, 'CTI_HEADERS_TOO_LARGE', '1 MB header over HTTPS');
   });
 
   test('a body over 1 MiB: 413 with the coded body', async () => {
