@@ -15,11 +15,14 @@ import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CtiError } from '../../control/src/errors/catalogue.ts';
 import { ensureTestAudio } from './audio.ts';
+import { leasePorts, type PortLease } from '../../scripts/stack/port-pool.ts';
 
 export const SCENARIO_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'sipp');
 const KILL_GRACE_MS = 5_000;
 const STOP_GRACE_MS = 3_000;
 const TAIL_CHARS = 4_000;
+/** SIPp binds -mp (audio) and -mp + 2 (video); +1 and +3 are their RTCP ports by convention. */
+const MEDIA_PORTS = 4;
 
 export interface SippOptions {
   /** File name in test/sipp (or an absolute path). */
@@ -27,9 +30,9 @@ export interface SippOptions {
   /** host:port of the system under test; omit for a UAS that only listens. */
   remote?: string;
   localIp?: string;
-  /** Local SIP port; a free one by default. */
+  /** Local SIP port; by default one leased for this run (scripts/stack/port-pool.ts). */
   localPort?: number;
-  /** Local RTP port (SIPp also binds port + 2); a free pair by default. */
+  /** Local RTP port (SIPp also binds port + 2); by default four leased for this run. */
   mediaPort?: number;
   /** -m: stop after this many calls (UAC default 1; UAS default: run until stop() or timeout). */
   calls?: number;
@@ -86,16 +89,14 @@ export interface SippHandle {
   stop(): Promise<SippResult>;
 }
 
-/** A free UDP port on ip (bound, then released). `pairWithPlus2` also requires port + 2 (SIPp's video socket). */
+/**
+ * A UDP port on ip reserved in the machine-wide registry (scripts/stack/port-pool.ts) and held until
+ * this process ends, so that nothing else can take it before SIPp binds it. `pairWithPlus2`: four
+ * consecutive ports from an even one (SIPp binds the media port and port + 2). For a port given
+ * back sooner, use leasePorts() and release the lease when its SIPp has exited.
+ */
 export async function freeUdpPort(ip = '127.0.0.1', pairWithPlus2 = false): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const port = await bindUdp(ip, 0);
-    if (port === undefined) continue;
-    if (!pairWithPlus2) return port;
-    if (port % 2 !== 0 || port + 2 > 65535) continue;
-    if ((await bindUdp(ip, port)) !== undefined && (await bindUdp(ip, port + 2)) !== undefined) return port;
-  }
-  throw new CtiError('CTI_INTERNAL', { ip }, `No free UDP port found on ${ip}; check that the address exists.`);
+  return (await leasePorts(pairWithPlus2 ? MEDIA_PORTS : 1, 'udp', ip)).port;
 }
 
 function bindUdp(ip: string, port: number): Promise<number | undefined> {
@@ -161,7 +162,7 @@ export interface BuiltArgs {
 export function buildSippArgs(
   opts: SippOptions,
   traceDir: string,
-  ports: { localPort: number; mediaPort: number },
+  ports: { localPort: number; mediaPort: number; controlPort?: number },
 ): BuiltArgs {
   const path = scenarioPath(opts.scenario);
   const name = opts.scenario.replace(/^.*\//, '').replace(/\.xml$/, '');
@@ -171,6 +172,8 @@ export function buildSippArgs(
   const args: string[] = [];
   if (opts.remote) args.push(opts.remote);
   args.push('-sf', path, '-i', ip, '-p', String(ports.localPort), '-mp', String(ports.mediaPort), '-nostdin');
+  // without -cp SIPp takes the first free UDP port from 8888 up for its control socket, outside the registry
+  if (ports.controlPort !== undefined) args.push('-ci', ip, '-cp', String(ports.controlPort));
   const service = opts.service ?? opts.auth?.username ?? (name.startsWith('uac-120-') ? '120' : undefined);
   if (service) args.push('-s', service);
   if (opts.auth) args.push('-au', opts.auth.username, '-ap', opts.auth.password);
@@ -219,10 +222,19 @@ function num(stats: Record<string, string>, key: string): number {
 export async function startSipp(opts: SippOptions): Promise<SippHandle> {
   ensureTestAudio();
   const ip = opts.localIp ?? '127.0.0.1';
-  const localPort = opts.localPort ?? (await freeUdpPort(ip));
-  const mediaPort = opts.mediaPort ?? (await freeUdpPort(ip, true));
+  // Leased for this run and given back when SIPp has exited (it has closed its sockets then).
+  const leases: PortLease[] = [];
+  const leased = async (count: number) => {
+    const l = await leasePorts(count, 'udp', ip);
+    leases.push(l);
+    return l.port;
+  };
+  const localPort = opts.localPort ?? (await leased(1));
+  const mediaPort = opts.mediaPort ?? (await leased(MEDIA_PORTS));
+  const controlPort = await leased(1);
+  const releaseLeases = () => { for (const l of leases) l.release(); };
   const traceDir = mkdtempSync(join(tmpdir(), 'cti120-sipp-'));
-  const { args, files, injectionRows } = buildSippArgs(opts, traceDir, { localPort, mediaPort });
+  const { args, files, injectionRows } = buildSippArgs(opts, traceDir, { localPort, mediaPort, controlPort });
   if (injectionRows) writeFileSync(files.injection, injectionCsv(injectionRows));
   const started = Date.now();
   const child = spawn('sipp', args, { cwd: traceDir, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -235,10 +247,12 @@ export async function startSipp(opts: SippOptions): Promise<SippHandle> {
   const done = new Promise<SippResult>((resolve, reject) => {
     child.once('error', (e) => {
       clearTimeout(killTimer);
+      releaseLeases();
       reject(new CtiError('CTI_INTERNAL', { cause: e.message }, 'Could not start sipp; install sip-tester.'));
     });
     child.once('close', (exitCode, signal) => {
       clearTimeout(killTimer);
+      releaseLeases();
       const stats = parseStatCsv(readOr(files.stat));
       const successful = num(stats, 'SuccessfulCall(C)');
       const failed = num(stats, 'FailedCall(C)');

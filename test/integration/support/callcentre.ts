@@ -22,7 +22,8 @@ import { Redis } from 'ioredis';
 import postgres, { type Sql } from 'postgres';
 import WebSocket from 'ws';
 import { startStack, type Stack, type StackOptions } from '../../../scripts/stack/stack.ts';
-import { freeUdpPort, runSipp, startSipp, waitForUdpListener, type SippHandle, type SippOptions, type SippResult } from '../../support/sipp.ts';
+import { runSipp, startSipp, waitForUdpListener, type SippHandle, type SippOptions, type SippResult } from '../../support/sipp.ts';
+import { leasePorts, type PortLease } from '../../../scripts/stack/port-pool.ts';
 
 export const ADMIN_PASSWORD = 'callcentre-admin-password';
 export const QUEUE_ID = 'city-main';
@@ -139,6 +140,8 @@ export class CallCentre {
   private readonly phones: SeatPhone[] = [];
   private readonly background: SippHandle[] = [];
   private readonly sockets: WebSocket[] = [];
+  /** Seat and trunk ports, held from the registry until close(). */
+  private readonly leases: PortLease[] = [];
   private seatSeq = 0;
   private closed = false;
 
@@ -209,9 +212,16 @@ export class CallCentre {
     return seats;
   }
 
-  /** REGISTERs the seat from `port` (a free one by default) with SIPp; throws if Kamailio did not answer 200. */
+  /** A UDP port from the registry, held until close() (a seat's Contact, a trunk's source port). */
+  async leasePort(): Promise<number> {
+    const lease = await leasePorts(1, 'udp');
+    this.leases.push(lease);
+    return lease.port;
+  }
+
+  /** REGISTERs the seat from `port` (one held until close() by default) with SIPp; throws if Kamailio did not answer 200. */
   async registerSeat(seat: Seat, port?: number, expires = 3600): Promise<{ port: number; result: SippResult }> {
-    const localPort = port ?? (await freeUdpPort());
+    const localPort = port ?? (await this.leasePort());
     const result = await runSipp({
       scenario: 'uac-register-expect-200.xml', remote: this.sipRemote, localPort, service: seat.sipUser,
       auth: { username: seat.sipUser, password: seat.password }, vars: { expires: String(expires) }, timeoutS: 15,
@@ -261,9 +271,9 @@ export class CallCentre {
 
   // ---- trunks -------------------------------------------------------------------------------------
 
-  /** Makes 127.0.0.1:<port> a trunk (a free UDP port by default): Kamailio takes its INVITEs to 120 without auth. */
+  /** Makes 127.0.0.1:<port> a trunk (a UDP port held until close() by default): Kamailio takes its INVITEs to 120 without auth. */
   async createTrunkPort(port?: number, id?: string): Promise<Trunk> {
-    const p = port ?? (await freeUdpPort());
+    const p = port ?? (await this.leasePort());
     const trunkId = id ?? `trunk-${p}`;
     await this.apiOk('POST', '/v1/trunks', { id: trunkId, name: `测试中继 ${p}`, ip_addr: '127.0.0.1', port: p });
     return { id: trunkId, port: p };
@@ -385,6 +395,7 @@ export class CallCentre {
     await this.sql.end({ timeout: 2 }).catch(() => undefined);
     this.redis.disconnect();
     await this.stack.stop({ removeData: true });
+    for (const l of this.leases.splice(0)) l.release();
   }
 }
 
