@@ -24,6 +24,7 @@ import WebSocket from 'ws';
 import { startStack, type Stack, type StackOptions } from '../../../scripts/stack/stack.ts';
 import { runSipp, startSipp, waitForUdpListener, type SippHandle, type SippOptions, type SippResult } from '../../support/sipp.ts';
 import { leasePorts, type PortLease } from '../../../scripts/stack/port-pool.ts';
+import { KamailioRpc } from '../../../control/src/engine/kamailio/jsonrpc.ts';
 
 export const ADMIN_PASSWORD = 'callcentre-admin-password';
 export const QUEUE_ID = 'city-main';
@@ -34,7 +35,7 @@ export interface CallCentreOptions {
   kamailioVars?: StackOptions['kamailioVars'];
   /** Extra environment for the control plane. */
   env?: Record<string, string>;
-  /** Queue settings applied before the first call (UPDATE queues; the control plane re-reads within 1 s). */
+  /** Queue settings applied before the first call (PATCH /v1/queues/:id, in force at once). */
   queue?: QueueSettings;
 }
 
@@ -140,6 +141,7 @@ export class CallCentre {
   private readonly phones: SeatPhone[] = [];
   private readonly background: SippHandle[] = [];
   private readonly sockets: WebSocket[] = [];
+  private rpc?: KamailioRpc;
   /** Seat and trunk ports, held from the registry until close(). */
   private readonly leases: PortLease[] = [];
   private seatSeq = 0;
@@ -182,11 +184,12 @@ export class CallCentre {
 
   // ---- queue --------------------------------------------------------------------------------------
 
-  /** UPDATE the queue's settings; the control plane re-reads them within 1 s (this waits 1.2 s). */
+  /** Changes the queue's settings through the API (PATCH /v1/queues/:id), which applies them to the call flow at once. */
   async setQueue(s: QueueSettings, queueId = QUEUE_ID): Promise<void> {
-    if (s.ring_timeout_s !== undefined) await this.sql`UPDATE queues SET ring_timeout_s = ${s.ring_timeout_s}, updated_at = now() WHERE id = ${queueId}`;
-    if (s.wrapup_s !== undefined) await this.sql`UPDATE queues SET wrapup_s = ${s.wrapup_s}, updated_at = now() WHERE id = ${queueId}`;
-    await sleep(1200);
+    const q = await this.apiOk<{ ring_timeout_s: number; wrapup_s: number }>('PATCH', `/v1/queues/${queueId}`, s, [200]);
+    for (const [k, v] of Object.entries(s)) {
+      if (v !== undefined && q[k as keyof QueueSettings] !== v) throw new Error(`PATCH /v1/queues/${queueId} did not set ${k} to ${v}: ${JSON.stringify(q)}`);
+    }
   }
 
   // ---- seats --------------------------------------------------------------------------------------
@@ -267,6 +270,40 @@ export class CallCentre {
       const s = await this.seatState(seat);
       return s.state === state && (reason === undefined || s.reason === reason) ? s : undefined;
     }, timeoutMs, `seat ${seat.id} in state ${state}${reason ? ` (${reason})` : ''}`, 100);
+  }
+
+  // ---- Kamailio -----------------------------------------------------------------------------------
+
+  /** The stack's Kamailio over JSON-RPC (dlg.list, pv.shvGet, ...). */
+  get kamailio(): KamailioRpc {
+    return (this.rpc ??= new KamailioRpc({ url: this.info.kamailio.rpcUrl }));
+  }
+
+  /** A shared variable of kamailio.cfg ($shv), e.g. cp_up or cp_down_at. */
+  async shv(name: string): Promise<number> {
+    const r = await this.kamailio.call<unknown>('pv.shvGet', [name]);
+    const item = (Array.isArray(r) ? r : [r]).find((x) => (x as { name?: string })?.name === name) as { value?: unknown } | undefined;
+    const v = Number(item?.value);
+    if (!Number.isFinite(v)) throw new Error(`pv.shvGet ${name} answered ${JSON.stringify(r)}`);
+    return v;
+  }
+
+  /**
+   * Waits until Kamailio has had no control plane for `failOpenAfterMs` (its FAILOPEN_AFTER_MS, checked with
+   * the config's own rule, in whole seconds of the same clock): a call arriving now fails open at once.
+   */
+  async waitForFailOpenArmed(failOpenAfterMs: number, timeoutMs = failOpenAfterMs + 10_000): Promise<void> {
+    await waitFor(async () => {
+      if ((await this.shv('cp_up')) > 0) return false;
+      const downAt = await this.shv('cp_down_at');
+      return downAt > 0 && (Math.floor(Date.now() / 1000) - downAt) * 1000 >= failOpenAfterMs;
+    }, timeoutMs, `Kamailio without a control plane for ${failOpenAfterMs} ms (cp_up 0, cp_down_at old enough)`, 100);
+  }
+
+  /** Waits until Kamailio has a confirmed dialog (state 4 in dlg.list) for the SIP Call-ID. */
+  async waitForConfirmedDialog(sipCallId: string, timeoutMs: number): Promise<void> {
+    await waitFor(async () => (await this.kamailio.dlgList()).some((d) => d['call-id'] === sipCallId && Number(d.state) === 4),
+      timeoutMs, `a confirmed dialog in Kamailio for Call-ID ${sipCallId}`, 100);
   }
 
   // ---- trunks -------------------------------------------------------------------------------------
