@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { sleep, startCallCentre, type CallCentre } from '../support/callcentre.ts';
+import { startCallCentre, waitFor, type CallCentre } from '../support/callcentre.ts';
 
 const CALLERS = ['13100000001', '13100000002', '13100000003'];
 
@@ -29,7 +29,8 @@ test('restart-with-queued-calls-answered-in-arrival-order: 3 queued calls surviv
 
   await cc.stack.control.restart();
   await cc.login();
-  await sleep(1500); // the restarted process reconnects and takes Kamailio's re-sent calls
+  // the restarted process reconnects over evapi, and Kamailio re-sends it the suspended calls
+  await waitFor(async () => (await cc.shv('cp_up')) > 0, 10_000, 'Kamailio sees the restarted control plane connected');
   const afterRestart = await cc.calls();
   assert.deepEqual(afterRestart.map((c) => c.state), ['queued', 'queued', 'queued'], 'all three still queued after the restart');
 
