@@ -8,7 +8,6 @@
  * when a call is still in a pause).
  */
 import { spawn } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
@@ -87,6 +86,8 @@ export interface SippHandle {
   done: Promise<SippResult>;
   /** Ask SIPp to stop (SIGUSR1, then SIGINT, then SIGKILL) and wait for the result. */
   stop(): Promise<SippResult>;
+  /** Waits until SIPp has bound its SIP port; throws with SIPp's errors if it exited first. */
+  listening(timeoutMs?: number): Promise<void>;
 }
 
 /**
@@ -97,20 +98,6 @@ export interface SippHandle {
  */
 export async function freeUdpPort(ip = '127.0.0.1', pairWithPlus2 = false): Promise<number> {
   return (await leasePorts(pairWithPlus2 ? MEDIA_PORTS : 1, 'udp', ip)).port;
-}
-
-function bindUdp(ip: string, port: number): Promise<number | undefined> {
-  return new Promise((resolve) => {
-    const s = createSocket('udp4');
-    s.once('error', () => {
-      s.close();
-      resolve(undefined);
-    });
-    s.bind(port, ip, () => {
-      const bound = s.address().port;
-      s.close(() => resolve(bound));
-    });
-  });
 }
 
 export function scenarioPath(scenario: string): string {
@@ -294,7 +281,21 @@ export async function startSipp(opts: SippOptions): Promise<SippHandle> {
     }
     return done;
   };
-  return { localPort, mediaPort, done, stop };
+  const listening = async (timeoutMs = 15_000): Promise<void> => {
+    let exited: SippResult | undefined;
+    void done.then((r) => { exited = r; }, () => undefined);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (udpBound(localPort, ip)) return;
+      if (exited) {
+        throw new CtiError('CTI_INTERNAL', { port: localPort, exitCode: exited.exitCode },
+          `SIPp exited before listening on UDP ${ip}:${localPort}: ${exited.errorLog || exited.stderrTail}`);
+      }
+      if (Date.now() >= deadline) throw new CtiError('CTI_INTERNAL', { port: localPort }, `SIPp does not listen on UDP ${ip}:${localPort} after ${timeoutMs} ms.`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  return { localPort, mediaPort, done, stop, listening };
 }
 
 /** Run SIPp to completion (a UAC run, or a UAS limited by calls). */
@@ -303,12 +304,25 @@ export async function runSipp(opts: SippOptions): Promise<SippResult> {
   return handle.done;
 }
 
+/**
+ * Whether a UDP socket is bound to ip:port (or to the wildcard address on port), read from /proc/net/udp.
+ * Read, not probed by binding: a probe that binds the port for a moment can take it from the SIPp that is
+ * binding it right then ("Unable to bind main socket, errno = 98").
+ */
+export function udpBound(port: number, ip = '127.0.0.1'): boolean {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  const hexIp = ip.split('.').reverse().map((o) => Number(o).toString(16).toUpperCase().padStart(2, '0')).join('');
+  const wanted = new Set([`${hexIp}:${hexPort}`, `00000000:${hexPort}`]);
+  return readFileSync('/proc/net/udp', 'utf8').split('\n').slice(1)
+    .some((line) => wanted.has(line.trim().split(/\s+/)[1] ?? ''));
+}
+
 /** Wait until SIPp has bound its SIP port (a background UAS must be listening before the UAC starts). */
-export async function waitForUdpListener(port: number, ip = '127.0.0.1', timeoutMs = 5_000): Promise<void> {
+export async function waitForUdpListener(port: number, ip = '127.0.0.1', timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if ((await bindUdp(ip, port)) === undefined) return;
-    await new Promise((r) => setTimeout(r, 50));
+    if (udpBound(port, ip)) return;
+    await new Promise((r) => setTimeout(r, 20));
   }
   throw new CtiError('CTI_INTERNAL', { port }, `Nothing listens on UDP ${ip}:${port}; see the SIPp error log.`);
 }

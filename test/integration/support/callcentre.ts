@@ -22,7 +22,7 @@ import { Redis } from 'ioredis';
 import postgres, { type Sql } from 'postgres';
 import WebSocket from 'ws';
 import { startStack, type Stack, type StackOptions } from '../../../scripts/stack/stack.ts';
-import { runSipp, startSipp, waitForUdpListener, type SippHandle, type SippOptions, type SippResult } from '../../support/sipp.ts';
+import { runSipp, startSipp, type SippHandle, type SippOptions, type SippResult } from '../../support/sipp.ts';
 import { leasePorts, type PortLease } from '../../../scripts/stack/port-pool.ts';
 import { KamailioRpc } from '../../../control/src/engine/kamailio/jsonrpc.ts';
 
@@ -240,7 +240,7 @@ export class CallCentre {
   async startSeatPhone(seat: Seat, scenario: string, opts: { vars?: Record<string, string>; timeoutS?: number; waitRegistered?: boolean } = {}): Promise<SeatPhone> {
     const { port, result } = await this.registerSeat(seat);
     const uas = await startSipp({ scenario, localPort: port, service: seat.sipUser, vars: opts.vars, timeoutS: opts.timeoutS ?? 300 });
-    await waitForUdpListener(port);
+    await uas.listening();
     const phone: SeatPhone = { seat, port, uas, registration: result };
     this.phones.push(phone);
     if (opts.waitRegistered !== false) {
