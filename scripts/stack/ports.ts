@@ -111,18 +111,21 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+/** A holder keeps the lock for well under a second; one older than this died while holding it. */
+const STALE_LOCK_MS = 30_000;
+
 async function withLock<T>(fn: () => Promise<T>): Promise<T> {
   mkdirSync(REGISTRY_DIR, { recursive: true });
-  for (let i = 0; ; i++) {
+  const deadline = Date.now() + 2 * STALE_LOCK_MS;
+  for (;;) {
     try {
       mkdirSync(LOCK);
       break;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      // A lock older than 10 s belongs to a process that died while holding it.
       const st = statSync(LOCK, { throwIfNoEntry: false });
-      if (st && Date.now() - st.mtimeMs > 10_000) rmSync(LOCK, { recursive: true, force: true });
-      if (i > 400) throw new Error(`port registry lock ${LOCK} is stuck; remove it if no stack is starting`);
+      if (st && Date.now() - st.mtimeMs > STALE_LOCK_MS) rmSync(LOCK, { recursive: true, force: true });
+      if (Date.now() > deadline) throw new Error(`port registry lock ${LOCK} is stuck; remove it if no stack is starting`);
       await sleep(5 + Math.random() * 20);
     }
   }
