@@ -4,6 +4,8 @@
  * seat goes ready it answers all three, one after another, in the order the callers arrived.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startCallCentre, waitFor, type CallCentre } from '../support/callcentre.ts';
 
@@ -27,10 +29,12 @@ test('restart-with-queued-calls-answered-in-arrival-order: 3 queued calls surviv
   const queued = await cc.waitForCalls(3, (c) => c.state === 'queued', 15_000, '3 calls queued');
   assert.deepEqual(queued.map((c) => c.caller_number), CALLERS, 'arrival order is the callers\' order');
 
+  const syncs = () => readFileSync(join(cc.info.logsDir, 'control.log'), 'utf8').split('\n').filter((l) => l.includes('sync with Kamailio done')).length;
+  const syncsBefore = syncs();
   await cc.stack.control.restart();
   await cc.login();
-  // the restarted process reconnects over evapi, and Kamailio re-sends it the suspended calls
-  await waitFor(async () => (await cc.shv('cp_up')) > 0, 10_000, 'Kamailio sees the restarted control plane connected');
+  // the restarted process reconnects over evapi and has taken the suspended calls Kamailio re-sent it
+  await waitFor(() => syncs() > syncsBefore, 15_000, 'the restarted control plane synced with Kamailio (control.log)');
   const afterRestart = await cc.calls();
   assert.deepEqual(afterRestart.map((c) => c.state), ['queued', 'queued', 'queued'], 'all three still queued after the restart');
 
