@@ -61,7 +61,7 @@ for ((i = 1; i <= runs; i++)); do
     else
       result=FAIL
       # the spec reporter lists each failing test after "failing tests:"
-      names=$(sed -n '/failing tests:/,$p' "$log" | grep -E '^✖ ' | sed -E 's/^✖ //; s/ \([0-9.]+ms\)$//' | paste -sd '|' -)
+      names=$(sed -n '/failing tests:/,$p' "$log" | grep -E '^✖ ' | grep -v '^✖ failing tests:' | sed -E 's/^✖ //; s/ \([0-9.]+ms\)$//' | paste -sd '|' -)
       run_failed+=("$f: ${names:-see $log}")
     fi
     printf '%s\t%s\t%s\t%s\n' "$i" "$f" "$((SECONDS - s))" "$result" >>"$summary"
