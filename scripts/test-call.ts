@@ -9,12 +9,14 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { freeUdpPort, runSipp, startSipp } from '../test/support/sipp.ts';
 import { ensureTestAudio } from '../test/support/audio.ts';
+import { waitForReadyStack } from './stack/stack-json.ts';
 
 const name = process.argv[2] ?? 'dev';
 const stateDir = join(process.cwd(), '.run', name);
-const info = JSON.parse(readFileSync(join(stateDir, 'stack.json'), 'utf8'));
-const api = info.api.url as string;
-const sip = info.sip.udp as string;
+// every daemon answers once stack.json says ready (scripts/stack/stack-json.ts); a stack still starting is waited for
+const info = await waitForReadyStack(name, 60_000);
+const api = info.api.url;
+const sip = info.sip.udp;
 
 async function call(method: string, path: string, token?: string, body?: unknown): Promise<any> {
   const res = await fetch(api + path, {

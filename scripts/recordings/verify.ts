@@ -20,7 +20,7 @@ import type { Finding } from '../../control/src/recordings/integrity/locate.ts';
 import { checkManifest, diffEntries, type Manifest } from '../../control/src/recordings/integrity/manifest.ts';
 import { PUBLIC_KEY_FILE } from '../../control/src/recordings/integrity/signing-key.ts';
 import { sm4KeyFromEnv } from '../../control/src/recordings/storage/sm4-file.ts';
-import { REPO_ROOT } from '../stack/migrate.ts';
+import { isServing, readStackInfo } from '../stack/stack-json.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -55,8 +55,8 @@ function findPublicKey(near: string, given?: string): string | undefined {
 
 function databaseUrl(): string | undefined {
   if (process.env.CTI_PG_URL) return process.env.CTI_PG_URL;
-  const info = join(REPO_ROOT, '.run/dev/stack.json');
-  return existsSync(info) ? (JSON.parse(readFileSync(info, 'utf8')) as { postgres: { url: string } }).postgres.url : undefined;
+  const info = readStackInfo('dev');
+  return info && isServing(info) ? info.postgres.url : undefined;
 }
 
 async function verifyManifestFile(path: string, pubGiven?: string): Promise<Verdict> {

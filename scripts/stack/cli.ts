@@ -70,7 +70,9 @@ function status(name: string): number {
   }
   const alive = Object.entries(info.pids).map(([svc, pid]) => `${svc} ${pid} ${pid && processAlive(pid) ? 'up' : 'down'}`);
   const running = !info.stoppedAt && processAlive(info.ownerPid);
-  console.log(`stack "${name}": ${running ? `running (owner pid ${info.ownerPid}, since ${info.startedAt})` : `stopped${info.stoppedAt ? ` at ${info.stoppedAt}` : ''}`}`);
+  const state = !running ? `stopped${info.stoppedAt ? ` at ${info.stoppedAt}` : ''}`
+    : `running (owner pid ${info.ownerPid}, since ${info.startedAt}; ${info.ready ? `ready at ${info.readyAt}` : 'starting'})`;
+  console.log(`stack "${name}": ${state}`);
   console.log(describe(info));
   console.log(`  ${'Daemons'.padEnd(18)} ${alive.join(', ') || '-'}`);
   return running ? 0 : 3;

@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runner } from 'node-pg-migrate';
+import { isServing, readStackInfo } from './stack-json.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const MIGRATIONS_DIR = join(REPO_ROOT, 'control/migrations');
@@ -45,11 +46,11 @@ export async function migrate(opts: MigrateOptions): Promise<string[]> {
 async function main(): Promise<void> {
   let url = process.env.CTI_PG_URL;
   if (!url) {
-    const info = join(REPO_ROOT, '.run/dev/stack.json');
-    if (!existsSync(info)) {
-      throw new Error('no dev stack: start one with `npm start` (or set CTI_PG_URL)');
+    const info = readStackInfo('dev');
+    if (!info || !isServing(info)) {
+      throw new Error('no dev stack serving (.run/dev/stack.json is missing or not ready): start one with `npm start` (or set CTI_PG_URL)');
     }
-    url = (JSON.parse(readFileSync(info, 'utf8')) as { postgres: { url: string } }).postgres.url;
+    url = info.postgres.url;
   }
   const direction = process.argv[2] === 'down' ? 'down' : 'up';
   const ran = await migrate({ databaseUrl: url, direction, log: (l) => console.log(l) });

@@ -1,9 +1,15 @@
 /**
- * Free loopback ports for a stack. A port is "free" when both a TCP and (if asked) a UDP socket
- * can bind it on 127.0.0.1. Chosen ports are recorded in a machine-wide registry (in the temp
- * folder, so that several clones and test processes on one machine see each other) until the
- * owning stack stops or its owner process dies; this closes the race between choosing a port
- * and the daemon binding it when stacks start in parallel.
+ * The machine-wide port reservation registry (in the temp folder, so that several clones, stacks
+ * and test processes on one machine see each other). Every port a stack, a test or a benchmark
+ * binds later is chosen here under a lock, checked free, and recorded until its owner releases it
+ * or the owner process dies; two allocations can never collide, and nothing in the registry is in
+ * the kernel's ephemeral range (/proc/sys/net/ipv4/ip_local_port_range), where outgoing sockets
+ * get their ports at any moment. Areas:
+ *   PORT_AREA   daemons' listening ports (SIP, HTTP, evapi, NG, API, Redis, PostgreSQL), one by one
+ *   BLOCK_AREA  blocks a process leases its own endpoints from (SIPp signalling, media pairs and
+ *               control sockets, trunk ports, a test's own daemons): scripts/stack/port-pool.ts
+ *   MEDIA_AREA  rtpengine's media ranges
+ * The dev stack prefers its well-known ports (5060, 8080, ...) when they are free.
  */
 import { createServer } from 'node:net';
 import { createSocket } from 'node:dgram';
@@ -16,7 +22,9 @@ const REGISTRY_DIR = join(tmpdir(), 'cti120-ports');
 const REGISTRY = join(REGISTRY_DIR, 'registry.json');
 const LOCK = join(REGISTRY_DIR, 'lock');
 
-/** Media ranges come from here, below Linux's ephemeral range (32768-60999). */
+/** All three areas lie below Linux's default ephemeral range (32768-60999). */
+export const PORT_AREA = { min: 10000, max: 11999 } as const;
+export const BLOCK_AREA = { min: 12000, max: 19999 } as const;
 export const MEDIA_AREA = { min: 20000, max: 31999 } as const;
 
 export type Proto = 'tcp' | 'udp' | 'both';
@@ -32,6 +40,8 @@ export interface PortRequest {
 export interface Reservation {
   readonly owner: string;
   readonly pid: number;
+  /** The owner process's start time (/proc/<pid>/stat field 22): a reused pid does not keep the ports. */
+  readonly pidStart?: string;
   readonly ports: number[];
   readonly media?: readonly [number, number];
 }
@@ -58,29 +68,29 @@ export async function canBind(port: number, proto: Proto): Promise<boolean> {
   return true;
 }
 
-/** A port the kernel hands out as free for TCP (ephemeral range), then checked for UDP too. */
-function kernelTcpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen({ port: 0, host: LOOPBACK }, () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
+/** The kernel's ephemeral range; never handed out here (an outgoing socket may take such a port at any time). */
+export function ephemeralRange(): readonly [number, number] {
+  try {
+    const [lo, hi] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (Number.isInteger(lo) && Number.isInteger(hi)) return [lo!, hi!];
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  return [32768, 60999];
 }
 
-function kernelUdpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const sock = createSocket('udp4');
-    sock.once('error', reject);
-    sock.bind({ port: 0, address: LOOPBACK }, () => {
-      const port = sock.address().port;
-      sock.close(() => resolve(port));
-    });
-  });
+/** A process's start time in clock ticks since boot, or undefined when /proc does not say. */
+function processStart(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // the command name (field 2) is in parentheses and may hold spaces: count fields after the last ')'
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
 }
+
+const OWN_START = processStart(process.pid);
 
 function pidAlive(pid: number): boolean {
   try {
@@ -91,23 +101,32 @@ function pidAlive(pid: number): boolean {
   }
 }
 
+function holderAlive(r: Reservation): boolean {
+  if (!pidAlive(r.pid)) return false;
+  const start = r.pidStart === undefined ? undefined : processStart(r.pid);
+  return start === undefined || start === r.pidStart;
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+/** A holder keeps the lock for well under a second; one older than this died while holding it. */
+const STALE_LOCK_MS = 30_000;
+
 async function withLock<T>(fn: () => Promise<T>): Promise<T> {
   mkdirSync(REGISTRY_DIR, { recursive: true });
-  for (let i = 0; ; i++) {
+  const deadline = Date.now() + 2 * STALE_LOCK_MS;
+  for (;;) {
     try {
       mkdirSync(LOCK);
       break;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      // A lock older than 10 s belongs to a process that died while holding it.
       const st = statSync(LOCK, { throwIfNoEntry: false });
-      if (st && Date.now() - st.mtimeMs > 10_000) rmSync(LOCK, { recursive: true, force: true });
-      if (i > 400) throw new Error(`port registry lock ${LOCK} is stuck; remove it if no stack is starting`);
-      await sleep(25);
+      if (st && Date.now() - st.mtimeMs > STALE_LOCK_MS) rmSync(LOCK, { recursive: true, force: true });
+      if (Date.now() > deadline) throw new Error(`port registry lock ${LOCK} is stuck; remove it if no stack is starting`);
+      await sleep(5 + Math.random() * 20);
     }
   }
   try {
@@ -125,13 +144,44 @@ function readRegistry(): Reservation[] {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT' && !(e instanceof SyntaxError)) throw e;
     list = [];
   }
-  return list.filter((r) => pidAlive(r.pid));
+  return list.filter(holderAlive);
 }
 
 function writeRegistry(list: Reservation[]): void {
   const tmp = `${REGISTRY}.${process.pid}`;
-  writeFileSync(tmp, JSON.stringify(list, null, 1));
+  writeFileSync(tmp, `[\n${list.map((r) => JSON.stringify(r)).join(',\n')}\n]\n`);
   renameSync(tmp, REGISTRY);
+}
+
+/** What the registry holds now, as a predicate "p may be handed out" (the async part checks the kernel). */
+class Occupancy {
+  private readonly taken: Set<number>;
+  private readonly ranges: Array<readonly [number, number]>;
+  private readonly ephemeral = ephemeralRange();
+
+  constructor(list: readonly Reservation[]) {
+    this.taken = new Set(list.flatMap((r) => r.ports));
+    this.ranges = list.flatMap((r) => (r.media ? [r.media] : []));
+  }
+
+  take(p: number): void { this.taken.add(p); }
+
+  /** Not reserved, not in a media range, not ephemeral. */
+  open(p: number): boolean {
+    return p > 0 && p < 65536 && !this.taken.has(p) && !this.inRange(p, p) && !(p >= this.ephemeral[0] && p <= this.ephemeral[1]);
+  }
+
+  inRange(from: number, to: number): boolean {
+    return this.ranges.some(([a, b]) => from <= b && to >= a);
+  }
+
+  async free(p: number, proto: Proto): Promise<boolean> {
+    return this.open(p) && (await canBind(p, proto));
+  }
+}
+
+function reservation(owner: string, ports: number[], media?: readonly [number, number]): Reservation {
+  return { owner, pid: process.pid, ...(OWN_START ? { pidStart: OWN_START } : {}), ports, ...(media ? { media } : {}) };
 }
 
 export interface Allocation {
@@ -140,54 +190,78 @@ export interface Allocation {
 }
 
 /**
- * Allocates one port per request plus a media range of `mediaSize` UDP ports, all free now and
- * reserved for `owner` (an absolute state folder) until `releasePorts(owner)`.
+ * Allocates one port per request (from PORT_AREA unless a preferred port is free) plus a media
+ * range of `mediaSize` UDP ports (none when 0), all free now and reserved for `owner` (an absolute
+ * state folder, or any unique name) until `releasePorts(owner)` or the death of this process.
  */
 export async function allocatePorts(owner: string, requests: readonly PortRequest[], mediaSize: number,
   preferMedia?: number): Promise<Allocation> {
   return withLock(async () => {
     const list = readRegistry().filter((r) => r.owner !== owner);
-    const taken = new Set<number>(list.flatMap((r) => r.ports));
-    const ranges = list.flatMap((r) => (r.media ? [r.media] : []));
+    const occ = new Occupancy(list);
     const ports: Record<string, number> = {};
-    const isFree = async (p: number, proto: Proto) =>
-      p > 0 && !taken.has(p) && !ranges.some(([a, b]) => p >= a && p <= b) && (await canBind(p, proto));
-
+    const span = PORT_AREA.max - PORT_AREA.min + 1;
+    const offset = Math.floor(Math.random() * span);
     for (const req of requests) {
       let chosen = 0;
       for (const p of req.prefer ?? []) {
-        if (await isFree(p, req.proto)) { chosen = p; break; }
+        if (await occ.free(p, req.proto)) { chosen = p; break; }
       }
-      for (let i = 0; chosen === 0 && i < 200; i++) {
-        const p = req.proto === 'udp' ? await kernelUdpPort() : await kernelTcpPort();
-        if (await isFree(p, req.proto)) chosen = p;
+      // from a random point of the area, so that a port just released is not handed out again at once
+      for (let i = 0; chosen === 0 && i < span; i++) {
+        const p = PORT_AREA.min + ((offset + i) % span);
+        if (await occ.free(p, req.proto)) chosen = p;
       }
-      if (chosen === 0) throw new Error(`no free ${req.proto} port for ${req.key} on ${LOOPBACK}`);
+      if (chosen === 0) throw new Error(`no free ${req.proto} port for ${req.key} in ${PORT_AREA.min}-${PORT_AREA.max} on ${LOOPBACK}`);
       ports[req.key] = chosen;
-      taken.add(chosen);
+      occ.take(chosen);
     }
-
-    const media = await findMediaRange(mediaSize, taken, ranges, preferMedia);
-    list.push({ owner, pid: process.pid, ports: Object.values(ports), media });
+    const media = mediaSize > 0 ? await findMediaRange(mediaSize, occ, preferMedia) : undefined;
+    list.push(reservation(owner, Object.values(ports), media));
     writeRegistry(list);
-    return { ports, media };
+    return { ports, media: media ?? [0, -1] };
   });
 }
 
-async function findMediaRange(size: number, taken: Set<number>, ranges: Array<readonly [number, number]>,
-  prefer?: number): Promise<[number, number]> {
+async function findMediaRange(size: number, occ: Occupancy, prefer?: number): Promise<[number, number]> {
   const starts: number[] = [];
   if (prefer !== undefined) starts.push(prefer);
   for (let s = MEDIA_AREA.min; s + size - 1 <= MEDIA_AREA.max; s += size) starts.push(s);
   for (const start of starts) {
     const end = start + size - 1;
-    if (ranges.some(([a, b]) => start <= b && end >= a)) continue;
+    if (occ.inRange(start, end)) continue;
     let ok = true;
-    for (let p = start; ok && p <= end; p++) ok = !taken.has(p) && (await canBindUdp(p));
+    for (let p = start; ok && p <= end; p++) ok = await occ.free(p, 'udp');
     if (ok) return [start, end];
   }
   throw new Error(`no free media port range of ${size} UDP ports in ${MEDIA_AREA.min}-${MEDIA_AREA.max}; `
     + 'stop other stacks or ask for a smaller range');
+}
+
+/**
+ * Reserves a block of `size` consecutive ports (aligned to `size`) in BLOCK_AREA, free for TCP and
+ * UDP now, for `owner` until `releasePorts(owner)` or the death of this process.
+ */
+export async function reserveBlock(owner: string, size: number): Promise<[number, number]> {
+  return withLock(async () => {
+    const list = readRegistry().filter((r) => r.owner !== owner);
+    const occ = new Occupancy(list);
+    const count = Math.floor((BLOCK_AREA.max - BLOCK_AREA.min + 1) / size);
+    const first = Math.floor(Math.random() * count);
+    for (let i = 0; i < count; i++) {
+      const start = BLOCK_AREA.min + ((first + i) % count) * size;
+      const end = start + size - 1;
+      let ok = !occ.inRange(start, end);
+      for (let p = start; ok && p <= end; p++) ok = occ.open(p);
+      for (let p = start; ok && p <= end; p++) ok = await canBind(p, 'both');
+      if (!ok) continue;
+      list.push(reservation(owner, Array.from({ length: size }, (_, k) => start + k)));
+      writeRegistry(list);
+      return [start, end];
+    }
+    throw new Error(`no free block of ${size} ports in ${BLOCK_AREA.min}-${BLOCK_AREA.max}; `
+      + 'too many test processes or stacks hold ports (see the registry in the temp folder, cti120-ports)');
+  });
 }
 
 export async function releasePorts(owner: string): Promise<void> {

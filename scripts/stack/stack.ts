@@ -12,7 +12,7 @@
  * them if this process dies by SIGKILL.
  */
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { allocatePorts, LOOPBACK, releasePorts, type PortRequest } from './ports.ts';
 import { Daemon, groupMembers, processAlive, signalGroup, sleep } from './daemon.ts';
@@ -24,6 +24,8 @@ import { createRtpengine, type RtpengineOptions, type RtpengineService } from '.
 import { createKamailio, kamailioVars, type KamailioService } from './services/kamailio.ts';
 import { controlMainExists, createControl, type ControlService } from './services/control.ts';
 import { defaultTlsDir, findTls } from './services/tls.ts';
+import { httpOk, kamailioVersion, ngPing, redisPing } from './services/probes.ts';
+import { readStackInfo, writeStackInfo } from './stack-json.ts';
 
 export interface StackOptions {
   /** State folder .run/<name>; default 'dev'. Tests use unique names. */
@@ -72,6 +74,10 @@ export interface StackInfo {
   readonly ports: Ports;
   readonly ownerPid: number;
   readonly startedAt: string;
+  /** Every daemon answered (scripts/stack/stack-json.ts); false while starting and once stopped. */
+  readonly ready: boolean;
+  /** When they all answered. */
+  readonly readyAt?: string;
   readonly stoppedAt?: string;
   readonly pids: Partial<Record<ServiceName, number>>;
 }
@@ -131,10 +137,7 @@ export function stateDirOf(name: string, root = REPO_ROOT): string {
   return join(runRoot(root), name);
 }
 
-export function readStackInfo(name: string, root = REPO_ROOT): StackInfo | undefined {
-  const file = join(stateDirOf(name, root), 'stack.json');
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as StackInfo) : undefined;
-}
+export { readStackInfo, waitForReadyStack, isServing } from './stack-json.ts';
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const runner = new StackRunner(opts);
@@ -153,6 +156,7 @@ class StackRunner implements Stack {
   private kam?: KamailioService;
   private ctl?: ControlService;
   private infoValue?: StackInfo;
+  private readyAt?: string;
   private stopping?: Promise<void>;
   private controlEnv: Record<string, string> = {};
 
@@ -299,7 +303,26 @@ class StackRunner implements Stack {
       this.track('control', ctl.daemon);
       await ctl.start();
     }
+    await this.allAnswer(withControl);
+    this.readyAt = new Date().toISOString();
     this.writeInfo(withControl);
+  }
+
+  /** One probe per daemon, all at once; throws naming each daemon that did not answer. */
+  private async allAnswer(withControl: boolean): Promise<void> {
+    const ctx = this.ctx;
+    const probes: Array<[string, () => Promise<unknown>]> = [
+      ['postgres', () => this.pg!.answers()],
+      ['redis', () => redisPing(ctx.host, ctx.ports.redis, 2000)],
+      ['rtpengine', () => ngPing(ctx.host, ctx.ports.ng, 2000)],
+      ['kamailio', () => kamailioVersion(this.kam!.rpcUrl, 2000)],
+      ...(withControl ? [['control', () => httpOk(`${this.ctl!.baseUrl}/health`, 2000).then((ok) => {
+        if (!ok) throw new Error('GET /health did not answer 200');
+      })] as [string, () => Promise<unknown>]] : []),
+    ];
+    const results = await Promise.allSettled(probes.map(([, probe]) => probe()));
+    const silent = results.flatMap((r, i) => (r.status === 'rejected' ? [`${probes[i]![0]}: ${(r.reason as Error).message}`] : []));
+    if (silent.length) throw new Error(`stack ${this.name} started but not every daemon answers: ${silent.join('; ')}`);
   }
 
   private track(name: ServiceName, daemon: Daemon): void {
@@ -345,10 +368,12 @@ class StackRunner implements Stack {
       ports: ctx.ports,
       ownerPid: process.pid,
       startedAt: this.infoValue?.startedAt ?? new Date().toISOString(),
+      ready: this.readyAt !== undefined && !stoppedAt,
+      ...(this.readyAt ? { readyAt: this.readyAt } : {}),
       ...(stoppedAt ? { stoppedAt } : {}),
       pids,
     };
-    writeFileSync(join(this.stateDir, 'stack.json'), JSON.stringify(this.infoValue, null, 2) + '\n');
+    writeStackInfo(this.stateDir, this.infoValue);
   }
 
   async stop(opts: StopOptions = {}): Promise<void> {

@@ -8,18 +8,20 @@
  * when a call is still in a pause).
  */
 import { spawn } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CtiError } from '../../control/src/errors/catalogue.ts';
 import { ensureTestAudio } from './audio.ts';
+import { leasePorts, type PortLease } from '../../scripts/stack/port-pool.ts';
 
 export const SCENARIO_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'sipp');
 const KILL_GRACE_MS = 5_000;
 const STOP_GRACE_MS = 3_000;
 const TAIL_CHARS = 4_000;
+/** SIPp binds -mp (audio) and -mp + 2 (video); +1 and +3 are their RTCP ports by convention. */
+const MEDIA_PORTS = 4;
 
 export interface SippOptions {
   /** File name in test/sipp (or an absolute path). */
@@ -27,9 +29,9 @@ export interface SippOptions {
   /** host:port of the system under test; omit for a UAS that only listens. */
   remote?: string;
   localIp?: string;
-  /** Local SIP port; a free one by default. */
+  /** Local SIP port; by default one leased for this run (scripts/stack/port-pool.ts). */
   localPort?: number;
-  /** Local RTP port (SIPp also binds port + 2); a free pair by default. */
+  /** Local RTP port (SIPp also binds port + 2); by default four leased for this run. */
   mediaPort?: number;
   /** -m: stop after this many calls (UAC default 1; UAS default: run until stop() or timeout). */
   calls?: number;
@@ -84,32 +86,18 @@ export interface SippHandle {
   done: Promise<SippResult>;
   /** Ask SIPp to stop (SIGUSR1, then SIGINT, then SIGKILL) and wait for the result. */
   stop(): Promise<SippResult>;
+  /** Waits until SIPp has bound its SIP port; throws with SIPp's errors if it exited first. */
+  listening(timeoutMs?: number): Promise<void>;
 }
 
-/** A free UDP port on ip (bound, then released). `pairWithPlus2` also requires port + 2 (SIPp's video socket). */
+/**
+ * A UDP port on ip reserved in the machine-wide registry (scripts/stack/port-pool.ts) and held until
+ * this process ends, so that nothing else can take it before SIPp binds it. `pairWithPlus2`: four
+ * consecutive ports from an even one (SIPp binds the media port and port + 2). For a port given
+ * back sooner, use leasePorts() and release the lease when its SIPp has exited.
+ */
 export async function freeUdpPort(ip = '127.0.0.1', pairWithPlus2 = false): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const port = await bindUdp(ip, 0);
-    if (port === undefined) continue;
-    if (!pairWithPlus2) return port;
-    if (port % 2 !== 0 || port + 2 > 65535) continue;
-    if ((await bindUdp(ip, port)) !== undefined && (await bindUdp(ip, port + 2)) !== undefined) return port;
-  }
-  throw new CtiError('CTI_INTERNAL', { ip }, `No free UDP port found on ${ip}; check that the address exists.`);
-}
-
-function bindUdp(ip: string, port: number): Promise<number | undefined> {
-  return new Promise((resolve) => {
-    const s = createSocket('udp4');
-    s.once('error', () => {
-      s.close();
-      resolve(undefined);
-    });
-    s.bind(port, ip, () => {
-      const bound = s.address().port;
-      s.close(() => resolve(bound));
-    });
-  });
+  return (await leasePorts(pairWithPlus2 ? MEDIA_PORTS : 1, 'udp', ip)).port;
 }
 
 export function scenarioPath(scenario: string): string {
@@ -161,7 +149,7 @@ export interface BuiltArgs {
 export function buildSippArgs(
   opts: SippOptions,
   traceDir: string,
-  ports: { localPort: number; mediaPort: number },
+  ports: { localPort: number; mediaPort: number; controlPort?: number },
 ): BuiltArgs {
   const path = scenarioPath(opts.scenario);
   const name = opts.scenario.replace(/^.*\//, '').replace(/\.xml$/, '');
@@ -171,6 +159,8 @@ export function buildSippArgs(
   const args: string[] = [];
   if (opts.remote) args.push(opts.remote);
   args.push('-sf', path, '-i', ip, '-p', String(ports.localPort), '-mp', String(ports.mediaPort), '-nostdin');
+  // without -cp SIPp takes the first free UDP port from 8888 up for its control socket, outside the registry
+  if (ports.controlPort !== undefined) args.push('-ci', ip, '-cp', String(ports.controlPort));
   const service = opts.service ?? opts.auth?.username ?? (name.startsWith('uac-120-') ? '120' : undefined);
   if (service) args.push('-s', service);
   if (opts.auth) args.push('-au', opts.auth.username, '-ap', opts.auth.password);
@@ -219,10 +209,19 @@ function num(stats: Record<string, string>, key: string): number {
 export async function startSipp(opts: SippOptions): Promise<SippHandle> {
   ensureTestAudio();
   const ip = opts.localIp ?? '127.0.0.1';
-  const localPort = opts.localPort ?? (await freeUdpPort(ip));
-  const mediaPort = opts.mediaPort ?? (await freeUdpPort(ip, true));
+  // Leased for this run and given back when SIPp has exited (it has closed its sockets then).
+  const leases: PortLease[] = [];
+  const leased = async (count: number) => {
+    const l = await leasePorts(count, 'udp', ip);
+    leases.push(l);
+    return l.port;
+  };
+  const localPort = opts.localPort ?? (await leased(1));
+  const mediaPort = opts.mediaPort ?? (await leased(MEDIA_PORTS));
+  const controlPort = await leased(1);
+  const releaseLeases = () => { for (const l of leases) l.release(); };
   const traceDir = mkdtempSync(join(tmpdir(), 'cti120-sipp-'));
-  const { args, files, injectionRows } = buildSippArgs(opts, traceDir, { localPort, mediaPort });
+  const { args, files, injectionRows } = buildSippArgs(opts, traceDir, { localPort, mediaPort, controlPort });
   if (injectionRows) writeFileSync(files.injection, injectionCsv(injectionRows));
   const started = Date.now();
   const child = spawn('sipp', args, { cwd: traceDir, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -235,10 +234,12 @@ export async function startSipp(opts: SippOptions): Promise<SippHandle> {
   const done = new Promise<SippResult>((resolve, reject) => {
     child.once('error', (e) => {
       clearTimeout(killTimer);
+      releaseLeases();
       reject(new CtiError('CTI_INTERNAL', { cause: e.message }, 'Could not start sipp; install sip-tester.'));
     });
     child.once('close', (exitCode, signal) => {
       clearTimeout(killTimer);
+      releaseLeases();
       const stats = parseStatCsv(readOr(files.stat));
       const successful = num(stats, 'SuccessfulCall(C)');
       const failed = num(stats, 'FailedCall(C)');
@@ -280,7 +281,21 @@ export async function startSipp(opts: SippOptions): Promise<SippHandle> {
     }
     return done;
   };
-  return { localPort, mediaPort, done, stop };
+  const listening = async (timeoutMs = 15_000): Promise<void> => {
+    let exited: SippResult | undefined;
+    void done.then((r) => { exited = r; }, () => undefined);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (udpBound(localPort, ip)) return;
+      if (exited) {
+        throw new CtiError('CTI_INTERNAL', { port: localPort, exitCode: exited.exitCode },
+          `SIPp exited before listening on UDP ${ip}:${localPort}: ${exited.errorLog || exited.stderrTail}`);
+      }
+      if (Date.now() >= deadline) throw new CtiError('CTI_INTERNAL', { port: localPort }, `SIPp does not listen on UDP ${ip}:${localPort} after ${timeoutMs} ms.`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  return { localPort, mediaPort, done, stop, listening };
 }
 
 /** Run SIPp to completion (a UAC run, or a UAS limited by calls). */
@@ -289,12 +304,25 @@ export async function runSipp(opts: SippOptions): Promise<SippResult> {
   return handle.done;
 }
 
+/**
+ * Whether a UDP socket is bound to ip:port (or to the wildcard address on port), read from /proc/net/udp.
+ * Read, not probed by binding: a probe that binds the port for a moment can take it from the SIPp that is
+ * binding it right then ("Unable to bind main socket, errno = 98").
+ */
+export function udpBound(port: number, ip = '127.0.0.1'): boolean {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  const hexIp = ip.split('.').reverse().map((o) => Number(o).toString(16).toUpperCase().padStart(2, '0')).join('');
+  const wanted = new Set([`${hexIp}:${hexPort}`, `00000000:${hexPort}`]);
+  return readFileSync('/proc/net/udp', 'utf8').split('\n').slice(1)
+    .some((line) => wanted.has(line.trim().split(/\s+/)[1] ?? ''));
+}
+
 /** Wait until SIPp has bound its SIP port (a background UAS must be listening before the UAC starts). */
-export async function waitForUdpListener(port: number, ip = '127.0.0.1', timeoutMs = 5_000): Promise<void> {
+export async function waitForUdpListener(port: number, ip = '127.0.0.1', timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if ((await bindUdp(ip, port)) === undefined) return;
-    await new Promise((r) => setTimeout(r, 50));
+    if (udpBound(port, ip)) return;
+    await new Promise((r) => setTimeout(r, 20));
   }
   throw new CtiError('CTI_INTERNAL', { port }, `Nothing listens on UDP ${ip}:${port}; see the SIPp error log.`);
 }

@@ -5,20 +5,14 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { holdPort } from '../../../scripts/stack/port-pool.ts';
 import type { CallCentre } from '../../../test/integration/support/callcentre.ts';
 import { waitFor } from '../../../test/integration/support/callcentre.ts';
 
-export async function freeTcpPort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, host, () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
+/** A TCP port from the machine-wide registry, held until this process ends. */
+export async function freeTcpPort(): Promise<number> {
+  return holdPort('tcp');
 }
 
 /** The `instance` of the last "active control plane" line in a control-plane log (the lease holder's id). */

@@ -337,6 +337,8 @@ export class CallFlow {
       else await this.closeLostCall(call);
     }
     await this.releaseOrphanSeats();
+    // tests and operators wait for this line: the calls Kamailio held are back in line after a (re)connect
+    this.deps.log.info({ resent: seen.size }, 'sync with Kamailio done');
   }
 
   private async reconcileWithDialog(call: LiveCall, dialog: Record<string, unknown>): Promise<void> {

@@ -122,6 +122,8 @@ export interface PostgresService {
   readonly dataDir: string;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** `SELECT 1` over TCP as role cti. */
+  answers(): Promise<boolean>;
 }
 
 export async function createPostgres(ctx: ServiceContext): Promise<PostgresService> {
@@ -190,5 +192,6 @@ export async function createPostgres(ctx: ServiceContext): Promise<PostgresServi
       await daemon.waitReady(tcpReady, 10_000, 'reachable over TCP as role cti');
     },
     stop: () => daemon.stop(),
+    answers: tcpReady,
   };
 }

@@ -1,63 +1,26 @@
 /**
- * Small helpers for contract tests that start a real daemon: free loopback ports, a temp dir,
+ * Small helpers for contract tests that start a real daemon: loopback ports from the registry, a temp dir,
  * spawn-and-wait-until-ready, and a clean stop. Temporary until scripts/stack/ provides the launcher.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import dgram from 'node:dgram';
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { holdMediaRange, holdPort } from '../../../scripts/stack/port-pool.ts';
 
 export const LOOPBACK = '127.0.0.1';
 
-function tcpFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const srv = net.createServer();
-    srv.once('error', () => resolve(false));
-    srv.listen({ host: LOOPBACK, port, exclusive: true }, () => srv.close(() => resolve(true)));
-  });
-}
-
-function udpFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = dgram.createSocket('udp4');
-    sock.once('error', () => {
-      sock.close();
-      resolve(false);
-    });
-    sock.bind({ address: LOOPBACK, port, exclusive: true }, () => sock.close(() => resolve(true)));
-  });
-}
-
-const handedOut = new Set<number>();
-
-/** A loopback port free for both TCP and UDP, not handed out before by this process. */
+/** A loopback port free for both TCP and UDP, held in the machine-wide registry until this process ends. */
 export async function freePort(): Promise<number> {
-  for (let i = 0; i < 200; i++) {
-    const port = 20000 + Math.floor(Math.random() * 40000);
-    if (handedOut.has(port)) continue;
-    if ((await tcpFree(port)) && (await udpFree(port))) {
-      handedOut.add(port);
-      return port;
-    }
-  }
-  throw new Error('no free loopback port found');
+  return holdPort('both');
 }
 
-/** `count` consecutive UDP ports, all free (for rtpengine's port-min/port-max). */
+/** `count` consecutive UDP ports in the registry's media area (for rtpengine's port-min/port-max), held likewise. */
 export async function freePortRange(count: number): Promise<[number, number]> {
-  for (let i = 0; i < 100; i++) {
-    const start = 20000 + 2 * Math.floor(Math.random() * 20000);
-    let ok = true;
-    for (let p = start; p < start + count && ok; p++) ok = !handedOut.has(p) && (await udpFree(p));
-    if (ok) {
-      for (let p = start; p < start + count; p++) handedOut.add(p);
-      return [start, start + count - 1];
-    }
-  }
-  throw new Error(`no ${count} consecutive free UDP ports found`);
+  const [min, max] = await holdMediaRange(count);
+  return [min, max];
 }
 
 export async function tempDir(prefix: string): Promise<{ dir: string; remove(): Promise<void> }> {

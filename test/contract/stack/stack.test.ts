@@ -62,6 +62,9 @@ test('a stack starts, every daemon answers, and stop leaves no process behind', 
     const onDisk = JSON.parse(readFileSync(join(info.stateDir, 'stack.json'), 'utf8')) as StackInfo;
     assert.deepEqual(onDisk, JSON.parse(JSON.stringify(info)));
     assert.equal(info.stateDir, join(REPO_ROOT, '.run', info.name));
+    assert.equal(onDisk.ready, true, 'marked ready: every daemon answered');
+    assert.ok(onDisk.readyAt && Date.parse(onDisk.readyAt) >= Date.parse(onDisk.startedAt));
+    assert.deepEqual(readdirSync(info.stateDir).filter((f) => f.startsWith('stack.json.')), [], 'no temp file left');
     const ports = [info.ports.sip, info.ports.http, info.ports.evapi, info.ports.ng, info.ports.api,
       info.ports.redis, info.ports.postgres];
     assert.equal(new Set(ports).size, ports.length, `ports must be distinct: ${ports.join(',')}`);
@@ -143,6 +146,7 @@ test('a stack starts, every daemon answers, and stop leaves no process behind', 
     }
     const after = JSON.parse(readFileSync(join(info.stateDir, 'stack.json'), 'utf8')) as StackInfo;
     assert.ok(after.stoppedAt);
+    assert.equal(after.ready, false, 'a stopped stack is not ready');
     await stack.stop({ removeData: true });
     assert.equal(existsSync(join(info.stateDir, 'pg')), false);
     assert.ok(existsSync(join(info.logsDir, 'postgres.log')));

@@ -7,15 +7,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { QUEUE_ID, sleep, startCallCentre, waitFor, type CallCentre, type Seat } from '../support/callcentre.ts';
+import { QUEUE_ID, startCallCentre, waitFor, type CallCentre, type Seat } from '../support/callcentre.ts';
 
 const RING_TIMEOUT_S = 3;
 
 let cc: CallCentre;
 before(async () => {
   cc = await startCallCentre('acd-ringall', { queue: { ring_timeout_s: RING_TIMEOUT_S, wrapup_s: 0 } });
-  await cc.apiOk('PATCH', `/v1/queues/${QUEUE_ID}`, { strategy: 'ring_all' }, [200]);
-  await sleep(1200); // the routing cache (1 s)
+  await cc.apiOk('PATCH', `/v1/queues/${QUEUE_ID}`, { strategy: 'ring_all' }, [200]); // in force at once (queues/changes.ts)
 });
 after(async () => { await cc?.close(); });
 

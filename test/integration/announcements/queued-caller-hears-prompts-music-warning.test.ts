@@ -13,7 +13,7 @@ import { isAbsolute, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { decodeAlaw } from '../../support/audio.ts';
 import { dominantTone, readStereoWav, rms } from '../../unit/recordings/support/audio.ts';
-import { QUEUE_ID, sleep, startCallCentre, waitFor, type CallCentre } from '../support/callcentre.ts';
+import { QUEUE_ID, startCallCentre, waitFor, type CallCentre } from '../support/callcentre.ts';
 
 const MUSIC_NOTES = [523, 587, 659, 784, 880, 1047];
 
@@ -53,8 +53,8 @@ before(async () => { cc = await startCallCentre('announce'); });
 after(async () => { await cc?.close(); });
 
 async function setAnnouncements(a: Record<string, unknown>): Promise<void> {
+  // the PATCH drops the call path's routing cache: in force at once (control/src/queues/changes.ts)
   await cc.apiOk('PATCH', `/v1/queues/${QUEUE_ID}`, { settings: { announcements: a } }, [200]);
-  await sleep(1200); // the call path reads queue settings through a 1 s cache
 }
 
 test('a waiting caller hears the greeting, then music, then the waiting prompt, as early media; the prompts are on the timeline', async () => {
@@ -136,8 +136,8 @@ test('a supervisor switching the queue to ringback only silences callers already
 
 test('warn_then_end: the blocked caller hears the warning, then the call is declined and recorded as screened', async () => {
   await cc.apiOk('PUT', '/v1/screening/policies/block', { policy: 'warn_then_end', override_period_s: 0 }, [200]);
+  // both answer after the Redis mirror the call flow reads is rebuilt (control/src/screening/mirror.ts)
   await cc.apiOk('POST', '/v1/screening/entries', { list: 'block', number: '13800000103', reason: '反复骚扰' }, [200, 201]);
-  await sleep(500);
   const sink = await mediaSink();
   try {
     const trunk = await cc.createTrunkPort();
@@ -180,7 +180,7 @@ test('warn_then_lowest: even with a seat ready, the call reaches it only after t
   const [seat] = await cc.createSeats(1);
   await cc.startSeatPhone(seat, 'uas-seat-answer-audio.xml');
   await cc.loginReady(seat);
-  await sleep(500);
+  await cc.waitForSeatState(seat, 'ready');
   const trunk = await cc.createTrunkPort();
   const run = await cc.runCaller(trunk, {
     scenario: 'uac-120-expect-answer-audio.xml', injection: [{ caller: '13800000104', display: 'warned' }], timeoutS: 60,

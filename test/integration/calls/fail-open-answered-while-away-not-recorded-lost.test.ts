@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { sleep, startCallCentre, type CallCentre } from '../support/callcentre.ts';
+import { startCallCentre, type CallCentre } from '../support/callcentre.ts';
 
 const FAILOPEN_AFTER_MS = 1000;
 
@@ -24,12 +24,12 @@ test('fail-open-answered-while-away-not-recorded-lost: a ring-all call answered 
   });
   const queued = await cc.waitForCall((c) => c.state === 'queued', 10_000, 'the call queued');
   await cc.stack.control.kill();
-  await sleep(FAILOPEN_AFTER_MS + 3000); // ring-all answers meanwhile
+  await cc.waitForConfirmedDialog(queued.sip_call_id, FAILOPEN_AFTER_MS + 10_000); // ring-all answers meanwhile
   await cc.stack.control.start(); // back while caller and seat still talk (15 s)
   await cc.login();
   const result = await caller.done;
   assert.ok(result.ok, `the call was not answered and completed: exit ${result.exitCode}\n${result.errorLog}\n${result.messageLog}`);
-  await sleep(2000);
+  await cc.waitForCall((c) => c.id === queued.id && c.ended_at !== null, 10_000, 'the end of the call recorded');
 
   const row = await cc.call(queued.id);
   const types = await cc.callEventTypes(queued.id);

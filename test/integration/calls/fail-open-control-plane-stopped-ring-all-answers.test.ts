@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { sleep, startCallCentre, type CallCentre } from '../support/callcentre.ts';
+import { startCallCentre, type CallCentre } from '../support/callcentre.ts';
 
 const FAILOPEN_AFTER_MS = 1000;
 
@@ -20,7 +20,7 @@ test('fail-open-control-plane-stopped-ring-all-answers: with the control plane s
   await cc.startSeatPhone(seat, 'uas-seat-answer-audio.xml');
   const trunk = await cc.createTrunkPort(); // the API must be up to create it
   await cc.stack.control.stop();
-  await sleep(FAILOPEN_AFTER_MS + 1200); // past the fail-open delay (Kamailio's sweep runs each second)
+  await cc.waitForFailOpenArmed(FAILOPEN_AFTER_MS); // past the fail-open delay: the INVITE fails open at once
 
   const result = await cc.runCaller(trunk, { scenario: 'uac-120-expect-answer-audio.xml', injection: [{ caller: '13500000003', display: 'no control plane' }], timeoutS: 30 });
   assert.ok(result.ok, `caller SIPp failed with the control plane down: exit ${result.exitCode}\n${result.errorLog}\n${result.messageLog}`);
@@ -42,7 +42,7 @@ test('fail-open-ring-all-group-capped: with 30 seats registered (more than a tra
   }
   const trunk = await cc.createTrunkPort();
   await cc.stack.control.stop();
-  await sleep(FAILOPEN_AFTER_MS + 1200);
+  await cc.waitForFailOpenArmed(FAILOPEN_AFTER_MS);
   const result = await cc.runCaller(trunk, { scenario: 'uac-120-expect-answer-audio.xml', injection: [{ caller: '13500000004', display: 'surge, no control plane' }], timeoutS: 40 });
   assert.ok(result.ok, `caller SIPp failed: exit ${result.exitCode}\n${result.errorLog}\n${result.messageLog}`);
   const kam = readFileSync(join(cc.info.logsDir, 'kamailio.log'), 'utf8');

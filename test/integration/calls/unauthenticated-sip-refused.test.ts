@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { freeUdpPort, runSipp } from '../../support/sipp.ts';
+import { runSipp } from '../../support/sipp.ts';
 import { sleep, startCallCentre, type CallCentre, type Seat } from '../support/callcentre.ts';
 
 let cc: CallCentre;
@@ -29,8 +29,7 @@ test('register-wrong-password-refused: 401/403 and the seat stays unregistered',
 
 test('invite-from-non-trunk-gets-407: to 120 and to a seat, even from the trunk IP on another port; no call recorded', async () => {
   const trunk = await cc.createTrunkPort(); // 127.0.0.1:<this port> is trusted, no other port is
-  let other = await freeUdpPort();
-  while (other === trunk.port) other = await freeUdpPort();
+  const other = await cc.leasePort(); // never the trunk's: the registry hands a port out once
   for (const service of ['120', seat.sipUser]) {
     const r = await runSipp({ scenario: 'uac-invite-expect-407.xml', remote: cc.sipRemote, localPort: other, service, timeoutS: 15 });
     assert.ok(r.ok, `INVITE to ${service} from a non-trunk port did not get 407: exit ${r.exitCode}\n${r.errorLog}\n${r.messageLog}`);

@@ -8,7 +8,7 @@ import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { startCallCentre, sleep, type CallCentre } from '../support/callcentre.ts';
+import { startCallCentre, sleep, waitFor, type CallCentre } from '../support/callcentre.ts';
 import { startSipp } from '../../support/sipp.ts';
 
 const FLOOD_IP = '127.0.0.2';
@@ -69,7 +69,8 @@ test('a flood of INVITEs from 127.0.0.2 is blocked by pike while every trunk cal
     scenario: 'uac-flood-invite-407-or-dropped.xml', remote: cc.sipRemote, localIp: FLOOD_IP, service: '120',
     calls: 16_000, rate: 2000, concurrent: 20_000, timeoutS: 40,
   });
-  await sleep(1500);
+  // the real calls start once pike is dropping the flood
+  await waitFor(() => kamailioLog().includes(`pike: flood from ${FLOOD_IP}`), 15_000, `pike blocking ${FLOOD_IP} in kamailio.log`, 50);
   const real = await startSipp({
     scenario: 'uac-120-expect-answer-many.xml', remote: cc.sipRemote, localIp: TRUNK_IP, service: '120',
     calls: REAL_CALLS, rate: 1, concurrent: REAL_CALLS, timeoutS: 60, vars: { talk_ms: '500' },

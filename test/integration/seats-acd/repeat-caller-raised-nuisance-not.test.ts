@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
-import { QUEUE_ID, sleep, startCallCentre, waitFor, type CallCentre, type CallRow } from '../support/callcentre.ts';
+import { QUEUE_ID, startCallCentre, waitFor, type CallCentre, type CallRow } from '../support/callcentre.ts';
 
 const SIPP_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bench', 'sipp');
 const X = '13512340001';
@@ -26,7 +26,7 @@ test('a repeat caller queues one step more urgent and is answered first; a block
   assert.equal(bad.status, 400, 'within_min 0 is refused');
   await cc.apiOk('PUT', '/v1/screening/policies/block', { policy: 'lowest_priority', override_period_s: 0 });
   await cc.apiOk('POST', '/v1/screening/entries', { list: 'block', number: Z, reason: '反复骚扰' });
-  await sleep(1500); // screening's mirror and the queue cache
+  // in force once answered: the screening mirror is rebuilt before the API answers (control/src/screening/mirror.ts)
 
   const [seat] = await cc.createSeats(1);
   await cc.startSeatPhone(seat, join(SIPP_DIR, 'uas-seat-answer-at-once-no-media.xml'));

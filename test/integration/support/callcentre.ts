@@ -22,7 +22,9 @@ import { Redis } from 'ioredis';
 import postgres, { type Sql } from 'postgres';
 import WebSocket from 'ws';
 import { startStack, type Stack, type StackOptions } from '../../../scripts/stack/stack.ts';
-import { freeUdpPort, runSipp, startSipp, waitForUdpListener, type SippHandle, type SippOptions, type SippResult } from '../../support/sipp.ts';
+import { runSipp, startSipp, type SippHandle, type SippOptions, type SippResult } from '../../support/sipp.ts';
+import { leasePorts, type PortLease } from '../../../scripts/stack/port-pool.ts';
+import { KamailioRpc } from '../../../control/src/engine/kamailio/jsonrpc.ts';
 
 export const ADMIN_PASSWORD = 'callcentre-admin-password';
 export const QUEUE_ID = 'city-main';
@@ -33,7 +35,7 @@ export interface CallCentreOptions {
   kamailioVars?: StackOptions['kamailioVars'];
   /** Extra environment for the control plane. */
   env?: Record<string, string>;
-  /** Queue settings applied before the first call (UPDATE queues; the control plane re-reads within 1 s). */
+  /** Queue settings applied before the first call (PATCH /v1/queues/:id, in force at once). */
   queue?: QueueSettings;
 }
 
@@ -139,6 +141,9 @@ export class CallCentre {
   private readonly phones: SeatPhone[] = [];
   private readonly background: SippHandle[] = [];
   private readonly sockets: WebSocket[] = [];
+  private rpc?: KamailioRpc;
+  /** Seat and trunk ports, held from the registry until close(). */
+  private readonly leases: PortLease[] = [];
   private seatSeq = 0;
   private closed = false;
 
@@ -179,11 +184,12 @@ export class CallCentre {
 
   // ---- queue --------------------------------------------------------------------------------------
 
-  /** UPDATE the queue's settings; the control plane re-reads them within 1 s (this waits 1.2 s). */
+  /** Changes the queue's settings through the API (PATCH /v1/queues/:id), which applies them to the call flow at once. */
   async setQueue(s: QueueSettings, queueId = QUEUE_ID): Promise<void> {
-    if (s.ring_timeout_s !== undefined) await this.sql`UPDATE queues SET ring_timeout_s = ${s.ring_timeout_s}, updated_at = now() WHERE id = ${queueId}`;
-    if (s.wrapup_s !== undefined) await this.sql`UPDATE queues SET wrapup_s = ${s.wrapup_s}, updated_at = now() WHERE id = ${queueId}`;
-    await sleep(1200);
+    const q = await this.apiOk<{ ring_timeout_s: number; wrapup_s: number }>('PATCH', `/v1/queues/${queueId}`, s, [200]);
+    for (const [k, v] of Object.entries(s)) {
+      if (v !== undefined && q[k as keyof QueueSettings] !== v) throw new Error(`PATCH /v1/queues/${queueId} did not set ${k} to ${v}: ${JSON.stringify(q)}`);
+    }
   }
 
   // ---- seats --------------------------------------------------------------------------------------
@@ -209,9 +215,16 @@ export class CallCentre {
     return seats;
   }
 
-  /** REGISTERs the seat from `port` (a free one by default) with SIPp; throws if Kamailio did not answer 200. */
+  /** A UDP port from the registry, held until close() (a seat's Contact, a trunk's source port). */
+  async leasePort(): Promise<number> {
+    const lease = await leasePorts(1, 'udp');
+    this.leases.push(lease);
+    return lease.port;
+  }
+
+  /** REGISTERs the seat from `port` (one held until close() by default) with SIPp; throws if Kamailio did not answer 200. */
   async registerSeat(seat: Seat, port?: number, expires = 3600): Promise<{ port: number; result: SippResult }> {
-    const localPort = port ?? (await freeUdpPort());
+    const localPort = port ?? (await this.leasePort());
     const result = await runSipp({
       scenario: 'uac-register-expect-200.xml', remote: this.sipRemote, localPort, service: seat.sipUser,
       auth: { username: seat.sipUser, password: seat.password }, vars: { expires: String(expires) }, timeoutS: 15,
@@ -227,7 +240,7 @@ export class CallCentre {
   async startSeatPhone(seat: Seat, scenario: string, opts: { vars?: Record<string, string>; timeoutS?: number; waitRegistered?: boolean } = {}): Promise<SeatPhone> {
     const { port, result } = await this.registerSeat(seat);
     const uas = await startSipp({ scenario, localPort: port, service: seat.sipUser, vars: opts.vars, timeoutS: opts.timeoutS ?? 300 });
-    await waitForUdpListener(port);
+    await uas.listening();
     const phone: SeatPhone = { seat, port, uas, registration: result };
     this.phones.push(phone);
     if (opts.waitRegistered !== false) {
@@ -259,11 +272,45 @@ export class CallCentre {
     }, timeoutMs, `seat ${seat.id} in state ${state}${reason ? ` (${reason})` : ''}`, 100);
   }
 
+  // ---- Kamailio -----------------------------------------------------------------------------------
+
+  /** The stack's Kamailio over JSON-RPC (dlg.list, pv.shvGet, ...). */
+  get kamailio(): KamailioRpc {
+    return (this.rpc ??= new KamailioRpc({ url: this.info.kamailio.rpcUrl }));
+  }
+
+  /** A shared variable of kamailio.cfg ($shv), e.g. cp_up or cp_down_at. */
+  async shv(name: string): Promise<number> {
+    const r = await this.kamailio.call<unknown>('pv.shvGet', [name]);
+    const item = (Array.isArray(r) ? r : [r]).find((x) => (x as { name?: string })?.name === name) as { value?: unknown } | undefined;
+    const v = Number(item?.value);
+    if (!Number.isFinite(v)) throw new Error(`pv.shvGet ${name} answered ${JSON.stringify(r)}`);
+    return v;
+  }
+
+  /**
+   * Waits until Kamailio has had no control plane for `failOpenAfterMs` (its FAILOPEN_AFTER_MS, checked with
+   * the config's own rule, in whole seconds of the same clock): a call arriving now fails open at once.
+   */
+  async waitForFailOpenArmed(failOpenAfterMs: number, timeoutMs = failOpenAfterMs + 10_000): Promise<void> {
+    await waitFor(async () => {
+      if ((await this.shv('cp_up')) > 0) return false;
+      const downAt = await this.shv('cp_down_at');
+      return downAt > 0 && (Math.floor(Date.now() / 1000) - downAt) * 1000 >= failOpenAfterMs;
+    }, timeoutMs, `Kamailio without a control plane for ${failOpenAfterMs} ms (cp_up 0, cp_down_at old enough)`, 100);
+  }
+
+  /** Waits until Kamailio has a confirmed dialog (state 4 in dlg.list) for the SIP Call-ID. */
+  async waitForConfirmedDialog(sipCallId: string, timeoutMs: number): Promise<void> {
+    await waitFor(async () => (await this.kamailio.dlgList()).some((d) => d['call-id'] === sipCallId && Number(d.state) === 4),
+      timeoutMs, `a confirmed dialog in Kamailio for Call-ID ${sipCallId}`, 100);
+  }
+
   // ---- trunks -------------------------------------------------------------------------------------
 
-  /** Makes 127.0.0.1:<port> a trunk (a free UDP port by default): Kamailio takes its INVITEs to 120 without auth. */
+  /** Makes 127.0.0.1:<port> a trunk (a UDP port held until close() by default): Kamailio takes its INVITEs to 120 without auth. */
   async createTrunkPort(port?: number, id?: string): Promise<Trunk> {
-    const p = port ?? (await freeUdpPort());
+    const p = port ?? (await this.leasePort());
     const trunkId = id ?? `trunk-${p}`;
     await this.apiOk('POST', '/v1/trunks', { id: trunkId, name: `测试中继 ${p}`, ip_addr: '127.0.0.1', port: p });
     return { id: trunkId, port: p };
@@ -385,6 +432,7 @@ export class CallCentre {
     await this.sql.end({ timeout: 2 }).catch(() => undefined);
     this.redis.disconnect();
     await this.stack.stop({ removeData: true });
+    for (const l of this.leases.splice(0)) l.release();
   }
 }
 

@@ -57,3 +57,12 @@ test('buildSippArgs: a UAS has no remote and no call limit; auth sets -s, -au an
   assert.equal(after('-au'), 'seat01');
   assert.equal(after('-ap'), 'pw');
 });
+
+test('buildSippArgs: a control port binds SIPp\'s control socket there (-ci/-cp) instead of the first free one from 8888', () => {
+  const withCp = buildSippArgs({ scenario: 'uas-seat-no-answer.xml', localIp: '127.0.0.5' }, '/tmp/c', { localPort: 1, mediaPort: 2, controlPort: 12345 });
+  const after = (flag: string): string | undefined => withCp.args[withCp.args.indexOf(flag) + 1];
+  assert.equal(after('-ci'), '127.0.0.5');
+  assert.equal(after('-cp'), '12345');
+  const without = buildSippArgs({ scenario: 'uas-seat-no-answer.xml' }, '/tmp/c', { localPort: 1, mediaPort: 2 });
+  assert.ok(!without.args.includes('-cp') && !without.args.includes('-ci'));
+});

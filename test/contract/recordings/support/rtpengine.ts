@@ -3,12 +3,12 @@
  * spool, for the recording contract tests. Every instance must be stopped with stop().
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import dgram from 'node:dgram';
 import { mkdtemp, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NgClient } from '../../../../control/src/engine/rtpengine/ng-client.ts';
 import { isCtiError } from '../../../../control/src/errors/catalogue.ts';
+import { holdMediaRange, holdPort } from '../../../../scripts/stack/port-pool.ts';
 
 export interface RtpengineInstance {
   readonly ngPort: number;
@@ -20,39 +20,13 @@ export interface RtpengineInstance {
   stop(): Promise<void>;
 }
 
-async function udpPortFree(port: number): Promise<boolean> {
-  const s = dgram.createSocket('udp4');
-  return new Promise((resolve) => {
-    s.once('error', () => resolve(false));
-    s.bind(port, '127.0.0.1', () => s.close(() => resolve(true)));
-  });
-}
-
-async function freeUdpPort(): Promise<number> {
-  const s = dgram.createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
-  const port = s.address().port;
-  await new Promise<void>((r) => s.close(r));
-  return port;
-}
-
-/** A run of `count` consecutive free UDP ports in 40000..59999. */
-async function freePortRange(count: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 40000 + 2 * Math.floor(Math.random() * 9900);
-    let ok = true;
-    for (let p = base; p < base + count && ok; p++) ok = await udpPortFree(p);
-    if (ok) return base;
-  }
-  throw new Error('no free UDP port range for rtpengine');
-}
-
 export async function startRtpengine(opts: { deleteDelay?: number } = {}): Promise<RtpengineInstance> {
   const dir = await mkdtemp(join(tmpdir(), 'cti120-rtpengine-'));
   const spool = join(dir, 'spool');
   await mkdir(spool);
-  const ngPort = await freeUdpPort();
-  const portMin = await freePortRange(40);
+  // from the machine-wide registry, held until this process ends
+  const ngPort = await holdPort('udp');
+  const [portMin] = await holdMediaRange(40);
   const conf = [
     '[rtpengine]',
     'table = -1',
