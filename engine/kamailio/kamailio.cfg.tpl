@@ -11,10 +11,10 @@
 #
 # evapi protocol (JSON in netstrings; every string that comes from SIP is base64, see docs/engine.md):
 #   to the control plane:  call.new, call.sync, offer.ringing, offer.answered, offer.failed,
-#                          call.cancelled, call.bye, call.failed_open, resumed, resume_failed,
+#                          call.cancelled, invite.ended, call.bye, call.failed_open, resumed, resume_failed,
 #                          seat.registered, seat.unregistered, sync.done,
 #                          callback.started, callback.answered, callback.failed, callback.refused (route[OUTBOUND])
-#   from the control plane: ack, offer, offer_many, overflow, ringall, early, reject, sync
+#   from the control plane: ack, offer, offer_many, overflow, ringall, early, reject, end, sync
 #   offer.* events carry "kind": seat (one seat), many (ring_all; seat = the one that rang or answered),
 #   overflow (another centre; attempt = the overflow's seq). $avp(seat) is "~many" / "~overflow" for those.
 #
@@ -106,6 +106,10 @@ modparam("ctl", "binrpc", "unix:{{RUN_DIR}}/kamailio_ctl")
 modparam("tm", "fr_timer", 10000)
 modparam("tm", "fr_inv_timer", 60000)
 modparam("tm", "max_inv_lifetime", 3600000)
+# a CANCEL that reaches a branch before its first provisional reply (the caller hung up as the offer left): keep the
+# INVITE going and CANCEL the branch when the seat's 100/180 comes (RFC 3261 9.1), instead of the default's internal
+# 487, which left the seat ringing for a call that was gone and raced a late 200 (docs/engine.md)
+modparam("tm", "cancel_b_method", 1)
 modparam("rr", "append_fromtag", 1)
 modparam("rr", "enable_double_rr", 1)
 
@@ -439,8 +443,8 @@ failure_route[QUEUE_WATCHDOG] {
 # the control plane plays prompts into the call with rtpengine's play media.
 route[EARLY] {
 	$sht(q=>$(ci{s.trim})) = $null;
-	route(ENDED_GUARD);
 	evapi_relay("{\"event\":\"resumed\",\"callid\":\"$(ci{s.trim}{s.encode.base64})\",\"action\":\"early\",\"attempt\":0}");
+	route(ENDED_GUARD);
 	if ($sht(qe=>$(ci{s.trim})) == $null) {
 		$var(body) = $(var(sdp){s.decode.base64});
 		set_reply_body("$var(body)", "application/sdp");
@@ -458,8 +462,9 @@ route[REJECT] {
 	route(ENDED_GUARD);
 }
 
-# The transaction was ended (CANCEL matched to it, or qx names it): answer it, clear its queue entries, tell nobody
-# else; never relay, suspend or fail it open again. Runs in the INVITE's own transaction (resumed or failure route).
+# The transaction was ended (CANCEL matched to it, or qx names it): answer it, clear its queue entries, report
+# `invite.ended` (the control plane frees a seat reserved for an offer that therefore never left); never relay,
+# suspend or fail it open again. Runs in the INVITE's own transaction (resumed or failure route).
 route[ENDED_GUARD] {
 	$var(ecode) = 0;
 	if ($sht(qx=>$(ci{s.trim})) != $null) {
@@ -479,6 +484,7 @@ route[ENDED_GUARD] {
 	$sht(qr=>$(ci{s.trim})) = $null;
 	rtpengine_delete();
 	xlog("L_INFO", "ended call: INVITE answered $var(ecode)\n");
+	evapi_relay("{\"event\":\"invite.ended\",\"callid\":\"$(ci{s.trim}{s.encode.base64})\",\"code\":$var(ecode)}");
 	t_reply("$var(ecode)", "$var(ereason)");
 	exit;
 }
@@ -486,8 +492,8 @@ route[ENDED_GUARD] {
 # Resumed by the control plane: offer the call to one seat for ring_ms.
 route[OFFER] {
 	$sht(q=>$(ci{s.trim})) = $null;
-	route(ENDED_GUARD);
 	evapi_relay("{\"event\":\"resumed\",\"callid\":\"$(ci{s.trim}{s.encode.base64})\",\"action\":\"offer\",\"attempt\":$var(attempt)}");
+	route(ENDED_GUARD);
 	$avp(seat) = $var(seat);
 	$avp(attempt) = $var(attempt);
 	$ru = "sip:" + $var(seat) + "@" + SIP_DOMAIN;
@@ -513,8 +519,8 @@ failure_route[OFFER_FAILURE] {
 # MANAGE_REPLY which seat rang or answered. tm cancels the other branches when one answers.
 route[OFFER_MANY] {
 	$sht(q=>$(ci{s.trim})) = $null;
-	route(ENDED_GUARD);
 	evapi_relay("{\"event\":\"resumed\",\"callid\":\"$(ci{s.trim}{s.encode.base64})\",\"action\":\"offer_many\",\"attempt\":$var(attempt)}");
+	route(ENDED_GUARD);
 	$avp(seat) = "~many";
 	$avp(attempt) = $var(attempt);
 	$var(n) = $(var(seats){s.count,;});
@@ -554,8 +560,8 @@ route[OFFER_MANY] {
 # A failure (error reply, timeout, unreachable) goes back through OFFER_FAILED: re-suspended, reported.
 route[OVERFLOW] {
 	$sht(q=>$(ci{s.trim})) = $null;
-	route(ENDED_GUARD);
 	evapi_relay("{\"event\":\"resumed\",\"callid\":\"$(ci{s.trim}{s.encode.base64})\",\"action\":\"overflow\",\"attempt\":$var(attempt)}");
+	route(ENDED_GUARD);
 	$avp(seat) = "~overflow";
 	$avp(attempt) = $var(attempt);
 	$avp(x_cid) = $var(h_cid);
