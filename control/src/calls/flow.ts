@@ -331,7 +331,8 @@ export class CallFlow {
     if (!seen) return;
     let dialogs: Map<string, Record<string, unknown>>;
     try {
-      dialogs = new Map((await this.registrations.dialogs()).map((d) => [String(d['call-id'] ?? ''), d]));
+      // trimmed like every Call-ID the cfg reports, in case the dialog module keeps trailing white space as sent
+      dialogs = new Map((await this.registrations.dialogs()).map((d) => [String(d['call-id'] ?? '').trim(), d]));
     } catch (err) {
       this.deps.log.warn({ err: String(err) }, 'dlg.list failed: live calls not reconciled');
       return;
