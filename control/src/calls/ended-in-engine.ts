@@ -1,7 +1,10 @@
 import type { AppDeps } from '../app/deps.ts';
 import type { CallControl, SuspendedRef } from '../engine/kamailio/call-control.ts';
 import { allSeatsLive, transitionSeat } from '../seats/state/store.ts';
-import { findEndedCall, getLiveCall, retireLiveCall } from './store.ts';
+import type { CallState } from './machine.ts';
+import { findEndedCall, getLiveCall, retireLiveCall, type LiveCall } from './store.ts';
+
+const isOver = (state: CallState): boolean => state === 'abandoned' || state === 'ended';
 
 /**
  * A call the control plane has already ended (the caller's CANCEL, a decision, a restart's reconciliation) that
@@ -9,8 +12,9 @@ import { findEndedCall, getLiveCall, retireLiveCall } from './store.ts';
  * ended in Kamailio too (`end`: 487 to the caller, queue entry cleared, never failed open), never queued again, never
  * counted twice. Returns whether it was such a call.
  */
-export async function endInEngineIfEnded(deps: AppDeps, control: CallControl, ref: SuspendedRef): Promise<boolean> {
-  const ended = await findEndedCall(deps, ref.sipCallId);
+export async function endInEngineIfEnded(deps: AppDeps, control: CallControl, ref: SuspendedRef, live?: LiveCall): Promise<boolean> {
+  // a retired call's hash stays in Redis for an hour with its final state; without it, PostgreSQL has the record
+  const ended = live ? (isOver(live.state) ? { id: live.id, state: live.state } : undefined) : await findEndedCall(deps, ref.sipCallId);
   if (!ended) return false;
   deps.log.warn({ call: ref.sipCallId, id: ended.id, state: ended.state }, 'Kamailio still holds a call that has ended: ending it there');
   control.end(ref);

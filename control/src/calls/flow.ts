@@ -95,8 +95,8 @@ export class CallFlow {
   private async onCallNew(e: CallNewEvent): Promise<void> {
     this.syncSeen?.add(e.callId);
     const existing = await getLiveCall(this.deps.redis, e.callId);
+    if (e.sync && (await endInEngineIfEnded(this.deps, this.control, { sipCallId: e.callId, tindex: e.tindex, tlabel: e.tlabel }, existing))) return;
     if (existing) return this.resync(existing, e);
-    if (e.sync && (await endInEngineIfEnded(this.deps, this.control, { sipCallId: e.callId, tindex: e.tindex, tlabel: e.tlabel }))) return;
     const number = callerNumber(e);
     // screening never drops a call: at worst lowest priority, a mark for the seat (screening/policy.ts)
     const [{ queue, priority: routed }, screening, previousArrivalMs] = await Promise.all([
