@@ -467,8 +467,9 @@ route[REJECT] {
 # suspend or fail it open again. Runs in the INVITE's own transaction (resumed or failure route).
 route[ENDED_GUARD] {
 	$var(ecode) = 0;
-	if ($sht(qx=>$(ci{s.trim})) != $null) {
-		$var(ended) = $sht(qx=>$(ci{s.trim}));
+	$var(ended) = "";
+	$var(ended) = $sht(qx=>$(ci{s.trim}));
+	if ($var(ended) =~ "^[0-9]+:[0-9]+:[0-9]+$") {
 		if ($(var(ended){s.select,0,:}{s.int}) == $T(id_index) && $(var(ended){s.select,1,:}{s.int}) == $T(id_label)) {
 			$var(ecode) = $(var(ended){s.select,2,:}{s.int});
 		}
@@ -670,10 +671,11 @@ route[FAILOPEN_SWEEP] {
 	while ($var(i) < $var(n)) {
 		$var(k) = $(var(list){s.select,$var(i),;}{s.decode.base64});
 		$var(i) = $var(i) + 1;
+		$var(t) = "";
 		$var(t) = $sht(q=>$var(k));
 		$var(due) = $sht(qr=>$var(k));
 		if ($var(due) == $null) { $var(due) = 0; }
-		if ($var(t) != $null && $var(due) <= $TV(s)) {
+		if ($var(t) =~ "^[0-9]+:[0-9]+$" && $var(due) <= $TV(s)) {
 			$var(ti) = $(var(t){s.select,0,:}{s.int});
 			$var(tl) = $(var(t){s.select,1,:}{s.int});
 			$var(reason) = "control_plane_down";
@@ -695,19 +697,22 @@ route[FAILOPEN_SWEEP] {
 # which answers 487. An INVITE being offered is matched by tm itself (RFC 3261 17.2.3: Via branch and sent-by, parsed)
 # and t_relay cancels its branches; qx and tm's canceled flag stop any later re-suspension or fail-open (docs/engine.md).
 route[CANCEL] {
-	if ($sht(q=>$(ci{s.trim})) != $null) {
+	# read once (a decision may clear q between a test and a read: a failed read leaves the $var as it was)
+	$var(t) = "";
+	$var(t) = $sht(q=>$(ci{s.trim}));
+	if ($var(t) =~ "^[0-9]+:[0-9]+$") {
 		# tm does not answer a CANCEL of a suspended INVITE by itself (engine-notes)
-		$var(t) = $sht(q=>$(ci{s.trim}));
 		$sht(qx=>$(ci{s.trim})) = $var(t) + ":487";
-		sl_send_reply("200", "OK");
-		evapi_relay("{\"event\":\"call.cancelled\",\"callid\":\"$(ci{s.trim}{s.encode.base64})\",\"phase\":\"queued\"}");
 		$var(ti) = $(var(t){s.select,0,:}{s.int});
 		$var(tl) = $(var(t){s.select,1,:}{s.int});
-		if (!t_continue("$var(ti)", "$var(tl)", "ENDED_GUARD")) {
-			# resumed meanwhile (a decision crossed the CANCEL): the qx mark ends it at its next step
-			xlog("L_INFO", "CANCEL: the INVITE was not suspended any more; ended at its next step\n");
+		sl_send_reply("200", "OK");
+		if (t_continue("$var(ti)", "$var(tl)", "ENDED_GUARD")) {
+			evapi_relay("{\"event\":\"call.cancelled\",\"callid\":\"$(ci{s.trim}{s.encode.base64})\",\"phase\":\"queued\"}");
+			exit;
 		}
-		exit;
+		# a decision resumed it a moment ago (it is being offered): tm's own matching cancels it below, and the qx
+		# mark or tm's canceled flag ends it at its next step if no branch has left yet
+		xlog("L_INFO", "CANCEL: the INVITE was resumed meanwhile; cancelled through tm\n");
 	}
 	if (t_check_trans()) {
 		evapi_relay("{\"event\":\"call.cancelled\",\"callid\":\"$(ci{s.trim}{s.encode.base64})\",\"phase\":\"offering\"}");

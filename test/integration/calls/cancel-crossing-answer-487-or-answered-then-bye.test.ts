@@ -12,8 +12,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startCallCentre, sleep, waitFor, type CallCentre, type CallRow, type Seat } from '../support/callcentre.ts';
-import { RawGateway, RawSeat, type Dialog } from '../support/raw-sip-parties.ts';
-import { SipUdpEndpoint, newToken, header, param, type SipMessage } from '../../support/sip-udp.ts';
+import { RawGateway, RawSeat, openRawEndpoints, type Dialog, type RawEndpoints } from '../support/raw-sip-parties.ts';
+import { newToken, header, param, type SipMessage } from '../../support/sip-udp.ts';
 import { SPELLINGS, audioSdp } from '../../support/sip-spellings.ts';
 
 /** When the caller cancels after the 180: each millisecond up to 30 (the offer leaves 15-25 ms after it here), twice. */
@@ -23,23 +23,18 @@ let cc: CallCentre;
 let seat: Seat;
 let gw: RawGateway;
 let rs: RawSeat;
-const endpoints: SipUdpEndpoint[] = [];
+let raw: RawEndpoints | undefined;
 
 before(async () => {
   cc = await startCallCentre('calls-cancel-race', { queue: { wrapup_s: 0 } });
-  [seat] = await cc.createSeats(1);
-  const { port } = await cc.registerSeat(seat!);
-  const seatEp = await SipUdpEndpoint.open(port);
-  const trunk = await cc.createTrunkPort();
-  const gwEp = await SipUdpEndpoint.open(trunk.port);
-  endpoints.push(seatEp, gwEp);
-  gw = new RawGateway(gwEp, SPELLINGS[0]!, cc.sipRemote, '13700000001');
-  rs = new RawSeat(seatEp, SPELLINGS[0]!, cc.sipRemote, seat!.sipUser);
-  await waitFor(async () => (await cc.seatState(seat!)).registered === true, 15_000, 'seat registered', 200);
-  await cc.loginReady(seat!);
+  raw = await openRawEndpoints(cc);
+  seat = raw.seat;
+  gw = new RawGateway(raw.gwEp, SPELLINGS[0]!, cc.sipRemote, '13700000001');
+  rs = new RawSeat(raw.seatEp, SPELLINGS[0]!, cc.sipRemote, seat.sipUser);
+  await cc.loginReady(seat);
 });
 after(async () => {
-  for (const ep of endpoints) await ep.close();
+  await raw?.close();
   await cc?.close();
 });
 

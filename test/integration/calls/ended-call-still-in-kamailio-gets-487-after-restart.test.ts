@@ -7,34 +7,27 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startCallCentre, waitFor, type CallCentre, type Seat } from '../support/callcentre.ts';
-import { RawGateway, RawSeat } from '../support/raw-sip-parties.ts';
-import { SipUdpEndpoint, newToken } from '../../support/sip-udp.ts';
+import { startCallCentre, type CallCentre } from '../support/callcentre.ts';
+import { RawGateway, RawSeat, openRawEndpoints, type RawEndpoints } from '../support/raw-sip-parties.ts';
+import { newToken } from '../../support/sip-udp.ts';
 import { SPELLINGS } from '../../support/sip-spellings.ts';
 import { LIVE_CALLS, retireLiveCall, saveLiveCall } from '../../../control/src/calls/store.ts';
 import { dequeue } from '../../../control/src/acd/queue.ts';
 
 let cc: CallCentre;
-let seat: Seat;
-const endpoints: SipUdpEndpoint[] = [];
+let raw: RawEndpoints | undefined;
 
 // the restart must not look like an outage: Kamailio's own fail-open (after FAILOPEN_AFTER_MS away) is another test's
 before(async () => { cc = await startCallCentre('calls-ended-sync', { kamailioVars: { FAILOPEN_AFTER_MS: '60000' } }); });
 after(async () => {
-  for (const ep of endpoints) await ep.close();
+  await raw?.close();
   await cc?.close();
 });
 
 test('a call ended in the control plane but still held by Kamailio gets 487 at the next sync and never rings a seat', async () => {
-  [seat] = await cc.createSeats(1);
-  const { port } = await cc.registerSeat(seat!);
-  const seatEp = await SipUdpEndpoint.open(port);
-  const trunk = await cc.createTrunkPort();
-  const gwEp = await SipUdpEndpoint.open(trunk.port);
-  endpoints.push(seatEp, gwEp);
-  const gw = new RawGateway(gwEp, SPELLINGS[1]!, cc.sipRemote, '13600000009');
-  const rs = new RawSeat(seatEp, SPELLINGS[0]!, cc.sipRemote, seat!.sipUser);
-  await waitFor(async () => (await cc.seatState(seat!)).registered === true, 15_000, 'seat registered', 200);
+  raw = await openRawEndpoints(cc);
+  const gw = new RawGateway(raw.gwEp, SPELLINGS[1]!, cc.sipRemote, '13600000009');
+  const rs = new RawSeat(raw.seatEp, SPELLINGS[0]!, cc.sipRemote, raw.seat.sipUser);
 
   const callId = `${newToken('e-')}@gw.example`;
   const d = await gw.invite(callId, '13600000009');

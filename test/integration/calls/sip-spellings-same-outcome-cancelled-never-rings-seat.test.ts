@@ -12,8 +12,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startCallCentre, waitFor, type CallCentre, type CallRow, type Seat } from '../support/callcentre.ts';
-import { RawGateway, RawSeat, type Dialog } from '../support/raw-sip-parties.ts';
+import { startCallCentre, type CallCentre, type CallRow, type Seat } from '../support/callcentre.ts';
+import { RawGateway, RawSeat, openRawEndpoints, type Dialog, type RawEndpoints } from '../support/raw-sip-parties.ts';
 import { SipUdpEndpoint, callIdOf, newToken, type SipMessage } from '../../support/sip-udp.ts';
 import { SPELLINGS, spell, type Spelling } from '../../support/sip-spellings.ts';
 
@@ -23,19 +23,15 @@ let cc: CallCentre;
 let seat: Seat;
 let gwEp: SipUdpEndpoint;
 let seatEp: SipUdpEndpoint;
+let raw: RawEndpoints | undefined;
 
 before(async () => {
   cc = await startCallCentre('calls-spellings', { kamailioVars: { QUEUE_MAX_MS: String(QUEUE_MAX_MS) }, queue: { wrapup_s: 0 } });
-  [seat] = await cc.createSeats(1);
-  const { port } = await cc.registerSeat(seat!);
-  seatEp = await SipUdpEndpoint.open(port);
-  await waitFor(async () => (await cc.seatState(seat!)).registered === true, 15_000, 'seat registered in the control plane', 200);
-  const trunk = await cc.createTrunkPort();
-  gwEp = await SipUdpEndpoint.open(trunk.port);
+  raw = await openRawEndpoints(cc);
+  ({ seat, gwEp, seatEp } = raw);
 });
 after(async () => {
-  await gwEp?.close();
-  await seatEp?.close();
+  await raw?.close();
   await cc?.close();
 });
 

@@ -4,7 +4,8 @@
  * 12.1 asks for (route set from Record-Route, remote target from Contact, tags, CSeq) and answers the requests
  * it gets (BYE, re-INVITE) only when the test tells it to; every wait has a timeout that says what it waited for.
  */
-import { callIdOf, cseqOf, header, headers, newBranch, newToken, param, uriOf, type SipMessage, type SipUdpEndpoint } from '../../support/sip-udp.ts';
+import { SipUdpEndpoint, callIdOf, cseqOf, header, headers, newBranch, newToken, param, uriOf, type SipMessage } from '../../support/sip-udp.ts';
+import { waitFor, type CallCentre, type Seat } from './callcentre.ts';
 import { audioSdp, spell, type Spelling } from '../../support/sip-spellings.ts';
 
 export interface Dialog {
@@ -183,4 +184,21 @@ export class RawSeat extends RawParty {
   async acceptHold(reinvite: SipMessage): Promise<void> {
     await this.respond(reinvite, 200, 'OK', { body: audioSdp(this.rtpPort, 'recvonly', 2) });
   }
+}
+
+/** A seat registered (with SIPp, digest) whose port then speaks raw SIP, and a trunk port for the gateway. */
+export interface RawEndpoints {
+  seat: Seat;
+  seatEp: SipUdpEndpoint;
+  gwEp: SipUdpEndpoint;
+  close(): Promise<void>;
+}
+
+export async function openRawEndpoints(cc: CallCentre): Promise<RawEndpoints> {
+  const [seat] = await cc.createSeats(1);
+  const { port } = await cc.registerSeat(seat!);
+  const seatEp = await SipUdpEndpoint.open(port);
+  const gwEp = await SipUdpEndpoint.open((await cc.createTrunkPort()).port);
+  await waitFor(async () => (await cc.seatState(seat!)).registered === true, 15_000, `seat ${seat!.id} registered`, 200);
+  return { seat: seat!, seatEp, gwEp, close: async () => { await seatEp.close(); await gwEp.close(); } };
 }
