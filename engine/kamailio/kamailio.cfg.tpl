@@ -11,10 +11,10 @@
 #
 # evapi protocol (JSON in netstrings; every string that comes from SIP is base64, see docs/engine.md):
 #   to the control plane:  call.new, call.sync, offer.ringing, offer.answered, offer.failed,
-#                          call.cancelled, call.bye, call.failed_open, resumed, resume_failed,
+#                          call.cancelled, invite.ended, call.bye, call.failed_open, resumed, resume_failed,
 #                          seat.registered, seat.unregistered, sync.done,
 #                          callback.started, callback.answered, callback.failed, callback.refused (route[OUTBOUND])
-#   from the control plane: ack, offer, offer_many, overflow, ringall, early, reject, sync
+#   from the control plane: ack, offer, offer_many, overflow, ringall, early, reject, end, sync
 #   offer.* events carry "kind": seat (one seat), many (ring_all; seat = the one that rang or answered),
 #   overflow (another centre; attempt = the overflow's seq). $avp(seat) is "~many" / "~overflow" for those.
 #
@@ -106,6 +106,10 @@ modparam("ctl", "binrpc", "unix:{{RUN_DIR}}/kamailio_ctl")
 modparam("tm", "fr_timer", 10000)
 modparam("tm", "fr_inv_timer", 60000)
 modparam("tm", "max_inv_lifetime", 3600000)
+# a CANCEL that reaches a branch before its first provisional reply (the caller hung up as the offer left): keep the
+# INVITE going and CANCEL the branch when the seat's 100/180 comes (RFC 3261 9.1), instead of the default's internal
+# 487, which left the seat ringing for a call that was gone and raced a late 200 (docs/engine.md)
+modparam("tm", "cancel_b_method", 1)
 modparam("rr", "append_fromtag", 1)
 modparam("rr", "enable_double_rr", 1)
 
@@ -147,6 +151,9 @@ modparam("htable", "htable", "qr=>size=10;autoexpire=7200")
 modparam("htable", "htable", "oc=>size=10;autoexpire=600")
 modparam("htable", "htable", "ob=>size=10;autoexpire=7200")
 modparam("htable", "htable", "qe=>size=10;autoexpire=7200")
+# qx: Call-ID -> "tindex:tlabel:code" of an INVITE transaction that has been ended (the caller's CANCEL, the control
+# plane's `end` or `reject`): route ENDED_GUARD answers it instead of relaying, suspending or failing it open again
+modparam("htable", "htable", "qx=>size=10;autoexpire=7200")
 # cb: callback authorisations, "<seat SIP user>|<number>" -> "<work-list item>|<gateway host:port>|<presented number>";
 # written by the control plane (htable.setxs, with an expiry) when a dispatcher claims an abandoned call
 modparam("htable", "htable", "cb=>size=8;autoexpire=14400")
@@ -240,7 +247,7 @@ route[OUTBOUND] {
 	$var(cbgw) = $(var(auth){s.select,1,|});
 	$var(cbcli) = $(var(auth){s.select,2,|});
 	if ($proto == "ws" || $proto == "wss") { setflag(FLT_FROM_WS); }
-	evapi_relay("{\"event\":\"callback.started\",\"callid\":\"$(ci{s.encode.base64})\",\"seat\":\"$(fU{s.encode.base64})\",\"number\":\"$(rU{s.encode.base64})\",\"item\":\"$var(cbitem)\",\"cli\":\"$var(cbcli)\",\"ftag\":\"$(ft{s.encode.base64})\",\"proto\":\"$proto\",\"at_s\":$TV(s),\"at_us\":$TV(u)}");
+	evapi_relay("{\"event\":\"callback.started\",\"callid\":\"$(ci{s.trim}{s.encode.base64})\",\"seat\":\"$(fU{s.encode.base64})\",\"number\":\"$(rU{s.encode.base64})\",\"item\":\"$var(cbitem)\",\"cli\":\"$var(cbcli)\",\"ftag\":\"$(ft{s.encode.base64})\",\"proto\":\"$proto\",\"at_s\":$TV(s),\"at_us\":$TV(u)}");
 	remove_hf("P-Asserted-Identity");
 	remove_hf("P-Preferred-Identity");
 	remove_hf("Remote-Party-ID");
@@ -253,7 +260,7 @@ route[OUTBOUND] {
 	t_on_failure("OUTBOUND_FAILURE");
 	if (!t_relay()) {
 		xlog("L_ERR", "outbound callback: t_relay failed\n");
-		evapi_relay("{\"event\":\"callback.failed\",\"callid\":\"$(ci{s.encode.base64})\",\"code\":500,\"cancelled\":false}");
+		evapi_relay("{\"event\":\"callback.failed\",\"callid\":\"$(ci{s.trim}{s.encode.base64})\",\"code\":500,\"cancelled\":false}");
 		sl_reply_error();
 	}
 	exit;
@@ -278,7 +285,7 @@ onreply_route[OUTBOUND_REPLY] {
 		}
 	}
 	if ($rs >= 200 && $rs < 300) {
-		evapi_relay("{\"event\":\"callback.answered\",\"callid\":\"$(ci{s.encode.base64})\",\"totag\":\"$(tt{s.encode.base64})\"}");
+		evapi_relay("{\"event\":\"callback.answered\",\"callid\":\"$(ci{s.trim}{s.encode.base64})\",\"totag\":\"$(tt{s.encode.base64})\"}");
 	}
 }
 
@@ -286,7 +293,7 @@ failure_route[OUTBOUND_FAILURE] {
 	rtpengine_delete();
 	$var(cancelled) = "false";
 	if (t_is_canceled()) { $var(cancelled) = "true"; }
-	evapi_relay("{\"event\":\"callback.failed\",\"callid\":\"$(ci{s.encode.base64})\",\"code\":$T_reply_code,\"cancelled\":$var(cancelled)}");
+	evapi_relay("{\"event\":\"callback.failed\",\"callid\":\"$(ci{s.trim}{s.encode.base64})\",\"code\":$T_reply_code,\"cancelled\":$var(cancelled)}");
 }
 
 # Sanity and flood checks run before any business logic.
@@ -365,10 +372,13 @@ route[QUEUE] {
 	t_reply("180", "Ringing");
 	setflag(FLT_QUEUED);
 	$avp(brs) = 0; # branches this INVITE transaction has used (an integer: route SUSPEND, RELAY, HOLD_FOR_RETRY add to it)
-	t_set_max_lifetime("$shv(queue_max_ms)", "0");
+	# the queue limit is the watchdog (fr timer of each suspension); the transaction lives longer so that the watchdog's
+	# fail-open still has time to ring (a lifetime of exactly queue_max_ms would cut that ring-all at once)
+	$var(life) = $shv(queue_max_ms) + 120000;
+	t_set_max_lifetime("$var(life)", "0");
 	$var(is_trunk) = "false";
 	if (isflagset(FLT_TRUNK)) { $var(is_trunk) = "true"; }
-	$var(qev) = "{\"event\":\"call.new\",\"callid\":\"" + $(ci{s.encode.base64})
+	$var(qev) = "{\"event\":\"call.new\",\"callid\":\"" + $(ci{s.trim}{s.encode.base64})
 		+ "\",\"ftag\":\"" + $(ft{s.encode.base64})
 		+ "\",\"from_user\":\"" + $(fU{s.encode.base64})
 		+ "\",\"from_name\":\"" + $(fn{s.encode.base64})
@@ -382,7 +392,7 @@ route[QUEUE] {
 		+ "\",\"arrived_s\":" + $TV(s) + ",\"arrived_us\":" + $TV(u)
 		+ ",\"is_trunk\":" + $var(is_trunk)
 		+ ",\"sdp\":\"" + $(rb{s.encode.base64}) + "\"}";
-	$sht(qd=>$ci) = $var(qev);
+	$sht(qd=>$(ci{s.trim})) = $var(qev);
 	if ($shv(cp_up) <= 0 && $shv(cp_down_at) > 0 && ($TV(s) - $shv(cp_down_at)) * 1000 >= $shv(failopen_after_ms)) {
 		$var(reason) = "control_plane_down";
 		route(FAILOPEN);
@@ -394,10 +404,11 @@ route[QUEUE] {
 # Suspend (or re-suspend) the transaction and report it. The fr timer is the watchdog:
 # if nothing resumes the call within queue_max_ms, failure_route[QUEUE_WATCHDOG] fails it open.
 route[SUSPEND] {
+	route(ENDED_GUARD);
 	$avp(brs) = $avp(brs) + 1; # t_suspend adds a blind branch
 	t_set_fr("$shv(queue_max_ms)", "$shv(queue_max_ms)");
 	t_on_failure("QUEUE_WATCHDOG");
-	$sht(q=>$ci) = $_s($T(id_index):$T(id_label));
+	$sht(q=>$(ci{s.trim})) = $_s($T(id_index):$T(id_label));
 	if ($shv(cp_up) <= 0) {
 		# no control plane: hold the call; the sweep fails it open after failopen_after_ms
 		xlog("L_WARN", "control plane not connected: call held for the fail-open sweep\n");
@@ -406,7 +417,7 @@ route[SUSPEND] {
 	}
 	$var(qev) = $(var(qev){s.striptail,1}) + ",\"tindex\":" + $T(id_index) + ",\"tlabel\":" + $T(id_label) + "}";
 	if (!evapi_async_relay("$var(qev)")) {
-		$sht(q=>$ci) = $null;
+		$sht(q=>$(ci{s.trim})) = $null;
 		if ($avp(seat) == "ringall") {
 			xlog("L_CRIT", "cannot suspend after a failed ring-all; caller gets 480\n");
 			t_reply("480", "Temporarily Unavailable");
@@ -419,7 +430,9 @@ route[SUSPEND] {
 }
 
 failure_route[QUEUE_WATCHDOG] {
-	if (t_is_canceled()) { exit; }
+	# only a call still alive and undecided is failed open: one the caller cancelled or the control plane ended is
+	# answered (ENDED_GUARD); a decision resumes the transaction, which stops this timer
+	route(ENDED_GUARD);
 	xlog("L_WARN", "queued call reached queue_max_ms without a decision; failing open\n");
 	$var(reason) = "queue_watchdog";
 	route(FAILOPEN);
@@ -429,33 +442,59 @@ failure_route[QUEUE_WATCHDOG] {
 # got from rtpengine (offer + a placeholder answer, engine-notes), then suspend again. The caller keeps waiting;
 # the control plane plays prompts into the call with rtpengine's play media.
 route[EARLY] {
-	$sht(q=>$ci) = $null;
-	evapi_relay("{\"event\":\"resumed\",\"callid\":\"$(ci{s.encode.base64})\",\"action\":\"early\",\"attempt\":0}");
-	if ($sht(qe=>$ci) == $null) {
+	$sht(q=>$(ci{s.trim})) = $null;
+	evapi_relay("{\"event\":\"resumed\",\"callid\":\"$(ci{s.trim}{s.encode.base64})\",\"action\":\"early\",\"attempt\":0}");
+	route(ENDED_GUARD);
+	if ($sht(qe=>$(ci{s.trim})) == $null) {
 		$var(body) = $(var(sdp){s.decode.base64});
 		set_reply_body("$var(body)", "application/sdp");
 		t_reply("183", "Session Progress");
-		$sht(qe=>$ci) = 1;
+		$sht(qe=>$(ci{s.trim})) = 1;
 	}
-	$var(qev) = "{\"event\":\"call.early\",\"callid\":\"" + $(ci{s.encode.base64}) + "\"}";
+	$var(qev) = "{\"event\":\"call.early\",\"callid\":\"" + $(ci{s.trim}{s.encode.base64}) + "\"}";
 	route(SUSPEND);
 }
 
 # Resumed by the control plane to end a call it must not queue (screening's warn_then_end, after the warning).
+# `end` (a call the control plane has already ended, e.g. re-sent after its restart) comes here too, with 487.
 route[REJECT] {
-	$sht(q=>$ci) = $null;
-	$sht(qd=>$ci) = $null;
-	$sht(qe=>$ci) = $null;
-	evapi_relay("{\"event\":\"resumed\",\"callid\":\"$(ci{s.encode.base64})\",\"action\":\"reject\",\"attempt\":0}");
+	evapi_relay("{\"event\":\"resumed\",\"callid\":\"$(ci{s.trim}{s.encode.base64})\",\"action\":\"$var(action)\",\"attempt\":0}");
+	route(ENDED_GUARD);
+}
+
+# The transaction was ended (CANCEL matched to it, or qx names it): answer it, clear its queue entries, report
+# `invite.ended` (the control plane frees a seat reserved for an offer that therefore never left); never relay,
+# suspend or fail it open again. Runs in the INVITE's own transaction (resumed or failure route).
+route[ENDED_GUARD] {
+	$var(ecode) = 0;
+	$var(ended) = "";
+	$var(ended) = $sht(qx=>$(ci{s.trim}));
+	if ($var(ended) =~ "^[0-9]+:[0-9]+:[0-9]+$") {
+		if ($(var(ended){s.select,0,:}{s.int}) == $T(id_index) && $(var(ended){s.select,1,:}{s.int}) == $T(id_label)) {
+			$var(ecode) = $(var(ended){s.select,2,:}{s.int});
+		}
+	}
+	if ($var(ecode) == 0 && t_is_canceled()) { $var(ecode) = 487; }
+	if ($var(ecode) == 0) { return; }
+	if ($var(ecode) < 400 || $var(ecode) > 699) { $var(ecode) = 487; }
+	$var(ereason) = "Request Terminated";
+	if ($var(ecode) != 487) { $var(ereason) = "Decline"; }
+	$sht(q=>$(ci{s.trim})) = $null;
+	$sht(qd=>$(ci{s.trim})) = $null;
+	$sht(qe=>$(ci{s.trim})) = $null;
+	$sht(qr=>$(ci{s.trim})) = $null;
 	rtpengine_delete();
-	if ($var(code) < 400 || $var(code) > 699) { $var(code) = 603; }
-	t_reply("$var(code)", "$var(reason)");
+	xlog("L_INFO", "ended call: INVITE answered $var(ecode)\n");
+	evapi_relay("{\"event\":\"invite.ended\",\"callid\":\"$(ci{s.trim}{s.encode.base64})\",\"code\":$var(ecode)}");
+	t_reply("$var(ecode)", "$var(ereason)");
+	exit;
 }
 
 # Resumed by the control plane: offer the call to one seat for ring_ms.
 route[OFFER] {
-	$sht(q=>$ci) = $null;
-	evapi_relay("{\"event\":\"resumed\",\"callid\":\"$(ci{s.encode.base64})\",\"action\":\"offer\",\"attempt\":$var(attempt)}");
+	$sht(q=>$(ci{s.trim})) = $null;
+	evapi_relay("{\"event\":\"resumed\",\"callid\":\"$(ci{s.trim}{s.encode.base64})\",\"action\":\"offer\",\"attempt\":$var(attempt)}");
+	route(ENDED_GUARD);
 	$avp(seat) = $var(seat);
 	$avp(attempt) = $var(attempt);
 	$ru = "sip:" + $var(seat) + "@" + SIP_DOMAIN;
@@ -470,10 +509,7 @@ route[OFFER] {
 }
 
 failure_route[OFFER_FAILURE] {
-	if (t_is_canceled()) {
-		rtpengine_delete();
-		exit;
-	}
+	route(ENDED_GUARD);
 	$var(code) = $T_reply_code;
 	$var(attempt) = $avp(attempt);
 	route(OFFER_FAILED);
@@ -483,8 +519,9 @@ failure_route[OFFER_FAILURE] {
 # Each seat's contacts are noted (oc) so that MANAGE_BRANCH can tell which seat a branch rings (ob), and
 # MANAGE_REPLY which seat rang or answered. tm cancels the other branches when one answers.
 route[OFFER_MANY] {
-	$sht(q=>$ci) = $null;
-	evapi_relay("{\"event\":\"resumed\",\"callid\":\"$(ci{s.encode.base64})\",\"action\":\"offer_many\",\"attempt\":$var(attempt)}");
+	$sht(q=>$(ci{s.trim})) = $null;
+	evapi_relay("{\"event\":\"resumed\",\"callid\":\"$(ci{s.trim}{s.encode.base64})\",\"action\":\"offer_many\",\"attempt\":$var(attempt)}");
+	route(ENDED_GUARD);
 	$avp(seat) = "~many";
 	$avp(attempt) = $var(attempt);
 	$var(n) = $(var(seats){s.count,;});
@@ -497,7 +534,7 @@ route[OFFER_MANY] {
 			$var(j) = 0;
 			while ($var(j) < $ulc(c=>count)) {
 				$var(addr) = $(ulc(c=>addr)[$var(j)]);
-				$sht(oc=>$ci|$var(addr)) = $var(u);
+				$sht(oc=>$(ci{s.trim})|$var(addr)) = $var(u);
 				$var(j) = $var(j) + 1;
 			}
 			reg_free_contacts("c");
@@ -523,8 +560,9 @@ route[OFFER_MANY] {
 # recorded like any offer, with the call's data in X-CTI-* headers (added per branch, OVERFLOW_HEADERS).
 # A failure (error reply, timeout, unreachable) goes back through OFFER_FAILED: re-suspended, reported.
 route[OVERFLOW] {
-	$sht(q=>$ci) = $null;
-	evapi_relay("{\"event\":\"resumed\",\"callid\":\"$(ci{s.encode.base64})\",\"action\":\"overflow\",\"attempt\":$var(attempt)}");
+	$sht(q=>$(ci{s.trim})) = $null;
+	evapi_relay("{\"event\":\"resumed\",\"callid\":\"$(ci{s.trim}{s.encode.base64})\",\"action\":\"overflow\",\"attempt\":$var(attempt)}");
+	route(ENDED_GUARD);
 	$avp(seat) = "~overflow";
 	$avp(attempt) = $var(attempt);
 	$avp(x_cid) = $var(h_cid);
@@ -555,7 +593,7 @@ route[OFFER_FAILED] {
 		route(FAILOPEN);
 		exit;
 	}
-	$var(qev) = "{\"event\":\"offer.failed\",\"callid\":\"" + $(ci{s.encode.base64})
+	$var(qev) = "{\"event\":\"offer.failed\",\"callid\":\"" + $(ci{s.trim}{s.encode.base64})
 		+ "\",\"seat\":\"" + $(avp(seat){s.encode.base64}) + "\",\"attempt\":" + $avp(attempt)
 		+ ",\"code\":" + $var(code) + "}";
 	route(SUSPEND);
@@ -563,7 +601,8 @@ route[OFFER_FAILED] {
 
 # Fail open: ring every registered seat. If none is registered, stay suspended and retry each second.
 route[FAILOPEN] {
-	$sht(q=>$ci) = $null;
+	$sht(q=>$(ci{s.trim})) = $null;
+	route(ENDED_GUARD);
 	# a fork to more contacts than the transaction has branches left fails as a whole: late in a call's life
 	# (many offers already) ring the core group instead of the whole ring-all group
 	$var(ra_n) = 0;
@@ -582,7 +621,7 @@ route[FAILOPEN] {
 		exit;
 	}
 	xlog("L_WARN", "fail-open ($var(reason)): ringing all registered seats\n");
-	evapi_relay("{\"event\":\"call.failed_open\",\"callid\":\"$(ci{s.encode.base64})\",\"reason\":\"$var(reason)\"}");
+	evapi_relay("{\"event\":\"call.failed_open\",\"callid\":\"$(ci{s.trim}{s.encode.base64})\",\"reason\":\"$var(reason)\"}");
 	$avp(seat) = "ringall";
 	$avp(attempt) = 0;
 	t_set_fr("60000", "4000");
@@ -591,10 +630,7 @@ route[FAILOPEN] {
 }
 
 failure_route[RINGALL_FAILURE] {
-	if (t_is_canceled()) {
-		rtpengine_delete();
-		exit;
-	}
+	route(ENDED_GUARD);
 	$var(reason) = "ringall_unanswered";
 	if ($shv(cp_up) > 0) {
 		$var(code) = $T_reply_code;
@@ -606,9 +642,10 @@ failure_route[RINGALL_FAILURE] {
 
 # Keep the caller ringing; the sweep tries the ring-all group again in 5 s (each try costs branches).
 route[HOLD_FOR_RETRY] {
+	route(ENDED_GUARD);
 	$avp(brs) = $avp(brs) + 1;
-	$sht(q=>$ci) = $_s($T(id_index):$T(id_label));
-	$sht(qr=>$ci) = $TV(s) + 5;
+	$sht(q=>$(ci{s.trim})) = $_s($T(id_index):$T(id_label));
+	$sht(qr=>$(ci{s.trim})) = $TV(s) + 5;
 	t_set_fr("$shv(queue_max_ms)", "$shv(queue_max_ms)");
 	t_on_failure("QUEUE_WATCHDOG");
 	t_suspend();
@@ -634,10 +671,11 @@ route[FAILOPEN_SWEEP] {
 	while ($var(i) < $var(n)) {
 		$var(k) = $(var(list){s.select,$var(i),;}{s.decode.base64});
 		$var(i) = $var(i) + 1;
+		$var(t) = "";
 		$var(t) = $sht(q=>$var(k));
 		$var(due) = $sht(qr=>$var(k));
 		if ($var(due) == $null) { $var(due) = 0; }
-		if ($var(t) != $null && $var(due) <= $TV(s)) {
+		if ($var(t) =~ "^[0-9]+:[0-9]+$" && $var(due) <= $TV(s)) {
 			$var(ti) = $(var(t){s.select,0,:}{s.int});
 			$var(tl) = $(var(t){s.select,1,:}{s.int});
 			$var(reason) = "control_plane_down";
@@ -645,25 +683,39 @@ route[FAILOPEN_SWEEP] {
 				xlog("L_WARN", "fail-open sweep: transaction of $var(k) is gone\n");
 				$sht(q=>$var(k)) = $null;
 				$sht(qd=>$var(k)) = $null;
+				$sht(qe=>$var(k)) = $null;
+				$sht(qr=>$var(k)) = $null;
 			}
 		}
 	}
 }
 
+# A CANCEL never finds its INVITE by header text (t_reply_callid rebuilds "Call-ID: "/"CSeq: " and compares bytes: a
+# compact `i:`, another letter case or more white space found nothing). A suspended INVITE is found by the parsed
+# Call-ID value (trimmed everywhere in this file: $ci keeps trailing white space, rtpengine trims it), whose q entry
+# holds its transaction's index:label: it is marked ended (qx) and resumed into ENDED_GUARD,
+# which answers 487. An INVITE being offered is matched by tm itself (RFC 3261 17.2.3: Via branch and sent-by, parsed)
+# and t_relay cancels its branches; qx and tm's canceled flag stop any later re-suspension or fail-open (docs/engine.md).
 route[CANCEL] {
-	if ($sht(q=>$ci) != $null) {
-		# a suspended INVITE: tm does not answer the CANCEL by itself (engine-notes); do it here
-		$sht(q=>$ci) = $null;
-		$sht(qd=>$ci) = $null;
-		$sht(qe=>$ci) = $null;
+	# read once (a decision may clear q between a test and a read: a failed read leaves the $var as it was)
+	$var(t) = "";
+	$var(t) = $sht(q=>$(ci{s.trim}));
+	if ($var(t) =~ "^[0-9]+:[0-9]+$") {
+		# tm does not answer a CANCEL of a suspended INVITE by itself (engine-notes)
+		$sht(qx=>$(ci{s.trim})) = $var(t) + ":487";
+		$var(ti) = $(var(t){s.select,0,:}{s.int});
+		$var(tl) = $(var(t){s.select,1,:}{s.int});
 		sl_send_reply("200", "OK");
-		rtpengine_delete();
-		t_reply_callid("$ci", "$cs", "487", "Request Terminated");
-		evapi_relay("{\"event\":\"call.cancelled\",\"callid\":\"$(ci{s.encode.base64})\",\"phase\":\"queued\"}");
-		exit;
+		if (t_continue("$var(ti)", "$var(tl)", "ENDED_GUARD")) {
+			evapi_relay("{\"event\":\"call.cancelled\",\"callid\":\"$(ci{s.trim}{s.encode.base64})\",\"phase\":\"queued\"}");
+			exit;
+		}
+		# a decision resumed it a moment ago (it is being offered): tm's own matching cancels it below, and the qx
+		# mark or tm's canceled flag ends it at its next step if no branch has left yet
+		xlog("L_INFO", "CANCEL: the INVITE was resumed meanwhile; cancelled through tm\n");
 	}
 	if (t_check_trans()) {
-		evapi_relay("{\"event\":\"call.cancelled\",\"callid\":\"$(ci{s.encode.base64})\",\"phase\":\"offering\"}");
+		evapi_relay("{\"event\":\"call.cancelled\",\"callid\":\"$(ci{s.trim}{s.encode.base64})\",\"phase\":\"offering\"}");
 		route(RELAY);
 	}
 	exit;
@@ -704,7 +756,7 @@ route[RELAY] {
 # Per destination: WebSocket seats get DTLS-SRTP/ICE/rtcp-mux, others plain RTP (engine-notes, verified flags).
 branch_route[MANAGE_BRANCH] {
 	xlog("L_DBG", "branch to $ru du=$du\n");
-	if ($avp(seat) == "~many") { $sht(ob=>$ci|$T_branch_idx) = $sht(oc=>$ci|$ru); }
+	if ($avp(seat) == "~many") { $sht(ob=>$(ci{s.trim})|$T_branch_idx) = $sht(oc=>$(ci{s.trim})|$ru); }
 	if ($avp(seat) == "~overflow") { route(OVERFLOW_HEADERS); }
 	handle_ruri_alias();
 	if (!has_body("application/sdp")) { return; }
@@ -730,20 +782,20 @@ onreply_route[MANAGE_REPLY] {
 	$var(kind) = "seat";
 	if ($avp(seat) == "~many") {
 		$var(kind) = "many";
-		$var(rseat) = $sht(ob=>$ci|$T_branch_idx);
+		$var(rseat) = $sht(ob=>$(ci{s.trim})|$T_branch_idx);
 	} else if ($avp(seat) == "~overflow") {
 		$var(kind) = "overflow";
 	}
-	if ($rs >= 200 && $rs < 300 && $sht(qe=>$ci) != $null) {
+	if ($rs >= 200 && $rs < 300 && $sht(qe=>$(ci{s.trim})) != $null) {
 		# the caller has been hearing prompts or music: stop them before the seat's audio flows
-		$sht(qe=>$ci) = $null;
+		$sht(qe=>$(ci{s.trim})) = $null;
 		stop_media("from-tag=$ft");
 	}
 	if ($rs == 180 || $rs == 183) {
-		evapi_relay("{\"event\":\"offer.ringing\",\"callid\":\"$(ci{s.encode.base64})\",\"seat\":\"$(var(rseat){s.encode.base64})\",\"attempt\":$avp(attempt),\"code\":$rs,\"kind\":\"$var(kind)\"}");
+		evapi_relay("{\"event\":\"offer.ringing\",\"callid\":\"$(ci{s.trim}{s.encode.base64})\",\"seat\":\"$(var(rseat){s.encode.base64})\",\"attempt\":$avp(attempt),\"code\":$rs,\"kind\":\"$var(kind)\"}");
 	} else if ($rs >= 200 && $rs < 300) {
-		$sht(qd=>$ci) = $null;
-		evapi_relay("{\"event\":\"offer.answered\",\"callid\":\"$(ci{s.encode.base64})\",\"seat\":\"$(var(rseat){s.encode.base64})\",\"contact\":\"$(ct{s.encode.base64})\",\"attempt\":$avp(attempt),\"totag\":\"$(tt{s.encode.base64})\",\"kind\":\"$var(kind)\"}");
+		$sht(qd=>$(ci{s.trim})) = $null;
+		evapi_relay("{\"event\":\"offer.answered\",\"callid\":\"$(ci{s.trim}{s.encode.base64})\",\"seat\":\"$(var(rseat){s.encode.base64})\",\"contact\":\"$(ct{s.encode.base64})\",\"attempt\":$avp(attempt),\"totag\":\"$(tt{s.encode.base64})\",\"kind\":\"$var(kind)\"}");
 	}
 }
 
@@ -761,7 +813,7 @@ route[WITHINDLG] {
 	if (is_method("BYE")) {
 		$var(by) = "seat";
 		if (is_direction("downstream")) { $var(by) = "caller"; }
-		evapi_relay("{\"event\":\"call.bye\",\"callid\":\"$(ci{s.encode.base64})\",\"by\":\"$var(by)\"}");
+		evapi_relay("{\"event\":\"call.bye\",\"callid\":\"$(ci{s.trim}{s.encode.base64})\",\"by\":\"$var(by)\"}");
 		rtpengine_delete();
 	} else if (is_method("INVITE|UPDATE") && has_body("application/sdp")) {
 		# re-INVITE (hold, ICE restart): same profile rules as the initial offer
@@ -846,9 +898,17 @@ event_route[evapi:message-received] {
 	} else if ($var(action) == "early") {
 		jansson_get("sdp", "$evapi(msg)", "$var(sdp)");
 		$var(route) = "EARLY";
-	} else if ($var(action) == "reject") {
+	} else if ($var(action) == "reject" || $var(action) == "end") {
+		# the control plane ended the call: mark its transaction (qx) first, so that it is answered even if it is not
+		# suspended right now (an offer in flight) and never failed open later (route ENDED_GUARD)
 		jansson_get("code", "$evapi(msg)", "$var(code)");
-		jansson_get("reason", "$evapi(msg)", "$var(reason)");
+		jansson_get("callid", "$evapi(msg)", "$var(cid)");
+		if ($var(action) == "end") {
+			$var(code) = 487;
+		} else if ($var(code) < 400 || $var(code) > 699) {
+			$var(code) = 603;
+		}
+		$sht(qx=>$(var(cid){s.decode.base64})) = $_s($var(tindex):$var(tlabel):$var(code));
 		$var(route) = "REJECT";
 	}
 	if ($var(route) == "") {

@@ -24,6 +24,7 @@ import type { CallMedia } from '../announcements/call-media.ts';
 import { announcementPlanOf } from '../announcements/settings.ts';
 import type { ScreeningDecision } from '../screening/policy.ts';
 import type { AnnouncementSettings } from '../queues/settings.ts';
+import { endInEngineIfEnded, onInviteEnded } from './ended-in-engine.ts';
 
 /**
  * The call flow: turns what Kamailio reports into call and seat transitions, facts and events.
@@ -64,6 +65,7 @@ export class CallFlow {
       case 'offer.answered': return e.kind === 'seat' ? this.onAnswered(e.callId, e.seat, e.contact, e.attempt) : this.routed.answered(e);
       case 'offer.failed': return e.kind === 'seat' ? this.onOfferFailed(e) : this.routed.failed(e);
       case 'call.cancelled': return this.onCancelled(e.callId, e.phase);
+      case 'invite.ended': return onInviteEnded(this.deps, this.control, e.callId);
       case 'call.bye': return this.onBye(e.callId, e.by);
       case 'call.failed_open': return this.onFailedOpen(e.callId, e.reason);
       case 'call.early': return this.media?.onEarly(e.callId, e.tindex, e.tlabel);
@@ -93,6 +95,7 @@ export class CallFlow {
   private async onCallNew(e: CallNewEvent): Promise<void> {
     this.syncSeen?.add(e.callId);
     const existing = await getLiveCall(this.deps.redis, e.callId);
+    if (e.sync && (await endInEngineIfEnded(this.deps, this.control, { sipCallId: e.callId, tindex: e.tindex, tlabel: e.tlabel }, existing))) return;
     if (existing) return this.resync(existing, e);
     const number = callerNumber(e);
     // screening never drops a call: at worst lowest priority, a mark for the seat (screening/policy.ts)
@@ -208,7 +211,8 @@ export class CallFlow {
 
   private async onAnswered(callId: string, seatUser: string, contact: string, attempt: number): Promise<void> {
     const call = await getLiveCall(this.deps.redis, callId);
-    if (!call || call.state === 'talking') return;
+    // abandoned: the caller's CANCEL crossed this 200 (RFC 3261 9.1); the caller's BYE follows, the seat stays free
+    if (!call || call.state === 'talking' || call.state === 'abandoned' || call.state === 'ended') return;
     await this.media?.end(call, true); // Kamailio stopped the prompts at the 200 already; this ends the program
     const now = new Date();
     let seatId = call.seatId;
@@ -235,7 +239,8 @@ export class CallFlow {
     this.syncSeen?.add(e.callId);
     const call = await getLiveCall(this.deps.redis, e.callId);
     if (!call) {
-      this.control.ringAll({ sipCallId: e.callId, tindex: e.tindex, tlabel: e.tlabel }, 'unknown_call');
+      const ref = { sipCallId: e.callId, tindex: e.tindex, tlabel: e.tlabel };
+      if (!(await endInEngineIfEnded(this.deps, this.control, ref))) this.control.ringAll(ref, 'unknown_call');
       return;
     }
     await saveLiveCall(this.deps.redis, { sipCallId: e.callId, tindex: e.tindex, tlabel: e.tlabel, seatId: null });
@@ -259,7 +264,8 @@ export class CallFlow {
 
   private async onCancelled(callId: string, phase: 'queued' | 'offering'): Promise<void> {
     const call = await getLiveCall(this.deps.redis, callId);
-    if (!call || call.state === 'abandoned' || call.state === 'ended') return;
+    // talking: the seat's 200 crossed the CANCEL (RFC 3261 9.1), the caller hangs up with a BYE (onBye)
+    if (!call || call.state === 'abandoned' || call.state === 'ended' || call.state === 'talking') return;
     await this.media?.end(call, false);
     const now = new Date();
     await dequeue(this.deps.redis, call.queueId, callId);
@@ -325,7 +331,8 @@ export class CallFlow {
     if (!seen) return;
     let dialogs: Map<string, Record<string, unknown>>;
     try {
-      dialogs = new Map((await this.registrations.dialogs()).map((d) => [String(d['call-id'] ?? ''), d]));
+      // trimmed like every Call-ID the cfg reports, in case the dialog module keeps trailing white space as sent
+      dialogs = new Map((await this.registrations.dialogs()).map((d) => [String(d['call-id'] ?? '').trim(), d]));
     } catch (err) {
       this.deps.log.warn({ err: String(err) }, 'dlg.list failed: live calls not reconciled');
       return;

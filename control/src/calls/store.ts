@@ -101,3 +101,15 @@ export async function logCallEvent<T extends EventType>(deps: AppDeps, callId: s
   await deps.sql`INSERT INTO call_events (call_id, type, at, data) VALUES (${callId}, ${type}, ${at}, ${deps.sql.json(data as never)})`;
   await deps.bus.publish(type, data, at);
 }
+
+/**
+ * The last call with this SIP Call-ID that has already ended (ended or abandoned) within the last two hours (the
+ * lifetime of Kamailio's queue entries), or undefined: a call Kamailio still holds must then be ended there too.
+ */
+export async function findEndedCall(deps: AppDeps, sipCallId: string): Promise<{ id: string; state: CallState } | undefined> {
+  const [row] = await deps.sql<{ id: string; state: CallState }[]>`
+    SELECT id::text AS id, state FROM calls
+    WHERE sip_call_id = ${sipCallId} AND state IN ('ended', 'abandoned') AND arrived_at > now() - interval '2 hours'
+    ORDER BY arrived_at DESC LIMIT 1`;
+  return row;
+}

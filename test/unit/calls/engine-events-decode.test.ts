@@ -60,6 +60,7 @@ test('decode-other-events: each kind decoded with its base64 and numeric fields'
     { event: 'offer.failed', callId: 'c1', seat: 'seat01', attempt: 1, code: 408, tindex: 1, tlabel: 2, kind: 'seat' });
   assert.deepEqual(decodeEngineEvent({ event: 'call.cancelled', callid: b64('c1'), phase: 'offering' }), { event: 'call.cancelled', callId: 'c1', phase: 'offering' });
   assert.deepEqual(decodeEngineEvent({ event: 'call.cancelled', callid: b64('c1'), phase: 'weird' }), { event: 'call.cancelled', callId: 'c1', phase: 'queued' });
+  assert.deepEqual(decodeEngineEvent({ event: 'invite.ended', callid: b64('c1'), code: 487 }), { event: 'invite.ended', callId: 'c1', code: 487 });
   assert.deepEqual(decodeEngineEvent({ event: 'call.bye', callid: b64('c1'), by: 'seat' }), { event: 'call.bye', callId: 'c1', by: 'seat' });
   assert.deepEqual(decodeEngineEvent({ event: 'call.bye', callid: b64('c1') }), { event: 'call.bye', callId: 'c1', by: 'caller' });
   assert.deepEqual(decodeEngineEvent({ event: 'call.failed_open', callid: b64('c1'), reason: 'control_plane_down' }), { event: 'call.failed_open', callId: 'c1', reason: 'control_plane_down' });
@@ -111,6 +112,7 @@ test('caller-number: the P-Asserted-Identity user part when a trunk sent one, el
   assert.equal(callerNumber(event({ pai: '<sip:+8613912345678@carrier.example;user=phone>' })), '+8613912345678');
   assert.equal(callerNumber(event({ pai: '"Caller" <sips:02012345678@gw.example>' })), '02012345678');
   assert.equal(callerNumber(event({ pai: 'sip:110@10.0.0.1' })), '110');
+  assert.equal(callerNumber(event({ pai: '<SIP:02087654321@gw.example>' })), '02087654321', 'the scheme in any case (RFC 3261 19.1.4)');
   assert.equal(callerNumber(event({ pai: '<tel:+8613800000000>' })), '13800138000', 'a tel: PAI has no sip user part: From is used');
   assert.equal(callerNumber(event({ pai: '', fromUser: '%2B8613800138000' })), '+8613800138000', 'percent-escapes decoded (RFC 3261 19.1.2)');
   assert.equal(callerNumber(event({ pai: '', fromUser: '' })), '');

@@ -68,6 +68,11 @@ export class CallControl {
     this.send(ref.sipCallId, { action: 'reject', tindex: ref.tindex, tlabel: ref.tlabel, callid: b64(ref.sipCallId), code, reason });
   }
 
+  /** A call the control plane has ended: Kamailio answers it 487 and never relays or fails it open again. */
+  end(ref: SuspendedRef): void {
+    this.send(ref.sipCallId, { action: 'end', tindex: ref.tindex, tlabel: ref.tlabel, callid: b64(ref.sipCallId) });
+  }
+
   requestSync(): void {
     this.evapi.send({ action: 'sync' });
   }

@@ -46,6 +46,8 @@ export type EngineEvent =
   | { event: 'offer.answered'; callId: string; seat: string; contact: string; attempt: number; toTag: string; kind: OfferKind }
   | { event: 'offer.failed'; callId: string; seat: string; attempt: number; code: number; tindex: number; tlabel: number; kind: OfferKind }
   | { event: 'call.cancelled'; callId: string; phase: 'queued' | 'offering' }
+  /** Kamailio gave the caller's INVITE a final response of its own (487 after a CANCEL, the control plane's end/reject). */
+  | { event: 'invite.ended'; callId: string; code: number }
   | { event: 'call.bye'; callId: string; by: 'caller' | 'seat' }
   | { event: 'call.failed_open'; callId: string; reason: string }
   | { event: 'call.early'; callId: string; tindex: number; tlabel: number }
@@ -113,6 +115,8 @@ export function decodeEngineEvent(m: Record<string, unknown>): EngineEvent | und
     }
     case 'call.cancelled':
       return { event: 'call.cancelled', callId: b64(m.callid), phase: m.phase === 'offering' ? 'offering' : 'queued' };
+    case 'invite.ended':
+      return { event: 'invite.ended', callId: b64(m.callid), code: num(m.code) };
     case 'call.bye':
       return { event: 'call.bye', callId: b64(m.callid), by: m.by === 'seat' ? 'seat' : 'caller' };
     case 'call.failed_open':
@@ -154,7 +158,7 @@ export function unquote(name: string): string {
 
 /** The caller's number: the user part of P-Asserted-Identity when a trunk sent one, else of From. */
 export function callerNumber(e: CallNewEvent): string {
-  const pai = /sips?:([^@;>]+)/.exec(e.pai)?.[1];
+  const pai = /sips?:([^@;>]+)/i.exec(e.pai)?.[1]; // URI schemes are case-insensitive (RFC 3261 19.1.4)
   const user = pai ?? e.fromUser;
   try {
     return decodeURIComponent(user);

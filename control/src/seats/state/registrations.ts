@@ -74,7 +74,9 @@ export class RegistrationTracker {
 
   /** The seat whose binding has this host:port (ring-all answers carry only the phone's Contact). */
   async sipUserByContact(contactUri: string): Promise<string | undefined> {
-    const hostPort = /@?([^@;>:]+:\d+)/.exec(contactUri.replace(/^<|>$/g, '').replace(/^sips?:/, ''))?.[1];
+    // the Contact as sent (RFC 3261 20.10: a display name, <>, parameters; the scheme in any case, 19.1.4)
+    const uri = /<([^>]*)>/.exec(contactUri)?.[1] ?? contactUri.trim();
+    const hostPort = /@?([^@;>:]+:\d+)/.exec(uri.replace(/^sips?:/i, ''))?.[1];
     if (!hostPort) return undefined;
     for (const key of await this.deps.redis.keys('cti:reg:*')) {
       const v = await this.deps.redis.get(key);
