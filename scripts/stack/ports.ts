@@ -7,9 +7,10 @@
  */
 import { createServer } from 'node:net';
 import { createSocket } from 'node:dgram';
-import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { withDirLock } from './lock.ts';
 
 export const LOOPBACK = '127.0.0.1';
 const REGISTRY_DIR = join(tmpdir(), 'cti120-ports');
@@ -91,30 +92,9 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-async function withLock<T>(fn: () => Promise<T>): Promise<T> {
-  mkdirSync(REGISTRY_DIR, { recursive: true });
-  for (let i = 0; ; i++) {
-    try {
-      mkdirSync(LOCK);
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      // A lock older than 10 s belongs to a process that died while holding it.
-      const st = statSync(LOCK, { throwIfNoEntry: false });
-      if (st && Date.now() - st.mtimeMs > 10_000) rmSync(LOCK, { recursive: true, force: true });
-      if (i > 400) throw new Error(`port registry lock ${LOCK} is stuck; remove it if no stack is starting`);
-      await sleep(25);
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    rmSync(LOCK, { recursive: true, force: true });
-  }
+function withLock<T>(fn: () => Promise<T>): Promise<T> {
+  // a lock older than 10 s belongs to a process that died while holding it
+  return withDirLock(LOCK, 10_000, fn);
 }
 
 function readRegistry(): Reservation[] {
