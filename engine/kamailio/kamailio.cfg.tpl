@@ -131,10 +131,10 @@ modparam("permissions", "address_table", "address")
 modparam("permissions", "peer_tag_avp", "$avp(tag)")
 modparam("permissions", "reload_delta", 0)
 
-modparam("rtpengine", "rtpengine_sock", "udp:127.0.0.1:{{RTPENGINE_NG_PORT}}")
+modparam("rtpengine", "rtpengine_sock", "udp:{{LOCAL_IP}}:{{RTPENGINE_NG_PORT}}")
 modparam("rtpengine", "rtpengine_disable_tout", 5)
 
-modparam("evapi", "bind_addr", "127.0.0.1:{{EVAPI_PORT}}")
+modparam("evapi", "bind_addr", "{{LOCAL_IP}}:{{EVAPI_PORT}}")
 modparam("evapi", "netstring_format", 1)
 modparam("evapi", "workers", 2)
 

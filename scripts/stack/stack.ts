@@ -49,6 +49,18 @@ export interface StackOptions {
    * exist; false turns it off.
    */
   readonly tls?: false | string;
+  /**
+   * Run every daemon inside this network namespace, bound to `host` instead of 127.0.0.1, on the
+   * well-known ports (the namespace has them all to itself); `clientNet` may reach PostgreSQL.
+   * For the nodes of a pair (scripts/stack/pair.ts); absent: the single-node stack on loopback.
+   */
+  readonly netns?: { readonly name: string; readonly host: string; readonly clientNet?: string };
+  /**
+   * 'all' (default): the whole stack. 'data': PostgreSQL and Redis only (and the migrations).
+   * 'node': Kamailio, rtpengine and the control plane on the data tier at `data`.
+   */
+  readonly tier?: 'all' | 'data' | 'node';
+  readonly data?: { readonly postgresUrl: string; readonly redisUrl: string };
 }
 
 export type ServiceName = 'postgres' | 'redis' | 'rtpengine' | 'kamailio' | 'control';
@@ -117,6 +129,12 @@ const DEV_PORTS: Record<keyof Omit<Ports, 'mediaMin' | 'mediaMax'>, number[]> = 
 };
 const DEV_MEDIA_START = 20000;
 
+/** A network namespace of its own has every port free: the well-known ones, no reservation. */
+function namespacePorts(mediaSize: number): { ports: Record<string, number>; media: readonly [number, number] } {
+  const ports = Object.fromEntries(Object.entries(DEV_PORTS).map(([k, v]) => [k, v[0]!]));
+  return { ports, media: [DEV_MEDIA_START, DEV_MEDIA_START + mediaSize - 1] };
+}
+
 function range(from: number, n: number): number[] {
   return Array.from({ length: n }, (_, i) => from + i);
 }
@@ -134,6 +152,13 @@ export function stateDirOf(name: string, root = REPO_ROOT): string {
 export function readStackInfo(name: string, root = REPO_ROOT): StackInfo | undefined {
   const file = join(stateDirOf(name, root), 'stack.json');
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as StackInfo) : undefined;
+}
+
+/** Waits for every start; throws the first failure. */
+async function allStarted(starts: ReadonlyArray<Promise<void> | undefined>): Promise<void> {
+  const started = await Promise.allSettled(starts);
+  const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
@@ -155,6 +180,7 @@ class StackRunner implements Stack {
   private infoValue?: StackInfo;
   private stopping?: Promise<void>;
   private controlEnv: Record<string, string> = {};
+  private urls = { postgres: '', redis: '' };
 
   constructor(private readonly opts: StackOptions) {
     this.name = opts.name ?? 'dev';
@@ -174,7 +200,7 @@ class StackRunner implements Stack {
     return {
       enabled: ctl !== undefined,
       env: this.controlEnv,
-      url: `http://${LOOPBACK}:${this.ctx.ports.api}`,
+      url: `http://${this.ctx.host}:${this.ctx.ports.api}`,
       start: ctl ? () => ctl.start() : off,
       stop: ctl ? () => ctl.stop() : off,
       kill: ctl ? () => ctl.kill() : off,
@@ -199,16 +225,18 @@ class StackRunner implements Stack {
       : findTls(this.opts.tls ? resolve(REPO_ROOT, this.opts.tls) : defaultTlsDir(REPO_ROOT));
     const req = (key: string, proto: PortRequest['proto']): PortRequest =>
       ({ key, proto, prefer: isDev ? DEV_PORTS[key as keyof typeof DEV_PORTS] : undefined });
-    const alloc = await allocatePorts(this.stateDir, [req('sip', 'both'), req('http', 'tcp'), req('evapi', 'tcp'),
-      req('ng', 'udp'), req('api', 'tcp'), req('redis', 'tcp'), req('postgres', 'tcp'),
-      ...(tls ? [req('https', 'tcp'), req('wss', 'tcp')] : [])], mediaSize,
+    const netns = this.opts.netns;
+    const alloc = netns ? namespacePorts(mediaSize) : await allocatePorts(this.stateDir, [req('sip', 'both'),
+      req('http', 'tcp'), req('evapi', 'tcp'), req('ng', 'udp'), req('api', 'tcp'), req('redis', 'tcp'),
+      req('postgres', 'tcp'), ...(tls ? [req('https', 'tcp'), req('wss', 'tcp')] : [])], mediaSize,
     isDev ? DEV_MEDIA_START : undefined);
     const p = alloc.ports as Record<string, number>;
     this.ctx = {
       name: this.name,
       root: REPO_ROOT,
       stateDir: this.stateDir,
-      host: LOOPBACK,
+      host: netns?.host ?? LOOPBACK,
+      ...(netns ? { netns: netns.name, ...(netns.clientNet ? { clientNet: netns.clientNet } : {}) } : {}),
       durable: this.opts.durable ?? isDev,
       ports: { sip: p.sip!, http: p.http!, evapi: p.evapi!, ng: p.ng!, api: p.api!, redis: p.redis!,
         postgres: p.postgres!, mediaMin: alloc.media[0], mediaMax: alloc.media[1],
@@ -245,11 +273,15 @@ class StackRunner implements Stack {
 
   private async startServices(withControl: boolean): Promise<void> {
     const ctx = this.ctx;
-    const pg = await createPostgres(ctx);
-    const rd = createRedis(ctx);
+    const tier = this.opts.tier ?? 'all';
+    if (tier === 'node' && !this.opts.data) throw new Error('a stack of tier "node" needs data: { postgresUrl, redisUrl }');
+    if (tier === 'data') return this.startDataTier();
+    const pg = tier === 'node' ? undefined : await createPostgres(ctx);
+    const rd = tier === 'node' ? undefined : createRedis(ctx);
+    this.urls = { postgres: pg?.url ?? this.opts.data!.postgresUrl, redis: rd?.url ?? this.opts.data!.redisUrl };
     const rtp = createRtpengine(ctx, this.opts.rtpengine);
     const kamTemplate = this.opts.kamailioTemplate;
-    const kam = createKamailio(ctx, kamailioVars(ctx, pg.url, this.opts.kamailioVars),
+    const kam = createKamailio(ctx, kamailioVars(ctx, this.urls.postgres, this.opts.kamailioVars),
       kamTemplate && !isAbsolute(kamTemplate) ? join(REPO_ROOT, kamTemplate) : kamTemplate);
     this.pg = pg;
     this.rd = rd;
@@ -258,8 +290,8 @@ class StackRunner implements Stack {
     this.controlEnv = {
       CTI_HTTP_HOST: ctx.host,
       CTI_HTTP_PORT: String(ctx.ports.api),
-      CTI_PG_URL: pg.url,
-      CTI_REDIS_URL: rd.url,
+      CTI_PG_URL: this.urls.postgres,
+      CTI_REDIS_URL: this.urls.redis,
       CTI_EVAPI_ADDR: kam.evapiAddr,
       CTI_KAMAILIO_RPC_URL: kam.rpcUrl,
       CTI_RTPENGINE_NG_ADDR: rtp.ngAddr,
@@ -281,14 +313,12 @@ class StackRunner implements Stack {
     // A broken Kamailio config fails the start before any daemon runs.
     await kam.prepare();
 
-    this.track('postgres', pg.daemon);
-    this.track('redis', rd.daemon);
+    if (pg) this.track('postgres', pg.daemon);
+    if (rd) this.track('redis', rd.daemon);
     this.track('rtpengine', rtp.daemon);
-    const started = await Promise.allSettled([pg.start(), rd.start(), rtp.start()]);
-    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
+    await allStarted([pg?.start(), rd?.start(), rtp.start()]);
 
-    if (this.opts.migrate !== false) await migrate({ databaseUrl: pg.url });
+    if (pg && this.opts.migrate !== false) await migrate({ databaseUrl: pg.url });
 
     this.track('kamailio', kam.daemon);
     await kam.start();
@@ -300,6 +330,21 @@ class StackRunner implements Stack {
       await ctl.start();
     }
     this.writeInfo(withControl);
+  }
+
+  /** PostgreSQL and Redis only, then the migrations (the shared data tier of a pair). */
+  private async startDataTier(): Promise<void> {
+    const pg = await createPostgres(this.ctx);
+    const rd = createRedis(this.ctx);
+    this.pg = pg;
+    this.rd = rd;
+    this.urls = { postgres: pg.url, redis: rd.url };
+    this.writeInfo(false);
+    this.track('postgres', pg.daemon);
+    this.track('redis', rd.daemon);
+    await allStarted([pg.start(), rd.start()]);
+    if (this.opts.migrate !== false) await migrate({ databaseUrl: pg.url });
+    this.writeInfo(false);
   }
 
   private track(name: ServiceName, daemon: Daemon): void {
@@ -337,9 +382,9 @@ class StackRunner implements Stack {
       api: { enabled: withControl, url: `http://${host}:${ctx.ports.api}`, eventsWs: `ws://${host}:${ctx.ports.api}/v1/events/ws`,
         ...(ctx.tls && ctx.ports.https ? { httpsUrl: `https://${host}:${ctx.ports.https}` } : {}) },
       ...(ctx.tls ? { tls: ctx.tls } : {}),
-      postgres: { url: this.pg!.url, port: ctx.ports.postgres, socketDir: this.pg!.socketDir },
-      redis: { url: this.rd!.url, port: ctx.ports.redis },
-      rtpengine: { ng: this.rtp!.ngAddr, mediaPorts: [ctx.ports.mediaMin, ctx.ports.mediaMax] },
+      postgres: { url: this.urls.postgres, port: ctx.ports.postgres, socketDir: this.pg?.socketDir ?? '' },
+      redis: { url: this.urls.redis, port: ctx.ports.redis },
+      rtpengine: { ng: this.rtp?.ngAddr ?? '', mediaPorts: [ctx.ports.mediaMin, ctx.ports.mediaMax] },
       kamailio: { rpcUrl: `http://${host}:${ctx.ports.http}/RPC`, evapi: `${host}:${ctx.ports.evapi}`,
         configFile: join(this.stateDir, 'kamailio.cfg') },
       ports: ctx.ports,

@@ -7,9 +7,9 @@ import { execFile } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Daemon, DaemonError } from '../daemon.ts';
+import { commandLine, Daemon, DaemonError } from '../daemon.ts';
 import { renderTemplateFile } from '../template.ts';
-import { logPath, statePath, type ServiceContext } from './context.ts';
+import { inNetns, logPath, statePath, type ServiceContext } from './context.ts';
 import { kamailioVersion } from './probes.ts';
 import { kamailioTlsConfig } from './tls.ts';
 
@@ -34,6 +34,8 @@ export function kamailioVars(ctx: ServiceContext, dbUrl: string,
   overrides: Partial<Record<string, string>> = {}): Record<string, string> {
   const vars: Record<string, string> = {
     SIP_IP: ctx.host,
+    // evapi and the rtpengine NG socket: only the node's own processes use them
+    LOCAL_IP: ctx.host,
     SIP_PORT: String(ctx.ports.sip),
     HTTP_PORT: String(ctx.ports.http),
     EVAPI_PORT: String(ctx.ports.evapi),
@@ -69,6 +71,7 @@ export function createKamailio(ctx: ServiceContext, vars: Record<string, string>
     args: ['-f', configFile, '-DD', '-E', '-Y', ctx.stateDir, '-w', ctx.stateDir, ...defines],
     logFile: logPath(ctx, 'kamailio'),
     cwd: ctx.stateDir,
+    ...inNetns(ctx),
   });
 
   let prepared = false;
@@ -79,7 +82,9 @@ export function createKamailio(ctx: ServiceContext, vars: Record<string, string>
     writeFileSync(configFile, renderTemplateFile(templatePath, vars));
     if (defines.length && ctx.tls && tlsConfig) writeFileSync(tlsConfig, kamailioTlsConfig(ctx.tls));
     try {
-      await run('kamailio', ['-c', '-f', configFile, '-Y', ctx.stateDir, ...defines], { cwd: ctx.stateDir });
+      // inside the node's namespace, where the listen addresses exist
+      const check = commandLine({ command: 'kamailio', args: ['-c', '-f', configFile, '-Y', ctx.stateDir, ...defines], ...inNetns(ctx) });
+      await run(check.command, check.args, { cwd: ctx.stateDir });
     } catch (e) {
       const err = e as { stderr?: string; stdout?: string; message: string };
       const out = `${err.stdout ?? ''}${err.stderr ?? ''}`.trim() || err.message;
