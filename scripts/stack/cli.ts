@@ -2,7 +2,9 @@
  * The stack from the command line.
  *   tsx scripts/stack/cli.ts start [name] [--no-control] [--kamailio-template=<file>]
  *                                                         start, print addresses, run until Ctrl-C
- *   tsx scripts/stack/cli.ts stop [name]                   stop a stack running in another terminal
+ *   tsx scripts/stack/cli.ts start --pair [name]           a two-node centre in network namespaces (docs/ha.md;
+ *                                                         root; `npm run pair`), name defaults to "pair"
+ *   tsx scripts/stack/cli.ts stop [name]                   stop a stack running in another terminal (a pair: stop --pair)
  *   tsx scripts/stack/cli.ts status [name]                 addresses and which daemons are alive
  *   tsx scripts/stack/cli.ts clean                         delete the state folders of stopped stacks other than dev
  * The name defaults to "dev".
@@ -12,6 +14,7 @@ import { join, resolve } from 'node:path';
 import { processAlive } from './daemon.ts';
 import { readStackInfo, removeStackState, runRoot, startStack, stopStackByName, type Stack, type StackInfo } from './stack.ts';
 import { controlMainExists } from './services/control.ts';
+import { startPair, type Pair } from './pair.ts';
 import { REPO_ROOT } from './migrate.ts';
 
 function describe(info: StackInfo): string {
@@ -33,6 +36,30 @@ function describe(info: StackInfo): string {
     ['Logs', info.logsDir],
   ];
   return rows.map(([k, v]) => `  ${k.padEnd(18)} ${v}`).join('\n');
+}
+
+async function startPairCli(name: string): Promise<void> {
+  let pair: Pair | undefined;
+  let stopping = false;
+  const shutdown = (sig: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${sig}: stopping pair "${name}" ...`);
+    (pair ? pair.stop() : Promise.resolve()).then(() => { console.log('stopped'); process.exit(0); },
+      (e: unknown) => { console.error((e as Error).message); process.exit(1); });
+  };
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => shutdown(sig));
+  const t0 = Date.now();
+  pair = await startPair({ name });
+  if (stopping) return;
+  console.log(`pair "${name}" up in ${Date.now() - t0} ms; floating SIP address ${pair.sipRemote} (held by node ${pair.holder()?.toUpperCase()})`);
+  console.log(`  namespaces: ${Object.values(pair.net.ns).join(' ')} (enter one: ip netns exec <name> bash)`);
+  console.log(`--- data ---\n  ${'PostgreSQL'.padEnd(18)} ${pair.data.info.postgres.url}\n  ${'Redis'.padEnd(18)} ${pair.data.info.redis.url}`);
+  for (const [label, stack] of [['node A', pair.nodes.a], ['node B', pair.nodes.b]] as const) {
+    console.log(`--- ${label} ---\n${describe(stack.info)}`);
+  }
+  console.log(`  (Ctrl-C or \`tsx scripts/stack/cli.ts stop --pair ${name}\` stops it and removes the namespaces)`);
+  setInterval(() => {}, 1 << 30);
 }
 
 async function start(name: string, args: string[]): Promise<void> {
@@ -96,13 +123,16 @@ function clean(): void {
 
 async function main(): Promise<void> {
   const [cmd, ...rest] = process.argv.slice(2);
-  const name = rest.find((a) => !a.startsWith('--')) ?? 'dev';
+  const pair = rest.includes('--pair');
+  const name = rest.find((a) => !a.startsWith('--')) ?? (pair ? 'pair' : 'dev');
   switch (cmd) {
     case 'start':
-      return start(name, rest);
+      return pair ? startPairCli(name) : start(name, rest);
     case 'stop': {
-      const r = await stopStackByName(name);
-      console.log(r === 'stopped' ? `stack "${name}" stopped` : `stack "${name}" is not running`);
+      // a pair's owner process stops the whole pair when asked to stop its node A
+      const r = await stopStackByName(pair ? `${name}-a` : name);
+      const what = pair ? 'pair' : 'stack';
+      console.log(r === 'stopped' ? `${what} "${name}" stopped` : `${what} "${name}" is not running`);
       return;
     }
     case 'status':
@@ -111,7 +141,7 @@ async function main(): Promise<void> {
     case 'clean':
       return clean();
     default:
-      console.error('usage: tsx scripts/stack/cli.ts start|stop|status [name] [--no-control] [--kamailio-template=<file>] | clean');
+      console.error('usage: tsx scripts/stack/cli.ts start|stop|status [name] [--pair] [--no-control] [--kamailio-template=<file>] | clean');
       process.exitCode = 2;
   }
 }

@@ -34,6 +34,8 @@ export interface StackOptions {
   readonly env?: Record<string, string>;
   /** Overrides or additions to the Kamailio template's placeholder map. */
   readonly kamailioVars?: Partial<Record<string, string>>;
+  /** Extra `#!define`s for the Kamailio config (kamailio -A), e.g. WITH_PAIR. */
+  readonly kamailioDefines?: readonly string[];
   /** Kamailio template (default engine/kamailio/kamailio.cfg.tpl). */
   readonly kamailioTemplate?: string;
   /** Run control/migrations before Kamailio starts (default true). */
@@ -282,7 +284,7 @@ class StackRunner implements Stack {
     const rtp = createRtpengine(ctx, this.opts.rtpengine);
     const kamTemplate = this.opts.kamailioTemplate;
     const kam = createKamailio(ctx, kamailioVars(ctx, this.urls.postgres, this.opts.kamailioVars),
-      kamTemplate && !isAbsolute(kamTemplate) ? join(REPO_ROOT, kamTemplate) : kamTemplate);
+      kamTemplate && !isAbsolute(kamTemplate) ? join(REPO_ROOT, kamTemplate) : kamTemplate, this.opts.kamailioDefines);
     this.pg = pg;
     this.rd = rd;
     this.rtp = rtp;
