@@ -38,20 +38,29 @@ function describe(info: StackInfo): string {
   return rows.map(([k, v]) => `  ${k.padEnd(18)} ${v}`).join('\n');
 }
 
-async function startPairCli(name: string): Promise<void> {
-  let pair: Pair | undefined;
+/**
+ * Ctrl-C, SIGTERM and SIGHUP stop what `running()` returns, then exit. Installed before the start, so the
+ * stack library leaves signal handling to us. Returns whether a stop has begun.
+ */
+function stopOnSignals(what: string, running: () => { stop(): Promise<void> } | undefined): () => boolean {
   let stopping = false;
   const shutdown = (sig: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`\n${sig}: stopping pair "${name}" ...`);
-    (pair ? pair.stop() : Promise.resolve()).then(() => { console.log('stopped'); process.exit(0); },
+    console.log(`\n${sig}: stopping ${what} ...`);
+    (running()?.stop() ?? Promise.resolve()).then(() => { console.log('stopped'); process.exit(0); },
       (e: unknown) => { console.error((e as Error).message); process.exit(1); });
   };
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => shutdown(sig));
+  return () => stopping;
+}
+
+async function startPairCli(name: string): Promise<void> {
+  let pair: Pair | undefined;
+  const stopping = stopOnSignals(`pair "${name}"`, () => pair);
   const t0 = Date.now();
   pair = await startPair({ name });
-  if (stopping) return;
+  if (stopping()) return;
   console.log(`pair "${name}" up in ${Date.now() - t0} ms; floating SIP address ${pair.sipRemote} (held by node ${pair.holder()?.toUpperCase()})`);
   console.log(`  namespaces: ${Object.values(pair.net.ns).join(' ')} (enter one: ip netns exec <name> bash)`);
   console.log(`--- data ---\n  ${'PostgreSQL'.padEnd(18)} ${pair.data.info.postgres.url}\n  ${'Redis'.padEnd(18)} ${pair.data.info.redis.url}`);
@@ -68,21 +77,11 @@ async function start(name: string, args: string[]): Promise<void> {
     console.log('note: control/src/main.ts does not exist yet; starting without the control plane');
   }
   let stack: Stack | undefined;
-  let stopping = false;
-  const shutdown = (sig: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`\n${sig}: stopping stack "${name}" ...`);
-    const done = stack ? stack.stop() : Promise.resolve();
-    done.then(() => { console.log('stopped'); process.exit(0); },
-      (e: unknown) => { console.error((e as Error).message); process.exit(1); });
-  };
-  // Installed before startStack, so the library leaves signal handling to us.
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => shutdown(sig));
+  const stopping = stopOnSignals(`stack "${name}"`, () => stack);
   const t0 = Date.now();
   const tpl = args.find((a) => a.startsWith('--kamailio-template='))?.split('=')[1];
   stack = await startStack({ name, control, ...(tpl ? { kamailioTemplate: resolve(tpl) } : {}) });
-  if (stopping) return;
+  if (stopping()) return;
   console.log(`stack "${name}" up in ${Date.now() - t0} ms:\n${describe(stack.info)}\n`
     + `  (${join(stack.info.stateDir, 'stack.json')}; Ctrl-C or \`npm stop\` stops it)`);
   // Stay alive until a signal arrives.

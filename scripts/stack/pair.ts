@@ -110,6 +110,10 @@ function keepalivedFor(stack: Stack, node: NodeName, cfg: PairConfig, net: PairN
   return createKeepalived(ctx, {
     dev: net.dev, peer: cfg.nodes[node === 'a' ? 'b' : 'a'], vip: cfg.vip, prefixLength: cfg.prefixLength,
     priority: node === 'a' ? 150 : 100, ...(advertMs ? { advertMs } : {}),
+    // The floating address arrived: calls come here now. Kamailio counts "control plane away" from this moment
+    // (cp_down_at 0 = not seen yet, engine/kamailio), so this node's control plane gets the whole FAILOPEN_AFTER_MS
+    // to take the lead before a held call is failed open, as after a control-plane restart on a single node.
+    notifyMaster: `/usr/sbin/kamcmd -s unix:${stack.info.stateDir}/kamailio_ctl pv.shvSet cp_down_at int 0`,
   });
 }
 

@@ -19,6 +19,8 @@ export interface VrrpOptions {
   readonly priority: number;
   /** VRRP advertisement interval (centisecond precision with VRRPv3). */
   readonly advertMs?: number;
+  /** A command run (as root, in the namespace) each time this node becomes master. */
+  readonly notifyMaster?: string;
 }
 
 export type VrrpState = 'MASTER' | 'BACKUP' | 'FAULT' | 'unknown';
@@ -39,6 +41,8 @@ export function keepalivedConfig(ctx: ServiceContext, o: VrrpOptions): string {
     '  vrrp_version 3',
     '  vrrp_garp_master_delay 0',
     '  vrrp_garp_master_repeat 3',
+    '  enable_script_security',
+    '  script_user root',
     '}',
     'vrrp_instance sip {',
     '  state BACKUP',
@@ -50,6 +54,7 @@ export function keepalivedConfig(ctx: ServiceContext, o: VrrpOptions): string {
     `  unicast_src_ip ${ctx.host}`,
     `  unicast_peer {\n    ${o.peer}\n  }`,
     `  virtual_ipaddress {\n    ${o.vip}/${o.prefixLength} dev ${o.dev}\n  }`,
+    ...(o.notifyMaster ? [`  notify_master "${o.notifyMaster}"`] : []),
     '}',
     '',
   ].join('\n');
