@@ -144,7 +144,13 @@ async function removeById(id: string): Promise<void> {
     await emptyNamespace(name);
     await ip(['netns', 'del', name]);
   }
-  if ((await rootLinks()).includes(`c120${id}`)) await ip(['link', 'del', `c120${id}`]);
+  // the kernel removes the root leg with the bridge namespace, asynchronously: it may vanish between list and delete
+  if ((await rootLinks()).includes(`c120${id}`)) {
+    await ip(['link', 'del', `c120${id}`]).catch((e: Error) => {
+      if (!/Cannot find device/.test(e.message)) throw e;
+    });
+  }
+  for (let i = 0; i < 100 && (await rootLinks()).includes(`c120${id}`); i++) await sleep(20);
   rmSync(join(STATE_DIR, `${id}.json`), { force: true });
 }
 
