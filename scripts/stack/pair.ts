@@ -119,7 +119,8 @@ function keepalivedFor(stack: Stack, node: NodeName, cfg: PairConfig, net: PairN
 
 function addressesIn(net: PairNetwork, node: NodeName): string {
   try {
-    return execFileSync('ip', ['-n', net.ns[node], '-4', '-o', 'addr', 'show'], { encoding: 'utf8' });
+    // only interfaces that are up: a node killed with its link cut keeps the address on its dead interface
+    return execFileSync('ip', ['-n', net.ns[node], '-4', '-o', 'addr', 'show', 'up'], { encoding: 'utf8' });
   } catch {
     return '';
   }

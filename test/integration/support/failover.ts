@@ -16,6 +16,9 @@ const SEAT_PORT = 5070;
 const SEAT_MEDIA = 16000;
 const TRUNK_PORT = 5080;
 const CALLER_MEDIA = 16100;
+const QUEUED_PORT = 5082;
+const QUEUED_MEDIA = 16200;
+const QUEUED_PREFIX = '1390000';
 
 export interface FailoverFigures {
   /** From the kill until B held the floating address. */
@@ -107,13 +110,68 @@ export async function prepareFailover(rig: FailoverRig): Promise<SippResult> {
   return first;
 }
 
+/**
+ * `n` trunk calls queued on node A (the seat not ready; a second trunk port of the carrier): their INVITE
+ * transactions are suspended in A's Kamailio. Resolves once PostgreSQL has them all queued.
+ */
+export async function queueCallsOnA(rig: FailoverRig, n: number): Promise<SippHandle> {
+  const { pair, a } = rig;
+  await a.apiOk('POST', '/v1/trunks', { id: 'trunk-carrier-2', name: '测试中继 运营商 2', ip_addr: pair.net.addr.car, port: QUEUED_PORT });
+  await a.seatNotReady(rig.seat!);
+  const h = await startSipp({
+    scenario: 'uac-120-expect-answer-audio.xml', remote: pair.sipRemote, netns: pair.net.ns.car, localIp: pair.net.addr.car,
+    localPort: QUEUED_PORT, mediaPort: QUEUED_MEDIA, calls: n, concurrent: n, rate: 10, timeoutS: 60,
+    injection: Array.from({ length: n }, (_, i) => ({ caller: `${QUEUED_PREFIX}${String(i).padStart(4, '0')}`, display: 'queued caller' })),
+  });
+  rig.callers.push(h);
+  await a.waitForCalls(n, (c) => c.state === 'queued' && (c.caller_number ?? '').startsWith(QUEUED_PREFIX), 15_000, `${n} calls queued on A`);
+  return h;
+}
+
+export interface QueuedFigures {
+  queued: number;
+  /** Queued callers who got no answer from a seat within `waitMs` of the failure. */
+  calls_lost: number;
+  /** Queued callers that got any final response (SIPp counts a non-2xx final response as a failed call at once). */
+  final_responses: number;
+  /** From the failure until every queued caller was in PostgreSQL as abandoned (the callback list). */
+  abandoned_listed_after_ms: number;
+  end_reasons: string[];
+}
+
+/** After the failure: what became of the callers queued on A (their calls in PostgreSQL, their SIPp). */
+export async function queuedOutcome(rig: FailoverRig, queued: SippHandle, n: number, t0: number, waitMs: number): Promise<QueuedFigures> {
+  const rows = await waitFor(async () => {
+    const mine = (await rig.b.calls()).filter((c) => (c.caller_number ?? '').startsWith(QUEUED_PREFIX));
+    return mine.length === n && mine.every((c) => c.ended_at || c.answered_at) ? mine : undefined;
+  }, waitMs, `the ${n} queued calls ended or answered in PostgreSQL`, 200);
+  const stats = await queued.stop();
+  return {
+    queued: n,
+    calls_lost: n - stats.successful,
+    final_responses: stats.successful + countFinal(stats),
+    abandoned_listed_after_ms: Math.max(...rows.map((r) => (r.ended_at ? r.ended_at.getTime() - t0 : Number.NaN))),
+    end_reasons: [...new Set(rows.map((r) => `${r.state}:${r.end_reason ?? ''}`))],
+  };
+}
+
+/** Final non-2xx responses SIPp saw as unexpected messages (the scenario expects 200). */
+function countFinal(r: SippResult): number {
+  return Number(r.stats['FailedUnexpectedMessage(C)'] ?? 0);
+}
+
 /** Kills node A at once and measures until a new call is answered via B. */
-export async function killNodeAAndCall(rig: FailoverRig, firstCallId?: string): Promise<{ figures: FailoverFigures; call: CallRow; result: SippResult }> {
+export async function killNodeAAndCall(rig: FailoverRig, firstCallId?: string, opts: { readyAfterKill?: boolean } = {}):
+Promise<{ figures: FailoverFigures; call: CallRow; result: SippResult; t0: number }> {
   const { pair, b } = rig;
   const replicated = await hasContact(pair.nodes.b.info.kamailio.rpcUrl, rig.seat!.sipUser);
   const t0 = Date.now();
   await pair.killNode('a');
   const next = await caller(rig, '13500000121');
+  if (opts.readyAfterKill) {
+    await b.login();
+    await b.seatReady(rig.seat!);
+  }
   let vipAt = 0;
   let leaderAt = 0;
   const watch = (async () => {
@@ -141,5 +199,6 @@ export async function killNodeAAndCall(rig: FailoverRig, firstCallId?: string): 
     },
     call,
     result,
+    t0,
   };
 }
