@@ -15,6 +15,7 @@ import { execFileSync } from 'node:child_process';
 import { createPairNetwork, type PairNetwork } from './netns.ts';
 import { startStack, type Stack, type StackOptions } from './stack.ts';
 import { processAlive, sleep } from './daemon.ts';
+import { REPO_ROOT } from './migrate.ts';
 import { createKeepalived, type KeepalivedService } from './services/keepalived.ts';
 import type { ServiceContext } from './services/context.ts';
 import { pairConfigErrors, type PairConfig } from './pair-config.ts';
@@ -104,7 +105,7 @@ function nodeOptions(name: string, node: NodeName, cfg: PairConfig, net: PairNet
 
 function keepalivedFor(stack: Stack, node: NodeName, cfg: PairConfig, net: PairNetwork, advertMs?: number): KeepalivedService {
   const ctx: ServiceContext = {
-    name: stack.info.name, root: '', stateDir: stack.info.stateDir, host: cfg.nodes[node], ports: stack.info.ports,
+    name: stack.info.name, root: REPO_ROOT, stateDir: stack.info.stateDir, host: cfg.nodes[node], ports: stack.info.ports,
     durable: false, netns: net.ns[node],
   };
   return createKeepalived(ctx, {

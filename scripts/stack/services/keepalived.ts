@@ -4,7 +4,9 @@
  * `nopreempt`: the first one up becomes master, and a node that comes back stays backup. Runs in the
  * node's network namespace, in the foreground, logging to <state>/logs/keepalived.log.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Daemon } from '../daemon.ts';
 import { inNetns, logPath, statePath, type ServiceContext } from './context.ts';
 
@@ -73,6 +75,12 @@ export function createKeepalived(ctx: ServiceContext, o: VrrpOptions): Keepalive
     cwd: ctx.stateDir,
     ...inNetns(ctx),
   });
+  // like the stack's daemons: killed by scripts/stack/watchdog.sh if this process dies without stopping it
+  const pgids = statePath(ctx, 'keepalived-pgids');
+  daemon.onChange = () => {
+    if (daemon.pid) writeFileSync(pgids, `${daemon.pid}\n`);
+    else rmSync(pgids, { force: true });
+  };
   const state = (): VrrpState => {
     let text: string;
     try {
@@ -90,6 +98,7 @@ export function createKeepalived(ctx: ServiceContext, o: VrrpOptions): Keepalive
     async start() {
       writeFileSync(log, '');
       daemon.start();
+      spawn('bash', [join(ctx.root, 'scripts/stack/watchdog.sh'), String(process.pid), pgids], { detached: true, stdio: 'ignore' }).unref();
       await daemon.waitReady(async () => state() !== 'unknown', 15_000, 'in VRRP state MASTER or BACKUP');
     },
     stop: () => daemon.stop(),
