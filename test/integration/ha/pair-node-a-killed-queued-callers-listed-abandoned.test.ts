@@ -1,8 +1,9 @@
 /**
  * Callers queued on node A when it dies (docs/ha.md, "Queued callers when a node dies"): their INVITE
  * transactions lived in A's Kamailio, which phase 1 does not take over. What this test holds today: B's control
- * plane, on taking the lead, finds them in the Redis queue but not in B's Kamailio and writes each one to
- * PostgreSQL as abandoned with the caller's number (the callback list); a new 120 call is still answered via B.
+ * plane, on taking the lead, finds them in the Redis queue but not in B's Kamailio (queued by node A) and
+ * writes each one as abandoned with end reason `failover` and puts it on the callback work list
+ * (abandoned_calls) with the caller's number; a new 120 call is still answered via B.
  * What it measures and reports (not asserted: the next phase's work): how many queued callers were lost and
  * whether they got any final response (today: none, they wait in silence until their gateway gives up).
  */
@@ -28,7 +29,12 @@ test('pair-node-a-killed-queued-callers-listed-abandoned: callers queued on A ar
   const rows = (await rig.b.calls()).filter((c) => (c.caller_number ?? '').startsWith('1390000'));
   assert.equal(rows.length, QUEUED);
   for (const r of rows) {
-    assert.equal(r.state, 'abandoned', `queued caller ${r.caller_number} is on the abandoned list`);
+    assert.equal(r.state, 'abandoned', `queued caller ${r.caller_number} is abandoned`);
+    assert.equal(r.end_reason, 'failover', `queued caller ${r.caller_number} is marked failover`);
     assert.ok(r.ended_at && r.ended_at.getTime() >= t0, 'written after the failure');
   }
+  const listed = await rig.sql<{ caller_number: string; status: string }[]>`
+    SELECT caller_number, status FROM abandoned_calls WHERE call_id = ANY(${rows.map((r) => r.id)}::uuid[]) ORDER BY caller_number`;
+  assert.deepEqual(listed.map((l) => [l.caller_number, l.status]), rows.map((r) => r.caller_number).sort().map((n) => [n, 'open']),
+    'every queued caller is on the callback work list, open');
 });
