@@ -24,6 +24,8 @@ export interface Config {
   distributionFailingAfterS?: number;
   /** Prompts and music (media/README.md); CTI_MEDIA_DIR, else the repository's media/. */
   mediaDir: string;
+  /** The node of a pair this control plane runs on (CTI_NODE, docs/ha.md); absent on a single node. */
+  node?: string;
 }
 
 function hostPort(v: string, name: string): { host: string; port: number } {
@@ -58,5 +60,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     screeningEnabled: env.CTI_SCREENING !== 'off',
     distributionFailingAfterS: Number(env.CTI_DISTRIBUTION_FAILING_S ?? 5),
     mediaDir: env.CTI_MEDIA_DIR ?? fileURLToPath(new URL('../../media/', import.meta.url)),
+    ...(env.CTI_NODE ? { node: env.CTI_NODE } : {}),
   };
 }

@@ -32,6 +32,7 @@ import { ensureBootstrapAdmin } from './auth/bootstrap.ts';
 import { CallFlow } from './calls/flow.ts';
 import { PerKeySerializer } from './app/serial.ts';
 import { loadConfig } from './config.ts';
+import { withPeerReload } from './trunks/reload.ts';
 import { EvapiClient } from './engine/evapi/client.ts';
 import { CallControl } from './engine/kamailio/call-control.ts';
 import { decodeEngineEvent } from './engine/kamailio/events.ts';
@@ -76,7 +77,9 @@ async function main(): Promise<void> {
     return active ? 'connected' : 'standby';
   });
 
-  const app = await buildServer({ ...deps, kamailio: rpc, health }, [
+  // a node of a pair: trunk changes reload the peer's Kamailio too (docs/ha.md)
+  const peerRpc = process.env.CTI_PEER_KAMAILIO_RPC_URL ? new KamailioRpc({ url: process.env.CTI_PEER_KAMAILIO_RPC_URL }) : undefined;
+  const app = await buildServer({ ...deps, kamailio: withPeerReload(rpc, peerRpc, log), health }, [
     seatStateRoutes(deps, () => void distributor.kick()), callsRoutes(deps), recordingsRoutes(deps), recordingsSearchRoutes(deps), qaRoutes(deps), screeningRoutes(deps, { announcements: media !== undefined }),
     queuesRoutes(deps, { onChange: () => void distributor.kick() }), statsRoutes(deps), surgeRoutes(deps, { rpc, publicOrigin: process.env.CTI_PUBLIC_ORIGIN }), eventsRoutes(deps), alarmsRoutes(deps), mediaControlRoutes(deps, { engine: ng }),
     consolesRoutes({ sipWsUrl: sipWsUrlFromEnv(process.env, config.kamailioRpcUrl), sipWssPort: sipWssPortFromEnv(process.env), sipDomain: config.sipDomain }),

@@ -41,6 +41,14 @@ listen=tcp:{{SIP_IP}}:{{HTTP_PORT}}
 enable_tls=yes
 listen=tls:{{SIP_IP}}:{{WSS_PORT}}
 #!endif
+#!ifdef WITH_PAIR
+# A node of a pair (scripts/stack/pair.ts, docs/ha.md): the floating SIP address that keepalived (VRRP) holds on the
+# master node (bound before it arrives: net.ipv4.ip_nonlocal_bind=1), and DMQ between the nodes on a port of its own.
+listen=udp:{{PAIR_VIP}}:{{SIP_PORT}}
+listen=tcp:{{PAIR_VIP}}:{{SIP_PORT}}
+listen=udp:{{SIP_IP}}:{{DMQ_PORT}}
+alias="{{PAIR_VIP}}:{{SIP_PORT}}"
+#!endif
 alias="{{SIP_IP}}:{{SIP_PORT}}"
 alias="{{SIP_DOMAIN}}:{{SIP_PORT}}"
 tcp_accept_no_cl=yes
@@ -98,6 +106,10 @@ loadmodule "dialog.so"
 loadmodule "pike.so"
 loadmodule "rtimer.so"
 loadmodule "uac.so"
+#!ifdef WITH_PAIR
+loadmodule "dmq.so"
+loadmodule "dmq_usrloc.so"
+#!endif
 
 ####### Module parameters #########
 modparam("jsonrpcs", "transport", 1)
@@ -135,10 +147,10 @@ modparam("permissions", "address_table", "address")
 modparam("permissions", "peer_tag_avp", "$avp(tag)")
 modparam("permissions", "reload_delta", 0)
 
-modparam("rtpengine", "rtpengine_sock", "udp:127.0.0.1:{{RTPENGINE_NG_PORT}}")
+modparam("rtpengine", "rtpengine_sock", "udp:{{LOCAL_IP}}:{{RTPENGINE_NG_PORT}}")
 modparam("rtpengine", "rtpengine_disable_tout", 5)
 
-modparam("evapi", "bind_addr", "127.0.0.1:{{EVAPI_PORT}}")
+modparam("evapi", "bind_addr", "{{LOCAL_IP}}:{{EVAPI_PORT}}")
 modparam("evapi", "netstring_format", 1)
 modparam("evapi", "workers", 2)
 
@@ -170,6 +182,16 @@ modparam("pike", "remove_latency", 4)
 
 modparam("websocket", "keepalive_mechanism", 0)
 
+#!ifdef WITH_PAIR
+# registrations on both nodes: every usrloc change is replicated to the peer, and a node that starts asks for all
+modparam("dmq", "server_address", "sip:{{SIP_IP}}:{{DMQ_PORT}}")
+modparam("dmq", "notification_address", "sip:{{DMQ_PEER}}:{{DMQ_PORT}}")
+modparam("dmq", "num_workers", 2)
+modparam("dmq", "ping_interval", 15)
+modparam("dmq_usrloc", "enable", 1)
+modparam("dmq_usrloc", "sync", 1)
+#!endif
+
 modparam("rtimer", "timer", "name=failopen;interval=1;mode=1;")
 modparam("rtimer", "exec", "timer=failopen;route=FAILOPEN_SWEEP")
 
@@ -181,6 +203,13 @@ modparam("pv", "shvset", "queue_max_ms=i:{{QUEUE_MAX_MS}}")
 
 ####### Routing logic #########
 request_route {
+#!ifdef WITH_PAIR
+	# DMQ between the nodes of the pair: only on the DMQ port and only from the peer
+	if (is_method("KDMQ")) {
+		if ($Rp == {{DMQ_PORT}} && $si == "{{DMQ_PEER}}") { dmq_handle_message(); }
+		exit;
+	}
+#!endif
 	route(REQINIT);
 	route(WSFIX);
 

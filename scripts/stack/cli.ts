@@ -2,7 +2,9 @@
  * The stack from the command line.
  *   tsx scripts/stack/cli.ts start [name] [--no-control] [--kamailio-template=<file>]
  *                                                         start, print addresses, run until Ctrl-C
- *   tsx scripts/stack/cli.ts stop [name]                   stop a stack running in another terminal
+ *   tsx scripts/stack/cli.ts start --pair [name]           a two-node centre in network namespaces (docs/ha.md;
+ *                                                         root; `npm run pair`), name defaults to "pair"
+ *   tsx scripts/stack/cli.ts stop [name]                   stop a stack running in another terminal (a pair: stop --pair)
  *   tsx scripts/stack/cli.ts status [name]                 addresses and which daemons are alive
  *   tsx scripts/stack/cli.ts clean                         delete the state folders of stopped stacks other than dev
  * The name defaults to "dev".
@@ -12,6 +14,7 @@ import { join, resolve } from 'node:path';
 import { processAlive } from './daemon.ts';
 import { readStackInfo, removeStackState, runRoot, startStack, stopStackByName, type Stack, type StackInfo } from './stack.ts';
 import { controlMainExists } from './services/control.ts';
+import { startPair, type Pair } from './pair.ts';
 import { REPO_ROOT } from './migrate.ts';
 
 function describe(info: StackInfo): string {
@@ -35,27 +38,50 @@ function describe(info: StackInfo): string {
   return rows.map(([k, v]) => `  ${k.padEnd(18)} ${v}`).join('\n');
 }
 
+/**
+ * Ctrl-C, SIGTERM and SIGHUP stop what `running()` returns, then exit. Installed before the start, so the
+ * stack library leaves signal handling to us. Returns whether a stop has begun.
+ */
+function stopOnSignals(what: string, running: () => { stop(): Promise<void> } | undefined): () => boolean {
+  let stopping = false;
+  const shutdown = (sig: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${sig}: stopping ${what} ...`);
+    (running()?.stop() ?? Promise.resolve()).then(() => { console.log('stopped'); process.exit(0); },
+      (e: unknown) => { console.error((e as Error).message); process.exit(1); });
+  };
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => shutdown(sig));
+  return () => stopping;
+}
+
+async function startPairCli(name: string): Promise<void> {
+  let pair: Pair | undefined;
+  const stopping = stopOnSignals(`pair "${name}"`, () => pair);
+  const t0 = Date.now();
+  pair = await startPair({ name });
+  if (stopping()) return;
+  console.log(`pair "${name}" up in ${Date.now() - t0} ms; floating SIP address ${pair.sipRemote} (held by node ${pair.holder()?.toUpperCase()})`);
+  console.log(`  namespaces: ${Object.values(pair.net.ns).join(' ')} (enter one: ip netns exec <name> bash)`);
+  console.log(`--- data ---\n  ${'PostgreSQL'.padEnd(18)} ${pair.data.info.postgres.url}\n  ${'Redis'.padEnd(18)} ${pair.data.info.redis.url}`);
+  for (const [label, stack] of [['node A', pair.nodes.a], ['node B', pair.nodes.b]] as const) {
+    console.log(`--- ${label} ---\n${describe(stack.info)}`);
+  }
+  console.log(`  (Ctrl-C or \`tsx scripts/stack/cli.ts stop --pair ${name}\` stops it and removes the namespaces)`);
+  setInterval(() => {}, 1 << 30);
+}
+
 async function start(name: string, args: string[]): Promise<void> {
   const control = args.includes('--no-control') ? false : controlMainExists(REPO_ROOT);
   if (!control && !args.includes('--no-control')) {
     console.log('note: control/src/main.ts does not exist yet; starting without the control plane');
   }
   let stack: Stack | undefined;
-  let stopping = false;
-  const shutdown = (sig: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`\n${sig}: stopping stack "${name}" ...`);
-    const done = stack ? stack.stop() : Promise.resolve();
-    done.then(() => { console.log('stopped'); process.exit(0); },
-      (e: unknown) => { console.error((e as Error).message); process.exit(1); });
-  };
-  // Installed before startStack, so the library leaves signal handling to us.
-  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => shutdown(sig));
+  const stopping = stopOnSignals(`stack "${name}"`, () => stack);
   const t0 = Date.now();
   const tpl = args.find((a) => a.startsWith('--kamailio-template='))?.split('=')[1];
   stack = await startStack({ name, control, ...(tpl ? { kamailioTemplate: resolve(tpl) } : {}) });
-  if (stopping) return;
+  if (stopping()) return;
   console.log(`stack "${name}" up in ${Date.now() - t0} ms:\n${describe(stack.info)}\n`
     + `  (${join(stack.info.stateDir, 'stack.json')}; Ctrl-C or \`npm stop\` stops it)`);
   // Stay alive until a signal arrives.
@@ -98,13 +124,16 @@ function clean(): void {
 
 async function main(): Promise<void> {
   const [cmd, ...rest] = process.argv.slice(2);
-  const name = rest.find((a) => !a.startsWith('--')) ?? 'dev';
+  const pair = rest.includes('--pair');
+  const name = rest.find((a) => !a.startsWith('--')) ?? (pair ? 'pair' : 'dev');
   switch (cmd) {
     case 'start':
-      return start(name, rest);
+      return pair ? startPairCli(name) : start(name, rest);
     case 'stop': {
-      const r = await stopStackByName(name);
-      console.log(r === 'stopped' ? `stack "${name}" stopped` : `stack "${name}" is not running`);
+      // a pair's owner process stops the whole pair when asked to stop its node A
+      const r = await stopStackByName(pair ? `${name}-a` : name);
+      const what = pair ? 'pair' : 'stack';
+      console.log(r === 'stopped' ? `${what} "${name}" stopped` : `${what} "${name}" is not running`);
       return;
     }
     case 'status':
@@ -113,7 +142,7 @@ async function main(): Promise<void> {
     case 'clean':
       return clean();
     default:
-      console.error('usage: tsx scripts/stack/cli.ts start|stop|status [name] [--no-control] [--kamailio-template=<file>] | clean');
+      console.error('usage: tsx scripts/stack/cli.ts start|stop|status [name] [--pair] [--no-control] [--kamailio-template=<file>] | clean');
       process.exitCode = 2;
   }
 }

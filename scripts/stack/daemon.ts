@@ -18,6 +18,18 @@ export interface DaemonSpec {
   /** Signal for a clean stop (default SIGTERM; PostgreSQL uses SIGINT, its "fast" shutdown). */
   readonly stopSignal?: NodeJS.Signals;
   readonly stopTimeoutMs?: number;
+  /** Run inside this network namespace (`ip netns exec`; uid and gid are then set by setpriv inside it). */
+  readonly netns?: string;
+}
+
+/** The command line that runs `spec` (inside its network namespace, if it has one) and the ids to spawn it with. */
+export function commandLine(spec: Pick<DaemonSpec, 'command' | 'args' | 'uid' | 'gid' | 'netns'>):
+{ command: string; args: string[]; uid?: number; gid?: number } {
+  if (!spec.netns) return { command: spec.command, args: [...spec.args], uid: spec.uid, gid: spec.gid };
+  // ip netns exec needs root; the daemon's own user is taken after entering the namespace (setpriv execs, pid kept)
+  const ids = spec.uid !== undefined
+    ? ['setpriv', `--reuid=${spec.uid}`, `--regid=${spec.gid ?? spec.uid}`, '--clear-groups'] : [];
+  return { command: 'ip', args: ['netns', 'exec', spec.netns, ...ids, spec.command, ...spec.args] };
 }
 
 export class DaemonError extends Error {
@@ -108,11 +120,12 @@ export class Daemon {
     const fd = openSync(this.spec.logFile, 'a');
     let child: ChildProcess;
     try {
-      child = spawn(this.spec.command, [...this.spec.args], {
+      const cmd = commandLine(this.spec);
+      child = spawn(cmd.command, cmd.args, {
         cwd: this.spec.cwd,
         env: this.spec.env ?? process.env,
-        uid: this.spec.uid,
-        gid: this.spec.gid,
+        uid: cmd.uid,
+        gid: cmd.gid,
         detached: true,
         stdio: ['ignore', fd, fd],
       });

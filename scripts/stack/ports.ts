@@ -13,9 +13,10 @@
  */
 import { createServer } from 'node:net';
 import { createSocket } from 'node:dgram';
-import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { withDirLock } from './lock.ts';
 
 export const LOOPBACK = '127.0.0.1';
 const REGISTRY_DIR = join(tmpdir(), 'cti120-ports');
@@ -107,33 +108,11 @@ function holderAlive(r: Reservation): boolean {
   return start === undefined || start === r.pidStart;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
 /** A holder keeps the lock for well under a second; one older than this died while holding it. */
 const STALE_LOCK_MS = 30_000;
 
-async function withLock<T>(fn: () => Promise<T>): Promise<T> {
-  mkdirSync(REGISTRY_DIR, { recursive: true });
-  const deadline = Date.now() + 2 * STALE_LOCK_MS;
-  for (;;) {
-    try {
-      mkdirSync(LOCK);
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const st = statSync(LOCK, { throwIfNoEntry: false });
-      if (st && Date.now() - st.mtimeMs > STALE_LOCK_MS) rmSync(LOCK, { recursive: true, force: true });
-      if (Date.now() > deadline) throw new Error(`port registry lock ${LOCK} is stuck; remove it if no stack is starting`);
-      await sleep(5 + Math.random() * 20);
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    rmSync(LOCK, { recursive: true, force: true });
-  }
+function withLock<T>(fn: () => Promise<T>): Promise<T> {
+  return withDirLock(LOCK, STALE_LOCK_MS, fn, 2 * STALE_LOCK_MS);
 }
 
 function readRegistry(): Reservation[] {

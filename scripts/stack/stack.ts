@@ -36,6 +36,8 @@ export interface StackOptions {
   readonly env?: Record<string, string>;
   /** Overrides or additions to the Kamailio template's placeholder map. */
   readonly kamailioVars?: Partial<Record<string, string>>;
+  /** Extra `#!define`s for the Kamailio config (kamailio -A), e.g. WITH_PAIR. */
+  readonly kamailioDefines?: readonly string[];
   /** Kamailio template (default engine/kamailio/kamailio.cfg.tpl). */
   readonly kamailioTemplate?: string;
   /** Run control/migrations before Kamailio starts (default true). */
@@ -51,6 +53,18 @@ export interface StackOptions {
    * exist; false turns it off.
    */
   readonly tls?: false | string;
+  /**
+   * Run every daemon inside this network namespace, bound to `host` instead of 127.0.0.1, on the
+   * well-known ports (the namespace has them all to itself); `clientNet` may reach PostgreSQL.
+   * For the nodes of a pair (scripts/stack/pair.ts); absent: the single-node stack on loopback.
+   */
+  readonly netns?: { readonly name: string; readonly host: string; readonly clientNet?: string };
+  /**
+   * 'all' (default): the whole stack. 'data': PostgreSQL and Redis only (and the migrations).
+   * 'node': Kamailio, rtpengine and the control plane on the data tier at `data`.
+   */
+  readonly tier?: 'all' | 'data' | 'node';
+  readonly data?: { readonly postgresUrl: string; readonly redisUrl: string };
 }
 
 export type ServiceName = 'postgres' | 'redis' | 'rtpengine' | 'kamailio' | 'control';
@@ -123,6 +137,12 @@ const DEV_PORTS: Record<keyof Omit<Ports, 'mediaMin' | 'mediaMax'>, number[]> = 
 };
 const DEV_MEDIA_START = 20000;
 
+/** A network namespace of its own has every port free: the well-known ones, no reservation. */
+function namespacePorts(mediaSize: number): { ports: Record<string, number>; media: readonly [number, number] } {
+  const ports = Object.fromEntries(Object.entries(DEV_PORTS).map(([k, v]) => [k, v[0]!]));
+  return { ports, media: [DEV_MEDIA_START, DEV_MEDIA_START + mediaSize - 1] };
+}
+
 function range(from: number, n: number): number[] {
   return Array.from({ length: n }, (_, i) => from + i);
 }
@@ -138,6 +158,13 @@ export function stateDirOf(name: string, root = REPO_ROOT): string {
 }
 
 export { readStackInfo, waitForReadyStack, isServing } from './stack-json.ts';
+
+/** Waits for every start; throws the first failure. */
+async function allStarted(starts: ReadonlyArray<Promise<void> | undefined>): Promise<void> {
+  const started = await Promise.allSettled(starts);
+  const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
 
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const runner = new StackRunner(opts);
@@ -159,6 +186,7 @@ class StackRunner implements Stack {
   private readyAt?: string;
   private stopping?: Promise<void>;
   private controlEnv: Record<string, string> = {};
+  private urls = { postgres: '', redis: '' };
 
   constructor(private readonly opts: StackOptions) {
     this.name = opts.name ?? 'dev';
@@ -178,7 +206,7 @@ class StackRunner implements Stack {
     return {
       enabled: ctl !== undefined,
       env: this.controlEnv,
-      url: `http://${LOOPBACK}:${this.ctx.ports.api}`,
+      url: `http://${this.ctx.host}:${this.ctx.ports.api}`,
       start: ctl ? () => ctl.start() : off,
       stop: ctl ? () => ctl.stop() : off,
       kill: ctl ? () => ctl.kill() : off,
@@ -203,16 +231,18 @@ class StackRunner implements Stack {
       : findTls(this.opts.tls ? resolve(REPO_ROOT, this.opts.tls) : defaultTlsDir(REPO_ROOT));
     const req = (key: string, proto: PortRequest['proto']): PortRequest =>
       ({ key, proto, prefer: isDev ? DEV_PORTS[key as keyof typeof DEV_PORTS] : undefined });
-    const alloc = await allocatePorts(this.stateDir, [req('sip', 'both'), req('http', 'tcp'), req('evapi', 'tcp'),
-      req('ng', 'udp'), req('api', 'tcp'), req('redis', 'tcp'), req('postgres', 'tcp'),
-      ...(tls ? [req('https', 'tcp'), req('wss', 'tcp')] : [])], mediaSize,
+    const netns = this.opts.netns;
+    const alloc = netns ? namespacePorts(mediaSize) : await allocatePorts(this.stateDir, [req('sip', 'both'),
+      req('http', 'tcp'), req('evapi', 'tcp'), req('ng', 'udp'), req('api', 'tcp'), req('redis', 'tcp'),
+      req('postgres', 'tcp'), ...(tls ? [req('https', 'tcp'), req('wss', 'tcp')] : [])], mediaSize,
     isDev ? DEV_MEDIA_START : undefined);
     const p = alloc.ports as Record<string, number>;
     this.ctx = {
       name: this.name,
       root: REPO_ROOT,
       stateDir: this.stateDir,
-      host: LOOPBACK,
+      host: netns?.host ?? LOOPBACK,
+      ...(netns ? { netns: netns.name, ...(netns.clientNet ? { clientNet: netns.clientNet } : {}) } : {}),
       durable: this.opts.durable ?? isDev,
       ports: { sip: p.sip!, http: p.http!, evapi: p.evapi!, ng: p.ng!, api: p.api!, redis: p.redis!,
         postgres: p.postgres!, mediaMin: alloc.media[0], mediaMax: alloc.media[1],
@@ -249,12 +279,16 @@ class StackRunner implements Stack {
 
   private async startServices(withControl: boolean): Promise<void> {
     const ctx = this.ctx;
-    const pg = await createPostgres(ctx);
-    const rd = createRedis(ctx);
+    const tier = this.opts.tier ?? 'all';
+    if (tier === 'node' && !this.opts.data) throw new Error('a stack of tier "node" needs data: { postgresUrl, redisUrl }');
+    if (tier === 'data') return this.startDataTier();
+    const pg = tier === 'node' ? undefined : await createPostgres(ctx);
+    const rd = tier === 'node' ? undefined : createRedis(ctx);
+    this.urls = { postgres: pg?.url ?? this.opts.data!.postgresUrl, redis: rd?.url ?? this.opts.data!.redisUrl };
     const rtp = createRtpengine(ctx, this.opts.rtpengine);
     const kamTemplate = this.opts.kamailioTemplate;
-    const kam = createKamailio(ctx, kamailioVars(ctx, pg.url, this.opts.kamailioVars),
-      kamTemplate && !isAbsolute(kamTemplate) ? join(REPO_ROOT, kamTemplate) : kamTemplate);
+    const kam = createKamailio(ctx, kamailioVars(ctx, this.urls.postgres, this.opts.kamailioVars),
+      kamTemplate && !isAbsolute(kamTemplate) ? join(REPO_ROOT, kamTemplate) : kamTemplate, this.opts.kamailioDefines);
     this.pg = pg;
     this.rd = rd;
     this.rtp = rtp;
@@ -262,8 +296,8 @@ class StackRunner implements Stack {
     this.controlEnv = {
       CTI_HTTP_HOST: ctx.host,
       CTI_HTTP_PORT: String(ctx.ports.api),
-      CTI_PG_URL: pg.url,
-      CTI_REDIS_URL: rd.url,
+      CTI_PG_URL: this.urls.postgres,
+      CTI_REDIS_URL: this.urls.redis,
       CTI_EVAPI_ADDR: kam.evapiAddr,
       CTI_KAMAILIO_RPC_URL: kam.rpcUrl,
       CTI_RTPENGINE_NG_ADDR: rtp.ngAddr,
@@ -285,14 +319,12 @@ class StackRunner implements Stack {
     // A broken Kamailio config fails the start before any daemon runs.
     await kam.prepare();
 
-    this.track('postgres', pg.daemon);
-    this.track('redis', rd.daemon);
+    if (pg) this.track('postgres', pg.daemon);
+    if (rd) this.track('redis', rd.daemon);
     this.track('rtpengine', rtp.daemon);
-    const started = await Promise.allSettled([pg.start(), rd.start(), rtp.start()]);
-    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
+    await allStarted([pg?.start(), rd?.start(), rtp.start()]);
 
-    if (this.opts.migrate !== false) await migrate({ databaseUrl: pg.url });
+    if (pg && this.opts.migrate !== false) await migrate({ databaseUrl: pg.url });
 
     this.track('kamailio', kam.daemon);
     await kam.start();
@@ -308,21 +340,42 @@ class StackRunner implements Stack {
     this.writeInfo(withControl);
   }
 
-  /** One probe per daemon, all at once; throws naming each daemon that did not answer. */
+  /**
+   * One probe per daemon this stack runs, all at once; throws naming each daemon that did not answer.
+   * A pair's node tier runs no PostgreSQL or Redis, its data tier no rtpengine or Kamailio.
+   */
   private async allAnswer(withControl: boolean): Promise<void> {
     const ctx = this.ctx;
-    const probes: Array<[string, () => Promise<unknown>]> = [
-      ['postgres', () => this.pg!.answers()],
-      ['redis', () => redisPing(ctx.host, ctx.ports.redis, 2000)],
-      ['rtpengine', () => ngPing(ctx.host, ctx.ports.ng, 2000)],
-      ['kamailio', () => kamailioVersion(this.kam!.rpcUrl, 2000)],
-      ...(withControl ? [['control', () => httpOk(`${this.ctl!.baseUrl}/health`, 2000).then((ok) => {
+    const probes: Array<[string, () => Promise<unknown>]> = [];
+    if (this.pg) probes.push(['postgres', () => this.pg!.answers()]);
+    if (this.rd) probes.push(['redis', () => redisPing(ctx.host, ctx.ports.redis, 2000)]);
+    if (this.rtp) probes.push(['rtpengine', () => ngPing(ctx.host, ctx.ports.ng, 2000)]);
+    if (this.kam) probes.push(['kamailio', () => kamailioVersion(this.kam!.rpcUrl, 2000)]);
+    if (withControl && this.ctl) {
+      probes.push(['control', () => httpOk(`${this.ctl!.baseUrl}/health`, 2000).then((ok) => {
         if (!ok) throw new Error('GET /health did not answer 200');
-      })] as [string, () => Promise<unknown>]] : []),
-    ];
+      })]);
+    }
     const results = await Promise.allSettled(probes.map(([, probe]) => probe()));
     const silent = results.flatMap((r, i) => (r.status === 'rejected' ? [`${probes[i]![0]}: ${(r.reason as Error).message}`] : []));
     if (silent.length) throw new Error(`stack ${this.name} started but not every daemon answers: ${silent.join('; ')}`);
+  }
+
+  /** PostgreSQL and Redis only, then the migrations (the shared data tier of a pair). */
+  private async startDataTier(): Promise<void> {
+    const pg = await createPostgres(this.ctx);
+    const rd = createRedis(this.ctx);
+    this.pg = pg;
+    this.rd = rd;
+    this.urls = { postgres: pg.url, redis: rd.url };
+    this.writeInfo(false);
+    this.track('postgres', pg.daemon);
+    this.track('redis', rd.daemon);
+    await allStarted([pg.start(), rd.start()]);
+    if (this.opts.migrate !== false) await migrate({ databaseUrl: pg.url });
+    await this.allAnswer(false);
+    this.readyAt = new Date().toISOString();
+    this.writeInfo(false);
   }
 
   private track(name: ServiceName, daemon: Daemon): void {
@@ -360,9 +413,9 @@ class StackRunner implements Stack {
       api: { enabled: withControl, url: `http://${host}:${ctx.ports.api}`, eventsWs: `ws://${host}:${ctx.ports.api}/v1/events/ws`,
         ...(ctx.tls && ctx.ports.https ? { httpsUrl: `https://${host}:${ctx.ports.https}` } : {}) },
       ...(ctx.tls ? { tls: ctx.tls } : {}),
-      postgres: { url: this.pg!.url, port: ctx.ports.postgres, socketDir: this.pg!.socketDir },
-      redis: { url: this.rd!.url, port: ctx.ports.redis },
-      rtpengine: { ng: this.rtp!.ngAddr, mediaPorts: [ctx.ports.mediaMin, ctx.ports.mediaMax] },
+      postgres: { url: this.urls.postgres, port: ctx.ports.postgres, socketDir: this.pg?.socketDir ?? '' },
+      redis: { url: this.urls.redis, port: ctx.ports.redis },
+      rtpengine: { ng: this.rtp?.ngAddr ?? '', mediaPorts: [ctx.ports.mediaMin, ctx.ports.mediaMax] },
       kamailio: { rpcUrl: `http://${host}:${ctx.ports.http}/RPC`, evapi: `${host}:${ctx.ports.evapi}`,
         configFile: join(this.stateDir, 'kamailio.cfg') },
       ports: ctx.ports,

@@ -7,7 +7,7 @@
  * killed when it overstays that by a grace period (SIPp 3.6 can stay up after its global timeout
  * when a call is still in a pause).
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
@@ -52,6 +52,8 @@ export interface SippOptions {
   /** Keep the trace dir even when every call succeeded. */
   keepTraces?: boolean;
   extraArgs?: string[];
+  /** Run SIPp inside this network namespace (a pair's carrier, scripts/stack/netns.ts); localPort and mediaPort required. */
+  netns?: string;
 }
 
 export interface SippResult {
@@ -209,22 +211,29 @@ function num(stats: Record<string, string>, key: string): number {
 export async function startSipp(opts: SippOptions): Promise<SippHandle> {
   ensureTestAudio();
   const ip = opts.localIp ?? '127.0.0.1';
+  if (opts.netns && (opts.localPort === undefined || opts.mediaPort === undefined)) {
+    throw new CtiError('CTI_BAD_REQUEST', { netns: opts.netns }, 'Give localPort and mediaPort for SIPp in a network namespace (its ports cannot be probed from here).');
+  }
   // Leased for this run and given back when SIPp has exited (it has closed its sockets then).
   const leases: PortLease[] = [];
-  const leased = async (count: number) => {
-    const l = await leasePorts(count, 'udp', ip);
+  const leased = async (count: number, host = ip) => {
+    const l = await leasePorts(count, 'udp', host);
     leases.push(l);
     return l.port;
   };
   const localPort = opts.localPort ?? (await leased(1));
   const mediaPort = opts.mediaPort ?? (await leased(MEDIA_PORTS));
-  const controlPort = await leased(1);
+  // in a namespace the control socket binds there; any port free here is free in the new namespace too
+  const controlPort = await leased(1, opts.netns ? '127.0.0.1' : ip);
   const releaseLeases = () => { for (const l of leases) l.release(); };
   const traceDir = mkdtempSync(join(tmpdir(), 'cti120-sipp-'));
   const { args, files, injectionRows } = buildSippArgs(opts, traceDir, { localPort, mediaPort, controlPort });
   if (injectionRows) writeFileSync(files.injection, injectionCsv(injectionRows));
   const started = Date.now();
-  const child = spawn('sipp', args, { cwd: traceDir, stdio: ['ignore', 'pipe', 'pipe'] });
+  // ip netns exec execs sipp: the child's pid is SIPp's, so the stop signals below reach it
+  const child = opts.netns
+    ? spawn('ip', ['netns', 'exec', opts.netns, 'sipp', ...args], { cwd: traceDir, stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn('sipp', args, { cwd: traceDir, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout = tail(stdout + d.toString('utf8'), TAIL_CHARS * 4)));
@@ -315,6 +324,19 @@ export function udpBound(port: number, ip = '127.0.0.1'): boolean {
   const wanted = new Set([`${hexIp}:${hexPort}`, `00000000:${hexPort}`]);
   return readFileSync('/proc/net/udp', 'utf8').split('\n').slice(1)
     .some((line) => wanted.has(line.trim().split(/\s+/)[1] ?? ''));
+}
+
+/** Wait until something listens on UDP ip:port inside a network namespace (ss from iproute2). */
+export async function waitForUdpListenerIn(netns: string, ip: string, port: number, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const out = await new Promise<string>((resolve) => {
+      execFile('ip', ['netns', 'exec', netns, 'ss', '-Hlun', 'src', `${ip}:${port}`], (err, stdout) => resolve(err ? '' : stdout));
+    });
+    if (out.trim() !== '') return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new CtiError('CTI_INTERNAL', { port }, `Nothing listens on UDP ${ip}:${port} in ${netns}; see the SIPp error log.`);
 }
 
 /** Wait until SIPp has bound its SIP port (a background UAS must be listening before the UAC starts). */

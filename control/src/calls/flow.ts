@@ -115,6 +115,7 @@ export class CallFlow {
       sipCallId: e.callId, id, centreId: queue.centreId, state: 'queued', tindex: e.tindex, tlabel: e.tlabel, queueId: queue.id,
       priority, arrivedMs: e.arrivedAt.getTime(), queuedMs: now.getTime(), attempt: 0, seatId: null, offeredMs: 0,
       callerNumber: number, answeredSeatId: null, answeredMs: 0, failedOpen: false, fromTag: e.fromTag, early: false,
+      ...(this.deps.config.node ? { node: this.deps.config.node } : {}),
     };
     await saveLiveCall(this.deps.redis, call);
     // a caller to be warned first (screening's 训诫语) joins the queue only after the warning (announce below)
@@ -277,8 +278,7 @@ export class CallFlow {
     const waitMs = now.getTime() - call.arrivedMs;
     await transitionCall(this.deps, call, 'abandoned', { ended_at: now, ended_by: 'caller', end_reason: 'abandoned' },
       { type: 'call.abandoned.v1', data: { call_id: call.id, queue_id: call.queueId, caller_number: call.callerNumber || null, wait_ms: waitMs, phase: call.state === 'offering' ? 'offering' : phase } }, now);
-    await this.deps.sql`INSERT INTO abandoned_calls (call_id, centre_id, queue_id, caller_number, wait_ms, abandoned_at)
-      VALUES (${call.id}, ${call.centreId}, ${call.queueId}, ${call.callerNumber || null}, ${waitMs}, ${now}) ON CONFLICT (call_id) DO NOTHING`;
+    await this.listAbandoned(call, waitMs, now);
     await logCallEvent(this.deps, call.id, 'call.ended.v1', { call_id: call.id, ended_by: 'caller', reason: 'abandoned', answered_seat_id: null, talk_ms: null }, now);
     await retireLiveCall(this.deps.redis, callId);
     this.control.confirmed(callId);
@@ -366,17 +366,28 @@ export class CallFlow {
     }
   }
 
+  /** The callback work list (abandoned_calls): a dispatcher calls the number back. */
+  private async listAbandoned(call: LiveCall, waitMs: number, now: Date): Promise<void> {
+    await this.deps.sql`INSERT INTO abandoned_calls (call_id, centre_id, queue_id, caller_number, wait_ms, abandoned_at)
+      VALUES (${call.id}, ${call.centreId}, ${call.queueId}, ${call.callerNumber || null}, ${waitMs}, ${now}) ON CONFLICT (call_id) DO NOTHING`;
+  }
+
   private async closeLostCall(call: LiveCall): Promise<void> {
     const now = new Date();
     await dequeue(this.deps.redis, call.queueId, call.sipCallId);
-    this.deps.log.warn({ call: call.sipCallId, state: call.state }, 'no dialog in Kamailio: call ended while we were away');
+    // held by the other node of a pair, which died with its INVITE transaction (docs/ha.md): the caller is lost
+    const failover = call.node !== undefined && call.node !== this.deps.config.node;
+    const reason = failover ? 'failover' : 'ended_while_disconnected';
+    this.deps.log.warn({ call: call.sipCallId, state: call.state, reason }, 'no dialog in Kamailio: call ended while we were away');
     if (call.state === 'talking') {
-      await transitionCall(this.deps, call, 'ended', { ended_at: now, ended_by: 'system', end_reason: 'ended_while_disconnected' },
-        { type: 'call.ended.v1', data: { call_id: call.id, ended_by: 'system', reason: 'ended_while_disconnected', answered_seat_id: call.answeredSeatId, talk_ms: call.answeredMs ? now.getTime() - call.answeredMs : null } }, now);
+      await transitionCall(this.deps, call, 'ended', { ended_at: now, ended_by: 'system', end_reason: reason },
+        { type: 'call.ended.v1', data: { call_id: call.id, ended_by: 'system', reason, answered_seat_id: call.answeredSeatId, talk_ms: call.answeredMs ? now.getTime() - call.answeredMs : null } }, now);
       if (call.answeredSeatId) await this.startWrapUp(call.answeredSeatId, call.queueId, now);
     } else {
-      await transitionCall(this.deps, call, 'abandoned', { ended_at: now, ended_by: 'system', end_reason: 'ended_while_disconnected' },
-        { type: 'call.abandoned.v1', data: { call_id: call.id, queue_id: call.queueId, caller_number: call.callerNumber || null, wait_ms: now.getTime() - call.arrivedMs, phase: call.state === 'offering' ? 'offering' : 'queued' } }, now);
+      const waitMs = now.getTime() - call.arrivedMs;
+      await transitionCall(this.deps, call, 'abandoned', { ended_at: now, ended_by: 'system', end_reason: reason },
+        { type: 'call.abandoned.v1', data: { call_id: call.id, queue_id: call.queueId, caller_number: call.callerNumber || null, wait_ms: waitMs, phase: call.state === 'offering' ? 'offering' : 'queued' } }, now);
+      if (failover) await this.listAbandoned(call, waitMs, now);
     }
     await retireLiveCall(this.deps.redis, call.sipCallId);
   }

@@ -30,6 +30,8 @@ export interface LiveCall {
   fromTag?: string;
   /** Early media is up (the caller got a 183 and hears prompts). */
   early?: boolean;
+  /** The node of a pair whose Kamailio holds the call's INVITE transaction (docs/ha.md); absent on a single node. */
+  node?: string;
 }
 
 export function parseCall(sipCallId: string, h: Record<string, string>): LiveCall | undefined {
@@ -39,7 +41,7 @@ export function parseCall(sipCallId: string, h: Record<string, string>): LiveCal
     queueId: h.queue, priority: Number(h.priority), arrivedMs: Number(h.arrived_ms), queuedMs: Number(h.queued_ms ?? 0),
     attempt: Number(h.attempt ?? 0), seatId: h.seat || null, offeredMs: Number(h.offered_ms ?? 0), callerNumber: h.caller ?? '',
     answeredSeatId: h.answered_seat || null, answeredMs: Number(h.answered_ms ?? 0), failedOpen: h.failed_open === '1',
-    fromTag: h.from_tag ?? '', early: h.early === '1',
+    fromTag: h.from_tag ?? '', early: h.early === '1', ...(h.node ? { node: h.node } : {}),
   };
 }
 
@@ -63,7 +65,7 @@ export async function saveLiveCall(redis: Redis, c: Partial<LiveCall> & { sipCal
     id: 'id', centre: 'centreId', state: 'state', tindex: 'tindex', tlabel: 'tlabel', queue: 'queueId', priority: 'priority',
     arrived_ms: 'arrivedMs', queued_ms: 'queuedMs', attempt: 'attempt', seat: 'seatId', offered_ms: 'offeredMs',
     caller: 'callerNumber', answered_seat: 'answeredSeatId', answered_ms: 'answeredMs', failed_open: 'failedOpen',
-    from_tag: 'fromTag', early: 'early',
+    from_tag: 'fromTag', early: 'early', node: 'node',
   };
   for (const [field, prop] of Object.entries(map)) {
     const v = c[prop];

@@ -56,3 +56,18 @@ export async function reloadTrunkAddresses(
     }
   }
 }
+
+/**
+ * The Kamailios of both nodes of a pair (docs/ha.md): a trunk change must reach the standby node too, or
+ * its Kamailio would challenge that gateway's calls after a failover. The local reload decides the answer;
+ * the peer's is retried and logged (a peer that is down reads the table when it starts).
+ */
+export function withPeerReload(local: AddressReloader, peer: AddressReloader | undefined, log: Logger): AddressReloader {
+  if (!peer) return local;
+  return {
+    async permissionsAddressReload() {
+      const [mine] = await Promise.allSettled([local.permissionsAddressReload(), reloadTrunkAddresses(peer, log)]);
+      if (mine.status === 'rejected') throw mine.reason;
+    },
+  };
+}

@@ -30,6 +30,15 @@ export interface ServiceContext {
   readonly durable: boolean;
   /** Certificate for HTTPS and WSS; absent: plain HTTP and WS only. */
   readonly tls?: TlsFiles;
+  /** Network namespace the daemons run in (a node of a pair, scripts/stack/pair.ts); absent: the caller's own. */
+  readonly netns?: string;
+  /** Other hosts that may connect to PostgreSQL (CIDR, pg_hba.conf); absent: only ctx.host. */
+  readonly clientNet?: string;
+}
+
+/** The Daemon spec fields that place a service in the stack's network namespace. */
+export function inNetns(ctx: ServiceContext): { netns?: string } {
+  return ctx.netns ? { netns: ctx.netns } : {};
 }
 
 export function statePath(ctx: ServiceContext, ...parts: string[]): string {

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Daemon } from '../daemon.ts';
-import { logPath, type ServiceContext } from './context.ts';
+import { inNetns, logPath, type ServiceContext } from './context.ts';
 import { httpOk } from './probes.ts';
 
 export const CONTROL_MAIN = 'control/src/main.ts';
@@ -33,6 +33,7 @@ export function createControl(ctx: ServiceContext, env: Record<string, string>):
     logFile: logPath(ctx, 'control'),
     cwd: ctx.root,
     env,
+    ...inNetns(ctx),
   });
   const start = async () => {
     daemon.start();

@@ -12,7 +12,7 @@ import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { Daemon } from '../daemon.ts';
-import { logPath, statePath, type ServiceContext } from './context.ts';
+import { inNetns, logPath, statePath, type ServiceContext } from './context.ts';
 
 const run = promisify(execFile);
 export const PG_BIN = '/usr/lib/postgresql/15/bin';
@@ -115,6 +115,14 @@ export function pgLocation(ctx: ServiceContext, who: RunAs = postgresUser()):
   };
 }
 
+/** Lets hosts of `cidr` log in over TCP with a password (the nodes of a pair; initdb allows only loopback). */
+function allowClients(dataDir: string, cidr: string): void {
+  const hba = join(dataDir, 'pg_hba.conf');
+  const line = `host all all ${cidr} scram-sha-256`;
+  const text = readFileSync(hba, 'utf8');
+  if (!text.split('\n').includes(line)) writeFileSync(hba, `${text.trimEnd()}\n${line}\n`);
+}
+
 export interface PostgresService {
   readonly daemon: Daemon;
   readonly url: string;
@@ -136,6 +144,7 @@ export async function createPostgres(ctx: ServiceContext): Promise<PostgresServi
     traversableDir(dirname(dataDir));
     await run('cp', ['-a', '--reflink=auto', template, dataDir]);
   }
+  if (ctx.clientNet) allowClients(dataDir, ctx.clientNet);
   const link = statePath(ctx, 'pg');
   if (dataDir !== link && !existsSync(link)) symlinkSync(dataDir, link);
   ownDir(socketDir, who);
@@ -155,6 +164,7 @@ export async function createPostgres(ctx: ServiceContext): Promise<PostgresServi
     uid: who.uid,
     gid: who.gid,
     stopSignal: 'SIGINT',
+    ...inNetns(ctx),
   });
 
   async function superQuery(sql: string): Promise<void> {

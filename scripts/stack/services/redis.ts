@@ -1,7 +1,7 @@
 /** Redis: a generated redis.conf in <state>/redis, AOF on (everysec), foreground, loopback only. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Daemon } from '../daemon.ts';
-import { logPath, statePath, type ServiceContext } from './context.ts';
+import { inNetns, logPath, statePath, type ServiceContext } from './context.ts';
 import { redisPing } from './probes.ts';
 
 export interface RedisService {
@@ -21,7 +21,8 @@ export function createRedis(ctx: ServiceContext): RedisService {
   writeFileSync(conf, [
     `bind ${ctx.host}`,
     `port ${port}`,
-    'protected-mode yes',
+    // a pair's nodes reach it over the namespaces' bridge (no route out of the machine); production sets a password
+    `protected-mode ${ctx.netns ? 'no' : 'yes'}`,
     'daemonize no',
     `dir ${dir}`,
     `pidfile ${dir}/redis.pid`,
@@ -37,6 +38,7 @@ export function createRedis(ctx: ServiceContext): RedisService {
     args: [conf],
     logFile: logPath(ctx, 'redis'),
     cwd: dir,
+    ...inNetns(ctx),
   });
   const start = async () => {
     daemon.start();

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Daemon } from '../daemon.ts';
 import { renderTemplateFile } from '../template.ts';
-import { logPath, statePath, type ServiceContext } from './context.ts';
+import { inNetns, logPath, statePath, type ServiceContext } from './context.ts';
 import { ngPing } from './probes.ts';
 
 export interface RtpengineService {
@@ -40,6 +40,7 @@ export function createRtpengine(ctx: ServiceContext, opts: RtpengineOptions = {}
     args: [`--config-file=${conf}`, '--config-section=rtpengine'],
     logFile: logPath(ctx, 'rtpengine'),
     cwd: ctx.stateDir,
+    ...inNetns(ctx),
   });
   return {
     daemon,

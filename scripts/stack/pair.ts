@@ -1,0 +1,188 @@
+/**
+ * A two-node centre on one machine (docs/ha.md), in network namespaces made by netns.ts:
+ *
+ *   data   PostgreSQL + Redis (this phase: one of each, shared by both nodes; replication is the next phase)
+ *   A, B   Kamailio (DMQ + dmq_usrloc: registrations on both), rtpengine, the control plane (one leads: the
+ *          Redis lease of control/src/app/leader.ts), keepalived (VRRP) holding the floating SIP address
+ *   car    the carrier: test gateways and outside phones (SIPp with `netns: pair.net.ns.car`)
+ *
+ *   const pair = await startPair({ name: 'ha-x' });
+ *   ... pair.sipRemote (the floating address), pair.nodes.a.info.api.url ...
+ *   await pair.killNode('a');   // every process of A SIGKILLed and its link cut
+ *   await pair.stop();          // everything stopped, namespaces removed
+ */
+import { execFileSync } from 'node:child_process';
+import { createPairNetwork, type PairNetwork } from './netns.ts';
+import { startStack, type Stack, type StackOptions } from './stack.ts';
+import { processAlive, sleep } from './daemon.ts';
+import { REPO_ROOT } from './migrate.ts';
+import { createKeepalived, type KeepalivedService } from './services/keepalived.ts';
+import type { ServiceContext } from './services/context.ts';
+import { pairConfigErrors, type PairConfig } from './pair-config.ts';
+
+export type NodeName = 'a' | 'b';
+export const NODES: readonly NodeName[] = ['a', 'b'];
+
+export interface PairOptions {
+  /** Stacks are named <name>-data, <name>-a, <name>-b; default 'pair'. */
+  readonly name?: string;
+  /** Start the control planes (default true). */
+  readonly control?: boolean;
+  /** Extra environment for both control planes. */
+  readonly env?: Record<string, string>;
+  readonly kamailioVars?: StackOptions['kamailioVars'];
+  /** VRRP advertisement interval (default 300 ms). */
+  readonly advertMs?: number;
+}
+
+export interface Pair {
+  readonly name: string;
+  readonly net: PairNetwork;
+  readonly config: PairConfig;
+  readonly data: Stack;
+  readonly nodes: Readonly<Record<NodeName, Stack>>;
+  readonly keepalived: Readonly<Record<NodeName, KeepalivedService>>;
+  /** The floating SIP address with the SIP port: where gateways and seats send. */
+  readonly sipRemote: string;
+  /** Which node holds the floating address now (from the namespaces' interfaces). */
+  holder(): NodeName | undefined;
+  /** A node dies at once: its link is cut and every process in its namespace gets SIGKILL. */
+  killNode(node: NodeName): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const SIP_PORT = 5060;
+const DMQ_PORT = 5090;
+
+export class PairConfigError extends Error {
+  readonly code = 'CTI_PAIR_HALF_CONFIGURED';
+  constructor(readonly problems: string[]) {
+    super(`the pair is half-configured and does not start: ${problems.join('; ')} (docs/ha.md, "Starting a pair")`);
+    this.name = 'PairConfigError';
+  }
+}
+
+function configOf(net: PairNetwork): PairConfig {
+  return {
+    vip: net.addr.vip,
+    prefixLength: net.prefixLength,
+    nodes: { a: net.addr.a, b: net.addr.b },
+    data: net.addr.data,
+    dmqPort: DMQ_PORT,
+    sipPort: SIP_PORT,
+  };
+}
+
+/** Fails with PairConfigError unless `cfg` describes a whole pair and this machine can run it. */
+export function assertPairConfig(cfg: Partial<PairConfig>): asserts cfg is PairConfig {
+  const problems = pairConfigErrors(cfg);
+  if (process.getuid?.() !== 0) problems.push('network namespaces and VRRP need root');
+  try {
+    execFileSync('keepalived', ['--version'], { stdio: 'ignore' });
+  } catch {
+    problems.push('keepalived is not installed (bash scripts/setup.sh installs it)');
+  }
+  if (problems.length) throw new PairConfigError(problems);
+}
+
+function nodeOptions(name: string, node: NodeName, cfg: PairConfig, net: PairNetwork, data: Stack, opts: PairOptions): StackOptions {
+  const peer = node === 'a' ? 'b' : 'a';
+  return {
+    name: `${name}-${node}`,
+    tier: 'node',
+    control: opts.control ?? true,
+    data: { postgresUrl: data.info.postgres.url, redisUrl: data.info.redis.url },
+    netns: { name: net.ns[node], host: cfg.nodes[node] },
+    kamailioDefines: ['WITH_PAIR'],
+    kamailioVars: { SIP_DOMAIN: cfg.vip, PAIR_VIP: cfg.vip, DMQ_PORT: String(cfg.dmqPort), DMQ_PEER: cfg.nodes[peer], ...opts.kamailioVars },
+    env: {
+      CTI_PEER_KAMAILIO_RPC_URL: `http://${cfg.nodes[peer]}:8080/RPC`,
+      CTI_NODE: node,
+      ...opts.env,
+    },
+  };
+}
+
+function keepalivedFor(stack: Stack, node: NodeName, cfg: PairConfig, net: PairNetwork, advertMs?: number): KeepalivedService {
+  const ctx: ServiceContext = {
+    name: stack.info.name, root: REPO_ROOT, stateDir: stack.info.stateDir, host: cfg.nodes[node], ports: stack.info.ports,
+    durable: false, netns: net.ns[node],
+  };
+  return createKeepalived(ctx, {
+    dev: net.dev, peer: cfg.nodes[node === 'a' ? 'b' : 'a'], vip: cfg.vip, prefixLength: cfg.prefixLength,
+    priority: node === 'a' ? 150 : 100, ...(advertMs ? { advertMs } : {}),
+    // The floating address arrived: calls come here now. Kamailio counts "control plane away" from this moment
+    // (cp_down_at 0 = not seen yet, engine/kamailio), so this node's control plane gets the whole FAILOPEN_AFTER_MS
+    // to take the lead before a held call is failed open, as after a control-plane restart on a single node.
+    notifyMaster: `/usr/sbin/kamcmd -s unix:${stack.info.stateDir}/kamailio_ctl pv.shvSet cp_down_at int 0`,
+  });
+}
+
+function addressesIn(net: PairNetwork, node: NodeName): string {
+  try {
+    // only interfaces that are up: a node killed with its link cut keeps the address on its dead interface
+    return execFileSync('ip', ['-n', net.ns[node], '-4', '-o', 'addr', 'show', 'up'], { encoding: 'utf8' });
+  } catch {
+    return '';
+  }
+}
+
+export async function startPair(opts: PairOptions = {}): Promise<Pair> {
+  const name = opts.name ?? 'pair';
+  const net = await createPairNetwork();
+  const cfg = configOf(net);
+  const started: Array<{ stop(): Promise<void> }> = [];
+  const stopAll = async () => {
+    for (const s of started.reverse()) await s.stop().catch(() => undefined);
+    await net.remove();
+  };
+  try {
+    assertPairConfig(cfg);
+    for (const node of NODES) await net.exec(node, 'sysctl', ['-q', '-w', 'net.ipv4.ip_nonlocal_bind=1']);
+    const data = await startStack({
+      name: `${name}-data`, tier: 'data', control: false,
+      netns: { name: net.ns.data, host: cfg.data, clientNet: `${cfg.data}/${cfg.prefixLength}` },
+    });
+    started.push(data);
+    const nodes = {} as Record<NodeName, Stack>;
+    const vrrp = {} as Record<NodeName, KeepalivedService>;
+    for (const node of NODES) {
+      const stack = await startStack(nodeOptions(name, node, cfg, net, data, opts));
+      started.push(stack);
+      nodes[node] = stack;
+      const ka = keepalivedFor(stack, node, cfg, net, opts.advertMs);
+      started.push(ka);
+      await ka.start();
+      vrrp[node] = ka;
+      // A takes the floating address before B starts, so that B joins as backup
+      if (node === 'a') await ka.daemon.waitReady(async () => addressesIn(net, 'a').includes(` ${cfg.vip}/`), 10_000, 'holding the floating address');
+    }
+    const pair: Pair = {
+      name,
+      net,
+      config: cfg,
+      data,
+      nodes,
+      keepalived: vrrp,
+      sipRemote: `${cfg.vip}:${cfg.sipPort}`,
+      holder: () => NODES.find((n) => addressesIn(net, n).includes(` ${cfg.vip}/`)),
+      async killNode(node) {
+        execFileSync('ip', ['-n', net.ns[node], 'link', 'set', net.dev, 'down']);
+        const pids = execFileSync('ip', ['netns', 'pids', net.ns[node]], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+        for (const p of pids) {
+          try {
+            process.kill(p, 'SIGKILL');
+          } catch (e) {
+            if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+          }
+        }
+        while (pids.some((p) => processAlive(p))) await sleep(10);
+      },
+      stop: stopAll,
+    };
+    return pair;
+  } catch (e) {
+    await stopAll();
+    throw e;
+  }
+}

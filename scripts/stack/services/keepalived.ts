@@ -1,0 +1,106 @@
+/**
+ * keepalived (VRRP only) holding a pair's floating SIP address (docs/ha.md). VRRPv3 with adverts every
+ * 300 ms, unicast to the peer (no multicast needed on the bridge), both nodes start as BACKUP with
+ * `nopreempt`: the first one up becomes master, and a node that comes back stays backup. Runs in the
+ * node's network namespace, in the foreground, logging to <state>/logs/keepalived.log.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Daemon } from '../daemon.ts';
+import { inNetns, logPath, statePath, type ServiceContext } from './context.ts';
+
+export interface VrrpOptions {
+  /** The interface that carries the node's address (and gets the floating one). */
+  readonly dev: string;
+  readonly peer: string;
+  /** The floating address and its prefix length. */
+  readonly vip: string;
+  readonly prefixLength: number;
+  /** Higher wins when both start at once. */
+  readonly priority: number;
+  /** VRRP advertisement interval (centisecond precision with VRRPv3). */
+  readonly advertMs?: number;
+  /** A command run (as root, in the namespace) each time this node becomes master. */
+  readonly notifyMaster?: string;
+}
+
+export type VrrpState = 'MASTER' | 'BACKUP' | 'FAULT' | 'unknown';
+
+export interface KeepalivedService {
+  readonly daemon: Daemon;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** The last state keepalived logged. */
+  state(): VrrpState;
+}
+
+export function keepalivedConfig(ctx: ServiceContext, o: VrrpOptions): string {
+  return [
+    '# rendered by scripts/stack/services/keepalived.ts',
+    'global_defs {',
+    `  router_id ${ctx.name}`,
+    '  vrrp_version 3',
+    '  vrrp_garp_master_delay 0',
+    '  vrrp_garp_master_repeat 3',
+    '  enable_script_security',
+    '  script_user root',
+    '}',
+    'vrrp_instance sip {',
+    '  state BACKUP',
+    '  nopreempt',
+    `  interface ${o.dev}`,
+    '  virtual_router_id 120',
+    `  priority ${o.priority}`,
+    `  advert_int ${((o.advertMs ?? 300) / 1000).toFixed(2)}`,
+    `  unicast_src_ip ${ctx.host}`,
+    `  unicast_peer {\n    ${o.peer}\n  }`,
+    `  virtual_ipaddress {\n    ${o.vip}/${o.prefixLength} dev ${o.dev}\n  }`,
+    ...(o.notifyMaster ? [`  notify_master "${o.notifyMaster}"`] : []),
+    '}',
+    '',
+  ].join('\n');
+}
+
+export function createKeepalived(ctx: ServiceContext, o: VrrpOptions): KeepalivedService {
+  const conf = statePath(ctx, 'keepalived.conf');
+  writeFileSync(conf, keepalivedConfig(ctx, o));
+  const log = logPath(ctx, 'keepalived');
+  const daemon = new Daemon({
+    name: 'keepalived',
+    command: 'keepalived',
+    args: ['--vrrp', '--dont-fork', '--log-console', '--no-syslog', '--use-file', conf,
+      '--pid', statePath(ctx, 'keepalived.pid'), '--vrrp_pid', statePath(ctx, 'keepalived-vrrp.pid')],
+    logFile: log,
+    cwd: ctx.stateDir,
+    ...inNetns(ctx),
+  });
+  // like the stack's daemons: killed by scripts/stack/watchdog.sh if this process dies without stopping it
+  const pgids = statePath(ctx, 'keepalived-pgids');
+  daemon.onChange = () => {
+    if (daemon.pid) writeFileSync(pgids, `${daemon.pid}\n`);
+    else rmSync(pgids, { force: true });
+  };
+  const state = (): VrrpState => {
+    let text: string;
+    try {
+      text = readFileSync(log, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'unknown';
+      throw e;
+    }
+    const all = [...text.matchAll(/Entering (MASTER|BACKUP|FAULT) STATE/g)];
+    return (all.at(-1)?.[1] as VrrpState | undefined) ?? 'unknown';
+  };
+  return {
+    daemon,
+    state,
+    async start() {
+      writeFileSync(log, '');
+      daemon.start();
+      spawn('bash', [join(ctx.root, 'scripts/stack/watchdog.sh'), String(process.pid), pgids], { detached: true, stdio: 'ignore' }).unref();
+      await daemon.waitReady(async () => state() !== 'unknown', 15_000, 'in VRRP state MASTER or BACKUP');
+    },
+    stop: () => daemon.stop(),
+  };
+}

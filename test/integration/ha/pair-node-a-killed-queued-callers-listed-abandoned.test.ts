@@ -1,0 +1,40 @@
+/**
+ * Callers queued on node A when it dies (docs/ha.md, "Queued callers when a node dies"): their INVITE
+ * transactions lived in A's Kamailio, which phase 1 does not take over. What this test holds today: B's control
+ * plane, on taking the lead, finds them in the Redis queue but not in B's Kamailio (queued by node A) and
+ * writes each one as abandoned with end reason `failover` and puts it on the callback work list
+ * (abandoned_calls) with the caller's number; a new 120 call is still answered via B.
+ * What it measures and reports (not asserted: the next phase's work): how many queued callers were lost and
+ * whether they got any final response (today: none, they wait in silence until their gateway gives up).
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { killNodeAAndCall, prepareFailover, queueCallsOnA, queuedOutcome, startFailoverRig, type FailoverRig } from '../support/failover.ts';
+
+const QUEUED = 3;
+
+let rig: FailoverRig;
+before(async () => { rig = await startFailoverRig('ha-queued'); });
+after(async () => { await rig?.close(); });
+
+test('pair-node-a-killed-queued-callers-listed-abandoned: callers queued on A are on the abandoned list with their numbers after B leads', async () => {
+  const first = await prepareFailover(rig);
+  assert.ok(first.ok, `the first call was answered through A: exit ${first.exitCode}\n${first.errorLog}`);
+  const queued = await queueCallsOnA(rig, QUEUED);
+  const [firstCall] = await rig.a.calls();
+  const { figures, call, t0 } = await killNodeAAndCall(rig, firstCall!.id, { readyAfterKill: true });
+  assert.equal(call.answered_seat_id, rig.seat!.id, 'a new call is answered via B although A left queued calls behind');
+  const outcome = await queuedOutcome(rig, queued, QUEUED, t0, 20_000);
+  console.log(`failover with queued callers: ${JSON.stringify({ ...figures, queued: outcome })}`);
+  const rows = (await rig.b.calls()).filter((c) => (c.caller_number ?? '').startsWith('1390000'));
+  assert.equal(rows.length, QUEUED);
+  for (const r of rows) {
+    assert.equal(r.state, 'abandoned', `queued caller ${r.caller_number} is abandoned`);
+    assert.equal(r.end_reason, 'failover', `queued caller ${r.caller_number} is marked failover`);
+    assert.ok(r.ended_at && r.ended_at.getTime() >= t0, 'written after the failure');
+  }
+  const listed = await rig.sql<{ caller_number: string; status: string }[]>`
+    SELECT caller_number, status FROM abandoned_calls WHERE call_id = ANY(${rows.map((r) => r.id)}::uuid[]) ORDER BY caller_number`;
+  assert.deepEqual(listed.map((l) => [l.caller_number, l.status]), rows.map((r) => r.caller_number).sort().map((n) => [n, 'open']),
+    'every queued caller is on the callback work list, open');
+});
