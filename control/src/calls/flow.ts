@@ -1,6 +1,6 @@
 import type { AppDeps } from '../app/deps.ts';
 import { enqueue, dequeue } from '../acd/queue.ts';
-import type { Distributor } from '../acd/distributor.ts';
+import type { Distributor } from './distribution/distributor.ts';
 import type { CallControl } from '../engine/kamailio/call-control.ts';
 import { callerNumber, type CallNewEvent, type EngineEvent } from '../engine/kamailio/events.ts';
 import type { RegistrationTracker } from '../seats/state/registrations.ts';
@@ -16,10 +16,11 @@ import { closeItemsCalledAgain } from '../callbacks/called-again.ts';
 import { noteArrival, queuePriority } from '../acd/repeat-caller.ts';
 import { acdSettingsOf } from '../queues/acd-settings.ts';
 import { getLiveCall, logCallEvent, retireLiveCall, saveLiveCall, transitionCall, allLiveCalls, type LiveCall } from './store.ts';
-import { isRinging } from '../acd/ring-all.ts';
-import { overflowAnswered } from '../acd/overflow/outcomes.ts';
-import { getCallExtras } from '../acd/call-extras.ts';
-import { RoutedOutcomes } from '../acd/routed-outcomes.ts';
+import { isRinging } from './offers/ring-all.ts';
+import { overflowAnswered } from './actions/overflow-outcomes.ts';
+import { getCallExtras } from './extras.ts';
+import { RoutedOutcomes } from './offers/routed-outcomes.ts';
+import { failOpen } from './actions/fail-open.ts';
 import type { CallMedia } from '../announcements/call-media.ts';
 import { announcementPlanOf } from '../announcements/settings.ts';
 import type { ScreeningDecision } from '../screening/policy.ts';
@@ -32,7 +33,7 @@ import type { AnnouncementSettings } from '../queues/settings.ts';
  */
 export class CallFlow {
   private syncSeen: Set<string> | undefined;
-  /** ring_all forks and overflows to another centre (acd/routed-outcomes.ts). */
+  /** ring_all forks and overflows to another centre (offers/routed-outcomes.ts). */
   private readonly routed: RoutedOutcomes;
 
   constructor(
@@ -81,7 +82,7 @@ export class CallFlow {
     this.deps.log.error({ err: String(err), stack: (err as Error)?.stack, event: e.event, call: 'callId' in e ? e.callId : undefined }, 'call flow error');
     if (e.event === 'call.new' || e.event === 'offer.failed') {
       // the call is suspended in Kamailio: fail open rather than leave it waiting on us
-      this.control.ringAll({ sipCallId: e.callId, tindex: e.tindex, tlabel: e.tlabel }, 'decision_failed');
+      failOpen(this.control, { sipCallId: e.callId, tindex: e.tindex, tlabel: e.tlabel }, 'decision_failed');
     }
   }
 
@@ -235,7 +236,7 @@ export class CallFlow {
     this.syncSeen?.add(e.callId);
     const call = await getLiveCall(this.deps.redis, e.callId);
     if (!call) {
-      this.control.ringAll({ sipCallId: e.callId, tindex: e.tindex, tlabel: e.tlabel }, 'unknown_call');
+      failOpen(this.control, { sipCallId: e.callId, tindex: e.tindex, tlabel: e.tlabel }, 'unknown_call');
       return;
     }
     await saveLiveCall(this.deps.redis, { sipCallId: e.callId, tindex: e.tindex, tlabel: e.tlabel, seatId: null });

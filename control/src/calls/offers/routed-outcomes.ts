@@ -3,13 +3,13 @@
  * overflow to another centre (kind `overflow`). calls/flow.ts dispatches them here, in the call's chain;
  * what is the same as for one seat (the answer, the requeue) goes back to the flow through `hooks`.
  */
-import type { AppDeps } from '../app/deps.ts';
-import { offerFailReason } from '../calls/machine.ts';
-import { getLiveCall, type LiveCall } from '../calls/store.ts';
-import type { EngineEvent } from '../engine/kamailio/events.ts';
-import { seatIdForSipUser } from '../seats/state/store.ts';
-import type { Distributor } from './distributor.ts';
-import { overflowAborted, overflowAnswered, overflowFailed, overflowRinging } from './overflow/outcomes.ts';
+import type { AppDeps } from '../../app/deps.ts';
+import type { EngineEvent } from '../../engine/kamailio/events.ts';
+import { seatIdForSipUser } from '../../seats/state/store.ts';
+import { overflowAborted, overflowAnswered, overflowFailed, overflowRinging } from '../actions/overflow-outcomes.ts';
+import type { Distributor } from '../distribution/distributor.ts';
+import { offerFailReason } from '../machine.ts';
+import { getLiveCall, type LiveCall } from '../store.ts';
 import { ringAllAborted, ringAllAnswered, ringAllMissed } from './ring-all.ts';
 
 type Ringing = Extract<EngineEvent, { event: 'offer.ringing' }>;
