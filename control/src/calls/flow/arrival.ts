@@ -6,16 +6,16 @@
 import { randomUUID } from 'node:crypto';
 import { enqueue } from '../../acd/queue.ts';
 import { noteArrival, queuePriority } from '../../acd/repeat-caller.ts';
-import { announcementPlanOf } from '../../announcements/settings.ts';
 import { closeItemsCalledAgain } from '../../callbacks/called-again.ts';
 import { callerNumber, type CallNewEvent } from '../../engine/kamailio/events.ts';
 import { acdSettingsOf } from '../../queues/acd-settings.ts';
+import { announcementPlanOf, queueAnnouncementPlan } from '../../queues/announcements.ts';
+import { routeCall } from '../../queues/routing.ts';
 import type { AnnouncementSettings } from '../../queues/settings.ts';
 import { recordDecision } from '../../screening/decision-log.ts';
 import type { ScreeningDecision } from '../../screening/policy.ts';
 import { screenCall } from '../../screening/screen.ts';
 import { transitionSeat } from '../../seats/state/store.ts';
-import { queueSettings, routeCall } from '../routing.ts';
 import { getLiveCall, logCallEvent, retireLiveCall, saveLiveCall, transitionCall, type LiveCall } from '../store.ts';
 import type { FlowContext } from './context.ts';
 
@@ -104,7 +104,7 @@ async function afterWarning(f: FlowContext, sipCallId: string, end: boolean): Pr
   }
   await enqueue(f.deps.redis, call.queueId, sipCallId, call.priority, call.arrivedMs);
   void f.distributor.kick([call.queueId]);
-  const plan = announcementPlanOf((await queueSettings(f.deps, call.queueId)).settings.announcements as AnnouncementSettings | undefined);
+  const plan = await queueAnnouncementPlan(f.deps, call.queueId);
   if (plan.play && call.early) await f.media?.begin(call, '', '', f.media.waitingProgram(call.id, call.queueId, plan, false));
 }
 
@@ -123,7 +123,7 @@ async function resync(f: FlowContext, call: LiveCall, e: CallNewEvent): Promise<
     await enqueue(f.deps.redis, call.queueId, call.sipCallId, call.priority, call.arrivedMs);
     void f.distributor.kick([call.queueId]);
     if (call.early && f.media && !f.media.announcer.isPlaying(call.sipCallId)) {
-      const plan = announcementPlanOf((await queueSettings(f.deps, call.queueId)).settings.announcements as AnnouncementSettings | undefined);
+      const plan = await queueAnnouncementPlan(f.deps, call.queueId);
       if (plan.play) await f.media.begin(call, '', '', f.media.waitingProgram(call.id, call.queueId, plan, false));
     }
   }

@@ -3,8 +3,8 @@
  * connected call (BYE: ended, the seat goes to wrap-up).
  */
 import { dequeue } from '../../acd/queue.ts';
+import { queueSettings } from '../../queues/routing.ts';
 import { transitionSeat } from '../../seats/state/store.ts';
-import { queueSettings } from '../routing.ts';
 import { getLiveCall, logCallEvent, retireLiveCall, transitionCall } from '../store.ts';
 import type { FlowContext } from './context.ts';
 

@@ -5,11 +5,11 @@
 import { enqueue } from '../../acd/queue.ts';
 import type { EngineEvent } from '../../engine/kamailio/events.ts';
 import { acdSettingsOf } from '../../queues/acd-settings.ts';
+import { queueSettings } from '../../queues/routing.ts';
 import { seatMissedOffer } from '../../seats/state/missed-offers.ts';
 import { seatKey } from '../../seats/state/store.ts';
 import { failOpen } from '../actions/fail-open.ts';
 import { offerFailReason } from '../machine.ts';
-import { queueSettings } from '../routing.ts';
 import { getLiveCall, logCallEvent, saveLiveCall, transitionCall } from '../store.ts';
 import type { FlowContext } from './context.ts';
 

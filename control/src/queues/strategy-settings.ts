@@ -5,8 +5,8 @@
  * Read leniently (`strategySettingsOf` drops what it cannot use); checked strictly when written
  * (`checkStrategySettings`).
  */
-import { CtiError } from '../../errors/catalogue.ts';
-import type { TierStep } from './types.ts';
+import type { TierStep } from '../acd/strategies/types.ts';
+import { CtiError } from '../errors/catalogue.ts';
 
 export interface StrategySettings {
   tierEscalation: TierStep[];
