@@ -16,7 +16,8 @@ import { recordDecision } from '../../screening/decision-log.ts';
 import type { ScreeningDecision } from '../../screening/policy.ts';
 import { screenCall } from '../../screening/screen.ts';
 import { transitionSeat } from '../../seats/state/store.ts';
-import { getLiveCall, logCallEvent, retireLiveCall, saveLiveCall, transitionCall, type LiveCall } from '../store.ts';
+import { declineScreenedCall } from '../actions/decline.ts';
+import { getLiveCall, logCallEvent, saveLiveCall, transitionCall, type LiveCall } from '../store.ts';
 import type { FlowContext } from './context.ts';
 
 export async function onCallNew(f: FlowContext, e: CallNewEvent): Promise<void> {
@@ -93,15 +94,7 @@ async function announce(f: FlowContext, call: LiveCall, e: CallNewEvent, setting
 async function afterWarning(f: FlowContext, sipCallId: string, end: boolean): Promise<void> {
   const call = await getLiveCall(f.deps.redis, sipCallId);
   if (!call || call.state !== 'queued') return; // the caller hung up during the warning
-  if (end) {
-    const now = new Date();
-    f.control.reject(call, 603, 'Decline');
-    await transitionCall(f.deps, call, 'ended', { ended_at: now, ended_by: 'system', end_reason: 'screened' },
-      { type: 'call.ended.v1', data: { call_id: call.id, ended_by: 'system', reason: 'screened', answered_seat_id: null, talk_ms: null } }, now);
-    await f.deps.sql`UPDATE call_legs SET ended_at = ${now} WHERE call_id = ${call.id} AND ended_at IS NULL`;
-    await retireLiveCall(f.deps.redis, sipCallId);
-    return;
-  }
+  if (end) return declineScreenedCall(f.deps, f.control, call);
   await enqueue(f.deps.redis, call.queueId, sipCallId, call.priority, call.arrivedMs);
   void f.distributor.kick([call.queueId]);
   const plan = await queueAnnouncementPlan(f.deps, call.queueId);
