@@ -1,5 +1,5 @@
 /**
- * ACD decision latency: the product's Distributor (control/src/acd/distributor.ts) offering a backlog of
+ * ACD decision latency: the product's Distributor (control/src/calls/distribution/distributor.ts) offering a backlog of
  * waiting calls to ready seats, with the queue's strategy (longest_idle by default) against the same
  * Distributor with a no-op selector (the first eligible seat, no ordering), in the same run, over a real
  * PostgreSQL and Redis. A decision ends when the Distributor calls `offer` on its CallControl, which here
@@ -21,7 +21,7 @@ import { OfferRecorder, type OfferMark } from './support/acd/offer-recorder.ts';
 import { createQueues, readySeats, releaseSeats, startRig, waitingCalls, type Rig } from './support/acd/rig.ts';
 import { waiting } from '../control/src/acd/queue.ts';
 import { PerKeySerializer } from '../control/src/app/serial.ts';
-import { Distributor } from '../control/src/acd/distributor.ts';
+import { Distributor } from '../control/src/calls/distribution/distributor.ts';
 import * as switchable from './support/acd/switchable-select.ts';
 
 type Path = 'product' | 'first_eligible';

@@ -10,7 +10,7 @@
  */
 import postgres, { type Sql } from 'postgres';
 import { removeStackState, startStack } from '../scripts/stack/stack.ts';
-import { searchRecordings, type RecordingSearch } from '../control/src/api/routes/recordings-search.ts';
+import { searchRecordings, type RecordingSearch } from '../control/src/recordings/search.ts';
 import { envInt, type Benchmark } from './support/benchmark.ts';
 import { round3, summarise } from './support/stats.ts';
 

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
-import { Distributor } from './acd/distributor.ts';
+import { Distributor } from './calls/distribution/distributor.ts';
 import { buildServer } from './api/server.ts';
 import { HealthRegistry } from './api/routes/health.ts';
 import { seatStateRoutes } from './api/routes/seat-state.ts';

@@ -10,9 +10,7 @@ import type { NgTransport } from '../engine/rtpengine/commands.ts';
 import { getLiveCall, logCallEvent, saveLiveCall, type LiveCall } from '../calls/store.ts';
 import { Announcer, type Program, type Step } from './announcer.ts';
 import { canHaveEarlyMedia, earlySdp } from './early.ts';
-import { announcementPlanOf, type AnnouncementPlan } from './settings.ts';
-import { queueSettings } from '../calls/routing.ts';
-import type { AnnouncementSettings } from '../queues/settings.ts';
+import { queueAnnouncementPlan, type AnnouncementPlan } from '../queues/announcements.ts';
 
 export class CallMedia {
   /** Programs waiting for Kamailio's 183 (call.early) before they start. */
@@ -84,7 +82,7 @@ export class CallMedia {
 
   /** The queue's current program for a call that is still waiting (supervisors' changes apply at the next round). */
   private async renew(callId: string, queueId: string): Promise<Program | null> {
-    const plan = announcementPlanOf((await queueSettings(this.deps, queueId)).settings.announcements as AnnouncementSettings | undefined);
+    const plan = await queueAnnouncementPlan(this.deps, queueId);
     return plan.play ? this.waitingProgram(callId, queueId, plan, false) : null;
   }
 

@@ -5,7 +5,7 @@
  * queues so a seat that just joined takes a waiting call now.
  */
 import type { Redis } from 'ioredis';
-import { invalidateRoutingCache } from '../calls/routing.ts';
+import { invalidateRoutingCache } from './routing.ts';
 import { seatKey } from '../seats/state/store.ts';
 
 /** Called after every applied change with the queues it touched (main.ts passes the distributor's kick). */

@@ -1,6 +1,6 @@
 /**
  * Inbound routes: a called number (optionally only from one trunk) goes to a queue, with an optional
- * priority. The call flow reads them through calls/routing.ts; a change drops its cache so the next
+ * priority. The call flow reads them through queues/routing.ts; a change drops its cache so the next
  * call is routed by it. Without any route a call still lands in the centre's first queue.
  */
 import type { AppDeps } from '../app/deps.ts';

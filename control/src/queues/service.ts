@@ -10,7 +10,7 @@ import { checkOverflowSettings } from './overflow.ts';
 import { alarmThresholdsOf, checkAlarmThresholds, mergeSettings, type QueueSettingsDoc } from './settings.ts';
 import type { QueueStrategy } from './strategy.ts';
 import { checkAcdSettings } from './acd-settings.ts';
-import { checkStrategySettings } from '../acd/strategies/settings.ts';
+import { checkStrategySettings } from './strategy-settings.ts';
 
 type Deps = Pick<AppDeps, 'sql' | 'config'>;
 

@@ -1,5 +1,9 @@
 /**
- * The `settings` document of a queue (queues.settings, jsonb): alarm thresholds and announcements. Stored as given; read through `alarmThresholdsOf`, which fills the defaults.
+ * The `settings` document of a queue (queues.settings, jsonb), stored as given and read leniently, part by
+ * part, all in queues/: alarm thresholds (here, `alarmThresholdsOf` fills the defaults), announcements
+ * (announcements.ts), the strategy's tiers and skills (strategy-settings.ts), repeat callers and missed
+ * offers (acd-settings.ts), overflow (overflow.ts). The queue row's own columns (ring timeout, wrap-up,
+ * strategy) are read with the document by routing.ts.
  */
 import { CtiError } from '../errors/catalogue.ts';
 
@@ -24,7 +28,7 @@ export const DEFAULT_ALARM_THRESHOLDS: Readonly<AlarmThresholds> = Object.freeze
   answered_10s_critical_pct: 85,
 });
 
-/** What callers hear while they wait (announcements/settings.ts reads it; docs/announcements.md). */
+/** What callers hear while they wait (announcements.ts reads it; docs/announcements.md). */
 export interface AnnouncementSettings {
   enabled?: boolean;
   /** Ringing only, no prompts (the switch per queue). */

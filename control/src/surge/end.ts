@@ -13,7 +13,7 @@ import { recordAudit, type AuditEntry } from '../audit/record.ts';
 import { CtiError } from '../errors/catalogue.ts';
 import { loadSeats, seatKey, transitionSeat } from '../seats/state/store.ts';
 import { lockSurge, getSurge, type Surge } from './store.ts';
-import { dropRegistrations, type UsrlocRpc } from './unregister.ts';
+import { dropRegistrations, type UsrlocRpc } from '../seats/registration/unregister.ts';
 
 /** Who ends a surge: a person (request) or the expiry tick. */
 export interface SurgeActor {

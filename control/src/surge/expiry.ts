@@ -6,7 +6,7 @@
 import type { AppDeps } from '../app/deps.ts';
 import type { StreamedEvent } from '../events/bus.ts';
 import { endDueSurges, finishEndingSeats } from './end.ts';
-import type { UsrlocRpc } from './unregister.ts';
+import type { UsrlocRpc } from '../seats/registration/unregister.ts';
 
 export interface SurgeExpiry {
   /** One tick now (also what the timer runs); resolves when it is done. */

@@ -126,3 +126,9 @@ export async function passwordHashOf(deps: Deps, id: string): Promise<string> {
   if (!row) throw new CtiError('CTI_USER_NOT_FOUND', { id });
   return row.password_hash;
 }
+
+/** Display names of the given users (those that exist), by id. */
+export async function displayNames(sql: Queryable, ids: readonly string[]): Promise<Map<string, string>> {
+  const rows = await sql<{ id: string; display_name: string }[]>`SELECT id, display_name FROM users WHERE id = ANY(${ids}::uuid[])`;
+  return new Map(rows.map((u) => [u.id, u.display_name]));
+}

@@ -1,5 +1,5 @@
 /**
- * Distribution failing (acd/health.ts, acd/failing.ts) on the real stack: a call waits (no seat ready),
+ * Distribution failing (acd/health.ts, calls/distribution/failing.ts) on the real stack: a call waits (no seat ready),
  * the stack's PostgreSQL stops, so every distribution pass throws (the queue settings cannot be read).
  * After CTI_DISTRIBUTION_FAILING_S the control plane rings all for the waiting call (Kamailio's FAILOPEN,
  * reason distribution_failing) and a registered seat answers. The `distribution_failing` alarm cannot be

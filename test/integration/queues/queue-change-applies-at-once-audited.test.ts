@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { queueSettings, routeCall } from '../../../control/src/calls/routing.ts';
+import { queueSettings, routeCall } from '../../../control/src/queues/routing.ts';
 import { getSeatLive, loadSeats, seatKey } from '../../../control/src/seats/state/store.ts';
 import { bearer, ensureSeat, personWith, putWaitingCall, startQueuesSide, type QueuesSide, type Session } from './support/queues-side.ts';
 

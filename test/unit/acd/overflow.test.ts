@@ -1,7 +1,7 @@
-/** Overflow settings (control/src/queues/overflow.ts) and which calls are due (control/src/acd/overflow/due.ts). */
+/** Overflow settings (control/src/queues/overflow.ts) and which calls are due (control/src/acd/overflow.ts). */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { dueForOverflow, overflowHeaderValues, staffedSeats } from '../../../control/src/acd/overflow/due.ts';
+import { dueForOverflow, overflowHeaderValues, staffedSeats } from '../../../control/src/acd/overflow.ts';
 import { isCtiError } from '../../../control/src/errors/catalogue.ts';
 import { checkOverflowSettings, overflowSettingsOf, targetKey, type OverflowSettings } from '../../../control/src/queues/overflow.ts';
 

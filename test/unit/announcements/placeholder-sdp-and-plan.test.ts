@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { audioFormats, placeholderAnswer } from '../../../control/src/announcements/sdp.ts';
-import { announcementPlanOf } from '../../../control/src/announcements/settings.ts';
+import { announcementPlanOf } from '../../../control/src/queues/announcements.ts';
 import { canHaveEarlyMedia } from '../../../control/src/announcements/early.ts';
 import { mediaPath } from '../../../control/src/announcements/prompts.ts';
 

@@ -26,5 +26,4 @@ export function selectSeats(strategy: QueueStrategy | string, candidates: readon
 
 export { eligibleFor, hasSkills, skillsRequired, tierOf } from './eligibility.ts';
 export { nextOpeningMs, tierOpen, tierOpensAfterMs } from './tiers.ts';
-export { strategySettingsOf, checkStrategySettings, type StrategySettings } from './settings.ts';
 export type { QueueStrategy, Strategy, StrategyCandidate, StrategyContext, TierStep } from './types.ts';

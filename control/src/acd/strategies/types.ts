@@ -4,8 +4,9 @@
  */
 import type { SeatCandidate } from '../selector.ts';
 import type { QueueStrategy } from '../../queues/strategy.ts';
+import type { TierStep } from '../../queues/strategy-settings.ts';
 
-export type { QueueStrategy };
+export type { QueueStrategy, TierStep };
 
 export interface StrategyCandidate extends SeatCandidate {
   /** 1 is the first tier (the default); tier 2 is tried after tier 1 by the `tiers` strategy. */
@@ -14,11 +15,6 @@ export interface StrategyCandidate extends SeatCandidate {
   skills?: readonly string[];
 }
 
-/** Tier `tier` opens once the head call has waited `afterMs`. */
-export interface TierStep {
-  tier: number;
-  afterMs: number;
-}
 
 export interface StrategyContext {
   queueId: string;

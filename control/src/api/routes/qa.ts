@@ -17,6 +17,7 @@ import { scoreCards } from '../../qa/scorecards.ts';
 import { setTag, tagsOf } from '../../qa/tags.ts';
 import { csv, reviewRows, scoreCardRows } from '../../qa/export/tables.ts';
 import { xlsx } from '../../qa/export/xlsx.ts';
+import { displayNames } from '../../users/service.ts';
 import { authedErrors, noContent, uuidParams } from '../schemas/common.ts';
 import {
   commentBody, exportQuery, fileResponses, formBody, formPatch, formSchema, formsQuery, objectiveQuery, objectiveSchema, periodQuery, reviewBody, reviewPage, reviewPatch,
@@ -108,7 +109,7 @@ export function qaRoutes(deps: AppDeps) {
       const cards = await scoreCards(sql, req.params.id, from, to);
       const { items } = await listReviews(sql, { form_id: req.params.id, status: 'final', from, to, limit: 100_000, offset: 0 });
       const ids = [...new Set(items.flatMap((r) => [r.reviewer_id, r.dispatcher_id]).filter((x): x is string => x !== null))];
-      const names = new Map((await sql<{ id: string; display_name: string }[]>`SELECT id, display_name FROM users WHERE id = ANY(${ids}::uuid[])`).map((u) => [u.id, u.display_name]));
+      const names = await displayNames(sql, ids);
       await recordAudit(sql, { actor: req.user, ip: req.ip, action: 'qa.exported', target_type: 'qa_form', target_id: req.params.id, after: { from, to, format, sheet, reviews: items.length } });
       const base = `qa-${cards.form.name}-${from.slice(0, 10)}-${to.slice(0, 10)}`;
       if (format === 'csv') {

@@ -8,7 +8,7 @@ import { createSurge, type NewSurge } from '../../surge/create.ts';
 import { endSurge } from '../../surge/end.ts';
 import { getSurge, listSurges } from '../../surge/store.ts';
 import { createSeatTemplate, listSeatTemplates, type NewSeatTemplate } from '../../surge/templates.ts';
-import type { UsrlocRpc } from '../../surge/unregister.ts';
+import type { UsrlocRpc } from '../../seats/registration/unregister.ts';
 import { authedErrors, uuidParams } from '../schemas/common.ts';
 import {
   createSeatTemplateBody, createSurgeBody, listSurgesQuery, patchSurgeBody, seatTemplateList, seatTemplateSchema,

@@ -45,7 +45,7 @@ export class CallControl {
 
   /**
    * Overflow to another centre: relay the suspended INVITE to `uri` with the X-CTI-* headers (values are
-   * tokens, overflow/due.ts); `seq` comes back as the attempt of its offer.* events.
+   * tokens, acd/overflow.ts); `seq` comes back as the attempt of its offer.* events.
    */
   overflow(ref: SuspendedRef, uri: string, headers: Record<string, string>, ringMs: number, seq: number): void {
     this.send(ref.sipCallId, {

@@ -1,7 +1,7 @@
 /**
  * A seat logged out (by its dispatcher or forced by a supervisor) keeps no SIP registration: its
  * bindings are removed from Kamailio's usrloc (ul.rm under the seat's AoR and ul.rm_contact of the
- * mirrored ring-all binding, surge/unregister.ts), so neither the ACD nor a fail-open ring-all rings
+ * mirrored ring-all binding, unregister.ts), so neither the ACD nor a fail-open ring-all rings
  * a phone nobody answers. The control plane's view (Redis `cti:reg:<sip user>`, the
  * seat.registration_changed.v1 event) is then refreshed from usrloc. A browser still open at the seat
  * also stops its phone when it sees its seat logged out (consoles/dispatcher/main.js); a phone that
@@ -11,7 +11,7 @@
 import type { AppDeps } from '../../app/deps.ts';
 import { recordAudit, type Change } from '../../audit/record.ts';
 import type { KamailioRpc } from '../../engine/kamailio/jsonrpc.ts';
-import { dropRegistrations } from '../../surge/unregister.ts';
+import { dropRegistrations } from './unregister.ts';
 import { RegistrationTracker } from '../state/registrations.ts';
 
 export interface DropResult {

@@ -93,3 +93,16 @@ export async function registeredSet(deps: AppDeps, sipUsers: string[]): Promise<
   const res = (await p.exec()) ?? [];
   return new Set(sipUsers.filter((_, i) => res[i]?.[1] === 1));
 }
+
+/** Registered contacts per SIP user (Redis `cti:reg:<user>`, a JSON list): each is a branch of a fork. */
+export async function contactCounts(deps: Pick<AppDeps, 'redis'>, sipUsers: string[]): Promise<Map<string, number>> {
+  const values = sipUsers.length === 0 ? [] : await deps.redis.mget(...sipUsers.map(regKey));
+  return new Map(sipUsers.map((u, i) => {
+    try {
+      const list: unknown = JSON.parse(values[i] ?? '[]');
+      return [u, Array.isArray(list) ? list.length : 1];
+    } catch {
+      return [u, 1];
+    }
+  }));
+}

@@ -1,6 +1,6 @@
 /**
  * A pure discrete-event simulation of the ACD, for the fairness and distribution-rule tests. It mirrors
- * acd/distributor.ts: calls wait in order of (priority, arrival); after every event the head call is
+ * calls/distribution/distributor.ts: calls wait in order of (priority, arrival); after every event the head call is
  * offered through the same `selectSeats` the distributor uses; a ring-no-answer puts the seat not ready
  * and the call back in its old place; the first seat to answer a ring-all takes the call.
  *

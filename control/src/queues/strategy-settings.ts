@@ -5,8 +5,13 @@
  * Read leniently (`strategySettingsOf` drops what it cannot use); checked strictly when written
  * (`checkStrategySettings`).
  */
-import { CtiError } from '../../errors/catalogue.ts';
-import type { TierStep } from './types.ts';
+import { CtiError } from '../errors/catalogue.ts';
+
+/** Tier `tier` opens once the head call has waited `afterMs`. */
+export interface TierStep {
+  tier: number;
+  afterMs: number;
+}
 
 export interface StrategySettings {
   tierEscalation: TierStep[];

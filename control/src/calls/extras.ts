@@ -1,20 +1,20 @@
 /**
- * What the ACD keeps about a live call beyond calls/store.ts's LiveCall, in the same Redis hash (so it goes
+ * What distribution keeps about a live call beyond store.ts's LiveCall, in the same Redis hash (so it goes
  * with the call when the call is retired): the seats a ring_all offer rings, the transaction branches spent
  * on top of one per offer, and the call's overflow history (targets tried, queues visited, time it entered
  * its current queue).
  */
 import type { Redis } from 'ioredis';
-import { callKey } from '../calls/store.ts';
+import { callKey } from './store.ts';
 
 export interface CallExtras {
   /** Seat ids of the ring_all offer in progress (empty when none). */
   ringSeats: string[];
-  /** Branches used beyond the two every offer costs (branches.ts). */
+  /** Branches used beyond the two every offer costs (acd/branches.ts). */
   extraBranches: number;
   /** Overflows so far (call_overflows.seq of the last one). */
   overflowSeq: number;
-  /** targetKey()s this call must not go to again: SIP targets that failed, queues it has been in. */
+  /** targetKey()s (queues/overflow.ts) this call must not go to again: SIP targets that failed, queues it has been in. */
   overflowTried: string[];
   /** The SIP target of the overflow in progress ('' when none). */
   overflowUri: string;

@@ -1,16 +1,17 @@
 /**
- * Acting on the "distribution failing" rule (health.ts): ring all for the waiting calls of a queue whose
+ * Acting on the "distribution failing" rule (acd/health.ts): ring all for the waiting calls of a queue whose
  * passes keep failing (or hang: the Distributor reports a pass still running on the next tick), and raise
  * the `distribution_failing` alarm. The alarm is written to PostgreSQL and
  * published on Redis, one of which is likely down at that moment: a raise that fails is owed and tried
  * again on every later pass until it is recorded.
  */
-import type { AppDeps } from '../app/deps.ts';
-import { clearAlarm, raiseAlarm } from '../alarms/service.ts';
-import { getLiveCall } from '../calls/store.ts';
-import type { CallControl } from '../engine/kamailio/call-control.ts';
-import { DistributionHealth } from './health.ts';
-import { activeQueues, dequeue, head } from './queue.ts';
+import type { AppDeps } from '../../app/deps.ts';
+import { DistributionHealth } from '../../acd/health.ts';
+import { activeQueues, dequeue, head } from '../../acd/queue.ts';
+import { clearAlarm, raiseAlarm } from '../../alarms/service.ts';
+import type { CallControl } from '../../engine/kamailio/call-control.ts';
+import { failOpen } from '../actions/fail-open.ts';
+import { getLiveCall } from '../store.ts';
 
 export const DISTRIBUTION_FAILING_ALARM = 'distribution_failing';
 
@@ -87,7 +88,7 @@ export class DistributionFailing {
       if (!call || call.state !== 'queued' || this.control.isPending(id)) continue;
       if (!(await dequeue(this.deps.redis, queueId, id))) continue; // taken meanwhile (the zrem decides who rings it)
       this.deps.log.error({ call: id, queue: queueId }, 'distribution keeps failing: ringing all for the call');
-      this.control.ringAll(call, 'distribution_failing');
+      failOpen(this.control, call, 'distribution_failing');
       n += 1;
     }
     return n;

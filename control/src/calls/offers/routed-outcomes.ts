@@ -3,13 +3,12 @@
  * overflow to another centre (kind `overflow`). calls/flow.ts dispatches them here, in the call's chain;
  * what is the same as for one seat (the answer, the requeue) goes back to the flow through `hooks`.
  */
-import type { AppDeps } from '../app/deps.ts';
-import { offerFailReason } from '../calls/machine.ts';
-import { getLiveCall, type LiveCall } from '../calls/store.ts';
-import type { EngineEvent } from '../engine/kamailio/events.ts';
-import { seatIdForSipUser } from '../seats/state/store.ts';
-import type { Distributor } from './distributor.ts';
-import { overflowAborted, overflowAnswered, overflowFailed, overflowRinging } from './overflow/outcomes.ts';
+import type { AppDeps } from '../../app/deps.ts';
+import type { EngineEvent } from '../../engine/kamailio/events.ts';
+import { seatIdForSipUser } from '../../seats/state/store.ts';
+import { overflowAborted, overflowAnswered, overflowFailed, overflowRinging } from '../actions/overflow-outcomes.ts';
+import { offerFailReason } from '../machine.ts';
+import { getLiveCall, type LiveCall } from '../store.ts';
 import { ringAllAborted, ringAllAnswered, ringAllMissed } from './ring-all.ts';
 
 type Ringing = Extract<EngineEvent, { event: 'offer.ringing' }>;
@@ -25,10 +24,12 @@ export interface FlowHooks {
   seen(callId: string): void;
   /** The call is answered elsewhere: end what the caller hears while waiting (announcements). */
   answeredElsewhere(call: LiveCall): Promise<void>;
+  /** Schedule a distribution pass (all active queues when none given). */
+  kick(queueIds?: string[]): void;
 }
 
 export class RoutedOutcomes {
-  constructor(private readonly deps: AppDeps, private readonly distributor: Distributor, private readonly hooks: FlowHooks) {}
+  constructor(private readonly deps: AppDeps, private readonly hooks: FlowHooks) {}
 
   async ringing(e: Ringing): Promise<void> {
     const call = await getLiveCall(this.deps.redis, e.callId);
@@ -47,7 +48,7 @@ export class RoutedOutcomes {
     }
     await ringAllAnswered(this.deps, call, (await seatIdForSipUser(this.deps, e.seat)) ?? null, e.attempt);
     await this.hooks.answered(e);
-    void this.distributor.kick();
+    this.hooks.kick();
   }
 
   /**
@@ -64,7 +65,7 @@ export class RoutedOutcomes {
     }
     this.hooks.seen(e.callId);
     await overflowFailed(this.deps, call, e.attempt, e.code, e);
-    void this.distributor.kick([call.queueId]);
+    this.hooks.kick([call.queueId]);
   }
 
   /** The call left while a ring_all offer or an overflow was in progress: close those records, free the seats. */

@@ -2,9 +2,10 @@
  * Which waiting calls of a queue overflow now (pure). A call is due when no member seat of the queue is
  * logged in and the queue says `when_no_seat`, or when it has waited `after_s` in this queue. A call never
  * goes to a target it has already tried (a centre that failed it, a queue it has been in): it stays.
+ * calls/actions/overflow.ts carries the decision out.
  */
-import type { OverflowReason } from '../../events/schema.ts';
-import { targetKey, type OverflowSettings } from '../../queues/overflow.ts';
+import type { OverflowReason } from '../events/schema.ts';
+import { targetKey, type OverflowSettings } from '../queues/overflow.ts';
 
 export interface WaitingCall {
   sipCallId: string;

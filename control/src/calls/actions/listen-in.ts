@@ -12,8 +12,8 @@
 import type { AppDeps } from '../../app/deps.ts';
 import { recordAudit, type Change } from '../../audit/record.ts';
 import { CtiError } from '../../errors/catalogue.ts';
-import { mediaNotFound, partyTags, type MediaEngine, type TalkingCall } from './session.ts';
-import { browserOffer, restoreMids } from './listen-sdp.ts';
+import { mediaNotFound, partyTags, type MediaEngine, type TalkingCall } from '../media/session.ts';
+import { browserOffer, restoreMids } from '../media/listen-sdp.ts';
 
 /** The browser side of the subscription: as Kamailio's SIP -> browser offer (engine-notes, verified flags). */
 const WEBRTC_OPTIONS = { 'transport-protocol': 'UDP/TLS/RTP/SAVPF', ICE: 'force', 'rtcp-mux': ['offer', 'require'], SDES: ['off'] };

@@ -5,15 +5,16 @@
  * not_ready, and they keep their idle time). If nobody answers, the call is re-suspended and goes back to
  * its place; every reserved seat is released.
  */
-import type { AppDeps } from '../app/deps.ts';
-import type { PerKeySerializer } from '../app/serial.ts';
-import { getLiveCall, logCallEvent, saveLiveCall, transitionCall, type LiveCall } from '../calls/store.ts';
-import type { CallControl } from '../engine/kamailio/call-control.ts';
-import type { OfferFailReason } from '../events/schema.ts';
-import { transitionSeat } from '../seats/state/store.ts';
-import { getCallExtras, setCallExtras } from './call-extras.ts';
-import { dequeue } from './queue.ts';
-import type { SeatCandidate } from './selector.ts';
+import type { AppDeps } from '../../app/deps.ts';
+import type { PerKeySerializer } from '../../app/serial.ts';
+import { dequeue } from '../../acd/queue.ts';
+import type { SeatCandidate } from '../../acd/selector.ts';
+import type { CallControl } from '../../engine/kamailio/call-control.ts';
+import type { OfferFailReason } from '../../events/schema.ts';
+import { transitionSeat } from '../../seats/state/store.ts';
+import { getCallExtras, setCallExtras } from '../extras.ts';
+import { assertCallTransition } from '../machine.ts';
+import { getLiveCall, logCallEvent, saveLiveCall, transitionCall, type LiveCall } from '../store.ts';
 
 /**
  * Reserves the seats that are still ready and offers the call to all of them. `contacts` is what the
@@ -22,6 +23,7 @@ import type { SeatCandidate } from './selector.ts';
 export async function offerToMany(
   deps: AppDeps, control: CallControl, serial: PerKeySerializer, call: LiveCall, seats: readonly SeatCandidate[], contacts: number, ringTimeoutS: number,
 ): Promise<boolean> {
+  assertCallTransition(call.id, call.state, 'offering');
   const reserved: SeatCandidate[] = [];
   for (const s of seats) {
     const r = await transitionSeat(deps, s.seatId, 'reserved', { from: ['ready'], reason: null, set: { call: call.sipCallId }, factsInBackground: true });
@@ -44,7 +46,7 @@ export async function offerToMany(
       { type: 'call.offering.v1', data: { call_id: call.id, seat_id: ids[0], attempt, queue_ms: now.getTime() - call.queuedMs, seats: ids } }, now, { liveAlreadySet: true });
   });
   control.offerMany(call, reserved.map((s) => s.sipUser), ringTimeoutS * 1000, attempt);
-  void facts.catch((err) => deps.log.error({ err: String(err), call: call.sipCallId }, 'ring-all offer facts not recorded')); // as Distributor.offer
+  void facts.catch((err) => deps.log.error({ err: String(err), call: call.sipCallId }, 'ring-all offer facts not recorded')); // as offer.ts
   return true;
 }
 
@@ -66,7 +68,7 @@ export async function ringAllAnswered(deps: AppDeps, call: LiveCall, winnerSeatI
   await releaseSeats(deps, others);
 }
 
-/** Nobody answered (or the fork failed): an offer_failed event per seat, every seat ready again (the rows: flow.ts). */
+/** Nobody answered (or the fork failed): an offer_failed event per seat, every seat ready again (the rows: the flow's offer failure). */
 export async function ringAllMissed(deps: AppDeps, call: LiveCall, attempt: number, reason: OfferFailReason, sipStatus: number): Promise<void> {
   const { ringSeats } = await getCallExtras(deps.redis, call.sipCallId);
   for (const seatId of ringSeats) {

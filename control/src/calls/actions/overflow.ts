@@ -1,20 +1,21 @@
 /**
- * Overflow of a queue's due calls (due.ts decides which). To another queue: the call moves with its
+ * Overflow of a queue's due calls (acd/overflow.ts decides which). To another queue: the call moves with its
  * arrival time and priority (its place among equals), and its wait there starts again. To another
  * centre: the suspended INVITE is relayed to the SIP address (evapi `overflow`, anchored and recorded by
- * rtpengine like any offer) with the call's data in X-CTI-* headers; outcomes.ts handles the answer or the
+ * rtpengine like any offer) with the call's data in X-CTI-* headers; overflow-outcomes.ts handles the answer or the
  * failure (the call comes back to its place here).
  */
 import type { AppDeps } from '../../app/deps.ts';
 import type { PerKeySerializer } from '../../app/serial.ts';
-import { getLiveCall, logCallEvent, saveLiveCall, transitionCall, type LiveCall } from '../../calls/store.ts';
+import { branchesLeft } from '../../acd/branches.ts';
+import { dueForOverflow, overflowHeaderValues, staffedSeats, type DueOverflow, type WaitingCall } from '../../acd/overflow.ts';
+import { dequeue, enqueue, queueKey } from '../../acd/queue.ts';
 import type { CallControl } from '../../engine/kamailio/call-control.ts';
 import type { OverflowSettings } from '../../queues/overflow.ts';
 import type { SeatLive } from '../../seats/state/store.ts';
-import { branchesLeft } from '../branches.ts';
-import { getCallExtras, setCallExtras, type CallExtras } from '../call-extras.ts';
-import { dequeue, enqueue, queueKey } from '../queue.ts';
-import { dueForOverflow, overflowHeaderValues, staffedSeats, type DueOverflow, type WaitingCall } from './due.ts';
+import { getCallExtras, setCallExtras, type CallExtras } from '../extras.ts';
+import { assertCallTransition } from '../machine.ts';
+import { getLiveCall, logCallEvent, saveLiveCall, transitionCall, type LiveCall } from '../store.ts';
 
 export class Overflow {
   constructor(private readonly deps: AppDeps, private readonly control: CallControl, private readonly serial: PerKeySerializer) {}
@@ -51,6 +52,7 @@ export class Overflow {
   }
 
   private async toQueue(call: LiveCall, extras: CallExtras, toQueueId: string, due: DueOverflow): Promise<void> {
+    assertCallTransition(call.id, call.state, 'queued');
     if (!(await dequeue(this.deps.redis, call.queueId, call.sipCallId))) return;
     const now = new Date();
     const seq = extras.overflowSeq + 1;
@@ -70,6 +72,7 @@ export class Overflow {
 
   private async toCentre(call: LiveCall, extras: CallExtras, uri: string, ringMs: number, due: DueOverflow): Promise<void> {
     if (branchesLeft(call.attempt, extras.extraBranches) < 2) return; // no budget: the queue's own distribution fails it open
+    assertCallTransition(call.id, call.state, 'overflowed');
     if (!(await dequeue(this.deps.redis, call.queueId, call.sipCallId))) return;
     const now = new Date();
     const seq = extras.overflowSeq + 1;

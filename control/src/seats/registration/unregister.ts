@@ -1,11 +1,12 @@
 /**
- * Dropping a retired seat's registrations from Kamailio's usrloc (kamailio.cfg.tpl route[REGISTRAR] saves
- * each binding twice: under the seat's AoR and, mirrored, under the ring-all AoR used by fail-open).
- * Disabling the seat already makes Kamailio refuse its next REGISTER or INVITE (the subscriber view);
- * this also stops calls being relayed to the binding it had, including by a fail-open ring-all.
+ * Dropping a seat's registrations from Kamailio's usrloc (kamailio.cfg.tpl route[REGISTRAR] saves each
+ * binding twice: under the seat's AoR and, mirrored, under the ring-all AoR used by fail-open), for a seat
+ * logged out (drop-on-logout.ts) or retired (a surge seat disabled, surge/end.ts). Disabling a seat already
+ * makes Kamailio refuse its next REGISTER or INVITE (the subscriber view); this also stops calls being
+ * relayed to the binding it had, including by a fail-open ring-all.
  */
-import type { AppDeps } from '../app/deps.ts';
-import { isCtiError } from '../errors/catalogue.ts';
+import type { AppDeps } from '../../app/deps.ts';
+import { isCtiError } from '../../errors/catalogue.ts';
 
 /** The part of engine/kamailio/jsonrpc.ts KamailioRpc this needs. */
 export interface UsrlocRpc {
@@ -45,7 +46,7 @@ export async function dropRegistrations(deps: Pick<AppDeps, 'log'>, rpc: UsrlocR
     await tolerateNotFound(rpc.call('ul.rm', ['location', sipUser]));
     return addresses.length;
   } catch (err) {
-    deps.log.warn({ err: String(err), sip_user: sipUser }, 'surge seat disabled, but its registration could not be dropped from Kamailio; it is refused at its next REGISTER');
+    deps.log.warn({ err: String(err), sip_user: sipUser }, 'seat registration could not be dropped from Kamailio; a disabled seat is refused at its next REGISTER');
     return 0;
   }
 }

@@ -1,6 +1,9 @@
 import type { AppDeps } from '../app/deps.ts';
 
-/** Queue settings the call flow needs, cached briefly (supervisors' changes apply within a second). */
+/**
+ * Queue settings the call flow and distribution need, and the inbound routes that pick a new call's queue,
+ * cached briefly (supervisors' changes apply within a second: changes.ts invalidates the cache).
+ */
 export interface QueueSettings {
   id: string;
   centreId: string;

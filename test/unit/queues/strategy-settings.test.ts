@@ -1,8 +1,8 @@
-/** The strategy part of queues.settings (control/src/acd/strategies/settings.ts): lenient read, strict check. */
+/** The strategy part of queues.settings (control/src/queues/strategy-settings.ts): lenient read, strict check. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CtiError } from '../../../../control/src/errors/catalogue.ts';
-import { checkStrategySettings, strategySettingsOf } from '../../../../control/src/acd/strategies/index.ts';
+import { CtiError } from '../../../control/src/errors/catalogue.ts';
+import { checkStrategySettings, strategySettingsOf } from '../../../control/src/queues/strategy-settings.ts';
 
 test('strategy-settings-read: tiers in seconds become milliseconds, sorted by tier; defaults when absent', () => {
   assert.deepEqual(strategySettingsOf({ tiers: [{ tier: 2, after_s: 15 }, { tier: 1, after_s: 0 }], required_skills: ['dialect-wu'], skills_waived_after_s: 30 }), {

@@ -7,7 +7,9 @@
  * Otherwise, once a call has to wait (no seat took it at once): the greeting once, then music, and the waiting
  * prompt every repeat_s seconds, until a seat answers. Read leniently (defaults fill what is missing).
  */
-import type { AnnouncementSettings } from '../queues/settings.ts';
+import type { AppDeps } from '../app/deps.ts';
+import { queueSettings } from './routing.ts';
+import type { AnnouncementSettings } from './settings.ts';
 
 export interface AnnouncementPlan {
   /** False: ringback only. */
@@ -30,4 +32,9 @@ export function announcementPlanOf(a: AnnouncementSettings | undefined | null): 
     music: name(a?.music, DEFAULT_ANNOUNCEMENTS.music),
     repeatMs: repeatS * 1000,
   };
+}
+
+/** The plan of a queue's announcements (its settings are cached by routing.ts). */
+export async function queueAnnouncementPlan(deps: AppDeps, queueId: string): Promise<AnnouncementPlan> {
+  return announcementPlanOf((await queueSettings(deps, queueId)).settings.announcements as AnnouncementSettings | undefined);
 }

@@ -16,7 +16,7 @@ import type { AppDeps } from '../../app/deps.ts';
 import { recordAudit, type Change } from '../../audit/record.ts';
 import { CtiError } from '../../errors/catalogue.ts';
 import { logCallEvent } from '../store.ts';
-import { mediaNotFound, partyTags, type MediaEngine, type TalkingCall } from './session.ts';
+import { mediaNotFound, partyTags, type MediaEngine, type TalkingCall } from '../media/session.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
 /** The lead's set-up generates it (scripts/setup.d/40-media.sh); a centre may drop its own recording in place. */

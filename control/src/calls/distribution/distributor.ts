@@ -1,32 +1,34 @@
-import type { AppDeps } from '../app/deps.ts';
-import { queueSettings } from '../calls/routing.ts';
-import { getLiveCall, saveLiveCall, transitionCall, type LiveCall } from '../calls/store.ts';
-import type { CallControl } from '../engine/kamailio/call-control.ts';
-import { registeredSet } from '../seats/state/registrations.ts';
-import { allSeatsLive, transitionSeat, type SeatLive } from '../seats/state/store.ts';
-import { activeQueues, dequeue, head } from './queue.ts';
-import { candidatesFor } from './candidates.ts';
-import type { SeatCandidate } from './selector.ts';
-import { selectSeats, strategySettingsOf, type StrategyCandidate } from './strategies/index.ts';
-import type { PerKeySerializer } from '../app/serial.ts';
-import { regKey } from '../seats/state/registrations.ts';
-import { overflowSettingsOf } from '../queues/overflow.ts';
-import { branchesLeft, seatsWithinBudget } from './branches.ts';
-import { getCallExtras } from './call-extras.ts';
+import type { AppDeps } from '../../app/deps.ts';
+import type { PerKeySerializer } from '../../app/serial.ts';
+import { candidatesFor } from '../../acd/candidates.ts';
+import { offersExhausted, ringAllPlan } from '../../acd/offer-plan.ts';
+import { activeQueues, dequeue, head } from '../../acd/queue.ts';
+import type { SeatCandidate } from '../../acd/selector.ts';
+import { selectSeats, type StrategyCandidate } from '../../acd/strategies/index.ts';
+import type { CallControl } from '../../engine/kamailio/call-control.ts';
+import { overflowSettingsOf } from '../../queues/overflow.ts';
+import { queueSettings } from '../../queues/routing.ts';
+import { strategySettingsOf } from '../../queues/strategy-settings.ts';
+import { contactCounts, registeredSet } from '../../seats/state/registrations.ts';
+import { allSeatsLive, type SeatLive } from '../../seats/state/store.ts';
+import { Overflow } from '../actions/overflow.ts';
+import { failOpen } from '../actions/fail-open.ts';
+import { getCallExtras } from '../extras.ts';
+import { offerToSeat } from '../offers/offer.ts';
+import { offerToMany } from '../offers/ring-all.ts';
+import { getLiveCall, type LiveCall } from '../store.ts';
 import { DistributionFailing } from './failing.ts';
-import { Overflow } from './overflow/run.ts';
-import { offerToMany } from './ring-all.ts';
 
 /**
  * Offers waiting calls to ready seats. One pass at a time (a promise chain), started by every event
  * that can make an offer possible (a call queued, a seat ready or registered) and by a 1 s tick.
+ * Each pass reads the queue's waiting calls and the seats, asks the ACD (acd/: strategies, offer-plan.ts,
+ * overflow.ts) what to do, and carries that out with the actions on a call (calls/offers/, calls/actions/).
  * A call that cannot be handled here fails open (ring-all), never stays stuck. Before offering, due calls
- * overflow (overflow/run.ts); a ring_all queue offers its head call to every eligible seat at once
- * (ring-all.ts); passes that keep failing ring all for the waiting calls (failing.ts).
+ * overflow (actions/overflow.ts); a ring_all queue offers its head call to every eligible seat at once
+ * (offers/ring-all.ts); passes that keep failing ring all for the waiting calls (failing.ts).
  */
 const roundRobinKey = (queueId: string): string => `cti:acd:rr:${queueId}`;
-
-export const MAX_OFFERS = 12; // each offer costs the INVITE transaction two of its 30 branches (engine cfg)
 
 export class Distributor {
   private chain: Promise<void> = Promise.resolve();
@@ -106,9 +108,9 @@ export class Distributor {
       }
       if (this.control.isPending(sipCallId)) return; // a resume of this call is unconfirmed: wait for Kamailio
       const extras = await getCallExtras(this.deps.redis, sipCallId);
-      if (call.attempt >= MAX_OFFERS || branchesLeft(call.attempt, extras.extraBranches) < 2) {
+      if (offersExhausted(call.attempt, extras.extraBranches)) {
         await dequeue(this.deps.redis, queueId, sipCallId);
-        this.control.ringAll(call, 'max_offers');
+        failOpen(this.control, call, 'max_offers');
         continue;
       }
       seats ??= await allSeatsLive(this.deps.redis);
@@ -128,12 +130,12 @@ export class Distributor {
       if (!pick) return;
       skip.add(pick.seatId);
       try {
-        await this.offer(call, pick, settings.ringTimeoutS);
+        await offerToSeat(this.deps, this.control, this.serial, call, pick, settings.ringTimeoutS);
         if (strategy === 'round_robin') await this.deps.redis.set(roundRobinKey(queueId), pick.seatId);
       } catch (err) {
         this.deps.log.error({ err: String(err), call: sipCallId }, 'offer failed inside the control plane: failing open');
         await dequeue(this.deps.redis, queueId, sipCallId);
-        this.control.ringAll(call, 'decision_failed');
+        failOpen(this.control, call, 'decision_failed');
       }
     }
   }
@@ -142,55 +144,20 @@ export class Distributor {
   private async ringAll(call: LiveCall, picks: SeatCandidate[], extraBranches: number, ringTimeoutS: number, skip: Set<string>): Promise<boolean> {
     if (picks.length === 0) return false;
     for (const p of picks) skip.add(p.seatId);
-    const contacts = await this.contactCounts(picks.map((p) => p.sipUser));
-    const seats = seatsWithinBudget(picks, (p) => contacts.get(p.sipUser) ?? 1, branchesLeft(call.attempt, extraBranches));
+    const contacts = await contactCounts(this.deps, picks.map((p) => p.sipUser));
+    const plan = ringAllPlan(picks, (p) => contacts.get(p.sipUser) ?? 1, call.attempt, extraBranches);
     try {
-      if (seats.length === 0) {
+      if (plan.seats.length === 0) {
         await dequeue(this.deps.redis, call.queueId, call.sipCallId);
-        this.control.ringAll(call, 'max_offers');
+        failOpen(this.control, call, 'max_offers');
         return true;
       }
-      const total = seats.reduce((n, p) => n + Math.max(1, contacts.get(p.sipUser) ?? 1), 0);
-      return await offerToMany(this.deps, this.control, this.serial, call, seats, total, ringTimeoutS);
+      return await offerToMany(this.deps, this.control, this.serial, call, plan.seats, plan.contacts, ringTimeoutS);
     } catch (err) {
       this.deps.log.error({ err: String(err), call: call.sipCallId }, 'ring-all offer failed inside the control plane: failing open');
       await dequeue(this.deps.redis, call.queueId, call.sipCallId);
-      this.control.ringAll(call, 'decision_failed');
+      failOpen(this.control, call, 'decision_failed');
       return true;
     }
-  }
-
-  /** Registered contacts per SIP user (registrations.ts keeps them in Redis): each is a branch of the fork. */
-  private async contactCounts(sipUsers: string[]): Promise<Map<string, number>> {
-    const values = sipUsers.length === 0 ? [] : await this.deps.redis.mget(...sipUsers.map(regKey));
-    return new Map(sipUsers.map((u, i) => {
-      try {
-        const list: unknown = JSON.parse(values[i] ?? '[]');
-        return [u, Array.isArray(list) ? list.length : 1];
-      } catch {
-        return [u, 1];
-      }
-    }));
-  }
-
-  private async offer(call: LiveCall, seat: SeatCandidate, ringTimeoutS: number): Promise<void> {
-    const reserved = await transitionSeat(this.deps, seat.seatId, 'reserved', { from: ['ready'], reason: null, set: { call: call.sipCallId }, factsInBackground: true });
-    if (!reserved.ok) return;
-    await dequeue(this.deps.redis, call.queueId, call.sipCallId);
-    const attempt = call.attempt + 1;
-    const now = new Date();
-    await saveLiveCall(this.deps.redis, { sipCallId: call.sipCallId, state: 'offering', attempt, seatId: seat.seatId, offeredMs: now.getTime() });
-    // the facts go into the call's chain before the offer leaves, so Kamailio's answer is handled after them
-    const facts = this.serial.run(call.sipCallId, async () => {
-      await this.deps.sql`INSERT INTO call_offers (call_id, attempt, seat_id, offered_at) VALUES (${call.id}, ${attempt}, ${seat.seatId}, ${now})`;
-      const current = await getLiveCall(this.deps.redis, call.sipCallId);
-      if (current?.state !== 'offering' || current.attempt !== attempt) return; // the caller left meanwhile: that is recorded instead
-      await transitionCall(this.deps, call, 'offering', attempt === 1 ? { first_offered_at: now } : {},
-        { type: 'call.offering.v1', data: { call_id: call.id, seat_id: seat.seatId, attempt, queue_ms: now.getTime() - call.queuedMs } }, now, { liveAlreadySet: true });
-    });
-    this.control.offer(call, seat.sipUser, ringTimeoutS * 1000, attempt);
-    // not awaited: the pass goes on to the next call while this one's facts are written in its own chain (waiting
-    // here made every decision wait for the previous call's PostgreSQL writes: stack-cps, bench/README.md)
-    void facts.catch((err) => this.deps.log.error({ err: String(err), call: call.sipCallId }, 'offer facts not recorded'));
   }
 }

@@ -1,12 +1,12 @@
 /**
- * What happens to a call relayed to another centre (run.ts): the centre rings, answers (the call is
+ * What happens to a call relayed to another centre (overflow.ts): the centre rings, answers (the call is
  * talking there; BYE ends it normally), or fails (error reply, timeout, unreachable): then the call is back
  * in its queue at its place, re-suspended by Kamailio, and that centre is not tried again for it.
  */
 import type { AppDeps } from '../../app/deps.ts';
-import { logCallEvent, saveLiveCall, transitionCall, type LiveCall } from '../../calls/store.ts';
-import { getCallExtras, setCallExtras } from '../call-extras.ts';
-import { enqueue } from '../queue.ts';
+import { enqueue } from '../../acd/queue.ts';
+import { getCallExtras, setCallExtras } from '../extras.ts';
+import { logCallEvent, saveLiveCall, transitionCall, type LiveCall } from '../store.ts';
 
 export async function overflowRinging(deps: AppDeps, call: LiveCall, seq: number): Promise<void> {
   await deps.sql`UPDATE call_overflows SET ringing_at = coalesce(ringing_at, now()) WHERE call_id = ${call.id} AND seq = ${seq}`;

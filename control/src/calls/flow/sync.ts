@@ -1,0 +1,98 @@
+/**
+ * After a reconnect to Kamailio (the sync it replies with): live calls it did not re-send are reconciled with
+ * its dialogs, and seats held by calls that are gone are released.
+ */
+import { dequeue } from '../../acd/queue.ts';
+import { allSeatsLive, getSeatLive, transitionSeat } from '../../seats/state/store.ts';
+import { overflowAnswered } from '../actions/overflow-outcomes.ts';
+import { getCallExtras } from '../extras.ts';
+import { isRinging } from '../offers/ring-all.ts';
+import { allLiveCalls, getLiveCall, retireLiveCall, saveLiveCall, transitionCall, type LiveCall } from '../store.ts';
+import { onAnswered } from './answered.ts';
+import { listAbandoned, startWrapUp } from './ended.ts';
+import type { FlowContext } from './context.ts';
+
+/**
+ * After a reconnect, for every live call Kamailio did not re-send: if Kamailio still has its dialog, it was failed
+ * open while we were away (ringing everyone, or answered: the seat comes from the dialog's callee contact);
+ * if not, it ended while we were away.
+ */
+export async function onSyncDone(f: FlowContext, seen: Set<string>): Promise<void> {
+  let dialogs: Map<string, Record<string, unknown>>;
+  try {
+    // trimmed like every Call-ID the cfg reports, in case the dialog module keeps trailing white space as sent
+    dialogs = new Map((await f.registrations.dialogs()).map((d) => [String(d['call-id'] ?? '').trim(), d]));
+  } catch (err) {
+    f.deps.log.warn({ err: String(err) }, 'dlg.list failed: live calls not reconciled');
+    return;
+  }
+  for (const call of await allLiveCalls(f.deps.redis)) {
+    if (seen.has(call.sipCallId)) continue;
+    const dialog = dialogs.get(call.sipCallId);
+    if (dialog && Number(dialog.state) < 5) await reconcileWithDialog(f, call, dialog); // 5: deleted (RPC dlg.list)
+    else await closeLostCall(f, call);
+  }
+  await releaseOrphanSeats(f);
+  // tests and operators wait for this line: the calls Kamailio held are back in line after a (re)connect
+  f.deps.log.info({ resent: seen.size }, 'sync with Kamailio done');
+}
+
+async function reconcileWithDialog(f: FlowContext, call: LiveCall, dialog: Record<string, unknown>): Promise<void> {
+  const confirmed = Number(dialog.state) >= 3;
+  if (call.state === 'queued') {
+    await dequeue(f.deps.redis, call.queueId, call.sipCallId);
+    f.deps.log.warn({ call: call.sipCallId }, 'call was failed open by Kamailio while we were away');
+    call = await transitionCall(f.deps, call, 'failed_open', { failed_open: true },
+      { type: 'call.failed_open.v1', data: { call_id: call.id, sip_call_id: call.sipCallId, reason: 'control_plane_down', target: 'ringall' } });
+    await saveLiveCall(f.deps.redis, { sipCallId: call.sipCallId, failedOpen: true, seatId: null });
+  }
+  if (confirmed && call.state === 'overflowed') {
+    await overflowAnswered(f.deps, call, (await getCallExtras(f.deps.redis, call.sipCallId)).overflowSeq, '');
+    return;
+  }
+  if (confirmed && (call.state === 'failed_open' || call.state === 'offering')) {
+    await onAnswered(f, call.sipCallId, 'ringall', String(dialog.callee_contact ?? ''), 0);
+  }
+}
+
+async function closeLostCall(f: FlowContext, call: LiveCall): Promise<void> {
+  const now = new Date();
+  await dequeue(f.deps.redis, call.queueId, call.sipCallId);
+  // held by the other node of a pair, which died with its INVITE transaction (docs/ha.md): the caller is lost
+  const failover = call.node !== undefined && call.node !== f.deps.config.node;
+  const reason = failover ? 'failover' : 'ended_while_disconnected';
+  f.deps.log.warn({ call: call.sipCallId, state: call.state, reason }, 'no dialog in Kamailio: call ended while we were away');
+  if (call.state === 'talking') {
+    await transitionCall(f.deps, call, 'ended', { ended_at: now, ended_by: 'system', end_reason: reason },
+      { type: 'call.ended.v1', data: { call_id: call.id, ended_by: 'system', reason, answered_seat_id: call.answeredSeatId, talk_ms: call.answeredMs ? now.getTime() - call.answeredMs : null } }, now);
+    if (call.answeredSeatId) await startWrapUp(f, call.answeredSeatId, call.queueId, now);
+  } else {
+    const waitMs = now.getTime() - call.arrivedMs;
+    await transitionCall(f.deps, call, 'abandoned', { ended_at: now, ended_by: 'system', end_reason: reason },
+      { type: 'call.abandoned.v1', data: { call_id: call.id, queue_id: call.queueId, caller_number: call.callerNumber || null, wait_ms: waitMs, phase: call.state === 'offering' ? 'offering' : 'queued' } }, now);
+    if (failover) await listAbandoned(f, call, waitMs, now);
+  }
+  await retireLiveCall(f.deps.redis, call.sipCallId);
+}
+
+/** A seat reserved or talking for a call that is no longer offered to it or live (a crash between two steps). */
+async function releaseOrphanSeats(f: FlowContext): Promise<void> {
+  for (const listed of await allSeatsLive(f.deps.redis)) {
+    if ((listed.state !== 'reserved' && listed.state !== 'talking') || !listed.call) {
+      if (listed.state === 'reserved' || listed.state === 'talking') await releaseIfOrphan(f, listed.seatId);
+      continue;
+    }
+    // judged inside the call's chain, so a call being answered right now is seen with its final state
+    await f.serial.run(listed.call, () => releaseIfOrphan(f, listed.seatId));
+  }
+}
+
+async function releaseIfOrphan(f: FlowContext, seatId: string): Promise<void> {
+  const seat = await getSeatLive(f.deps.redis, seatId);
+  if (!seat || (seat.state !== 'reserved' && seat.state !== 'talking')) return;
+  const call = seat.call ? await getLiveCall(f.deps.redis, seat.call) : undefined;
+  const mine = call && (call.seatId === seatId || call.answeredSeatId === seatId || (await isRinging(f.deps, call.sipCallId, seatId)));
+  if (call && mine && (call.state === 'offering' || call.state === 'talking' || call.state === 'failed_open')) return;
+  f.deps.log.warn({ seat: seatId, state: seat.state, call: seat.call }, 'seat held by a call that is gone: released');
+  await transitionSeat(f.deps, seatId, 'ready', { from: ['reserved', 'talking'], reason: null, set: { call: '', idle_since: Date.now() } });
+}
