@@ -60,6 +60,10 @@ export interface EventData {
     call_id: string; item_id: string | null; answered_seat_id: string | null; ended_by: CallEndedBy; reason: string;
     sip_status: number | null; talk_ms: number | null;
   };
+  /** A trunk group's gateway stopped answering Kamailio's OPTIONS probes: out of service (docs/trunks.md). */
+  'trunk.down.v1': { trunk_id: string; group_id: string; gateway_uri: string };
+  /** The gateway answers the probes again: back in service. */
+  'trunk.up.v1': { trunk_id: string; group_id: string; gateway_uri: string };
 }
 
 export type EventType = keyof EventData;
@@ -127,6 +131,8 @@ export const eventDataSchemas: { [K in EventType]: object } = {
     call_id: str, item_id: strOrNull, answered_seat_id: strOrNull, ended_by: { enum: ['caller', 'seat', 'system'] }, reason: str,
     sip_status: intOrNull, talk_ms: intOrNull,
   }),
+  'trunk.down.v1': obj({ trunk_id: str, group_id: str, gateway_uri: str }),
+  'trunk.up.v1': obj({ trunk_id: str, group_id: str, gateway_uri: str }),
 };
 
 export const EVENT_TYPES = Object.keys(eventDataSchemas) as EventType[];
