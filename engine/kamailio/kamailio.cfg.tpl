@@ -320,14 +320,17 @@ onreply_route[OUTBOUND_REPLY] {
 }
 
 failure_route[OUTBOUND_FAILURE] {
-	# a group's gateway that timed out or failed as a server: the next live member of the group
-	if ($avp(dsset) != $null && !t_is_canceled() && (t_branch_timeout() || $T_reply_code >= 500) && ds_next_domain()) {
+	# a group's gateway that timed out or failed as a server: the next live member of the group. A timed-out
+	# gateway is marked out of service first (ds_mark_dst acts on the current destination, before ds_next_domain).
+	if ($avp(dsset) != $null && !t_is_canceled() && (t_branch_timeout() || $T_reply_code >= 500)) {
 		if (t_branch_timeout()) { ds_mark_dst("ip"); }
-		xlog("L_WARN", "outbound callback: gateway failed ($T_reply_code), next in trunk group $avp(dsset): $ru\n");
-		t_on_branch("OUTBOUND_BRANCH");
-		t_on_reply("OUTBOUND_REPLY");
-		t_on_failure("OUTBOUND_FAILURE");
-		if (t_relay()) { exit; }
+		if (ds_next_domain()) {
+			xlog("L_WARN", "outbound callback: gateway failed ($T_reply_code), next in trunk group $avp(dsset): $ru\n");
+			t_on_branch("OUTBOUND_BRANCH");
+			t_on_reply("OUTBOUND_REPLY");
+			t_on_failure("OUTBOUND_FAILURE");
+			if (t_relay()) { exit; }
+		}
 	}
 	rtpengine_delete();
 	$var(cancelled) = "false";

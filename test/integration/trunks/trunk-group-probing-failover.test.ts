@@ -31,6 +31,7 @@ let seatPort: number;
 let zhang: Person;
 const gw = {} as Record<Name, Gw>;
 let setid: number;
+let answering: Seat;
 
 function startGw(g: Gw): Promise<SippHandle> {
   return startSipp({
@@ -214,7 +215,7 @@ test('callbacks leave through a live gateway: the preferred one dead (before and
   assert.deepEqual(failed.map((e) => e.data), [], 'no callback failed');
 
   // 50 calls from the live gateway to 120, answered by a ready seat: none fails
-  const [answering] = await cc.createSeats(1);
+  [answering] = await cc.createSeats(1);
   await cc.startSeatPhone(answering!, join(BENCH_SIPP, 'uas-seat-answer-at-once-no-media.xml'), { timeoutS: 300 });
   await cc.loginReady(answering!);
   const calls = await runSipp({
@@ -228,4 +229,47 @@ test('callbacks leave through a live gateway: the preferred one dead (before and
 
   await startGw(gw.a);
   await trunkEvent('trunk.up.v1', 'gw-a', mark, 10_000);
+});
+
+test('one gateway of the group dies: 0 of the following 50 callbacks through the group fail', { timeout: 240_000 }, async (t) => {
+  const N = 50;
+  const numbers = Array.from({ length: N }, (_, i) => `1370013${String(i).padStart(4, '0')}`);
+  // 50 callers from gw-b hang up in the queue (no seat ready); zhang claims every item at the seat
+  await cc.seatNotReady(answering);
+  const abandon = await runSipp({
+    scenario: 'uac-120-cancel-in-queue-expect-487.xml', remote: cc.sipRemote, localIp: IP.b, vars: { cancel_ms: '800' },
+    calls: N, rate: 10, concurrent: N, timeoutS: 60, injection: numbers.map((caller) => ({ caller, display: 'caller' })),
+  });
+  assert.equal(abandon.failed, 0, `abandoning callers: ${abandon.errorLog}`);
+  const items = await waitFor(async () => {
+    const r = await as<{ items: Array<{ id: string; caller_number: string }> }>(cc, zhang, 'GET', '/v1/callbacks?status=open&limit=500');
+    const mine = r.body.items.filter((i) => numbers.includes(i.caller_number));
+    return mine.length === N ? mine : undefined;
+  }, 20_000, `${N} open work-list items`);
+  for (const item of items) {
+    const claim = await as(cc, zhang, 'POST', `/v1/callbacks/${item.id}/claim`, {});
+    assert.equal(claim.status, 200, JSON.stringify(claim.body));
+  }
+  await waitFor(async () => (await dispatcherFlags())[uriOf(gw.a)] === 'AP', 10_000, 'gw-a in service');
+  const before = { a: invitesLogged(gw.a).length, b: invitesLogged(gw.b).length };
+
+  // the preferred gateway dies; the 50 callbacks start at once (the first ones reach it before anything noticed)
+  const killedAt = Date.now();
+  await gw.a.uas!.stop();
+  const run = await runSipp({
+    scenario: 'uac-seat-callback-many-expect-answer.xml', remote: cc.sipRemote, localPort: seatPort,
+    auth: { username: seat.sipUser, password: seat.password }, vars: { seat: seat.sipUser, talk_ms: '1000' },
+    calls: N, rate: 10, concurrent: 20, timeoutS: 120, injection: numbers.map((n) => ({ n })),
+  });
+  t.diagnostic(`50 callbacks through the group after gw-a died: ${run.successful} answered, ${run.failed} failed, ${Date.now() - killedAt} ms`);
+  assert.equal(run.failed, 0, `failed callbacks: ${run.errorLog}\n${run.screenLog}`);
+  assert.equal(run.successful, N);
+  assert.equal(invitesLogged(gw.a).length, before.a, 'the dead gateway took nothing');
+  assert.deepEqual(invitesLogged(gw.b).slice(before.b).sort(), [...numbers].sort(), 'the live gateway took every callback');
+  const rows = await cc.waitForCalls(N, (c) => numbers.includes(c.called_number ?? '') && c.state === 'ended' && c.answered_seat_id === seat.id,
+    20_000, `${N} answered callbacks ended in PostgreSQL`);
+  assert.equal(rows.length, N);
+  // the live gateway was never taken out of service (a failover marks the failed gateway, not the next one)
+  assert.deepEqual((await cc.streamEvents((e) => e.type === 'trunk.down.v1' && e.data.trunk_id === 'gw-b')).map((e) => e.data), []);
+  assert.equal((await dispatcherFlags())[uriOf(gw.b)], 'AP');
 });
