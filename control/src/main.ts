@@ -99,7 +99,7 @@ async function main(): Promise<void> {
     }
     void callFlow.handle(e);
   });
-  linkTrunkHealthToEngine(deps, evapi);
+  linkTrunkHealthToEngine(deps, evapi, rpc);
   evapi.on('malformed', (raw, err) => log.error({ raw: String(raw).slice(0, 200), err: String(err) }, 'malformed evapi message'));
   evapi.on('disconnected', () => log.warn({}, 'evapi disconnected: Kamailio fails calls open while we are away'));
   evapi.on('connected', () => {

@@ -273,3 +273,17 @@ test('one gateway of the group dies: 0 of the following 50 callbacks through the
   assert.deepEqual((await cc.streamEvents((e) => e.type === 'trunk.down.v1' && e.data.trunk_id === 'gw-b')).map((e) => e.data), []);
   assert.equal((await dispatcherFlags())[uriOf(gw.b)], 'AP');
 });
+
+test('a gateway that comes back while the control plane is away is reported when it returns (dispatcher.list read back)', { timeout: 90_000 }, async () => {
+  // gw-a died in the previous test: its alarm is open
+  assert.ok(await openAlarm('gw-a'), 'gw-a is still down with its alarm open');
+  const mark = await lastStreamId();
+  await cc.stack.control.stop();
+  await startGw(gw.a);
+  await waitFor(async () => (await dispatcherFlags())[uriOf(gw.a)] === 'AP', 10_000, 'gw-a back in service in Kamailio');
+  await cc.stack.control.start();
+  const up = await trunkEvent('trunk.up.v1', 'gw-a', mark, 15_000);
+  assert.deepEqual(up.data, { trunk_id: 'gw-a', group_id: 'pair', gateway_uri: uriOf(gw.a) });
+  await waitFor(async () => (await openAlarm('gw-a')) === undefined, 5000, 'the trunk_down alarm cleared after the read-back');
+  assert.equal((await cc.streamEvents((e) => e.type === 'trunk.up.v1' && e.streamId > mark)).length, 1, 'reported once');
+});
