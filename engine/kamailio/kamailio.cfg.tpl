@@ -145,6 +145,8 @@ modparam("dispatcher", "table_name", "dispatcher")
 modparam("dispatcher", "reload_delta", 0)
 # failover: ds_select_domain keeps the other live members for ds_next_domain (OUTBOUND_FAILURE)
 modparam("dispatcher", "flags", 2)
+# ds_is_from_list puts the set id of the member it matched here (route OVERFLOW_GROUP)
+modparam("dispatcher", "setid_pvname", "$avp(ds_setid)")
 modparam("dispatcher", "ds_ping_method", "OPTIONS")
 modparam("dispatcher", "ds_ping_from", "sip:cti120@{{SIP_DOMAIN}}")
 modparam("dispatcher", "ds_ping_interval", 2)
@@ -583,9 +585,22 @@ route[OVERFLOW] {
 	$avp(x_prio) = $var(h_prio);
 	$ru = $var(ov_uri);
 	$du = $null;
+	route(OVERFLOW_GROUP);
 	t_set_fr("$var(ring_ms)", "5000");
 	t_on_failure("OFFER_FAILURE");
 	route(RELAY);
+}
+
+# Overflow to a number behind a trunk group's gateway (another centre reached through the E1 gateways): the
+# live member of highest priority of that group takes it (docs/trunks.md); with none live the address is kept.
+route[OVERFLOW_GROUP] {
+	if (!ds_is_from_list("-1", "2", "$ru")) { return; }
+	$var(ovset) = $avp(ds_setid);
+	if (!ds_select_domain("$var(ovset)", "8")) {
+		xlog("L_WARN", "overflow: no live gateway in trunk group $var(ovset), trying $ru\n");
+		return;
+	}
+	xlog("L_INFO", "overflow through trunk group $var(ovset): $ru\n");
 }
 
 route[OVERFLOW_HEADERS] {

@@ -287,3 +287,22 @@ test('a gateway that comes back while the control plane is away is reported when
   await waitFor(async () => (await openAlarm('gw-a')) === undefined, 5000, 'the trunk_down alarm cleared after the read-back');
   assert.equal((await cc.streamEvents((e) => e.type === 'trunk.up.v1' && e.streamId > mark)).length, 1, 'reported once');
 });
+
+test('overflow to another centre behind the group\'s gateways leaves through the live one', { timeout: 90_000 }, async () => {
+  const CENTRE = '0571120';
+  const mark = await lastStreamId();
+  await gw.a.uas!.stop();
+  await trunkEvent('trunk.down.v1', 'gw-a', mark, 10_000);
+  // the queue overflows after 1 s to the other centre's number as reached through gw-a (the preferred gateway)
+  await cc.apiOk('PATCH', '/v1/queues/city-main', { settings: { overflow: { after_s: 1, target: { sip_uri: `sip:${CENTRE}@${IP.a}:${gw.a.port}` } } } }, [200]);
+  const before = invitesLogged(gw.b).length;
+  const r = await runSipp({
+    scenario: 'uac-120-expect-answer-audio.xml', remote: cc.sipRemote, localIp: IP.b, injection: [{ caller: '13700130999', display: 'overflow' }], timeoutS: 40,
+  });
+  assert.ok(r.ok, `the overflowed call was not answered: exit ${r.exitCode}\n${r.errorLog}\n${r.messageLog}`);
+  assert.deepEqual(invitesLogged(gw.b).slice(before), [CENTRE], 'the live gateway took the overflow');
+  const [ov] = await cc.sql<{ to_sip_uri: string; outcome: string | null }[]>`
+    SELECT o.to_sip_uri, o.outcome FROM call_overflows o JOIN calls c ON c.id = o.call_id WHERE c.caller_number = '13700130999'`;
+  assert.equal(ov?.to_sip_uri, `sip:${CENTRE}@${IP.a}:${gw.a.port}`);
+  await cc.apiOk('PATCH', '/v1/queues/city-main', { settings: { overflow: null } }, [200]);
+});
