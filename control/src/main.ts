@@ -34,6 +34,7 @@ import { PerKeySerializer } from './app/serial.ts';
 import { loadConfig } from './config.ts';
 import { withPeerReload } from './trunks/reload.ts';
 import { EvapiClient } from './engine/evapi/client.ts';
+import { linkTrunkHealthToEngine } from './trunks/health.ts';
 import { CallControl } from './engine/kamailio/call-control.ts';
 import { decodeEngineEvent } from './engine/kamailio/events.ts';
 import { KamailioRpc } from './engine/kamailio/jsonrpc.ts';
@@ -101,6 +102,7 @@ async function main(): Promise<void> {
     }
     void callFlow.handle(e);
   });
+  linkTrunkHealthToEngine(deps, evapi, rpc);
   evapi.on('malformed', (raw, err) => log.error({ raw: String(raw).slice(0, 200), err: String(err) }, 'malformed evapi message'));
   evapi.on('disconnected', () => log.warn({}, 'evapi disconnected: Kamailio fails calls open while we are away'));
   evapi.on('connected', () => {

@@ -106,6 +106,7 @@ loadmodule "dialog.so"
 loadmodule "pike.so"
 loadmodule "rtimer.so"
 loadmodule "uac.so"
+loadmodule "dispatcher.so"
 #!ifdef WITH_PAIR
 loadmodule "dmq.so"
 loadmodule "dmq_usrloc.so"
@@ -115,7 +116,10 @@ loadmodule "dmq_usrloc.so"
 modparam("jsonrpcs", "transport", 1)
 modparam("ctl", "binrpc", "unix:{{RUN_DIR}}/kamailio_ctl")
 
-modparam("tm", "fr_timer", 10000)
+# 3 s without any reply ends a non-INVITE transaction (and an INVITE before its first provisional reply). UDP
+# retransmissions (T1 500 ms) still fit; dispatcher's OPTIONS probes time out on this timer (it ignores t_set_fr),
+# so it bounds how fast a dead trunk gateway is taken out of service (trunk groups, below).
+modparam("tm", "fr_timer", 3000)
 modparam("tm", "fr_inv_timer", 60000)
 modparam("tm", "max_inv_lifetime", 3600000)
 # a CANCEL that reaches a branch before its first provisional reply (the caller hung up as the offer left): keep the
@@ -146,6 +150,27 @@ modparam("permissions", "load_backends", 1)
 modparam("permissions", "address_table", "address")
 modparam("permissions", "peer_tag_avp", "$avp(tag)")
 modparam("permissions", "reload_delta", 0)
+
+# Trunk groups (docs/trunks.md): dispatcher reads the `dispatcher` view (members of trunk_groups; set id = the
+# group's setid) and probes every member with OPTIONS every 2 s. Two unanswered probes (3 s each, tm fr_timer)
+# take a gateway out of service (at most 2 + 2 + 3 = 7 s after it died); two answered ones put it back.
+# event_route[dispatcher:dst-down] / [dst-up] tell the control plane (trunk.down / trunk.up).
+modparam("dispatcher", "db_url", "{{DB_URL}}")
+modparam("dispatcher", "table_name", "dispatcher")
+# the control plane reloads after every trunk change (trunks/reload.ts): no 5 s refusal between two reloads
+modparam("dispatcher", "reload_delta", 0)
+# failover: ds_select_domain keeps the other live members for ds_next_domain (OUTBOUND_FAILURE)
+modparam("dispatcher", "flags", 2)
+# ds_is_from_list puts the set id of the member it matched here (route OVERFLOW_GROUP)
+modparam("dispatcher", "setid_pvname", "$avp(ds_setid)")
+modparam("dispatcher", "ds_ping_method", "OPTIONS")
+modparam("dispatcher", "ds_ping_from", "sip:cti120@{{SIP_DOMAIN}}")
+modparam("dispatcher", "ds_ping_interval", 2)
+modparam("dispatcher", "ds_probing_mode", 1)
+modparam("dispatcher", "ds_probing_threshold", 2)
+modparam("dispatcher", "ds_inactive_threshold", 2)
+# a gateway that answers OPTIONS at all is alive, even if it does not implement the method
+modparam("dispatcher", "ds_ping_reply_codes", "code=403;code=404;code=405;code=501")
 
 modparam("rtpengine", "rtpengine_sock", "udp:{{LOCAL_IP}}:{{RTPENGINE_NG_PORT}}")
 modparam("rtpengine", "rtpengine_disable_tout", 5)
@@ -284,6 +309,7 @@ route[OUTBOUND] {
 	uac_replace_from("$var(cbfrom)");
 	append_hf("P-Asserted-Identity: <sip:$var(cbcli)@{{SIP_DOMAIN}}>\r\n");
 	$ru = "sip:" + $rU + "@" + $var(cbgw);
+	if ($var(cbgw) =~ "^dsg:[0-9]+$") { route(OUTBOUND_GROUP); }
 	t_on_branch("OUTBOUND_BRANCH");
 	t_on_reply("OUTBOUND_REPLY");
 	t_on_failure("OUTBOUND_FAILURE");
@@ -293,6 +319,19 @@ route[OUTBOUND] {
 		sl_reply_error();
 	}
 	exit;
+}
+
+# The callback leaves through a trunk group ("dsg:<setid>" in the authorisation): the live member of highest
+# priority (dispatcher algorithm 8); OUTBOUND_FAILURE tries the next live one if that gateway does not answer.
+route[OUTBOUND_GROUP] {
+	$avp(dsset) = $(var(cbgw){s.substr,4,0}{s.int});
+	if (!ds_select_domain("$avp(dsset)", "8")) {
+		xlog("L_ERR", "outbound callback: no live gateway in trunk group $avp(dsset)\n");
+		evapi_relay("{\"event\":\"callback.failed\",\"callid\":\"$(ci{s.encode.base64})\",\"code\":503,\"cancelled\":false}");
+		send_reply("503", "No Gateway Available");
+		exit;
+	}
+	xlog("L_INFO", "outbound callback through trunk group $avp(dsset): $ru\n");
 }
 
 # Browser seats offer DTLS-SRTP/ICE: the gateway gets plain RTP (engine-notes, verified flags); always recorded.
@@ -319,6 +358,18 @@ onreply_route[OUTBOUND_REPLY] {
 }
 
 failure_route[OUTBOUND_FAILURE] {
+	# a group's gateway that timed out or failed as a server: the next live member of the group. A timed-out
+	# gateway is marked out of service first (ds_mark_dst acts on the current destination, before ds_next_domain).
+	if ($avp(dsset) != $null && !t_is_canceled() && (t_branch_timeout() || $T_reply_code >= 500)) {
+		if (t_branch_timeout()) { ds_mark_dst("ip"); }
+		if (ds_next_domain()) {
+			xlog("L_WARN", "outbound callback: gateway failed ($T_reply_code), next in trunk group $avp(dsset): $ru\n");
+			t_on_branch("OUTBOUND_BRANCH");
+			t_on_reply("OUTBOUND_REPLY");
+			t_on_failure("OUTBOUND_FAILURE");
+			if (t_relay()) { exit; }
+		}
+	}
 	rtpengine_delete();
 	$var(cancelled) = "false";
 	if (t_is_canceled()) { $var(cancelled) = "true"; }
@@ -601,9 +652,22 @@ route[OVERFLOW] {
 	$avp(x_prio) = $var(h_prio);
 	$ru = $var(ov_uri);
 	$du = $null;
+	route(OVERFLOW_GROUP);
 	t_set_fr("$var(ring_ms)", "5000");
 	t_on_failure("OFFER_FAILURE");
 	route(RELAY);
+}
+
+# Overflow to a number behind a trunk group's gateway (another centre reached through the E1 gateways): the
+# live member of highest priority of that group takes it (docs/trunks.md); with none live the address is kept.
+route[OVERFLOW_GROUP] {
+	if (!ds_is_from_list("-1", "2", "$ru")) { return; }
+	$var(ovset) = $avp(ds_setid);
+	if (!ds_select_domain("$var(ovset)", "8")) {
+		xlog("L_WARN", "overflow: no live gateway in trunk group $var(ovset), trying $ru\n");
+		return;
+	}
+	xlog("L_INFO", "overflow through trunk group $var(ovset): $ru\n");
 }
 
 route[OVERFLOW_HEADERS] {
@@ -963,6 +1027,19 @@ route[SYNC] {
 	}
 	sht_iterator_end("it");
 	evapi_relay("{\"event\":\"sync.done\"}");
+}
+
+# Trunk groups: a member stopped answering OPTIONS (out of service) or answers again (back in service).
+# dispatcher puts the member's address in $ru (after a probe), or leaves the request's R-URI there (ds_mark_dst
+# in OUTBOUND_FAILURE: sip:<number>@<gateway>); the control plane matches host and port.
+event_route[dispatcher:dst-down] {
+	xlog("L_WARN", "trunk gateway $ru out of service\n");
+	evapi_relay("{\"event\":\"trunk.down\",\"uri\":\"$(ru{s.encode.base64})\"}");
+}
+
+event_route[dispatcher:dst-up] {
+	xlog("L_INFO", "trunk gateway $ru answers OPTIONS again: back in service\n");
+	evapi_relay("{\"event\":\"trunk.up\",\"uri\":\"$(ru{s.encode.base64})\"}");
 }
 
 event_route[usrloc:contact-expired] {

@@ -16,6 +16,7 @@ import { auditRoutes } from './routes/audit.ts';
 import { authRoutes } from './routes/auth.ts';
 import { HealthRegistry, healthRoutes } from './routes/health.ts';
 import { seatsAdminRoutes } from './routes/seats-admin.ts';
+import { trunkGroupsRoutes } from './routes/trunk-groups.ts';
 import { trunksRoutes } from './routes/trunks.ts';
 import { usersRoutes } from './routes/users.ts';
 import { BODY_ERROR_STATUSES, errorResponses, errorSchema } from './schemas/common.ts';
@@ -97,6 +98,7 @@ export async function buildServer(deps: ApiDeps, plugins: FastifyPluginAsync[] =
   await app.register(usersRoutes(deps));
   await app.register(seatsAdminRoutes(deps));
   await app.register(trunksRoutes(deps));
+  await app.register(trunkGroupsRoutes(deps));
   await app.register(auditRoutes(deps));
   for (const plugin of plugins) await app.register(plugin);
   return app;

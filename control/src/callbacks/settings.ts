@@ -11,6 +11,8 @@ export interface CallbackSettings {
   callback_number: string | null;
   trunk_id: string | null;
   gateway_uri: string | null;
+  /** The dispatcher set id of the trunk's group, if it is in one: callbacks then leave through any live member. */
+  group_setid?: number | null;
 }
 
 export interface OutboundRoute {
@@ -22,9 +24,10 @@ export interface OutboundRoute {
 
 export async function getCallbackSettings(sql: Queryable, centreId: string): Promise<CallbackSettings> {
   const [row] = await sql<CallbackSettings[]>`
-    SELECT c.id AS centre_id, c.callback_number, t.id AS trunk_id, t.gateway_uri
+    SELECT c.id AS centre_id, c.callback_number, t.id AS trunk_id, t.gateway_uri,
+           (SELECT g.setid FROM trunk_groups g WHERE g.id = t.group_id) AS group_setid
       FROM centres c
-      LEFT JOIN LATERAL (SELECT id, gateway_uri FROM trunks
+      LEFT JOIN LATERAL (SELECT id, gateway_uri, group_id FROM trunks
                           WHERE centre_id = c.id AND enabled AND gateway_uri IS NOT NULL ORDER BY id LIMIT 1) t ON true
      WHERE c.id = ${centreId}`;
   if (!row) throw new CtiError('CTI_CALLBACK_SETTINGS_INVALID', { centre_id: centreId, reason: 'no such centre' });
@@ -35,7 +38,9 @@ export async function getCallbackSettings(sql: Queryable, centreId: string): Pro
 export async function outboundRoute(sql: Queryable, centreId: string): Promise<OutboundRoute | undefined> {
   const s = await getCallbackSettings(sql, centreId);
   if (!s.callback_number || !s.gateway_uri) return undefined;
-  return { gateway: s.gateway_uri.replace(/^sip:/, ''), presented: s.callback_number };
+  // "dsg:<setid>": route[OUTBOUND_GROUP] picks a live member of the trunk's group (Kamailio dispatcher)
+  const gateway = s.group_setid != null ? `dsg:${s.group_setid}` : s.gateway_uri.replace(/^sip:/, '');
+  return { gateway, presented: s.callback_number };
 }
 
 export interface SettingsChange {

@@ -53,6 +53,8 @@ export const ERRORS = {
   CTI_LISTEN_NOT_FOUND: { http: 404, message: 'No such listen-in session on this call; start one with POST /v1/calls/{id}/listen.' },
   // trunks
   CTI_TRUNK_NOT_FOUND: { http: 404, message: 'No such trunk; check the trunk id.' },
+  CTI_TRUNK_GROUP_NOT_FOUND: { http: 404, message: 'No such trunk group; check the group id.' },
+  CTI_TRUNK_GROUP_MEMBERS_INVALID: { http: 409, message: 'These trunks cannot be the group\'s members (see details): each must exist, belong to the group\'s centre and not be in another group.' },
   // queues and service level
   CTI_QUEUE_NOT_FOUND: { http: 404, message: 'No such queue; check the queue id (GET /v1/queues lists them).' },
   CTI_QUEUE_SETTINGS_INVALID: { http: 400, message: 'The queue alarm thresholds are not consistent (see details): a warning must come before its critical level.' },

@@ -80,6 +80,10 @@ export const eventDataSchemas = {
     call_id: str, item_id: strOrNull, answered_seat_id: strOrNull, ended_by: { enum: CALL_ENDED_BY }, reason: str,
     sip_status: intOrNull, talk_ms: intOrNull,
   }),
+  /** A trunk group's gateway stopped answering Kamailio's OPTIONS probes: out of service (docs/trunks.md). */
+  'trunk.down.v1': obj({ trunk_id: str, group_id: str, gateway_uri: str }),
+  /** The gateway answers the probes again: back in service. */
+  'trunk.up.v1': obj({ trunk_id: str, group_id: str, gateway_uri: str }),
 } as const satisfies Record<string, JSONSchema>;
 
 export type EventType = keyof typeof eventDataSchemas;

@@ -1,5 +1,5 @@
 /**
- * Asking Kamailio to re-read the `address` table after a trunk change. A failure is reported, not
+ * Asking Kamailio to re-read the `address` table (and dispatcher's trunk group members) after a trunk or trunk group change. A failure is reported, not
  * thrown: the change is stored, and Kamailio picks it up at its next reload or restart.
  *
  * Kamailio's permissions module refuses a reload within `reload_delta` seconds (default 5) of the
@@ -10,6 +10,8 @@ import type { Logger } from '../app/logger.ts';
 
 export interface AddressReloader {
   permissionsAddressReload(): Promise<unknown>;
+  /** Trunk groups: dispatcher's `dispatcher` view (absent: only the address table is reloaded). */
+  dispatcherReload?(): Promise<unknown>;
 }
 
 export interface EngineReload {
@@ -44,6 +46,8 @@ export async function reloadTrunkAddresses(
   for (;;) {
     try {
       await kamailio.permissionsAddressReload();
+      // a trunk's address or enabled flag is also a group member's probe address
+      await kamailio.dispatcherReload?.();
       return { engine_reloaded: true };
     } catch (err) {
       if (isReloadThrottled(err) && Date.now() + every <= deadline) {
@@ -69,5 +73,7 @@ export function withPeerReload(local: AddressReloader, peer: AddressReloader | u
       const [mine] = await Promise.allSettled([local.permissionsAddressReload(), reloadTrunkAddresses(peer, log)]);
       if (mine.status === 'rejected') throw mine.reason;
     },
+    // reloadTrunkAddresses above reloads the peer's dispatcher too; this is the local one
+    ...(local.dispatcherReload ? { dispatcherReload: () => local.dispatcherReload!() } : {}),
   };
 }

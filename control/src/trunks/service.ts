@@ -19,6 +19,10 @@ export interface Trunk {
   /** The gateway's source port; null: any. */
   port: number | null;
   enabled: boolean;
+  /** Where outbound calls to this gateway go (sip:host[:port]); also its trunk group probe address. */
+  gateway_uri: string | null;
+  /** The trunk group it belongs to, if any (trunks/groups.ts). */
+  group_id: string | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -31,12 +35,13 @@ export interface NewTrunk {
   port?: number | null;
   centre_id?: string;
   enabled?: boolean;
+  gateway_uri?: string | null;
 }
 
 export type TrunkPatch = Partial<Omit<NewTrunk, 'id'>>;
 
 // port 0 in the table is Kamailio's address-table "any port"; the API says null
-const COLUMNS = 'id, centre_id, name, host(ip_addr) AS ip_addr, mask, nullif(port, 0) AS port, enabled, created_at, updated_at';
+const COLUMNS = 'id, centre_id, name, host(ip_addr) AS ip_addr, mask, nullif(port, 0) AS port, enabled, gateway_uri, group_id, created_at, updated_at';
 
 async function lockTrunk(tx: Queryable, id: string): Promise<Trunk> {
   const [row] = await tx<Trunk[]>`SELECT ${tx.unsafe(COLUMNS)} FROM trunks WHERE id = ${id} FOR UPDATE`;
@@ -47,9 +52,9 @@ async function lockTrunk(tx: Queryable, id: string): Promise<Trunk> {
 export async function createTrunk(deps: Deps, change: Change, t: NewTrunk): Promise<Trunk> {
   return deps.sql.begin(async (tx) => {
     const [row] = await tx<Trunk[]>`
-      INSERT INTO trunks (id, centre_id, name, ip_addr, mask, port, enabled)
+      INSERT INTO trunks (id, centre_id, name, ip_addr, mask, port, enabled, gateway_uri)
       VALUES (${t.id}, ${t.centre_id ?? deps.config.centreId}, ${t.name}, ${t.ip_addr}::inet, ${t.mask ?? 32},
-              ${t.port ?? 0}, ${t.enabled ?? true})
+              ${t.port ?? 0}, ${t.enabled ?? true}, ${t.gateway_uri ?? null})
       RETURNING ${tx.unsafe(COLUMNS)}`;
     await recordAudit(tx, { ...change, action: 'trunk.created', target_type: 'trunk', target_id: row.id, after: row });
     return row;
@@ -80,6 +85,7 @@ export async function updateTrunk(deps: Deps, change: Change, id: string, p: Tru
         mask = coalesce(${p.mask ?? null}::int, mask),
         port = CASE WHEN ${p.port !== undefined} THEN coalesce(${p.port ?? null}::int, 0) ELSE port END,
         enabled = coalesce(${p.enabled ?? null}::boolean, enabled),
+        gateway_uri = CASE WHEN ${p.gateway_uri !== undefined} THEN ${p.gateway_uri ?? null} ELSE gateway_uri END,
         updated_at = now()
       WHERE id = ${id}
       RETURNING ${tx.unsafe(COLUMNS)}`;

@@ -80,7 +80,10 @@ export const closeBody = {
 
 export const settingsSchema = {
   type: 'object', required: ['centre_id', 'callback_number', 'trunk_id', 'gateway_uri'],
-  properties: { centre_id: slug, callback_number: strOrNull, trunk_id: strOrNull, gateway_uri: strOrNull },
+  properties: {
+    centre_id: slug, callback_number: strOrNull, trunk_id: strOrNull, gateway_uri: strOrNull,
+    group_setid: { type: ['integer', 'null'], description: 'Set when the trunk is in a trunk group: callbacks leave through any live member.' },
+  },
 } as const;
 
 export const settingsBody = {

@@ -7,12 +7,18 @@ const port = {
   description: 'The gateway\'s source port (1-65535); null: any port (absent on create: any port).',
 } as const;
 
+const gatewayUri = {
+  type: ['string', 'null'], pattern: '^sip:[A-Za-z0-9.\\-]+(:[0-9]{1,5})?$', maxLength: 200,
+  description: 'Where outbound calls to the gateway go (sip:host[:port]); in a trunk group also the address Kamailio probes with OPTIONS. null: none (a group member is then probed at its source address and port).',
+} as const;
+
 export const trunkSchema = {
   type: 'object',
   required: ['id', 'centre_id', 'name', 'ip_addr', 'mask', 'port', 'enabled', 'created_at', 'updated_at'],
   properties: {
     id: slug, centre_id: slug, name: displayName, ip_addr: { type: 'string' }, mask, port,
-    enabled: { type: 'boolean' }, created_at: dateTime, updated_at: dateTime,
+    enabled: { type: 'boolean' }, gateway_uri: gatewayUri, group_id: { type: ['string', 'null'], description: 'The trunk group of the gateway (PATCH /v1/trunk-groups/{id} sets members).' },
+    created_at: dateTime, updated_at: dateTime,
   },
 } as const;
 
@@ -34,12 +40,12 @@ export const trunkDeleteReply = {
 
 export const createTrunkBody = {
   type: 'object', additionalProperties: false, required: ['id', 'name', 'ip_addr'],
-  properties: { id: slug, name: displayName, ip_addr: ipAddr, mask, port, centre_id: slug, enabled: { type: 'boolean' } },
+  properties: { id: slug, name: displayName, ip_addr: ipAddr, mask, port, centre_id: slug, enabled: { type: 'boolean' }, gateway_uri: gatewayUri },
 } as const;
 
 export const patchTrunkBody = {
   type: 'object', additionalProperties: false, minProperties: 1,
-  properties: { name: displayName, ip_addr: ipAddr, mask, port, centre_id: slug, enabled: { type: 'boolean' } },
+  properties: { name: displayName, ip_addr: ipAddr, mask, port, centre_id: slug, enabled: { type: 'boolean' }, gateway_uri: gatewayUri },
 } as const;
 
 export const listTrunksQuery = { type: 'object', additionalProperties: false, properties: { centre_id: slug } } as const;

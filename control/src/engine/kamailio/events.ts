@@ -60,7 +60,9 @@ export type EngineEvent =
   | CallbackStartedEvent
   | { event: 'callback.answered'; callId: string; toTag: string }
   | { event: 'callback.failed'; callId: string; code: number; cancelled: boolean }
-  | { event: 'callback.refused'; seatUser: string; number: string };
+  | { event: 'callback.refused'; seatUser: string; number: string }
+  // trunk groups: dispatcher's probes of a gateway (event_route[dispatcher:dst-down|dst-up]; trunks/health.ts)
+  | { event: 'trunk.down' | 'trunk.up'; uri: string };
 
 /** A seat's INVITE to an external number that Kamailio sends out through the gateway. */
 export interface CallbackStartedEvent {
@@ -144,6 +146,9 @@ export function decodeEngineEvent(m: Record<string, unknown>): EngineEvent | und
       return { event: 'callback.failed', callId: b64(m.callid), code: num(m.code), cancelled: m.cancelled === true };
     case 'callback.refused':
       return { event: 'callback.refused', seatUser: b64(m.seat), number: b64(m.number) };
+    case 'trunk.down':
+    case 'trunk.up':
+      return { event: m.event, uri: b64(m.uri) };
     default:
       return undefined;
   }

@@ -79,6 +79,11 @@ export class KamailioRpc {
     await this.call('permissions.addressReload');
   }
 
+  /** dispatcher re-reads its `dispatcher` view (trunk groups' members). */
+  async dispatcherReload(): Promise<void> {
+    await this.call('dispatcher.reload');
+  }
+
   async htableGet(table: string, key: string): Promise<string | number | undefined> {
     try {
       const r = await this.call<{ item?: HtableItem }>('htable.get', [table, key]);
