@@ -17,6 +17,9 @@ import { onInviteEnded } from './ended-in-engine.ts';
 import { RoutedOutcomes } from './offers/routed-outcomes.ts';
 import { getLiveCall } from './store.ts';
 
+/** The longest a (re)connect's sync may hold distribution back (Kamailio answers it in milliseconds). */
+const SYNC_HOLD_MS = 3000;
+
 /**
  * The call flow: turns what Kamailio reports into call and seat transitions, facts and events, one phase
  * of a call per file in flow/ (arrival, offering, answered, ended, failed-open, sync).
@@ -84,13 +87,18 @@ export class CallFlow implements FlowContext {
 
   beginSync(): void {
     this.syncSeen = new Set();
+    this.distributor.holdForSync(SYNC_HOLD_MS);
     this.control.requestSync();
   }
 
   private async onSyncDone(): Promise<void> {
     const seen = this.syncSeen;
     this.syncSeen = undefined;
-    if (seen) await onSyncDone(this, seen);
+    try {
+      if (seen) await onSyncDone(this, seen);
+    } finally {
+      this.distributor.syncDone();
+    }
   }
 
   /**

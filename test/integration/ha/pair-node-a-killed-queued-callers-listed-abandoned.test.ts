@@ -3,7 +3,8 @@
  * transactions lived in A's Kamailio, which phase 1 does not take over. What this test holds today: B's control
  * plane, on taking the lead, finds them in the Redis queue but not in B's Kamailio (queued by node A) and
  * writes each one as abandoned with end reason `failover` and puts it on the callback work list
- * (abandoned_calls) with the caller's number; a new 120 call is still answered via B.
+ * (abandoned_calls) with the caller's number, without offering any of them to a seat; a new 120 call is still
+ * answered via B.
  * What it measures and reports (not asserted: the next phase's work): how many queued callers were lost and
  * whether they got any final response (today: none, they wait in silence until their gateway gives up).
  */
@@ -37,4 +38,9 @@ test('pair-node-a-killed-queued-callers-listed-abandoned: callers queued on A ar
     SELECT caller_number, status FROM abandoned_calls WHERE call_id = ANY(${rows.map((r) => r.id)}::uuid[]) ORDER BY caller_number`;
   assert.deepEqual(listed.map((l) => [l.caller_number, l.status]), rows.map((r) => r.caller_number).sort().map((n) => [n, 'open']),
     'every queued caller is on the callback work list, open');
+  // B distributes only after its Kamailio's sync: a call only A's Kamailio held never takes B's seat (it used to be
+  // offered, fail to resume and keep the seat reserved, so the new caller was not answered)
+  const offers = await rig.sql<{ n: number }[]>`
+    SELECT count(*)::int AS n FROM call_offers WHERE call_id = ANY(${rows.map((r) => r.id)}::uuid[]) AND offered_at >= ${new Date(t0)}`;
+  assert.equal(offers[0]!.n, 0, 'no seat was offered a call that only the dead node held');
 });

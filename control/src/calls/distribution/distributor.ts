@@ -40,6 +40,13 @@ export class Distributor {
   private readonly failing: DistributionFailing;
   /** When the pass in progress started (0: none); judged by the failing rule if it hangs. */
   private passStartedMs = 0;
+  /**
+   * Until when no pass runs because Kamailio is re-sending the calls it holds after a (re)connect
+   * (holdForSync/syncDone). A call in Redis that Kamailio does not hold (the dead node's, after a failover;
+   * one that ended while we were away) must not take a seat before the sync has closed it. Bounded, so a
+   * lost sync.done delays distribution by at most that long (the 1 s tick kicks again).
+   */
+  private syncUntilMs = 0;
 
   constructor(
     private readonly deps: AppDeps,
@@ -52,9 +59,21 @@ export class Distributor {
     this.failing = new DistributionFailing(deps, control, (deps.config.distributionFailingAfterS ?? 5) * 1000);
   }
 
+  /** No passes while Kamailio re-sends the calls it holds, for at most `maxMs`. */
+  holdForSync(maxMs: number): void {
+    this.syncUntilMs = Date.now() + maxMs;
+  }
+
+  /** The sync is over (calls Kamailio no longer holds are closed): distribute again. */
+  syncDone(): void {
+    this.syncUntilMs = 0;
+    void this.kick();
+  }
+
   /** Schedule a pass over the given queues (all active queues when none given). */
   kick(queueIds?: string[]): Promise<void> {
     if (!this.active) return Promise.resolve();
+    if (this.syncUntilMs > Date.now()) return Promise.resolve();
     if (this.running) {
       this.again = true;
       // the 1 s tick kicks too: a pass that hangs (a database that does not answer) is a failing pass
