@@ -8,7 +8,7 @@ PACKAGES=(
   kamailio kamailio-extra-modules kamailio-json-modules kamailio-websocket-modules
   kamailio-postgres-modules kamailio-utils-modules kamailio-tls-modules
   rtpengine sip-tester baresip-core ffmpeg redis-server espeak-ng sox chromium fonts-wqy-microhei openssl tshark
-  postgresql-15 keepalived iputils-ping
+  postgresql-15 keepalived iputils-ping iproute2
 )
 did=()
 
