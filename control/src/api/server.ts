@@ -20,7 +20,7 @@ import { trunkGroupsRoutes } from './routes/trunk-groups.ts';
 import { trunksRoutes } from './routes/trunks.ts';
 import { usersRoutes } from './routes/users.ts';
 import { BODY_ERROR_STATUSES, errorResponses, errorSchema } from './schemas/common.ts';
-import { strictBodyValidators } from './validation.ts';
+import { refuseUnexpectedBody, strictBodyValidators } from './validation.ts';
 
 export { authenticate, requireRole } from '../auth/authenticate.ts';
 export { HealthRegistry, type HealthCheck, type HealthReport } from './routes/health.ts';
@@ -48,6 +48,8 @@ declare module 'fastify' {
 }
 
 const BODY_LIMIT = 1024 * 1024;
+/** Methods whose routes without a body schema refuse a body (validation.ts refuseUnexpectedBody). */
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export async function buildServer(deps: ApiDeps, plugins: FastifyPluginAsync[] = []): Promise<FastifyInstance> {
   const app = Fastify({
@@ -79,6 +81,9 @@ export async function buildServer(deps: ApiDeps, plugins: FastifyPluginAsync[] =
     // what the HTTP layer answers for any body (too large, not JSON, not valid) is in the OpenAPI document too
     if (route.schema?.body && route.schema.response) {
       route.schema = { ...route.schema, response: { ...errorResponses(...BODY_ERROR_STATUSES), ...(route.schema.response as object) } };
+    }
+    if (!route.websocket && !route.schema?.body && [route.method].flat().some((m) => BODY_METHODS.has(m))) {
+      route.preValidation = [refuseUnexpectedBody, ...[route.preValidation ?? []].flat()];
     }
     const hidden = (route.schema as { hide?: boolean } | undefined)?.hide === true;
     for (const method of [route.method].flat()) {

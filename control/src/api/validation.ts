@@ -10,6 +10,8 @@
  *   Fastify({ schemaController: { compilersFactory: { buildValidator: strictBodyValidators() } } })
  */
 import { AjvCompiler } from '@fastify/ajv-compiler';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { CtiError } from '../errors/catalogue.ts';
 
 const COMMON = { removeAdditional: false, allErrors: true, useDefaults: true } as const;
 
@@ -24,4 +26,17 @@ export function strictBodyValidators(): ValidatorFactory {
     const text = pool(externalSchemas, { customOptions: { ...COMMON, coerceTypes: 'array' } });
     return (route) => (route.httpPart === 'body' ? body(route) : text(route));
   };
+}
+
+/**
+ * A route that takes no body (login/ready/logout of a seat, ending a surge, DELETEs) refuses one, instead of ignoring
+ * what the client meant: `{}` or no body at all are taken, anything else is 400 CTI_BAD_REQUEST naming the body.
+ * Added by server.ts to every POST/PUT/PATCH/DELETE route without a body schema.
+ */
+export function refuseUnexpectedBody(request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void): void {
+  const body = request.body as unknown;
+  const empty = body === undefined || body === null
+    || (typeof body === 'object' && !Array.isArray(body) && Object.keys(body as object).length === 0);
+  if (empty) return done();
+  done(new CtiError('CTI_BAD_REQUEST', { fields: [{ in: 'body', field: '/', message: 'this request takes no body (send none, or {})' }] }));
 }

@@ -252,6 +252,22 @@ describe('the examples of issue 11', () => {
     assertCoded(await cc.api('GET', '/v1/audit?before_id=1e300'), 400, 'CTI_BAD_REQUEST', 'before_id=1e300');
   });
 
+  test('a route that takes no body refuses one (coded, nothing changed); no body or {} go on to the route', async () => {
+    const path = '/v1/seats/strict-none-such/login';
+    const before = await databaseSnapshot();
+    for (const body of [{ force: true }, [1], 'x', 7, true]) {
+      const res = await cc.api('POST', path, body);
+      assertCoded(res, 400, 'CTI_BAD_REQUEST', `login with body ${JSON.stringify(body)}`);
+      assert.deepEqual(refusedFields(res), [{ in: 'body', field: '/', message: 'this request takes no body (send none, or {})' }]);
+    }
+    assertCoded(await cc.api('DELETE', '/v1/trunks/strict-none-such', { cascade: true }), 400, 'CTI_BAD_REQUEST', 'DELETE with a body');
+    assert.deepEqual(await databaseSnapshot(), before, 'a refused body changed the database');
+    // past the guard, the route answers for itself: the seat does not exist
+    const none = await fetch(`${cc.apiUrl}${path}`, { method: 'POST', headers: { authorization: `Bearer ${cc.adminToken}` } });
+    assert.equal(none.status, 404, 'no body at all');
+    assert.equal((await cc.api('POST', path, {})).status, 404, 'an empty object');
+  });
+
   test('before routing: a URL that is not valid percent-encoding is 400, a too long path parameter 414, both coded', async () => {
     assertCoded(await cc.api('GET', '/v1/trunks/%zz'), 400, 'CTI_BAD_REQUEST', 'bad percent-encoding');
     assertCoded(await cc.api('GET', `/v1/trunks/${'a'.repeat(200)}`), 414, 'CTI_URI_TOO_LONG', 'a 200-character id');
