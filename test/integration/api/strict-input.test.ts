@@ -147,10 +147,10 @@ describe('the examples of issue 11', () => {
     assertCoded({ status: res.status, body: await res.json() }, 415, 'CTI_UNSUPPORTED_MEDIA_TYPE', 'text/plain login');
   });
 
-  test('trunks: port "5062", enabled "false", port 0 or 65536 are refused and nothing is created; null is any port', async () => {
+  test('trunks: port "5062", enabled "false", port 0 or 65536, mask 0 or 8 are refused and nothing is created; null is any port', async () => {
     const addressRows = async () => cc.sql<{ tag: string; port: number }[]>`SELECT tag, port FROM address WHERE tag LIKE 'strict-%' ORDER BY tag`;
     const base = { name: '严格网关', ip_addr: '198.51.100.20' };
-    for (const [extra, field] of [[{ port: '5062' }, '/port'], [{ enabled: 'false' }, '/enabled'], [{ port: 0 }, '/port'], [{ port: 65536 }, '/port'], [{ mask: '24' }, '/mask']] as const) {
+    for (const [extra, field] of [[{ port: '5062' }, '/port'], [{ enabled: 'false' }, '/enabled'], [{ port: 0 }, '/port'], [{ port: 65536 }, '/port'], [{ mask: '24' }, '/mask'], [{ mask: 0 }, '/mask'], [{ mask: 8 }, '/mask']] as const) {
       const res = await cc.api('POST', '/v1/trunks', { id: 'strict-gw', ...base, ...extra });
       assertCoded(res, 400, 'CTI_BAD_REQUEST', JSON.stringify(extra));
       assert.deepEqual(refusedFields(res).map((f) => f.field), [field]);
@@ -168,6 +168,7 @@ describe('the examples of issue 11', () => {
     const bad = await cc.api('PATCH', '/v1/trunks/strict-fixed', { port: '5070' });
     assertCoded(bad, 400, 'CTI_BAD_REQUEST', 'PATCH port "5070"');
     assert.equal((await cc.apiOk('GET', '/v1/trunks/strict-fixed')).port, 5062);
+    assertCoded(await cc.api('PATCH', '/v1/trunks/strict-fixed', { mask: 0 }), 400, 'CTI_BAD_REQUEST', 'PATCH mask 0: the whole Internet');
     const anyAgain = await cc.api('PATCH', '/v1/trunks/strict-fixed', { port: null });
     assert.equal(anyAgain.body.port, null);
     assert.deepEqual([...await addressRows()].map((r) => r.port), [0, 0]);

@@ -2,6 +2,14 @@ import { dateTime, displayName, slug } from './common.ts';
 
 const ipAddr = { type: 'string', format: 'ipv4', description: 'Source address of the gateway (with mask: a network).' } as const;
 const mask = { type: 'integer', minimum: 0, maximum: 32 } as const;
+/**
+ * On input a trunk trusts at most a /16: every address it covers may send 120 calls in without a registration,
+ * so /0 (the whole Internet) or /8 is a typo or a hole, never a gateway (a carrier's SBC pool is a /24 or so).
+ */
+const maskInput = {
+  type: 'integer', minimum: 16, maximum: 32,
+  description: 'Prefix length of the trusted source network, 16-32 (32: the one address; absent on create: 32).',
+} as const;
 const port = {
   type: ['integer', 'null'], minimum: 1, maximum: 65535,
   description: 'The gateway\'s source port (1-65535); null: any port (absent on create: any port).',
@@ -40,12 +48,12 @@ export const trunkDeleteReply = {
 
 export const createTrunkBody = {
   type: 'object', additionalProperties: false, required: ['id', 'name', 'ip_addr'],
-  properties: { id: slug, name: displayName, ip_addr: ipAddr, mask, port, centre_id: slug, enabled: { type: 'boolean' }, gateway_uri: gatewayUri },
+  properties: { id: slug, name: displayName, ip_addr: ipAddr, mask: maskInput, port, centre_id: slug, enabled: { type: 'boolean' }, gateway_uri: gatewayUri },
 } as const;
 
 export const patchTrunkBody = {
   type: 'object', additionalProperties: false, minProperties: 1,
-  properties: { name: displayName, ip_addr: ipAddr, mask, port, centre_id: slug, enabled: { type: 'boolean' }, gateway_uri: gatewayUri },
+  properties: { name: displayName, ip_addr: ipAddr, mask: maskInput, port, centre_id: slug, enabled: { type: 'boolean' }, gateway_uri: gatewayUri },
 } as const;
 
 export const listTrunksQuery = { type: 'object', additionalProperties: false, properties: { centre_id: slug } } as const;
