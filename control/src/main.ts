@@ -62,7 +62,7 @@ async function main(): Promise<void> {
   await ensureBootstrapAdmin(deps);
   const evapi = new EvapiClient({ host: config.evapi.host, port: config.evapi.port, log });
   let flow: CallFlow | undefined;
-  const control = new CallControl(evapi, log, (callId) => void flow?.onGiveUp(callId));
+  const control = new CallControl(evapi, log, (callId, action, refused) => void flow?.onGiveUp(callId, action, refused));
   const serial = new PerKeySerializer();
   const distributor = new Distributor(deps, control, serial);
   const registrations = new RegistrationTracker(deps, rpc, () => void distributor.kick());

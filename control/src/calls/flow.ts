@@ -102,12 +102,21 @@ export class CallFlow implements FlowContext {
   }
 
   /**
-   * Kamailio did not confirm a resume after every retry. Its outcome (offer.answered / offer.failed / a CANCEL)
-   * still arrives if the resume did happen, so nothing is changed here; a reservation that never resolves is
-   * released by the tick (releaseStaleReservations).
+   * Kamailio did not confirm a resume after every retry.
+   *   - It refused the last one (resume_failed: the transaction is not suspended there, so this command did not
+   *     act): the call is reconciled with Kamailio at once (the sync: a call it still holds is put back in line
+   *     with its seat released, one it no longer holds nor has a dialog for is closed and its seat released),
+   *     instead of a seat staying reserved until the tick's 150 s limit.
+   *   - It did not answer: the outcome (offer.answered / offer.failed / a CANCEL) still arrives if the resume did
+   *     happen, so nothing is changed; a reservation that never resolves is released by the tick.
    */
-  async onGiveUp(callId: string): Promise<void> {
+  async onGiveUp(callId: string, action: string, refused: boolean): Promise<void> {
     const call = await getLiveCall(this.deps.redis, callId);
-    this.deps.log.error({ call: callId, state: call?.state }, 'Kamailio did not confirm resuming the call; waiting for its outcome');
+    if (refused && (action === 'offer' || action === 'offer_many') && call?.state === 'offering' && !this.syncSeen) {
+      this.deps.log.error({ call: callId, action }, 'Kamailio refused every resume of the offer: reconciling with Kamailio');
+      this.beginSync();
+      return;
+    }
+    this.deps.log.error({ call: callId, state: call?.state, action, refused }, 'Kamailio did not confirm resuming the call; waiting for its outcome');
   }
 }

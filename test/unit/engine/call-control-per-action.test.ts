@@ -12,9 +12,10 @@ const silent = { debug() {}, info() {}, warn() {}, error() {} } as never;
 function rig(maxTries = 3) {
   const sent: Record<string, unknown>[] = [];
   const gaveUp: string[] = [];
+  const refusals: boolean[] = [];
   const evapi = { send: (m: Record<string, unknown>) => { sent.push(m); return true; } } as unknown as EvapiClient;
-  const control = new CallControl(evapi, silent, (id, action) => gaveUp.push(`${id}:${action}`), maxTries);
-  return { sent, gaveUp, control };
+  const control = new CallControl(evapi, silent, (id, action, refused) => { gaveUp.push(`${id}:${action}`); refusals.push(refused); }, maxTries);
+  return { sent, gaveUp, refusals, control };
 }
 const ref = { sipCallId: 'c1', tindex: 1, tlabel: 2 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -56,3 +57,28 @@ test('confirmed without an action forgets every command of the call (it left the
   assert.equal(control.isPending('c1'), false);
   control.stop();
 });
+
+test('onGiveUp says whether Kamailio refused the last try (the offer certainly did not act) or stayed silent', async () => {
+  const { sent, gaveUp, refusals, control } = rig(2);
+  control.offer(ref, 'seat1', 10_000, 1);
+  control.failed('c1', 'offer');
+  await waitFor(() => sent.length === 2); // the retry
+  control.failed('c1', 'offer');
+  await waitFor(() => gaveUp.length === 1);
+  assert.deepEqual(refusals, [true], 'both tries refused');
+
+  control.offer({ ...ref, sipCallId: 'c3' }, 'seat1', 10_000, 1);
+  control.failed('c3', 'offer'); // refused, then the retry is never answered
+  await waitFor(() => gaveUp.length === 2);
+  assert.deepEqual(gaveUp, ['c1:offer', 'c3:offer']);
+  assert.deepEqual(refusals, [true, false], 'the last try was not answered: the outcome may still come');
+  control.stop();
+});
+
+async function waitFor(cond: () => boolean, timeoutMs = 5000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > until) throw new Error('condition not reached');
+    await sleep(1);
+  }
+}

@@ -108,6 +108,9 @@ async function afterWarning(f: FlowContext, sipCallId: string, end: boolean): Pr
 async function resync(f: FlowContext, call: LiveCall, e: CallNewEvent): Promise<void> {
   await saveLiveCall(f.deps.redis, { sipCallId: call.sipCallId, tindex: e.tindex, tlabel: e.tlabel });
   if (call.state === 'offering' && call.seatId) {
+    // Kamailio holds the call suspended again: the offer ended without an outcome we heard (or never left)
+    await f.deps.sql`UPDATE call_offers SET ended_at = now(), outcome = 'failed'
+      WHERE call_id = ${call.id} AND attempt = ${call.attempt} AND outcome IS NULL`;
     await transitionSeat(f.deps, call.seatId, 'ready', { from: ['reserved'], reason: null, set: { call: '' } });
     call = await transitionCall(f.deps, call, 'queued', {}, { type: 'call.queued.v1', data: { call_id: call.id, queue_id: call.queueId, priority: call.priority, requeued: true, reason: 'resync' } });
   } else if (call.state === 'offering' || call.state === 'overflowed') {

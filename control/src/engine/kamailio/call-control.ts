@@ -4,7 +4,8 @@ import type { EvapiClient } from '../evapi/client.ts';
 /**
  * Commands to Kamailio for suspended calls, with confirm-and-retry (engine-notes): Kamailio confirms each
  * resume with `resumed`, or reports `resume_failed`; a failed resume is retried after 3 ms, an unconfirmed
- * one is resent after 200 ms, at most `maxTries` times; then `onGiveUp` decides (the call flow fails open).
+ * one is resent after 200 ms, at most `maxTries` times; then `onGiveUp` decides, told whether Kamailio's last
+ * word was a refusal (the transaction is not suspended there: the command certainly did not act) or silence.
  */
 export interface SuspendedRef {
   sipCallId: string;
@@ -15,6 +16,8 @@ export interface SuspendedRef {
 interface Pending {
   msg: Record<string, unknown>;
   tries: number;
+  /** Kamailio answered the latest try with resume_failed (rather than not at all). */
+  refused: boolean;
   timer: NodeJS.Timeout;
 }
 
@@ -28,7 +31,7 @@ export class CallControl {
   constructor(
     private readonly evapi: EvapiClient,
     private readonly log: Logger,
-    private readonly onGiveUp: (callId: string, action: string) => void,
+    private readonly onGiveUp: (callId: string, action: string, refused: boolean) => void,
     private readonly maxTries = 4,
   ) {}
 
@@ -96,6 +99,7 @@ export class CallControl {
     for (const [a, p] of byAction) {
       if (action !== undefined && action !== '' && a !== action) continue;
       clearTimeout(p.timer);
+      p.refused = true;
       p.timer = setTimeout(() => this.retry(callId, a), RETRY_AFTER_FAILURE_MS);
     }
   }
@@ -115,7 +119,7 @@ export class CallControl {
     if (!byAction) this.pending.set(callId, (byAction = new Map()));
     const old = byAction.get(action);
     if (old) clearTimeout(old.timer);
-    byAction.set(action, { msg, tries: 1, timer: setTimeout(() => this.retry(callId, action), RESEND_UNCONFIRMED_MS) });
+    byAction.set(action, { msg, tries: 1, refused: false, timer: setTimeout(() => this.retry(callId, action), RESEND_UNCONFIRMED_MS) });
     if (!this.evapi.send(msg)) this.log.warn({ call: callId, action }, 'evapi not connected; command will be retried');
   }
 
@@ -131,11 +135,12 @@ export class CallControl {
         this.log.warn({ call: callId, tries: p.tries }, 'early media not started: the call was not suspended');
         return;
       }
-      this.log.error({ call: callId, action, tries: p.tries }, 'Kamailio did not resume the call');
-      this.onGiveUp(callId, action);
+      this.log.error({ call: callId, action, tries: p.tries, refused: p.refused }, 'Kamailio did not resume the call');
+      this.onGiveUp(callId, action, p.refused);
       return;
     }
     p.tries += 1;
+    p.refused = false;
     p.timer = setTimeout(() => this.retry(callId, action), RESEND_UNCONFIRMED_MS);
     this.evapi.send(p.msg);
   }
