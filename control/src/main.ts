@@ -18,6 +18,7 @@ import { queuesRoutes } from './api/routes/queues.ts';
 import { statsRoutes } from './api/routes/stats.ts';
 import { surgeRoutes } from './api/routes/surge.ts';
 import { callbacksRoutes } from './api/routes/callbacks.ts';
+import { linkageRoutes } from './api/routes/linkage.ts';
 import { startSurgeExpiry, type SurgeExpiry } from './surge/expiry.ts';
 import { startQueueAlarms, type QueueAlarms } from './queues/alarms.ts';
 import { rebuildMirror } from './screening/mirror.ts';
@@ -84,7 +85,7 @@ async function main(): Promise<void> {
     seatStateRoutes(deps, () => void distributor.kick()), callsRoutes(deps), recordingsRoutes(deps), recordingsSearchRoutes(deps), qaRoutes(deps), screeningRoutes(deps, { announcements: media !== undefined }),
     queuesRoutes(deps, { onChange: () => void distributor.kick() }), statsRoutes(deps), surgeRoutes(deps, { rpc, publicOrigin: process.env.CTI_PUBLIC_ORIGIN }), eventsRoutes(deps), alarmsRoutes(deps), mediaControlRoutes(deps, { engine: ng }),
     consolesRoutes({ sipWsUrl: sipWsUrlFromEnv(process.env, config.kamailioRpcUrl), sipWssPort: sipWssPortFromEnv(process.env), sipDomain: config.sipDomain }),
-    callbacksRoutes(deps, { rpc, evapi }),
+    callbacksRoutes(deps, { rpc, evapi }), linkageRoutes(deps),
   ]);
   bus.startFanout();
   await app.listen({ host: config.httpHost, port: config.httpPort });

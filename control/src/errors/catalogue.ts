@@ -55,6 +55,9 @@ export const ERRORS = {
   CTI_TRUNK_NOT_FOUND: { http: 404, message: 'No such trunk; check the trunk id.' },
   CTI_TRUNK_GROUP_NOT_FOUND: { http: 404, message: 'No such trunk group; check the group id.' },
   CTI_TRUNK_GROUP_MEMBERS_INVALID: { http: 409, message: 'These trunks cannot be the group\'s members (see details): each must exist, belong to the group\'s centre and not be in another group.' },
+  CTI_LINKAGE_DESTINATION_NOT_FOUND: { http: 404, message: 'No such destination in this centre\'s linkage directory; check the id.' },
+  CTI_LINKAGE_DESTINATION_INVALID: { http: 400, message: 'The linkage destination is not valid (see details): each kind has its own target (seat_id, queue_id, sip_uri, or number/pattern with exactly one of trunk_group_id or trunk_id), of this centre.' },
+  CTI_LINKAGE_FORBIDDEN: { http: 403, message: 'This destination or number may not be dialled from your role: only the linkage directory\'s entries (and the number patterns it allows your role) can be dialled; ask an administrator to add it.' },
   // queues and service level
   CTI_QUEUE_NOT_FOUND: { http: 404, message: 'No such queue; check the queue id (GET /v1/queues lists them).' },
   CTI_QUEUE_SETTINGS_INVALID: { http: 400, message: 'The queue alarm thresholds are not consistent (see details): a warning must come before its critical level.' },
