@@ -48,9 +48,24 @@ test('pair-node-a-killed-conversations-keep-audio: 10 conversations through A ke
   }
   assert.deepEqual(figures.ended_by, { seat: N / 2, caller: N / 2 }, 'half hung up by the seat, half by the caller, each BYE through B');
   assert.equal(figures.calls_lost, 0);
-  const recs = await rig.sql<Array<{ sip_call_id: string; status: string; duration_ms: number | null; channels: unknown }>>`
-    SELECT sip_call_id, status, duration_ms, channels FROM recordings WHERE sip_call_id IN ${rig.sql([...ids])}`;
-  const alarms = await rig.sql<Array<{ type: string; subject: string | null }>>`SELECT type, subject FROM alarms WHERE subject IN ${rig.sql([...ids])}`;
-  console.log(`recordings: ${JSON.stringify(recs)}\nalarms: ${JSON.stringify(alarms)}`);
+  // the recording continues on B (its own pcap, from the takeover on); the head before it stays on A's disk, so a
+  // recording that starts 3 s or more after the answer is flagged `gap` with a recording_gap alarm
+  const recs = await waitFor(async () => {
+    const r = await rig.sql<Array<{ call_id: string; sip_call_id: string; status: string; started_at: Date; flags: string[] }>>`
+      SELECT call_id, sip_call_id, status, started_at, flags FROM recordings WHERE sip_call_id IN ${rig.sql([...ids])}`;
+    return r.length === N ? r : undefined;
+  }, 20_000, `the ${N} recordings indexed by B`, 200);
+  const gapAlarmed = (callId: string) => waitFor(async () =>
+    (await rig.sql`SELECT 1 FROM alarms WHERE type = 'recording_gap' AND subject = ${callId}`).length > 0, 5_000, `recording_gap for ${callId}`, 100);
+  const headMs = (r: (typeof recs)[number]) => r.started_at.getTime() - rows.find((c) => c.sip_call_id === r.sip_call_id)!.answered_at!.getTime();
+  console.log(`recordings (head missing ms, flags): ${JSON.stringify(recs.map((r) => [headMs(r), r.flags]))}`);
+  for (const r of recs) {
+    assert.equal(r.status, 'ready', `the recording of ${r.sip_call_id} continues on B`);
+    assert.ok(r.started_at.getTime() > t0, `recorded by B from its takeover on (${r.sip_call_id})`);
+    if (headMs(r) >= 3_000) {
+      assert.deepEqual(r.flags, ['gap'], `the missing head of ${r.sip_call_id} is flagged`);
+      await gapAlarmed(r.call_id);
+    }
+  }
   assert.ok(failover.answered_after_ms > 0, 'a new 120 call was answered via B');
 });
