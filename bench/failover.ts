@@ -4,15 +4,19 @@
  * before the failure (`baseline`). Figures per scenario: answered_after_ms (from the failure, or from the call's
  * arrival for the baseline, to answered_at in PostgreSQL), vip_moved_ms, leader_ms, registration_replicated.
  * Second scenario: 3 callers queued on A at the failure (their INVITE transactions in A's Kamailio): calls_lost,
- * whether they got any final response, and when B's control plane put them on the abandoned list. Calls in
- * conversation at the failure are the next phase's (rtpengine redundancy), so media_gap_ms is not measured yet.
+ * whether they got any final response, and when B's control plane put them on the abandoned list. Third scenario
+ * (node_a_killed_in_conversation): 10 calls in conversation through A at the failure (rtpengine keyspace replication,
+ * dialogs over DMQ): media_gap_ms (the longest silence of any of their 20 RTP streams, captured on the receiving side),
+ * calls_lost (conversations that did not end normally), streams_not_resumed.
  *
  *   npm run bench -- failover      (root: network namespaces; BENCH_REPEATS, default 1)
  */
 import { envInt, type Benchmark } from './support/benchmark.ts';
 import { killNodeAAndCall, prepareFailover, queueCallsOnA, queuedOutcome, startFailoverRig, type QueuedFigures } from '../test/integration/support/failover.ts';
+import { conversationOutcome, mediaGaps, startConversations, type ConversationFigures } from '../test/integration/support/conversations.ts';
 
 const QUEUED = 3;
+const TALKING = 10;
 
 const bench: Benchmark = {
   description: 'pair: node A SIGKILLed, time until a new 120 call is answered via node B (baseline: answered via A)',
@@ -21,6 +25,7 @@ const bench: Benchmark = {
     const runs: Array<Record<string, number | boolean>> = [];
     const baseline: number[] = [];
     const queuedRuns: Array<QueuedFigures & { answered_after_ms: number }> = [];
+    const talkRuns: Array<ConversationFigures & { answered_after_ms: number }> = [];
     for (let i = 0; i < repeats; i++) {
       const rig = await startFailoverRig(`bench-failover-${i}`);
       try {
@@ -47,7 +52,22 @@ const bench: Benchmark = {
       } finally {
         await qrig.close();
       }
+      const trig = await startFailoverRig(`bench-failover-talk-${i}`);
+      try {
+        const first = await prepareFailover(trig);
+        if (!first.ok) throw new Error(`the first call was not answered: exit ${first.exitCode}`);
+        const [call] = await trig.a.calls();
+        const conv = await startConversations(trig, TALKING);
+        const { figures, t0 } = await killNodeAAndCall(trig, call!.id, { readyAfterKill: true });
+        const { figures: outcome } = await conversationOutcome(trig, conv, await mediaGaps(conv, t0));
+        log(`repeat ${i + 1} with ${TALKING} in conversation through A: ${JSON.stringify({ ...figures, ...outcome })}`);
+        talkRuns.push({ ...outcome, answered_after_ms: figures.answered_after_ms });
+      } finally {
+        await trig.close();
+      }
     }
+    const worstTalk = (k: 'media_gap_ms' | 'media_gap_median_ms' | 'calls_lost' | 'streams_not_resumed' | 'answered_after_ms') =>
+      Math.max(...talkRuns.map((r) => r[k]));
     const worst = (k: keyof QueuedFigures | 'answered_after_ms') => Math.max(...queuedRuns.map((r) => Number(r[k])));
     const max = (k: string) => Math.max(...runs.map((r) => Number(r[k])));
     return {
@@ -67,6 +87,18 @@ const bench: Benchmark = {
           abandoned_listed_after_ms: worst('abandoned_listed_after_ms'),
           answered_after_ms: worst('answered_after_ms'),
           end_reasons: [...new Set(queuedRuns.flatMap((r) => r.end_reasons))],
+          repeats,
+        },
+        // the seat for the new call is made ready through B's API after the failure, as above
+        node_a_killed_in_conversation: {
+          talking: TALKING,
+          calls_lost: worstTalk('calls_lost'),
+          media_gap_ms: worstTalk('media_gap_ms'),
+          media_gap_median_ms: worstTalk('media_gap_median_ms'),
+          streams: Math.min(...talkRuns.map((r) => r.streams)),
+          streams_not_resumed: worstTalk('streams_not_resumed'),
+          answered_after_ms: worstTalk('answered_after_ms'),
+          end_reasons: [...new Set(talkRuns.flatMap((r) => r.end_reasons))],
           repeats,
         },
         baseline: { answered_after_ms: Math.max(...baseline), repeats },

@@ -102,13 +102,16 @@ loadmodule "jansson.so"
 loadmodule "xhttp.so"
 loadmodule "websocket.so"
 loadmodule "htable.so"
+#!ifdef WITH_PAIR
+# before dialog: its DMQ replication (enable_dmq) registers with dmq when it initialises, in load order
+loadmodule "dmq.so"
+#!endif
 loadmodule "dialog.so"
 loadmodule "pike.so"
 loadmodule "rtimer.so"
 loadmodule "uac.so"
 loadmodule "dispatcher.so"
 #!ifdef WITH_PAIR
-loadmodule "dmq.so"
 loadmodule "dmq_usrloc.so"
 #!endif
 
@@ -215,6 +218,10 @@ modparam("dmq", "num_workers", 2)
 modparam("dmq", "ping_interval", 15)
 modparam("dmq_usrloc", "enable", 1)
 modparam("dmq_usrloc", "sync", 1)
+# calls in conversation survive the master's death (docs/ha.md): every dialog is replicated to the peer, so the node
+# that takes the floating address knows the talking calls (the control plane's re-sync keeps them: dlg.list) and
+# routes their BYE and re-INVITE (Record-Route carries the floating address)
+modparam("dialog", "enable_dmq", 1)
 #!endif
 
 modparam("rtimer", "timer", "name=failopen;interval=1;mode=1;")

@@ -3,7 +3,8 @@
 [rtpengine]
 # No kernel module on this platform (no kernel headers): userspace forwarding only.
 table = -1
-interface = {{IP}}
+# the stack's host, or on a pair's node the floating address (media moves with it, docs/ha.md)
+interface = {{MEDIA_IP}}
 listen-ng = {{IP}}:{{NG_PORT}}
 port-min = {{PORT_MIN}}
 port-max = {{PORT_MAX}}

@@ -19,6 +19,7 @@ import { REPO_ROOT } from './migrate.ts';
 import { createKeepalived, type KeepalivedService } from './services/keepalived.ts';
 import type { ServiceContext } from './services/context.ts';
 import { pairConfigErrors, type PairConfig } from './pair-config.ts';
+import { rtpengineRedundancy } from './services/rtpengine-redundancy.ts';
 
 export type NodeName = 'a' | 'b';
 export const NODES: readonly NodeName[] = ['a', 'b'];
@@ -94,6 +95,8 @@ function nodeOptions(name: string, node: NodeName, cfg: PairConfig, net: PairNet
     data: { postgresUrl: data.info.postgres.url, redisUrl: data.info.redis.url },
     netns: { name: net.ns[node], host: cfg.nodes[node] },
     kamailioDefines: ['WITH_PAIR'],
+    // media on the floating address, calls replicated through the data tier's Redis (calls in conversation survive)
+    rtpengine: { mediaIp: cfg.vip, redundancy: rtpengineRedundancy(data.info.redis.url, node) },
     kamailioVars: { SIP_DOMAIN: cfg.vip, PAIR_VIP: cfg.vip, DMQ_PORT: String(cfg.dmqPort), DMQ_PEER: cfg.nodes[peer], ...opts.kamailioVars },
     env: {
       CTI_PEER_KAMAILIO_RPC_URL: `http://${cfg.nodes[peer]}:8080/RPC`,

@@ -251,6 +251,9 @@ export const TEST_AUDIO: Readonly<Record<string, ToneSpec>> = {
   'caller-440hz-pcma-5s.pcap': { freqHz: 440, seconds: 5, ssrc: 0x12000440 },
   'caller-440hz-pcma-1s.pcap': { freqHz: 440, seconds: 1, ssrc: 0x12000441 },
   'seat-1000hz-pcma-5s.pcap': { freqHz: 1000, seconds: 5, ssrc: 0x5ea71000 },
+  // calls in conversation through a node's death (test/integration/ha): audio that outlasts the failover
+  'caller-440hz-pcma-30s.pcap': { freqHz: 440, seconds: 30, ssrc: 0x12000442 },
+  'seat-1000hz-pcma-30s.pcap': { freqHz: 1000, seconds: 30, ssrc: 0x5ea71001 },
 };
 
 /** Write every file of TEST_AUDIO into dir (default test/media) unless an identical one is there; returns dir. */

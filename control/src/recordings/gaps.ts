@@ -5,6 +5,9 @@
  * here only the part after the answer counts, because before it the seat is ringing and sends nothing
  * (Kamailio records from the branch offer). Without the answer time (no call row yet) a leading gap
  * cannot be told from ringing and is left out. A recording with such a gap is flagged `gap`.
+ * A recording that starts GAP_ALARM_MS or more after the answer misses its head on both channels: a call in
+ * conversation taken over by the other node of a pair (docs/ha.md) is recorded there from the takeover on; the
+ * part before it stays on the dead node's disk. That head is a gap with a negative start (before the axis' 0).
  */
 import type { RecordingReady } from '../../../recordings/src/spool.ts';
 
@@ -24,6 +27,9 @@ export interface AudioGap {
  */
 export function missingAudio(channels: RecordingReady['channels'], answeredAtMs: number | null): AudioGap[] {
   const out: AudioGap[] = [];
+  if (answeredAtMs !== null && -answeredAtMs >= GAP_ALARM_MS) {
+    channels.forEach((_, i) => out.push({ channel: i === 0 ? 'caller' : 'seat', start_ms: Math.round(answeredAtMs), end_ms: 0 }));
+  }
   channels.forEach((ch, i) => {
     for (const [start, end] of ch.silentGapsMs) {
       if (answeredAtMs === null && start === 0) continue;

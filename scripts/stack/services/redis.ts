@@ -30,6 +30,9 @@ export function createRedis(ctx: ServiceContext): RedisService {
     'appendonly yes',
     'appendfsync everysec',
     'save ""',
+    // a pair's data tier: rtpengine on the backup node learns the master's calls from keyspace notifications
+    // (SET/DEL of its calls' keys; services/rtpengine-redundancy.ts); a single node does not need them
+    ...(ctx.netns ? ['notify-keyspace-events K$gx'] : []),
     '',
   ].join('\n'));
   const daemon = new Daemon({

@@ -23,3 +23,13 @@ test('the seat ringing before the answer is not a gap; silence continuing after 
 test('without the answer time a leading gap cannot be told from ringing and is left out; later gaps count', () => {
   assert.deepEqual(missingAudio([ch([[0, 9000], [12_000, 16_000]]), ch([])], null), [{ channel: 'caller', start_ms: 12_000, end_ms: 16_000 }]);
 });
+
+test('a recording that starts GAP_ALARM_MS or more after the answer misses its head on both channels (taken over by the other node)', () => {
+  // answered 4.2 s before the recording's first packet (the surviving node recorded from its takeover on)
+  assert.deepEqual(missingAudio([ch([]), ch([])], -4200), [
+    { channel: 'caller', start_ms: -4200, end_ms: 0 },
+    { channel: 'seat', start_ms: -4200, end_ms: 0 },
+  ]);
+  // less than GAP_ALARM_MS before: as before, not a gap
+  assert.deepEqual(missingAudio([ch([]), ch([])], -2999), []);
+});
