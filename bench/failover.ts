@@ -6,11 +6,15 @@
  * Second scenario: 3 callers queued on A at the failure (their INVITE transactions in A's Kamailio): calls_lost,
  * whether they got any final response, and when B's control plane put them on the abandoned list. Calls in
  * conversation at the failure are the next phase's (rtpengine redundancy), so media_gap_ms is not measured yet.
+ * Third scenario (node_a_killed_browser_seats): two browser seats (Chromium in the carrier namespace), one talking with a
+ * trunk caller: seats_reregistered_ms (the slower seat's new binding on B), the page's own count, the browser call's
+ * media gap across its ICE-restart re-INVITE, and a new call answered by the other browser seat via B.
  *
  *   npm run bench -- failover      (root: network namespaces; BENCH_REPEATS, default 1)
  */
 import { envInt, type Benchmark } from './support/benchmark.ts';
 import { killNodeAAndCall, prepareFailover, queueCallsOnA, queuedOutcome, startFailoverRig, type QueuedFigures } from '../test/integration/support/failover.ts';
+import { benchBrowserSeats } from '../test/integration/support/browser-seats-failover.ts';
 
 const QUEUED = 3;
 
@@ -21,6 +25,7 @@ const bench: Benchmark = {
     const runs: Array<Record<string, number | boolean>> = [];
     const baseline: number[] = [];
     const queuedRuns: Array<QueuedFigures & { answered_after_ms: number }> = [];
+    const browserRuns: Array<Record<string, number | boolean>> = [];
     for (let i = 0; i < repeats; i++) {
       const rig = await startFailoverRig(`bench-failover-${i}`);
       try {
@@ -47,7 +52,11 @@ const bench: Benchmark = {
       } finally {
         await qrig.close();
       }
+      const seats = await benchBrowserSeats(`bench-failover-seats-${i}`, (s) => log(`repeat ${i + 1} browser seats: ${s}`));
+      log(`repeat ${i + 1} browser seats: ${JSON.stringify(seats)}`);
+      browserRuns.push(seats);
     }
+    const worstSeats = (k: string) => Math.max(...browserRuns.map((r) => Number(r[k])));
     const worst = (k: keyof QueuedFigures | 'answered_after_ms') => Math.max(...queuedRuns.map((r) => Number(r[k])));
     const max = (k: string) => Math.max(...runs.map((r) => Number(r[k])));
     return {
@@ -67,6 +76,15 @@ const bench: Benchmark = {
           abandoned_listed_after_ms: worst('abandoned_listed_after_ms'),
           answered_after_ms: worst('answered_after_ms'),
           end_reasons: [...new Set(queuedRuns.flatMap((r) => r.end_reasons))],
+          repeats,
+        },
+        node_a_killed_browser_seats: {
+          seats_reregistered_ms: worstSeats('seats_reregistered_ms'),
+          page_counted_ms: worstSeats('banner_took_ms'),
+          stale_bindings: worstSeats('stale_bindings'),
+          media_gap_ms: worstSeats('media_gap_ms'),
+          calls_lost: worstSeats('calls_lost'),
+          answered_after_ms: worstSeats('answered_after_ms'),
           repeats,
         },
         baseline: { answered_after_ms: Math.max(...baseline), repeats },

@@ -120,6 +120,8 @@ async function seatAction(path, body) {
 }
 
 function onPhone(type, d) {
+  // the phone's story in the browser console, with the time: what a support engineer asks for after an incident
+  if (type !== 'remote-stream') console.info(`[phone] ${new Date().toISOString()} ${type} ${d.state ?? ''}`);
   switch (type) {
     case 'transport':
       if (d.state === 'connected') banner('sip', 'ok', zh.status.sipConnected);

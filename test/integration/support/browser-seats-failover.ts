@@ -15,7 +15,7 @@ import { launchConsoleBrowser, pageLog, screenshot, type ConsoleBrowser } from '
 import { createPerson, loginDispatcher, waitText, type Person } from '../consoles/support/pages.ts';
 import { captureUdpTo, type RtpCapture } from '../consoles/support/rtp-capture.ts';
 import { waitFor, type CallRow, type Seat } from './callcentre.ts';
-import type { FailoverRig } from './failover.ts';
+import { startFailoverRig, type FailoverRig } from './failover.ts';
 
 const TRUNK_PORT = 5084;
 const CALLER_MEDIA = 16300;
@@ -158,6 +158,11 @@ export async function browserSeatsFailover(rig: FailoverRig, progress: (s: strin
   await browser.context.addInitScript(trackPeerConnections);
   const pages: [Page, Page] = [await browser.newPage(), await browser.newPage()];
   const log = [...pageLog(pages[0], 'seat 1'), ...pageLog(pages[1], 'seat 2')];
+  const story: Array<{ seat: number; atMs: number; text: string }> = [];
+  pages.forEach((p, i) => p.on('console', (m) => {
+    const hit = /^\[phone\] (\S+) (.*)$/.exec(m.text());
+    if (hit) story.push({ seat: i + 1, atMs: Date.parse(hit[1]!), text: hit[2]! });
+  }));
   const run: BrowserSeatsRun = { seats, pages, log, talkingCallId: '' };
   for (const [i, page] of pages.entries()) {
     await loginDispatcher(page, origin, seats[i]!, PERSONS[i]);
@@ -203,6 +208,7 @@ export async function browserSeatsFailover(rig: FailoverRig, progress: (s: strin
     }, 20_000, 'both browser seats registered again on B', 50);
     const reregistered = reregisteredAt.map((x) => x! - t0);
     progress(`re-registered on B after ${reregistered.join(' / ')} ms`);
+    const storyAfter = () => story.filter((e) => e.atMs >= t0).map((e) => `seat ${e.seat} +${e.atMs - t0} ms ${e.text}`).join('; ');
 
     const banners: string[] = [];
     const tookMs: number[] = [];
@@ -250,6 +256,7 @@ export async function browserSeatsFailover(rig: FailoverRig, progress: (s: strin
     capture = undefined;
     const bIp = pair.config.nodes.b;
     figures.caller_packets_from_b = datagrams.filter((d) => d.src.ip === bIp && d.tsUs / 1000 > t0).length;
+    progress(`the pages after the kill: ${storyAfter()}`);
     progress(`conversation: recovered=${figures.call_recovered}, page RTP after ${JSON.stringify(figures.page_rtp_after)}, `
       + `caller got ${figures.caller_packets_from_b} packets from B, gap ${figures.browser_media_gap_ms} ms`);
 
@@ -260,4 +267,26 @@ export async function browserSeatsFailover(rig: FailoverRig, progress: (s: strin
     await Promise.all(pages.map((p, i) => screenshot(p, `ha-browser-seat-${i + 1}-failure`).catch(() => undefined)));
   }
   return { ...run, close };
+}
+
+/** One run on a pair of its own for `npm run bench -- failover` (scenario node_a_killed_browser_seats). */
+export async function benchBrowserSeats(name: string, progress: (s: string) => void): Promise<Record<string, number | boolean>> {
+  const rig = await startFailoverRig(name);
+  let run: (BrowserSeatsRun & { close(): Promise<void> }) | undefined;
+  try {
+    run = await browserSeatsFailover(rig, progress);
+    const f = run.figures;
+    if (run.error) progress(`browser seats: a step failed: ${run.error.message}`);
+    return {
+      seats_reregistered_ms: f?.seats_reregistered_ms ?? -1,
+      banner_took_ms: f?.banner_took_ms ? Math.max(...f.banner_took_ms) : -1,
+      stale_bindings: f?.bindings_after ? f.bindings_after.reduce((n, b) => n + Math.max(0, b - 1), 0) : -1,
+      media_gap_ms: f?.browser_media_gap_ms ?? -1,
+      calls_lost: f?.conversation?.ok ? 0 : 1,
+      answered_after_ms: f?.answered_after_ms ?? -1,
+    };
+  } finally {
+    await run?.close();
+    await rig.close();
+  }
 }
