@@ -12,6 +12,14 @@ import { t, zh } from './i18n/zh-CN.js';
 const CONFIG_TRIES = 5;
 const CONFIG_TIMEOUT_MS = 2000;
 
+/** 主节点故障，已切换到备用节点（用时 2.4 秒，14:03:27 恢复接警）: seconds with one decimal, the clock time in zh-CN. */
+export function failoverText(tookMs, atMs) {
+  return t(zh.failover.switched, {
+    seconds: (tookMs / 1000).toLocaleString('zh-CN', { minimumFractionDigits: 1, maximumFractionDigits: 1, useGrouping: false }),
+    time: new Date(atMs).toLocaleTimeString('zh-CN', { hour12: false }),
+  });
+}
+
 export class FailoverWatch {
   /**
    * @param {{ banner(topic: string, level: string, text: string | null): void, onRecovered(moved: boolean): void }} opts   onRecovered: the phone is registered again after a loss
@@ -44,10 +52,7 @@ export class FailoverWatch {
     const moved = this.node !== null && now !== null && now !== this.node;
     if (moved) {
       const tookMs = atMs - since;
-      this.opts.banner('failover', 'warn', t(zh.failover.switched, {
-        seconds: (tookMs / 1000).toLocaleString('zh-CN', { minimumFractionDigits: 1, maximumFractionDigits: 1 }),
-        time: new Date(atMs).toLocaleTimeString('zh-CN', { hour12: false }),
-      }));
+      this.opts.banner('failover', 'warn', failoverText(tookMs, atMs));
       const el = document.querySelector('[data-topic="failover"]');
       if (el) Object.assign(el.dataset, { tookMs: String(tookMs), from: this.node, to: now });
       this.node = now;

@@ -82,7 +82,7 @@ export class Phone {
     });
     this.registerer = new Registerer(this.ua, { expires: REGISTER_EXPIRES_S });
     this.ping = new SipPing({
-      ua: this.ua, domain, onAlive: (atMs) => { this.lastAliveMs = atMs; }, onDead: (silentMs) => this.onServerSilent(silentMs),
+      ua: this.ua, target: UserAgent.makeURI(`sip:${domain}`), onAlive: (atMs) => { this.lastAliveMs = atMs; }, onDead: (silentMs) => this.onServerSilent(silentMs),
     });
     this.registerer.stateChange.addListener((state) => {
       if (state === RegistererState.Registered) this.emit('registration', { state: 'registered' });

@@ -8,12 +8,10 @@
  * gets that node's RST (the socket closes, SIP.js reports the disconnect), or no answer at all while nobody holds
  * the address: after `timeoutMs` without a response the server counts as dead (`onDead`).
  */
-import { UserAgent } from '/vendor/sip.js/index.js';
-
 export class SipPing {
   /**
-   * @param {{ ua: import('sip.js').UserAgent, domain: string, intervalMs?: number, timeoutMs?: number,
-   *           onAlive(atMs: number): void, onDead(silentMs: number): void }} opts
+   * @param {{ ua: import('sip.js').UserAgent, target: import('sip.js').URI, intervalMs?: number, timeoutMs?: number,
+   *           onAlive(atMs: number): void, onDead(silentMs: number): void }} opts   target: sip:<domain>
    */
   constructor(opts) {
     this.opts = { intervalMs: 1000, timeoutMs: 2000, ...opts };
@@ -38,9 +36,7 @@ export class SipPing {
 
   ping() {
     if (this.pending) return;
-    const { ua, domain, timeoutMs } = this.opts;
-    const uri = UserAgent.makeURI(`sip:${domain}`);
-    if (!uri) return;
+    const { ua, target: uri, timeoutMs } = this.opts;
     const core = ua.userAgentCore;
     const token = { sentAtMs: Date.now() };
     this.pending = token;
