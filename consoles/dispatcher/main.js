@@ -124,7 +124,8 @@ function onPhone(type, d) {
   if (type !== 'remote-stream') console.info(`[phone] ${new Date().toISOString()} ${type} ${d.state ?? ''}`);
   switch (type) {
     case 'transport':
-      if (d.state === 'connected') banner('sip', 'ok', zh.status.sipConnected);
+      // after a loss the dispatcher still learns that it happened, however quickly the phone got back
+      if (d.state === 'connected') banner('sip', 'ok', failover.lostSinceMs === null ? zh.status.sipConnected : zh.status.sipReconnected);
       else if (d.state === 'connecting') banner('sip', 'warn', zh.status.sipConnecting);
       else if (d.state === 'reconnecting') banner('sip', 'error', t(zh.status.sipReconnecting, { n: d.attempt }));
       else {
