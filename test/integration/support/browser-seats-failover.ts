@@ -30,7 +30,7 @@ const PERSONS: Person[] = [
 ];
 
 /** Keeps every RTCPeerConnection the page makes on window.__pcs (test side only: the page has no hook of its own). */
-function trackPeerConnections(): void {
+export function trackPeerConnections(): void {
   const Native = window.RTCPeerConnection;
   const w = window as unknown as { __pcs: RTCPeerConnection[] };
   w.__pcs = [];
@@ -38,6 +38,9 @@ function trackPeerConnections(): void {
     constructor(config?: RTCConfiguration) {
       super(config);
       w.__pcs.push(this);
+      // into the phone's story (below): when ICE and DTLS came back after the ICE restart
+      this.addEventListener('iceconnectionstatechange', () => console.info(`[phone] ${new Date().toISOString()} ice ${this.iceConnectionState}`));
+      this.addEventListener('connectionstatechange', () => console.info(`[phone] ${new Date().toISOString()} peer ${this.connectionState}`));
     }
   };
 }
@@ -116,6 +119,9 @@ export interface BrowserSeatsFigures {
   caller_packets_from_b: number;
   /** From the kill until the new 120 call (after both seats re-registered) was answered by seat 2 via B. */
   answered_after_ms: number;
+  /** The new call's audio at seat 2's page (RTP received within 5 s of the answer), and its peer connection's state. */
+  new_call_page_rtp: number;
+  new_call_peer_state: string;
   new_call: CallRow;
   conversation: SippResult;
 }
@@ -238,6 +244,9 @@ export async function browserSeatsFailover(rig: FailoverRig, progress: (s: strin
     await pages[1].waitForSelector('[data-testid="incoming-popup"][open]', { timeout: 20_000 });
     await pages[1].keyboard.press('F1');
     await waitText(pages[1], 'call-status', /^通话中/);
+    await waitFor(async () => (await pageRtp(pages[1])).received > 50, 5_000, 'the new caller\'s audio at seat 2', 100).catch(() => undefined);
+    figures.new_call_page_rtp = (await pageRtp(pages[1])).received;
+    figures.new_call_peer_state = await pages[1].evaluate(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.at(-1)?.connectionState ?? 'none');
     await b.login();
     const newCall = await waitFor(async () => (await b.calls()).find((c) => c.caller_number === NEW_CALLER && c.answered_at),
       15_000, 'the new call answered, in PostgreSQL');
