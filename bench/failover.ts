@@ -8,12 +8,16 @@
  * (node_a_killed_in_conversation): 10 calls in conversation through A at the failure (rtpengine keyspace replication,
  * dialogs over DMQ): media_gap_ms (the longest silence of any of their 20 RTP streams, captured on the receiving side),
  * calls_lost (conversations that did not end normally), streams_not_resumed.
+ * Fourth scenario (node_a_killed_browser_seats): two browser seats (Chromium in the carrier namespace), one talking with a
+ * trunk caller: seats_reregistered_ms (the slower seat's new binding on B), the page's own count, the browser call's
+ * media gap across its ICE-restart re-INVITE, and a new call answered by the other browser seat via B.
  *
  *   npm run bench -- failover      (root: network namespaces; BENCH_REPEATS, default 1)
  */
 import { envInt, type Benchmark } from './support/benchmark.ts';
 import { killNodeAAndCall, prepareFailover, queueCallsOnA, queuedOutcome, startFailoverRig, type QueuedFigures } from '../test/integration/support/failover.ts';
 import { conversationOutcome, mediaGaps, startConversations, type ConversationFigures } from '../test/integration/support/conversations.ts';
+import { benchBrowserSeats } from '../test/integration/support/browser-seats-failover.ts';
 
 const QUEUED = 3;
 const TALKING = 10;
@@ -26,6 +30,7 @@ const bench: Benchmark = {
     const baseline: number[] = [];
     const queuedRuns: Array<QueuedFigures & { answered_after_ms: number }> = [];
     const talkRuns: Array<ConversationFigures & { answered_after_ms: number }> = [];
+    const browserRuns: Array<Record<string, number | boolean>> = [];
     for (let i = 0; i < repeats; i++) {
       const rig = await startFailoverRig(`bench-failover-${i}`);
       try {
@@ -65,9 +70,13 @@ const bench: Benchmark = {
       } finally {
         await trig.close();
       }
+      const seats = await benchBrowserSeats(`bench-failover-seats-${i}`, (s) => log(`repeat ${i + 1} browser seats: ${s}`));
+      log(`repeat ${i + 1} browser seats: ${JSON.stringify(seats)}`);
+      browserRuns.push(seats);
     }
     const worstTalk = (k: 'media_gap_ms' | 'media_gap_median_ms' | 'calls_lost' | 'streams_not_resumed' | 'answered_after_ms') =>
       Math.max(...talkRuns.map((r) => r[k]));
+    const worstSeats = (k: string) => Math.max(...browserRuns.map((r) => Number(r[k])));
     const worst = (k: keyof QueuedFigures | 'answered_after_ms') => Math.max(...queuedRuns.map((r) => Number(r[k])));
     const max = (k: string) => Math.max(...runs.map((r) => Number(r[k])));
     return {
@@ -99,6 +108,15 @@ const bench: Benchmark = {
           streams_not_resumed: worstTalk('streams_not_resumed'),
           answered_after_ms: worstTalk('answered_after_ms'),
           end_reasons: [...new Set(talkRuns.flatMap((r) => r.end_reasons))],
+          repeats,
+        },
+        node_a_killed_browser_seats: {
+          seats_reregistered_ms: worstSeats('seats_reregistered_ms'),
+          page_counted_ms: worstSeats('banner_took_ms'),
+          stale_bindings: worstSeats('stale_bindings'),
+          media_gap_ms: worstSeats('media_gap_ms'),
+          calls_lost: worstSeats('calls_lost'),
+          answered_after_ms: worstSeats('answered_after_ms'),
           repeats,
         },
         baseline: { answered_after_ms: Math.max(...baseline), repeats },

@@ -15,7 +15,8 @@ import { Phone } from './phone.js';
 import { IncomingPopup } from './popup.js';
 import { mountCallbacks } from './callbacks.js';
 import { Recall } from './recall.js';
-import { banner } from '../shared/banner.js'; // topics: sip, reg, mic, events, recovery, action
+import { banner } from '../shared/banner.js'; // topics: sip, reg, mic, events, recovery, action, failover
+import { FailoverWatch } from './failover.js';
 
 /** Waiting calls are at most this old (the queue's max lifetime is shorter), so this much replay finds them all. */
 const REPLAY_MS = 30 * 60_000;
@@ -34,6 +35,8 @@ let call = null; // { sipCallId, number, state: 'ringing'|'answering'|'talking',
 let registered = false;
 let loggingOut = false;
 const popup = new IncomingPopup(api, $('popup'));
+// the event WebSocket is reopened after the phone recovered: one to a dead node of a pair never closes by itself
+const failover = new FailoverWatch({ banner, onRecovered: () => feed?.reconnect() });
 const devices = createDevicePanel({ banner, remoteAudio: $('remote-audio'), phone: () => phone });
 const recall = new Recall({ liveAudio: $('remote-audio'), output: () => devices.output(), onChange: renderRecall });
 
@@ -117,20 +120,29 @@ async function seatAction(path, body) {
 }
 
 function onPhone(type, d) {
+  // the phone's story in the browser console, with the time: what a support engineer asks for after an incident
+  if (type !== 'remote-stream') console.info(`[phone] ${new Date().toISOString()} ${type} ${d.state ?? ''}`);
   switch (type) {
     case 'transport':
-      if (d.state === 'connected') banner('sip', 'ok', zh.status.sipConnected);
+      // after a loss the dispatcher still learns that it happened, however quickly the phone got back
+      if (d.state === 'connected') banner('sip', 'ok', failover.lostSinceMs === null ? zh.status.sipConnected : zh.status.sipReconnected);
       else if (d.state === 'connecting') banner('sip', 'warn', zh.status.sipConnecting);
       else if (d.state === 'reconnecting') banner('sip', 'error', t(zh.status.sipReconnecting, { n: d.attempt }));
       else {
-        banner('sip', 'error', zh.status.sipDisconnected);
+        // disconnected, or silent (the server stopped answering on an open socket): no calls can reach this seat
+        failover.lost(d.lastAliveMs);
+        banner('sip', 'error', d.state === 'silent' ? zh.status.sipSilent : zh.status.sipDisconnected);
         banner('reg', 'warn', zh.status.unregistered);
         registered = false;
       }
       break;
     case 'registration':
       registered = d.state === 'registered';
-      if (d.state === 'registered') { banner('reg', 'ok', zh.status.registered); setTimeout(() => banner('sip', '', null), 1500); }
+      if (d.state === 'registered') {
+        banner('reg', 'ok', zh.status.registered);
+        setTimeout(() => banner('sip', '', null), 1500);
+        void failover.registered();
+      }
       else if (d.state === 'failed') banner('reg', 'error', d.status === 401 || d.status === 403 ? zh.status.regFailedAuth : t(zh.status.regFailed, d));
       else banner('reg', 'warn', zh.status.unregistered);
       break;
@@ -209,6 +221,7 @@ async function onLogin(ev) {
     localStorage.setItem('cti120.dispatcher.last', JSON.stringify({ username: f.get('username'), seat: seatId, sip_user: f.get('sip_user') }));
     config = await api.get('/v1/consoles/config');
     keys = loadHotkeys(config.hotkeys);
+    failover.setNode(config.node);
     setSeat(await api.post(`/v1/seats/${encodeURIComponent(seatId)}/login`));
     startFeed();
     phone = new Phone({

@@ -4,7 +4,8 @@
  * to `listener(type, detail)` and the page (main.js) shows Chinese text from i18n/zh-CN.js.
  *
  * Reported types:
- *   transport     {state: 'connecting'|'connected'|'disconnected'|'reconnecting', attempt?, error?}
+ *   transport     {state: 'connecting'|'connected'|'disconnected'|'reconnecting'|'silent', attempt?, error?, silentMs?,
+ *                  lastAliveMs?}   silent: the server stopped answering OPTIONS (sip-ping.js); lastAliveMs: when it last did
  *   registration  {state: 'registered'|'unregistered'|'failed', status?, reason?}
  *   incoming      {sipCallId, number, name}        an INVITE from the ACD; not answered yet
  *   call          {state: 'answering'|'talking'|'ended'|'cancelled', sipCallId}
@@ -21,8 +22,11 @@
  *   re-INVITE over the new connection; with ICE restart (offerOptions.iceRestart, RFC 8445 9) media recovers.
  */
 import { Registerer, RegistererState, SessionState, UserAgent } from '/vendor/sip.js/index.js';
+import { SipPing } from './sip-ping.js';
 
-const RECONNECT_MS = [500, 1000, 2000, 4000, 8000];
+// the first attempt at once: after a pair's failover the floating address is already on the surviving node when
+// the old socket closes (its RST closed it), and every 100 ms here is 100 ms of 120 calls this seat cannot take
+const RECONNECT_MS = [0, 500, 1000, 2000, 4000, 8000];
 const REGISTER_EXPIRES_S = 120;
 
 export class Phone {
@@ -46,6 +50,10 @@ export class Phone {
     this.reconnectTimer = null;
     this.needsRecovery = false;
     this.onOnline = () => this.reconnectNow();
+    /** @type {SipPing | null} the server's liveness while connected (a pair's node can die without closing the socket) */
+    this.ping = null;
+    /** When the server last answered (a registration or an OPTIONS): how long a failover took is counted from here. */
+    this.lastAliveMs = 0;
   }
 
   async start() {
@@ -73,6 +81,9 @@ export class Phone {
       },
     });
     this.registerer = new Registerer(this.ua, { expires: REGISTER_EXPIRES_S });
+    this.ping = new SipPing({
+      ua: this.ua, target: UserAgent.makeURI(`sip:${domain}`), onAlive: (atMs) => { this.lastAliveMs = atMs; }, onDead: (silentMs) => this.onServerSilent(silentMs),
+    });
     this.registerer.stateChange.addListener((state) => {
       if (state === RegistererState.Registered) this.emit('registration', { state: 'registered' });
       else if (state === RegistererState.Unregistered) this.emit('registration', { state: 'unregistered' });
@@ -90,6 +101,7 @@ export class Phone {
   async stop() {
     this.stopping = true;
     clearTimeout(this.reconnectTimer);
+    this.ping?.stop();
     window.removeEventListener('online', this.onOnline);
     if (this.session) await this.hangup().catch((e) => console.warn('hang-up on stop failed', e));
     if (this.registerer?.state === RegistererState.Registered) {
@@ -101,7 +113,10 @@ export class Phone {
   register() {
     return this.registerer.register({
       requestDelegate: {
-        onAccept: () => this.emit('registration', { state: 'registered' }),
+        onAccept: () => {
+          this.lastAliveMs = Date.now();
+          this.emit('registration', { state: 'registered' });
+        },
         onReject: (response) => {
           const m = response.message;
           this.emit('registration', { state: 'failed', status: m.statusCode, reason: m.reasonPhrase });
@@ -112,6 +127,7 @@ export class Phone {
 
   onConnect() {
     this.attempt = 0;
+    this.ping.start();
     this.emit('transport', { state: 'connected' });
     void this.register();
     if (this.needsRecovery && this.session?.state === SessionState.Established) void this.recoverCall();
@@ -120,9 +136,21 @@ export class Phone {
 
   onDisconnect(error) {
     if (this.stopping) return;
-    this.emit('transport', { state: 'disconnected', error: error ? String(error.message ?? error) : undefined });
+    this.ping.stop();
+    this.emit('transport', { state: 'disconnected', error: error ? String(error.message ?? error) : undefined, lastAliveMs: this.lastAliveMs });
     if (this.session?.state === SessionState.Established) this.needsRecovery = true;
     this.scheduleReconnect();
+  }
+
+  /**
+   * The server stopped answering on an open WebSocket (its node died, docs/ha.md): close the socket; its close
+   * (at the latest the RST of the node that took the floating address over) reconnects as after any drop.
+   */
+  onServerSilent(silentMs) {
+    if (this.stopping) return;
+    this.emit('transport', { state: 'silent', silentMs, lastAliveMs: this.lastAliveMs });
+    if (this.session?.state === SessionState.Established) this.needsRecovery = true;
+    this.ua.transport.disconnect().catch((e) => console.warn('closing the silent WebSocket failed', e));
   }
 
   scheduleReconnect() {

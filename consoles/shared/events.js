@@ -31,6 +31,17 @@ export class EventFeed {
     this.opts.onStatus?.('stopped');
   }
 
+  /** Closes the socket now and opens another (replaying from the last id): for a socket that may be dead but open. */
+  reconnect() {
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    const old = this.socket;
+    this.socket = null;
+    old?.close(1000, 'reconnect');
+    this.retryMs = 500;
+    this.connect();
+  }
+
   connect() {
     const token = this.opts.token();
     if (!token || this.stopped) return;

@@ -49,6 +49,14 @@ listen=tcp:{{PAIR_VIP}}:{{SIP_PORT}}
 listen=udp:{{SIP_IP}}:{{DMQ_PORT}}
 alias="{{PAIR_VIP}}:{{SIP_PORT}}"
 #!endif
+#!ifdef WITH_PAIR
+# Browser seats of a pair (docs/ha.md, "Browser seats"): SIP over WebSocket on the floating address too, so that a
+# seat's WebSocket and the Record-Route of its dialogs move to the surviving node; JSON-RPC is refused there (xhttp).
+listen=tcp:{{PAIR_VIP}}:{{HTTP_PORT}}
+#!ifdef WITH_TLS
+listen=tls:{{PAIR_VIP}}:{{WSS_PORT}}
+#!endif
+#!endif
 alias="{{SIP_IP}}:{{SIP_PORT}}"
 alias="{{SIP_DOMAIN}}:{{SIP_PORT}}"
 tcp_accept_no_cl=yes
@@ -1058,6 +1066,13 @@ event_route[xhttp:request] {
 #!ifdef WITH_TLS
 	# the WSS port faces the dispatchers' browsers: SIP over WebSocket only, never JSON-RPC
 	if ($Rp == {{WSS_PORT}} && $hu =~ "^/RPC") {
+		xhttp_reply("403", "Forbidden", "", "");
+		exit;
+	}
+#!endif
+#!ifdef WITH_PAIR
+	# the floating address faces the seats' browsers: SIP over WebSocket only, never JSON-RPC
+	if ($Ri == "{{PAIR_VIP}}" && $hu =~ "^/RPC") {
 		xhttp_reply("403", "Forbidden", "", "");
 		exit;
 	}

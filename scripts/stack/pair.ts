@@ -54,6 +54,8 @@ export interface Pair {
 
 const SIP_PORT = 5060;
 const DMQ_PORT = 5090;
+/** Kamailio's HTTP port in a node's namespace (JSON-RPC on the node's address, SIP over WebSocket on both). */
+const KAMAILIO_HTTP_PORT = 8080;
 
 export class PairConfigError extends Error {
   readonly code = 'CTI_PAIR_HALF_CONFIGURED';
@@ -101,6 +103,9 @@ function nodeOptions(name: string, node: NodeName, cfg: PairConfig, net: PairNet
     env: {
       CTI_PEER_KAMAILIO_RPC_URL: `http://${cfg.nodes[peer]}:8080/RPC`,
       CTI_NODE: node,
+      // browser seats (docs/ha.md, "Browser seats"): the API and the SIP WebSocket behind the floating address too
+      CTI_HTTP_HOST: '0.0.0.0',
+      CTI_SIP_WS_URL: `ws://${cfg.vip}:${KAMAILIO_HTTP_PORT}/`,
       ...opts.env,
     },
   };

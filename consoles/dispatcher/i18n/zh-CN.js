@@ -28,6 +28,11 @@ export const zh = {
     offline: '电脑网络已断开：请检查网线或 Wi-Fi，恢复后软电话会自动重连。',
     forcedLogout: '班长已将本席位退出登录，软电话已注销，不会再振铃。如需继续接警，请重新登录。',
     recovering: '网络已恢复，正在恢复通话（ICE 重启）…', recovered: '通话已恢复', recoverFailed: '通话恢复失败：{error}。如听不到对方，请挂断后回拨。',
+    sipSilent: '语音服务器无响应：软电话暂时无法接听来电，正在重新连接。',
+    sipReconnected: '网络曾中断，已重新连接语音服务器，正在重新注册…',
+  },
+  failover: {
+    switched: '主节点故障，已切换到备用节点（用时 {seconds} 秒，{time} 恢复接警）',
   },
   mic: {
     NotAllowedError: '麦克风被拒绝：请在浏览器地址栏左侧允许本页面使用麦克风，然后刷新页面。',

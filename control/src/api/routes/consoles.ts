@@ -31,6 +31,11 @@ export interface ConsolesOptions {
   iceServers?: { urls: string | string[]; username?: string; credential?: string }[];
   /** The consoles folder (default: <repo>/consoles). */
   root?: string;
+  /**
+   * The node of a pair this control plane runs on (CTI_NODE, docs/ha.md): a page that finds another node behind
+   * the floating address after a reconnect tells the dispatcher that the centre failed over.
+   */
+  node?: string;
 }
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
@@ -83,6 +88,7 @@ const configReply = {
     secure_context_required: {
       type: 'boolean', description: 'True: browsers give the microphone only to https pages (or localhost).',
     },
+    node: { type: 'string', description: 'The node of a pair that answered (docs/ha.md); absent on a single node.' },
   },
 } as const;
 
@@ -104,6 +110,7 @@ export function consolesRoutes(opts: ConsolesOptions): FastifyPluginAsync {
     ice_servers: opts.iceServers ?? [],
     hotkeys: DEFAULT_HOTKEYS,
     secure_context_required: true,
+    ...(opts.node ? { node: opts.node } : {}),
   });
 
   return async function routes(app: FastifyInstance): Promise<void> {

@@ -3,7 +3,7 @@
  * a fresh profile, a fake microphone that plays a WAV tone, loopback ICE candidates allowed.
  * Screenshots go to test-results/screenshots/ (gitignored).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -35,13 +35,24 @@ export interface ConsoleBrowser {
  * Launches Chromium with a fake microphone playing `micToneHz` (looped by Chromium). `ignoreCertificateErrors`:
  * accept the set-up's self-signed certificate on https pages and wss:// (engine-notes: the test-side stand-in
  * for installing .run/tls/ca.crt in a real browser). `denyMicrophone`: the page is refused the microphone.
+ * `netns`: Chromium runs inside that network namespace (a pair's carrier, scripts/stack/netns.ts), through a wrapper
+ * that enters it (`ip netns exec`) and keeps Playwright's pipes. `secureOrigins`: plain-http origins Chromium treats as
+ * secure (the microphone), the test-side stand-in for the https a centre serves its pages with.
  */
-export async function launchConsoleBrowser(micToneHz = 1000, opts: { ignoreCertificateErrors?: boolean; denyMicrophone?: boolean } = {}): Promise<ConsoleBrowser> {
+export async function launchConsoleBrowser(micToneHz = 1000, opts: {
+  ignoreCertificateErrors?: boolean; denyMicrophone?: boolean; netns?: string; secureOrigins?: string[];
+} = {}): Promise<ConsoleBrowser> {
   const dir = mkdtempSync(join(tmpdir(), 'cti120-chromium-'));
+  let executablePath = CHROMIUM;
+  if (opts.netns) {
+    executablePath = join(dir, 'chromium-in-netns.sh');
+    writeFileSync(executablePath, `#!/bin/sh\nexec ip netns exec '${opts.netns}' '${CHROMIUM}' "$@"\n`);
+    chmodSync(executablePath, 0o755);
+  }
   const wav = join(dir, `mic-${micToneHz}hz.wav`);
   writeFileSync(wav, toneWav(micToneHz, 10));
   const context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-    executablePath: CHROMIUM,
+    executablePath,
     headless: true,
     viewport: { width: 1280, height: 800 },
     locale: 'zh-CN',
@@ -50,7 +61,8 @@ export async function launchConsoleBrowser(micToneHz = 1000, opts: { ignoreCerti
       // the fake permission prompt accepts; without it headless Chromium refuses (NotAllowedError), as a person clicking 阻止 would
       ...(opts.denyMicrophone ? [] : ['--use-fake-ui-for-media-stream']),
       `--use-file-for-fake-audio-capture=${wav}`, '--autoplay-policy=no-user-gesture-required', '--allow-loopback-in-peer-connection',
-      ...(opts.ignoreCertificateErrors ? ['--ignore-certificate-errors'] : [])],
+      ...(opts.ignoreCertificateErrors ? ['--ignore-certificate-errors'] : []),
+      ...(opts.secureOrigins?.length ? [`--unsafely-treat-insecure-origin-as-secure=${opts.secureOrigins.join(',')}`] : [])],
     ignoreHTTPSErrors: opts.ignoreCertificateErrors ?? false,
   });
   return {

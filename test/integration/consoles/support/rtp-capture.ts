@@ -16,11 +16,14 @@ export interface RtpCapture {
   stop(): Promise<UdpDatagram[]>;
 }
 
-export async function captureUdpTo(ports: number[]): Promise<RtpCapture> {
+/** `where`: capture on another interface, or inside a network namespace (a pair's carrier: `{netns, iface: 'eth0'}`). */
+export async function captureUdpTo(ports: number[], where: { netns?: string; iface?: string } = {}): Promise<RtpCapture> {
   const dir = mkdtempSync(join(tmpdir(), 'cti120-rtp-'));
   const file = join(dir, 'rtp.pcap');
   const filter = `udp and (${ports.map((p) => `dst port ${p}`).join(' or ')})`;
-  const child = spawn('tshark', ['-i', 'lo', '-q', '-F', 'pcap', '-f', filter, '-w', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const tshark = ['tshark', '-i', where.iface ?? 'lo', '-q', '-F', 'pcap', '-f', filter, '-w', file];
+  const [cmd, ...args] = where.netns ? ['ip', 'netns', 'exec', where.netns, ...tshark] : tshark;
+  const child = spawn(cmd!, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('tshark did not start capturing within 10 s')), 10_000);
     child.stderr.on('data', (d: Buffer) => { if (d.toString().includes('Capturing on')) { clearTimeout(timer); resolve(); } });
