@@ -27,6 +27,8 @@ import { startRecordingPipeline } from './recordings/pipeline.ts';
 import { startRecordingWatch } from './recordings/watch.ts';
 import type { AppDeps } from './app/deps.ts';
 import { LeaderLease } from './app/leader.ts';
+import { LeaseFile } from './ha/fence/lease-file.ts';
+import { followTakeover, takeLead } from './ha/takeover.ts';
 import { createLogger } from './app/logger.ts';
 import { ensureBootstrapAdmin } from './auth/bootstrap.ts';
 import { CallFlow } from './calls/flow.ts';
@@ -57,6 +59,9 @@ async function main(): Promise<void> {
   const rpc = new KamailioRpc({ url: config.kamailioRpcUrl });
   const health = new HealthRegistry();
   const lease = new LeaderLease(redis, log);
+  // a node of a pair: keepalived gives up the floating address unless this file says we hold the lease
+  const leaseFile = new LeaseFile(process.env.CTI_HA_LEASE_FILE, log);
+  leaseFile.notHeld();
   let active = false;
 
   await ensureBootstrapAdmin(deps);
@@ -127,7 +132,9 @@ async function main(): Promise<void> {
   let screeningWatch: { stop(): Promise<void> | void } | undefined;
   let queueAlarms: QueueAlarms | undefined;
   let surgeExpiry: SurgeExpiry | undefined;
+  let followUp: { stop(): void } | undefined;
   const shutdown = async (code: number) => {
+    followUp?.stop();
     surgeExpiry?.stop();
     if (tick) clearInterval(tick);
     if (seatReload) clearInterval(seatReload);
@@ -140,7 +147,9 @@ async function main(): Promise<void> {
     media?.stopAll();
     evapi.stop();
     ng.close();
-    await lease.release().catch(() => undefined);
+    leaseFile.notHeld();
+    // bounded: a node cut off from Redis must still stop (the lease runs out by itself)
+    await Promise.race([lease.release().catch(() => undefined), new Promise((r) => setTimeout(r, 1000).unref())]);
     await https?.close().catch(() => undefined);
     await app.close().catch(() => undefined);
     await bus.stopFanout();
@@ -151,11 +160,18 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown(0));
   process.on('SIGINT', () => void shutdown(0));
 
-  await lease.acquire();
+  // a node of a pair takes the lead only with data that is not behind, and records the takeover (docs/ha.md)
+  const haNode = process.env.CTI_NODE ? { node: process.env.CTI_NODE, vrrpStateFile: process.env.CTI_HA_VRRP_STATE_FILE } : undefined;
+  const takeover = haNode ? await takeLead(deps, lease, haNode) : await lease.acquire();
+  if (takeover && haNode) followUp = followTakeover(deps, takeover, haNode);
   active = true;
   distributor.active = true;
   log.info({ instance: lease.id }, 'active control plane: taking call control');
-  lease.keep(() => void shutdown(3));
+  leaseFile.held();
+  lease.keep(() => {
+    leaseFile.notHeld();
+    void shutdown(3);
+  }, () => leaseFile.held());
   await loadSeats(deps);
   await rebuildMirror(deps, config.centreId);
   evapi.start();

@@ -13,7 +13,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createPairNetwork, type PairNetwork } from './netns.ts';
-import { startStack, type Stack, type StackOptions } from './stack.ts';
+import { startStack, stateDirOf, type Stack, type StackOptions } from './stack.ts';
 import { processAlive, sleep } from './daemon.ts';
 import { REPO_ROOT } from './migrate.ts';
 import { createKeepalived, type KeepalivedService } from './services/keepalived.ts';
@@ -33,6 +33,11 @@ export interface PairOptions {
   readonly kamailioVars?: StackOptions['kamailioVars'];
   /** VRRP advertisement interval (default 300 ms). */
   readonly advertMs?: number;
+  /**
+   * The floating address follows the leader lease (default: when the control planes run): keepalived gives it
+   * up unless this node's control plane holds the lease (docs/ha.md, "Split brain").
+   */
+  readonly fence?: boolean;
 }
 
 export interface Pair {
@@ -85,6 +90,12 @@ export function assertPairConfig(cfg: Partial<PairConfig>): asserts cfg is PairC
   if (problems.length) throw new PairConfigError(problems);
 }
 
+// fencing (docs/ha.md, "Split brain"): the lease file the control plane writes and keepalived tracks, and the
+// VRRP state file keepalived's notify writes (when the floating address arrived or left)
+const leaseFileOf = (name: string, node: NodeName) => `${stateDirOf(`${name}-${node}`)}/ha-lease`;
+const vrrpStateFileOf = (name: string, node: NodeName) => `${stateDirOf(`${name}-${node}`)}/ha-vrrp-state`;
+const fencing = (opts: PairOptions) => opts.fence ?? (opts.control ?? true);
+
 function nodeOptions(name: string, node: NodeName, cfg: PairConfig, net: PairNetwork, data: Stack, opts: PairOptions): StackOptions {
   const peer = node === 'a' ? 'b' : 'a';
   return {
@@ -98,12 +109,14 @@ function nodeOptions(name: string, node: NodeName, cfg: PairConfig, net: PairNet
     env: {
       CTI_PEER_KAMAILIO_RPC_URL: `http://${cfg.nodes[peer]}:8080/RPC`,
       CTI_NODE: node,
+      ...(fencing(opts) ? { CTI_HA_LEASE_FILE: leaseFileOf(name, node) } : {}),
+      CTI_HA_VRRP_STATE_FILE: vrrpStateFileOf(name, node),
       ...opts.env,
     },
   };
 }
 
-function keepalivedFor(stack: Stack, node: NodeName, cfg: PairConfig, net: PairNetwork, advertMs?: number): KeepalivedService {
+function keepalivedFor(stack: Stack, node: NodeName, cfg: PairConfig, net: PairNetwork, advertMs?: number, leaseFile?: string): KeepalivedService {
   const ctx: ServiceContext = {
     name: stack.info.name, root: REPO_ROOT, stateDir: stack.info.stateDir, host: cfg.nodes[node], ports: stack.info.ports,
     durable: false, netns: net.ns[node],
@@ -114,7 +127,10 @@ function keepalivedFor(stack: Stack, node: NodeName, cfg: PairConfig, net: PairN
     // The floating address arrived: calls come here now. Kamailio counts "control plane away" from this moment
     // (cp_down_at 0 = not seen yet, engine/kamailio), so this node's control plane gets the whole FAILOPEN_AFTER_MS
     // to take the lead before a held call is failed open, as after a control-plane restart on a single node.
-    notifyMaster: `/usr/sbin/kamcmd -s unix:${stack.info.stateDir}/kamailio_ctl pv.shvSet cp_down_at int 0`,
+    // BACKUP and FAULT fence this node's Kamailio: a new INVITE is redirected to the floating address (or 503), never silence.
+    ...Object.fromEntries((['Master', 'Backup', 'Fault'] as const).map((s) => [`notify${s}`,
+      `${REPO_ROOT}/scripts/stack/services/vrrp-notify.sh ${stack.info.stateDir}/kamailio_ctl ${stack.info.stateDir}/ha-vrrp-state ${s.toUpperCase()}`])),
+    ...(leaseFile ? { leaseFile } : {}),
   });
 }
 
@@ -150,7 +166,7 @@ export async function startPair(opts: PairOptions = {}): Promise<Pair> {
       const stack = await startStack(nodeOptions(name, node, cfg, net, data, opts));
       started.push(stack);
       nodes[node] = stack;
-      const ka = keepalivedFor(stack, node, cfg, net, opts.advertMs);
+      const ka = keepalivedFor(stack, node, cfg, net, opts.advertMs, fencing(opts) ? leaseFileOf(name, node) : undefined);
       started.push(ka);
       await ka.start();
       vrrp[node] = ka;
