@@ -29,6 +29,8 @@ import type { AppDeps } from './app/deps.ts';
 import { LeaderLease } from './app/leader.ts';
 import { LeaseFile } from './ha/fence/lease-file.ts';
 import { followTakeover, takeLead } from './ha/takeover.ts';
+import { reportNodeStatus } from './ha/nodes/status.ts';
+import { haRoutes } from './api/routes/ha.ts';
 import { createLogger } from './app/logger.ts';
 import { ensureBootstrapAdmin } from './auth/bootstrap.ts';
 import { CallFlow } from './calls/flow.ts';
@@ -85,11 +87,23 @@ async function main(): Promise<void> {
 
   // a node of a pair: trunk changes reload the peer's Kamailio too (docs/ha.md)
   const peerRpc = process.env.CTI_PEER_KAMAILIO_RPC_URL ? new KamailioRpc({ url: process.env.CTI_PEER_KAMAILIO_RPC_URL }) : undefined;
+  // a node of a pair: reports its state, takes the lead only with data that is not behind, records each takeover,
+  // and hands the lead over on a switchover (docs/ha.md)
+  const haNode = process.env.CTI_NODE ? { node: process.env.CTI_NODE, vrrpStateFile: process.env.CTI_HA_VRRP_STATE_FILE } : undefined;
+  let shutdownRef: ((code: number) => Promise<void>) | undefined;
+  const switchNode = haNode ? {
+    node: haNode.node, peer: haNode.node === 'a' ? 'b' : 'a', active: () => active,
+    handOver: () => {
+      leaseFile.notHeld();
+      void shutdownRef?.(4);
+    },
+  } : undefined;
+  const nodeStatus = haNode ? reportNodeStatus(deps, haNode, process.env.CTI_PEER_API_URL, () => active) : undefined;
   const app = await buildServer({ ...deps, kamailio: withPeerReload(rpc, peerRpc, log), health }, [
     seatStateRoutes(deps, () => void distributor.kick()), callsRoutes(deps), recordingsRoutes(deps), recordingsSearchRoutes(deps), qaRoutes(deps), screeningRoutes(deps, { announcements: media !== undefined }),
     queuesRoutes(deps, { onChange: () => void distributor.kick() }), statsRoutes(deps), surgeRoutes(deps, { rpc, publicOrigin: process.env.CTI_PUBLIC_ORIGIN }), eventsRoutes(deps), alarmsRoutes(deps), mediaControlRoutes(deps, { engine: ng }),
     consolesRoutes({ sipWsUrl: sipWsUrlFromEnv(process.env, config.kamailioRpcUrl), sipWssPort: sipWssPortFromEnv(process.env), sipDomain: config.sipDomain }),
-    callbacksRoutes(deps, { rpc, evapi }),
+    callbacksRoutes(deps, { rpc, evapi }), haRoutes(deps, switchNode),
   ]);
   bus.startFanout();
   await app.listen({ host: config.httpHost, port: config.httpPort });
@@ -135,6 +149,7 @@ async function main(): Promise<void> {
   let followUp: { stop(): void } | undefined;
   const shutdown = async (code: number) => {
     followUp?.stop();
+    nodeStatus?.stop();
     surgeExpiry?.stop();
     if (tick) clearInterval(tick);
     if (seatReload) clearInterval(seatReload);
@@ -157,11 +172,10 @@ async function main(): Promise<void> {
     await sql.end({ timeout: 2 }).catch(() => undefined);
     process.exit(code);
   };
+  shutdownRef = shutdown;
   process.on('SIGTERM', () => void shutdown(0));
   process.on('SIGINT', () => void shutdown(0));
 
-  // a node of a pair takes the lead only with data that is not behind, and records the takeover (docs/ha.md)
-  const haNode = process.env.CTI_NODE ? { node: process.env.CTI_NODE, vrrpStateFile: process.env.CTI_HA_VRRP_STATE_FILE } : undefined;
   const takeover = haNode ? await takeLead(deps, lease, haNode) : await lease.acquire();
   if (takeover && haNode) followUp = followTakeover(deps, takeover, haNode);
   active = true;

@@ -12,11 +12,13 @@
  *   await pair.stop();          // everything stopped, namespaces removed
  */
 import { execFileSync } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
 import { createPairNetwork, type PairNetwork } from './netns.ts';
 import { startStack, stateDirOf, type Stack, type StackOptions } from './stack.ts';
 import { processAlive, sleep } from './daemon.ts';
 import { REPO_ROOT } from './migrate.ts';
 import { createKeepalived, type KeepalivedService } from './services/keepalived.ts';
+import { respawnControl } from './services/respawn.ts';
 import type { ServiceContext } from './services/context.ts';
 import { pairConfigErrors, type PairConfig } from './pair-config.ts';
 
@@ -58,6 +60,8 @@ export interface Pair {
 
 const SIP_PORT = 5060;
 const DMQ_PORT = 5090;
+/** The control plane's API port in a node's namespace (the well-known one, as the peer's Kamailio RPC's 8080). */
+const NODE_API_PORT = 8400;
 
 export class PairConfigError extends Error {
   readonly code = 'CTI_PAIR_HALF_CONFIGURED';
@@ -67,8 +71,9 @@ export class PairConfigError extends Error {
   }
 }
 
-function configOf(net: PairNetwork): PairConfig {
+function configOf(net: PairNetwork, name: string, opts: PairOptions): PairConfig {
   return {
+    ...(fencing(opts) ? { fence: { controlPlanes: opts.control ?? true, leaseFiles: { a: leaseFileOf(name, 'a'), b: leaseFileOf(name, 'b') } } } : {}),
     vip: net.addr.vip,
     prefixLength: net.prefixLength,
     nodes: { a: net.addr.a, b: net.addr.b },
@@ -86,6 +91,15 @@ export function assertPairConfig(cfg: Partial<PairConfig>): asserts cfg is PairC
     execFileSync('keepalived', ['--version'], { stdio: 'ignore' });
   } catch {
     problems.push('keepalived is not installed (bash scripts/setup.sh installs it)');
+  }
+  if (cfg.fence) {
+    for (const script of ['lease-fresh.sh', 'vrrp-notify.sh']) {
+      try {
+        accessSync(`${REPO_ROOT}/scripts/stack/services/${script}`, constants.X_OK);
+      } catch {
+        problems.push(`scripts/stack/services/${script} (keepalived's fencing) is missing or not executable`);
+      }
+    }
   }
   if (problems.length) throw new PairConfigError(problems);
 }
@@ -111,6 +125,7 @@ function nodeOptions(name: string, node: NodeName, cfg: PairConfig, net: PairNet
       CTI_NODE: node,
       ...(fencing(opts) ? { CTI_HA_LEASE_FILE: leaseFileOf(name, node) } : {}),
       CTI_HA_VRRP_STATE_FILE: vrrpStateFileOf(name, node),
+      CTI_PEER_API_URL: `http://${cfg.nodes[peer]}:${NODE_API_PORT}`,
       ...opts.env,
     },
   };
@@ -146,7 +161,7 @@ function addressesIn(net: PairNetwork, node: NodeName): string {
 export async function startPair(opts: PairOptions = {}): Promise<Pair> {
   const name = opts.name ?? 'pair';
   const net = await createPairNetwork();
-  const cfg = configOf(net);
+  const cfg = configOf(net, name, opts);
   const started: Array<{ stop(): Promise<void> }> = [];
   const stopAll = async () => {
     for (const s of started.reverse()) await s.stop().catch(() => undefined);
@@ -166,6 +181,8 @@ export async function startPair(opts: PairOptions = {}): Promise<Pair> {
       const stack = await startStack(nodeOptions(name, node, cfg, net, data, opts));
       started.push(stack);
       nodes[node] = stack;
+      // a control plane that gave up the lead comes back as standby (systemd's Restart= in production)
+      if (fencing(opts)) respawnControl(stack, (m) => process.stderr.write(`${m}\n`));
       const ka = keepalivedFor(stack, node, cfg, net, opts.advertMs, fencing(opts) ? leaseFileOf(name, node) : undefined);
       started.push(ka);
       await ka.start();

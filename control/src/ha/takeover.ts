@@ -10,6 +10,7 @@ import type { LeaderLease } from '../app/leader.ts';
 import { clearAlarm, raiseAlarm } from '../alarms/service.ts';
 import { recordAudit } from '../audit/record.ts';
 import { staleData, takeoverKind } from './epoch.ts';
+import { ticker } from './ticker.ts';
 import { databaseEpoch, firstAnsweredSince, insertFailover, setFailoverTimes, type FailoverRow } from './failovers/store.ts';
 
 export const STALE_DATA_ALARM = 'ha_stale_data';
@@ -98,26 +99,20 @@ export function followTakeover(deps: AppDeps, row: FailoverRow, me: HaNode): { s
   const started = Date.now();
   let vipAt: Date | undefined;
   let answeredAt: Date | undefined;
-  let busy = false;
-  const timer = setInterval(() => {
-    if (busy) return;
-    busy = true;
-    void (async () => {
-      const v = vrrpState(me.vrrpStateFile);
-      if (!vipAt && v?.state === 'MASTER') vipAt = v.since;
-      answeredAt ??= await firstAnsweredSince(deps.sql, row.lease_taken_at);
-      const done = (vipAt || !me.vrrpStateFile) && answeredAt;
-      if (!done && Date.now() - started < FOLLOW_MS) return;
-      clearInterval(timer);
-      await setFailoverTimes(deps.sql, row.id, { ...(vipAt ? { vip_moved_at: vipAt } : {}), ...(answeredAt ? { first_answered_at: answeredAt } : {}) });
-      const since = row.last_seen_at ?? row.lease_taken_at;
-      await deps.bus.publish('ha.failover.v1', {
-        failover_id: row.id, epoch: row.epoch, kind: row.kind, from_node: row.from_node, to_node: row.to_node, by: row.by, reason: row.reason,
-        last_seen_at: row.last_seen_at?.toISOString() ?? null, lease_taken_at: row.lease_taken_at.toISOString(),
-        vip_moved_at: vipAt?.toISOString() ?? null, first_answered_at: answeredAt?.toISOString() ?? null,
-        lease_ms: ms(row.lease_taken_at, row.last_seen_at), vip_ms: ms(vipAt, since), answered_ms: ms(answeredAt, since),
-      });
-    })().catch((err) => deps.log.error({ err: String(err) }, 'takeover follow-up failed')).finally(() => { busy = false; });
-  }, FOLLOW_EVERY_MS);
-  return { stop: () => clearInterval(timer) };
+  return ticker(FOLLOW_EVERY_MS, async () => {
+    const v = vrrpState(me.vrrpStateFile);
+    if (!vipAt && v?.state === 'MASTER') vipAt = v.since;
+    answeredAt ??= await firstAnsweredSince(deps.sql, row.lease_taken_at);
+    const done = (vipAt || !me.vrrpStateFile) && answeredAt;
+    if (!done && Date.now() - started < FOLLOW_MS) return false;
+    await setFailoverTimes(deps.sql, row.id, { ...(vipAt ? { vip_moved_at: vipAt } : {}), ...(answeredAt ? { first_answered_at: answeredAt } : {}) });
+    const since = row.last_seen_at ?? row.lease_taken_at;
+    await deps.bus.publish('ha.failover.v1', {
+      failover_id: row.id, epoch: row.epoch, kind: row.kind, from_node: row.from_node, to_node: row.to_node, by: row.by, reason: row.reason,
+      last_seen_at: row.last_seen_at?.toISOString() ?? null, lease_taken_at: row.lease_taken_at.toISOString(),
+      vip_moved_at: vipAt?.toISOString() ?? null, first_answered_at: answeredAt?.toISOString() ?? null,
+      lease_ms: ms(row.lease_taken_at, row.last_seen_at), vip_ms: ms(vipAt, since), answered_ms: ms(answeredAt, since),
+    });
+    return true;
+  }, (err) => deps.log.error({ err: String(err) }, 'takeover follow-up failed'));
 }

@@ -14,10 +14,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { SippResult } from '../../support/sipp.ts';
-import { startSipp } from '../../support/sipp.ts';
 import { SipUdpEndpoint, callIdOf, header, newBranch, newToken } from '../../support/sip-udp.ts';
 import { waitFor } from '../support/callcentre.ts';
-import { prepareFailover, startFailoverRig, type FailoverRig } from '../support/failover.ts';
+import { callerOn, prepareFailover, startFailoverRig, type FailoverRig } from '../support/failover.ts';
 import { cutLink, healLink, vipHolders, watchVip } from '../support/partition.ts';
 
 let rig: FailoverRig;
@@ -27,12 +26,7 @@ after(async () => { await rig?.close(); });
 let n = 0;
 async function call(): Promise<{ number: string; result: SippResult }> {
   const number = `1360000${String(++n).padStart(4, '0')}`;
-  const h = await startSipp({
-    scenario: 'uac-120-expect-answer-audio.xml', remote: rig.pair.sipRemote, netns: rig.pair.net.ns.car,
-    localIp: rig.pair.net.addr.car, localPort: 5080, mediaPort: 16100,
-    injection: [{ caller: number, display: 'split brain caller' }], timeoutS: 40,
-  });
-  return { number, result: await h.done };
+  return { number, result: await (await callerOn(rig, number)).done };
 }
 
 async function role(node: 'a' | 'b'): Promise<string | undefined> {
