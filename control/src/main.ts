@@ -63,8 +63,8 @@ async function main(): Promise<void> {
   const lease = new LeaderLease(redis, log);
   // a node of a pair: keepalived gives up the floating address unless this file says we hold the lease
   const leaseFile = new LeaseFile(process.env.CTI_HA_LEASE_FILE, log);
-  leaseFile.notHeld();
   let active = false;
+  leaseFile.start(() => active && Date.now() < lease.validUntil);
 
   await ensureBootstrapAdmin(deps);
   const evapi = new EvapiClient({ host: config.evapi.host, port: config.evapi.port, log });
@@ -94,7 +94,7 @@ async function main(): Promise<void> {
   const switchNode = haNode ? {
     node: haNode.node, peer: haNode.node === 'a' ? 'b' : 'a', active: () => active,
     handOver: () => {
-      leaseFile.notHeld();
+      leaseFile.giveUp();
       void shutdownRef?.(4);
     },
   } : undefined;
@@ -162,7 +162,7 @@ async function main(): Promise<void> {
     media?.stopAll();
     evapi.stop();
     ng.close();
-    leaseFile.notHeld();
+    leaseFile.giveUp();
     // bounded: a node cut off from Redis must still stop (the lease runs out by itself)
     await Promise.race([lease.release().catch(() => undefined), new Promise((r) => setTimeout(r, 1000).unref())]);
     await https?.close().catch(() => undefined);
@@ -183,7 +183,7 @@ async function main(): Promise<void> {
   log.info({ instance: lease.id }, 'active control plane: taking call control');
   leaseFile.held();
   lease.keep(() => {
-    leaseFile.notHeld();
+    leaseFile.giveUp();
     void shutdown(3);
   }, () => leaseFile.held());
   await loadSeats(deps);

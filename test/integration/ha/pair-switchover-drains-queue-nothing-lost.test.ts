@@ -62,12 +62,31 @@ test('pair-switchover: calls queued and in conversation, switched from A to B by
   }
 
   const state = await waitFor(async () => {
-    const s = (await b.api<{ failovers: Array<{ kind: string; from_node: string; to_node: string; by: string; first_answered_at: string | null }>; nodes: Array<{ node: string; role: string }> }>('GET', '/v1/ha/state')).body;
+    const s = (await b.api<{ failovers: Array<{ epoch: number; kind: string; from_node: string; to_node: string; by: string; first_answered_at: string | null }>; nodes: Array<{ node: string; role: string }> }>('GET', '/v1/ha/state')).body;
     return s.failovers[0]?.kind === 'switchover' && s.failovers[0].first_answered_at && s.nodes.find((x) => x.node === 'a')?.role === 'standby' ? s : undefined;
   }, 30_000, 'the switchover recorded with its first answer, A back as standby', 200);
   assert.deepEqual([state.failovers[0]!.from_node, state.failovers[0]!.to_node, state.failovers[0]!.by], ['a', 'b', 'admin']);
   const audit = await rig.sql<{ action: string; actor_name: string }[]>`SELECT action, actor_name FROM audit_log WHERE action LIKE 'ha.%' ORDER BY id`;
   assert.ok(audit.some((x) => x.action === 'ha.switchover_requested' && x.actor_name === 'admin'), JSON.stringify(audit));
   assert.ok(audit.some((x) => x.action === 'ha.switchover' && x.actor_name === 'admin'), JSON.stringify(audit));
+
+  // an old Redis (its takeover count behind the database's, as after restoring a snapshot) must not lead: B's control
+  // plane dies, A's finds the lease free but does not take the lead, and says why (alarm); once Redis is right again
+  // (what a resync from the live copy does), A takes the lead
+  const epoch = Number(await rig.redis.get('cti:ha:epoch'));
+  assert.equal(epoch, state.failovers[0]!.epoch);
+  await rig.redis.set('cti:ha:epoch', String(epoch - 1));
+  await pair.nodes.b.control.kill();
+  const alarm = await waitFor(async () => (await rig.sql<{ details: { stale: string } }[]>`
+    SELECT details FROM alarms WHERE type = 'ha_stale_data' AND subject = 'a' AND cleared_at IS NULL`)[0], 20_000, 'the stale-data alarm for A', 200);
+  assert.equal(alarm.details.stale, 'redis');
+  const health = await fetch(`${pair.nodes.a.info.api.url}/health`).then((r) => r.json() as Promise<{ checks: { control_plane: { detail: string } } }>);
+  assert.equal(health.checks.control_plane.detail, 'standby', 'A does not lead with an old Redis');
+  await waitFor(() => vipHolders(pair).length === 0, 10_000, "nobody holds the floating address: B's control plane is gone, A's does not lead", 100);
+  await rig.redis.set('cti:ha:epoch', String(epoch));
+  await waitFor(() => vipHolders(pair).join() === 'a', 20_000, 'A leads and holds the floating address once Redis is right', 100);
+  const [open] = await rig.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM alarms WHERE type = 'ha_stale_data' AND cleared_at IS NULL`;
+  assert.equal(open!.n, 0, 'the stale-data alarm cleared');
+
   console.log(`switchover figures: ${JSON.stringify({ drained_ms: res.body.drained_ms, vip_ms_after_reply: vipMs, failover: state.failovers[0] })}`);
 });
