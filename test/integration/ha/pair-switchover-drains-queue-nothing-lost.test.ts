@@ -12,6 +12,8 @@ import { after, before, test } from 'node:test';
 import { waitFor } from '../support/callcentre.ts';
 import { callerOn, prepareFailover, startFailoverRig, type FailoverRig } from '../support/failover.ts';
 import { vipHolders, watchVip } from '../support/partition.ts';
+import { launchConsoleBrowser, screenshot } from '../consoles/support/browser.ts';
+import { createPerson, loginSupervisor, SUPERVISOR } from '../consoles/support/pages.ts';
 
 let rig: FailoverRig;
 before(async () => { rig = await startFailoverRig('ha-switch'); });
@@ -89,4 +91,27 @@ test('pair-switchover: calls queued and in conversation, switched from A to B by
   assert.equal(open!.n, 0, 'the stale-data alarm cleared');
 
   console.log(`switchover figures: ${JSON.stringify({ drained_ms: res.body.drained_ms, vip_ms_after_reply: vipMs, failover: state.failovers[0] })}`);
+});
+
+test("the supervisor's 主备状态 panel lists the switchover and the failover, and each node's state, in Chinese", async () => {
+  const { pair, a } = rig;
+  await a.login();
+  await createPerson(a, SUPERVISOR, 'supervisor');
+  const browser = await launchConsoleBrowser();
+  try {
+    const page = await browser.newPage();
+    await loginSupervisor(page, pair.nodes.a.info.api.url);
+    await page.click('[data-testid="tab-ha"]');
+    await page.waitForSelector('[data-testid="ha-failovers"] tr[data-kind="failover"]', { timeout: 15_000 });
+    const switched = await page.textContent('[data-testid="ha-failovers"] tr[data-kind="switchover"]');
+    assert.match(switched ?? '', /人工切换.*节点 A.*节点 B.*admin/s);
+    const failed = await page.textContent('[data-testid="ha-failovers"] tr[data-kind="failover"]');
+    assert.match(failed ?? '', /故障切换.*节点 B.*节点 A.*系统/s);
+    await page.waitForSelector('[data-testid="ha-nodes"] tr[data-node="a"][data-leader="true"][data-role="active"]', { timeout: 10_000 });
+    assert.match(await page.textContent('[data-testid="ha-nodes"] tr[data-node="a"]') ?? '', /主用.*持有/s);
+    assert.match(await page.textContent('[data-testid="ha-nodes"] tr[data-node="b"]') ?? '', /无法联系/);
+    await screenshot(page, 'supervisor-ha-panel');
+  } finally {
+    await browser.close();
+  }
 });
