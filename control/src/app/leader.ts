@@ -22,8 +22,12 @@ export class LeaderLease {
   async acquire(): Promise<void> {
     let announced = false;
     while (!this.stopped) {
+      const sent = Date.now();
       const ok = await this.redis.set(this.key, this.id, 'PX', this.ttlMs, 'NX');
-      if (ok === 'OK') return;
+      if (ok === 'OK') {
+        this.validUntil = sent + this.ttlMs - LOCAL_MARGIN_MS;
+        return;
+      }
       // the holder's last renewal, from the time left on its lease: the takeover's "last sign of life" (ha/takeover.ts)
       const left = await this.redis.pttl(this.key);
       if (left > 0) this.holderRenewedAt = Date.now() - (this.ttlMs - left);
@@ -51,7 +55,6 @@ export class LeaderLease {
    * `onRenewed` after each renewal Redis accepted.
    */
   keep(onLost: () => void, onRenewed: () => void = () => {}): void {
-    this.validUntil = Date.now() + this.ttlMs - LOCAL_MARGIN_MS;
     let lost = false;
     const lose = (why: string) => {
       if (lost) return;

@@ -21,6 +21,7 @@ export const LEADER_NODE_KEY = 'cti:ha:leader-node';
 export const SWITCHOVER_KEY = 'cti:ha:switchover';
 
 const STALE_RETRY_MS = 5000;
+const DB_TIMEOUT_MS = 1000;
 const FOLLOW_MS = 120_000;
 const FOLLOW_EVERY_MS = 200;
 
@@ -52,7 +53,8 @@ export async function takeLead(deps: AppDeps, lease: LeaderLease, me: HaNode): P
     const redisEpoch = Number((await deps.redis.get(EPOCH_KEY)) ?? 0);
     let dbEpoch: number | undefined;
     try {
-      dbEpoch = await databaseEpoch(deps.sql);
+      // bounded: the lease is not renewed before this process leads, and PostgreSQL may be the part that is away
+      dbEpoch = await Promise.race([databaseEpoch(deps.sql), new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer within 1 s')), DB_TIMEOUT_MS).unref())]);
     } catch (err) {
       deps.log.warn({ err: String(err) }, 'takeover: the database cannot be asked for the takeover count; leading on Redis alone');
     }
