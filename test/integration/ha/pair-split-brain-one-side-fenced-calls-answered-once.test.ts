@@ -72,6 +72,9 @@ test('pair-split-brain: A-B link cut, one side fenced, each call answered once, 
   assert.ok(healed.result.ok, `call after the heal answered: ${healed.result.errorLog}`);
   await assertAnsweredOnce([healed.number]);
   assert.deepEqual(vipHolders(pair), ['a'], 'nothing moved when the link came back');
+  // the next act is about new calls: no conversation straddles the cut (that is the media replication's test)
+  await waitFor(async () => (await rig.b.calls()).every((c) => c.ended_at) && (await rig.b.seatState(rig.seat!)).state === 'ready',
+    15_000, 'every call so far ended and the seat ready', 200);
 
   // 2. A loses the witness (and B): it fences itself, B takes over
   const t0 = Date.now();

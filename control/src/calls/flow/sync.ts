@@ -38,8 +38,14 @@ export async function onSyncDone(f: FlowContext, seen: Set<string>): Promise<voi
       continue;
     }
     const dialog = dialogs.get(call.sipCallId);
-    if (dialog && Number(dialog.state) < 5) await reconcileWithDialog(f, call, dialog); // 5: deleted (RPC dlg.list)
-    else await closeLostCall(f, call);
+    // one call that cannot be reconciled must not stop the others nor the release of orphan seats below (seen on a
+    // pair: a call ended on a node cut off from Redis halfway was left 'ended' but not retired)
+    try {
+      if (dialog && Number(dialog.state) < 5) await reconcileWithDialog(f, call, dialog); // 5: deleted (RPC dlg.list)
+      else await closeLostCall(f, call);
+    } catch (err) {
+      f.deps.log.error({ err: String(err), call: call.sipCallId, state: call.state }, 'live call not reconciled after the sync');
+    }
   }
   await releaseOrphanSeats(f);
   // tests and operators wait for this line: the calls Kamailio held are back in line after a (re)connect
