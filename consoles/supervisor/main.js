@@ -18,6 +18,7 @@ import { createScreening } from './screening.js';
 import { createServiceLevel } from './service-level.js';
 import { createSurgePanel } from './surge.js';
 import { createAbandonedPanel } from './abandoned.js';
+import { createHaPanel } from './ha.js';
 import { $, banner, errorText } from './ui.js';
 
 const LATE_WAIT_MS = 10_000;
@@ -31,7 +32,7 @@ const queueAdmin = createQueueAdmin({ api, alarms });
 const serviceLevel = createServiceLevel({ api });
 const screening = createScreening({ api });
 const surge = createSurgePanel({ api });
-const panels = { queues: queueAdmin, screening, surge, callbacks: createAbandonedPanel({ api, root: $('panel-callbacks') }) };
+const panels = { queues: queueAdmin, screening, surge, callbacks: createAbandonedPanel({ api, root: $('panel-callbacks') }), ha: createHaPanel({ api, root: $('panel-ha') }) };
 const listen = createListen({ api });
 
 function translateStatic() {
@@ -111,9 +112,10 @@ async function start() {
   feed = new EventFeed({
     token: () => session.token,
     since: midnightStreamId(),
-    types: 'call.*,seat.*,alarm.*,screening.*',
+    types: 'call.*,seat.*,alarm.*,screening.*,ha.*',
     onEvent: (msg) => {
       if (alarms.onEvent(msg)) return;
+      if (panels.ha.onEvent(msg)) return;
       screening.onEvent(msg);
       listen.onEvent(msg);
       applyEvent(live, msg);

@@ -28,6 +28,10 @@ import { startRecordingPipeline } from './recordings/pipeline.ts';
 import { startRecordingWatch } from './recordings/watch.ts';
 import type { AppDeps } from './app/deps.ts';
 import { LeaderLease } from './app/leader.ts';
+import { LeaseFile } from './ha/fence/lease-file.ts';
+import { followTakeover, takeLead } from './ha/takeover.ts';
+import { reportNodeStatus } from './ha/nodes/status.ts';
+import { haRoutes } from './api/routes/ha.ts';
 import { createLogger } from './app/logger.ts';
 import { ensureBootstrapAdmin } from './auth/bootstrap.ts';
 import { CallFlow } from './calls/flow.ts';
@@ -58,7 +62,10 @@ async function main(): Promise<void> {
   const rpc = new KamailioRpc({ url: config.kamailioRpcUrl });
   const health = new HealthRegistry();
   const lease = new LeaderLease(redis, log);
+  // a node of a pair: keepalived gives up the floating address unless this file says we hold the lease
+  const leaseFile = new LeaseFile(process.env.CTI_HA_LEASE_FILE, log);
   let active = false;
+  leaseFile.start(() => active && Date.now() < lease.validUntil);
 
   await ensureBootstrapAdmin(deps);
   const evapi = new EvapiClient({ host: config.evapi.host, port: config.evapi.port, log });
@@ -81,11 +88,23 @@ async function main(): Promise<void> {
 
   // a node of a pair: trunk changes reload the peer's Kamailio too (docs/ha.md)
   const peerRpc = process.env.CTI_PEER_KAMAILIO_RPC_URL ? new KamailioRpc({ url: process.env.CTI_PEER_KAMAILIO_RPC_URL }) : undefined;
+  // a node of a pair: reports its state, takes the lead only with data that is not behind, records each takeover,
+  // and hands the lead over on a switchover (docs/ha.md)
+  const haNode = process.env.CTI_NODE ? { node: process.env.CTI_NODE, vrrpStateFile: process.env.CTI_HA_VRRP_STATE_FILE } : undefined;
+  let shutdownRef: ((code: number) => Promise<void>) | undefined;
+  const switchNode = haNode ? {
+    node: haNode.node, peer: haNode.node === 'a' ? 'b' : 'a', active: () => active,
+    handOver: () => {
+      leaseFile.giveUp();
+      void shutdownRef?.(4);
+    },
+  } : undefined;
+  const nodeStatus = haNode ? reportNodeStatus(deps, haNode, process.env.CTI_PEER_API_URL, () => active) : undefined;
   const app = await buildServer({ ...deps, kamailio: withPeerReload(rpc, peerRpc, log), health }, [
     seatStateRoutes(deps, () => void distributor.kick()), callsRoutes(deps), recordingsRoutes(deps), recordingsSearchRoutes(deps), qaRoutes(deps), screeningRoutes(deps, { announcements: media !== undefined }),
     queuesRoutes(deps, { onChange: () => void distributor.kick() }), statsRoutes(deps), surgeRoutes(deps, { rpc, publicOrigin: process.env.CTI_PUBLIC_ORIGIN }), eventsRoutes(deps), alarmsRoutes(deps), mediaControlRoutes(deps, { engine: ng }),
     consolesRoutes({ sipWsUrl: sipWsUrlFromEnv(process.env, config.kamailioRpcUrl), sipWssPort: sipWssPortFromEnv(process.env), sipDomain: config.sipDomain, node: config.node }),
-    callbacksRoutes(deps, { rpc, evapi }), linkageRoutes(deps),
+    callbacksRoutes(deps, { rpc, evapi }), linkageRoutes(deps), haRoutes(deps, switchNode),
   ]);
   bus.startFanout();
   await app.listen({ host: config.httpHost, port: config.httpPort });
@@ -128,7 +147,10 @@ async function main(): Promise<void> {
   let screeningWatch: { stop(): Promise<void> | void } | undefined;
   let queueAlarms: QueueAlarms | undefined;
   let surgeExpiry: SurgeExpiry | undefined;
+  let followUp: { stop(): void } | undefined;
   const shutdown = async (code: number) => {
+    followUp?.stop();
+    nodeStatus?.stop();
     surgeExpiry?.stop();
     if (tick) clearInterval(tick);
     if (seatReload) clearInterval(seatReload);
@@ -141,7 +163,9 @@ async function main(): Promise<void> {
     media?.stopAll();
     evapi.stop();
     ng.close();
-    await lease.release().catch(() => undefined);
+    leaseFile.giveUp();
+    // bounded: a node cut off from Redis must still stop (the lease runs out by itself)
+    await Promise.race([lease.release().catch(() => undefined), new Promise((r) => setTimeout(r, 1000).unref())]);
     await https?.close().catch(() => undefined);
     await app.close().catch(() => undefined);
     await bus.stopFanout();
@@ -149,14 +173,20 @@ async function main(): Promise<void> {
     await sql.end({ timeout: 2 }).catch(() => undefined);
     process.exit(code);
   };
+  shutdownRef = shutdown;
   process.on('SIGTERM', () => void shutdown(0));
   process.on('SIGINT', () => void shutdown(0));
 
-  await lease.acquire();
+  const takeover = haNode ? await takeLead(deps, lease, haNode) : await lease.acquire();
+  if (takeover && haNode) followUp = followTakeover(deps, takeover, haNode);
   active = true;
   distributor.active = true;
   log.info({ instance: lease.id }, 'active control plane: taking call control');
-  lease.keep(() => void shutdown(3));
+  leaseFile.held();
+  lease.keep(() => {
+    leaseFile.giveUp();
+    void shutdown(3);
+  }, () => leaseFile.held());
   await loadSeats(deps);
   await rebuildMirror(deps, config.centreId);
   evapi.start();

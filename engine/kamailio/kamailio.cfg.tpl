@@ -240,6 +240,10 @@ modparam("pv", "shvset", "cp_up=i:0")
 modparam("pv", "shvset", "cp_down_at=i:0")
 modparam("pv", "shvset", "failopen_after_ms=i:{{FAILOPEN_AFTER_MS}}")
 modparam("pv", "shvset", "queue_max_ms=i:{{QUEUE_MAX_MS}}")
+#!ifdef WITH_PAIR
+# fenced: 1 while keepalived is BACKUP or FAULT on this node (scripts/stack/services/vrrp-notify.sh): route FENCED
+modparam("pv", "shvset", "fenced=i:0")
+#!endif
 
 ####### Routing logic #########
 request_route {
@@ -280,6 +284,12 @@ request_route {
 		sl_send_reply("405", "Method Not Allowed");
 		exit;
 	}
+#!ifdef WITH_PAIR
+	if ($shv(fenced) == 1) {
+		route(FENCED);
+		exit;
+	}
+#!endif
 
 	route(AUTH);
 	remove_hf("Route");
@@ -457,6 +467,25 @@ route[REGISTRAR] {
 	}
 	evapi_relay("{\"event\":\"seat.registered\",\"user\":\"$(fU{s.encode.base64})\"}");
 }
+
+#!ifdef WITH_PAIR
+# A node that does not hold the floating address (backup, or fenced: it lost the leader lease, docs/ha.md "Split
+# brain") takes no new call: one addressed to this node is redirected to the floating address, where the leading
+# node answers (RFC 3261 21.3.3); one that still reaches it on the floating address (the address is leaving, or a
+# stale ARP entry) gets 503 with Retry-After, so that the gateway retries or turns to its other server (21.5.4).
+# Never silence. Calls this node already holds and in-dialog requests are not affected.
+route[FENCED] {
+	xlog("L_WARN", "fenced node: new INVITE $ci to $rU via $Ri answered with a redirect or 503\n");
+	if ($Ri == "{{PAIR_VIP}}") {
+		append_to_reply("Retry-After: 1\r\n");
+		sl_send_reply("503", "Not Leading");
+		exit;
+	}
+	append_to_reply("Contact: <sip:$rU@{{PAIR_VIP}}:{{SIP_PORT}}>\r\n");
+	sl_send_reply("302", "Moved To The Leading Node");
+	exit;
+}
+#!endif
 
 # A new call to the centre: ring at once, then suspend it for the control plane's decision.
 route[QUEUE] {

@@ -111,6 +111,11 @@ export class Daemon {
     return this.running ? this.child?.pid : undefined;
   }
 
+  /** How the last run ended ("exited with code 3", "killed by SIGKILL"); undefined while running or never started. */
+  get lastExit(): string | undefined {
+    return this.exitInfo;
+  }
+
   get running(): boolean {
     return this.child !== undefined && this.exitInfo === undefined;
   }

@@ -10,6 +10,11 @@ export interface PairConfig {
   readonly data: string;
   readonly sipPort: number;
   readonly dmqPort: number;
+  /**
+   * Fencing (docs/ha.md "Split brain"): the floating address follows the leader lease, so both control planes must
+   * run and each node needs a lease file of its own for keepalived to track.
+   */
+  readonly fence?: { readonly controlPlanes: boolean; readonly leaseFiles: { readonly a?: string; readonly b?: string } };
 }
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
@@ -41,5 +46,11 @@ export function pairConfigErrors(cfg: Partial<PairConfig>): string[] {
     if (p === undefined || !Number.isInteger(p) || p < 1 || p > 65535) problems.push(`${what} must be a port number`);
   }
   if (cfg.sipPort !== undefined && cfg.sipPort === cfg.dmqPort) problems.push('sipPort and dmqPort must differ');
+  if (cfg.fence) {
+    if (!cfg.fence.controlPlanes) problems.push('fencing needs both control planes: the floating address follows the leader lease they hold (start them, or fence: false)');
+    const { a, b } = cfg.fence.leaseFiles;
+    if (!a || !b) problems.push(`each node needs a lease file for keepalived to track (missing: ${[!a && 'A', !b && 'B'].filter(Boolean).join(', ')})`);
+    else if (a === b) problems.push('the two nodes must not share one lease file');
+  }
   return problems;
 }

@@ -12,11 +12,13 @@
  *   await pair.stop();          // everything stopped, namespaces removed
  */
 import { execFileSync } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
 import { createPairNetwork, type PairNetwork } from './netns.ts';
-import { startStack, type Stack, type StackOptions } from './stack.ts';
+import { startStack, stateDirOf, type Stack, type StackOptions } from './stack.ts';
 import { processAlive, sleep } from './daemon.ts';
 import { REPO_ROOT } from './migrate.ts';
 import { createKeepalived, type KeepalivedService } from './services/keepalived.ts';
+import { respawnControl } from './services/respawn.ts';
 import type { ServiceContext } from './services/context.ts';
 import { pairConfigErrors, type PairConfig } from './pair-config.ts';
 import { rtpengineRedundancy } from './services/rtpengine-redundancy.ts';
@@ -34,6 +36,11 @@ export interface PairOptions {
   readonly kamailioVars?: StackOptions['kamailioVars'];
   /** VRRP advertisement interval (default 300 ms). */
   readonly advertMs?: number;
+  /**
+   * The floating address follows the leader lease (default: when the control planes run): keepalived gives it
+   * up unless this node's control plane holds the lease (docs/ha.md, "Split brain").
+   */
+  readonly fence?: boolean;
 }
 
 export interface Pair {
@@ -56,6 +63,8 @@ const SIP_PORT = 5060;
 const DMQ_PORT = 5090;
 /** Kamailio's HTTP port in a node's namespace (JSON-RPC on the node's address, SIP over WebSocket on both). */
 const KAMAILIO_HTTP_PORT = 8080;
+/** The control plane's API port in a node's namespace (the well-known one, as the peer's Kamailio RPC's 8080). */
+const NODE_API_PORT = 8400;
 
 export class PairConfigError extends Error {
   readonly code = 'CTI_PAIR_HALF_CONFIGURED';
@@ -65,8 +74,9 @@ export class PairConfigError extends Error {
   }
 }
 
-function configOf(net: PairNetwork): PairConfig {
+function configOf(net: PairNetwork, name: string, opts: PairOptions): PairConfig {
   return {
+    ...(fencing(opts) ? { fence: { controlPlanes: opts.control ?? true, leaseFiles: { a: leaseFileOf(name, 'a'), b: leaseFileOf(name, 'b') } } } : {}),
     vip: net.addr.vip,
     prefixLength: net.prefixLength,
     nodes: { a: net.addr.a, b: net.addr.b },
@@ -85,8 +95,23 @@ export function assertPairConfig(cfg: Partial<PairConfig>): asserts cfg is PairC
   } catch {
     problems.push('keepalived is not installed (bash scripts/setup.sh installs it)');
   }
+  if (cfg.fence) {
+    for (const script of ['lease-fresh.sh', 'vrrp-notify.sh']) {
+      try {
+        accessSync(`${REPO_ROOT}/scripts/stack/services/${script}`, constants.X_OK);
+      } catch {
+        problems.push(`scripts/stack/services/${script} (keepalived's fencing) is missing or not executable`);
+      }
+    }
+  }
   if (problems.length) throw new PairConfigError(problems);
 }
+
+// fencing (docs/ha.md, "Split brain"): the lease file the control plane writes and keepalived tracks, and the
+// VRRP state file keepalived's notify writes (when the floating address arrived or left)
+const leaseFileOf = (name: string, node: NodeName) => `${stateDirOf(`${name}-${node}`)}/ha-lease`;
+const vrrpStateFileOf = (name: string, node: NodeName) => `${stateDirOf(`${name}-${node}`)}/ha-vrrp-state`;
+const fencing = (opts: PairOptions) => opts.fence ?? (opts.control ?? true);
 
 function nodeOptions(name: string, node: NodeName, cfg: PairConfig, net: PairNetwork, data: Stack, opts: PairOptions): StackOptions {
   const peer = node === 'a' ? 'b' : 'a';
@@ -106,12 +131,15 @@ function nodeOptions(name: string, node: NodeName, cfg: PairConfig, net: PairNet
       // browser seats (docs/ha.md, "Browser seats"): the API and the SIP WebSocket behind the floating address too
       CTI_HTTP_HOST: '0.0.0.0',
       CTI_SIP_WS_URL: `ws://${cfg.vip}:${KAMAILIO_HTTP_PORT}/`,
+      ...(fencing(opts) ? { CTI_HA_LEASE_FILE: leaseFileOf(name, node) } : {}),
+      CTI_HA_VRRP_STATE_FILE: vrrpStateFileOf(name, node),
+      CTI_PEER_API_URL: `http://${cfg.nodes[peer]}:${NODE_API_PORT}`,
       ...opts.env,
     },
   };
 }
 
-function keepalivedFor(stack: Stack, node: NodeName, cfg: PairConfig, net: PairNetwork, advertMs?: number): KeepalivedService {
+function keepalivedFor(stack: Stack, node: NodeName, cfg: PairConfig, net: PairNetwork, advertMs?: number, leaseFile?: string): KeepalivedService {
   const ctx: ServiceContext = {
     name: stack.info.name, root: REPO_ROOT, stateDir: stack.info.stateDir, host: cfg.nodes[node], ports: stack.info.ports,
     durable: false, netns: net.ns[node],
@@ -122,7 +150,10 @@ function keepalivedFor(stack: Stack, node: NodeName, cfg: PairConfig, net: PairN
     // The floating address arrived: calls come here now. Kamailio counts "control plane away" from this moment
     // (cp_down_at 0 = not seen yet, engine/kamailio), so this node's control plane gets the whole FAILOPEN_AFTER_MS
     // to take the lead before a held call is failed open, as after a control-plane restart on a single node.
-    notifyMaster: `/usr/sbin/kamcmd -s unix:${stack.info.stateDir}/kamailio_ctl pv.shvSet cp_down_at int 0`,
+    // BACKUP and FAULT fence this node's Kamailio: a new INVITE is redirected to the floating address (or 503), never silence.
+    ...Object.fromEntries((['Master', 'Backup', 'Fault'] as const).map((s) => [`notify${s}`,
+      `${REPO_ROOT}/scripts/stack/services/vrrp-notify.sh ${stack.info.stateDir}/kamailio_ctl ${stack.info.stateDir}/ha-vrrp-state ${s.toUpperCase()}`])),
+    ...(leaseFile ? { leaseFile } : {}),
   });
 }
 
@@ -138,7 +169,7 @@ function addressesIn(net: PairNetwork, node: NodeName): string {
 export async function startPair(opts: PairOptions = {}): Promise<Pair> {
   const name = opts.name ?? 'pair';
   const net = await createPairNetwork();
-  const cfg = configOf(net);
+  const cfg = configOf(net, name, opts);
   const started: Array<{ stop(): Promise<void> }> = [];
   const stopAll = async () => {
     for (const s of started.reverse()) await s.stop().catch(() => undefined);
@@ -158,7 +189,9 @@ export async function startPair(opts: PairOptions = {}): Promise<Pair> {
       const stack = await startStack(nodeOptions(name, node, cfg, net, data, opts));
       started.push(stack);
       nodes[node] = stack;
-      const ka = keepalivedFor(stack, node, cfg, net, opts.advertMs);
+      // a control plane that gave up the lead comes back as standby (systemd's Restart= in production)
+      if (fencing(opts)) respawnControl(stack, (m) => process.stderr.write(`${m}\n`));
+      const ka = keepalivedFor(stack, node, cfg, net, opts.advertMs, fencing(opts) ? leaseFileOf(name, node) : undefined);
       started.push(ka);
       await ka.start();
       vrrp[node] = ka;

@@ -102,6 +102,12 @@ export const ERRORS = {
   CTI_ENGINE_PROTOCOL: { http: 502, message: 'The telephony engine sent something we could not parse; see the log.' },
   CTI_RTPENGINE_ERROR: { http: 502, message: 'rtpengine refused the request; see details.' },
   CTI_KAMAILIO_RPC_ERROR: { http: 502, message: 'Kamailio refused the RPC; see details.' },
+  // primary/backup pair (docs/ha.md)
+  CTI_HA_NOT_A_PAIR: { http: 409, message: 'This control plane is not a node of a primary/backup pair; there is nothing to switch over to.' },
+  CTI_HA_NOT_LEADER: { http: 409, message: 'This node does not lead; ask the leading node (details.leader) to switch over.' },
+  CTI_HA_NO_STANDBY: { http: 409, message: 'The other node is not ready to take the lead (details.peer: not reporting, or not standby); bring it back first (docs/ha.md "Rejoining").' },
+  CTI_HA_SWITCHOVER_RUNNING: { http: 409, message: 'A switchover is already under way; wait for it to finish.' },
+  CTI_HA_SWITCHOVER_BUSY: { http: 409, message: 'Callers were still waiting on this node when the drain time ran out (details.waiting), so nothing was switched; retry at a quieter moment or with a longer drain_timeout_s.' },
   // generic
   CTI_INTERNAL: { http: 500, message: 'Internal error; the call path fails open. Report the error id to the engineers.' },
 } as const satisfies Record<string, ErrorSpec>;

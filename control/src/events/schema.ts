@@ -84,6 +84,16 @@ export const eventDataSchemas = {
   'trunk.down.v1': obj({ trunk_id: str, group_id: str, gateway_uri: str }),
   /** The gateway answers the probes again: back in service. */
   'trunk.up.v1': obj({ trunk_id: str, group_id: str, gateway_uri: str }),
+  /**
+   * A control plane of a pair took the lead (docs/ha.md "Failovers, audited"), published once the floating address
+   * arrived and a first call was answered (or 2 minutes passed): `last_seen_at` the old leader's last renewal seen
+   * by the standby; `*_ms` from then (or from the lease taken, for a start) to each step.
+   */
+  'ha.failover.v1': obj({
+    failover_id: str, epoch: int, kind: { enum: ['failover', 'switchover', 'start'] }, from_node: strOrNull, to_node: str, by: str, reason: str,
+    last_seen_at: strOrNull, lease_taken_at: str, vip_moved_at: strOrNull, first_answered_at: strOrNull,
+    lease_ms: intOrNull, vip_ms: intOrNull, answered_ms: intOrNull,
+  }),
 } as const satisfies Record<string, JSONSchema>;
 
 export type EventType = keyof typeof eventDataSchemas;

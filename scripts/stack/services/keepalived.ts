@@ -23,6 +23,14 @@ export interface VrrpOptions {
   readonly advertMs?: number;
   /** A command run (as root, in the namespace) each time this node becomes master. */
   readonly notifyMaster?: string;
+  /** Commands run each time this node becomes backup, or enters FAULT (it gave up or may not take the address). */
+  readonly notifyBackup?: string;
+  readonly notifyFault?: string;
+  /**
+   * Fencing (docs/ha.md, "Split brain"): the file the control plane writes ("0" while it holds the leader lease).
+   * The instance is in FAULT (no floating address) unless it reads "0" and was written within the last 3 s.
+   */
+  readonly leaseFile?: string;
 }
 
 export type VrrpState = 'MASTER' | 'BACKUP' | 'FAULT' | 'unknown';
@@ -46,6 +54,7 @@ export function keepalivedConfig(ctx: ServiceContext, o: VrrpOptions): string {
     '  enable_script_security',
     '  script_user root',
     '}',
+    ...(o.leaseFile ? leaseTracking(ctx, o.leaseFile) : []),
     'vrrp_instance sip {',
     '  state BACKUP',
     '  nopreempt',
@@ -57,9 +66,31 @@ export function keepalivedConfig(ctx: ServiceContext, o: VrrpOptions): string {
     `  unicast_peer {\n    ${o.peer}\n  }`,
     `  virtual_ipaddress {\n    ${o.vip}/${o.prefixLength} dev ${o.dev}\n  }`,
     ...(o.notifyMaster ? [`  notify_master "${o.notifyMaster}"`] : []),
+    ...(o.notifyBackup ? [`  notify_backup "${o.notifyBackup}"`] : []),
+    ...(o.notifyFault ? [`  notify_fault "${o.notifyFault}"`] : []),
+    ...(o.leaseFile ? ['  track_file {\n    lease\n  }', '  track_script {\n    lease_fresh\n  }'] : []),
     '}',
     '',
   ].join('\n');
+}
+
+/** The lease file, tracked at once on every change (inotify), and its freshness checked each second. */
+function leaseTracking(ctx: ServiceContext, file: string): string[] {
+  return [
+    'track_file lease {',
+    `  file "${file}"`,
+    '  weight 0',
+    '  init_file 1',
+    '}',
+    'vrrp_script lease_fresh {',
+    `  script "${join(ctx.root, 'scripts/stack/services/lease-fresh.sh')} ${file}"`,
+    '  interval 1',
+    '  timeout 1',
+    '  rise 1',
+    '  fall 1',
+    '  init_fail',
+    '}',
+  ];
 }
 
 export function createKeepalived(ctx: ServiceContext, o: VrrpOptions): KeepalivedService {
@@ -89,7 +120,8 @@ export function createKeepalived(ctx: ServiceContext, o: VrrpOptions): Keepalive
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'unknown';
       throw e;
     }
-    const all = [...text.matchAll(/Entering (MASTER|BACKUP|FAULT) STATE/g)];
+    // keepalived 2.2 logs "Entering MASTER STATE" but "entering FAULT state"
+    const all = [...text.matchAll(/entering (MASTER|BACKUP|FAULT) state/gi)];
     return (all.at(-1)?.[1] as VrrpState | undefined) ?? 'unknown';
   };
   return {
@@ -99,7 +131,7 @@ export function createKeepalived(ctx: ServiceContext, o: VrrpOptions): Keepalive
       writeFileSync(log, '');
       daemon.start();
       spawn('bash', [join(ctx.root, 'scripts/stack/watchdog.sh'), String(process.pid), pgids], { detached: true, stdio: 'ignore' }).unref();
-      await daemon.waitReady(async () => state() !== 'unknown', 15_000, 'in VRRP state MASTER or BACKUP');
+      await daemon.waitReady(async () => state() !== 'unknown', 15_000, 'in VRRP state MASTER, BACKUP or FAULT');
     },
     stop: () => daemon.stop(),
   };

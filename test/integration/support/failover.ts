@@ -75,10 +75,15 @@ async function hasContact(rpcUrl: string, user: string): Promise<boolean> {
 }
 
 function caller(rig: FailoverRig, number: string): Promise<SippHandle> {
+  return callerOn(rig, number);
+}
+
+/** A trunk caller in the carrier namespace calling 120 via the floating address (a trunk must exist for `port`). */
+export function callerOn(rig: FailoverRig, number: string, port = TRUNK_PORT, media = CALLER_MEDIA, timeoutS = 40): Promise<SippHandle> {
   return startSipp({
     scenario: 'uac-120-expect-answer-audio.xml', remote: rig.pair.sipRemote, netns: rig.pair.net.ns.car,
-    localIp: rig.pair.net.addr.car, localPort: TRUNK_PORT, mediaPort: CALLER_MEDIA,
-    injection: [{ caller: number, display: 'failover caller' }], timeoutS: 40,
+    localIp: rig.pair.net.addr.car, localPort: port, mediaPort: media,
+    injection: [{ caller: number, display: 'failover caller' }], timeoutS,
   }).then((h) => {
     rig.callers.push(h);
     return h;

@@ -7,6 +7,7 @@ import { allSeatsLive, getSeatLive, transitionSeat } from '../../seats/state/sto
 import { overflowAnswered } from '../actions/overflow-outcomes.ts';
 import { getCallExtras } from '../extras.ts';
 import { isRinging } from '../offers/ring-all.ts';
+import { peerDialogIds } from '../../ha/peer-dialogs.ts';
 import { allLiveCalls, getLiveCall, retireLiveCall, saveLiveCall, transitionCall, type LiveCall } from '../store.ts';
 import { onAnswered } from './answered.ts';
 import { listAbandoned, startWrapUp } from './ended.ts';
@@ -26,11 +27,25 @@ export async function onSyncDone(f: FlowContext, seen: Set<string>): Promise<voi
     f.deps.log.warn({ err: String(err) }, 'dlg.list failed: live calls not reconciled');
     return;
   }
-  for (const call of await allLiveCalls(f.deps.redis)) {
+  const live = await allLiveCalls(f.deps.redis);
+  // a pair: calls of the other node whose dialog it still has (a switchover, the old leader alive) stay as they are
+  const others = live.filter((c) => !seen.has(c.sipCallId) && c.node !== undefined && c.node !== f.deps.config.node);
+  const onPeer = others.length ? await peerDialogIds(f.deps.log) : new Set<string>();
+  for (const call of live) {
     if (seen.has(call.sipCallId)) continue;
+    if (onPeer.has(call.sipCallId)) {
+      f.deps.log.info({ call: call.sipCallId, node: call.node, state: call.state }, 'call lives on the other node of the pair: left as it is');
+      continue;
+    }
     const dialog = dialogs.get(call.sipCallId);
-    if (dialog && Number(dialog.state) < 5) await reconcileWithDialog(f, call, dialog); // 5: deleted (RPC dlg.list)
-    else await closeLostCall(f, call);
+    // one call that cannot be reconciled must not stop the others nor the release of orphan seats below (seen on a
+    // pair: a call ended on a node cut off from Redis halfway was left 'ended' but not retired)
+    try {
+      if (dialog && Number(dialog.state) < 5) await reconcileWithDialog(f, call, dialog); // 5: deleted (RPC dlg.list)
+      else await closeLostCall(f, call);
+    } catch (err) {
+      f.deps.log.error({ err: String(err), call: call.sipCallId, state: call.state }, 'live call not reconciled after the sync');
+    }
   }
   await releaseOrphanSeats(f);
   // tests and operators wait for this line: the calls Kamailio held are back in line after a (re)connect

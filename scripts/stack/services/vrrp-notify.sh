@@ -1,0 +1,16 @@
+#!/bin/sh
+# keepalived's notify command for a pair node (docs/ha.md): vrrp-notify.sh <kamailio ctl socket> <state file> <MASTER|BACKUP|FAULT>
+# MASTER: Kamailio takes new calls (fenced 0) and counts "control plane away" from now (cp_down_at 0 = not seen yet,
+#         so the control plane gets the whole FAILOPEN_AFTER_MS to take the lead before a held call is failed open).
+# BACKUP, FAULT: Kamailio is fenced: a new INVITE gets a redirect to the floating address or a 503, never silence.
+# The state file (<ms since epoch> <state>) tells the control plane when the floating address arrived or left.
+ctl="$1"; out="$2"; state="$3"
+echo "$(date +%s%3N) $state" > "$out.tmp" && mv "$out.tmp" "$out"
+case "$state" in
+  MASTER)
+    /usr/sbin/kamcmd -s "unix:$ctl" pv.shvSet fenced int 0
+    /usr/sbin/kamcmd -s "unix:$ctl" pv.shvSet cp_down_at int 0 ;;
+  *)
+    /usr/sbin/kamcmd -s "unix:$ctl" pv.shvSet fenced int 1 ;;
+esac
+exit 0
