@@ -29,7 +29,7 @@ import { startRecordingWatch } from './recordings/watch.ts';
 import type { AppDeps } from './app/deps.ts';
 import { LeaderLease } from './app/leader.ts';
 import { LeaseFile } from './ha/fence/lease-file.ts';
-import { followTakeover, takeLead } from './ha/takeover.ts';
+import { followTakeover, takeLead } from './ha/lead.ts';
 import { reportNodeStatus } from './ha/nodes/status.ts';
 import { haRoutes } from './api/routes/ha.ts';
 import { createLogger } from './app/logger.ts';

@@ -9,7 +9,7 @@ import { requireRole } from '../../auth/authenticate.ts';
 import { listFailovers } from '../../ha/failovers/store.ts';
 import { readNodeStatuses } from '../../ha/nodes/status.ts';
 import { switchover, type SwitchoverNode } from '../../ha/switchover/switchover.ts';
-import { LEADER_NODE_KEY } from '../../ha/takeover.ts';
+import { LEADER_NODE_KEY } from '../../ha/lead.ts';
 import { authedErrors } from '../schemas/common.ts';
 import { haState, switchoverBody, switchoverReply } from '../schemas/ha.ts';
 

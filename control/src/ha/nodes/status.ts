@@ -5,7 +5,7 @@
  * stops reporting is shown as unreachable.
  */
 import type { AppDeps } from '../../app/deps.ts';
-import { vrrpState, type HaNode } from '../takeover.ts';
+import { vrrpState, type HaNode } from '../lead.ts';
 import { ticker } from '../ticker.ts';
 
 const KEY = (node: string) => `cti:ha:node:${node}`;

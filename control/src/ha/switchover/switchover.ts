@@ -13,7 +13,7 @@ import { recordAudit, type Change } from '../../audit/record.ts';
 import { allLiveCalls } from '../../calls/store.ts';
 import { CtiError } from '../../errors/catalogue.ts';
 import { readNodeStatuses } from '../nodes/status.ts';
-import { SWITCHOVER_KEY } from '../takeover.ts';
+import { SWITCHOVER_KEY } from '../lead.ts';
 
 const LOCK_KEY = `${SWITCHOVER_KEY}:lock`;
 const WAITING = new Set(['offered', 'queued', 'offering']);
