@@ -28,7 +28,7 @@ export class LeaderLease {
         this.validUntil = sent + this.ttlMs - LOCAL_MARGIN_MS;
         return;
       }
-      // the holder's last renewal, from the time left on its lease: the takeover's "last sign of life" (ha/takeover.ts)
+      // the holder's last renewal, from the time left on its lease: the takeover's "last sign of life" (ha/lead.ts)
       const left = await this.redis.pttl(this.key);
       if (left > 0) this.holderRenewedAt = Date.now() - (this.ttlMs - left);
       if (!announced) {

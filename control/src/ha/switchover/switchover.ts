@@ -59,7 +59,7 @@ export async function switchover(deps: AppDeps, change: Change, me: SwitchoverNo
     throw e;
   }
   const result = { from: me.node, to: me.peer, drained_ms: Date.now() - started };
-  // for the peer's takeover (ha/takeover.ts reads to and by)
+  // for the peer's takeover (ha/lead.ts reads to and by)
   await deps.redis.multi().hset(SWITCHOVER_KEY, { to: me.peer, by: change.actor.username, at: new Date().toISOString() })
     .pexpire(SWITCHOVER_KEY, ttl).del(LOCK_KEY).exec();
   await recordAudit(deps.sql, {
