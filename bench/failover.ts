@@ -11,8 +11,11 @@
  */
 import { envInt, type Benchmark } from './support/benchmark.ts';
 import { killNodeAAndCall, prepareFailover, queueCallsOnA, queuedOutcome, startFailoverRig, type QueuedFigures } from '../test/integration/support/failover.ts';
+import { queuedCallersTakenOver, type TakeoverFigures } from '../test/integration/support/takeover.ts';
 
 const QUEUED = 3;
+/** queued_takeover: callers queued on A that B takes over (docs/ha.md), answered one by one by a single seat. */
+const TAKEOVER_QUEUED = 20;
 
 const bench: Benchmark = {
   description: 'pair: node A SIGKILLed, time until a new 120 call is answered via node B (baseline: answered via A)',
@@ -21,6 +24,7 @@ const bench: Benchmark = {
     const runs: Array<Record<string, number | boolean>> = [];
     const baseline: number[] = [];
     const queuedRuns: Array<QueuedFigures & { answered_after_ms: number }> = [];
+    const takeoverRuns: TakeoverFigures[] = [];
     for (let i = 0; i < repeats; i++) {
       const rig = await startFailoverRig(`bench-failover-${i}`);
       try {
@@ -47,7 +51,16 @@ const bench: Benchmark = {
       } finally {
         await qrig.close();
       }
+      const trig = await startFailoverRig(`bench-failover-takeover-${i}`);
+      try {
+        const { figures } = await queuedCallersTakenOver(trig, TAKEOVER_QUEUED, 120_000);
+        log(`repeat ${i + 1} with ${TAKEOVER_QUEUED} queued on A, taken over by B: ${JSON.stringify(figures)}`);
+        takeoverRuns.push(figures);
+      } finally {
+        await trig.close();
+      }
     }
+    const worstT = (k: keyof TakeoverFigures) => Math.max(...takeoverRuns.map((r) => Number(r[k])));
     const worst = (k: keyof QueuedFigures | 'answered_after_ms') => Math.max(...queuedRuns.map((r) => Number(r[k])));
     const max = (k: string) => Math.max(...runs.map((r) => Number(r[k])));
     return {
@@ -67,6 +80,18 @@ const bench: Benchmark = {
           abandoned_listed_after_ms: worst('abandoned_listed_after_ms'),
           answered_after_ms: worst('answered_after_ms'),
           end_reasons: [...new Set(queuedRuns.flatMap((r) => r.end_reasons))],
+          repeats,
+        },
+        // every caller is answered by the one seat in turn: answered_after_ms is the first, last_answered_after_ms the last
+        queued_takeover: {
+          queued: TAKEOVER_QUEUED,
+          calls_lost: worstT('calls_lost'),
+          two_answers: worstT('two_answers'),
+          reinjected_after_ms: worstT('reinjected_after_ms_max'),
+          reinjected_after_ms_median: worstT('reinjected_after_ms_median'),
+          answered_after_ms: worstT('first_answered_after_ms'),
+          last_answered_after_ms: worstT('last_answered_after_ms'),
+          order_kept: takeoverRuns.every((r) => r.order_kept),
           repeats,
         },
         baseline: { answered_after_ms: Math.max(...baseline), repeats },

@@ -99,6 +99,9 @@ export const ERRORS = {
   CTI_ENGINE_PROTOCOL: { http: 502, message: 'The telephony engine sent something we could not parse; see the log.' },
   CTI_RTPENGINE_ERROR: { http: 502, message: 'rtpengine refused the request; see details.' },
   CTI_KAMAILIO_RPC_ERROR: { http: 502, message: 'Kamailio refused the RPC; see details.' },
+  // takeover of a dead node's queued callers (ha/takeover, docs/ha.md)
+  CTI_TAKEOVER_INVITE_TOO_LARGE: { http: 413, message: 'The caller\'s INVITE is too large to keep for a takeover; the call is queued as usual, but if this node dies the caller is listed for a callback instead of being taken over.' },
+  CTI_TAKEOVER_INVITE_MALFORMED: { http: 400, message: 'The stored INVITE of a queued call is not a SIP INVITE request; the caller is listed for a callback instead of being taken over.' },
   // generic
   CTI_INTERNAL: { http: 500, message: 'Internal error; the call path fails open. Report the error id to the engineers.' },
 } as const satisfies Record<string, ErrorSpec>;

@@ -7,6 +7,7 @@ import { allSeatsLive, getSeatLive, transitionSeat } from '../../seats/state/sto
 import { overflowAnswered } from '../actions/overflow-outcomes.ts';
 import { getCallExtras } from '../extras.ts';
 import { isRinging } from '../offers/ring-all.ts';
+import { isTakeoverCandidate, takeOverQueuedCalls } from '../../ha/takeover/takeover.ts';
 import { allLiveCalls, getLiveCall, retireLiveCall, saveLiveCall, transitionCall, type LiveCall } from '../store.ts';
 import { onAnswered } from './answered.ts';
 import { listAbandoned, startWrapUp } from './ended.ts';
@@ -26,12 +27,17 @@ export async function onSyncDone(f: FlowContext, seen: Set<string>): Promise<voi
     f.deps.log.warn({ err: String(err) }, 'dlg.list failed: live calls not reconciled');
     return;
   }
+  const takeovers: LiveCall[] = [];
   for (const call of await allLiveCalls(f.deps.redis)) {
     if (seen.has(call.sipCallId)) continue;
     const dialog = dialogs.get(call.sipCallId);
     if (dialog && Number(dialog.state) < 5) await reconcileWithDialog(f, call, dialog); // 5: deleted (RPC dlg.list)
+    else if (isTakeoverCandidate(call, f.deps.config.node)) takeovers.push(call);
     else await closeLostCall(f, call);
   }
+  // the other node of the pair died with these callers' INVITE transactions: re-injected here (docs/ha.md), in one
+  // batch while distribution is held, so that they are back at their places before any seat is offered a call
+  await takeOverQueuedCalls(f, takeovers, (call) => closeLostCall(f, call));
   await releaseOrphanSeats(f);
   // tests and operators wait for this line: the calls Kamailio held are back in line after a (re)connect
   f.deps.log.info({ resent: seen.size }, 'sync with Kamailio done');

@@ -1,0 +1,87 @@
+/**
+ * The surviving node of a pair takes over the callers the dead node had queued (docs/ha.md, "Queued callers when a
+ * node dies"). Their INVITE server transactions died with the other node's Kamailio, but every queued call's INVITE
+ * as received is kept in Redis (identity.ts). On the re-sync after taking the lead (calls/flow/sync.ts), each such
+ * call is taken out of the queue (its transaction ids name the dead node's transaction) and its INVITE is sent into
+ * this node's Kamailio (sender.ts) with a one-time marker set over JSON-RPC together with the gateway's address, which
+ * Kamailio then takes as the request's source (route TAKEOVER_MARK). Kamailio creates the transaction with the gateway's branch, answers 180 with its own To-tag and
+ * reports `call.new` with `takeover`; arrival.ts then puts the call back at its place (same priority and arrival).
+ * A call not confirmed within CONFIRM_MS, or that cannot be re-injected (no stored INVITE, a TCP/TLS trunk whose
+ * connection died with the node), goes to `fallback`: listed at once for a callback, marked `failover`.
+ */
+import { randomBytes } from 'node:crypto';
+import { dequeue } from '../../acd/queue.ts';
+import { KamailioRpc } from '../../engine/kamailio/jsonrpc.ts';
+import { getLiveCall, type LiveCall } from '../../calls/store.ts';
+import type { FlowContext } from '../../calls/flow/context.ts';
+import { getTakeoverIdentity } from './identity.ts';
+import { markedInvite } from './invite.ts';
+import { parseHostPort, TakeoverSender } from './sender.ts';
+
+/** How long a re-injected INVITE may take to come back as `call.new` (Kamailio answers in milliseconds). */
+const CONFIRM_MS = 2000;
+/** UDP on the loopback path is not lost in practice; resent anyway (Kamailio absorbs a retransmission, same branch). */
+const RESEND_MS = 250;
+const POLL_MS = 20;
+/** htable ri in the cfg: the marker Kamailio compares the X-CTI-Takeover header with. */
+const MARKER_TABLE = 'ri';
+
+/** A call queued (or being offered) on another node of the pair, which this node can take over. */
+export function isTakeoverCandidate(call: LiveCall, node: string | undefined): boolean {
+  return node !== undefined && call.node !== undefined && call.node !== node && (call.state === 'queued' || call.state === 'offering');
+}
+
+export async function takeOverQueuedCalls(f: FlowContext, calls: LiveCall[], fallback: (call: LiveCall) => Promise<void>): Promise<void> {
+  if (calls.length === 0) return;
+  const rpc = new KamailioRpc({ url: f.deps.config.kamailioRpcUrl });
+  const sender = new TakeoverSender();
+  const startedMs = Date.now();
+  let taken = 0;
+  try {
+    await Promise.all(calls.map(async (call) => {
+      let ok = false;
+      try {
+        ok = await takeOver(f, rpc, sender, call);
+      } catch (err) {
+        f.deps.log.error({ call: call.sipCallId, err: String(err), code: (err as { code?: string }).code }, 'takeover: re-injection failed');
+      }
+      if (ok) taken++;
+      else await fallback(call);
+    }));
+  } finally {
+    sender.close();
+  }
+  f.deps.log.info({ calls: calls.length, taken, ms: Date.now() - startedMs }, 'takeover of the other node\'s queued calls done');
+}
+
+async function takeOver(f: FlowContext, rpc: KamailioRpc, sender: TakeoverSender, call: LiveCall): Promise<boolean> {
+  const id = await getTakeoverIdentity(f.deps.redis, call.sipCallId);
+  const source = id && parseHostPort(id.source);
+  const destination = id && parseHostPort(id.destination);
+  if (!id || !source || !destination || id.proto !== 'udp' || source.host.includes(':')) {
+    // TCP/TLS: the gateway's transaction is bound to the connection that died with the other node (docs/ha.md)
+    f.deps.log.warn({ call: call.sipCallId, proto: id?.proto, stored: id !== undefined }, 'takeover: the call cannot be re-injected');
+    return false;
+  }
+  const marker = randomBytes(18).toString('base64url');
+  const datagram = markedInvite(id.invite, marker);
+  // out of the queue first: its transaction ids name the dead node's transaction, never to be resumed here
+  await dequeue(f.deps.redis, call.queueId, call.sipCallId);
+  await rpc.htableSetString(MARKER_TABLE, call.sipCallId, `${marker}|udp:${source.host}:${source.port}`);
+  const deadline = Date.now() + CONFIRM_MS;
+  while (Date.now() < deadline) {
+    await sender.send(destination, datagram);
+    const resendAt = Math.min(deadline, Date.now() + RESEND_MS);
+    while (Date.now() < resendAt) {
+      if (await settled(f, call)) return true;
+      await new Promise((r) => setTimeout(r, POLL_MS));
+    }
+  }
+  return settled(f, call);
+}
+
+/** Kamailio reported the re-injected INVITE (arrival.ts moved the call to this node), or the caller hung up meanwhile. */
+async function settled(f: FlowContext, call: LiveCall): Promise<boolean> {
+  const live = await getLiveCall(f.deps.redis, call.sipCallId);
+  return !live || live.node === f.deps.config.node || live.state === 'abandoned' || live.state === 'ended';
+}
