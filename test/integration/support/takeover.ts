@@ -95,6 +95,11 @@ Promise<{ figures: TakeoverFigures; rows: CallRow[]; result: SippResult; t0: num
   const byArrival = [...answered].sort((a, b) => a.arrived_at.getTime() - b.arrived_at.getTime()).map((r) => r.id);
   const byAnswer = [...answered].sort((a, b) => a.answered_at!.getTime() - b.answered_at!.getTime()).map((r) => r.id);
   const reinjected = events.map((e) => e.at.getTime() - t0);
+  const arrivalIndex = new Map(byArrival.map((id, i) => [id, i]));
+  const offers = await rig.sql<{ call_id: string; outcome: string | null; sip_status: number | null }[]>`
+    SELECT call_id::text, outcome, sip_status FROM call_offers WHERE call_id = ANY(${rows.map((r) => r.id)}::uuid[]) ORDER BY offered_at`;
+  console.log(`answered in this order (arrival index): ${byAnswer.map((id) => arrivalIndex.get(id)).join(' ')}; offers (arrival index:outcome): ${
+    offers.map((o) => `${arrivalIndex.get(o.call_id)}:${o.outcome ?? '-'}${o.sip_status ?? ''}`).join(' ')}`);
   const answeredAfter = answered.map((r) => r.answered_at!.getTime() - t0);
   return {
     figures: {

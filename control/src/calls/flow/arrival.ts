@@ -118,9 +118,15 @@ async function keepIdentity(f: FlowContext, e: CallNewEvent): Promise<void> {
  */
 async function resync(f: FlowContext, call: LiveCall, e: CallNewEvent): Promise<void> {
   await saveLiveCall(f.deps.redis, { sipCallId: call.sipCallId, tindex: e.tindex, tlabel: e.tlabel, ...(f.deps.config.node ? { node: f.deps.config.node } : {}) });
+  call = { ...call, tindex: e.tindex, tlabel: e.tlabel };
   if (e.takeover) {
     await keepIdentity(f, e);
     await logCallEvent(f.deps, call.id, 'call.queued.v1', { call_id: call.id, queue_id: call.queueId, priority: call.priority, requeued: true, reason: 'takeover' });
+    // the early media (183, rtpengine session) died with the other node: this transaction has none yet
+    if (call.early) {
+      call = { ...call, early: false };
+      await saveLiveCall(f.deps.redis, { sipCallId: call.sipCallId, early: false });
+    }
   }
   if (call.state === 'offering' && call.seatId) {
     await transitionSeat(f.deps, call.seatId, 'ready', { from: ['reserved'], reason: null, set: { call: '' } });
@@ -133,9 +139,10 @@ async function resync(f: FlowContext, call: LiveCall, e: CallNewEvent): Promise<
   if (call.state === 'queued') {
     await enqueue(f.deps.redis, call.queueId, call.sipCallId, call.priority, call.arrivedMs);
     void f.distributor.kick([call.queueId]);
-    if (call.early && f.media && !f.media.announcer.isPlaying(call.sipCallId)) {
+    // taken over: early media starts again on this node from the caller's offer (a 183 with this node's To-tag)
+    if ((call.early || e.takeover) && f.media && !f.media.announcer.isPlaying(call.sipCallId)) {
       const plan = await queueAnnouncementPlan(f.deps, call.queueId);
-      if (plan.play) await f.media.begin(call, '', '', f.media.waitingProgram(call.id, call.queueId, plan, false));
+      if (plan.play) await f.media.begin(call, e.takeover ? e.sdp : '', e.takeover ? e.proto : '', f.media.waitingProgram(call.id, call.queueId, plan, false));
     }
   }
 }
