@@ -117,7 +117,7 @@ async function keepIdentity(f: FlowContext, e: CallNewEvent): Promise<void> {
  * dead node of a pair (`takeover`, ha/takeover): take its transaction ids, put it back in line at its place.
  */
 async function resync(f: FlowContext, call: LiveCall, e: CallNewEvent): Promise<void> {
-  await saveLiveCall(f.deps.redis, { sipCallId: call.sipCallId, tindex: e.tindex, tlabel: e.tlabel, ...(f.deps.config.node ? { node: f.deps.config.node } : {}) });
+  await saveLiveCall(f.deps.redis, { sipCallId: call.sipCallId, tindex: e.tindex, tlabel: e.tlabel });
   call = { ...call, tindex: e.tindex, tlabel: e.tlabel };
   if (e.takeover) {
     await keepIdentity(f, e);
@@ -145,4 +145,6 @@ async function resync(f: FlowContext, call: LiveCall, e: CallNewEvent): Promise<
       if (plan.play) await f.media.begin(call, e.takeover ? e.sdp : '', e.takeover ? e.proto : '', f.media.waitingProgram(call.id, call.queueId, plan, false));
     }
   }
+  // last: the takeover (ha/takeover) waits for this mark, and lets distribution go once every call is back in line
+  if (f.deps.config.node) await saveLiveCall(f.deps.redis, { sipCallId: call.sipCallId, node: f.deps.config.node });
 }

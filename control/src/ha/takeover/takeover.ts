@@ -36,6 +36,8 @@ export async function takeOverQueuedCalls(f: FlowContext, calls: LiveCall[], fal
   const rpc = new KamailioRpc({ url: f.deps.config.kamailioRpcUrl });
   const sender = new TakeoverSender();
   const startedMs = Date.now();
+  // the batch may outlast the re-sync's hold under load: no call is offered before every taken-over call is back in line
+  f.distributor.holdForSync(CONFIRM_MS + RESEND_MS);
   let taken = 0;
   try {
     await Promise.all(calls.map(async (call) => {
