@@ -12,6 +12,7 @@
  * Node's dgram does not expose (docs/ha.md).
  */
 import { createSocket, type Socket } from 'node:dgram';
+import { connect } from 'node:net';
 
 export interface HostPort {
   host: string;
@@ -46,4 +47,14 @@ export class TakeoverSender {
     for (const s of this.sockets.values()) s.close();
     this.sockets.clear();
   }
+}
+
+/** Writes `data` over a new TCP connection and closes it (RFC 3261 18.2.2: the original connection is gone). */
+export function sendOverNewTcpConnection(target: HostPort, data: Buffer, timeoutMs = 2000): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const socket = connect({ host: target.host, port: target.port });
+    socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`no TCP connection to ${target.host}:${target.port} within ${timeoutMs} ms`)));
+    socket.once('error', reject);
+    socket.once('connect', () => socket.end(data, () => resolve()));
+  });
 }

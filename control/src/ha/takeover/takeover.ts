@@ -16,7 +16,8 @@ import { getLiveCall, type LiveCall } from '../../calls/store.ts';
 import type { FlowContext } from '../../calls/flow/context.ts';
 import { getTakeoverIdentity } from './identity.ts';
 import { markedInvite } from './invite.ts';
-import { parseHostPort, TakeoverSender } from './sender.ts';
+import { responseTarget, temporarilyUnavailable } from './final-response.ts';
+import { parseHostPort, sendOverNewTcpConnection, TakeoverSender } from './sender.ts';
 
 /** How long a re-injected INVITE may take to come back as `call.new` (Kamailio answers in milliseconds). */
 const CONFIRM_MS = 2000;
@@ -25,6 +26,8 @@ const RESEND_MS = 250;
 const POLL_MS = 20;
 /** htable ri in the cfg: the marker Kamailio compares the X-CTI-Takeover header with. */
 const MARKER_TABLE = 'ri';
+/** Retry-After of the final response to a caller that cannot be taken over: the centre answers again at once. */
+const RETRY_AFTER_S = 1;
 
 /** A call queued (or being offered) on another node of the pair, which this node can take over. */
 export function isTakeoverCandidate(call: LiveCall, node: string | undefined): boolean {
@@ -63,6 +66,7 @@ async function takeOver(f: FlowContext, rpc: KamailioRpc, sender: TakeoverSender
   if (!id || !source || !destination || id.proto !== 'udp' || source.host.includes(':')) {
     // TCP/TLS: the gateway's transaction is bound to the connection that died with the other node (docs/ha.md)
     f.deps.log.warn({ call: call.sipCallId, proto: id?.proto, stored: id !== undefined }, 'takeover: the call cannot be re-injected');
+    if (id?.proto === 'tcp') await answerOverTcp(f, call, id.invite);
     return false;
   }
   const marker = randomBytes(18).toString('base64url');
@@ -80,6 +84,17 @@ async function takeOver(f: FlowContext, rpc: KamailioRpc, sender: TakeoverSender
     }
   }
   return settled(f, call);
+}
+
+/** No silence: 480 over a new TCP connection to the gateway (final-response.ts); the caller is then listed for a callback. */
+async function answerOverTcp(f: FlowContext, call: LiveCall, invite: Buffer): Promise<void> {
+  try {
+    const target = responseTarget(invite);
+    await sendOverNewTcpConnection(target, temporarilyUnavailable(invite, RETRY_AFTER_S));
+    f.deps.log.info({ call: call.sipCallId, to: `${target.host}:${target.port}` }, 'takeover: 480 sent to the gateway over a new TCP connection');
+  } catch (err) {
+    f.deps.log.warn({ call: call.sipCallId, err: String(err) }, 'takeover: no final response could be sent to the gateway');
+  }
 }
 
 /** Kamailio reported the re-injected INVITE (arrival.ts moved the call to this node), or the caller hung up meanwhile. */
