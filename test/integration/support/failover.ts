@@ -114,7 +114,7 @@ export async function prepareFailover(rig: FailoverRig): Promise<SippResult> {
  * `n` trunk calls queued on node A (the seat not ready; a second trunk port of the carrier): their INVITE
  * transactions are suspended in A's Kamailio. Resolves once PostgreSQL has them all queued.
  */
-export async function queueCallsOnA(rig: FailoverRig, n: number, opts: Partial<Pick<SippOptions, 'scenario' | 'timeoutS' | 'keepTraces' | 'vars'>> = {}): Promise<SippHandle> {
+export async function queueCallsOnA(rig: FailoverRig, n: number, opts: Partial<Pick<SippOptions, 'scenario' | 'timeoutS' | 'keepTraces' | 'vars' | 'extraArgs'>> = {}): Promise<SippHandle> {
   const { pair, a } = rig;
   await a.apiOk('POST', '/v1/trunks', { id: 'trunk-carrier-2', name: '测试中继 运营商 2', ip_addr: pair.net.addr.car, port: QUEUED_PORT });
   await a.seatNotReady(rig.seat!);
