@@ -475,6 +475,10 @@ route[QUEUE] {
 	if (isflagset(FLT_TRUNK)) { $var(is_trunk) = "true"; }
 	$var(takeover) = "false";
 	if (isflagset(FLT_TAKEOVER)) { $var(takeover) = "true"; }
+	# the INVITE as received, for a takeover by the other node of a pair (docs/ha.md); left out when it is so large
+	# that call.new would not fit pv_buffer_size with the SDP beside it (the control plane reports it, invite_len)
+	$var(inv) = "";
+	if ($ml <= 24576) { $var(inv) = $(mb{s.encode.base64}); }
 	$var(qev) = "{\"event\":\"call.new\",\"callid\":\"" + $(ci{s.trim}{s.encode.base64})
 		+ "\",\"ftag\":\"" + $(ft{s.encode.base64})
 		+ "\",\"from_user\":\"" + $(fU{s.encode.base64})
@@ -491,7 +495,8 @@ route[QUEUE] {
 		+ ",\"sdp\":\"" + $(rb{s.encode.base64})
 		+ "\",\"dst\":\"" + $Ri + ":" + $Rp
 		+ "\",\"takeover\":" + $var(takeover)
-		+ ",\"invite\":\"" + $(mb{s.encode.base64}) + "\"}";
+		+ ",\"invite_len\":" + $ml
+		+ ",\"invite\":\"" + $var(inv) + "\"}";
 	$sht(qd=>$(ci{s.trim})) = $var(qev);
 #!ifndef WITH_PAIR
 	if ($shv(cp_up) <= 0 && $shv(cp_down_at) > 0 && ($TV(s) - $shv(cp_down_at)) * 1000 >= $shv(failopen_after_ms)) {

@@ -24,11 +24,12 @@ const TTL_S = 7200;
 
 /** Keeps the identity of a newly queued call; throws CTI_TAKEOVER_INVITE_TOO_LARGE (nothing stored) when it is too big. */
 export async function keepTakeoverIdentity(redis: Redis, e: CallNewEvent): Promise<void> {
-  if (!e.inviteB64) return;
   const invite = Buffer.from(e.inviteB64, 'base64');
-  if (invite.length > MAX_INVITE_BYTES) {
-    throw new CtiError('CTI_TAKEOVER_INVITE_TOO_LARGE', { call: e.callId, bytes: invite.length, max: MAX_INVITE_BYTES });
+  const bytes = Math.max(invite.length, e.inviteBytes);
+  if (bytes > MAX_INVITE_BYTES) {
+    throw new CtiError('CTI_TAKEOVER_INVITE_TOO_LARGE', { call: e.callId, bytes, max: MAX_INVITE_BYTES });
   }
+  if (invite.length === 0) return; // an older cfg
   await redis.multi()
     .hset(takeoverKey(e.callId), { invite: e.inviteB64, source: e.source, destination: e.destination, proto: e.proto })
     .expire(takeoverKey(e.callId), TTL_S)

@@ -19,8 +19,10 @@ import { markedInvite } from './invite.ts';
 import { responseTarget, temporarilyUnavailable } from './final-response.ts';
 import { parseHostPort, sendOverNewTcpConnection, TakeoverSender } from './sender.ts';
 
-/** How long a re-injected INVITE may take to come back as `call.new` (Kamailio answers in milliseconds). */
-const CONFIRM_MS = 2000;
+/** How long a re-injected INVITE may take to come back as `call.new` (milliseconds when idle; 3 s seen under load). */
+const CONFIRM_MS = 5000;
+/** Then how long the call may take to be back in line (its resync: facts, early media) before distribution goes on. */
+const IN_LINE_MS = 5000;
 /** UDP on the loopback path is not lost in practice; resent anyway (Kamailio absorbs a retransmission, same branch). */
 const RESEND_MS = 250;
 const POLL_MS = 20;
@@ -40,7 +42,7 @@ export async function takeOverQueuedCalls(f: FlowContext, calls: LiveCall[], fal
   const sender = new TakeoverSender();
   const startedMs = Date.now();
   // the batch may outlast the re-sync's hold under load: no call is offered before every taken-over call is back in line
-  f.distributor.holdForSync(CONFIRM_MS + RESEND_MS);
+  f.distributor.holdForSync(CONFIRM_MS + IN_LINE_MS);
   let taken = 0;
   try {
     await Promise.all(calls.map(async (call) => {
@@ -50,8 +52,13 @@ export async function takeOverQueuedCalls(f: FlowContext, calls: LiveCall[], fal
       } catch (err) {
         f.deps.log.error({ call: call.sipCallId, err: String(err), code: (err as { code?: string }).code }, 'takeover: re-injection failed');
       }
-      if (ok) taken++;
-      else await fallback(call);
+      if (ok) {
+        taken++;
+        await waitUntil(() => inLine(f, call), IN_LINE_MS);
+        return;
+      }
+      // in the call's own chain, after a call.new that came late (then the call is this node's: kept)
+      await f.serial.run(call.sipCallId, async () => { if (!(await arrived(f, call))) await fallback(call); });
     }));
   } finally {
     sender.close();
@@ -77,13 +84,18 @@ async function takeOver(f: FlowContext, rpc: KamailioRpc, sender: TakeoverSender
   const deadline = Date.now() + CONFIRM_MS;
   while (Date.now() < deadline) {
     await sender.send(destination, datagram);
-    const resendAt = Math.min(deadline, Date.now() + RESEND_MS);
-    while (Date.now() < resendAt) {
-      if (await settled(f, call)) return true;
-      await new Promise((r) => setTimeout(r, POLL_MS));
-    }
+    if (await waitUntil(() => arrived(f, call), Math.min(RESEND_MS, deadline - Date.now()))) return true;
   }
-  return settled(f, call);
+  return arrived(f, call);
+}
+
+async function waitUntil(probe: () => Promise<boolean>, ms: number): Promise<boolean> {
+  const until = Date.now() + ms;
+  for (;;) {
+    if (await probe()) return true;
+    if (Date.now() >= until) return false;
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
 }
 
 /** No silence: 480 over a new TCP connection to the gateway (final-response.ts); the caller is then listed for a callback. */
@@ -97,8 +109,16 @@ async function answerOverTcp(f: FlowContext, call: LiveCall, invite: Buffer): Pr
   }
 }
 
-/** Kamailio reported the re-injected INVITE (arrival.ts moved the call to this node), or the caller hung up meanwhile. */
-async function settled(f: FlowContext, call: LiveCall): Promise<boolean> {
+/** This node's Kamailio reported the re-injected INVITE (arrival.ts took its transaction ids), or the call is over. */
+async function arrived(f: FlowContext, call: LiveCall): Promise<boolean> {
   const live = await getLiveCall(f.deps.redis, call.sipCallId);
-  return !live || live.node === f.deps.config.node || live.state === 'abandoned' || live.state === 'ended';
+  return !live || live.tindex !== call.tindex || live.tlabel !== call.tlabel || live.node === f.deps.config.node || isOver(live);
 }
+
+/** The taken-over call is back in line (arrival.ts marks it as this node's last), or over. */
+async function inLine(f: FlowContext, call: LiveCall): Promise<boolean> {
+  const live = await getLiveCall(f.deps.redis, call.sipCallId);
+  return !live || live.node === f.deps.config.node || isOver(live);
+}
+
+const isOver = (c: LiveCall): boolean => c.state === 'abandoned' || c.state === 'ended';
