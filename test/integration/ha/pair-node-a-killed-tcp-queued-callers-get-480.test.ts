@@ -35,8 +35,10 @@ test('pair-node-a-killed-tcp-queued-callers-get-480: callers queued on A over TC
     assert.equal(r.state, 'abandoned');
     assert.equal(r.end_reason, 'failover');
   }
-  const listed = await rig.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM abandoned_calls WHERE call_id = ANY(${rows.map((r) => r.id)}::uuid[])`;
-  assert.equal(listed[0]!.n, QUEUED, 'every TCP caller is on the callback list');
+  // the listing follows the call's end (calls/flow/sync.ts closeLostCall): waited for, not read once
+  await waitFor(async () => (await rig.sql<{ n: number }[]>`
+    SELECT count(*)::int AS n FROM abandoned_calls WHERE call_id = ANY(${rows.map((r) => r.id)}::uuid[])`)[0]!.n === QUEUED,
+  5_000, 'every TCP caller on the callback list', 100);
   const result = await held.stop();
   const log = readFileSync(join(result.traceDir, 'messages.log'), 'latin1');
   const got480 = rows.filter((r) => new RegExp(`SIP/2\\.0 480 Temporarily Unavailable[\\s\\S]*?Call-ID: ${r.sip_call_id.replace(/[.]/g, '\\.')}`).test(log));
