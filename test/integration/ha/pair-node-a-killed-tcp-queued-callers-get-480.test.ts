@@ -13,7 +13,9 @@ import { prepareFailover, queueCallsOnA, startFailoverRig, type FailoverRig } fr
 import { waitFor } from '../support/callcentre.ts';
 import { QUEUED_PREFIX } from '../support/takeover.ts';
 
-const QUEUED = 2;
+// one caller: SIPp as the gateway multiplexes its calls on one TCP connection, and when it aborts a call on the 480
+// (an unexpected final response) it resets that connection, failing the other calls before their 480 is read
+const QUEUED = 1;
 
 let rig: FailoverRig;
 before(async () => { rig = await startFailoverRig('ha-takeover-tcp'); });
