@@ -11,6 +11,9 @@
  * Fourth scenario (node_a_killed_browser_seats): two browser seats (Chromium in the carrier namespace), one talking with a
  * trunk caller: seats_reregistered_ms (the slower seat's new binding on B), the page's own count, the browser call's
  * media gap across its ICE-restart re-INVITE, and a new call answered by the other browser seat via B.
+ * Fifth scenario (queued_takeover): 20 callers queued on A, re-injected into B's Kamailio and answered one by one by a
+ * single seat via B: calls_lost, two_answers, when they were re-injected and answered. (In the second scenario B now
+ * takes the 3 queued callers over too, so its new call is answered after them.)
  *
  *   npm run bench -- failover      (root: network namespaces; BENCH_REPEATS, default 1)
  */
@@ -18,9 +21,12 @@ import { envInt, type Benchmark } from './support/benchmark.ts';
 import { killNodeAAndCall, prepareFailover, queueCallsOnA, queuedOutcome, startFailoverRig, type QueuedFigures } from '../test/integration/support/failover.ts';
 import { conversationOutcome, mediaGaps, startConversations, type ConversationFigures } from '../test/integration/support/conversations.ts';
 import { benchBrowserSeats } from '../test/integration/support/browser-seats-failover.ts';
+import { queuedCallersTakenOver, type TakeoverFigures } from '../test/integration/support/takeover.ts';
 
 const QUEUED = 3;
 const TALKING = 10;
+/** queued_takeover: callers queued on A that B takes over (docs/ha.md), answered one by one by a single seat. */
+const TAKEOVER_QUEUED = 20;
 
 const bench: Benchmark = {
   description: 'pair: node A SIGKILLed, time until a new 120 call is answered via node B (baseline: answered via A)',
@@ -31,6 +37,7 @@ const bench: Benchmark = {
     const queuedRuns: Array<QueuedFigures & { answered_after_ms: number }> = [];
     const talkRuns: Array<ConversationFigures & { answered_after_ms: number }> = [];
     const browserRuns: Array<Record<string, number | boolean>> = [];
+    const takeoverRuns: TakeoverFigures[] = [];
     for (let i = 0; i < repeats; i++) {
       const rig = await startFailoverRig(`bench-failover-${i}`);
       try {
@@ -73,10 +80,19 @@ const bench: Benchmark = {
       const seats = await benchBrowserSeats(`bench-failover-seats-${i}`, (s) => log(`repeat ${i + 1} browser seats: ${s}`));
       log(`repeat ${i + 1} browser seats: ${JSON.stringify(seats)}`);
       browserRuns.push(seats);
+      const orig = await startFailoverRig(`bench-failover-takeover-${i}`);
+      try {
+        const { figures } = await queuedCallersTakenOver(orig, TAKEOVER_QUEUED, 120_000);
+        log(`repeat ${i + 1} with ${TAKEOVER_QUEUED} queued on A, taken over by B: ${JSON.stringify(figures)}`);
+        takeoverRuns.push(figures);
+      } finally {
+        await orig.close();
+      }
     }
     const worstTalk = (k: 'media_gap_ms' | 'media_gap_median_ms' | 'calls_lost' | 'streams_not_resumed' | 'answered_after_ms') =>
       Math.max(...talkRuns.map((r) => r[k]));
     const worstSeats = (k: string) => Math.max(...browserRuns.map((r) => Number(r[k])));
+    const worstT = (k: keyof TakeoverFigures) => Math.max(...takeoverRuns.map((r) => Number(r[k])));
     const worst = (k: keyof QueuedFigures | 'answered_after_ms') => Math.max(...queuedRuns.map((r) => Number(r[k])));
     const max = (k: string) => Math.max(...runs.map((r) => Number(r[k])));
     return {
@@ -117,6 +133,18 @@ const bench: Benchmark = {
           media_gap_ms: worstSeats('media_gap_ms'),
           calls_lost: worstSeats('calls_lost'),
           answered_after_ms: worstSeats('answered_after_ms'),
+          repeats,
+        },
+        // every caller is answered by the one seat in turn: answered_after_ms is the first, last_answered_after_ms the last
+        queued_takeover: {
+          queued: TAKEOVER_QUEUED,
+          calls_lost: worstT('calls_lost'),
+          two_answers: worstT('two_answers'),
+          reinjected_after_ms: worstT('reinjected_after_ms_max'),
+          reinjected_after_ms_median: worstT('reinjected_after_ms_median'),
+          answered_after_ms: worstT('first_answered_after_ms'),
+          last_answered_after_ms: worstT('last_answered_after_ms'),
+          order_kept: takeoverRuns.every((r) => r.order_kept),
           repeats,
         },
         baseline: { answered_after_ms: Math.max(...baseline), repeats },

@@ -18,7 +18,8 @@
 #   offer.* events carry "kind": seat (one seat), many (ring_all; seat = the one that rang or answered),
 #   overflow (another centre; attempt = the overflow's seq). $avp(seat) is "~many" / "~overflow" for those.
 #
-# Flags: 1 trunk source, 4 dialog, 5 queued call, 7 in-dialog request came over WebSocket
+# Flags: 1 trunk source, 4 dialog, 5 queued call, 7 in-dialog request came over WebSocket, 8 re-injected by the
+# control plane on a node's takeover (route TAKEOVER_MARK, docs/ha.md "Queued callers when a node dies")
 # Branch flags: 6 destination is a WebSocket (browser) seat
 
 ####### Global parameters #########
@@ -76,6 +77,7 @@ server_header="Server: cti120"
 #!define FLT_QUEUED 5
 #!define BFL_WS 6
 #!define FLT_FROM_WS 7
+#!define FLT_TAKEOVER 8
 
 mpath="{{MPATH}}"
 #!ifdef WITH_TLS
@@ -205,6 +207,10 @@ modparam("htable", "htable", "qx=>size=10;autoexpire=7200")
 # cb: callback authorisations, "<seat SIP user>|<number>" -> "<work-list item>|<gateway host:port>|<presented number>";
 # written by the control plane (htable.setxs, with an expiry) when a dispatcher claims an abandoned call
 modparam("htable", "htable", "cb=>size=8;autoexpire=14400")
+# Takeover of a dead node's queued callers (docs/ha.md): ri: Call-ID -> the one-time marker the control plane set (JSON-RPC
+# htable.sets) before re-injecting that call's INVITE; cx: Call-ID -> 1, a CANCEL that came before the re-injection
+modparam("htable", "htable", "ri=>size=8;autoexpire=60")
+modparam("htable", "htable", "cx=>size=8;autoexpire=120")
 
 # outbound callbacks present the centre's number in From (restored towards the seat in the dialog)
 modparam("uac", "restore_mode", "auto")
@@ -254,6 +260,8 @@ request_route {
 		exit;
 	}
 #!endif
+	# first: a re-injected INVITE takes the gateway's address as its source before anything looks at it
+	if (is_present_hf("X-CTI-Takeover")) { route(TAKEOVER_MARK); }
 	route(REQINIT);
 	route(WSFIX);
 
@@ -493,6 +501,13 @@ route[QUEUE] {
 		sl_reply_error();
 		exit;
 	}
+	if (isflagset(FLT_TAKEOVER) && $sht(cx=>$(ci{s.trim})) != $null) {
+		# the caller hung up (route CANCEL answered it) before this node took the call over: end it, never queue it
+		$sht(cx=>$(ci{s.trim})) = $null;
+		evapi_relay("{\"event\":\"call.cancelled\",\"callid\":\"$(ci{s.trim}{s.encode.base64})\",\"phase\":\"queued\"}");
+		t_reply("487", "Request Terminated");
+		exit;
+	}
 	t_reply("180", "Ringing");
 	setflag(FLT_QUEUED);
 	$avp(brs) = 0; # branches this INVITE transaction has used (an integer: route SUSPEND, RELAY, HOLD_FOR_RETRY add to it)
@@ -502,6 +517,12 @@ route[QUEUE] {
 	t_set_max_lifetime("$var(life)", "0");
 	$var(is_trunk) = "false";
 	if (isflagset(FLT_TRUNK)) { $var(is_trunk) = "true"; }
+	$var(takeover) = "false";
+	if (isflagset(FLT_TAKEOVER)) { $var(takeover) = "true"; }
+	# the INVITE as received, for a takeover by the other node of a pair (docs/ha.md); left out when it is so large
+	# that call.new would not fit pv_buffer_size with the SDP beside it (the control plane reports it, invite_len)
+	$var(inv) = "";
+	if ($ml <= 24576) { $var(inv) = $(mb{s.encode.base64}); }
 	$var(qev) = "{\"event\":\"call.new\",\"callid\":\"" + $(ci{s.trim}{s.encode.base64})
 		+ "\",\"ftag\":\"" + $(ft{s.encode.base64})
 		+ "\",\"from_user\":\"" + $(fU{s.encode.base64})
@@ -515,13 +536,23 @@ route[QUEUE] {
 		+ "\",\"proto\":\"" + $proto
 		+ "\",\"arrived_s\":" + $TV(s) + ",\"arrived_us\":" + $TV(u)
 		+ ",\"is_trunk\":" + $var(is_trunk)
-		+ ",\"sdp\":\"" + $(rb{s.encode.base64}) + "\"}";
+		+ ",\"sdp\":\"" + $(rb{s.encode.base64})
+		+ "\",\"dst\":\"" + $Ri + ":" + $Rp
+		+ "\",\"takeover\":" + $var(takeover)
+		+ ",\"invite_len\":" + $ml
+		+ ",\"invite\":\"" + $var(inv) + "\"}";
 	$sht(qd=>$(ci{s.trim})) = $var(qev);
+#!ifndef WITH_PAIR
 	if ($shv(cp_up) <= 0 && $shv(cp_down_at) > 0 && ($TV(s) - $shv(cp_down_at)) * 1000 >= $shv(failopen_after_ms)) {
 		$var(reason) = "control_plane_down";
 		route(FAILOPEN);
 		exit;
 	}
+#!endif
+	# On a pair the call is held for the sweep instead (at most 1 s more): a backup's cp_down_at counts from its own
+	# start until keepalived's notify_master resets it, and a gateway's INVITE retransmission that arrived with the
+	# floating address, before that reset, was failed open at once and never reported (seen twice in
+	# node_a_killed_with_queued: the new caller answered by ring-all, no call in PostgreSQL)
 	route(SUSPEND);
 }
 
@@ -854,7 +885,35 @@ route[CANCEL] {
 	if (t_check_trans()) {
 		evapi_relay("{\"event\":\"call.cancelled\",\"callid\":\"$(ci{s.trim}{s.encode.base64})\",\"phase\":\"offering\"}");
 		route(RELAY);
+		exit;
 	}
+#!ifdef WITH_PAIR
+	# no INVITE here: it may be queued on the dead peer and not yet taken over (docs/ha.md). Answer the CANCEL and note
+	# it: the re-injected INVITE is then ended with 487 (route QUEUE) and never rings a seat.
+	$sht(cx=>$(ci{s.trim})) = 1;
+	sl_send_reply("200", "OK");
+#!endif
+	exit;
+}
+
+# An INVITE the control plane re-injected on a takeover (docs/ha.md), sent from this node itself: before sending, it
+# set "<marker>|<gateway socket>" for the Call-ID in htable ri over JSON-RPC (which only the control plane reaches)
+# and put the marker in X-CTI-Takeover. The gateway's address then becomes the request's source (corex
+# set_source_address): the trunk is recognised as for the original INVITE, tm sends every response to the gateway's
+# real address, and no `received` is added to the Via. A retransmission passes again and is absorbed by its
+# transaction. Anything else that carries the header (a forgery from outside, a stale marker) is refused; the header
+# never leaves this node.
+route[TAKEOVER_MARK] {
+	$var(tk) = "";
+	if ($sht(ri=>$(ci{s.trim})) != $null) { $var(tk) = $sht(ri=>$(ci{s.trim})); }
+	if (is_method("INVITE") && src_ip == myself && $var(tk) =~ "^[A-Za-z0-9_-]+[|]udp:" && $hdr(X-CTI-Takeover) == $(var(tk){s.select,0,|})) {
+		set_source_address("$(var(tk){s.select,1,|})");
+		remove_hf("X-CTI-Takeover");
+		setflag(FLT_TAKEOVER);
+		return;
+	}
+	xlog("L_WARN", "$rm from $si:$sp with a forged X-CTI-Takeover marker refused\n");
+	sl_send_reply("403", "Forbidden");
 	exit;
 }
 

@@ -7,6 +7,8 @@ import { assertCallTransition } from './machine.ts';
 /** A live call: Redis hash per SIP Call-ID (with Kamailio's transaction ids); facts go to PostgreSQL. */
 export const callKey = (sipCallId: string): string => `cti:call:${sipCallId}`;
 export const LIVE_CALLS = 'cti:calls:live';
+/** The INVITE and addresses a takeover of the call needs (ha/takeover/identity.ts); deleted with the live call. */
+export const takeoverKey = (sipCallId: string): string => `cti:call:${sipCallId}:takeover`;
 
 export interface LiveCall {
   sipCallId: string;
@@ -76,7 +78,7 @@ export async function saveLiveCall(redis: Redis, c: Partial<LiveCall> & { sipCal
 }
 
 export async function retireLiveCall(redis: Redis, sipCallId: string): Promise<void> {
-  await redis.multi().srem(LIVE_CALLS, sipCallId).expire(callKey(sipCallId), 3600).exec();
+  await redis.multi().srem(LIVE_CALLS, sipCallId).expire(callKey(sipCallId), 3600).del(takeoverKey(sipCallId)).exec();
 }
 
 /**

@@ -1,15 +1,17 @@
 /**
- * Callers queued on node A when it dies (docs/ha.md, "Queued callers when a node dies"): their INVITE
- * transactions lived in A's Kamailio, which phase 1 does not take over. What this test holds today: B's control
- * plane, on taking the lead, finds them in the Redis queue but not in B's Kamailio (queued by node A) and
+ * Callers queued on node A when it dies that B cannot take over (docs/ha.md, "Queued callers when a node dies"):
+ * their INVITE transactions lived in A's Kamailio, and their stored INVITEs are gone here (deleted by the test, as
+ * for a TCP/TLS trunk or an INVITE over the size limit), so B cannot re-inject them. What this test holds: B's
+ * control plane, on taking the lead, finds them in the Redis queue but not in B's Kamailio (queued by node A) and
  * writes each one as abandoned with end reason `failover` and puts it on the callback work list
  * (abandoned_calls) with the caller's number, without offering any of them to a seat; a new 120 call is still
- * answered via B.
- * What it measures and reports (not asserted: the next phase's work): how many queued callers were lost and
- * whether they got any final response (today: none, they wait in silence until their gateway gives up).
+ * answered via B. (Callers B can take over: pair-node-a-killed-queued-callers-answered-via-b.test.ts.)
+ * What it measures and reports: how many queued callers were lost and whether they got any final response
+ * (none: they wait in silence until their gateway gives up).
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { takeoverKey } from '../../../control/src/calls/store.ts';
 import { killNodeAAndCall, prepareFailover, queueCallsOnA, queuedOutcome, startFailoverRig, type FailoverRig } from '../support/failover.ts';
 
 const QUEUED = 3;
@@ -22,6 +24,8 @@ test('pair-node-a-killed-queued-callers-listed-abandoned: callers queued on A ar
   const first = await prepareFailover(rig);
   assert.ok(first.ok, `the first call was answered through A: exit ${first.exitCode}\n${first.errorLog}`);
   const queued = await queueCallsOnA(rig, QUEUED);
+  const onA = (await rig.a.calls()).filter((c) => (c.caller_number ?? '').startsWith('1390000'));
+  assert.equal(await rig.redis.del(...onA.map((c) => takeoverKey(c.sip_call_id))), QUEUED, 'the takeover identities were kept, then removed');
   const [firstCall] = await rig.a.calls();
   const { figures, call, t0 } = await killNodeAAndCall(rig, firstCall!.id, { readyAfterKill: true });
   assert.equal(call.answered_seat_id, rig.seat!.id, 'a new call is answered via B although A left queued calls behind');

@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import postgres, { type Sql } from 'postgres';
 import { KamailioRpc } from '../../../control/src/engine/kamailio/jsonrpc.ts';
 import { startPair, type Pair } from '../../../scripts/stack/pair.ts';
-import { runSipp, startSipp, waitForUdpListenerIn, type SippHandle, type SippResult } from '../../support/sipp.ts';
+import { runSipp, startSipp, waitForUdpListenerIn, type SippHandle, type SippOptions, type SippResult } from '../../support/sipp.ts';
 import { ADMIN_PASSWORD, CallCentre, waitFor, type CallRow, type Seat } from './callcentre.ts';
 
 const SEAT_PORT = 5070;
@@ -119,13 +119,13 @@ export async function prepareFailover(rig: FailoverRig): Promise<SippResult> {
  * `n` trunk calls queued on node A (the seat not ready; a second trunk port of the carrier): their INVITE
  * transactions are suspended in A's Kamailio. Resolves once PostgreSQL has them all queued.
  */
-export async function queueCallsOnA(rig: FailoverRig, n: number): Promise<SippHandle> {
+export async function queueCallsOnA(rig: FailoverRig, n: number, opts: Partial<Pick<SippOptions, 'scenario' | 'timeoutS' | 'keepTraces' | 'vars' | 'extraArgs'>> = {}): Promise<SippHandle> {
   const { pair, a } = rig;
   await a.apiOk('POST', '/v1/trunks', { id: 'trunk-carrier-2', name: '测试中继 运营商 2', ip_addr: pair.net.addr.car, port: QUEUED_PORT });
   await a.seatNotReady(rig.seat!);
   const h = await startSipp({
     scenario: 'uac-120-expect-answer-audio.xml', remote: pair.sipRemote, netns: pair.net.ns.car, localIp: pair.net.addr.car,
-    localPort: QUEUED_PORT, mediaPort: QUEUED_MEDIA, calls: n, concurrent: n, rate: 10, timeoutS: 60,
+    localPort: QUEUED_PORT, mediaPort: QUEUED_MEDIA, calls: n, concurrent: n, rate: 10, timeoutS: 60, ...opts,
     injection: Array.from({ length: n }, (_, i) => ({ caller: `${QUEUED_PREFIX}${String(i).padStart(4, '0')}`, display: 'queued caller' })),
   });
   rig.callers.push(h);

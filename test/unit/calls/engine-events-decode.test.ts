@@ -124,3 +124,13 @@ test('caller-number-malformed-escape: a user part with a bad %-escape is returne
   assert.equal(callerNumber(event({ pai: '', fromUser: '1380%E4%ZZ' })), '1380%E4%ZZ');
   assert.doesNotThrow(() => callerNumber(event({ pai: '<sip:%E4@x>' })));
 });
+
+test('engine-events-decode: call.new carries the INVITE as received (base64 kept), where it arrived and the takeover flag', () => {
+  const raw = Buffer.from('INVITE sip:120@198.18.0.100 SIP/2.0\r\nVia: SIP/2.0/UDP 198.18.0.20:5082;branch=z9hG4bK-1\r\n\r\n', 'latin1');
+  const e = decodeEngineEvent(callNew({ dst: '198.18.0.100:5060', invite: raw.toString('base64'), takeover: true })) as CallNewEvent;
+  assert.equal(e.destination, '198.18.0.100:5060');
+  assert.deepEqual(Buffer.from(e.inviteB64, 'base64'), raw);
+  assert.equal(e.takeover, true);
+  const old = decodeEngineEvent(callNew()) as CallNewEvent;
+  assert.deepEqual([old.destination, old.inviteB64, old.takeover], ['', '', false], 'an older cfg without the fields');
+});

@@ -18,13 +18,14 @@ import { screenCall } from '../../screening/screen.ts';
 import { transitionSeat } from '../../seats/state/store.ts';
 import { declineScreenedCall } from '../actions/decline.ts';
 import { endInEngineIfEnded } from '../ended-in-engine.ts';
+import { keepTakeoverIdentity } from '../../ha/takeover/identity.ts';
 import { getLiveCall, logCallEvent, saveLiveCall, transitionCall, type LiveCall } from '../store.ts';
 import type { FlowContext } from './context.ts';
 
 export async function onCallNew(f: FlowContext, e: CallNewEvent): Promise<void> {
   f.seen(e.callId);
   const existing = await getLiveCall(f.deps.redis, e.callId);
-  if (e.sync && (await endInEngineIfEnded(f.deps, f.control, { sipCallId: e.callId, tindex: e.tindex, tlabel: e.tlabel }, existing))) return;
+  if ((e.sync || e.takeover) && (await endInEngineIfEnded(f.deps, f.control, { sipCallId: e.callId, tindex: e.tindex, tlabel: e.tlabel }, existing))) return;
   if (existing) return resync(f, existing, e);
   const number = callerNumber(e);
   // screening never drops a call: at worst lowest priority, a mark for the seat (screening/policy.ts)
@@ -47,6 +48,7 @@ export async function onCallNew(f: FlowContext, e: CallNewEvent): Promise<void> 
     ...(f.deps.config.node ? { node: f.deps.config.node } : {}),
   };
   await saveLiveCall(f.deps.redis, call);
+  await keepIdentity(f, e);
   // a caller to be warned first (screening's 训诫语) joins the queue only after the warning (announce below)
   const warn = screening?.announcement === 'warning' && f.media !== undefined;
   if (!warn) {
@@ -104,9 +106,28 @@ async function afterWarning(f: FlowContext, sipCallId: string, end: boolean): Pr
   if (plan.play && call.early) await f.media?.begin(call, '', '', f.media.waitingProgram(call.id, call.queueId, plan, false));
 }
 
-/** Kamailio re-sent a suspended call (after our reconnect): take its transaction ids, put it back in line. */
+/** What a takeover of this call by the other node of a pair would need (ha/takeover); a call too large for it is still queued. */
+async function keepIdentity(f: FlowContext, e: CallNewEvent): Promise<void> {
+  if (!f.deps.config.node) return;
+  await keepTakeoverIdentity(f.deps.redis, e).catch((err) => f.deps.log.warn({ call: e.callId, code: err?.code, details: err?.details }, String(err?.message ?? err)));
+}
+
+/**
+ * Kamailio re-sent a suspended call (after our reconnect), or holds it now because this node took it over from the
+ * dead node of a pair (`takeover`, ha/takeover): take its transaction ids, put it back in line at its place.
+ */
 async function resync(f: FlowContext, call: LiveCall, e: CallNewEvent): Promise<void> {
   await saveLiveCall(f.deps.redis, { sipCallId: call.sipCallId, tindex: e.tindex, tlabel: e.tlabel });
+  call = { ...call, tindex: e.tindex, tlabel: e.tlabel };
+  if (e.takeover) {
+    await keepIdentity(f, e);
+    await logCallEvent(f.deps, call.id, 'call.queued.v1', { call_id: call.id, queue_id: call.queueId, priority: call.priority, requeued: true, reason: 'takeover' });
+    // the early media (183, rtpengine session) died with the other node: this transaction has none yet
+    if (call.early) {
+      call = { ...call, early: false };
+      await saveLiveCall(f.deps.redis, { sipCallId: call.sipCallId, early: false });
+    }
+  }
   if (call.state === 'offering' && call.seatId) {
     // Kamailio holds the call suspended again: the offer ended without an outcome we heard (or never left)
     await f.deps.sql`UPDATE call_offers SET ended_at = now(), outcome = 'failed'
@@ -121,9 +142,12 @@ async function resync(f: FlowContext, call: LiveCall, e: CallNewEvent): Promise<
   if (call.state === 'queued') {
     await enqueue(f.deps.redis, call.queueId, call.sipCallId, call.priority, call.arrivedMs);
     void f.distributor.kick([call.queueId]);
-    if (call.early && f.media && !f.media.announcer.isPlaying(call.sipCallId)) {
+    // taken over: early media starts again on this node from the caller's offer (a 183 with this node's To-tag)
+    if ((call.early || e.takeover) && f.media && !f.media.announcer.isPlaying(call.sipCallId)) {
       const plan = await queueAnnouncementPlan(f.deps, call.queueId);
-      if (plan.play) await f.media.begin(call, '', '', f.media.waitingProgram(call.id, call.queueId, plan, false));
+      if (plan.play) await f.media.begin(call, e.takeover ? e.sdp : '', e.takeover ? e.proto : '', f.media.waitingProgram(call.id, call.queueId, plan, false));
     }
   }
+  // last: the takeover (ha/takeover) waits for this mark, and lets distribution go once every call is back in line
+  if (f.deps.config.node) await saveLiveCall(f.deps.redis, { sipCallId: call.sipCallId, node: f.deps.config.node });
 }

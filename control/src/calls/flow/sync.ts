@@ -8,6 +8,7 @@ import { overflowAnswered } from '../actions/overflow-outcomes.ts';
 import { getCallExtras } from '../extras.ts';
 import { isRinging } from '../offers/ring-all.ts';
 import { peerDialogIds } from '../../ha/peer-dialogs.ts';
+import { isTakeoverCandidate, takeOverQueuedCalls } from '../../ha/takeover/takeover.ts';
 import { allLiveCalls, getLiveCall, retireLiveCall, saveLiveCall, transitionCall, type LiveCall } from '../store.ts';
 import { onAnswered } from './answered.ts';
 import { listAbandoned, startWrapUp } from './ended.ts';
@@ -31,6 +32,7 @@ export async function onSyncDone(f: FlowContext, seen: Set<string>): Promise<voi
   // a pair: calls of the other node whose dialog it still has (a switchover, the old leader alive) stay as they are
   const others = live.filter((c) => !seen.has(c.sipCallId) && c.node !== undefined && c.node !== f.deps.config.node);
   const onPeer = others.length ? await peerDialogIds(f.deps.log) : new Set<string>();
+  const takeovers: LiveCall[] = [];
   for (const call of live) {
     if (seen.has(call.sipCallId)) continue;
     if (onPeer.has(call.sipCallId)) {
@@ -42,11 +44,15 @@ export async function onSyncDone(f: FlowContext, seen: Set<string>): Promise<voi
     // pair: a call ended on a node cut off from Redis halfway was left 'ended' but not retired)
     try {
       if (dialog && Number(dialog.state) < 5) await reconcileWithDialog(f, call, dialog); // 5: deleted (RPC dlg.list)
+      else if (isTakeoverCandidate(call, f.deps.config.node)) takeovers.push(call);
       else await closeLostCall(f, call);
     } catch (err) {
       f.deps.log.error({ err: String(err), call: call.sipCallId, state: call.state }, 'live call not reconciled after the sync');
     }
   }
+  // the other node of the pair died with these callers' INVITE transactions: re-injected here (docs/ha.md), in one
+  // batch while distribution is held, so that they are back at their places before any seat is offered a call
+  await takeOverQueuedCalls(f, takeovers, (call) => closeLostCall(f, call));
   await releaseOrphanSeats(f);
   // tests and operators wait for this line: the calls Kamailio held are back in line after a (re)connect
   f.deps.log.info({ resent: seen.size }, 'sync with Kamailio done');

@@ -25,6 +25,14 @@ export interface CallNewEvent {
   isTrunk: boolean;
   /** The caller's SDP offer (for early media); '' when the INVITE had none. */
   sdp: string;
+  /** Where the INVITE was received (host:port of Kamailio's socket: a pair's floating address). */
+  destination: string;
+  /** The INVITE as received, base64 ('' from an older cfg, or when it is too large): what a takeover re-injects (ha/takeover). */
+  inviteB64: string;
+  /** The INVITE's size in bytes as received (0 from an older cfg). */
+  inviteBytes: number;
+  /** Re-injected by this node's control plane on a takeover of the dead peer's queued call (docs/ha.md). */
+  takeover: boolean;
 }
 
 /**
@@ -104,6 +112,7 @@ export function decodeEngineEvent(m: Record<string, unknown>): EngineEvent | und
         trunk: b64(m.trunk), source: String(m.src ?? ''), proto: String(m.proto ?? ''),
         arrivedAt: new Date(num(m.arrived_s) * 1000 + Math.floor(num(m.arrived_us) / 1000)),
         isTrunk: m.is_trunk === true, sdp: b64(m.sdp),
+        destination: String(m.dst ?? ''), inviteB64: typeof m.invite === 'string' ? m.invite : '', inviteBytes: num(m.invite_len), takeover: m.takeover === true,
       };
     case 'call.early':
       return { event: 'call.early', callId: b64(m.callid), tindex: num(m.tindex), tlabel: num(m.tlabel) };
