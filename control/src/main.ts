@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { Distributor } from './calls/distribution/distributor.ts';
 import { buildServer } from './api/server.ts';
@@ -27,6 +26,7 @@ import { startRecordingPipeline } from './recordings/pipeline.ts';
 import { startRecordingWatch } from './recordings/watch.ts';
 import type { AppDeps } from './app/deps.ts';
 import { LeaderLease } from './app/leader.ts';
+import { connectRedis } from './ha/data/redis-connection.ts';
 import { createLogger } from './app/logger.ts';
 import { ensureBootstrapAdmin } from './auth/bootstrap.ts';
 import { CallFlow } from './calls/flow.ts';
@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger();
   const sql = postgres(config.pgUrl, { max: 10, onnotice: () => {} });
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
+  const redis = connectRedis(config.redisUrl, { maxRetriesPerRequest: 3 });
   redis.on('error', (err) => log.warn({ err: String(err) }, 'redis connection error (ioredis reconnects)'));
   const bus = new EventBus(redis, config.centreId);
   const deps: AppDeps = { config, sql, redis, bus, log };

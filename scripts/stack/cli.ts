@@ -63,7 +63,7 @@ async function startPairCli(name: string): Promise<void> {
   if (stopping()) return;
   console.log(`pair "${name}" up in ${Date.now() - t0} ms; floating SIP address ${pair.sipRemote} (held by node ${pair.holder()?.toUpperCase()})`);
   console.log(`  namespaces: ${Object.values(pair.net.ns).join(' ')} (enter one: ip netns exec <name> bash)`);
-  console.log(`--- data ---\n  ${'PostgreSQL'.padEnd(18)} ${pair.data.info.postgres.url}\n  ${'Redis'.padEnd(18)} ${pair.data.info.redis.url}`);
+  console.log(`--- data ---\n  ${'PostgreSQL'.padEnd(18)} ${pair.dataUrls.postgres}\n  ${'Redis'.padEnd(18)} ${pair.dataUrls.redis}`);
   for (const [label, stack] of [['node A', pair.nodes.a], ['node B', pair.nodes.b]] as const) {
     console.log(`--- ${label} ---\n${describe(stack.info)}`);
   }

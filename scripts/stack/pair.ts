@@ -14,11 +14,15 @@
 import { execFileSync } from 'node:child_process';
 import { createPairNetwork, type PairNetwork } from './netns.ts';
 import { startStack, type Stack, type StackOptions } from './stack.ts';
-import { processAlive, sleep } from './daemon.ts';
+import { sigkillAll } from './daemon.ts';
 import { REPO_ROOT } from './migrate.ts';
 import { createKeepalived, type KeepalivedService } from './services/keepalived.ts';
 import type { ServiceContext } from './services/context.ts';
 import { pairConfigErrors, type PairConfig } from './pair-config.ts';
+import { startReplicatedData, type ReplicatedData } from './data-pair.ts';
+
+/** Where the nodes find the data tier; `kamailioDb` overrides Kamailio's DB_URL (the replicated tier's form). */
+interface DataUrls { readonly postgres: string; readonly redis: string; readonly kamailioDb?: string }
 
 export type NodeName = 'a' | 'b';
 export const NODES: readonly NodeName[] = ['a', 'b'];
@@ -33,13 +37,24 @@ export interface PairOptions {
   readonly kamailioVars?: StackOptions['kamailioVars'];
   /** VRRP advertisement interval (default 300 ms). */
   readonly advertMs?: number;
+  /**
+   * The replicated data tier (scripts/stack/data-pair.ts): PostgreSQL primary/standby (pg_auto_failover) and Redis
+   * master/replica on A and B, monitor and third Sentinel on the witness ("data" namespace). Default: phase 1's one
+   * PostgreSQL and one Redis in the data namespace (`data`).
+   */
+  readonly replicatedData?: boolean;
 }
 
 export interface Pair {
   readonly name: string;
   readonly net: PairNetwork;
   readonly config: PairConfig;
-  readonly data: Stack;
+  /** Phase 1's single data tier; absent with `replicatedData`. */
+  readonly data?: Stack;
+  /** With `replicatedData`: the replicated data tier. */
+  readonly replicated?: ReplicatedData;
+  /** What the control planes use: PostgreSQL (multi-host with replicatedData) and Redis (redis-sentinel:// with replicatedData). */
+  readonly dataUrls: { readonly postgres: string; readonly redis: string };
   readonly nodes: Readonly<Record<NodeName, Stack>>;
   readonly keepalived: Readonly<Record<NodeName, KeepalivedService>>;
   /** The floating SIP address with the SIP port: where gateways and seats send. */
@@ -85,16 +100,17 @@ export function assertPairConfig(cfg: Partial<PairConfig>): asserts cfg is PairC
   if (problems.length) throw new PairConfigError(problems);
 }
 
-function nodeOptions(name: string, node: NodeName, cfg: PairConfig, net: PairNetwork, data: Stack, opts: PairOptions): StackOptions {
+function nodeOptions(name: string, node: NodeName, cfg: PairConfig, net: PairNetwork, data: DataUrls, opts: PairOptions): StackOptions {
   const peer = node === 'a' ? 'b' : 'a';
   return {
     name: `${name}-${node}`,
     tier: 'node',
     control: opts.control ?? true,
-    data: { postgresUrl: data.info.postgres.url, redisUrl: data.info.redis.url },
+    data: { postgresUrl: data.postgres, redisUrl: data.redis },
     netns: { name: net.ns[node], host: cfg.nodes[node] },
     kamailioDefines: ['WITH_PAIR'],
-    kamailioVars: { SIP_DOMAIN: cfg.vip, PAIR_VIP: cfg.vip, DMQ_PORT: String(cfg.dmqPort), DMQ_PEER: cfg.nodes[peer], ...opts.kamailioVars },
+    kamailioVars: { SIP_DOMAIN: cfg.vip, PAIR_VIP: cfg.vip, DMQ_PORT: String(cfg.dmqPort), DMQ_PEER: cfg.nodes[peer],
+      ...(data.kamailioDb ? { DB_URL: data.kamailioDb } : {}), ...opts.kamailioVars },
     env: {
       CTI_PEER_KAMAILIO_RPC_URL: `http://${cfg.nodes[peer]}:8080/RPC`,
       CTI_NODE: node,
@@ -139,15 +155,22 @@ export async function startPair(opts: PairOptions = {}): Promise<Pair> {
   try {
     assertPairConfig(cfg);
     for (const node of NODES) await net.exec(node, 'sysctl', ['-q', '-w', 'net.ipv4.ip_nonlocal_bind=1']);
-    const data = await startStack({
+    // --- data tier: phase 1's single one, or the replicated one (docs/ha.md, "The data tier of a pair") ---
+    const replicated = opts.replicatedData ? await startReplicatedData(name, net) : undefined;
+    if (replicated) started.push(replicated);
+    const data = replicated ? undefined : await startStack({
       name: `${name}-data`, tier: 'data', control: false,
       netns: { name: net.ns.data, host: cfg.data, clientNet: `${cfg.data}/${cfg.prefixLength}` },
     });
-    started.push(data);
+    if (data) started.push(data);
+    const dataUrls: DataUrls = replicated
+      ? { postgres: replicated.postgresUrl, redis: replicated.redisUrl, kamailioDb: replicated.kamailioDbUrl }
+      : { postgres: data!.info.postgres.url, redis: data!.info.redis.url };
+    // --- end data tier ---
     const nodes = {} as Record<NodeName, Stack>;
     const vrrp = {} as Record<NodeName, KeepalivedService>;
     for (const node of NODES) {
-      const stack = await startStack(nodeOptions(name, node, cfg, net, data, opts));
+      const stack = await startStack(nodeOptions(name, node, cfg, net, dataUrls, opts));
       started.push(stack);
       nodes[node] = stack;
       const ka = keepalivedFor(stack, node, cfg, net, opts.advertMs);
@@ -161,22 +184,16 @@ export async function startPair(opts: PairOptions = {}): Promise<Pair> {
       name,
       net,
       config: cfg,
-      data,
+      ...(data ? { data } : {}),
+      ...(replicated ? { replicated } : {}),
+      dataUrls: { postgres: dataUrls.postgres, redis: dataUrls.redis },
       nodes,
       keepalived: vrrp,
       sipRemote: `${cfg.vip}:${cfg.sipPort}`,
       holder: () => NODES.find((n) => addressesIn(net, n).includes(` ${cfg.vip}/`)),
       async killNode(node) {
         execFileSync('ip', ['-n', net.ns[node], 'link', 'set', net.dev, 'down']);
-        const pids = execFileSync('ip', ['netns', 'pids', net.ns[node]], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
-        for (const p of pids) {
-          try {
-            process.kill(p, 'SIGKILL');
-          } catch (e) {
-            if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
-          }
-        }
-        while (pids.some((p) => processAlive(p))) await sleep(10);
+        await sigkillAll(execFileSync('ip', ['netns', 'pids', net.ns[node]], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number));
       },
       stop: stopAll,
     };

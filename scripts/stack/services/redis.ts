@@ -13,7 +13,8 @@ export interface RedisService {
   restart(): Promise<void>;
 }
 
-export function createRedis(ctx: ServiceContext): RedisService {
+/** `extraConf`: more redis.conf lines (a pair's replica: `replicaof`, scripts/stack/data-pair.ts). */
+export function createRedis(ctx: ServiceContext, extraConf: readonly string[] = []): RedisService {
   const dir = statePath(ctx, 'redis');
   const conf = statePath(ctx, 'redis.conf');
   const port = ctx.ports.redis;
@@ -30,6 +31,7 @@ export function createRedis(ctx: ServiceContext): RedisService {
     'appendonly yes',
     'appendfsync everysec',
     'save ""',
+    ...extraConf,
     '',
   ].join('\n'));
   const daemon = new Daemon({

@@ -7,6 +7,7 @@
  */
 import { Redis } from 'ioredis';
 import postgres, { type Sql } from 'postgres';
+import { connectRedis } from '../../../control/src/ha/data/redis-connection.ts';
 import { KamailioRpc } from '../../../control/src/engine/kamailio/jsonrpc.ts';
 import { startPair, type Pair } from '../../../scripts/stack/pair.ts';
 import { runSipp, startSipp, waitForUdpListenerIn, type SippHandle, type SippResult } from '../../support/sipp.ts';
@@ -46,8 +47,8 @@ export interface FailoverRig {
 
 export async function startFailoverRig(name: string): Promise<FailoverRig> {
   const pair = await startPair({ name: `${name}-${process.pid}`, env: { CTI_BOOTSTRAP_ADMIN_PASSWORD: ADMIN_PASSWORD } });
-  const sql = postgres(pair.data.info.postgres.url, { max: 4, onnotice: () => {} });
-  const redis = new Redis(pair.data.info.redis.url, { maxRetriesPerRequest: 3 });
+  const sql = postgres(pair.dataUrls.postgres, { max: 4, onnotice: () => {} });
+  const redis = connectRedis(pair.dataUrls.redis, { maxRetriesPerRequest: 3 });
   const callers: SippHandle[] = [];
   const rig: FailoverRig = {
     pair, sql, redis, callers,
