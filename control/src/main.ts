@@ -27,6 +27,7 @@ import { startRecordingWatch } from './recordings/watch.ts';
 import type { AppDeps } from './app/deps.ts';
 import { LeaderLease } from './app/leader.ts';
 import { connectRedis } from './ha/data/redis-connection.ts';
+import { onRedisReconnected } from './ha/data/redis-resync.ts';
 import { createLogger } from './app/logger.ts';
 import { ensureBootstrapAdmin } from './auth/bootstrap.ts';
 import { CallFlow } from './calls/flow.ts';
@@ -105,19 +106,22 @@ async function main(): Promise<void> {
   linkTrunkHealthToEngine(deps, evapi, rpc);
   evapi.on('malformed', (raw, err) => log.error({ raw: String(raw).slice(0, 200), err: String(err) }, 'malformed evapi message'));
   evapi.on('disconnected', () => log.warn({}, 'evapi disconnected: Kamailio fails calls open while we are away'));
+  // after Kamailio (re)connects, and after the Redis master changed (control/src/ha/data/redis-resync.ts)
+  const resync = () => void (async () => {
+    try {
+      await loadSeats(deps);
+      await registrations.syncAll();
+    } catch (err) {
+      log.error({ err: String(err) }, 'seat/registration sync after connect failed');
+    }
+    callFlow.beginSync();
+    void distributor.kick();
+  })();
   evapi.on('connected', () => {
     log.info({}, 'evapi connected');
-    void (async () => {
-      try {
-        await loadSeats(deps);
-        await registrations.syncAll();
-      } catch (err) {
-        log.error({ err: String(err) }, 'seat/registration sync after connect failed');
-      }
-      callFlow.beginSync();
-      void distributor.kick();
-    })();
+    resync();
   });
+  onRedisReconnected(redis, log, () => { if (active && evapi.connected) resync(); });
 
   let tick: NodeJS.Timeout | undefined;
   let seatReload: NodeJS.Timeout | undefined;

@@ -6,7 +6,12 @@ import type { Logger } from './logger.ts';
  * One active control plane per centre: the active one holds a lease in Redis and renews it; a standby
  * waits and takes over when the lease runs out (ARCHITECTURE.md "Scaling out").
  */
-const RENEW_LUA = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
+// An absent key is taken back: it ran out while Redis was away (a Sentinel promotion takes 1-2 s of a 3 s lease,
+// docs/ha.md "The data tier of a pair") and no other process took it meanwhile, so nobody else leads.
+const RENEW_LUA = `local v = redis.call('GET', KEYS[1])
+if v == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+elseif v == false then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1
+else return 0 end`;
 
 export class LeaderLease {
   readonly id = randomUUID();

@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import postgres, { type Sql } from 'postgres';
 import { connectRedis } from '../../../control/src/ha/data/redis-connection.ts';
 import { KamailioRpc } from '../../../control/src/engine/kamailio/jsonrpc.ts';
-import { startPair, type Pair } from '../../../scripts/stack/pair.ts';
+import { startPair, type Pair, type PairOptions } from '../../../scripts/stack/pair.ts';
 import { runSipp, startSipp, waitForUdpListenerIn, type SippHandle, type SippResult } from '../../support/sipp.ts';
 import { ADMIN_PASSWORD, CallCentre, waitFor, type CallRow, type Seat } from './callcentre.ts';
 
@@ -19,7 +19,7 @@ const TRUNK_PORT = 5080;
 const CALLER_MEDIA = 16100;
 const QUEUED_PORT = 5082;
 const QUEUED_MEDIA = 16200;
-const QUEUED_PREFIX = '1390000';
+export const QUEUED_PREFIX = '1390000';
 
 export interface FailoverFigures {
   /** From the kill until B held the floating address. */
@@ -45,8 +45,8 @@ export interface FailoverRig {
   close(): Promise<void>;
 }
 
-export async function startFailoverRig(name: string): Promise<FailoverRig> {
-  const pair = await startPair({ name: `${name}-${process.pid}`, env: { CTI_BOOTSTRAP_ADMIN_PASSWORD: ADMIN_PASSWORD } });
+export async function startFailoverRig(name: string, pairOpts: Pick<PairOptions, 'replicatedData'> = {}): Promise<FailoverRig> {
+  const pair = await startPair({ name: `${name}-${process.pid}`, env: { CTI_BOOTSTRAP_ADMIN_PASSWORD: ADMIN_PASSWORD }, ...pairOpts });
   const sql = postgres(pair.dataUrls.postgres, { max: 4, onnotice: () => {} });
   const redis = connectRedis(pair.dataUrls.redis, { maxRetriesPerRequest: 3 });
   const callers: SippHandle[] = [];
@@ -75,7 +75,7 @@ async function hasContact(rpcUrl: string, user: string): Promise<boolean> {
   return (await new KamailioRpc({ url: rpcUrl }).ulDump()).some((c) => c.aor === user && c.expires > 0);
 }
 
-function caller(rig: FailoverRig, number: string): Promise<SippHandle> {
+export function caller(rig: FailoverRig, number: string): Promise<SippHandle> {
   return startSipp({
     scenario: 'uac-120-expect-answer-audio.xml', remote: rig.pair.sipRemote, netns: rig.pair.net.ns.car,
     localIp: rig.pair.net.addr.car, localPort: TRUNK_PORT, mediaPort: CALLER_MEDIA,
@@ -115,13 +115,13 @@ export async function prepareFailover(rig: FailoverRig): Promise<SippResult> {
  * `n` trunk calls queued on node A (the seat not ready; a second trunk port of the carrier): their INVITE
  * transactions are suspended in A's Kamailio. Resolves once PostgreSQL has them all queued.
  */
-export async function queueCallsOnA(rig: FailoverRig, n: number): Promise<SippHandle> {
+export async function queueCallsOnA(rig: FailoverRig, n: number, timeoutS = 60): Promise<SippHandle> {
   const { pair, a } = rig;
   await a.apiOk('POST', '/v1/trunks', { id: 'trunk-carrier-2', name: '测试中继 运营商 2', ip_addr: pair.net.addr.car, port: QUEUED_PORT });
   await a.seatNotReady(rig.seat!);
   const h = await startSipp({
     scenario: 'uac-120-expect-answer-audio.xml', remote: pair.sipRemote, netns: pair.net.ns.car, localIp: pair.net.addr.car,
-    localPort: QUEUED_PORT, mediaPort: QUEUED_MEDIA, calls: n, concurrent: n, rate: 10, timeoutS: 60,
+    localPort: QUEUED_PORT, mediaPort: QUEUED_MEDIA, calls: n, concurrent: n, rate: 10, timeoutS,
     injection: Array.from({ length: n }, (_, i) => ({ caller: `${QUEUED_PREFIX}${String(i).padStart(4, '0')}`, display: 'queued caller' })),
   });
   rig.callers.push(h);
