@@ -6,10 +6,13 @@
  * Second scenario: 3 callers queued on A at the failure (their INVITE transactions in A's Kamailio): calls_lost,
  * whether they got any final response, and when B's control plane put them on the abandoned list. Calls in
  * conversation at the failure are the next phase's (rtpengine redundancy), so media_gap_ms is not measured yet.
+ * Data tier (bench/support/data-failover.ts): redis_master_killed and pg_primary_killed, each on a pair with the
+ * replicated data tier (calls_lost, answered_after_ms, promote_ms, first_write_ms, ...).
  *
  *   npm run bench -- failover      (root: network namespaces; BENCH_REPEATS, default 1)
  */
 import { envInt, type Benchmark } from './support/benchmark.ts';
+import { dataScenarios } from './support/data-failover.ts';
 import { killNodeAAndCall, prepareFailover, queueCallsOnA, queuedOutcome, startFailoverRig, type QueuedFigures } from '../test/integration/support/failover.ts';
 
 const QUEUED = 3;
@@ -48,6 +51,9 @@ const bench: Benchmark = {
         await qrig.close();
       }
     }
+    // --- the data tier's scenarios (bench/support/data-failover.ts) ---
+    const data = await dataScenarios(repeats, log);
+    // --- end data tier ---
     const worst = (k: keyof QueuedFigures | 'answered_after_ms') => Math.max(...queuedRuns.map((r) => Number(r[k])));
     const max = (k: string) => Math.max(...runs.map((r) => Number(r[k])));
     return {
@@ -70,6 +76,7 @@ const bench: Benchmark = {
           repeats,
         },
         baseline: { answered_after_ms: Math.max(...baseline), repeats },
+        ...data,
       },
     };
   },

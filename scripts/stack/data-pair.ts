@@ -50,6 +50,12 @@ export interface ReplicatedData {
   pgPrimary(): Promise<DataNode | undefined>;
   /** The node the Sentinels (a majority of those that answer) have as the Redis master now. */
   redisMaster(): Promise<DataNode | undefined>;
+  /**
+   * Where the Redis master is now (host and port), for a client that cannot ask Sentinel itself (rtpengine's
+   * --redis): the one place to look it up. Such a client must be re-pointed after a promotion (Sentinel's
+   * `client-reconfig-script` runs on every promotion with the new master's address).
+   */
+  redisMasterAddr(): Promise<{ host: string; port: number } | undefined>;
   /** The host's PostgreSQL dies at once: its pg_autoctl and every PostgreSQL process get SIGKILL. */
   killPostgres(node: DataNode): Promise<void>;
   /** The host's PostgreSQL comes back on its old data; the monitor decides its role (an old primary rejoins as standby). */
@@ -95,6 +101,9 @@ function pidsOf(ns: string, uid: number): number[] {
 }
 
 export async function startReplicatedData(name: string, net: PairNetwork): Promise<ReplicatedData> {
+  if (!existsSync('/usr/bin/pg_autoctl')) {
+    throw new Error('the replicated data tier needs pg_auto_failover: `bash scripts/setup.sh` installs postgresql-15-auto-failover');
+  }
   const ctx = {} as Record<DataHost, ServiceContext>;
   for (const h of HOSTS) {
     ctx[h] = contextOf(name, h, net);
@@ -198,11 +207,15 @@ export async function startReplicatedData(name: string, net: PairNetwork): Promi
       return p ? nodeOf(p.host) : undefined;
     },
     async redisMaster() {
+      const addr = await data.redisMasterAddr();
+      return addr ? nodeOf(addr.host) : undefined;
+    },
+    async redisMasterAddr() {
       const votes = await Promise.all(HOSTS.map((h) => sentinels[h].master().catch(() => undefined)));
-      const counts = new Map<string, number>();
-      for (const v of votes) if (v) counts.set(v.host, (counts.get(v.host) ?? 0) + 1);
-      const best = [...counts].sort((x, y) => y[1] - x[1])[0];
-      return best && best[1] >= 2 ? nodeOf(best[0]) : undefined;
+      const counts = new Map<string, { n: number; port: number }>();
+      for (const v of votes) if (v) counts.set(v.host, { n: (counts.get(v.host)?.n ?? 0) + 1, port: v.port });
+      const best = [...counts].sort((x, y) => y[1].n - x[1].n)[0];
+      return best && best[1].n >= 2 ? { host: best[0], port: best[1].port } : undefined;
     },
     async killPostgres(n) {
       const uid = Number(/^postgres:[^:]*:(\d+):/m.exec(readFileSync('/etc/passwd', 'utf8'))?.[1]);

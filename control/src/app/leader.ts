@@ -24,11 +24,16 @@ export class LeaderLease {
   async acquire(): Promise<void> {
     let announced = false;
     while (!this.stopped) {
-      const ok = await this.redis.set(this.key, this.id, 'PX', this.ttlMs, 'NX');
-      if (ok === 'OK') return;
-      if (!announced) {
-        this.log.info({ holder: await this.redis.get(this.key) }, 'standby: another control plane holds the lease');
-        announced = true;
+      try {
+        const ok = await this.redis.set(this.key, this.id, 'PX', this.ttlMs, 'NX');
+        if (ok === 'OK') return;
+        if (!announced) {
+          this.log.info({ holder: await this.redis.get(this.key) }, 'standby: another control plane holds the lease');
+          announced = true;
+        }
+      } catch (err) {
+        // Redis away (a Sentinel promotion, a restart): a standby keeps waiting, it does not exit
+        this.log.warn({ err: String(err) }, 'standby: the lease cannot be read now; retrying');
       }
       await new Promise((r) => setTimeout(r, this.ttlMs / 6));
     }

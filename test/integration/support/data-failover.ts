@@ -24,14 +24,18 @@ const REREGISTER_MEDIA = 16300;
 export interface DataFailoverFigures {
   /** Callers (queued at the failure, plus the new one after it) not answered by a seat. */
   calls_lost: number;
-  /** From the failure until the new call placed right after it was answered (answered_at in PostgreSQL). */
+  /**
+   * From the failure until the first call after it was answered by a seat (answered_at in PostgreSQL; the queued
+   * callers are held until the seat is made ready, which is done at once, through the API, retried while it fails).
+   */
   answered_after_ms: number;
+  /** The call placed right at the failure was answered (SIPp) and whether Kamailio failed it open (ring-all). */
+  new_call_answered: boolean;
+  new_call_failed_open: boolean;
   /** From the failure until the standby/replica was promoted (monitor / a majority of Sentinels). */
   promote_ms: number;
   /** From the failure until the first successful write through the clients' URL (a fresh connection). */
   first_write_ms: number;
-  /** From the failure until the first queued caller was answered. */
-  first_answer_ms: number;
   /** Callers in flight at the failure. */
   calls: number;
   /** Whether they were answered in the order they were queued. */
@@ -85,25 +89,23 @@ async function untilAccepted(fn: () => Promise<unknown>, timeoutMs: number, what
   }, timeoutMs, what, 50);
 }
 
-interface Outcome { rows: CallRow[]; lost: number; inOrder: boolean; firstAnswerMs: number; answeredAfterMs: number }
+interface Outcome { lost: number; inOrder: boolean; firstAnswerMs: number; newCallAnswered: boolean; newCallFailedOpen: boolean }
 
 /** Waits for the `n` queued callers and the new caller; what became of them. */
 async function outcome(rig: FailoverRig, queued: SippHandle, next: SippHandle, order: string[], t0: number): Promise<Outcome> {
   const [qs, ns] = await Promise.all([queued.done, next.done]);
   const rows = await waitFor(async () => {
-    const all = await rig.a.calls();
-    const mine = queuedRows(all);
-    const fresh = all.find((c) => c.caller_number === NEW_CALLER && c.arrived_at.getTime() >= t0 - 1000);
-    return mine.length === order.length && mine.every((c) => c.ended_at) && fresh?.ended_at ? [...mine, fresh] : undefined;
-  }, 30_000, 'every caller of the scenario ended in PostgreSQL', 200);
-  const answered = queuedRows(rows).filter((r) => r.answered_at).sort((x, y) => x.answered_at!.getTime() - y.answered_at!.getTime());
-  const fresh = rows.find((c) => c.caller_number === NEW_CALLER)!;
+    const mine = queuedRows(await rig.a.calls());
+    return mine.length === order.length && mine.every((c) => c.ended_at) ? mine : undefined;
+  }, 30_000, 'every queued caller ended in PostgreSQL', 200);
+  const fresh = (await rig.a.calls()).find((c) => c.caller_number === NEW_CALLER && c.arrived_at.getTime() >= t0 - 1000);
+  const answered = rows.filter((r) => r.answered_at).sort((x, y) => x.answered_at!.getTime() - y.answered_at!.getTime());
   return {
-    rows,
     lost: (order.length - qs.successful) + (ns.ok ? 0 : 1),
     inOrder: answered.length === order.length && answered.every((r, i) => r.id === order[i]),
     firstAnswerMs: answered.length ? answered[0]!.answered_at!.getTime() - t0 : -1,
-    answeredAfterMs: fresh.answered_at ? fresh.answered_at.getTime() - t0 : -1,
+    newCallAnswered: ns.ok,
+    newCallFailedOpen: fresh?.failed_open ?? false,
   };
 }
 
@@ -147,21 +149,26 @@ export async function redisMasterKilled(rig: FailoverRig, n = 10): Promise<Redis
     waitFor(async () => ((await data.redisMaster()) === 'b' ? Date.now() : undefined), 30_000, 'a Sentinel majority naming B as the master', 50),
     untilAccepted(() => rig.a.seatReady(rig.seat!), 30_000, 'the seat made ready through the API'),
   ]);
+  probe.disconnect();
+  // a fresh client: the Sentinels name B now
+  const reader = connectRedis(data.redisUrl, { maxRetriesPerRequest: 1 });
+  reader.on('error', () => { /* retried by waitFor */ });
   const stored = Number(await waitFor(async () => {
     try {
-      return (await probe.get('cti:ha-probe')) ?? '0';
+      return (await reader.get('cti:ha-probe')) ?? '0';
     } catch {
       return undefined;
     }
   }, 15_000, 'the probe key read from the new master', 100));
-  probe.disconnect();
+  reader.disconnect();
   const o = await outcome(rig, queued, next, order, t0);
   return {
     calls_lost: o.lost,
-    answered_after_ms: o.answeredAfterMs,
+    answered_after_ms: o.firstAnswerMs,
+    new_call_answered: o.newCallAnswered,
+    new_call_failed_open: o.newCallFailedOpen,
     promote_ms: promotedAt - t0,
     first_write_ms: readyAt - t0,
-    first_answer_ms: o.firstAnswerMs,
     calls: n + 1,
     in_order: o.inOrder,
     leader_before: leaderBefore,
@@ -222,10 +229,11 @@ export async function pgPrimaryKilled(rig: FailoverRig, n = 4): Promise<PgFailov
   });
   return {
     calls_lost: o.lost,
-    answered_after_ms: o.answeredAfterMs,
+    answered_after_ms: o.firstAnswerMs,
+    new_call_answered: o.newCallAnswered,
+    new_call_failed_open: o.newCallFailedOpen,
     promote_ms: promotedAt - t0,
     first_write_ms: writeAt - t0,
-    first_answer_ms: o.firstAnswerMs,
     calls: n + 1,
     in_order: o.inOrder,
     leader_before: leaderBefore,

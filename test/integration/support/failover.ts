@@ -49,6 +49,7 @@ export async function startFailoverRig(name: string, pairOpts: Pick<PairOptions,
   const pair = await startPair({ name: `${name}-${process.pid}`, env: { CTI_BOOTSTRAP_ADMIN_PASSWORD: ADMIN_PASSWORD }, ...pairOpts });
   const sql = postgres(pair.dataUrls.postgres, { max: 4, onnotice: () => {} });
   const redis = connectRedis(pair.dataUrls.redis, { maxRetriesPerRequest: 3 });
+  redis.on('error', () => { /* reconnects by itself (a data failover); a failing command says why */ });
   const callers: SippHandle[] = [];
   const rig: FailoverRig = {
     pair, sql, redis, callers,
