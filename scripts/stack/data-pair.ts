@@ -152,6 +152,8 @@ export async function startReplicatedData(name: string, net: PairNetwork): Promi
     }, state);
     await pg.a.superQuery(`DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'cti') THEN CREATE ROLE cti LOGIN; END IF; END $$`);
     await pg.a.superQuery(`ALTER ROLE cti PASSWORD '${password}'`);
+    // every store of the control plane commits to the synchronous standby (docs/ha.md: why none is asynchronous)
+    await pg.a.superQuery(`ALTER ROLE cti SET synchronous_commit = 'on'`);
     await pg.a.superQuery('ALTER DATABASE cti OWNER TO cti');
     // pg_basebackup copies pg_hba.conf to the standby, so the line is on both
     allowCti(pg.a.dataDir, cidr);
