@@ -94,10 +94,11 @@ interface Outcome { lost: number; inOrder: boolean; firstAnswerMs: number; newCa
 /** Waits for the `n` queued callers and the new caller; what became of them. */
 async function outcome(rig: FailoverRig, queued: SippHandle, next: SippHandle, order: string[], t0: number): Promise<Outcome> {
   const [qs, ns] = await Promise.all([queued.done, next.done]);
+  // every caller's SIPp is done (answered and hung up, or given up): the answered ones are in PostgreSQL
   const rows = await waitFor(async () => {
     const mine = queuedRows(await rig.a.calls());
-    return mine.length === order.length && mine.every((c) => c.ended_at) ? mine : undefined;
-  }, 30_000, 'every queued caller ended in PostgreSQL', 200);
+    return mine.length === order.length && mine.filter((c) => c.answered_at).length >= qs.successful ? mine : undefined;
+  }, 30_000, 'the queued callers SIPp saw answered, answered in PostgreSQL', 200);
   const fresh = (await rig.a.calls()).find((c) => c.caller_number === NEW_CALLER && c.arrived_at.getTime() >= t0 - 1000);
   const answered = rows.filter((r) => r.answered_at).sort((x, y) => x.answered_at!.getTime() - y.answered_at!.getTime());
   return {
@@ -110,10 +111,10 @@ async function outcome(rig: FailoverRig, queued: SippHandle, next: SippHandle, o
 }
 
 /** Queue `n` callers on A (seat not ready) in a known order. */
-async function queue(rig: FailoverRig, n: number): Promise<{ queued: SippHandle; order: string[] }> {
+async function queue(rig: FailoverRig, n: number, timeoutS = QUEUED_TIMEOUT_S): Promise<{ queued: SippHandle; order: string[] }> {
   const first = await prepareFailover(rig);
   if (!first.ok) throw new Error(`the first call was not answered through A: exit ${first.exitCode}\n${first.errorLog}`);
-  const queued = await queueCallsOnA(rig, n, QUEUED_TIMEOUT_S);
+  const queued = await queueCallsOnA(rig, n, timeoutS);
   const order = queuedRows(await rig.a.calls()).sort((x, y) => x.queued_at!.getTime() - y.queued_at!.getTime()).map((c) => c.id);
   return { queued, order };
 }
@@ -204,7 +205,8 @@ async function writes(url: string): Promise<boolean> {
 export async function pgPrimaryKilled(rig: FailoverRig, n = 4): Promise<PgFailoverFigures> {
   const data = rig.pair.replicated!;
   if ((await data.pgPrimary()) !== 'a') throw new Error('the PostgreSQL primary is not on A before the test');
-  const { queued, order } = await queue(rig, n);
+  // each caller talks ~5 s and the seat takes them one after the other: 60 s is ample for 4, and bounds a stuck seat
+  const { queued, order } = await queue(rig, n, 60);
   // calls flowing: the seat takes them one after the other; the first is being answered when the primary dies
   await rig.a.seatReady(rig.seat!);
   await waitFor(async () => queuedRows(await rig.a.calls()).some((c) => c.answered_at), 20_000, 'the first queued call answered', 100);
