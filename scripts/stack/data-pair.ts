@@ -36,7 +36,7 @@ const REDIS_PORT = 6379;
 export const REDIS_MASTER_NAME = 'cti';
 
 export interface ReplicatedData {
-  /** postgres://cti:…@A:5432,B:5432/cti?target_session_attrs=read-write: the control plane's CTI_PG_URL. */
+  /** postgres://cti:…@A:5432,B:5433/cti?target_session_attrs=primary: the control plane's CTI_PG_URL. */
   readonly postgresUrl: string;
   /** redis-sentinel://A:26379,B:26379,witness:26379/cti: the control plane's CTI_REDIS_URL. */
   readonly redisUrl: string;
@@ -197,7 +197,9 @@ export async function startReplicatedData(name: string, net: PairNetwork): Promi
   }
 
   const data: ReplicatedData = {
-    postgresUrl: `postgres://cti:${password}@${hosts}/cti?target_session_attrs=read-write&connect_timeout=2`,
+    // `primary`, not `read-write`: postgres.js's read-write check looks at default_transaction_read_only only, which a
+    // hot standby reports `off`, so it would settle on a standby (an old primary back as standby, listed first)
+    postgresUrl: `postgres://cti:${password}@${hosts}/cti?target_session_attrs=primary&connect_timeout=2`,
     redisUrl: sentinelUrl({ sentinels: HOSTS.map((h) => ({ host: net.addr[h], port: SENTINEL_PORT })), name: REDIS_MASTER_NAME }),
     kamailioDbUrl: `postgres://cti:${password}@${net.addr.a}:${PG_PORTS.a}/postgresql://${hosts}/cti?target_session_attrs=read-write&connect_timeout=2`,
     monitor,

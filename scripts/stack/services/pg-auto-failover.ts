@@ -154,10 +154,10 @@ export async function formationState(monitor: PgafService): Promise<PgafNodeStat
   return rows.map((r) => ({ name: r.nodename, host: r.nodehost, port: r.nodeport, reported: r.reportedstate, goal: r.goalstate }));
 }
 
-/** The writable primary according to the monitor (reported and assigned primary or wait_primary/single). */
+/** The writable primary according to the monitor: reported and assigned single, wait_primary or primary (moving between them). */
 export function primaryOf(nodes: readonly PgafNodeState[]): PgafNodeState | undefined {
   const writable = new Set(['single', 'wait_primary', 'primary']);
-  return nodes.find((n) => writable.has(n.reported) && n.reported === n.goal);
+  return nodes.find((n) => writable.has(n.reported) && writable.has(n.goal));
 }
 
 /** Lets role `cti` log in with its password from `cidr` (before pg_autoctl's own lines would not matter: distinct roles). */

@@ -101,10 +101,11 @@ async function outcome(rig: FailoverRig, queued: SippHandle, next: SippHandle, o
   }, 30_000, 'the queued callers SIPp saw answered, answered in PostgreSQL', 200);
   const fresh = (await rig.a.calls()).find((c) => c.caller_number === NEW_CALLER && c.arrived_at.getTime() >= t0 - 1000);
   const answered = rows.filter((r) => r.answered_at).sort((x, y) => x.answered_at!.getTime() - y.answered_at!.getTime());
+  const after = answered.filter((r) => r.answered_at!.getTime() >= t0);
   return {
     lost: (order.length - qs.successful) + (ns.ok ? 0 : 1),
     inOrder: answered.length === order.length && answered.every((r, i) => r.id === order[i]),
-    firstAnswerMs: answered.length ? answered[0]!.answered_at!.getTime() - t0 : -1,
+    firstAnswerMs: after.length ? after[0]!.answered_at!.getTime() - t0 : -1,
     newCallAnswered: ns.ok,
     newCallFailedOpen: fresh?.failed_open ?? false,
   };
