@@ -170,6 +170,7 @@ export async function startReplicatedData(name: string, net: PairNetwork): Promi
       await sleep(400);
       return false;
     }, state);
+    for (const n of DATA_NODES) await pg[n].tuneKeeper();
   };
 
   const startRedisTier = async () => {

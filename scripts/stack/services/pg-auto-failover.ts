@@ -15,7 +15,9 @@
 import { existsSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
-import { Daemon } from '../daemon.ts';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { Daemon, commandLine } from '../daemon.ts';
 import { inNetns, logPath, type ServiceContext } from './context.ts';
 import { PG_BIN, ownDir, pgLocation, postgresUser } from './postgres.ts';
 import { watchDaemon } from './watched.ts';
@@ -36,7 +38,18 @@ export const MONITOR_TIMINGS: Readonly<Record<string, number>> = {
 
 const SOCKET_DIR = '/var/run/postgresql';
 
+/**
+ * The keeper's own timeouts (seconds, `pg_autoctl config set`): a primary that cannot reach the monitor nor its
+ * standby demotes itself after `network_partition_timeout` (shipped 20 s). It must be below the monitor's
+ * primary_demote_timeout, else a primary cut off from the monitor could stay writable after the standby is promoted.
+ */
+export const KEEPER_TIMEOUTS: Readonly<Record<string, number>> = {
+  'timeout.network_partition_timeout': 2,
+};
+
 export type PgafRole = 'monitor' | 'postgres';
+
+const execFileAsync = promisify(execFile);
 
 export interface PgafOptions {
   readonly role: PgafRole;
@@ -61,6 +74,8 @@ export interface PgafService {
   readonly port: number;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** KEEPER_TIMEOUTS into the keeper's config, and the running keeper reloads it (once its node is set up). */
+  tuneKeeper(): Promise<void>;
   /** A query as the postgres superuser over this host's unix socket (database `db`). */
   superQuery<T = Record<string, unknown>>(sql: string, db?: string): Promise<T[]>;
 }
@@ -115,6 +130,13 @@ export function createPgaf(ctx: ServiceContext, o: PgafOptions): PgafService {
     }
   }
 
+  /** `pg_autoctl <args>` as the postgres user in the host's namespace, with the service's environment. */
+  async function autoctl(args: string[]): Promise<string> {
+    const cmd = commandLine({ command: '/usr/bin/pg_autoctl', args, uid: who.uid, gid: who.gid, ...inNetns(ctx) });
+    const { stdout } = await execFileAsync(cmd.command, cmd.args, { env, uid: cmd.uid, gid: cmd.gid, cwd: home });
+    return stdout;
+  }
+
   const service: PgafService = {
     get daemon() {
       if (!daemon) throw new Error('pg_autoctl not started');
@@ -137,9 +159,19 @@ export function createPgaf(ctx: ServiceContext, o: PgafOptions): PgafService {
       }
     },
     stop: async () => { await daemon?.stop(); },
+    async tuneKeeper() {
+      if (!existsSync(keeperConfig(env.XDG_CONFIG_HOME, dataDir))) throw new Error(`no keeper config for ${dataDir}: start it first`);
+      for (const [k, v] of Object.entries(KEEPER_TIMEOUTS)) await autoctl(['config', 'set', '--pgdata', dataDir, k, String(v)]);
+      // the running keeper reads its config again on SIGHUP
+      await autoctl(['reload', '--pgdata', dataDir]);
+    },
     superQuery,
   };
   return service;
+}
+
+function keeperConfig(configHome: string, dataDir: string): string {
+  return join(configHome, 'pg_autoctl', dataDir, 'pg_autoctl.cfg');
 }
 
 async function tuneMonitor(q: PgafService['superQuery']): Promise<void> {
