@@ -18,12 +18,37 @@ export class LeaderLease {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
 
-  constructor(private readonly redis: Redis, private readonly log: Logger, private readonly key = 'cti:leader', private readonly ttlMs = 3000) {}
+  /** A standby does not try before this (ms epoch): the leader's turn to take back its lease after Redis came back. */
+  private holdUntil = 0;
+  private renewNow: (() => void) | undefined;
+
+  constructor(private readonly redis: Redis, private readonly log: Logger, private readonly key = 'cti:leader', private readonly ttlMs = 3000) {
+    // Redis came back (a Sentinel promotion, a restart; docs/ha.md "The data tier of a pair"): the leader renews at
+    // once, a standby waits two thirds of a lease, so a lease that ran out while Redis was away goes back to its leader
+    // rather than to whichever process reconnected first (that would move the lead and lose the calls queued in
+    // the leader's Kamailio).
+    let connected = redis.status === 'ready';
+    redis.on('ready', () => {
+      // the first connection is the start, not Redis coming back
+      if (!connected) {
+        connected = true;
+        return;
+      }
+      if (this.renewNow) this.renewNow();
+      else this.holdUntil = Date.now() + (this.ttlMs * 2) / 3;
+    });
+  }
 
   /** Resolves once this process holds the lease. */
   async acquire(): Promise<void> {
     let announced = false;
     while (!this.stopped) {
+      // never a SET left in ioredis's offline queue (it would run the moment Redis is back, before the holdoff), and
+      // not before the leader had its turn after Redis came back
+      if (this.redis.status !== 'ready' || Date.now() < this.holdUntil) {
+        await new Promise((r) => setTimeout(r, 50));
+        continue;
+      }
       try {
         const ok = await this.redis.set(this.key, this.id, 'PX', this.ttlMs, 'NX');
         if (ok === 'OK') return;
@@ -41,7 +66,7 @@ export class LeaderLease {
 
   /** Renew every third of the lease; `onLost` when another process holds it or Redis refuses. */
   keep(onLost: () => void): void {
-    this.timer = setInterval(async () => {
+    const renew = async () => {
       try {
         const ok = await this.redis.eval(RENEW_LUA, 1, this.key, this.id, String(this.ttlMs));
         if (ok !== 1) {
@@ -51,11 +76,14 @@ export class LeaderLease {
       } catch (err) {
         this.log.warn({ err: String(err) }, 'leader lease renewal failed; retrying');
       }
-    }, this.ttlMs / 3);
+    };
+    this.renewNow = () => void renew();
+    this.timer = setInterval(renew, this.ttlMs / 3);
   }
 
   async release(): Promise<void> {
     this.stopped = true;
+    this.renewNow = undefined;
     if (this.timer) clearInterval(this.timer);
     await this.redis.eval(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`, 1, this.key, this.id);
   }
