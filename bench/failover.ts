@@ -14,10 +14,13 @@
  * Fifth scenario (queued_takeover): 20 callers queued on A, re-injected into B's Kamailio and answered one by one by a
  * single seat via B: calls_lost, two_answers, when they were re-injected and answered. (In the second scenario B now
  * takes the 3 queued callers over too, so its new call is answered after them.)
+ * Data tier (bench/support/data-failover.ts): redis_master_killed and pg_primary_killed, each on a pair with the
+ * replicated data tier (calls_lost, answered_after_ms, promote_ms, first_write_ms, ...).
  *
  *   npm run bench -- failover      (root: network namespaces; BENCH_REPEATS, default 1)
  */
 import { envInt, type Benchmark } from './support/benchmark.ts';
+import { dataScenarios } from './support/data-failover.ts';
 import { killNodeAAndCall, prepareFailover, queueCallsOnA, queuedOutcome, startFailoverRig, type QueuedFigures } from '../test/integration/support/failover.ts';
 import { conversationOutcome, mediaGaps, startConversations, type ConversationFigures } from '../test/integration/support/conversations.ts';
 import { benchBrowserSeats } from '../test/integration/support/browser-seats-failover.ts';
@@ -93,6 +96,9 @@ const bench: Benchmark = {
       Math.max(...talkRuns.map((r) => r[k]));
     const worstSeats = (k: string) => Math.max(...browserRuns.map((r) => Number(r[k])));
     const worstT = (k: keyof TakeoverFigures) => Math.max(...takeoverRuns.map((r) => Number(r[k])));
+    // --- the data tier's scenarios (bench/support/data-failover.ts) ---
+    const data = await dataScenarios(repeats, log);
+    // --- end data tier ---
     const worst = (k: keyof QueuedFigures | 'answered_after_ms') => Math.max(...queuedRuns.map((r) => Number(r[k])));
     const max = (k: string) => Math.max(...runs.map((r) => Number(r[k])));
     return {
@@ -148,6 +154,7 @@ const bench: Benchmark = {
           repeats,
         },
         baseline: { answered_after_ms: Math.max(...baseline), repeats },
+        ...data,
       },
     };
   },

@@ -9,6 +9,7 @@ PACKAGES=(
   kamailio-postgres-modules kamailio-utils-modules kamailio-tls-modules
   rtpengine sip-tester baresip-core ffmpeg redis-server espeak-ng sox chromium fonts-wqy-microhei openssl tshark
   postgresql-15 keepalived iputils-ping iproute2
+  postgresql-15-auto-failover
 )
 did=()
 

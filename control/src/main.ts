@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { Distributor } from './calls/distribution/distributor.ts';
 import { buildServer } from './api/server.ts';
@@ -32,6 +31,8 @@ import { LeaseFile } from './ha/fence/lease-file.ts';
 import { followTakeover, takeLead } from './ha/lead.ts';
 import { reportNodeStatus } from './ha/nodes/status.ts';
 import { haRoutes } from './api/routes/ha.ts';
+import { connectRedis } from './ha/data/redis-connection.ts';
+import { onRedisReconnected } from './ha/data/redis-resync.ts';
 import { createLogger } from './app/logger.ts';
 import { ensureBootstrapAdmin } from './auth/bootstrap.ts';
 import { CallFlow } from './calls/flow.ts';
@@ -55,7 +56,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger();
   const sql = postgres(config.pgUrl, { max: 10, onnotice: () => {} });
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
+  const redis = connectRedis(config.redisUrl, { maxRetriesPerRequest: 3 });
   redis.on('error', (err) => log.warn({ err: String(err) }, 'redis connection error (ioredis reconnects)'));
   const bus = new EventBus(redis, config.centreId);
   const deps: AppDeps = { config, sql, redis, bus, log };
@@ -125,19 +126,22 @@ async function main(): Promise<void> {
   linkTrunkHealthToEngine(deps, evapi, rpc);
   evapi.on('malformed', (raw, err) => log.error({ raw: String(raw).slice(0, 200), err: String(err) }, 'malformed evapi message'));
   evapi.on('disconnected', () => log.warn({}, 'evapi disconnected: Kamailio fails calls open while we are away'));
+  // after Kamailio (re)connects, and after the Redis master changed (control/src/ha/data/redis-resync.ts)
+  const resync = () => void (async () => {
+    try {
+      await loadSeats(deps);
+      await registrations.syncAll();
+    } catch (err) {
+      log.error({ err: String(err) }, 'seat/registration sync after connect failed');
+    }
+    callFlow.beginSync();
+    void distributor.kick();
+  })();
   evapi.on('connected', () => {
     log.info({}, 'evapi connected');
-    void (async () => {
-      try {
-        await loadSeats(deps);
-        await registrations.syncAll();
-      } catch (err) {
-        log.error({ err: String(err) }, 'seat/registration sync after connect failed');
-      }
-      callFlow.beginSync();
-      void distributor.kick();
-    })();
+    resync();
   });
+  onRedisReconnected(redis, log, () => { if (active && evapi.connected) resync(); });
 
   let tick: NodeJS.Timeout | undefined;
   let seatReload: NodeJS.Timeout | undefined;

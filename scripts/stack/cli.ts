@@ -3,7 +3,8 @@
  *   tsx scripts/stack/cli.ts start [name] [--no-control] [--kamailio-template=<file>]
  *                                                         start, print addresses, run until Ctrl-C
  *   tsx scripts/stack/cli.ts start --pair [name]           a two-node centre in network namespaces (docs/ha.md;
- *                                                         root; `npm run pair`), name defaults to "pair"
+ *                                                         root; `npm run pair`), name defaults to "pair";
+ *                                                         --replicated-data: PostgreSQL and Redis failover (docs/ha.md)
  *   tsx scripts/stack/cli.ts stop [name]                   stop a stack running in another terminal (a pair: stop --pair)
  *   tsx scripts/stack/cli.ts status [name]                 addresses and which daemons are alive
  *   tsx scripts/stack/cli.ts clean                         delete the state folders of stopped stacks other than dev
@@ -55,15 +56,15 @@ function stopOnSignals(what: string, running: () => { stop(): Promise<void> } | 
   return () => stopping;
 }
 
-async function startPairCli(name: string): Promise<void> {
+async function startPairCli(name: string, replicatedData = false): Promise<void> {
   let pair: Pair | undefined;
   const stopping = stopOnSignals(`pair "${name}"`, () => pair);
   const t0 = Date.now();
-  pair = await startPair({ name });
+  pair = await startPair({ name, replicatedData });
   if (stopping()) return;
   console.log(`pair "${name}" up in ${Date.now() - t0} ms; floating SIP address ${pair.sipRemote} (held by node ${pair.holder()?.toUpperCase()})`);
   console.log(`  namespaces: ${Object.values(pair.net.ns).join(' ')} (enter one: ip netns exec <name> bash)`);
-  console.log(`--- data ---\n  ${'PostgreSQL'.padEnd(18)} ${pair.data.info.postgres.url}\n  ${'Redis'.padEnd(18)} ${pair.data.info.redis.url}`);
+  console.log(`--- data ---\n  ${'PostgreSQL'.padEnd(18)} ${pair.dataUrls.postgres}\n  ${'Redis'.padEnd(18)} ${pair.dataUrls.redis}`);
   for (const [label, stack] of [['node A', pair.nodes.a], ['node B', pair.nodes.b]] as const) {
     console.log(`--- ${label} ---\n${describe(stack.info)}`);
   }
@@ -128,7 +129,7 @@ async function main(): Promise<void> {
   const name = rest.find((a) => !a.startsWith('--')) ?? (pair ? 'pair' : 'dev');
   switch (cmd) {
     case 'start':
-      return pair ? startPairCli(name) : start(name, rest);
+      return pair ? startPairCli(name, rest.includes('--replicated-data')) : start(name, rest);
     case 'stop': {
       // a pair's owner process stops the whole pair when asked to stop its node A
       const r = await stopStackByName(pair ? `${name}-a` : name);
@@ -142,7 +143,7 @@ async function main(): Promise<void> {
     case 'clean':
       return clean();
     default:
-      console.error('usage: tsx scripts/stack/cli.ts start|stop|status [name] [--pair] [--no-control] [--kamailio-template=<file>] | clean');
+      console.error('usage: tsx scripts/stack/cli.ts start|stop|status [name] [--pair [--replicated-data]] [--no-control] [--kamailio-template=<file>] | clean');
       process.exitCode = 2;
   }
 }

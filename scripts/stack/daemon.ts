@@ -60,6 +60,18 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
   }
 }
 
+/** SIGKILL to each of `pids` (gone already is fine); resolves when none is alive. */
+export async function sigkillAll(pids: readonly number[]): Promise<void> {
+  for (const p of pids) {
+    try {
+      process.kill(p, 'SIGKILL');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+    }
+  }
+  while (pids.some((p) => processAlive(p))) await sleep(10);
+}
+
 /** Live (not zombie) processes of a process group, from /proc. */
 export function groupMembers(pgid: number): number[] {
   const out: number[] = [];

@@ -15,13 +15,20 @@ import { execFileSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { createPairNetwork, type PairNetwork } from './netns.ts';
 import { startStack, stateDirOf, type Stack, type StackOptions } from './stack.ts';
-import { processAlive, sleep } from './daemon.ts';
+import { processAlive, sigkillAll, sleep } from './daemon.ts';
 import { REPO_ROOT } from './migrate.ts';
 import { createKeepalived, type KeepalivedService } from './services/keepalived.ts';
 import { respawnControl } from './services/respawn.ts';
 import type { ServiceContext } from './services/context.ts';
 import { pairConfigErrors, type PairConfig } from './pair-config.ts';
 import { rtpengineRedundancy } from './services/rtpengine-redundancy.ts';
+import { startReplicatedData, type ReplicatedData } from './data-pair.ts';
+
+/**
+ * Where the nodes find the data tier; `kamailioDb` overrides Kamailio's DB_URL (the replicated tier's form);
+ * `rtpengineRedis` is a plain redis:// URL of the Redis master at start (rtpengine does not speak Sentinel).
+ */
+interface DataUrls { readonly postgres: string; readonly redis: string; readonly kamailioDb?: string; readonly rtpengineRedis: string }
 
 export type NodeName = 'a' | 'b';
 export const NODES: readonly NodeName[] = ['a', 'b'];
@@ -41,13 +48,24 @@ export interface PairOptions {
    * up unless this node's control plane holds the lease (docs/ha.md, "Split brain").
    */
   readonly fence?: boolean;
+  /**
+   * The replicated data tier (scripts/stack/data-pair.ts): PostgreSQL primary/standby (pg_auto_failover) and Redis
+   * master/replica on A and B, monitor and third Sentinel on the witness ("data" namespace). Default: phase 1's one
+   * PostgreSQL and one Redis in the data namespace (`data`).
+   */
+  readonly replicatedData?: boolean;
 }
 
 export interface Pair {
   readonly name: string;
   readonly net: PairNetwork;
   readonly config: PairConfig;
-  readonly data: Stack;
+  /** Phase 1's single data tier; absent with `replicatedData`. */
+  readonly data?: Stack;
+  /** With `replicatedData`: the replicated data tier. */
+  readonly replicated?: ReplicatedData;
+  /** What the control planes use: PostgreSQL (multi-host with replicatedData) and Redis (redis-sentinel:// with replicatedData). */
+  readonly dataUrls: { readonly postgres: string; readonly redis: string };
   readonly nodes: Readonly<Record<NodeName, Stack>>;
   readonly keepalived: Readonly<Record<NodeName, KeepalivedService>>;
   /** The floating SIP address with the SIP port: where gateways and seats send. */
@@ -113,18 +131,19 @@ const leaseFileOf = (name: string, node: NodeName) => `${stateDirOf(`${name}-${n
 const vrrpStateFileOf = (name: string, node: NodeName) => `${stateDirOf(`${name}-${node}`)}/ha-vrrp-state`;
 const fencing = (opts: PairOptions) => opts.fence ?? (opts.control ?? true);
 
-function nodeOptions(name: string, node: NodeName, cfg: PairConfig, net: PairNetwork, data: Stack, opts: PairOptions): StackOptions {
+function nodeOptions(name: string, node: NodeName, cfg: PairConfig, net: PairNetwork, data: DataUrls, opts: PairOptions): StackOptions {
   const peer = node === 'a' ? 'b' : 'a';
   return {
     name: `${name}-${node}`,
     tier: 'node',
     control: opts.control ?? true,
-    data: { postgresUrl: data.info.postgres.url, redisUrl: data.info.redis.url },
+    data: { postgresUrl: data.postgres, redisUrl: data.redis },
     netns: { name: net.ns[node], host: cfg.nodes[node] },
     kamailioDefines: ['WITH_PAIR'],
     // media on the floating address, calls replicated through the data tier's Redis (calls in conversation survive)
-    rtpengine: { mediaIp: cfg.vip, redundancy: rtpengineRedundancy(data.info.redis.url, node) },
-    kamailioVars: { SIP_DOMAIN: cfg.vip, PAIR_VIP: cfg.vip, DMQ_PORT: String(cfg.dmqPort), DMQ_PEER: cfg.nodes[peer], ...opts.kamailioVars },
+    rtpengine: { mediaIp: cfg.vip, redundancy: rtpengineRedundancy(data.rtpengineRedis, node) },
+    kamailioVars: { SIP_DOMAIN: cfg.vip, PAIR_VIP: cfg.vip, DMQ_PORT: String(cfg.dmqPort), DMQ_PEER: cfg.nodes[peer],
+      ...(data.kamailioDb ? { DB_URL: data.kamailioDb } : {}), ...opts.kamailioVars },
     env: {
       CTI_PEER_KAMAILIO_RPC_URL: `http://${cfg.nodes[peer]}:8080/RPC`,
       CTI_NODE: node,
@@ -178,15 +197,24 @@ export async function startPair(opts: PairOptions = {}): Promise<Pair> {
   try {
     assertPairConfig(cfg);
     for (const node of NODES) await net.exec(node, 'sysctl', ['-q', '-w', 'net.ipv4.ip_nonlocal_bind=1']);
-    const data = await startStack({
+    // --- data tier: phase 1's single one, or the replicated one (docs/ha.md, "The data tier of a pair") ---
+    const replicated = opts.replicatedData ? await startReplicatedData(name, net) : undefined;
+    if (replicated) started.push(replicated);
+    const data = replicated ? undefined : await startStack({
       name: `${name}-data`, tier: 'data', control: false,
       netns: { name: net.ns.data, host: cfg.data, clientNet: `${cfg.data}/${cfg.prefixLength}` },
     });
-    started.push(data);
+    if (data) started.push(data);
+    const master = replicated ? await replicated.redisMasterAddr() : undefined;
+    if (replicated && !master) throw new Error('the replicated data tier has no Redis master that the Sentinels agree on');
+    const dataUrls: DataUrls = replicated
+      ? { postgres: replicated.postgresUrl, redis: replicated.redisUrl, kamailioDb: replicated.kamailioDbUrl, rtpengineRedis: `redis://${master!.host}:${master!.port}` }
+      : { postgres: data!.info.postgres.url, redis: data!.info.redis.url, rtpengineRedis: data!.info.redis.url };
+    // --- end data tier ---
     const nodes = {} as Record<NodeName, Stack>;
     const vrrp = {} as Record<NodeName, KeepalivedService>;
     for (const node of NODES) {
-      const stack = await startStack(nodeOptions(name, node, cfg, net, data, opts));
+      const stack = await startStack(nodeOptions(name, node, cfg, net, dataUrls, opts));
       started.push(stack);
       nodes[node] = stack;
       // a control plane that gave up the lead comes back as standby (systemd's Restart= in production)
@@ -202,22 +230,16 @@ export async function startPair(opts: PairOptions = {}): Promise<Pair> {
       name,
       net,
       config: cfg,
-      data,
+      ...(data ? { data } : {}),
+      ...(replicated ? { replicated } : {}),
+      dataUrls: { postgres: dataUrls.postgres, redis: dataUrls.redis },
       nodes,
       keepalived: vrrp,
       sipRemote: `${cfg.vip}:${cfg.sipPort}`,
       holder: () => NODES.find((n) => addressesIn(net, n).includes(` ${cfg.vip}/`)),
       async killNode(node) {
         execFileSync('ip', ['-n', net.ns[node], 'link', 'set', net.dev, 'down']);
-        const pids = execFileSync('ip', ['netns', 'pids', net.ns[node]], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
-        for (const p of pids) {
-          try {
-            process.kill(p, 'SIGKILL');
-          } catch (e) {
-            if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
-          }
-        }
-        while (pids.some((p) => processAlive(p))) await sleep(10);
+        await sigkillAll(execFileSync('ip', ['netns', 'pids', net.ns[node]], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number));
       },
       stop: stopAll,
     };

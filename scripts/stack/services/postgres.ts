@@ -18,9 +18,9 @@ const run = promisify(execFile);
 export const PG_BIN = '/usr/lib/postgresql/15/bin';
 const TEMPLATE_VERSION = 'cti-template-v2';
 
-interface RunAs { uid?: number; gid?: number }
+export interface RunAs { uid?: number; gid?: number }
 
-function postgresUser(): RunAs {
+export function postgresUser(): RunAs {
   if (process.getuid?.() !== 0) return {};
   const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('postgres:'));
   if (!line) throw new Error('running as root but there is no `postgres` user; run `bash scripts/setup.sh` (installs postgresql-15)');
@@ -34,7 +34,7 @@ function traversableDir(path: string): void {
   if ((statSync(path).mode & 0o005) !== 0o005) chmodSync(path, 0o755);
 }
 
-function ownDir(path: string, who: RunAs, mode = 0o700): void {
+export function ownDir(path: string, who: RunAs, mode = 0o700): void {
   mkdirSync(path, { recursive: true, mode });
   if (who.uid !== undefined) chownSync(path, who.uid, who.gid!);
 }
@@ -116,7 +116,7 @@ export function pgLocation(ctx: ServiceContext, who: RunAs = postgresUser()):
 }
 
 /** Lets hosts of `cidr` log in over TCP with a password (the nodes of a pair; initdb allows only loopback). */
-function allowClients(dataDir: string, cidr: string): void {
+export function allowClients(dataDir: string, cidr: string): void {
   const hba = join(dataDir, 'pg_hba.conf');
   const line = `host all all ${cidr} scram-sha-256`;
   const text = readFileSync(hba, 'utf8');

@@ -13,7 +13,8 @@ export interface RedisService {
   restart(): Promise<void>;
 }
 
-export function createRedis(ctx: ServiceContext): RedisService {
+/** `extraConf`: more redis.conf lines (a pair's replica: `replicaof`, scripts/stack/data-pair.ts). */
+export function createRedis(ctx: ServiceContext, extraConf: readonly string[] = []): RedisService {
   const dir = statePath(ctx, 'redis');
   const conf = statePath(ctx, 'redis.conf');
   const port = ctx.ports.redis;
@@ -33,6 +34,7 @@ export function createRedis(ctx: ServiceContext): RedisService {
     // a pair's data tier: rtpengine on the backup node learns the master's calls from keyspace notifications
     // (SET/DEL of its calls' keys; services/rtpengine-redundancy.ts); a single node does not need them
     ...(ctx.netns ? ['notify-keyspace-events K$gx'] : []),
+    ...extraConf,
     '',
   ].join('\n'));
   const daemon = new Daemon({

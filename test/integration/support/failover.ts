@@ -7,8 +7,9 @@
  */
 import { Redis } from 'ioredis';
 import postgres, { type Sql } from 'postgres';
+import { connectRedis } from '../../../control/src/ha/data/redis-connection.ts';
 import { KamailioRpc } from '../../../control/src/engine/kamailio/jsonrpc.ts';
-import { startPair, type Pair } from '../../../scripts/stack/pair.ts';
+import { startPair, type Pair, type PairOptions } from '../../../scripts/stack/pair.ts';
 import { runSipp, startSipp, waitForUdpListenerIn, type SippHandle, type SippOptions, type SippResult } from '../../support/sipp.ts';
 import { ADMIN_PASSWORD, CallCentre, waitFor, type CallRow, type Seat } from './callcentre.ts';
 
@@ -18,7 +19,7 @@ const TRUNK_PORT = 5080;
 const CALLER_MEDIA = 16100;
 const QUEUED_PORT = 5082;
 const QUEUED_MEDIA = 16200;
-const QUEUED_PREFIX = '1390000';
+export const QUEUED_PREFIX = '1390000';
 
 export interface FailoverFigures {
   /** From the kill until B held the floating address. */
@@ -44,10 +45,11 @@ export interface FailoverRig {
   close(): Promise<void>;
 }
 
-export async function startFailoverRig(name: string): Promise<FailoverRig> {
-  const pair = await startPair({ name: `${name}-${process.pid}`, env: { CTI_BOOTSTRAP_ADMIN_PASSWORD: ADMIN_PASSWORD } });
-  const sql = postgres(pair.data.info.postgres.url, { max: 4, onnotice: () => {} });
-  const redis = new Redis(pair.data.info.redis.url, { maxRetriesPerRequest: 3 });
+export async function startFailoverRig(name: string, pairOpts: Pick<PairOptions, 'replicatedData'> = {}): Promise<FailoverRig> {
+  const pair = await startPair({ name: `${name}-${process.pid}`, env: { CTI_BOOTSTRAP_ADMIN_PASSWORD: ADMIN_PASSWORD }, ...pairOpts });
+  const sql = postgres(pair.dataUrls.postgres, { max: 4, onnotice: () => {} });
+  const redis = connectRedis(pair.dataUrls.redis, { maxRetriesPerRequest: 3 });
+  redis.on('error', () => { /* reconnects by itself (a data failover); a failing command says why */ });
   const callers: SippHandle[] = [];
   const rig: FailoverRig = {
     pair, sql, redis, callers,
@@ -74,7 +76,7 @@ async function hasContact(rpcUrl: string, user: string): Promise<boolean> {
   return (await new KamailioRpc({ url: rpcUrl }).ulDump()).some((c) => c.aor === user && c.expires > 0);
 }
 
-function caller(rig: FailoverRig, number: string): Promise<SippHandle> {
+export function caller(rig: FailoverRig, number: string): Promise<SippHandle> {
   return callerOn(rig, number);
 }
 

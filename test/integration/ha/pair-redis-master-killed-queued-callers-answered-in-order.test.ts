@@ -1,0 +1,29 @@
+/**
+ * The Redis master dies (docs/ha.md, "The data tier of a pair"): 10 callers queued on A, the Redis master (on A)
+ * SIGKILLed; the Sentinels (A, B, witness; down-after 1 s) promote B's replica, both control planes follow it
+ * (redis-sentinel:// URL), the lease stays where it was, the queue order and the seat are kept: all 10 callers are
+ * answered in the order they were queued, and a new call placed right after the kill is answered after them.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { redisMasterKilled } from '../support/data-failover.ts';
+import { startFailoverRig, type FailoverRig } from '../support/failover.ts';
+
+const QUEUED = 10;
+
+let rig: FailoverRig;
+before(async () => { rig = await startFailoverRig('ha-redis', { replicatedData: true }); });
+after(async () => { await rig?.close(); });
+
+test('pair-redis-master-killed-queued-callers-answered-in-order: Sentinel promotes the replica, 10 queued callers answered in order, a new call answered', async () => {
+  const f = await redisMasterKilled(rig, QUEUED);
+  console.log(`redis_master_killed: ${JSON.stringify(f)}`);
+  assert.equal(f.calls_lost, 0, 'no caller lost');
+  assert.ok(f.in_order, 'the queued callers were answered in the order they were queued');
+  assert.ok(f.new_call_answered, 'the call placed at the failure was answered');
+  assert.ok(f.answered_after_ms > 0, 'a seat answered after the failure');
+  assert.equal(await rig.pair.replicated!.redisMaster(), 'b', 'B holds the Redis master');
+  assert.ok(f.promote_ms > 0 && f.promote_ms < 10_000, `promoted within 10 s (${f.promote_ms} ms)`);
+  assert.ok(f.control_not_restarted, 'no control plane was restarted');
+  assert.equal(f.leader_after, f.leader_before, 'the lead did not move');
+});
