@@ -3,6 +3,9 @@
 #   bash scripts/test.sh            all tiers (after `tsc --noEmit`)
 #   bash scripts/test.sh unit       only test/unit (also: contract, integration)
 # Extra arguments after the tier go to `node --test` (e.g. --test-name-pattern=queue).
+# The unit tier (pure logic) runs in one process (scripts/test-one-process.ts); the integration files not
+# listed in test/integration/run-alone.txt run TEST_JOBS (default 2) at a time; the contract tier and the
+# listed integration files run one at a time, the latter after the others (scripts/test-lanes.sh).
 # Exits non-zero if the typecheck or any test fails; later tiers still run so one run shows everything.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -19,10 +22,27 @@ fi
 # State folders of stopped test stacks from earlier runs (the last run's stay for inspection until now).
 node_modules/.bin/tsx scripts/stack/cli.ts clean >/dev/null
 
+jobs="${TEST_JOBS:-2}"
+[[ "$jobs" =~ ^[1-9][0-9]*$ ]] || { echo "test.sh: TEST_JOBS must be a positive number, not '$jobs'" >&2; exit 2; }
+
+# run_files CONCURRENCY LABEL [node --test arguments] -- FILE...
+run_files() {
+  local concurrency="$1" label="$2" t0=$SECONDS args=()
+  shift 2
+  while [[ "$1" != "--" ]]; do args+=("$1"); shift; done
+  shift
+  if ! node --import tsx --test --test-concurrency="$concurrency" --test-reporter=spec "${args[@]}" "$@"; then
+    failed+=("$label")
+  fi
+  echo "== $label: $# file(s), $concurrency at a time, $((SECONDS - t0)) s"
+}
+
 failed=()
 if ((typecheck)); then
   echo "== typecheck (tsc --noEmit -p .)"
+  t0=$SECONDS
   if ! node_modules/.bin/tsc --noEmit -p .; then failed+=(typecheck); fi
+  echo "== typecheck: $((SECONDS - t0)) s"
 fi
 
 for tier in "${tiers[@]}"; do
@@ -33,9 +53,21 @@ for tier in "${tiers[@]}"; do
     continue
   fi
   echo "== $tier: ${#files[@]} file(s)"
-  if ! node --import tsx --test --test-concurrency=1 --test-reporter=spec "$@" "${files[@]}"; then
-    failed+=("$tier")
-  fi
+  case "$tier" in
+    unit)
+      # pure logic: all files in one process (scripts/test-one-process.ts), not one Node + tsx start each
+      t0=$SECONDS
+      if ! node --import tsx --test-reporter=spec "$@" scripts/test-one-process.ts "${files[@]}"; then failed+=("$tier"); fi
+      echo "== $tier: ${#files[@]} file(s) in one process, $((SECONDS - t0)) s" ;;
+    integration)
+      mapfile -t shared < <(bash scripts/test-lanes.sh "${files[@]}" | awk -F'\t' '$1 == "shared" { print $2 }')
+      mapfile -t alone < <(bash scripts/test-lanes.sh "${files[@]}" | awk -F'\t' '$1 == "alone" { print $2 }')
+      echo "== $tier: ${#shared[@]} file(s) $jobs at a time, then ${#alone[@]} alone (test/integration/run-alone.txt)"
+      ((${#shared[@]} == 0)) || run_files "$jobs" "$tier" "$@" -- "${shared[@]}"
+      ((${#alone[@]} == 0)) || run_files 1 "$tier (alone)" "$@" -- "${alone[@]}" ;;
+    *)
+      run_files 1 "$tier" "$@" -- "${files[@]}" ;;
+  esac
 done
 
 if ((${#failed[@]})); then
