@@ -87,6 +87,7 @@ for tier in "${tiers[@]}"; do
 done
 
 typecheck_result
+echo "== test.sh: $SECONDS s in all"
 
 if ((${#failed[@]})); then
   echo "FAILED: ${failed[*]}" >&2
