@@ -47,7 +47,8 @@ fi
 
 # --- npm packages ----------------------------------------------------------------
 if [[ ! -d node_modules || ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
-  npm ci --no-audit --no-fund --loglevel=error
+  # --prefer-offline: packages already in npm's cache (~/.npm) are not re-validated against the registry
+  npm ci --prefer-offline --no-audit --no-fund --loglevel=error
   did+=("ran npm ci")
 fi
 

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# The test runner: typecheck, then the unit, contract and integration tiers in that order.
+# The test runner: the unit, contract and integration tiers in that order, the typecheck beside the first two.
 #   bash scripts/test.sh            all tiers (after `tsc --noEmit`)
 #   bash scripts/test.sh unit       only test/unit (also: contract, integration)
 # Extra arguments after the tier go to `node --test` (e.g. --test-name-pattern=queue).
+# The unit tier (pure logic) runs in one process (scripts/test-one-process.ts); the integration files not
+# listed in test/integration/run-alone.txt run TEST_JOBS (default 2) at a time; the contract tier and the
+# listed integration files run one at a time, the latter after the others (scripts/test-lanes.sh).
 # Exits non-zero if the typecheck or any test fails; later tiers still run so one run shows everything.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -19,13 +22,46 @@ fi
 # State folders of stopped test stacks from earlier runs (the last run's stay for inspection until now).
 node_modules/.bin/tsx scripts/stack/cli.ts clean >/dev/null
 
+jobs="${TEST_JOBS:-2}"
+[[ "$jobs" =~ ^[1-9][0-9]*$ ]] || { echo "test.sh: TEST_JOBS must be a positive number, not '$jobs'" >&2; exit 2; }
+
+# run_files CONCURRENCY LABEL [node --test arguments] -- FILE...
+run_files() {
+  local concurrency="$1" label="$2" t0=$SECONDS args=()
+  shift 2
+  while [[ "$1" != "--" ]]; do args+=("$1"); shift; done
+  shift
+  if ! node --import tsx --test --test-concurrency="$concurrency" --test-reporter=spec "${args[@]}" "$@"; then
+    failed+=("$label")
+  fi
+  echo "== $label: $# file(s), $concurrency at a time, $((SECONDS - t0)) s"
+}
+
 failed=()
+# The typecheck (about 30 s of one core) runs beside the unit and contract tiers, whose time is mostly
+# spent waiting on real-time audio and daemons; its result is printed, and counted, before the integration
+# tier, which starts two stacks at a time and needs both cores.
+typecheck_pid=
 if ((typecheck)); then
-  echo "== typecheck (tsc --noEmit -p .)"
-  if ! node_modules/.bin/tsc --noEmit -p .; then failed+=(typecheck); fi
+  echo "== typecheck (tsc --noEmit -p .) started beside the unit and contract tiers"
+  typecheck_log="$(mktemp "${TMPDIR:-/tmp}/cti120-tsc-XXXXXX")"
+  typecheck_t0=$SECONDS
+  node_modules/.bin/tsc --noEmit -p . >"$typecheck_log" 2>&1 &
+  typecheck_pid=$!
 fi
+typecheck_result() {
+  [[ -n "$typecheck_pid" ]] || return 0
+  local rc=0
+  wait "$typecheck_pid" || rc=$?
+  typecheck_pid=
+  echo "== typecheck (tsc --noEmit -p .): $( ((rc == 0)) && echo passed || echo FAILED), finished $((SECONDS - typecheck_t0)) s after it started"
+  cat "$typecheck_log"
+  rm -f "$typecheck_log"
+  ((rc == 0)) || failed+=(typecheck)
+}
 
 for tier in "${tiers[@]}"; do
+  [[ "$tier" == integration ]] && typecheck_result
   [[ -d "test/$tier" ]] || continue
   mapfile -t files < <(find "test/$tier" -name '*.test.ts' -type f -not -path '*/node_modules/*' | sort)
   if ((${#files[@]} == 0)); then
@@ -33,10 +69,25 @@ for tier in "${tiers[@]}"; do
     continue
   fi
   echo "== $tier: ${#files[@]} file(s)"
-  if ! node --import tsx --test --test-concurrency=1 --test-reporter=spec "$@" "${files[@]}"; then
-    failed+=("$tier")
-  fi
+  case "$tier" in
+    unit)
+      # pure logic: all files in one process (scripts/test-one-process.ts), not one Node + tsx start each
+      t0=$SECONDS
+      if ! node --import tsx --test-reporter=spec "$@" scripts/test-one-process.ts "${files[@]}"; then failed+=("$tier"); fi
+      echo "== $tier: ${#files[@]} file(s) in one process, $((SECONDS - t0)) s" ;;
+    integration)
+      mapfile -t shared < <(bash scripts/test-lanes.sh "${files[@]}" | awk -F'\t' '$1 == "shared" { print $2 }')
+      mapfile -t alone < <(bash scripts/test-lanes.sh "${files[@]}" | awk -F'\t' '$1 == "alone" { print $2 }')
+      echo "== $tier: ${#shared[@]} file(s) $jobs at a time, then ${#alone[@]} alone (test/integration/run-alone.txt)"
+      ((${#shared[@]} == 0)) || run_files "$jobs" "$tier" "$@" -- "${shared[@]}"
+      ((${#alone[@]} == 0)) || run_files 1 "$tier (alone)" "$@" -- "${alone[@]}" ;;
+    *)
+      run_files 1 "$tier" "$@" -- "${files[@]}" ;;
+  esac
 done
+
+typecheck_result
+echo "== test.sh: $SECONDS s in all"
 
 if ((${#failed[@]})); then
   echo "FAILED: ${failed[*]}" >&2

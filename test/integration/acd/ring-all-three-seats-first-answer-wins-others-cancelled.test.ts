@@ -90,7 +90,8 @@ test('ring-all-nobody-answers-call-back-at-its-place-seats-ready-then-answered',
   assert.deepEqual(new Set(missed.map((o) => o.seat_id)), new Set([d.id, e.id]));
   const log = await cc.sql<{ to_state: string }[]>`SELECT to_state FROM seat_state_log WHERE seat_id IN (${d.id}, ${e.id}) AND to_state = 'not_ready' AND at > ${call.arrived_at}`;
   assert.equal(log.length, 0, 'a ring-all miss never makes a seat not_ready');
-  const requeue = (await ringAllEvents(call.id)).filter((x) => x.type === 'call.queued.v1')[1];
+  // the event follows the offer rows: wait for it (read at once, it was once not yet published on a loaded machine)
+  const requeue = await waitFor(async () => (await ringAllEvents(call.id)).filter((x) => x.type === 'call.queued.v1')[1], 10_000, 'the call queued again');
   assert.equal(requeue?.data.requeued, true, 'the call went back to the queue');
   assert.equal(requeue?.data.reason, 'no_answer');
 
