@@ -12,6 +12,8 @@ const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} } as unknow
 
 function fakeRedis(renew: () => Promise<number>): Redis {
   return {
+    status: 'ready',
+    on: () => undefined,
     set: async () => 'OK',
     pttl: async () => -2,
     get: async () => null,
