@@ -956,21 +956,25 @@ branch_route[MANAGE_BRANCH] {
 	if ($avp(seat) == "~overflow") { route(OVERFLOW_HEADERS); }
 	handle_ruri_alias();
 	if (!has_body("application/sdp")) { return; }
+	# via-branch=auto-next (this branch's Via): each branch is its own monologue in rtpengine, apart from the queue
+	# placeholder (via-branch q-<from-tag>, announcements/early.ts) and from the other branches of a ring_all fork;
+	# without it a seat branch re-offered the placeholder's monologue and a WebRTC seat's DTLS failed
 	if ($du =~ "transport=ws" || $ru =~ "transport=ws") {
 		setbflag(BFL_WS);
-		rtpengine_offer("UDP/TLS/RTP/SAVPF replace-origin replace-session-connection ICE=force rtcp-mux-offer rtcp-mux-require generate-mid SDES-off record-call=on");
+		rtpengine_offer("UDP/TLS/RTP/SAVPF replace-origin replace-session-connection ICE=force rtcp-mux-offer rtcp-mux-require generate-mid SDES-off record-call=on via-branch=auto-next");
 	} else {
-		rtpengine_offer("RTP/AVP replace-origin replace-session-connection ICE=remove record-call=on");
+		rtpengine_offer("RTP/AVP replace-origin replace-session-connection ICE=remove record-call=on via-branch=auto-next");
 	}
 }
 
 onreply_route[MANAGE_REPLY] {
 	if ($proto == "ws" || $proto == "wss") { add_contact_alias(); }
 	if (has_body("application/sdp") && $rs =~ "^(18[03]|2[0-9][0-9])$") {
+		# via-branch=auto-next: the reply's top Via, i.e. the branch offered in MANAGE_BRANCH
 		if (isbflagset(BFL_WS)) {
-			rtpengine_answer("RTP/AVP replace-origin replace-session-connection ICE=remove rtcp-mux-demux DTLS=off SDES-off");
+			rtpengine_answer("RTP/AVP replace-origin replace-session-connection ICE=remove rtcp-mux-demux DTLS=off SDES-off via-branch=auto-next");
 		} else {
-			rtpengine_answer("replace-origin replace-session-connection ICE=remove");
+			rtpengine_answer("replace-origin replace-session-connection ICE=remove via-branch=auto-next");
 		}
 	}
 	if (!isflagset(FLT_QUEUED)) { return; }

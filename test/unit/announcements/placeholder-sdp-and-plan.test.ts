@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { audioFormats, placeholderAnswer } from '../../../control/src/announcements/sdp.ts';
 import { announcementPlanOf } from '../../../control/src/queues/announcements.ts';
-import { canHaveEarlyMedia } from '../../../control/src/announcements/early.ts';
+import { canHaveEarlyMedia, earlySdp } from '../../../control/src/announcements/early.ts';
+import type { NgParams, NgReply } from '../../../control/src/engine/rtpengine/ng-client.ts';
 import { mediaPath } from '../../../control/src/announcements/prompts.ts';
 
 const OFFER = [
@@ -28,6 +29,21 @@ test('the placeholder answers with the first G.711 codec of the offer and DTMF, 
 test('an offer without a usable audio codec is a coded engine error, not a broken SDP', () => {
   assert.throws(() => placeholderAnswer('v=0\r\nm=audio 4000 RTP/AVP 101\r\na=rtpmap:101 telephone-event/8000\r\n'), { code: 'CTI_ENGINE_PROTOCOL' });
   assert.throws(() => placeholderAnswer('v=0\r\n'), { code: 'CTI_ENGINE_PROTOCOL' });
+});
+
+test('the placeholder is a branch of its own in rtpengine: offer and answer carry via-branch q-<from-tag> (seat branches carry theirs)', async () => {
+  const sent: Array<[string, NgParams | undefined]> = [];
+  const ng = {
+    async request(command: string, params?: NgParams): Promise<NgReply> {
+      sent.push([command, params]);
+      return { result: 'ok', sdp: command === 'offer' ? OFFER : 'v=0\r\nanswered\r\n' };
+    },
+  };
+  const sdp = await earlySdp(ng, { sipCallId: 'c1', fromTag: 'ft1', sdp: OFFER }, true);
+  assert.equal(sdp, 'v=0\r\nanswered\r\n', 'the caller gets the answer\'s SDP');
+  assert.deepEqual(sent.map(([c, p]) => [c, p?.['from-tag'], p?.['to-tag'], p?.['via-branch']]),
+    [['offer', 'ft1', undefined, 'q-ft1'], ['answer', 'ft1', 'q-ft1', 'q-ft1']]);
+  assert.equal(sent[0]![1]?.['record call'], 'yes', 'the screening flag still records from the offer on');
 });
 
 test('early media only for plain RTP callers with an SDP offer', () => {
