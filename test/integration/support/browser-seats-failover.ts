@@ -263,8 +263,10 @@ export async function browserSeatsFailover(rig: FailoverRig, progress: (s: strin
     figures.browser_media_gap_ms = await longestGapMs(pages[0], t0);
     const datagrams = await capture.stop();
     capture = undefined;
-    const bIp = pair.config.nodes.b;
-    figures.caller_packets_from_b = datagrams.filter((d) => d.src.ip === bIp && d.tsUs / 1000 > t0).length;
+    // rtpengine sends from the floating address on a pair (docs/ha.md "Calls in conversation"); A is dead after t0,
+    // so what comes from the floating address then comes from B (B's own address if media is not on the VIP)
+    const fromB = new Set([pair.config.nodes.b, pair.config.vip]);
+    figures.caller_packets_from_b = datagrams.filter((d) => fromB.has(d.src.ip) && d.tsUs / 1000 > t0).length;
     progress(`the pages after the kill: ${storyAfter()}`);
     progress(`conversation: recovered=${figures.call_recovered}, page RTP after ${JSON.stringify(figures.page_rtp_after)}, `
       + `caller got ${figures.caller_packets_from_b} packets from B, gap ${figures.browser_media_gap_ms} ms`);
