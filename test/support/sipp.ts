@@ -21,6 +21,8 @@ const KILL_GRACE_MS = 5_000;
 const STOP_GRACE_MS = 3_000;
 const TAIL_CHARS = 4_000;
 /** SIPp binds -mp (audio) and -mp + 2 (video); +1 and +3 are their RTCP ports by convention. */
+/** SIPp's control port in a network namespace: 7000 + the SIP port's last three digits (startSipp). */
+const NETNS_CONTROL_BASE = 7000;
 const MEDIA_PORTS = 4;
 
 export interface SippOptions {
@@ -223,8 +225,11 @@ export async function startSipp(opts: SippOptions): Promise<SippHandle> {
   };
   const localPort = opts.localPort ?? (await leased(1));
   const mediaPort = opts.mediaPort ?? (await leased(MEDIA_PORTS));
-  // in a namespace the control socket binds there; any port free here is free in the new namespace too
-  const controlPort = await leased(1, opts.netns ? '127.0.0.1' : ip);
+  // In a namespace only this test's processes bind, on the fixed ports of its layout (SIP 5000-5999, media
+  // 16000-16999): a port leased from the host's registry (12000-19999) could be one of those media ports (seen:
+  // a control socket on 16000, a seat's media base). So there the control port is derived from the SIP port, in
+  // 7000-7999 where no layout puts anything, unique as the SIP port is.
+  const controlPort = opts.netns ? NETNS_CONTROL_BASE + (localPort % 1000) : await leased(1, ip);
   const releaseLeases = () => { for (const l of leases) l.release(); };
   const traceDir = mkdtempSync(join(tmpdir(), 'cti120-sipp-'));
   const { args, files, injectionRows } = buildSippArgs(opts, traceDir, { localPort, mediaPort, controlPort });
