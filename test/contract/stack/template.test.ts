@@ -22,5 +22,5 @@ test('values are inserted literally, not re-expanded', () => {
 test('the rtpengine template uses only the placeholders its service fills', () => {
   const text = readFileSync(join(REPO_ROOT, 'engine/rtpengine/rtpengine.conf.tpl'), 'utf8');
   assert.deepEqual(placeholders(text).sort(),
-    ['DELETE_DELAY', 'IP', 'LOG_LEVEL', 'NG_PORT', 'PIDFILE', 'PORT_MAX', 'PORT_MIN', 'SPOOL_DIR']);
+    ['DELETE_DELAY', 'IP', 'LOG_LEVEL', 'MEDIA_IP', 'NG_PORT', 'PIDFILE', 'PORT_MAX', 'PORT_MIN', 'SPOOL_DIR']);
 });
