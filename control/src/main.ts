@@ -190,7 +190,7 @@ async function main(): Promise<void> {
   lease.keep(() => {
     leaseFile.giveUp();
     void shutdown(3);
-  }, () => leaseFile.held());
+  }, () => leaseFile.held(), { deadline: haNode !== undefined });
   await loadSeats(deps);
   await rebuildMirror(deps, config.centreId);
   evapi.start();

@@ -89,8 +89,12 @@ export class LeaderLease {
    * Renew every third of the lease; `onLost` when another process holds it, Redis refuses, or Redis has not
    * answered a renewal before `validUntil` (this process may no longer hold it: it must stop leading).
    * `onRenewed` after each renewal Redis accepted.
+   * `deadline: false` (a single node, nothing to fence against): renewals that fail or hang are retried and the lead
+   * is kept; only another process holding the lease ends it. A Redis restart on a single node must not take its only
+   * control plane down (the calls it holds would fail open), which the deadline does once the outage outlasts it.
    */
-  keep(onLost: () => void, onRenewed: () => void = () => {}): void {
+  keep(onLost: () => void, onRenewed: () => void = () => {}, opts: { deadline?: boolean } = {}): void {
+    const fenced = opts.deadline ?? true;
     let lost = false;
     const lose = (why: string) => {
       if (lost) return;
@@ -108,13 +112,14 @@ export class LeaderLease {
         this.validUntil = sent + this.ttlMs - LOCAL_MARGIN_MS;
         if (!lost) onRenewed();
       } catch (err) {
-        if (Date.now() >= this.validUntil) return lose(`no renewal answered in time: ${String(err)}`);
+        if (fenced && Date.now() >= this.validUntil) return lose(`no renewal answered in time: ${String(err)}`);
         this.log.warn({ err: String(err) }, 'leader lease renewal failed; retrying');
       }
     };
     this.renewNow = () => void renew();
     this.timer = setInterval(renew, this.ttlMs / 3);
     // a renewal that hangs (Redis unreachable, no error yet) must not keep this process leading
+    if (!fenced) return;
     const deadline = setInterval(() => {
       if (lost || this.stopped) return clearInterval(deadline);
       if (Date.now() >= this.validUntil) {

@@ -51,3 +51,22 @@ test('another process holds the lease: given up at the first renewal', async () 
   const r = await lostAfter(async () => 0, ttl);
   assert.ok(r.lostMs < ttl - 300, `given up after ${r.lostMs} ms, at the first renewal (every ${ttl / 3} ms)`);
 });
+
+test('a single node (deadline off): failing renewals keep the lead; another holder still ends it', async () => {
+  const ttl = 300;
+  let calls = 0;
+  const failing = new LeaderLease(fakeRedis(() => { calls += 1; return Promise.reject(new Error('connection refused')); }), quiet, 'k', ttl);
+  await failing.acquire();
+  let lost = false;
+  failing.keep(() => { lost = true; }, () => {}, { deadline: false });
+  // three lease lengths of refused renewals: the deadline would have ended the lead after one
+  await new Promise<void>((resolve) => { const t = setInterval(() => { if (calls >= 9) { clearInterval(t); resolve(); } }, 10); });
+  assert.equal(lost, false, `the lead is kept through ${calls} refused renewals`);
+  await failing.release();
+
+  const taken = new LeaderLease(fakeRedis(async () => 0), quiet, 'k', ttl);
+  await taken.acquire();
+  const lostMs = await new Promise<number>((resolve) => { const t0 = Date.now(); taken.keep(() => resolve(Date.now() - t0), () => {}, { deadline: false }); });
+  assert.ok(lostMs < ttl, `given up at the first renewal that finds another holder (${lostMs} ms)`);
+  await taken.release();
+});
