@@ -92,6 +92,26 @@ async function untilAccepted(fn: () => Promise<unknown>, timeoutMs: number, what
 interface Outcome { lost: number; inOrder: boolean; firstAnswerMs: number; newCallAnswered: boolean; newCallFailedOpen: boolean }
 
 /** Waits for the `n` queued callers and the new caller; what became of them. */
+/** The figures both data-tier scenarios report, from the callers' outcome and the failure's times. */
+async function commonFigures(
+  rig: FailoverRig, o: Outcome,
+  t: { t0: number; promotedAt: number; writeAt: number; n: number; leaderBefore: DataFailoverFigures['leader_before']; pidsBefore: string },
+): Promise<DataFailoverFigures> {
+  return {
+    calls_lost: o.lost,
+    answered_after_ms: o.firstAnswerMs,
+    new_call_answered: o.newCallAnswered,
+    new_call_failed_open: o.newCallFailedOpen,
+    promote_ms: t.promotedAt - t.t0,
+    first_write_ms: t.writeAt - t.t0,
+    calls: t.n + 1,
+    in_order: o.inOrder,
+    leader_before: t.leaderBefore,
+    leader_after: await leader(rig),
+    control_not_restarted: controlPids(rig) === t.pidsBefore,
+  };
+}
+
 async function outcome(rig: FailoverRig, queued: SippHandle, next: SippHandle, order: string[], t0: number): Promise<Outcome> {
   const [qs, ns] = await Promise.all([queued.done, next.done]);
   // every caller's SIPp is done (answered and hung up, or given up): the answered ones are in PostgreSQL
@@ -165,17 +185,7 @@ export async function redisMasterKilled(rig: FailoverRig, n = 10): Promise<Redis
   reader.disconnect();
   const o = await outcome(rig, queued, next, order, t0);
   return {
-    calls_lost: o.lost,
-    answered_after_ms: o.firstAnswerMs,
-    new_call_answered: o.newCallAnswered,
-    new_call_failed_open: o.newCallFailedOpen,
-    promote_ms: promotedAt - t0,
-    first_write_ms: readyAt - t0,
-    calls: n + 1,
-    in_order: o.inOrder,
-    leader_before: leaderBefore,
-    leader_after: await leader(rig),
-    control_not_restarted: controlPids(rig) === pidsBefore,
+    ...(await commonFigures(rig, o, { t0, promotedAt, writeAt: readyAt, n, leaderBefore, pidsBefore })),
     redis_writes_lost: Math.max(0, acked - stored),
     redis_writes_acked: acked,
   };
@@ -231,17 +241,7 @@ export async function pgPrimaryKilled(rig: FailoverRig, n = 4): Promise<PgFailov
     auth: { username: rig.seat!.sipUser, password: rig.seat!.password }, vars: { expires: '60' }, timeoutS: 15,
   });
   return {
-    calls_lost: o.lost,
-    answered_after_ms: o.firstAnswerMs,
-    new_call_answered: o.newCallAnswered,
-    new_call_failed_open: o.newCallFailedOpen,
-    promote_ms: promotedAt - t0,
-    first_write_ms: writeAt - t0,
-    calls: n + 1,
-    in_order: o.inOrder,
-    leader_before: leaderBefore,
-    leader_after: await leader(rig),
-    control_not_restarted: controlPids(rig) === pidsBefore,
+    ...(await commonFigures(rig, o, { t0, promotedAt, writeAt: writeAt, n, leaderBefore, pidsBefore })),
     facts_before: { calls: before.calls.length, call_offers: before.call_offers.length, audit_log: before.audit_log.length },
     facts_missing: missing,
     register_after_ok: reg.ok,
