@@ -28,6 +28,8 @@ import { startRecordingWatch } from './recordings/watch.ts';
 import type { AppDeps } from './app/deps.ts';
 import { LeaderLease } from './app/leader.ts';
 import { LeaseFile } from './ha/fence/lease-file.ts';
+import { Leadership, leaseMsFromEnv } from './ha/lease/leadership.ts';
+import { haRoleRoutes } from './api/routes/ha-role.ts';
 import { followTakeover, takeLead } from './ha/lead.ts';
 import { reportNodeStatus } from './ha/nodes/status.ts';
 import { haRoutes } from './api/routes/ha.ts';
@@ -62,11 +64,11 @@ async function main(): Promise<void> {
   const deps: AppDeps = { config, sql, redis, bus, log };
   const rpc = new KamailioRpc({ url: config.kamailioRpcUrl });
   const health = new HealthRegistry();
-  const lease = new LeaderLease(redis, log);
+  // a pair may run a shorter lease (CTI_HA_LEASE_MS, scripts/stack/pair.ts): the address moves sooner after a death
+  const lease = new LeaderLease(redis, log, undefined, leaseMsFromEnv(process.env));
   // a node of a pair: keepalived gives up the floating address unless this file says we hold the lease
   const leaseFile = new LeaseFile(process.env.CTI_HA_LEASE_FILE, log);
   let active = false;
-  leaseFile.start(() => active && Date.now() < lease.validUntil);
 
   await ensureBootstrapAdmin(deps);
   const evapi = new EvapiClient({ host: config.evapi.host, port: config.evapi.port, log });
@@ -81,7 +83,20 @@ async function main(): Promise<void> {
   flow = new CallFlow(deps, control, distributor, registrations, serial, media);
   const callFlow = flow;
 
-  health.add('control_plane', async () => (active ? 'active' : 'standby'));
+  // a node of a pair: the lead pauses while Redis does not answer and gives up only when another may lead (docs/ha.md)
+  const haNode = process.env.CTI_NODE ? { node: process.env.CTI_NODE, vrrpStateFile: process.env.CTI_HA_VRRP_STATE_FILE } : undefined;
+  let shutdownRef: ((code: number) => Promise<void>) | undefined;
+  const leadership = new Leadership({
+    lease, leaseFile, log, pair: haNode !== undefined, peerUrl: process.env.CTI_PEER_API_URL,
+    onOffers: (on, why) => {
+      distributor.active = on;
+      // resumed after a pause: the queued callers waited (at the start, the sync after evapi connects kicks)
+      if (on && why === 'renewed') void distributor.kick();
+    },
+    onGaveUp: () => void shutdownRef?.(3),
+  });
+  leaseFile.start(() => active && leadership.holdsAddress());
+  health.add('control_plane', async () => (active ? (leadership.state === 'paused' ? 'paused' : 'active') : 'standby'));
   health.add('kamailio', async () => {
     if (active && !evapi.connected) throw new Error('evapi not connected');
     return active ? 'connected' : 'standby';
@@ -91,11 +106,10 @@ async function main(): Promise<void> {
   const peerRpc = process.env.CTI_PEER_KAMAILIO_RPC_URL ? new KamailioRpc({ url: process.env.CTI_PEER_KAMAILIO_RPC_URL }) : undefined;
   // a node of a pair: reports its state, takes the lead only with data that is not behind, records each takeover,
   // and hands the lead over on a switchover (docs/ha.md)
-  const haNode = process.env.CTI_NODE ? { node: process.env.CTI_NODE, vrrpStateFile: process.env.CTI_HA_VRRP_STATE_FILE } : undefined;
-  let shutdownRef: ((code: number) => Promise<void>) | undefined;
   const switchNode = haNode ? {
     node: haNode.node, peer: haNode.node === 'a' ? 'b' : 'a', active: () => active,
     handOver: () => {
+      leadership.stop('handed_over');
       leaseFile.giveUp();
       void shutdownRef?.(4);
     },
@@ -106,6 +120,7 @@ async function main(): Promise<void> {
     queuesRoutes(deps, { onChange: () => void distributor.kick() }), statsRoutes(deps), surgeRoutes(deps, { rpc, publicOrigin: process.env.CTI_PUBLIC_ORIGIN }), eventsRoutes(deps), alarmsRoutes(deps), mediaControlRoutes(deps, { engine: ng }),
     consolesRoutes({ sipWsUrl: sipWsUrlFromEnv(process.env, config.kamailioRpcUrl), sipWssPort: sipWssPortFromEnv(process.env), sipDomain: config.sipDomain, node: config.node }),
     callbacksRoutes(deps, { rpc, evapi }), linkageRoutes(deps), haRoutes(deps, switchNode),
+    haRoleRoutes(haNode?.node, () => (active ? leadership.role() : 'standby')),
   ]);
   bus.startFanout();
   await app.listen({ host: config.httpHost, port: config.httpPort });
@@ -153,6 +168,7 @@ async function main(): Promise<void> {
   let surgeExpiry: SurgeExpiry | undefined;
   let followUp: { stop(): void } | undefined;
   const shutdown = async (code: number) => {
+    leadership.stop();
     followUp?.stop();
     nodeStatus?.stop();
     surgeExpiry?.stop();
@@ -181,16 +197,11 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown(0));
   process.on('SIGINT', () => void shutdown(0));
 
-  const takeover = haNode ? await takeLead(deps, lease, haNode) : await lease.acquire();
+  const takeover = haNode ? await takeLead(deps, lease, haNode, leadership.mayTake) : await lease.acquire();
   if (takeover && haNode) followUp = followTakeover(deps, takeover, haNode);
   active = true;
-  distributor.active = true;
   log.info({ instance: lease.id }, 'active control plane: taking call control');
-  leaseFile.held();
-  lease.keep(() => {
-    leaseFile.giveUp();
-    void shutdown(3);
-  }, () => leaseFile.held(), { deadline: haNode !== undefined });
+  leadership.lead();
   await loadSeats(deps);
   await rebuildMirror(deps, config.centreId);
   evapi.start();

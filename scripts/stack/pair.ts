@@ -43,6 +43,8 @@ export interface PairOptions {
   readonly kamailioVars?: StackOptions['kamailioVars'];
   /** VRRP advertisement interval (default 300 ms). */
   readonly advertMs?: number;
+  /** The control planes' leader lease (CTI_HA_LEASE_MS; default PAIR_LEASE_MS): docs/ha.md "Time to the floating address". */
+  readonly leaseMs?: number;
   /**
    * The floating address follows the leader lease (default: when the control planes run): keepalived gives it
    * up unless this node's control plane holds the lease (docs/ha.md, "Split brain").
@@ -130,6 +132,8 @@ export function assertPairConfig(cfg: Partial<PairConfig>): asserts cfg is PairC
 const leaseFileOf = (name: string, node: NodeName) => `${stateDirOf(`${name}-${node}`)}/ha-lease`;
 const vrrpStateFileOf = (name: string, node: NodeName) => `${stateDirOf(`${name}-${node}`)}/ha-vrrp-state`;
 const fencing = (opts: PairOptions) => opts.fence ?? (opts.control ?? true);
+/** A pair's leader lease (a single node keeps the control plane's 3000 ms): docs/ha.md "Time to the floating address". */
+export const PAIR_LEASE_MS = 3000;
 
 function nodeOptions(name: string, node: NodeName, cfg: PairConfig, net: PairNetwork, data: DataUrls, opts: PairOptions): StackOptions {
   const peer = node === 'a' ? 'b' : 'a';
@@ -151,6 +155,7 @@ function nodeOptions(name: string, node: NodeName, cfg: PairConfig, net: PairNet
       CTI_HTTP_HOST: '0.0.0.0',
       CTI_SIP_WS_URL: `ws://${cfg.vip}:${KAMAILIO_HTTP_PORT}/`,
       ...(fencing(opts) ? { CTI_HA_LEASE_FILE: leaseFileOf(name, node) } : {}),
+      CTI_HA_LEASE_MS: String(opts.leaseMs ?? PAIR_LEASE_MS),
       CTI_HA_VRRP_STATE_FILE: vrrpStateFileOf(name, node),
       CTI_PEER_API_URL: `http://${cfg.nodes[peer]}:${NODE_API_PORT}`,
       ...opts.env,

@@ -108,6 +108,7 @@ export const ERRORS = {
   CTI_HA_NO_STANDBY: { http: 409, message: 'The other node is not ready to take the lead (details.peer: not reporting, or not standby); bring it back first (docs/ha.md "Rejoining").' },
   CTI_HA_SWITCHOVER_RUNNING: { http: 409, message: 'A switchover is already under way; wait for it to finish.' },
   CTI_HA_SWITCHOVER_BUSY: { http: 409, message: 'Callers were still waiting on this node when the drain time ran out (details.waiting), so nothing was switched; retry at a quieter moment or with a longer drain_timeout_s.' },
+  CTI_HA_ILLEGAL_LEAD_TRANSITION: { http: 500, message: 'The control plane\'s lead cannot change that way (details.from, details.event); a bug in the lead\'s state machine (control/src/ha/lease/machine.ts).' },
   // takeover of a dead node's queued callers (ha/takeover, docs/ha.md)
   CTI_TAKEOVER_INVITE_TOO_LARGE: { http: 413, message: 'The caller\'s INVITE is too large to keep for a takeover; the call is queued as usual, but if this node dies the caller is listed for a callback instead of being taken over.' },
   CTI_TAKEOVER_INVITE_MALFORMED: { http: 400, message: 'The stored INVITE of a queued call is not a SIP INVITE request; the caller is listed for a callback instead of being taken over.' },

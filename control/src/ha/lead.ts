@@ -46,9 +46,9 @@ export function vrrpState(file: string | undefined): { state: string; since: Dat
  * Waits for the lease, and holds it only with data that is not behind: resolves with the takeover's row once this
  * process leads (undefined when the database could not be asked: the lead is kept, the call path runs on Redis).
  */
-export async function takeLead(deps: AppDeps, lease: LeaderLease, me: HaNode): Promise<FailoverRow | undefined> {
+export async function takeLead(deps: AppDeps, lease: LeaderLease, me: HaNode, mayTake?: () => Promise<boolean>): Promise<FailoverRow | undefined> {
   for (;;) {
-    await lease.acquire();
+    await lease.acquire(mayTake);
     const takenAt = new Date();
     const redisEpoch = Number((await deps.redis.get(EPOCH_KEY)) ?? 0);
     let dbEpoch: number | undefined;

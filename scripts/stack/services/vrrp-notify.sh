@@ -8,8 +8,10 @@ ctl="$1"; out="$2"; state="$3"
 echo "$(date +%s%3N) $state" > "$out.tmp" && mv "$out.tmp" "$out"
 case "$state" in
   MASTER)
-    /usr/sbin/kamcmd -s "unix:$ctl" pv.shvSet fenced int 0
-    /usr/sbin/kamcmd -s "unix:$ctl" pv.shvSet cp_down_at int 0 ;;
+    # cp_down_at first: between two kamcmd calls an INVITE may arrive; unfenced with the count from this node's start
+    # still set, the 1 s fail-open sweep would ring it out to every seat at once (docs/ha.md "Next steps" 4)
+    /usr/sbin/kamcmd -s "unix:$ctl" pv.shvSet cp_down_at int 0
+    /usr/sbin/kamcmd -s "unix:$ctl" pv.shvSet fenced int 0 ;;
   *)
     /usr/sbin/kamcmd -s "unix:$ctl" pv.shvSet fenced int 1 ;;
 esac

@@ -9,6 +9,8 @@
  *   pg_autoctl and PostgreSQL) SIGKILLed; pg_auto_failover promotes B's standby; every call is answered, every
  *   committed fact from before the kill is still there, the control planes were not restarted.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import postgres from 'postgres';
 import { connectRedis } from '../../../control/src/ha/data/redis-connection.ts';
 import { runSipp, type SippHandle } from '../../support/sipp.ts';
@@ -51,6 +53,26 @@ export interface RedisFailoverFigures extends DataFailoverFigures {
   /** INCRs the old master acknowledged (sequential writer up to the kill) that the promoted replica does not have. */
   redis_writes_lost: number;
   redis_writes_acked: number;
+  /** The most answered offers of one caller's call (call_offers outcome answered): 1 = nobody answered twice. */
+  answered_offers_max: number;
+  /** A's control plane paused its lead (no renewal answered before its deadline) and renewed it again (its log). */
+  leader_paused: boolean;
+  leader_resumed: boolean;
+}
+
+/** Whether the node's control-plane log says its lead paused and resumed (control/src/app/leader.ts). */
+function pausedAndResumed(rig: FailoverRig, node: 'a' | 'b'): { paused: boolean; resumed: boolean } {
+  let log = '';
+  try {
+    log = readFileSync(join(rig.pair.nodes[node].info.stateDir, 'logs', 'control.log'), 'utf8');
+  } catch { /* no log: neither */ }
+  return { paused: log.includes('"to":"paused"'), resumed: log.includes('leader lease renewed after a pause') };
+}
+
+async function answeredOffersMax(rig: FailoverRig, ids: string[]): Promise<number> {
+  const [r] = await rig.sql<{ n: number }[]>`
+    SELECT coalesce(max(n), 0)::int AS n FROM (SELECT count(*) AS n FROM call_offers WHERE outcome = 'answered' AND call_id = ANY(${ids}::uuid[]) GROUP BY call_id) x`;
+  return r?.n ?? 0;
 }
 
 export interface PgFailoverFigures extends DataFailoverFigures {
@@ -184,10 +206,14 @@ export async function redisMasterKilled(rig: FailoverRig, n = 10): Promise<Redis
   }, 15_000, 'the probe key read from the new master', 100));
   reader.disconnect();
   const o = await outcome(rig, queued, next, order, t0);
+  const pr = pausedAndResumed(rig, leaderBefore === 'b' ? 'b' : 'a');
   return {
     ...(await commonFigures(rig, o, { t0, promotedAt, writeAt: readyAt, n, leaderBefore, pidsBefore })),
     redis_writes_lost: Math.max(0, acked - stored),
     redis_writes_acked: acked,
+    answered_offers_max: await answeredOffersMax(rig, order),
+    leader_paused: pr.paused,
+    leader_resumed: pr.resumed,
   };
 }
 

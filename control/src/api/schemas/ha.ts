@@ -48,3 +48,12 @@ export const switchoverReply = {
   type: 'object', required: ['from', 'to', 'drained_ms'],
   properties: { from: { type: 'string' }, to: { type: 'string' }, drained_ms: { type: 'integer' } },
 } as const;
+
+/** GET /v1/ha/role (control/src/api/routes/ha-role.ts). */
+export const haRoleReply = {
+  type: 'object', required: ['node', 'role'], additionalProperties: false,
+  properties: {
+    node: strOrNull,
+    role: { type: 'string', enum: ['standby', 'leading', 'paused'], description: 'paused: a leader whose lease renewals Redis has not answered in time; it makes no offers and reclaims the lease when Redis answers.' },
+  },
+} as const;
