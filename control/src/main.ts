@@ -202,6 +202,9 @@ async function main(): Promise<void> {
   active = true;
   log.info({ instance: lease.id }, 'active control plane: taking call control');
   leadership.lead();
+  // a node of a pair: Kamailio's fail-open count for held calls restarts now that this node leads (it counted from
+  // the node's start while it was standby; keepalived's notify resets it too when the address arrives: docs/ha.md)
+  if (haNode) await rpc.call('pv.shvSet', ['cp_down_at', 'int', 0]).catch((err) => log.warn({ err: String(err) }, 'could not reset Kamailio\'s fail-open count'));
   await loadSeats(deps);
   await rebuildMirror(deps, config.centreId);
   evapi.start();

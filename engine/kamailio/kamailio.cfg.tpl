@@ -293,7 +293,11 @@ request_route {
 		exit;
 	}
 #!ifdef WITH_PAIR
-	if ($shv(fenced) == 1) {
+	# An INVITE that arrived on the floating address while fenced: the address is on this node already (the kernel
+	# takes no datagram for an address it does not have) and keepalived's notify_master has not unfenced it yet (seen:
+	# a gateway's retransmission answered 503 in that window). keepalived puts the address here only while this node's
+	# control plane holds the lease (docs/ha.md "Split brain"), so the call is taken as on the master.
+	if ($shv(fenced) == 1 && $Ri != "{{PAIR_VIP}}") {
 		route(FENCED);
 		exit;
 	}
@@ -479,16 +483,10 @@ route[REGISTRAR] {
 #!ifdef WITH_PAIR
 # A node that does not hold the floating address (backup, or fenced: it lost the leader lease, docs/ha.md "Split
 # brain") takes no new call: one addressed to this node is redirected to the floating address, where the leading
-# node answers (RFC 3261 21.3.3); one that still reaches it on the floating address (the address is leaving, or a
-# stale ARP entry) gets 503 with Retry-After, so that the gateway retries or turns to its other server (21.5.4).
-# Never silence. Calls this node already holds and in-dialog requests are not affected.
+# node answers (RFC 3261 21.3.3). Never silence. Calls this node already holds and in-dialog requests are not
+# affected. (One that reaches it on the floating address does not come here: see request_route.)
 route[FENCED] {
-	xlog("L_WARN", "fenced node: new INVITE $ci to $rU via $Ri answered with a redirect or 503\n");
-	if ($Ri == "{{PAIR_VIP}}") {
-		append_to_reply("Retry-After: 1\r\n");
-		sl_send_reply("503", "Not Leading");
-		exit;
-	}
+	xlog("L_WARN", "fenced node: new INVITE $ci to $rU via $Ri answered with a redirect\n");
 	append_to_reply("Contact: <sip:$rU@{{PAIR_VIP}}:{{SIP_PORT}}>\r\n");
 	sl_send_reply("302", "Moved To The Leading Node");
 	exit;

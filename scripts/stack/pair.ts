@@ -41,7 +41,7 @@ export interface PairOptions {
   /** Extra environment for both control planes. */
   readonly env?: Record<string, string>;
   readonly kamailioVars?: StackOptions['kamailioVars'];
-  /** VRRP advertisement interval (default 300 ms). */
+  /** VRRP advertisement interval (default PAIR_ADVERT_MS). */
   readonly advertMs?: number;
   /** The control planes' leader lease (CTI_HA_LEASE_MS; default PAIR_LEASE_MS): docs/ha.md "Time to the floating address". */
   readonly leaseMs?: number;
@@ -133,7 +133,11 @@ const leaseFileOf = (name: string, node: NodeName) => `${stateDirOf(`${name}-${n
 const vrrpStateFileOf = (name: string, node: NodeName) => `${stateDirOf(`${name}-${node}`)}/ha-vrrp-state`;
 const fencing = (opts: PairOptions) => opts.fence ?? (opts.control ?? true);
 /** A pair's leader lease (a single node keeps the control plane's 3000 ms): docs/ha.md "Time to the floating address". */
-export const PAIR_LEASE_MS = 3000;
+export const PAIR_LEASE_MS = 1500;
+/** A pair's VRRP advertisement interval (keepalived.ts's own default stays 300 ms): master-down about 0.7 s. */
+export const PAIR_ADVERT_MS = 200;
+/** CTI_PAIR_LEASE_MS / CTI_PAIR_ADVERT_MS override both for a whole run (comparing settings with `npm run bench -- failover`). */
+const envMs = (name: string): number | undefined => (process.env[name] ? Number(process.env[name]) : undefined);
 
 function nodeOptions(name: string, node: NodeName, cfg: PairConfig, net: PairNetwork, data: DataUrls, opts: PairOptions): StackOptions {
   const peer = node === 'a' ? 'b' : 'a';
@@ -155,7 +159,7 @@ function nodeOptions(name: string, node: NodeName, cfg: PairConfig, net: PairNet
       CTI_HTTP_HOST: '0.0.0.0',
       CTI_SIP_WS_URL: `ws://${cfg.vip}:${KAMAILIO_HTTP_PORT}/`,
       ...(fencing(opts) ? { CTI_HA_LEASE_FILE: leaseFileOf(name, node) } : {}),
-      CTI_HA_LEASE_MS: String(opts.leaseMs ?? PAIR_LEASE_MS),
+      CTI_HA_LEASE_MS: String(opts.leaseMs ?? envMs('CTI_PAIR_LEASE_MS') ?? PAIR_LEASE_MS),
       CTI_HA_VRRP_STATE_FILE: vrrpStateFileOf(name, node),
       CTI_PEER_API_URL: `http://${cfg.nodes[peer]}:${NODE_API_PORT}`,
       ...opts.env,
@@ -224,7 +228,7 @@ export async function startPair(opts: PairOptions = {}): Promise<Pair> {
       nodes[node] = stack;
       // a control plane that gave up the lead comes back as standby (systemd's Restart= in production)
       if (fencing(opts)) respawnControl(stack, (m) => process.stderr.write(`${m}\n`));
-      const ka = keepalivedFor(stack, node, cfg, net, opts.advertMs, fencing(opts) ? leaseFileOf(name, node) : undefined);
+      const ka = keepalivedFor(stack, node, cfg, net, opts.advertMs ?? envMs('CTI_PAIR_ADVERT_MS') ?? PAIR_ADVERT_MS, fencing(opts) ? leaseFileOf(name, node) : undefined);
       started.push(ka);
       await ka.start();
       vrrp[node] = ka;

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { networkLeftovers } from '../../../scripts/stack/netns.ts';
+import { KamailioRpc } from '../../../control/src/engine/kamailio/jsonrpc.ts';
 import { startStack } from '../../../scripts/stack/stack.ts';
 import { waitFor } from '../support/callcentre.ts';
 import { killNodeAAndCall, prepareFailover, startFailoverRig, type FailoverRig } from '../support/failover.ts';
@@ -26,7 +27,10 @@ test('pair-node-a-killed-new-call-answered-via-b: registration on both nodes, no
   const [firstCall] = await rig.a.calls();
   assert.ok(firstCall?.answered_at, 'the first call is answered in PostgreSQL');
 
-  const { figures, call } = await killNodeAAndCall(rig, firstCall!.id);
+  const bRpc = new KamailioRpc({ url: rig.pair.nodes.b.info.kamailio.rpcUrl });
+  // B's Kamailio counts "control plane away" from its own start while it is standby (its control plane is not connected)
+  const armedAtStart = await shv(bRpc, 'cp_down_at');
+  const { figures, call, t0 } = await killNodeAAndCall(rig, firstCall!.id);
   console.log(`failover figures: ${JSON.stringify(figures)}`);
   assert.equal(figures.registration_replicated, true, "the seat's registration was on B (DMQ) before the kill");
   assert.equal(rig.pair.holder(), 'b', 'B holds the floating address');
@@ -34,7 +38,19 @@ test('pair-node-a-killed-new-call-answered-via-b: registration on both nodes, no
   assert.ok(figures.leader_ms > 0, "B's control plane took the lead");
   assert.equal(call.answered_seat_id, rig.seat!.id, 'the seat answered the call after the kill');
   assert.ok(figures.answered_after_ms > 0);
+  assert.equal(call.failed_open, false, 'the new call was queued and offered by B, not failed open');
+  // the fail-open count restarted when B took the lead and the address (docs/ha.md "Next steps" 4): never B's start
+  assert.ok(armedAtStart > 0 && armedAtStart * 1000 < t0, `B counted from its start while standby (${armedAtStart})`);
+  const after = await shv(bRpc, 'cp_down_at');
+  assert.ok(after === 0 || after * 1000 >= t0 - 1000, `B's fail-open count was reset (cp_down_at ${after}, kill at ${Math.floor(t0 / 1000)})`);
 });
+
+/** A Kamailio shared variable (pv.shvGet over JSON-RPC). */
+async function shv(rpc: KamailioRpc, name: string): Promise<number> {
+  const m = /"value"\s*:\s*(-?\d+)/.exec(JSON.stringify(await rpc.call('pv.shvGet', [name])));
+  if (!m) throw new Error(`no value of $shv(${name})`);
+  return Number(m[1]);
+}
 
 test('pair: nothing left running or configured after stop', async () => {
   const { net } = rig.pair;
