@@ -20,7 +20,8 @@ before(async () => {
   // fencing (the default) B takes the address only once it leads, after the re-injection, and such a CANCEL reaches
   // B only when the gateway knows B's own address (a gateway configured with both servers); the retransmissions of a
   // CANCEL sent to the floating address meanwhile meet the re-injected transaction (an ordinary CANCEL).
-  rig = await startFailoverRig('ha-takeover-edges', { fence: false });
+  // a 3 s lease (a pair's default is 1.5 s): B's control plane must lead well after the caller's CANCEL at 2.5 s
+  rig = await startFailoverRig('ha-takeover-edges', { fence: false, leaseMs: 3000 });
   const first = await prepareFailover(rig);
   if (!first.ok) throw new Error(`the first call was not answered through A: exit ${first.exitCode}\n${first.errorLog}`);
 });

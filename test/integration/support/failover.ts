@@ -45,7 +45,7 @@ export interface FailoverRig {
   close(): Promise<void>;
 }
 
-export async function startFailoverRig(name: string, pairOpts: Pick<PairOptions, 'replicatedData' | 'fence'> = {}): Promise<FailoverRig> {
+export async function startFailoverRig(name: string, pairOpts: Pick<PairOptions, 'replicatedData' | 'fence' | 'leaseMs'> = {}): Promise<FailoverRig> {
   const pair = await startPair({ name: `${name}-${process.pid}`, env: { CTI_BOOTSTRAP_ADMIN_PASSWORD: ADMIN_PASSWORD }, ...pairOpts });
   const sql = postgres(pair.dataUrls.postgres, { max: 4, onnotice: () => {} });
   const redis = connectRedis(pair.dataUrls.redis, { maxRetriesPerRequest: 3 });
