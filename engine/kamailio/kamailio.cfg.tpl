@@ -1120,7 +1120,7 @@ route[CONF_ANSWER] {
 	set_reply_body("$var(body)", "application/sdp");
 	append_to_reply("Contact: <sip:conf-$var(room)@{{SIP_IP}}:{{SIP_PORT}}>\r\n");
 	t_reply("200", "OK");
-	evapi_relay("{\"event\":\"conf.answered\",\"callid\":\"$(ci{s.trim}{s.encode.base64})\",\"to_tag\":\"$(ltt{s.encode.base64})\"}");
+	evapi_relay("{\"event\":\"conf.answered\",\"callid\":\"$(ci{s.trim}{s.encode.base64})\",\"to_tag\":\"$ltt(t)\"}");
 }
 
 route[CONF_REJECT] {

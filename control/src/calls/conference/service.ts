@@ -53,7 +53,8 @@ export class ConferenceService {
           room: String(m.room), src: String(m.src), ws: m.ws === true, sdp: fromB64(m.sdp), tindex: Number(m.tindex), tlabel: Number(m.tlabel),
         });
       } else if (m.event === 'conf.answered') {
-        await onAnswered(this.env, fromB64(m.callid), fromB64(m.to_tag));
+        // a To tag is a SIP token (RFC 3261 25.1): sent as it is
+        await onAnswered(this.env, fromB64(m.callid), String(m.to_tag ?? ''));
       } else if (m.event === 'conf.bye') {
         await onBye(this.env, fromB64(m.callid));
       }
