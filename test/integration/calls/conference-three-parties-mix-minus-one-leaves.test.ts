@@ -101,6 +101,16 @@ test('conference-three-parties-mix-minus-one-leaves: each hears the other two an
   const legs = await cc.sql<{ party: string; ended: boolean }[]>`SELECT party, ended_at IS NOT NULL AS ended FROM call_legs WHERE call_id = ${call!.id} AND kind = 'external'`;
   assert.equal(legs.length, 3);
   await waitFor(async () => (await cc.sql`SELECT 1 FROM call_legs WHERE call_id = ${call!.id} AND ended_at IS NULL`).length === 0, 5000, 'every leg ended');
+  // the call's timeline: three joined, the third left first by hanging up, then the other two
+  const timeline = await cc.sql<{ type: string; party: string; reason: string | null }[]>`
+    SELECT type, data->>'party' AS party, data->>'reason' AS reason FROM call_events WHERE call_id = ${call!.id} ORDER BY at, id`;
+  assert.deepEqual(timeline.filter((e) => e.type === 'call.party_joined.v1').map((e) => e.party).sort(), PARTIES.map((p) => p.number).sort());
+  const leaves = timeline.filter((e) => e.type === 'call.party_left.v1');
+  assert.equal(leaves.length, 3);
+  assert.equal(leaves[0]!.party, PARTIES[2]!.number);
+  assert.ok(leaves.every((e) => e.reason === 'hung_up'), JSON.stringify(leaves));
+  const streamed = await cc.callStreamEvents(call!.id);
+  assert.equal(streamed.filter((e) => e.type === 'call.party_joined.v1').length, 3, 'joined events on the stream');
   // the room closed with its last party
   await waitFor(async () => (await cc.api('GET', `/v1/conferences/${room.room_id}`)).status === 404, 5000, 'the room closed');
 });

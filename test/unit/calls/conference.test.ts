@@ -49,3 +49,10 @@ test('Janus\'s answer names its RTP address and the one codec', () => {
   assert.match(sdp, /\r\nm=audio 21004 RTP\/AVP 8\r\na=rtpmap:8 PCMA\/8000\r\n/);
   assert.deepEqual(audioTarget(sdp), { ip: '127.0.0.1', port: 21004, payloadType: 8 });
 });
+
+test('a Contact header value gives its URI (the BYE\'s Request-URI)', async () => {
+  const { contactUri } = await import('../../../control/src/calls/conference/legs.ts');
+  assert.equal(contactUri('<sip:119@127.0.0.1:13200;transport=UDP>'), 'sip:119@127.0.0.1:13200;transport=UDP');
+  assert.equal(contactUri('"110 指挥中心" <sip:110@10.0.0.1>;expires=60'), 'sip:110@10.0.0.1');
+  assert.equal(contactUri('sip:122@10.0.0.2:5060;expires=60'), 'sip:122@10.0.0.2:5060');
+});

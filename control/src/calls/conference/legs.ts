@@ -11,6 +11,7 @@ import type { NgClient } from '../../engine/rtpengine/ng-client.ts';
 import type { EvapiClient } from '../../engine/evapi/client.ts';
 import type { AudioBridgeHandle } from '../../engine/janus/types.ts';
 import { CtiError, isCtiError } from '../../errors/catalogue.ts';
+import { logCallEvent } from '../store.ts';
 import { participantTransition, assertJoinable } from './machine.ts';
 import { audioTarget, janusAnswer } from './sdp.ts';
 import { destroyRoom, mixerError, openRoomOrThrow, type ConferenceEnv } from './rooms.ts';
@@ -46,6 +47,8 @@ const TO_BROWSER = { 'transport-protocol': 'UDP/TLS/RTP/SAVPF', replace: ['origi
 const FROM_BROWSER = { 'transport-protocol': 'RTP/AVP', replace: ['origin', 'session-connection'], ICE: 'remove', 'rtcp-mux': ['demux'], DTLS: 'off', SDES: ['off'] };
 
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
+/** The URI of a Contact header value (`"name" <sip:...>;params` or a bare URI; RFC 3261 20.10). */
+export const contactUri = (contact: string) => /<([^>]+)>/.exec(contact)?.[1] ?? contact.split(';')[0]!.trim();
 const partyOf = (from: string) => /sips?:([^@;>]+)@/.exec(from)?.[1] ?? null;
 
 export async function onInvite(env: LegEnv, inv: ConferenceInvite): Promise<void> {
@@ -64,7 +67,7 @@ async function join(env: LegEnv, inv: ConferenceInvite): Promise<void> {
   if (!env.janus.up) throw env.janus.unavailable();
   const p: Participant = {
     participant_id: randomUUID(), room_id: room.room_id, state: 'joining', party: partyOf(inv.from),
-    dialog: { call_id: inv.callid, remote: inv.from, local: inv.to, target: inv.contact, src: inv.src, from_tag: inv.ftag },
+    dialog: { call_id: inv.callid, remote: inv.from, local: inv.to, target: contactUri(inv.contact), src: inv.src, from_tag: inv.ftag },
   };
   await env.store.putParticipant(p);
   let handle: AudioBridgeHandle | undefined;
@@ -92,7 +95,7 @@ async function join(env: LegEnv, inv: ConferenceInvite): Promise<void> {
     await env.store.putParticipant(p);
     handles.set(p.participant_id, handle);
     env.evapi.send({ action: 'conf_answer', tindex: inv.tindex, tlabel: inv.tlabel, callid: b64(inv.callid), sdp: b64(answered.sdp), room: room.room_id });
-    await env.deps.bus.publish('call.party_joined.v1', {
+    await logCallEvent(env.deps, room.call_id, 'call.party_joined.v1', {
       call_id: room.call_id, room_id: room.room_id, participant_id: p.participant_id, leg_id: p.leg_id, party: p.party, muted: false,
     });
   } catch (err) {
@@ -132,10 +135,10 @@ export async function leave(env: LegEnv, p: Participant, reason: LeaveReason): P
   if (reason !== 'hung_up') await sendBye(env, p);
   await env.ng.delete({ callId: p.dialog.call_id, fromTag: p.dialog.from_tag }).catch(() => undefined);
   const room = await env.store.room(p.room_id);
-  if (p.leg_id) {
+  if (p.leg_id && room) {
     await env.deps.sql`UPDATE call_legs SET ended_at = now() WHERE id = ${p.leg_id} AND ended_at IS NULL`;
-    await env.deps.bus.publish('call.party_left.v1', {
-      call_id: room?.call_id ?? '', room_id: p.room_id, participant_id: p.participant_id, leg_id: p.leg_id, party: p.party, reason,
+    await logCallEvent(env.deps, room.call_id, 'call.party_left.v1', {
+      call_id: room.call_id, room_id: p.room_id, participant_id: p.participant_id, leg_id: p.leg_id, party: p.party, reason,
       in_room_ms: p.joined_at ? Date.now() - Date.parse(p.joined_at) : 0,
     });
   }
@@ -157,7 +160,7 @@ async function sendBye(env: LegEnv, p: Participant): Promise<void> {
   try {
     await env.rpc.call('tm.t_uac_start', ['BYE', d.target, `sip:${d.src}`, '.', headers]);
   } catch (err) {
-    env.deps.log.error({ err: String(err), participant_id: p.participant_id }, 'BYE to a conference leg failed');
+    env.deps.log.error({ err: String(err), details: (err as CtiError).details, participant_id: p.participant_id }, 'BYE to a conference leg failed');
   }
 }
 
