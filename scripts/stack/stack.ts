@@ -344,12 +344,15 @@ class StackRunner implements Stack {
     if (rd) this.track('redis', rd.daemon);
     this.track('rtpengine', rtp.daemon);
     if (janus) this.track('janus', janus.daemon);
-    await allStarted([pg?.start(), rd?.start(), rtp.start(), janus?.start()]);
+    // the mixer starts beside them but is awaited only with Kamailio: its start hides behind the migrations
+    const janusStarted = janus?.start();
+    janusStarted?.catch(() => undefined);
+    await allStarted([pg?.start(), rd?.start(), rtp.start()]);
 
     if (pg && this.opts.migrate !== false) await migrate({ databaseUrl: pg.url });
 
     this.track('kamailio', kam.daemon);
-    await kam.start();
+    await allStarted([kam.start(), janusStarted]);
     if (withControl) {
       const { NODE_TEST_CONTEXT: _omit, ...parentEnv } = process.env;
       const ctl = createControl(ctx, { ...parentEnv, ...this.controlEnv } as Record<string, string>);

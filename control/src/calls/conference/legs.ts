@@ -66,7 +66,7 @@ async function join(env: LegEnv, inv: ConferenceInvite): Promise<void> {
   assertJoinable(room.state, room.room_id);
   if (!env.janus.up) throw env.janus.unavailable();
   const p: Participant = {
-    participant_id: randomUUID(), room_id: room.room_id, state: 'joining', party: partyOf(inv.from),
+    participant_id: randomUUID(), room_id: room.room_id, call_id: room.call_id, state: 'joining', party: partyOf(inv.from),
     dialog: { call_id: inv.callid, remote: inv.from, local: inv.to, target: contactUri(inv.contact), src: inv.src, from_tag: inv.ftag },
   };
   await env.store.putParticipant(p);
@@ -134,14 +134,14 @@ export async function leave(env: LegEnv, p: Participant, reason: LeaveReason): P
   if (handle && env.janus.up) await handle.detach().catch(() => undefined);
   if (reason !== 'hung_up') await sendBye(env, p);
   await env.ng.delete({ callId: p.dialog.call_id, fromTag: p.dialog.from_tag }).catch(() => undefined);
-  const room = await env.store.room(p.room_id);
-  if (p.leg_id && room) {
+  if (p.leg_id) {
     await env.deps.sql`UPDATE call_legs SET ended_at = now() WHERE id = ${p.leg_id} AND ended_at IS NULL`;
-    await logCallEvent(env.deps, room.call_id, 'call.party_left.v1', {
-      call_id: room.call_id, room_id: p.room_id, participant_id: p.participant_id, leg_id: p.leg_id, party: p.party, reason,
+    await logCallEvent(env.deps, p.call_id, 'call.party_left.v1', {
+      call_id: p.call_id, room_id: p.room_id, participant_id: p.participant_id, leg_id: p.leg_id, party: p.party, reason,
       in_room_ms: p.joined_at ? Date.now() - Date.parse(p.joined_at) : 0,
     });
   }
+  const room = await env.store.room(p.room_id);
   if (room && room.state === 'open' && (reason === 'hung_up' || reason === 'dropped') && (await env.store.participants(room.room_id)).length === 0) {
     await destroyRoom(env, room);
   }

@@ -37,6 +37,8 @@ export interface LegDialog {
 export interface Participant {
   participant_id: string;
   room_id: string;
+  /** The call the room belongs to (kept here: the room's record may be gone when the last parties leave at once). */
+  call_id: string;
   state: ParticipantState;
   party: string | null;
   feed?: number;
