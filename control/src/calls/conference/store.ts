@@ -101,3 +101,19 @@ export class ConferenceStore {
     await this.redis.multi().hdel(partsKey(p.room_id), p.participant_id).del(legKey(p.dialog.call_id)).exec();
   }
 }
+
+const JANUS_SESSION = 'cti:janus:session';
+
+/** The mixer's session ids (engine/janus/client.ts), for the next control-plane process to claim. */
+export function janusSessionInRedis(redis: Redis): { load(): Promise<{ session: number; handle: number } | undefined>; save(ids: { session: number; handle: number }): Promise<void> } {
+  return {
+    async load() {
+      const raw = await redis.get(JANUS_SESSION);
+      return raw ? (JSON.parse(raw) as { session: number; handle: number }) : undefined;
+    },
+    async save(ids) {
+      // kept without expiry: a stale pair is refused by Janus's claim, and the client then starts a new session
+      await redis.set(JANUS_SESSION, JSON.stringify(ids));
+    },
+  };
+}

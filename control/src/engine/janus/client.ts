@@ -7,7 +7,8 @@
  *   any --stop()--> stopped
  *
  * A dropped socket with Janus still running: the session waits reclaim_session_timeout (media/janus/janus.jcfg.tpl)
- * and the next connection claims it back (reclaim.ts), participants intact. Janus restarted (claim refused, or
+ * and the next connection claims it back (reclaim.ts), participants intact; its ids are kept in `sessionStore`
+ * (Redis), so a restarted control plane claims it too and the rooms' legs never notice. Janus restarted (claim refused, or
  * the session destroyed): a new session, and `session_lost` tells the conference module that every participant
  * of the old one is gone. `up`/`down` drive the mixer alarm (alarms/mixer.ts).
  */
@@ -19,8 +20,15 @@ import type { Logger } from '../../app/logger.ts';
 import { reclaimSession } from './reclaim.ts';
 import type { AudioBridgeHandle } from './types.ts';
 
+/** Where the session's ids live between processes (Redis): a restarted control plane claims the same session. */
+export interface JanusSessionStore {
+  load(): Promise<{ session: number; handle: number } | undefined>;
+  save(ids: { session: number; handle: number }): Promise<void>;
+}
+
 export interface JanusClientOptions {
   url: string;
+  sessionStore?: JanusSessionStore;
   apiSecret: string;
   log: Logger;
   /** Delay before each reconnection attempt (default 500 ms). */
@@ -109,7 +117,7 @@ export class JanusClient extends EventEmitter<JanusClientEvents> {
       this.connection = conn;
       let session: Session;
       let bridge: AudioBridgeHandle;
-      const prev = this.last;
+      const prev = this.last ?? (await this.opts.sessionStore?.load().catch(() => undefined));
       let claimed = false;
       if (prev) {
         try {
@@ -126,6 +134,7 @@ export class JanusClient extends EventEmitter<JanusClientEvents> {
       this.session = session!;
       this.bridgeHandle = bridge!;
       this.last = { session: session!.id, handle: bridge!.id };
+      await this.opts.sessionStore?.save(this.last).catch((err: unknown) => this.opts.log.warn({ err: String(err) }, 'janus session ids not saved'));
       session!.once(Janode.EVENT.SESSION_DESTROYED, () => this.lost(conn!, 'session destroyed'));
       this.stateValue = 'up';
       this.opts.log.info({ session: session!.id, claimed }, 'janus connected');
