@@ -25,7 +25,7 @@ import { createKamailio, kamailioVars, type KamailioService } from './services/k
 import { controlMainExists, createControl, type ControlService } from './services/control.ts';
 import { defaultTlsDir, findTls } from './services/tls.ts';
 import { httpOk, kamailioVersion, ngPing, redisPing } from './services/probes.ts';
-import { createJanus, janusInfo, type JanusService } from './services/janus.ts';
+import { createJanus, janusInfo, type JanusOptions, type JanusService } from './services/janus.ts';
 import { readStackInfo, writeStackInfo } from './stack-json.ts';
 
 export interface StackOptions {
@@ -69,8 +69,9 @@ export interface StackOptions {
   /**
    * Janus AudioBridge, the conference mixer (scripts/stack/services/janus.ts, docs/mixer.md). Default: on for the
    * single-node stack (tier 'all' on loopback), off for the nodes of a pair (not yet part of docs/ha.md).
+   * Options (e.g. a shorter reclaim window for a test) turn it on.
    */
-  readonly janus?: boolean;
+  readonly janus?: boolean | JanusOptions;
 }
 
 export type ServiceName = 'postgres' | 'redis' | 'rtpengine' | 'kamailio' | 'control' | 'janus';
@@ -298,7 +299,7 @@ class StackRunner implements Stack {
     const rd = tier === 'node' ? undefined : createRedis(ctx);
     this.urls = { postgres: pg?.url ?? this.opts.data!.postgresUrl, redis: rd?.url ?? this.opts.data!.redisUrl };
     const rtp = createRtpengine(ctx, this.opts.rtpengine);
-    const janus = (this.opts.janus ?? (tier === 'all' && !ctx.netns)) ? await this.createJanus() : undefined;
+    const janus = (this.opts.janus ?? (tier === 'all' && !ctx.netns)) !== false ? await this.createJanus() : undefined;
     this.janus = janus;
     const kamTemplate = this.opts.kamailioTemplate;
     const kam = createKamailio(ctx, kamailioVars(ctx, this.urls.postgres, this.opts.kamailioVars),
@@ -392,7 +393,8 @@ class StackRunner implements Stack {
     const isDev = this.name === 'dev';
     const alloc = await allocatePorts(this.janusOwner(), [{ key: 'ws', proto: 'tcp', prefer: isDev ? [DEV_JANUS_WS] : undefined }],
       isDev ? 200 : 40, isDev ? DEV_JANUS_RTP_START : undefined);
-    return createJanus(this.ctx, { ws: alloc.ports.ws!, rtpMin: alloc.media[0], rtpMax: alloc.media[1] });
+    const opts = typeof this.opts.janus === 'object' ? this.opts.janus : {};
+    return createJanus(this.ctx, { ws: alloc.ports.ws!, rtpMin: alloc.media[0], rtpMax: alloc.media[1] }, opts);
   }
 
   private janusOwner(): string {

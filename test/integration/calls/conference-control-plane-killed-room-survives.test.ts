@@ -1,7 +1,7 @@
 /**
  * The control plane is not in the media path of a room (docs/mixer.md "Faults"): it is killed (SIGKILL) while two
  * outside parties talk in a room and started again. The new process claims the Janus session back (its ids are in
- * Redis; Janus keeps a session whose socket dropped for reclaim_session_timeout, 20 s), so the parties keep hearing
+ * Redis; Janus keeps a session whose socket dropped for reclaim_session_timeout, 45 s here), so the parties keep hearing
  * each other well past that timeout, and their later hang-ups are handled by the new process (legs ended).
  */
 import assert from 'node:assert/strict';
@@ -11,16 +11,17 @@ import { startCapture } from '../support/rtp-capture.ts';
 import { sleep, startCallCentre, waitFor, type CallCentre } from '../support/callcentre.ts';
 import { levelsBetween, receivedBy, removePartyFiles, startParty, type PartySpec } from './support/conference-parties.ts';
 
-/** Janus's reclaim_session_timeout (media/janus/janus.jcfg.tpl, the stack's default). */
-const RECLAIM_MS = 20_000;
+/** Janus's reclaim_session_timeout for this stack (default 60 s; shorter here to keep the test short). */
+const RECLAIM_S = 45;
+const RECLAIM_MS = RECLAIM_S * 1000;
 const PARTIES: PartySpec[] = [
-  { number: '122', freqHz: 440, hangUpAfterMs: 32_000, toneSeconds: 34 },
-  { number: '13800000004', freqHz: 1000, hangUpAfterMs: 32_000, toneSeconds: 34 },
+  { number: '122', freqHz: 440, hangUpAfterMs: RECLAIM_MS + 12_000, toneSeconds: RECLAIM_S + 14 },
+  { number: '13800000004', freqHz: 1000, hangUpAfterMs: RECLAIM_MS + 12_000, toneSeconds: RECLAIM_S + 14 },
 ];
 const FREQS = PARTIES.map((p) => p.freqHz);
 
 let cc: CallCentre;
-before(async () => { cc = await startCallCentre('calls-conf-cp-killed'); });
+before(async () => { cc = await startCallCentre('calls-conf-cp-killed', { janus: { reclaimS: RECLAIM_S } }); });
 after(async () => {
   removePartyFiles();
   await cc?.close();
