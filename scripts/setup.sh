@@ -10,6 +10,7 @@ PACKAGES=(
   rtpengine sip-tester baresip-core ffmpeg redis-server espeak-ng sox chromium fonts-wqy-microhei openssl tshark
   postgresql-15 keepalived iputils-ping iproute2
   postgresql-15-auto-failover
+  janus
 )
 did=()
 

@@ -52,6 +52,7 @@ import { EventBus } from './events/bus.ts';
 import { RegistrationTracker } from './seats/state/registrations.ts';
 import { loadSeats } from './seats/state/store.ts';
 import { endDueWrapUps, releaseStaleReservations } from './seats/state/ticker.ts';
+import { startConferences } from './calls/conference/start.ts';
 
 /** The control plane: HTTP API for everyone, call control for the one process that holds the lease. */
 async function main(): Promise<void> {
@@ -82,6 +83,8 @@ async function main(): Promise<void> {
   const media = process.env.CTI_ANNOUNCEMENTS === 'off' ? undefined : new CallMedia(deps, control, ng);
   flow = new CallFlow(deps, control, distributor, registrations, serial, media);
   const callFlow = flow;
+  // conference rooms on Janus (docs/mixer.md); absent without CTI_JANUS_WS_URL
+  const conferences = startConferences(deps, { rpc, ng, evapi, env: process.env });
 
   // a node of a pair: the lead pauses while Redis does not answer and gives up only when another may lead (docs/ha.md)
   const haNode = process.env.CTI_NODE ? { node: process.env.CTI_NODE, vrrpStateFile: process.env.CTI_HA_VRRP_STATE_FILE } : undefined;
@@ -121,6 +124,7 @@ async function main(): Promise<void> {
     consolesRoutes({ sipWsUrl: sipWsUrlFromEnv(process.env, config.kamailioRpcUrl), sipWssPort: sipWssPortFromEnv(process.env), sipDomain: config.sipDomain, node: config.node }),
     callbacksRoutes(deps, { rpc, evapi }), linkageRoutes(deps), haRoutes(deps, switchNode),
     haRoleRoutes(haNode?.node, () => (active ? leadership.role() : 'standby')),
+    ...(conferences ? [conferences.routes] : []),
   ]);
   bus.startFanout();
   await app.listen({ host: config.httpHost, port: config.httpPort });
@@ -131,6 +135,7 @@ async function main(): Promise<void> {
   if (https) log.info({ url: https.url }, 'control plane HTTPS listening');
 
   evapi.on('message', (m) => {
+    if (conferences?.owns(m)) return void conferences.service.handle(m as Record<string, unknown>);
     const e = decodeEngineEvent(m as Record<string, unknown>);
     if (!e) {
       log.warn({ event: (m as { event?: unknown }).event }, 'unknown engine event ignored');
@@ -180,6 +185,7 @@ async function main(): Promise<void> {
     await Promise.resolve(maintenance?.stop()).catch(() => undefined);
     await Promise.resolve(pipeline?.stop()).catch(() => undefined);
     control.stop();
+    await conferences?.service.stop().catch(() => undefined);
     media?.stopAll();
     evapi.stop();
     ng.close();
@@ -208,6 +214,7 @@ async function main(): Promise<void> {
   await loadSeats(deps);
   await rebuildMirror(deps, config.centreId);
   evapi.start();
+  conferences?.service.start(deps);
   screeningWatch = startScreeningWatch(deps);
   queueAlarms = await startQueueAlarms(deps);
   surgeExpiry = startSurgeExpiry(deps, { rpc });

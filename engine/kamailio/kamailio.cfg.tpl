@@ -211,6 +211,10 @@ modparam("htable", "htable", "cb=>size=8;autoexpire=14400")
 # htable.sets) before re-injecting that call's INVITE; cx: Call-ID -> 1, a CANCEL that came before the re-injection
 modparam("htable", "htable", "ri=>size=8;autoexpire=60")
 modparam("htable", "htable", "cx=>size=8;autoexpire=120")
+# --- conference legs (docs/mixer.md) ---
+# cf: "<room>-<token>" -> 1, a one-time invitation the control plane set (JSON-RPC htable.setxs, with an expiry)
+modparam("htable", "htable", "cf=>size=8;autoexpire=600")
+# --- end conference legs ---
 
 # outbound callbacks present the centre's number in From (restored towards the seat in the dialog)
 modparam("uac", "restore_mode", "auto")
@@ -267,6 +271,11 @@ request_route {
 
 	if (is_method("OPTIONS") && uri == myself && $rU == $null) {
 		sl_send_reply("200", "Keepalive");
+		exit;
+	}
+	# a party of a conference room: Kamailio answers as UAS (route CONFERENCE, docs/mixer.md)
+	if ($rU =~ "^conf-[0-9]+" && uri == myself) {
+		route(CONFERENCE);
 		exit;
 	}
 	if (has_totag()) {
@@ -1047,6 +1056,76 @@ onreply_route[INDLG_REPLY] {
 	}
 }
 
+####### Conference legs (docs/mixer.md) #########
+# An INVITE to sip:conf-<room>-<token>@<centre> joins Janus room <room> if the control plane issued <token> (htable cf,
+# one use). Kamailio is the UAS: it suspends the INVITE and reports `conf.invite`; the control plane anchors the media
+# in rtpengine (NG offer/answer), joins the room as a plain-RTP participant and resumes with `conf_answer` (the SDP) or
+# `conf_reject`. In-dialog: ACK absorbed, BYE answered here and reported (`conf.bye`); the control plane ends a leg with
+# a BYE of its own (JSON-RPC tm.t_uac_start).
+route[CONFERENCE] {
+	if (has_totag()) {
+		if (is_method("ACK")) { exit; }
+		if (is_method("BYE")) {
+			sl_send_reply("200", "OK");
+			evapi_relay("{\"event\":\"conf.bye\",\"callid\":\"$(ci{s.trim}{s.encode.base64})\"}");
+			exit;
+		}
+		if (is_method("INVITE|UPDATE")) {
+			# media changes of a conference leg are not supported yet: the leg keeps its media (RFC 3261 14.2)
+			sl_send_reply("488", "Not Acceptable Here");
+			exit;
+		}
+		sl_send_reply("200", "OK");
+		exit;
+	}
+	if (is_method("CANCEL")) {
+		if (t_check_trans()) { t_relay(); }
+		exit;
+	}
+	if (!is_method("INVITE")) {
+		sl_send_reply("405", "Method Not Allowed");
+		exit;
+	}
+	$var(cfkey) = $(rU{s.substr,5,0});
+	if ($sht(cf=>$var(cfkey)) == $null || !has_body("application/sdp")) {
+		xlog("L_WARN", "conference INVITE to $rU refused: no valid invitation\n");
+		sl_send_reply("403", "Forbidden");
+		exit;
+	}
+	$sht(cf=>$var(cfkey)) = $null;
+	if (!t_newtran()) {
+		sl_reply_error();
+		exit;
+	}
+	t_set_fr("10000", "10000");
+	$var(ws) = "false";
+	if ($proto == "ws" || $proto == "wss") { $var(ws) = "true"; }
+	$var(cev) = "{\"event\":\"conf.invite\",\"callid\":\"" + $(ci{s.trim}{s.encode.base64})
+		+ "\",\"ftag\":\"" + $(ft{s.encode.base64})
+		+ "\",\"from\":\"" + $(hdr(From){s.encode.base64})
+		+ "\",\"to\":\"" + $(hdr(To){s.encode.base64})
+		+ "\",\"contact\":\"" + $(ct{s.encode.base64})
+		+ "\",\"room\":\"" + $(var(cfkey){s.select,0,-}) + "\",\"src\":\"" + $si + ":" + $sp + "\",\"proto\":\"" + $proto
+		+ "\",\"ws\":" + $var(ws) + ",\"sdp\":\"" + $(rb{s.encode.base64})
+		+ "\",\"tindex\":" + $T(id_index) + ",\"tlabel\":" + $T(id_label) + "}";
+	if (!evapi_async_relay("$var(cev)")) {
+		t_reply("503", "Service Unavailable");
+	}
+}
+
+route[CONF_ANSWER] {
+	$var(body) = $(var(sdp){s.decode.base64});
+	set_reply_body("$var(body)", "application/sdp");
+	append_to_reply("Contact: <sip:conf-$var(room)@{{SIP_IP}}:{{SIP_PORT}}>\r\n");
+	t_reply("200", "OK");
+	evapi_relay("{\"event\":\"conf.answered\",\"callid\":\"$(ci{s.trim}{s.encode.base64})\",\"to_tag\":\"$ltt(t)\"}");
+}
+
+route[CONF_REJECT] {
+	if ($var(code) < 400 || $var(code) > 699) { $var(code) = 503; }
+	t_reply("$var(code)", "$var(reason)");
+}
+
 ####### Control plane (evapi) #########
 event_route[evapi:connection-new] {
 	$shv(cp_up) = $shv(cp_up) + 1;
@@ -1093,6 +1172,16 @@ event_route[evapi:message-received] {
 		jansson_get("h_centre", "$evapi(msg)", "$var(h_centre)");
 		jansson_get("h_priority", "$evapi(msg)", "$var(h_prio)");
 		$var(route) = "OVERFLOW";
+	} else if ($var(action) == "conf_answer") {
+		# --- conference legs (docs/mixer.md) ---
+		jansson_get("sdp", "$evapi(msg)", "$var(sdp)");
+		jansson_get("room", "$evapi(msg)", "$var(room)");
+		$var(route) = "CONF_ANSWER";
+	} else if ($var(action) == "conf_reject") {
+		jansson_get("code", "$evapi(msg)", "$var(code)");
+		jansson_get("reason", "$evapi(msg)", "$var(reason)");
+		$var(route) = "CONF_REJECT";
+		# --- end conference legs ---
 	} else if ($var(action) == "early") {
 		jansson_get("sdp", "$evapi(msg)", "$var(sdp)");
 		$var(route) = "EARLY";

@@ -25,6 +25,7 @@ import { createKamailio, kamailioVars, type KamailioService } from './services/k
 import { controlMainExists, createControl, type ControlService } from './services/control.ts';
 import { defaultTlsDir, findTls } from './services/tls.ts';
 import { httpOk, kamailioVersion, ngPing, redisPing } from './services/probes.ts';
+import { createJanus, janusInfo, type JanusOptions, type JanusService } from './services/janus.ts';
 import { readStackInfo, writeStackInfo } from './stack-json.ts';
 
 export interface StackOptions {
@@ -65,9 +66,15 @@ export interface StackOptions {
    */
   readonly tier?: 'all' | 'data' | 'node';
   readonly data?: { readonly postgresUrl: string; readonly redisUrl: string };
+  /**
+   * Janus AudioBridge, the conference mixer (scripts/stack/services/janus.ts, docs/mixer.md). Default: on for the
+   * single-node stack (tier 'all' on loopback), off for the nodes of a pair (not yet part of docs/ha.md).
+   * Options (e.g. a shorter reclaim window for a test) turn it on.
+   */
+  readonly janus?: boolean | JanusOptions;
 }
 
-export type ServiceName = 'postgres' | 'redis' | 'rtpengine' | 'kamailio' | 'control';
+export type ServiceName = 'postgres' | 'redis' | 'rtpengine' | 'kamailio' | 'control' | 'janus';
 
 /** What .run/<name>/stack.json holds. */
 export interface StackInfo {
@@ -85,6 +92,8 @@ export interface StackInfo {
   readonly redis: { readonly url: string; readonly port: number };
   readonly rtpengine: { readonly ng: string; readonly mediaPorts: readonly [number, number] };
   readonly kamailio: { readonly rpcUrl: string; readonly evapi: string; readonly configFile: string };
+  /** The mixer (absent when the stack runs without it): WebSocket API and its own plain-RTP port range. */
+  readonly janus?: { readonly ws: string; readonly rtpPorts: readonly [number, number]; readonly recordingsDir: string };
   readonly ports: Ports;
   readonly ownerPid: number;
   readonly startedAt: string;
@@ -136,6 +145,9 @@ const DEV_PORTS: Record<keyof Omit<Ports, 'mediaMin' | 'mediaMax'>, number[]> = 
   postgres: range(5432, 10),
 };
 const DEV_MEDIA_START = 20000;
+/** Janus: WebSocket API and plain-RTP range (after rtpengine's 1000 dev ports), each stack's own otherwise. */
+const DEV_JANUS_WS = 8188;
+const DEV_JANUS_RTP_START = 21000;
 
 /** A network namespace of its own has every port free: the well-known ones, no reservation. */
 function namespacePorts(mediaSize: number): { ports: Record<string, number>; media: readonly [number, number] } {
@@ -182,6 +194,7 @@ class StackRunner implements Stack {
   private rtp?: RtpengineService;
   private kam?: KamailioService;
   private ctl?: ControlService;
+  private janus?: JanusService;
   private infoValue?: StackInfo;
   private readyAt?: string;
   private stopping?: Promise<void>;
@@ -286,6 +299,8 @@ class StackRunner implements Stack {
     const rd = tier === 'node' ? undefined : createRedis(ctx);
     this.urls = { postgres: pg?.url ?? this.opts.data!.postgresUrl, redis: rd?.url ?? this.opts.data!.redisUrl };
     const rtp = createRtpengine(ctx, this.opts.rtpengine);
+    const janus = (this.opts.janus ?? (tier === 'all' && !ctx.netns)) !== false ? await this.createJanus() : undefined;
+    this.janus = janus;
     const kamTemplate = this.opts.kamailioTemplate;
     const kam = createKamailio(ctx, kamailioVars(ctx, this.urls.postgres, this.opts.kamailioVars),
       kamTemplate && !isAbsolute(kamTemplate) ? join(REPO_ROOT, kamTemplate) : kamTemplate, this.opts.kamailioDefines);
@@ -313,6 +328,13 @@ class StackRunner implements Stack {
         // the consoles' config hands wss://<host>:<this>/ to pages loaded over https (api/routes/consoles.ts)
         ...(ctx.ports.wss ? { CTI_SIP_WSS_PORT: String(ctx.ports.wss) } : {}),
       } : {}),
+      // the mixer (control/src/engine/janus/): absent, conferences are refused with CTI_MIXER_UNAVAILABLE
+      ...(janus ? {
+        CTI_JANUS_WS_URL: janus.wsUrl,
+        CTI_JANUS_API_SECRET: janus.secrets.apiSecret,
+        CTI_JANUS_ADMIN_KEY: janus.secrets.adminSecret,
+        CTI_JANUS_RECORDINGS_DIR: janus.recordingsDir,
+      } : {}),
       ...this.opts.env,
     };
     this.writeInfo(withControl);
@@ -322,12 +344,16 @@ class StackRunner implements Stack {
     if (pg) this.track('postgres', pg.daemon);
     if (rd) this.track('redis', rd.daemon);
     this.track('rtpengine', rtp.daemon);
+    if (janus) this.track('janus', janus.daemon);
+    // the mixer starts beside them but is awaited only with Kamailio: its start hides behind the migrations
+    const janusStarted = janus?.start();
+    janusStarted?.catch(() => undefined);
     await allStarted([pg?.start(), rd?.start(), rtp.start()]);
 
     if (pg && this.opts.migrate !== false) await migrate({ databaseUrl: pg.url });
 
     this.track('kamailio', kam.daemon);
-    await kam.start();
+    await allStarted([kam.start(), janusStarted]);
     if (withControl) {
       const { NODE_TEST_CONTEXT: _omit, ...parentEnv } = process.env;
       const ctl = createControl(ctx, { ...parentEnv, ...this.controlEnv } as Record<string, string>);
@@ -351,6 +377,7 @@ class StackRunner implements Stack {
     if (this.rd) probes.push(['redis', () => redisPing(ctx.host, ctx.ports.redis, 2000)]);
     if (this.rtp) probes.push(['rtpengine', () => ngPing(ctx.host, ctx.ports.ng, 2000)]);
     if (this.kam) probes.push(['kamailio', () => kamailioVersion(this.kam!.rpcUrl, 2000)]);
+    if (this.janus) probes.push(['janus', () => janusInfo(this.janus!.wsUrl, this.janus!.secrets.apiSecret, 2000)]);
     if (withControl && this.ctl) {
       probes.push(['control', () => httpOk(`${this.ctl!.baseUrl}/health`, 2000).then((ok) => {
         if (!ok) throw new Error('GET /health did not answer 200');
@@ -359,6 +386,19 @@ class StackRunner implements Stack {
     const results = await Promise.allSettled(probes.map(([, probe]) => probe()));
     const silent = results.flatMap((r, i) => (r.status === 'rejected' ? [`${probes[i]![0]}: ${(r.reason as Error).message}`] : []));
     if (silent.length) throw new Error(`stack ${this.name} started but not every daemon answers: ${silent.join('; ')}`);
+  }
+
+  /** Janus with a WebSocket port and a plain-RTP range of its own, reserved apart from rtpengine's. */
+  private async createJanus(): Promise<JanusService> {
+    const isDev = this.name === 'dev';
+    const alloc = await allocatePorts(this.janusOwner(), [{ key: 'ws', proto: 'tcp', prefer: isDev ? [DEV_JANUS_WS] : undefined }],
+      isDev ? 200 : 40, isDev ? DEV_JANUS_RTP_START : undefined);
+    const opts = typeof this.opts.janus === 'object' ? this.opts.janus : {};
+    return createJanus(this.ctx, { ws: alloc.ports.ws!, rtpMin: alloc.media[0], rtpMax: alloc.media[1] }, opts);
+  }
+
+  private janusOwner(): string {
+    return `${this.stateDir}#janus`;
   }
 
   /** PostgreSQL and Redis only, then the migrations (the shared data tier of a pair). */
@@ -418,6 +458,7 @@ class StackRunner implements Stack {
       rtpengine: { ng: this.rtp?.ngAddr ?? '', mediaPorts: [ctx.ports.mediaMin, ctx.ports.mediaMax] },
       kamailio: { rpcUrl: `http://${host}:${ctx.ports.http}/RPC`, evapi: `${host}:${ctx.ports.evapi}`,
         configFile: join(this.stateDir, 'kamailio.cfg') },
+      ...(this.janus ? { janus: { ws: this.janus.wsUrl, rtpPorts: this.janus.rtpPorts, recordingsDir: this.janus.recordingsDir } } : {}),
       ports: ctx.ports,
       ownerPid: process.pid,
       startedAt: this.infoValue?.startedAt ?? new Date().toISOString(),
@@ -440,7 +481,7 @@ class StackRunner implements Stack {
   }
 
   private async doStop(): Promise<void> {
-    const order: ServiceName[] = ['control', 'kamailio', 'rtpengine', 'redis', 'postgres'];
+    const order: ServiceName[] = ['control', 'kamailio', 'janus', 'rtpengine', 'redis', 'postgres'];
     const errors: string[] = [];
     for (const name of order) {
       try {
@@ -453,6 +494,7 @@ class StackRunner implements Stack {
     rmSync(join(this.stateDir, 'pgids'), { force: true });
     liveStacks.delete(this);
     if (this.ctx) await releasePorts(this.stateDir);
+    if (this.janus) await releasePorts(this.janusOwner());
     if (errors.length) throw new Error(`stopping stack ${this.name}: ${errors.join('; ')}`);
   }
 }

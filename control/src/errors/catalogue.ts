@@ -99,6 +99,11 @@ export const ERRORS = {
   CTI_ALARM_INVALID: { http: 500, message: 'An alarm was raised with invalid fields (type, level, subject or details); report the details to the engineers.' },
   // engine
   CTI_ENGINE_UNAVAILABLE: { http: 503, sip: 503, message: 'The telephony engine is not reachable; operations continue in fail-open mode.' },
+  // conferences and the mixer (calls/conference/, engine/janus/; docs/mixer.md)
+  CTI_MIXER_UNAVAILABLE: { http: 503, sip: 503, message: 'The conference mixer (Janus) is not reachable; the two-party call continues, try the conference again shortly (an alarm was raised).' },
+  CTI_CONFERENCE_NOT_FOUND: { http: 404, sip: 404, message: 'No such conference room (it ended, or the id is wrong); create a new one.' },
+  CTI_CONFERENCE_ILLEGAL_TRANSITION: { http: 409, sip: 409, message: 'The conference room or participant cannot do that in its current state (details name it); reload and retry.' },
+  CTI_CONFERENCE_INVITATION_INVALID: { http: 403, sip: 403, message: 'The conference address carries no valid one-time token; ask the dispatcher for a new invitation.' },
   CTI_ENGINE_PROTOCOL: { http: 502, message: 'The telephony engine sent something we could not parse; see the log.' },
   CTI_RTPENGINE_ERROR: { http: 502, message: 'rtpengine refused the request; see details.' },
   CTI_KAMAILIO_RPC_ERROR: { http: 502, message: 'Kamailio refused the RPC; see details.' },

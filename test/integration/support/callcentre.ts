@@ -37,6 +37,8 @@ export interface CallCentreOptions {
   env?: Record<string, string>;
   /** Queue settings applied before the first call (PATCH /v1/queues/:id, in force at once). */
   queue?: QueueSettings;
+  /** The mixer's options (docs/mixer.md), e.g. a shorter reclaim window. */
+  janus?: StackOptions['janus'];
 }
 
 export interface QueueSettings { ring_timeout_s?: number; wrapup_s?: number }
@@ -446,6 +448,7 @@ export async function startCallCentre(name: string, opts: CallCentreOptions = {}
     control: true,
     env: { CTI_BOOTSTRAP_ADMIN_PASSWORD: ADMIN_PASSWORD, ...opts.env },
     kamailioVars: opts.kamailioVars,
+    ...(opts.janus !== undefined ? { janus: opts.janus } : {}),
   });
   const sql = postgres(stack.info.postgres.url, { max: 4, onnotice: () => {} });
   const redis = new Redis(stack.info.redis.url, { maxRetriesPerRequest: 3 });

@@ -13,12 +13,17 @@ export interface RtpCapture {
   stop(): Promise<Buffer>;
 }
 
-/** Captures UDP matching `filter` (BPF) on `dev` in namespace `netns`; resolves once dumpcap is capturing. */
-export async function startCapture(netns: string, dev: string, filter: string): Promise<RtpCapture> {
+/**
+ * Captures UDP matching `filter` (BPF) on `dev` in namespace `netns` (null: this host's own, e.g. loopback);
+ * resolves once dumpcap is capturing.
+ */
+export async function startCapture(netns: string | null, dev: string, filter: string): Promise<RtpCapture> {
   const dir = mkdtempSync(join(tmpdir(), 'cti120-capture-'));
   const file = join(dir, 'rtp.pcap');
   // -P: classic pcap (test/support/audio.ts readPcap); -q: no packet counts on stderr
-  const child = spawn('ip', ['netns', 'exec', netns, 'dumpcap', '-q', '-P', '-i', dev, '-f', filter, '-w', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const dumpcap = ['dumpcap', '-q', '-P', '-i', dev, '-f', filter, '-w', file];
+  const child = netns === null ? spawn(dumpcap[0]!, dumpcap.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] })
+    : spawn('ip', ['netns', 'exec', netns, ...dumpcap], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   let exited = false;
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));

@@ -1,0 +1,29 @@
+/** Builds the conference side from the environment the stack gives the control plane (scripts/stack/stack.ts). */
+import type { FastifyPluginAsync } from 'fastify';
+import type { AppDeps } from '../../app/deps.ts';
+import { conferencesRoutes } from '../../api/routes/conferences.ts';
+import { JanusClient } from '../../engine/janus/client.ts';
+import type { EvapiClient } from '../../engine/evapi/client.ts';
+import type { KamailioRpc } from '../../engine/kamailio/jsonrpc.ts';
+import type { NgClient } from '../../engine/rtpengine/ng-client.ts';
+import { ConferenceService, isConferenceEvent } from './service.ts';
+import { ConferenceStore, janusSessionInRedis } from './store.ts';
+
+export interface Conferences {
+  service: ConferenceService;
+  routes: FastifyPluginAsync;
+  owns(m: unknown): boolean;
+}
+
+export function startConferences(deps: AppDeps, parts: { rpc: KamailioRpc; ng: NgClient; evapi: EvapiClient; env: NodeJS.ProcessEnv }): Conferences | undefined {
+  const { env } = parts;
+  if (!env.CTI_JANUS_WS_URL) return undefined;
+  const janus = new JanusClient({
+    url: env.CTI_JANUS_WS_URL, apiSecret: env.CTI_JANUS_API_SECRET ?? '', log: deps.log, sessionStore: janusSessionInRedis(deps.redis),
+  });
+  const legEnv = {
+    deps, janus, rpc: parts.rpc, ng: parts.ng, evapi: parts.evapi, store: new ConferenceStore(deps.redis),
+    recordingsDir: env.CTI_JANUS_RECORDINGS_DIR ?? '/tmp', ...(env.CTI_JANUS_ADMIN_KEY ? { adminKey: env.CTI_JANUS_ADMIN_KEY } : {}),
+  };
+  return { service: new ConferenceService(legEnv, janus), routes: conferencesRoutes(deps, legEnv), owns: isConferenceEvent };
+}

@@ -1,0 +1,75 @@
+/**
+ * The control plane is not in the media path of a room (docs/mixer.md "Faults"): it is killed (SIGKILL) while two
+ * outside parties talk in a room and started again. The new process claims the Janus session back (its ids are in
+ * Redis; Janus keeps a session whose socket dropped for reclaim_session_timeout, 45 s here), so the parties keep hearing
+ * each other well past that timeout, and their later hang-ups are handled by the new process (legs ended).
+ */
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import { startCapture } from '../support/rtp-capture.ts';
+import { sleep, startCallCentre, waitFor, type CallCentre } from '../support/callcentre.ts';
+import { levelsBetween, receivedBy, removePartyFiles, startParty, type PartySpec } from './support/conference-parties.ts';
+
+/** Janus's reclaim_session_timeout for this stack (default 60 s; shorter here to keep the test short). */
+const RECLAIM_S = 45;
+const RECLAIM_MS = RECLAIM_S * 1000;
+const PARTIES: PartySpec[] = [
+  { number: '122', freqHz: 440, hangUpAfterMs: RECLAIM_MS + 12_000, toneSeconds: RECLAIM_S + 14 },
+  { number: '13800000004', freqHz: 1000, hangUpAfterMs: RECLAIM_MS + 12_000, toneSeconds: RECLAIM_S + 14 },
+];
+const FREQS = PARTIES.map((p) => p.freqHz);
+
+let cc: CallCentre;
+before(async () => { cc = await startCallCentre('calls-conf-cp-killed', { janus: { reclaimS: RECLAIM_S } }); });
+after(async () => {
+  removePartyFiles();
+  await cc?.close();
+});
+
+test('conference-control-plane-killed-room-survives: the restarted control plane claims the mixer session; the parties keep talking', async (t) => {
+  const [call] = await cc.sql<{ id: string }[]>`
+    INSERT INTO calls (centre_id, sip_call_id, state, arrived_at) VALUES ('city', ${`conf-test-${randomUUID()}`}, 'talking', now()) RETURNING id::text AS id`;
+  const room = await cc.apiOk<{ room_id: string }>('POST', `/v1/calls/${call!.id}/conference`, {}, [201]);
+  const parties = [];
+  for (const p of PARTIES) {
+    const inv = await cc.apiOk<{ uri: string }>('POST', `/v1/conferences/${room.room_id}/invitations`, {}, [201]);
+    parties.push(await startParty(cc.info.sip.udp, inv.uri, p));
+  }
+  const ports = parties.map((p) => p.sipp.mediaPort);
+  const capture = await startCapture(null, 'lo', `udp and (${ports.map((p) => `dst port ${p}`).join(' or ')})`);
+  await waitFor(async () => {
+    const r = await cc.api<{ participants: Array<{ state: string }> }>('GET', `/v1/conferences/${room.room_id}`);
+    return r.status === 200 && r.body.participants.filter((p) => p.state === 'joined').length === 2;
+  }, 10_000, 'two parties joined');
+
+  const killedAt = Date.now();
+  await cc.stack.control.kill();
+  await cc.stack.control.start();
+  t.diagnostic(`control plane back ${Date.now() - killedAt} ms after the kill`);
+  // past Janus's reclaim timeout: an unclaimed session (and its participants) would be gone by now
+  await sleep(Math.max(0, killedAt + RECLAIM_MS + 3000 - Date.now()));
+  const checkFrom = Date.now();
+  await sleep(2500);
+  const r = await cc.api<{ participants: Array<{ state: string }> }>('GET', `/v1/conferences/${room.room_id}`);
+  assert.equal(r.status, 200);
+  assert.equal(r.body.participants.length, 2, 'both parties still in the room');
+
+  const results = await Promise.all(parties.map((p) => p.sipp.done));
+  const pcap = await capture.stop();
+  for (const [i, res] of results.entries()) {
+    assert.ok(res.ok, `party ${PARTIES[i]!.number}: SIPp exit ${res.exitCode}\n${res.errorLog}\n${res.messageLog}`);
+    assert.ok(res.durationMs >= PARTIES[i]!.hangUpAfterMs, `party ${PARTIES[i]!.number} stayed to its own hang-up (${res.durationMs} ms)`);
+  }
+  const heard = receivedBy(pcap, ports);
+  for (const [i, p] of PARTIES.entries()) {
+    const other = PARTIES[1 - i]!.freqHz;
+    const { levels, packets } = levelsBetween(heard.get(ports[i]!)!, checkFrom, checkFrom + 2000, FREQS);
+    t.diagnostic(`party ${p.freqHz} Hz, ${Math.round((checkFrom - killedAt) / 1000)} s after the kill (${packets} packets): ${JSON.stringify(levels)}`);
+    assert.ok(packets >= 50, `party ${p.freqHz} Hz received ${packets} packets`);
+    assert.ok(levels[other]! > -20, `party ${p.freqHz} Hz still hears ${other} Hz: ${JSON.stringify(levels)}`);
+  }
+  // the hang-ups reached the new process: both legs ended, the room closed
+  await waitFor(async () => (await cc.sql`SELECT 1 FROM call_legs WHERE call_id = ${call!.id} AND ended_at IS NULL`).length === 0, 5000, 'both legs ended');
+  await waitFor(async () => (await cc.api('GET', `/v1/conferences/${room.room_id}`)).status === 404, 5000, 'the room closed');
+});
