@@ -50,6 +50,8 @@ import { EventBus } from './events/bus.ts';
 import { RegistrationTracker } from './seats/state/registrations.ts';
 import { loadSeats } from './seats/state/store.ts';
 import { endDueWrapUps, releaseStaleReservations } from './seats/state/ticker.ts';
+import { OutboxReplayer } from './ha/outbox/replayer.ts';
+import { outboxHealth } from './ha/outbox/health.ts';
 
 /** The control plane: HTTP API for everyone, call control for the one process that holds the lease. */
 async function main(): Promise<void> {
@@ -82,6 +84,9 @@ async function main(): Promise<void> {
   const callFlow = flow;
 
   health.add('control_plane', async () => (active ? 'active' : 'standby'));
+  // the call path's PostgreSQL outbox (docs/ha.md "PostgreSQL away"): written out by the active control plane
+  const outbox = new OutboxReplayer(deps);
+  health.add('facts_outbox', outboxHealth(outbox));
   health.add('kamailio', async () => {
     if (active && !evapi.connected) throw new Error('evapi not connected');
     return active ? 'connected' : 'standby';
@@ -154,6 +159,7 @@ async function main(): Promise<void> {
   let followUp: { stop(): void } | undefined;
   const shutdown = async (code: number) => {
     followUp?.stop();
+    outbox.stop();
     nodeStatus?.stop();
     surgeExpiry?.stop();
     if (tick) clearInterval(tick);
@@ -185,6 +191,7 @@ async function main(): Promise<void> {
   if (takeover && haNode) followUp = followTakeover(deps, takeover, haNode);
   active = true;
   distributor.active = true;
+  outbox.start();
   log.info({ instance: lease.id }, 'active control plane: taking call control');
   leaseFile.held();
   lease.keep(() => {

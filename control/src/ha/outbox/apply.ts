@@ -1,0 +1,17 @@
+/**
+ * Writes one outbox entry in one transaction, idempotently: its key goes into fact_outbox_applied first; when the
+ * key is already there the entry was written before (a direct write whose answer was lost, a replay interrupted
+ * before it removed the entry) and nothing else runs. Returns whether the statements ran now.
+ */
+import type { Sql } from 'postgres';
+import type { OutboxEntry } from './entry.ts';
+import { runStatement } from './statement.ts';
+
+export async function applyEntry(sql: Sql, e: OutboxEntry): Promise<boolean> {
+  return sql.begin(async (tx) => {
+    const [fresh] = await tx`INSERT INTO fact_outbox_applied (id, key) VALUES (${e.id}, ${e.key}) ON CONFLICT (id) DO NOTHING RETURNING id`;
+    if (!fresh) return false;
+    for (const s of e.stmts) await runStatement(tx, s);
+    return true;
+  });
+}
