@@ -51,13 +51,15 @@ import { RegistrationTracker } from './seats/state/registrations.ts';
 import { loadSeats } from './seats/state/store.ts';
 import { endDueWrapUps, releaseStaleReservations } from './seats/state/ticker.ts';
 import { OutboxReplayer } from './ha/outbox/replayer.ts';
+import { pgBackoffS } from './ha/data/pg-backoff.ts';
 import { outboxHealth } from './ha/outbox/health.ts';
 
 /** The control plane: HTTP API for everyone, call control for the one process that holds the lease. */
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger();
-  const sql = postgres(config.pgUrl, { max: 10, onnotice: () => {} });
+  // reconnects within a second of PostgreSQL's return (ha/data/pg-backoff.ts)
+  const sql = postgres(config.pgUrl, { max: 10, onnotice: () => {}, backoff: pgBackoffS });
   const redis = connectRedis(config.redisUrl, { maxRetriesPerRequest: 3 });
   redis.on('error', (err) => log.warn({ err: String(err) }, 'redis connection error (ioredis reconnects)'));
   const bus = new EventBus(redis, config.centreId);

@@ -5,6 +5,7 @@ import { classifyWriteError } from '../../../control/src/ha/outbox/classify.ts';
 import { decodeEntry, encodeEntry, newEntry, streamIdMs } from '../../../control/src/ha/outbox/entry.ts';
 import { fact, runStatement } from '../../../control/src/ha/outbox/statement.ts';
 import { isCtiError } from '../../../control/src/errors/catalogue.ts';
+import { pgBackoffS } from '../../../control/src/ha/data/pg-backoff.ts';
 
 describe('classifyWriteError: an outage is kept for later, a bug is thrown', () => {
   test('unreachable, closing, starting and read-only servers are outages', () => {
@@ -91,4 +92,9 @@ describe('outbox entries: idempotency keys and decoding', () => {
   test('stream ids order the outbox by time of writing', () => {
     assert.equal(streamIdMs('1765137600123-4'), 1765137600123);
   });
+});
+
+test('pgBackoffS: reconnects soon and never waits more than a second (postgres.js default reaches 20 s)', () => {
+  assert.deepEqual([0, 1, 2, 3, 4].map(pgBackoffS), [0.05, 0.1, 0.2, 0.4, 0.8]);
+  for (const r of [5, 12, 40, 1000]) assert.equal(pgBackoffS(r), 1);
 });

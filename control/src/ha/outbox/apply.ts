@@ -6,6 +6,7 @@
 import type { Sql } from 'postgres';
 import type { OutboxEntry } from './entry.ts';
 import { runStatement } from './statement.ts';
+import { within, writeTimeoutMs } from './timeout.ts';
 
 export async function applyEntry(sql: Sql, e: OutboxEntry): Promise<boolean> {
   return sql.begin(async (tx) => {
@@ -14,4 +15,12 @@ export async function applyEntry(sql: Sql, e: OutboxEntry): Promise<boolean> {
     for (const s of e.stmts) await runStatement(tx, s);
     return true;
   });
+}
+
+/**
+ * applyEntry, or CTI_FACT_WRITE_TIMEOUT when PostgreSQL does not answer in time: the call path and the replayer never
+ * wait longer. A write that answers after its timeout is harmless: its key makes the replay of it a no-op.
+ */
+export function applyWithin(sql: Sql, e: OutboxEntry, ms = writeTimeoutMs()): Promise<boolean> {
+  return within(applyEntry(sql, e), ms, { id: e.id, key: e.key });
 }

@@ -10,6 +10,8 @@ import { randomUUID } from 'node:crypto';
 import type { AppDeps } from '../../app/deps.ts';
 import { clearAlarm, raiseAlarm } from '../../alarms/service.ts';
 import { applyEntry } from './apply.ts';
+import { isCtiError } from '../../errors/catalogue.ts';
+import { within, writeTimeoutMs } from './timeout.ts';
 import { isOutage } from './classify.ts';
 import { deadLetter, holdReplayLock, outboxFigures, readBatch, removeEntry, type OutboxFigures } from './stream.ts';
 
@@ -27,12 +29,15 @@ interface Episode {
   maxBacklog: number;
   maxAgeMs: number;
   alarmed: boolean;
+  logged: boolean;
+  waitLogged: boolean;
 }
 
 export class OutboxReplayer {
   private readonly owner = randomUUID();
   private timer: NodeJS.Timeout | undefined;
   private running = false;
+  private inflight: Promise<unknown> | undefined;
   private episode: Episode | undefined;
   private lastPrune = 0;
   /** Entries written by replays since the start (figures). */
@@ -83,10 +88,18 @@ export class OutboxReplayer {
           await this.dead(s, 'CTI_FACT_OUTBOX_ENTRY_INVALID');
           continue;
         }
+        // a replay that timed out may still be waiting in the client: never a second one beside it
+        if (this.inflight) return;
+        const attempt = applyEntry(this.deps.sql, s.entry).finally(() => { this.inflight = undefined; });
+        this.inflight = attempt;
         try {
-          await applyEntry(this.deps.sql, s.entry);
+          await within(attempt, writeTimeoutMs(), { id: s.entry.id, key: s.entry.key });
         } catch (err) {
-          if (isOutage(err)) return; // still away: next tick
+          if (isOutage(err) || isCtiError(err, 'CTI_FACT_WRITE_TIMEOUT')) {
+            if (this.episode && !this.episode.waitLogged) this.deps.log.warn({ code: (err as { code?: string }).code, err: String(err) }, 'outbox replay waits: PostgreSQL does not take writes yet');
+            if (this.episode) this.episode.waitLogged = true;
+            return; // still away: next tick
+          }
           await this.dead(s, `${(err as { code?: string }).code ?? ''} ${String(err)}`);
           continue;
         }
@@ -100,7 +113,7 @@ export class OutboxReplayer {
   private async dead(s: Parameters<typeof deadLetter>[1], reason: string): Promise<void> {
     await deadLetter(this.deps.redis, s, reason);
     this.deps.log.error({ stream_id: s.streamId, id: s.entry?.id, key: s.entry?.key, reason }, 'outbox entry cannot be written: moved to the dead-letter stream');
-    await raiseAlarm(this.deps, { type: OUTBOX_ALARMS.deadLetter, level: 'critical', subject: s.entry?.id ?? s.streamId, details: { key: s.entry?.key ?? null, reason: reason.slice(0, 500) } })
+    await within(raiseAlarm(this.deps, { type: OUTBOX_ALARMS.deadLetter, level: 'critical', subject: s.entry?.id ?? s.streamId, details: { key: s.entry?.key ?? null, reason: reason.slice(0, 500) } }), writeTimeoutMs(), { alarm: OUTBOX_ALARMS.deadLetter })
       .catch((err) => this.deps.log.warn({ err: String(err) }, 'outbox dead-letter alarm not raised'));
   }
 
@@ -108,11 +121,12 @@ export class OutboxReplayer {
   private async watch(f: OutboxFigures): Promise<void> {
     const now = Date.now();
     if (f.backlog > 0) {
-      const ep = (this.episode ??= { since: now - f.oldest_age_ms, maxBacklog: 0, maxAgeMs: 0, alarmed: false });
+      const ep = (this.episode ??= { since: now - f.oldest_age_ms, maxBacklog: 0, maxAgeMs: 0, alarmed: false, logged: false, waitLogged: false });
       ep.maxBacklog = Math.max(ep.maxBacklog, f.backlog);
       ep.maxAgeMs = Math.max(ep.maxAgeMs, f.oldest_age_ms);
       if (!ep.alarmed && f.oldest_age_ms > this.opts.alarmAfterMs) {
-        this.deps.log.error({ ...f }, 'PostgreSQL away: call facts waiting in the outbox');
+        if (!ep.logged) this.deps.log.error({ ...f }, 'PostgreSQL away: call facts waiting in the outbox');
+        ep.logged = true;
         ep.alarmed = await this.raise(ep, f);
       }
       return;
@@ -123,18 +137,22 @@ export class OutboxReplayer {
       const details = { backlog_max: ep.maxBacklog, oldest_age_max_ms: ep.maxAgeMs, drained_after_ms: now - ep.since };
       if (!ep.alarmed && !(await this.raise(ep, f))) return; // PostgreSQL refused again: next tick
       try {
-        await clearAlarm(this.deps, OUTBOX_ALARMS.backlog, null);
+        await within(clearAlarm(this.deps, OUTBOX_ALARMS.backlog, null), writeTimeoutMs(), { alarm: OUTBOX_ALARMS.backlog });
       } catch {
         return;
       }
-      this.deps.log.info(details, 'outbox drained: every kept call fact is written');
+      this.deps.log.info(details, 'facts_outbox_backlog alarm cleared');
     }
+    this.deps.log.info({ backlog_max: ep.maxBacklog, oldest_age_max_ms: ep.maxAgeMs, replayed: this.replayed }, 'outbox empty: the kept call facts are written');
     this.episode = undefined;
   }
 
   private async raise(ep: Episode, f: OutboxFigures): Promise<boolean> {
     try {
-      await raiseAlarm(this.deps, { type: OUTBOX_ALARMS.backlog, level: 'critical', subject: null, details: { backlog: Math.max(f.backlog, ep.maxBacklog), oldest_age_ms: ep.maxAgeMs, since: new Date(ep.since).toISOString() } });
+      await within(raiseAlarm(this.deps, {
+        type: OUTBOX_ALARMS.backlog, level: 'critical', subject: null,
+        details: { backlog: Math.max(f.backlog, ep.maxBacklog), oldest_age_ms: ep.maxAgeMs, since: new Date(ep.since).toISOString() },
+      }), writeTimeoutMs(), { alarm: OUTBOX_ALARMS.backlog });
       return true;
     } catch {
       return false;
@@ -144,6 +162,6 @@ export class OutboxReplayer {
   private async prune(): Promise<void> {
     if (Date.now() - this.lastPrune < PRUNE_EVERY_MS) return;
     this.lastPrune = Date.now();
-    await this.deps.sql`DELETE FROM fact_outbox_applied WHERE applied_at < now() - interval '1 day'`.catch(() => undefined);
+    await within(this.deps.sql`DELETE FROM fact_outbox_applied WHERE applied_at < now() - interval '1 day'`.execute(), writeTimeoutMs(), { prune: true }).catch(() => undefined);
   }
 }
