@@ -210,8 +210,10 @@ async function main(): Promise<void> {
   maintenance = await startRecordingMaintenance(deps);
   watch = await startRecordingWatch(deps, { graceMs: Number(process.env.CTI_RECORDING_GRACE_MS ?? 20_000) });
   tick = setInterval(() => {
-    void endDueWrapUps(deps).then(() => releaseStaleReservations(deps)).then(() => distributor.kick())
-      .catch((err) => log.error({ err: String(err) }, 'tick failed'));
+    // the pass runs even when the seats' housekeeping failed (a damaged seat record must not stop distribution's own failing path)
+    void endDueWrapUps(deps).then(() => releaseStaleReservations(deps))
+      .catch((err) => log.error({ err: String(err) }, 'tick failed'))
+      .finally(() => void distributor.kick());
   }, 1000);
   seatReload = setInterval(() => void loadSeats(deps).catch((err) => log.error({ err: String(err) }, 'seat reload failed')), 5000);
 }
