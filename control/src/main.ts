@@ -53,12 +53,16 @@ import { RegistrationTracker } from './seats/state/registrations.ts';
 import { loadSeats } from './seats/state/store.ts';
 import { endDueWrapUps, releaseStaleReservations } from './seats/state/ticker.ts';
 import { startConferences } from './calls/conference/start.ts';
+import { OutboxReplayer } from './ha/outbox/replayer.ts';
+import { pgBackoffS } from './ha/data/pg-backoff.ts';
+import { outboxHealth } from './ha/outbox/health.ts';
 
 /** The control plane: HTTP API for everyone, call control for the one process that holds the lease. */
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger();
-  const sql = postgres(config.pgUrl, { max: 10, onnotice: () => {} });
+  // reconnects within a second of PostgreSQL's return (ha/data/pg-backoff.ts)
+  const sql = postgres(config.pgUrl, { max: 10, onnotice: () => {}, backoff: pgBackoffS });
   const redis = connectRedis(config.redisUrl, { maxRetriesPerRequest: 3 });
   redis.on('error', (err) => log.warn({ err: String(err) }, 'redis connection error (ioredis reconnects)'));
   const bus = new EventBus(redis, config.centreId);
@@ -100,6 +104,9 @@ async function main(): Promise<void> {
   });
   leaseFile.start(() => active && leadership.holdsAddress());
   health.add('control_plane', async () => (active ? (leadership.state === 'paused' ? 'paused' : 'active') : 'standby'));
+  // the call path's PostgreSQL outbox (docs/ha.md "PostgreSQL away"): written out by the active control plane
+  const outbox = new OutboxReplayer(deps);
+  health.add('facts_outbox', outboxHealth(outbox));
   health.add('kamailio', async () => {
     if (active && !evapi.connected) throw new Error('evapi not connected');
     return active ? 'connected' : 'standby';
@@ -175,6 +182,7 @@ async function main(): Promise<void> {
   const shutdown = async (code: number) => {
     leadership.stop();
     followUp?.stop();
+    outbox.stop();
     nodeStatus?.stop();
     surgeExpiry?.stop();
     if (tick) clearInterval(tick);
@@ -206,6 +214,7 @@ async function main(): Promise<void> {
   const takeover = haNode ? await takeLead(deps, lease, haNode, leadership.mayTake) : await lease.acquire();
   if (takeover && haNode) followUp = followTakeover(deps, takeover, haNode);
   active = true;
+  outbox.start();
   log.info({ instance: lease.id }, 'active control plane: taking call control');
   leadership.lead();
   // a node of a pair: Kamailio's fail-open count for held calls restarts now that this node leads (it counted from
@@ -222,8 +231,10 @@ async function main(): Promise<void> {
   maintenance = await startRecordingMaintenance(deps);
   watch = await startRecordingWatch(deps, { graceMs: Number(process.env.CTI_RECORDING_GRACE_MS ?? 20_000) });
   tick = setInterval(() => {
-    void endDueWrapUps(deps).then(() => releaseStaleReservations(deps)).then(() => distributor.kick())
-      .catch((err) => log.error({ err: String(err) }, 'tick failed'));
+    // the pass runs even when the seats' housekeeping failed (a damaged seat record must not stop distribution's own failing path)
+    void endDueWrapUps(deps).then(() => releaseStaleReservations(deps))
+      .catch((err) => log.error({ err: String(err) }, 'tick failed'))
+      .finally(() => void distributor.kick());
   }, 1000);
   seatReload = setInterval(() => void loadSeats(deps).catch((err) => log.error({ err: String(err) }, 'seat reload failed')), 5000);
 }

@@ -1,6 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { AppDeps } from '../app/deps.ts';
 import type { EventData, EventType } from '../events/schema.ts';
+import { fact } from '../ha/outbox/statement.ts';
+import { writeFacts } from '../ha/outbox/write.ts';
 import type { CallState } from './machine.ts';
 import { assertCallTransition } from './machine.ts';
 
@@ -93,16 +95,15 @@ export async function transitionCall<T extends EventType>(
   const next: LiveCall = { ...call, state: to };
   if (!opts.liveAlreadySet) await saveLiveCall(deps.redis, { sipCallId: call.sipCallId, state: to });
   const cols = { ...columns, state: to, updated_at: new Date() };
-  await deps.sql.begin(async (tx) => {
-    await tx`UPDATE calls SET ${tx(cols)} WHERE id = ${call.id}`;
-    if (event) await tx`INSERT INTO call_events (call_id, type, at, data) VALUES (${call.id}, ${event.type}, ${at}, ${tx.json(event.data as never)})`;
-  });
+  // PostgreSQL away: kept in the outbox and written after (ha/outbox); the call goes on with its Redis state
+  await writeFacts(deps, call.id, fact`UPDATE calls SET ${fact.set(cols)} WHERE id = ${call.id}`,
+    event && fact`INSERT INTO call_events (call_id, type, at, data) VALUES (${call.id}, ${event.type}, ${at}, ${fact.json(event.data)})`);
   if (event) await deps.bus.publish(event.type, event.data, at);
   return next;
 }
 
 export async function logCallEvent<T extends EventType>(deps: AppDeps, callId: string, type: T, data: EventData[T], at = new Date()): Promise<void> {
-  await deps.sql`INSERT INTO call_events (call_id, type, at, data) VALUES (${callId}, ${type}, ${at}, ${deps.sql.json(data as never)})`;
+  await writeFacts(deps, callId, fact`INSERT INTO call_events (call_id, type, at, data) VALUES (${callId}, ${type}, ${at}, ${fact.json(data)})`);
   await deps.bus.publish(type, data, at);
 }
 

@@ -114,6 +114,10 @@ export const ERRORS = {
   CTI_HA_SWITCHOVER_RUNNING: { http: 409, message: 'A switchover is already under way; wait for it to finish.' },
   CTI_HA_SWITCHOVER_BUSY: { http: 409, message: 'Callers were still waiting on this node when the drain time ran out (details.waiting), so nothing was switched; retry at a quieter moment or with a longer drain_timeout_s.' },
   CTI_HA_ILLEGAL_LEAD_TRANSITION: { http: 500, message: 'The control plane\'s lead cannot change that way (details.from, details.event); a bug in the lead\'s state machine (control/src/ha/lease/machine.ts).' },
+  // the call path's PostgreSQL outbox (control/src/ha/outbox, docs/ha.md "PostgreSQL away")
+  CTI_FACT_ARGUMENT_UNSUPPORTED: { http: 500, message: 'A call-path write was given a value the outbox cannot keep (details.where, details.type); pass a plain value, a Date, or fact.json/set/rows.' },
+  CTI_FACT_WRITE_TIMEOUT: { http: 503, message: 'PostgreSQL did not answer a call-path write in time; the fact is kept in the outbox and written when PostgreSQL takes writes again.' },
+  CTI_FACT_OUTBOX_ENTRY_INVALID: { http: 500, message: 'An outbox entry in Redis could not be read (details.id); it was moved to the dead-letter stream for an operator.' },
   // takeover of a dead node's queued callers (ha/takeover, docs/ha.md)
   CTI_TAKEOVER_INVITE_TOO_LARGE: { http: 413, message: 'The caller\'s INVITE is too large to keep for a takeover; the call is queued as usual, but if this node dies the caller is listed for a callback instead of being taken over.' },
   CTI_TAKEOVER_INVITE_MALFORMED: { http: 400, message: 'The stored INVITE of a queued call is not a SIP INVITE request; the caller is listed for a callback instead of being taken over.' },

@@ -18,8 +18,22 @@ export interface QueueSettings {
 const TTL_MS = 1000;
 let cache: { at: number; queues: Map<string, QueueSettings>; routes: { called: string; trunk: string | null; queue: string; priority: number | null }[] } | undefined;
 
+let refreshing: Promise<NonNullable<typeof cache>> | undefined;
+
+/**
+ * The cached settings; past the TTL the cached copy is still answered at once while one refresh runs behind it,
+ * so a call is never held by PostgreSQL (away, failing over: docs/ha.md "PostgreSQL away"). Only the first load
+ * and the one after an invalidation (a supervisor's change) wait for PostgreSQL.
+ */
 async function load(deps: AppDeps): Promise<NonNullable<typeof cache>> {
   if (cache && Date.now() - cache.at < TTL_MS) return cache;
+  refreshing ??= fetchSettings(deps).finally(() => { refreshing = undefined; });
+  if (!cache) return refreshing;
+  refreshing.catch((err) => deps.log.warn({ err: String(err) }, 'queue settings not refreshed from PostgreSQL: the cached ones apply'));
+  return cache;
+}
+
+async function fetchSettings(deps: AppDeps): Promise<NonNullable<typeof cache>> {
   const qs = await deps.sql<{ id: string; centre_id: string; ring_timeout_s: number; wrapup_s: number; base_priority: number; strategy: string; settings: Record<string, unknown> }[]>`
     SELECT id, centre_id, ring_timeout_s, wrapup_s, base_priority, strategy, settings FROM queues`;
   const rs = await deps.sql<{ called_number: string; trunk_id: string | null; queue_id: string; priority: number | null }[]>`
@@ -53,4 +67,5 @@ export async function routeCall(deps: AppDeps, calledNumber: string, trunkId: st
 
 export function invalidateRoutingCache(): void {
   cache = undefined;
+  refreshing = undefined;
 }

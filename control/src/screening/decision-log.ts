@@ -6,8 +6,10 @@
 import type { AppDeps } from '../app/deps.ts';
 import type { ScreeningDecision } from './policy.ts';
 import { normaliseNumber } from './numbers.ts';
+import { fact } from '../ha/outbox/statement.ts';
+import { writeFacts } from '../ha/outbox/write.ts';
 
-type LogDeps = Pick<AppDeps, 'sql' | 'bus' | 'config'>;
+type LogDeps = Pick<AppDeps, 'sql' | 'bus' | 'config' | 'redis' | 'log'>;
 
 export interface DecidedCall {
   callId: string | null;
@@ -24,10 +26,11 @@ export function isScreened(d: ScreeningDecision): boolean {
 export async function recordDecision(deps: LogDeps, call: DecidedCall, d: ScreeningDecision): Promise<void> {
   if (!isScreened(d)) return;
   const centre = call.centreId ?? deps.config.centreId;
-  await deps.sql`
+  // PostgreSQL away: kept in the outbox and written after (ha/outbox)
+  await writeFacts(deps, call.callId ?? call.sipCallId ?? d.number, fact`
     INSERT INTO screening_decisions (centre_id, call_id, sip_call_id, number, list, entry_id, policy, priority, override_once, decision, at)
     VALUES (${centre}, ${call.callId}, ${call.sipCallId}, ${d.number}, ${d.list}, ${d.entry_id}, ${d.policy}, ${d.priority},
-            ${d.override_once}, ${deps.sql.json(d as never)}, ${call.at})`;
+            ${d.override_once}, ${fact.json(d)}, ${call.at})`);
   await deps.bus.publish('call.screened.v1', {
     call_id: call.callId, sip_call_id: call.sipCallId, caller_number: d.number, list: d.list, entry_id: d.entry_id,
     configured_policy: d.configured_policy, policy: d.policy, priority: d.priority, mark: d.mark, override_once: d.override_once,

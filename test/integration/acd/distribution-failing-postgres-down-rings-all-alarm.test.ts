@@ -1,6 +1,9 @@
 /**
  * Distribution failing (acd/health.ts, calls/distribution/failing.ts) on the real stack: a call waits (no seat ready),
- * the stack's PostgreSQL stops, so every distribution pass throws (the queue settings cannot be read).
+ * a seat's live record in Redis is corrupt (its queues are not JSON), so every distribution pass throws, and the
+ * stack's PostgreSQL stops. (PostgreSQL stopping alone no longer fails a pass: the queue settings are answered from
+ * the cache and the call path's writes wait in the outbox, docs/ha.md "PostgreSQL away"; it stays in this test for
+ * the alarm, which cannot be written meanwhile.)
  * After CTI_DISTRIBUTION_FAILING_S the control plane rings all for the waiting call (Kamailio's FAILOPEN,
  * reason distribution_failing) and a registered seat answers. The `distribution_failing` alarm cannot be
  * written while PostgreSQL is down; it is owed and recorded once PostgreSQL is back.
@@ -29,6 +32,7 @@ test('distribution-failing-postgres-down-waiting-call-rings-all-answered-alarm-r
 
   const pg = cc.stack.daemons.postgres!;
   const stoppedAt = Date.now();
+  await cc.redis.hset(`cti:seat:${seat.id}`, 'queues', '{not json');
   await pg.stop();
   const result = await caller.done;
   const answeredAfterMs = Date.now() - stoppedAt - 5000; // the caller talks 5 s after the answer

@@ -7,6 +7,8 @@ import type { AppDeps } from '../../app/deps.ts';
 import type { CallControl } from '../../engine/kamailio/call-control.ts';
 import { assertCallTransition } from '../machine.ts';
 import { retireLiveCall, transitionCall, type LiveCall } from '../store.ts';
+import { fact } from '../../ha/outbox/statement.ts';
+import { writeFacts } from '../../ha/outbox/write.ts';
 
 export async function declineScreenedCall(deps: AppDeps, control: CallControl, call: LiveCall): Promise<void> {
   assertCallTransition(call.id, call.state, 'ended');
@@ -14,6 +16,6 @@ export async function declineScreenedCall(deps: AppDeps, control: CallControl, c
   control.reject(call, 603, 'Decline');
   await transitionCall(deps, call, 'ended', { ended_at: now, ended_by: 'system', end_reason: 'screened' },
     { type: 'call.ended.v1', data: { call_id: call.id, ended_by: 'system', reason: 'screened', answered_seat_id: null, talk_ms: null } }, now);
-  await deps.sql`UPDATE call_legs SET ended_at = ${now} WHERE call_id = ${call.id} AND ended_at IS NULL`;
+  await writeFacts(deps, call.id, fact`UPDATE call_legs SET ended_at = ${now} WHERE call_id = ${call.id} AND ended_at IS NULL`);
   await retireLiveCall(deps.redis, call.sipCallId);
 }

@@ -16,6 +16,8 @@ import type { SeatLive } from '../../seats/state/store.ts';
 import { getCallExtras, setCallExtras, type CallExtras } from '../extras.ts';
 import { assertCallTransition } from '../machine.ts';
 import { getLiveCall, logCallEvent, saveLiveCall, transitionCall, type LiveCall } from '../store.ts';
+import { fact } from '../../ha/outbox/statement.ts';
+import { writeFacts } from '../../ha/outbox/write.ts';
 
 export class Overflow {
   constructor(private readonly deps: AppDeps, private readonly control: CallControl, private readonly serial: PerKeySerializer) {}
@@ -61,8 +63,8 @@ export class Overflow {
     await setCallExtras(this.deps.redis, call.sipCallId, { overflowSeq: seq, overflowTried: tried, enteredMs: now.getTime() });
     await enqueue(this.deps.redis, toQueueId, call.sipCallId, call.priority, call.arrivedMs);
     await this.serial.run(call.sipCallId, async () => {
-      await this.deps.sql`INSERT INTO call_overflows (call_id, seq, from_queue_id, to_queue_id, reason, started_at, ended_at, outcome, waited_ms)
-        VALUES (${call.id}, ${seq}, ${call.queueId}, ${toQueueId}, ${due.reason}, ${now}, ${now}, 'moved', ${due.waitedMs})`;
+      await writeFacts(this.deps, call.id, fact`INSERT INTO call_overflows (call_id, seq, from_queue_id, to_queue_id, reason, started_at, ended_at, outcome, waited_ms)
+        VALUES (${call.id}, ${seq}, ${call.queueId}, ${toQueueId}, ${due.reason}, ${now}, ${now}, 'moved', ${due.waitedMs})`);
       const moved = await transitionCall(this.deps, call, 'queued', { queue_id: toQueueId },
         { type: 'call.overflowed.v1', data: { call_id: call.id, seq, from_queue_id: call.queueId, to_queue_id: toQueueId, to_sip_uri: null, reason: due.reason, waited_ms: due.waitedMs } },
         now, { liveAlreadySet: true });
@@ -79,8 +81,8 @@ export class Overflow {
     await saveLiveCall(this.deps.redis, { sipCallId: call.sipCallId, state: 'overflowed', offeredMs: now.getTime() });
     await setCallExtras(this.deps.redis, call.sipCallId, { overflowSeq: seq, overflowUri: uri, extraBranches: extras.extraBranches + 2 });
     const facts = this.serial.run(call.sipCallId, async () => {
-      await this.deps.sql`INSERT INTO call_overflows (call_id, seq, from_queue_id, to_sip_uri, reason, started_at, waited_ms)
-        VALUES (${call.id}, ${seq}, ${call.queueId}, ${uri}, ${due.reason}, ${now}, ${due.waitedMs})`;
+      await writeFacts(this.deps, call.id, fact`INSERT INTO call_overflows (call_id, seq, from_queue_id, to_sip_uri, reason, started_at, waited_ms)
+        VALUES (${call.id}, ${seq}, ${call.queueId}, ${uri}, ${due.reason}, ${now}, ${due.waitedMs})`);
       const current = await getLiveCall(this.deps.redis, call.sipCallId);
       if (current?.state !== 'overflowed') return; // it came back or the caller left meanwhile: recorded by that
       await transitionCall(this.deps, call, 'overflowed', {},

@@ -5,6 +5,8 @@
 import { seatIdForSipUser, seatKey, transitionSeat } from '../../seats/state/store.ts';
 import { getLiveCall, saveLiveCall, transitionCall } from '../store.ts';
 import type { FlowContext } from './context.ts';
+import { fact } from '../../ha/outbox/statement.ts';
+import { writeFacts } from '../../ha/outbox/write.ts';
 
 export async function onAnswered(f: FlowContext, callId: string, seatUser: string, contact: string, attempt: number): Promise<void> {
   const call = await getLiveCall(f.deps.redis, callId);
@@ -23,10 +25,10 @@ export async function onAnswered(f: FlowContext, callId: string, seatUser: strin
   }
   const offered = call.offeredMs || now.getTime();
   if (attempt > 0) {
-    await f.deps.sql`UPDATE call_offers SET answered_at = ${now}, ended_at = ${now}, outcome = 'answered', sip_status = 200
-      WHERE call_id = ${call.id} AND attempt = ${attempt} AND (${seatId}::text IS NULL OR seat_id = ${seatId})`;
+    await writeFacts(f.deps, call.id, fact`UPDATE call_offers SET answered_at = ${now}, ended_at = ${now}, outcome = 'answered', sip_status = 200
+      WHERE call_id = ${call.id} AND attempt = ${attempt} AND (${seatId}::text IS NULL OR seat_id = ${seatId})`);
   }
-  if (seatId) await f.deps.sql`INSERT INTO call_legs (call_id, kind, party, started_at) VALUES (${call.id}, 'seat', ${seatId}, ${now})`;
+  if (seatId) await writeFacts(f.deps, call.id, fact`INSERT INTO call_legs (call_id, kind, party, started_at) VALUES (${call.id}, 'seat', ${seatId}, ${now})`);
   await saveLiveCall(f.deps.redis, { sipCallId: callId, answeredSeatId: seatId, answeredMs: now.getTime() });
   await transitionCall(f.deps, call, 'talking', { answered_at: now, answered_seat_id: seatId },
     { type: 'call.answered.v1', data: { call_id: call.id, seat_id: seatId ?? 'unknown', attempt, queue_ms: now.getTime() - call.queuedMs, ring_ms: now.getTime() - offered, answer_ms: now.getTime() - call.arrivedMs } }, now);

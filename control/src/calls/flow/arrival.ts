@@ -21,6 +21,8 @@ import { endInEngineIfEnded } from '../ended-in-engine.ts';
 import { keepTakeoverIdentity } from '../../ha/takeover/identity.ts';
 import { getLiveCall, logCallEvent, saveLiveCall, transitionCall, type LiveCall } from '../store.ts';
 import type { FlowContext } from './context.ts';
+import { fact } from '../../ha/outbox/statement.ts';
+import { writeFacts } from '../../ha/outbox/write.ts';
 
 export async function onCallNew(f: FlowContext, e: CallNewEvent): Promise<void> {
   f.seen(e.callId);
@@ -55,13 +57,13 @@ export async function onCallNew(f: FlowContext, e: CallNewEvent): Promise<void> 
     await enqueue(f.deps.redis, queue.id, e.callId, priority, call.arrivedMs);
     void f.distributor.kick([queue.id]);
   }
-  await f.deps.sql`
+  await writeFacts(f.deps, id, fact`
     INSERT INTO calls (id, centre_id, sip_call_id, caller_number, caller_name, caller_uri, called_number, trunk_id, source, queue_id,
                        priority, priority_reason, state, arrived_at, sip_headers)
     VALUES (${id}, ${queue.centreId}, ${e.callId}, ${number || null}, ${e.fromName || null}, ${e.fromUri || null}, ${e.ruriUser || e.toUser || null},
             ${e.trunk || null}, ${e.source || null}, ${queue.id}, ${priority}, ${priorityReason}, 'offered', ${e.arrivedAt},
-            ${f.deps.sql.json({ pai: e.pai, proto: e.proto, from_tag: e.fromTag })})`;
-  await f.deps.sql`INSERT INTO call_legs (call_id, kind, party, from_tag, started_at) VALUES (${id}, 'caller', ${number || null}, ${e.fromTag}, ${e.arrivedAt})`;
+            ${fact.json({ pai: e.pai, proto: e.proto, from_tag: e.fromTag })})`,
+    fact`INSERT INTO call_legs (call_id, kind, party, from_tag, started_at) VALUES (${id}, 'caller', ${number || null}, ${e.fromTag}, ${e.arrivedAt})`);
   void closeItemsCalledAgain(f.deps, { callId: id, centreId: queue.centreId, callerNumber: number });
   if (screening) await recordDecision(f.deps, { callId: id, sipCallId: e.callId, centreId: queue.centreId, at: e.arrivedAt }, screening);
   await logCallEvent(f.deps, id, 'call.offered.v1', {
@@ -130,8 +132,8 @@ async function resync(f: FlowContext, call: LiveCall, e: CallNewEvent): Promise<
   }
   if (call.state === 'offering' && call.seatId) {
     // Kamailio holds the call suspended again: the offer ended without an outcome we heard (or never left)
-    await f.deps.sql`UPDATE call_offers SET ended_at = now(), outcome = 'failed'
-      WHERE call_id = ${call.id} AND attempt = ${call.attempt} AND outcome IS NULL`;
+    await writeFacts(f.deps, call.id, fact`UPDATE call_offers SET ended_at = ${new Date()}, outcome = 'failed'
+      WHERE call_id = ${call.id} AND attempt = ${call.attempt} AND outcome IS NULL`);
     await transitionSeat(f.deps, call.seatId, 'ready', { from: ['reserved'], reason: null, set: { call: '' } });
     call = await transitionCall(f.deps, call, 'queued', {}, { type: 'call.queued.v1', data: { call_id: call.id, queue_id: call.queueId, priority: call.priority, requeued: true, reason: 'resync' } });
   } else if (call.state === 'offering' || call.state === 'overflowed') {

@@ -7,6 +7,8 @@ import { queueSettings } from '../../queues/routing.ts';
 import { transitionSeat } from '../../seats/state/store.ts';
 import { getLiveCall, logCallEvent, retireLiveCall, transitionCall, type LiveCall } from '../store.ts';
 import type { FlowContext } from './context.ts';
+import { fact } from '../../ha/outbox/statement.ts';
+import { writeFacts } from '../../ha/outbox/write.ts';
 
 export async function onCancelled(f: FlowContext, callId: string, phase: 'queued' | 'offering'): Promise<void> {
   const call = await getLiveCall(f.deps.redis, callId);
@@ -16,7 +18,7 @@ export async function onCancelled(f: FlowContext, callId: string, phase: 'queued
   const now = new Date();
   await dequeue(f.deps.redis, call.queueId, callId);
   if (call.state === 'offering' && call.seatId) {
-    await f.deps.sql`UPDATE call_offers SET ended_at = ${now}, outcome = 'cancelled', sip_status = 487 WHERE call_id = ${call.id} AND attempt = ${call.attempt}`;
+    await writeFacts(f.deps, call.id, fact`UPDATE call_offers SET ended_at = ${now}, outcome = 'cancelled', sip_status = 487 WHERE call_id = ${call.id} AND attempt = ${call.attempt}`);
     await transitionSeat(f.deps, call.seatId, 'ready', { from: ['reserved'], reason: null, set: { call: '' } });
   }
   await f.routed.aborted(call, 'cancelled', 487);
@@ -32,8 +34,8 @@ export async function onCancelled(f: FlowContext, callId: string, phase: 'queued
 
 /** The callback work list (abandoned_calls): a dispatcher calls the number back. */
 export async function listAbandoned(f: FlowContext, call: LiveCall, waitMs: number, now: Date): Promise<void> {
-  await f.deps.sql`INSERT INTO abandoned_calls (call_id, centre_id, queue_id, caller_number, wait_ms, abandoned_at)
-    VALUES (${call.id}, ${call.centreId}, ${call.queueId}, ${call.callerNumber || null}, ${waitMs}, ${now}) ON CONFLICT (call_id) DO NOTHING`;
+  await writeFacts(f.deps, call.id, fact`INSERT INTO abandoned_calls (call_id, centre_id, queue_id, caller_number, wait_ms, abandoned_at)
+    VALUES (${call.id}, ${call.centreId}, ${call.queueId}, ${call.callerNumber || null}, ${waitMs}, ${now}) ON CONFLICT (call_id) DO NOTHING`);
 }
 
 export async function onBye(f: FlowContext, callId: string, by: 'caller' | 'seat'): Promise<void> {
@@ -42,7 +44,7 @@ export async function onBye(f: FlowContext, callId: string, by: 'caller' | 'seat
   const now = new Date();
   await transitionCall(f.deps, call, 'ended', { ended_at: now, ended_by: by, end_reason: 'normal' },
     { type: 'call.ended.v1', data: { call_id: call.id, ended_by: by, reason: 'normal', answered_seat_id: call.answeredSeatId, talk_ms: call.answeredMs ? now.getTime() - call.answeredMs : null } }, now);
-  await f.deps.sql`UPDATE call_legs SET ended_at = ${now} WHERE call_id = ${call.id} AND ended_at IS NULL`;
+  await writeFacts(f.deps, call.id, fact`UPDATE call_legs SET ended_at = ${now} WHERE call_id = ${call.id} AND ended_at IS NULL`);
   if (call.answeredSeatId) await startWrapUp(f, call.answeredSeatId, call.queueId, now);
   await retireLiveCall(f.deps.redis, callId);
 }

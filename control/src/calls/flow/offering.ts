@@ -13,11 +13,13 @@ import { offerFailReason } from '../machine.ts';
 import { endInEngineIfEnded } from '../ended-in-engine.ts';
 import { getLiveCall, logCallEvent, saveLiveCall, transitionCall } from '../store.ts';
 import type { FlowContext } from './context.ts';
+import { fact } from '../../ha/outbox/statement.ts';
+import { writeFacts } from '../../ha/outbox/write.ts';
 
 export async function onRinging(f: FlowContext, callId: string, attempt: number): Promise<void> {
   const call = await getLiveCall(f.deps.redis, callId);
   if (!call) return;
-  await f.deps.sql`UPDATE call_offers SET ringing_at = coalesce(ringing_at, now()) WHERE call_id = ${call.id} AND attempt = ${attempt}`;
+  await writeFacts(f.deps, call.id, fact`UPDATE call_offers SET ringing_at = coalesce(ringing_at, ${new Date()}) WHERE call_id = ${call.id} AND attempt = ${attempt}`);
 }
 
 export async function onOfferFailed(f: FlowContext, e: Extract<EngineEvent, { event: 'offer.failed' }>): Promise<void> {
@@ -32,7 +34,7 @@ export async function onOfferFailed(f: FlowContext, e: Extract<EngineEvent, { ev
   const reason = offerFailReason(e.code);
   const seatId = call.seatId;
   if (e.attempt > 0) {
-    await f.deps.sql`UPDATE call_offers SET ended_at = now(), outcome = ${reason}, sip_status = ${e.code} WHERE call_id = ${call.id} AND attempt = ${e.attempt}`;
+    await writeFacts(f.deps, call.id, fact`UPDATE call_offers SET ended_at = ${new Date()}, outcome = ${reason}, sip_status = ${e.code} WHERE call_id = ${call.id} AND attempt = ${e.attempt}`);
   }
   if (seatId) {
     await logCallEvent(f.deps, call.id, 'call.offer_failed.v1', { call_id: call.id, seat_id: seatId, attempt: e.attempt, reason, sip_status: e.code });

@@ -13,6 +13,8 @@ import { allLiveCalls, getLiveCall, retireLiveCall, saveLiveCall, transitionCall
 import { onAnswered } from './answered.ts';
 import { listAbandoned, startWrapUp } from './ended.ts';
 import type { FlowContext } from './context.ts';
+import { fact } from '../../ha/outbox/statement.ts';
+import { writeFacts } from '../../ha/outbox/write.ts';
 
 /**
  * After a reconnect, for every live call Kamailio did not re-send: if Kamailio still has its dialog, it was failed
@@ -82,6 +84,7 @@ async function closeLostCall(f: FlowContext, call: LiveCall): Promise<void> {
   // held by the other node of a pair, which died with its INVITE transaction (docs/ha.md): the caller is lost
   const failover = call.node !== undefined && call.node !== f.deps.config.node;
   const reason = failover ? 'failover' : 'ended_while_disconnected';
+  if (call.state === 'ended' || call.state === 'abandoned') return closeOverCall(f, call, reason, now);
   f.deps.log.warn({ call: call.sipCallId, state: call.state, reason }, 'no dialog in Kamailio: call ended while we were away');
   if (call.state === 'talking') {
     await transitionCall(f.deps, call, 'ended', { ended_at: now, ended_by: 'system', end_reason: reason },
@@ -93,6 +96,19 @@ async function closeLostCall(f: FlowContext, call: LiveCall): Promise<void> {
       { type: 'call.abandoned.v1', data: { call_id: call.id, queue_id: call.queueId, caller_number: call.callerNumber || null, wait_ms: waitMs, phase: call.state === 'offering' ? 'offering' : 'queued' } }, now);
     if (failover) await listAbandoned(f, call, waitMs, now);
   }
+  await retireLiveCall(f.deps.redis, call.sipCallId);
+}
+
+/**
+ * A call already over in Redis but still live: the process died between its last transition and its retirement (seen
+ * after a kill -9: the sync then tried ended -> abandoned, refused, and the call stayed live with its record open).
+ * Its record is closed if that write was lost too (what it already has is kept), then it is retired.
+ */
+async function closeOverCall(f: FlowContext, call: LiveCall, reason: string, now: Date): Promise<void> {
+  f.deps.log.warn({ call: call.sipCallId, state: call.state }, 'call over but not retired (a crash between two steps): record closed, retired');
+  await writeFacts(f.deps, call.id, fact`UPDATE calls SET state = ${call.state}, ended_at = coalesce(ended_at, ${now}),
+    ended_by = coalesce(ended_by, 'system'), end_reason = coalesce(end_reason, ${reason}), updated_at = ${now}
+    WHERE id = ${call.id} AND (state <> ${call.state} OR ended_at IS NULL)`);
   await retireLiveCall(f.deps.redis, call.sipCallId);
 }
 

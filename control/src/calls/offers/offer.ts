@@ -12,6 +12,8 @@ import type { CallControl } from '../../engine/kamailio/call-control.ts';
 import { transitionSeat } from '../../seats/state/store.ts';
 import { assertCallTransition } from '../machine.ts';
 import { getLiveCall, saveLiveCall, transitionCall, type LiveCall } from '../store.ts';
+import { fact } from '../../ha/outbox/statement.ts';
+import { writeFacts } from '../../ha/outbox/write.ts';
 
 /** False when the seat was not ready any more (nothing was sent). */
 export async function offerToSeat(
@@ -26,7 +28,7 @@ export async function offerToSeat(
   await saveLiveCall(deps.redis, { sipCallId: call.sipCallId, state: 'offering', attempt, seatId: seat.seatId, offeredMs: now.getTime() });
   // the facts go into the call's chain before the offer leaves, so Kamailio's answer is handled after them
   const facts = serial.run(call.sipCallId, async () => {
-    await deps.sql`INSERT INTO call_offers (call_id, attempt, seat_id, offered_at) VALUES (${call.id}, ${attempt}, ${seat.seatId}, ${now})`;
+    await writeFacts(deps, call.id, fact`INSERT INTO call_offers (call_id, attempt, seat_id, offered_at) VALUES (${call.id}, ${attempt}, ${seat.seatId}, ${now})`);
     const current = await getLiveCall(deps.redis, call.sipCallId);
     if (current?.state !== 'offering' || current.attempt !== attempt) return; // the caller left meanwhile: that is recorded instead
     await transitionCall(deps, call, 'offering', attempt === 1 ? { first_offered_at: now } : {},

@@ -15,6 +15,8 @@ import { transitionSeat } from '../../seats/state/store.ts';
 import { getCallExtras, setCallExtras } from '../extras.ts';
 import { assertCallTransition } from '../machine.ts';
 import { getLiveCall, logCallEvent, saveLiveCall, transitionCall, type LiveCall } from '../store.ts';
+import { fact } from '../../ha/outbox/statement.ts';
+import { writeFacts } from '../../ha/outbox/write.ts';
 
 /**
  * Reserves the seats that are still ready and offers the call to all of them. `contacts` is what the
@@ -39,7 +41,7 @@ export async function offerToMany(
   await setCallExtras(deps.redis, call.sipCallId, { ringSeats: ids, extraBranches: extras.extraBranches + Math.max(0, contacts - 1) });
   const facts = serial.run(call.sipCallId, async () => {
     const rows = ids.map((seatId) => ({ call_id: call.id, attempt, seat_id: seatId, offered_at: now }));
-    await deps.sql`INSERT INTO call_offers ${deps.sql(rows, 'call_id', 'attempt', 'seat_id', 'offered_at')}`;
+    await writeFacts(deps, call.id, fact`INSERT INTO call_offers ${fact.rows(rows, 'call_id', 'attempt', 'seat_id', 'offered_at')}`);
     const current = await getLiveCall(deps.redis, call.sipCallId);
     if (current?.state !== 'offering' || current.attempt !== attempt) return; // the caller left meanwhile: that is recorded instead
     await transitionCall(deps, call, 'offering', attempt === 1 ? { first_offered_at: now } : {},
@@ -61,8 +63,8 @@ export async function ringAllAnswered(deps: AppDeps, call: LiveCall, winnerSeatI
   const { ringSeats } = await getCallExtras(deps.redis, call.sipCallId);
   const others = ringSeats.filter((s) => s !== winnerSeatId);
   if (others.length > 0) {
-    await deps.sql`UPDATE call_offers SET ended_at = now(), outcome = 'cancelled', sip_status = 487
-      WHERE call_id = ${call.id} AND attempt = ${attempt} AND seat_id = ANY(${others}::text[]) AND ended_at IS NULL`;
+    await writeFacts(deps, call.id, fact`UPDATE call_offers SET ended_at = ${new Date()}, outcome = 'cancelled', sip_status = 487
+      WHERE call_id = ${call.id} AND attempt = ${attempt} AND seat_id = ANY(${others}::text[]) AND ended_at IS NULL`);
   }
   await setCallExtras(deps.redis, call.sipCallId, { ringSeats: [] });
   await releaseSeats(deps, others);
@@ -82,8 +84,8 @@ export async function ringAllMissed(deps: AppDeps, call: LiveCall, attempt: numb
 export async function ringAllAborted(deps: AppDeps, call: LiveCall, outcome: 'cancelled' | 'failed', sipStatus: number | null): Promise<void> {
   const { ringSeats } = await getCallExtras(deps.redis, call.sipCallId);
   if (ringSeats.length === 0) return;
-  await deps.sql`UPDATE call_offers SET ended_at = now(), outcome = ${outcome}, sip_status = ${sipStatus}
-    WHERE call_id = ${call.id} AND attempt = ${call.attempt} AND ended_at IS NULL`;
+  await writeFacts(deps, call.id, fact`UPDATE call_offers SET ended_at = ${new Date()}, outcome = ${outcome}, sip_status = ${sipStatus}
+    WHERE call_id = ${call.id} AND attempt = ${call.attempt} AND ended_at IS NULL`);
   await setCallExtras(deps.redis, call.sipCallId, { ringSeats: [] });
   await releaseSeats(deps, ringSeats);
 }

@@ -10,6 +10,8 @@ import { overflowAborted, overflowAnswered, overflowFailed, overflowRinging } fr
 import { offerFailReason } from '../machine.ts';
 import { getLiveCall, type LiveCall } from '../store.ts';
 import { ringAllAborted, ringAllAnswered, ringAllMissed } from './ring-all.ts';
+import { fact } from '../../ha/outbox/statement.ts';
+import { writeFacts } from '../../ha/outbox/write.ts';
 
 type Ringing = Extract<EngineEvent, { event: 'offer.ringing' }>;
 type Answered = Extract<EngineEvent, { event: 'offer.answered' }>;
@@ -36,7 +38,7 @@ export class RoutedOutcomes {
     if (!call) return;
     if (e.kind === 'overflow') return overflowRinging(this.deps, call, e.attempt);
     const seatId = await seatIdForSipUser(this.deps, e.seat);
-    await this.deps.sql`UPDATE call_offers SET ringing_at = coalesce(ringing_at, now()) WHERE call_id = ${call.id} AND attempt = ${e.attempt} AND seat_id = ${seatId ?? ''}`;
+    await writeFacts(this.deps, call.id, fact`UPDATE call_offers SET ringing_at = coalesce(ringing_at, ${new Date()}) WHERE call_id = ${call.id} AND attempt = ${e.attempt} AND seat_id = ${seatId ?? ''}`);
   }
 
   async answered(e: Answered): Promise<void> {

@@ -6,6 +6,8 @@ import { SEAT_TRANSITIONS, assertSeatTransition } from './machine.ts';
 import { PerKeySerializer } from '../../app/serial.ts';
 import { SEAT_ALARMS } from '../../alarms/alarm.ts';
 import { clearAlarm } from '../../alarms/service.ts';
+import { fact } from '../../ha/outbox/statement.ts';
+import { writeFacts } from '../../ha/outbox/write.ts';
 
 /** Live seat state: one Redis hash per seat (authoritative for live state), mirrored to PostgreSQL. */
 export const seatKey = (seatId: string): string => `cti:seat:${seatId}`;
@@ -127,10 +129,10 @@ export async function transitionSeat(deps: AppDeps, seatId: string, to: SeatStat
   }
   const facts = seatFacts.run(seatId, async () => {
     try {
-      await deps.sql.begin(async (tx) => {
-        await tx`UPDATE seats SET state = ${to}, state_reason = ${opts.reason ?? null}, state_since = ${at}, updated_at = now() WHERE id = ${seatId}`;
-        await tx`INSERT INTO seat_state_log (seat_id, from_state, to_state, reason, user_id, at) VALUES (${seatId}, ${from}, ${to}, ${opts.reason ?? null}, ${opts.userId ?? null}, ${at})`;
-      });
+      // PostgreSQL away: kept in the outbox and written after (ha/outbox)
+      await writeFacts(deps, seatId,
+        fact`UPDATE seats SET state = ${to}, state_reason = ${opts.reason ?? null}, state_since = ${at}, updated_at = ${new Date()} WHERE id = ${seatId}`,
+        fact`INSERT INTO seat_state_log (seat_id, from_state, to_state, reason, user_id, at) VALUES (${seatId}, ${from}, ${to}, ${opts.reason ?? null}, ${opts.userId ?? null}, ${at})`);
     } catch (err) {
       deps.log.error({ err: String(err), seat_id: seatId, to }, 'seat state not persisted to PostgreSQL (Redis holds it)');
     }
