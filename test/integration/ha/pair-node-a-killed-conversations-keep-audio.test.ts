@@ -56,12 +56,11 @@ test('pair-node-a-killed-conversations-keep-audio: 10 conversations through A ke
 /** What the recording test below reads of the failover above. */
 let failedOver: { ids: Set<string>; rows: Awaited<ReturnType<typeof conversationOutcome>>['rows']; t0: number } | undefined;
 
-// KNOWN REGRESSION (docs/ha.md "Next steps"): on the merged main B's rtpengine writes an empty pcap for the calls it
-// took over (CTI_RECORDING_MALFORMED "pcap file shorter than its 24-octet global header", 10 of 10, alarmed
-// recording_failed), although their audio flows; on the conversations branch alone they were indexed ready. Not the
-// early-media via-branch (tried without it); the fencing merge moved the floating address from ~1 s to ~3.5 s after
-// the kill, the first suspect. Runs and reports until fixed.
-test('pair-node-a-killed-conversations-keep-audio: the recordings continue on B', { todo: 'B\'s pcaps of taken-over calls are empty on the merged main (docs/ha.md "Next steps")' }, async () => {
+// B's rtpengine holds A's calls as foreign calls and, on every update by A, finishes and restarts their recording
+// under the same name: B's metadata/ had a finished file with an empty pcap, and B's spool converted it as soon as
+// B led (CTI_RECORDING_MALFORMED, 10 of 10 on the merged main, where B leads before the address arrives; a cut
+// recording indexed ready before). The spool now waits while the recording is open again (recordings/src/reopened.ts).
+test('pair-node-a-killed-conversations-keep-audio: the recordings continue on B', async () => {
   assert.ok(failedOver, 'the failover above ran');
   const { ids, rows, t0 } = failedOver;
   // the recording continues on B (its own pcap, from the takeover on); the head before it stays on A's disk, so a
@@ -89,4 +88,7 @@ test('pair-node-a-killed-conversations-keep-audio: the recordings continue on B'
       await gapAlarmed(r.call_id);
     }
   }
+  // B also held as foreign copies the calls A ended before the failure (the first call): not B's recordings to fail
+  const failed = await rig.sql`SELECT subject, details->'error'->>'code' AS code FROM alarms WHERE type = 'recording_failed'`;
+  assert.deepEqual(failed, [], 'no recording_failed alarm: every recording converted on the node that carried the call');
 });
