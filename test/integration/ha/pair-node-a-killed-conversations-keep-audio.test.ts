@@ -13,6 +13,8 @@ import { KamailioRpc } from '../../../control/src/engine/kamailio/jsonrpc.ts';
 import { killNodeAAndCall, prepareFailover, startFailoverRig, type FailoverRig } from '../support/failover.ts';
 import { conversationOutcome, mediaGaps, startConversations } from '../support/conversations.ts';
 import { waitFor } from '../support/callcentre.ts';
+import { isAbsolute, join } from 'node:path';
+import { dominantTone, readStereoWav } from '../../unit/recordings/support/audio.ts';
 
 const N = 10;
 
@@ -67,8 +69,8 @@ test('pair-node-a-killed-conversations-keep-audio: the recordings continue on B'
   // recording that starts 3 s or more after the answer is flagged `gap` with a recording_gap alarm
   let seen: unknown[] = [];
   const recs = await waitFor(async () => {
-    const r = await rig.sql<Array<{ call_id: string; sip_call_id: string; status: string; started_at: Date; flags: string[] }>>`
-      SELECT call_id, sip_call_id, status, started_at, flags FROM recordings WHERE sip_call_id IN ${rig.sql([...ids])}`;
+    const r = await rig.sql<Array<{ call_id: string; sip_call_id: string; status: string; started_at: Date; flags: string[]; path: string }>>`
+      SELECT call_id, sip_call_id, status, started_at, flags, path FROM recordings WHERE sip_call_id IN ${rig.sql([...ids])}`;
     seen = r.map((x) => [x.sip_call_id, x.status, x.started_at, x.flags]);
     // indexed once B's rtpengine closed the pcap (its metadata gives started_at): wait for every one to be ready
     return r.length === N && r.every((x) => x.status === 'ready' && x.started_at !== null) ? r : undefined;
@@ -88,7 +90,15 @@ test('pair-node-a-killed-conversations-keep-audio: the recordings continue on B'
       await gapAlarmed(r.call_id);
     }
   }
+  // caller left, seat right: B's file has none of the call's SDP (rtpengine restored the call from Redis), the sides
+  // come from the caller's media address in the call's NG metadata (recordings/src/caller-media.ts)
+  for (const r of recs) {
+    const wav = await readStereoWav(isAbsolute(r.path) ? r.path : join(rig.pair.nodes.b.info.recordingsDir, r.path));
+    const second = (x: Int16Array) => x.subarray(wav.sampleRate, wav.sampleRate * 3);
+    assert.equal(dominantTone(second(wav.left as Int16Array), wav.sampleRate).freq, 440, `${r.sip_call_id}: the caller's 440 Hz on the left`);
+    assert.equal(dominantTone(second(wav.right as Int16Array), wav.sampleRate).freq, 1000, `${r.sip_call_id}: the seat's 1000 Hz on the right`);
+  }
   // B also held as foreign copies the calls A ended before the failure (the first call): not B's recordings to fail
   const failed = await rig.sql`SELECT subject, details->'error'->>'code' AS code FROM alarms WHERE type = 'recording_failed'`;
-  assert.deepEqual(failed, [], 'no recording_failed alarm: every recording converted on the node that carried the call');
+  assert.deepEqual([...failed], [], 'no recording_failed alarm: every recording converted on the node that carried the call');
 });
