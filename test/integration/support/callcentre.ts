@@ -209,11 +209,6 @@ export class CallCentre {
     return seat;
   }
 
-  /** Numbers this centre's next seats after `other`'s (the same centre through the other node of a pair). */
-  continueSeatNumbers(other: CallCentre): void {
-    this.seatSeq = Math.max(this.seatSeq, other.seatSeq);
-  }
-
   async createSeats(n: number): Promise<Seat[]> {
     const seats: Seat[] = [];
     for (let i = 0; i < n; i++) seats.push(await this.createSeat());
