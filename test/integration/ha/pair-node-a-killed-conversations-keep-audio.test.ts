@@ -68,20 +68,32 @@ test('pair-node-a-killed-conversations-keep-audio: the recordings continue on B'
   // the recording continues on B (its own pcap, from the takeover on); the head before it stays on A's disk, so a
   // recording that starts 3 s or more after the answer is flagged `gap` with a recording_gap alarm
   let seen: unknown[] = [];
+  const missingSeen = new Set<string>();
+  // A call answered less than rtpengine's delete-delay (2 s) before A died still has, in B's copy, the queue's
+  // early-media placeholder branch that A's rtpengine was about to drop: B's BYE deletes the seat's branch only and
+  // the call lingers until rtpengine's `timeout` (60 s without RTP), so its recording comes ~62 s after the end,
+  // after the watch marked it `missing` (20 s) and raised recording_missing (docs/ha.md "Recordings of calls taken over").
   const recs = await waitFor(async () => {
     const r = await rig.sql<Array<{ call_id: string; sip_call_id: string; status: string; started_at: Date; flags: string[]; path: string }>>`
       SELECT call_id, sip_call_id, status, started_at, flags, path FROM recordings WHERE sip_call_id IN ${rig.sql([...ids])}`;
     seen = r.map((x) => [x.sip_call_id, x.status, x.started_at, x.flags]);
+    for (const x of r) if (x.status === 'missing') missingSeen.add(x.call_id);
     // indexed once B's rtpengine closed the pcap (its metadata gives started_at): wait for every one to be ready
     return r.length === N && r.every((x) => x.status === 'ready' && x.started_at !== null) ? r : undefined;
-  }, 30_000, `the ${N} recordings indexed by B and ready`, 200).catch(async (e) => {
+  }, 90_000, `the ${N} recordings indexed by B and ready`, 200).catch(async (e) => {
     const why = await rig.sql`SELECT details->'error' AS error FROM alarms WHERE details ? 'recording_id' ORDER BY id DESC LIMIT 2`;
     throw new Error(`${String(e)}: ${JSON.stringify(seen)}; ${JSON.stringify(why)}`);
   });
   const gapAlarmed = (callId: string) => waitFor(async () =>
     (await rig.sql`SELECT 1 FROM alarms WHERE type = 'recording_gap' AND subject = ${callId}`).length > 0, 5_000, `recording_gap for ${callId}`, 100);
   const headMs = (r: (typeof recs)[number]) => r.started_at.getTime() - rows.find((c) => c.sip_call_id === r.sip_call_id)!.answered_at!.getTime();
-  console.log(`recordings (head missing ms, flags): ${JSON.stringify(recs.map((r) => [headMs(r), r.flags]))}`);
+  console.log(`recordings (head missing ms, flags): ${JSON.stringify(recs.map((r) => [headMs(r), r.flags]))}; late (marked missing first): ${missingSeen.size}`);
+  for (const callId of missingSeen) {
+    const raised = await rig.sql`SELECT 1 FROM alarms WHERE type = 'recording_missing' AND subject = ${callId}`;
+    assert.equal(raised.length, 1, `the late recording of call ${callId} was alarmed recording_missing meanwhile`);
+    await waitFor(async () => (await rig.sql`SELECT 1 FROM alarms WHERE type = 'recording_missing' AND subject = ${callId} AND cleared_at IS NOT NULL`).length === 1,
+      5_000, `the recording_missing alarm of ${callId} cleared once its recording arrived`, 100);
+  }
   for (const r of recs) {
     assert.equal(r.status, 'ready', `the recording of ${r.sip_call_id} continues on B`);
     assert.ok(r.started_at.getTime() > t0, `recorded by B from its takeover on (${r.sip_call_id})`);
