@@ -69,10 +69,11 @@ test('pair-node-a-killed-conversations-keep-audio: the recordings continue on B'
   // recording that starts 3 s or more after the answer is flagged `gap` with a recording_gap alarm
   let seen: unknown[] = [];
   const missingSeen = new Set<string>();
-  // A call answered less than rtpengine's delete-delay (2 s) before A died still has, in B's copy, the queue's
-  // early-media placeholder branch that A's rtpengine was about to drop: B's BYE deletes the seat's branch only and
-  // the call lingers until rtpengine's `timeout` (60 s without RTP), so its recording comes ~62 s after the end,
-  // after the watch marked it `missing` (20 s) and raised recording_missing (docs/ha.md "Recordings of calls taken over").
+  // Seen once before the control plane deleted the early-media placeholder branch after each BYE: a seat's BYE on B
+  // left that branch associated with the caller, the call lingered until rtpengine's `timeout` (60 s without RTP)
+  // and its recording came ~62 s after the end, after the watch marked it `missing` (20 s) and raised
+  // recording_missing (docs/ha.md "Recordings of calls taken over"). A recording that still comes late must have
+  // been alarmed, and the alarm cleared when it came.
   const recs = await waitFor(async () => {
     const r = await rig.sql<Array<{ call_id: string; sip_call_id: string; status: string; started_at: Date; flags: string[]; path: string }>>`
       SELECT call_id, sip_call_id, status, started_at, flags, path FROM recordings WHERE sip_call_id IN ${rig.sql([...ids])}`;
