@@ -963,14 +963,23 @@ branch_route[MANAGE_BRANCH] {
 	if ($avp(seat) == "~overflow") { route(OVERFLOW_HEADERS); }
 	handle_ruri_alias();
 	if (!has_body("application/sdp")) { return; }
+	# --- recordings of calls taken over (docs/ha.md): the caller's media address from its SDP goes into the call's NG
+	# metadata, which rtpengine keeps in Redis and writes into every recording of the call, also one restored on the
+	# other node of a pair without the SDP exchanges: there it tells the caller's stream from the seat's
+	# (recordings/src/caller-media.ts). Left out when the SDP has no plain c= / m=audio line.
+	$var(recmeta) = "";
+	$var(cip) = $(rb{line.sw,c=IN}{re.subst,/^c=IN IP[46] ([0-9a-fA-F.:]+).*$/\1/});
+	$var(cport) = $(rb{line.sw,m=audio}{re.subst,/^m=audio ([0-9]+).*$/\1/});
+	if ($var(cip) =~ "^[0-9a-fA-F.:]+$" && $var(cport) =~ "^[0-9]+$") { $var(recmeta) = " metadata=cti-caller-media:" + $var(cip) + ":" + $var(cport); }
+	# --- end recordings of calls taken over
 	# via-branch=auto-next (this branch's Via): each branch is its own monologue in rtpengine, apart from the queue
 	# placeholder (via-branch q-<from-tag>, announcements/early.ts) and from the other branches of a ring_all fork;
 	# without it a seat branch re-offered the placeholder's monologue and a WebRTC seat's DTLS failed
 	if ($du =~ "transport=ws" || $ru =~ "transport=ws") {
 		setbflag(BFL_WS);
-		rtpengine_offer("UDP/TLS/RTP/SAVPF replace-origin replace-session-connection ICE=force rtcp-mux-offer rtcp-mux-require generate-mid SDES-off record-call=on via-branch=auto-next");
+		rtpengine_offer("UDP/TLS/RTP/SAVPF replace-origin replace-session-connection ICE=force rtcp-mux-offer rtcp-mux-require generate-mid SDES-off record-call=on via-branch=auto-next$var(recmeta)");
 	} else {
-		rtpengine_offer("RTP/AVP replace-origin replace-session-connection ICE=remove record-call=on via-branch=auto-next");
+		rtpengine_offer("RTP/AVP replace-origin replace-session-connection ICE=remove record-call=on via-branch=auto-next$var(recmeta)");
 	}
 }
 

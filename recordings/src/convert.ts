@@ -6,7 +6,8 @@ import { access, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { CtiError } from '../../control/src/errors/catalogue.ts';
 import { decodeAlaw, decodeUlaw } from './g711.ts';
-import { parseMetadata, parseMetadataFileName, sideByPort, type RecordingMetadata, type Side } from './metadata.ts';
+import { isOutbound, parseMetadata, parseMetadataFileName, sideByPort, type RecordingMetadata, type Side } from './metadata.ts';
+import { callerFacingPorts, callerMediaOf } from './caller-media.ts';
 import { readUdpDatagrams, type PcapStats } from './pcap.ts';
 import { parseRtp } from './rtp.ts';
 import { PT_PCMA, SAMPLES_PER_MS, SideCollector, silentGaps, type PlacedPacket, type SideSummary } from './streams.ts';
@@ -70,15 +71,16 @@ interface Collected {
   stats: PcapStats;
 }
 
-async function collect(pcapPath: string, ports: Map<number, Side>): Promise<Collected> {
+/** `othersSide`: the side of every port `ports` does not name (ports found by the caller's address, caller-media.ts). */
+async function collect(pcapPath: string, ports: Map<number, Side>, othersSide?: Side): Promise<Collected> {
   const sides: Record<Side, SideCollector> = { caller: new SideCollector(), seat: new SideCollector() };
   const stats: PcapStats = { records: 0, udp: 0, skipped: 0, truncatedTail: false };
   // Without SDP in the metadata, fall back to order of appearance: the caller's media reaches rtpengine first.
-  const guess = ports.size === 0;
+  const guess = ports.size === 0 && !othersSide;
   let originMs = Infinity;
   let unassigned = 0;
   for await (const d of readUdpDatagrams(pcapPath, stats)) {
-    let side = ports.get(d.dstPort);
+    let side = ports.get(d.dstPort) ?? othersSide;
     if (!side && guess && ports.size < 2) {
       side = ports.size === 0 ? 'caller' : 'seat';
       ports.set(d.dstPort, side);
@@ -137,7 +139,11 @@ export async function convertCall(metadataPath: string, opts: { outPath: string 
   const fromPcap = basename(meta.pcapPath).replace(/\.pcap$/, '');
   const callId = names?.callId ?? decodeURIComponent(fromPcap.replace(/-[0-9a-f]{16}$/, ''));
 
-  const { sides, originMs, unassigned, stats } = await collect(pcapPath, sideByPort(meta));
+  const callerMedia = isOutbound(meta) ? undefined : callerMediaOf(meta);
+  const byCaller = callerMedia ? await callerFacingPorts(pcapPath, callerMedia) : new Map<number, Side>();
+  const { sides, originMs, unassigned, stats } = byCaller.size > 0
+    ? await collect(pcapPath, byCaller, 'seat')
+    : await collect(pcapPath, sideByPort(meta));
   const caller = sides.caller.place(originMs);
   const seat = sides.seat.place(originMs);
   const endOf = (ps: PlacedPacket[]) => ps.reduce((m, p) => Math.max(m, p.pos + p.payload.length), 0);

@@ -18,6 +18,7 @@ import { basename, join } from 'node:path';
 import { CtiError, isCtiError } from '../../control/src/errors/catalogue.ts';
 import { convertCall, type ConvertResult } from './convert.ts';
 import { parseMetadata, parseMetadataFileName } from './metadata.ts';
+import { DEFAULT_SETTLE_MS, isUntouchedForeignCopy, stillRecording } from './reopened.ts';
 
 export type RecordingReady = ConvertResult & { sipCallId: string };
 
@@ -32,6 +33,8 @@ export interface RecordingSpoolOptions {
   timeZone?: string;
   /** A metadata file without its closing "call end time" line is taken as final after this long. */
   incompleteGraceMs?: number;
+  /** A metadata file is taken once unchanged this long and no longer open in tmp/ (reopened.ts); default 1 s. */
+  settleMs?: number;
   log?: (msg: string, data?: unknown) => void;
 }
 
@@ -147,6 +150,8 @@ export class RecordingSpool {
     const markerPath = join(this.dirs.converted, `${name}.json`);
     let pcapPath: string | undefined;
     let result: ConvertResult;
+    const settleMs = this.opts.settleMs ?? DEFAULT_SETTLE_MS;
+    if (await stillRecording(this.opts.spoolDir, name, settleMs)) return false;
     try {
       const text = await readFile(metadataPath, 'utf8');
       const meta = parseMetadata(text);
@@ -155,6 +160,13 @@ export class RecordingSpool {
         const age = Date.now() - (await stat(metadataPath)).mtimeMs;
         if (age < (this.opts.incompleteGraceMs ?? 30_000)) return false;
       }
+      const pcapBytes = (await stat(pcapPath).catch(() => undefined))?.size;
+      if (pcapBytes !== undefined && isUntouchedForeignCopy(meta, pcapBytes)) {
+        // a pair's copy of a call the peer recorded (reopened.ts): kept in done/, neither converted nor alarmed
+        await moveInto(pcapPath, this.dirs.done);
+        await moveInto(metadataPath, this.dirs.done);
+        return true;
+      }
       if (await exists(markerPath)) {
         result = JSON.parse(await readFile(markerPath, 'utf8'), (k, v) => (k === 'startedAt' ? new Date(v) : v));
       } else {
@@ -162,6 +174,11 @@ export class RecordingSpool {
         const outPath = await this.outPathFor(sipCallId, ids?.hash ?? '', new Date(startedMs));
         await mkdir(join(outPath, '..'), { recursive: true });
         result = await convertCall(metadataPath, { outPath });
+        if (await stillRecording(this.opts.spoolDir, name, 0)) {
+          // reopened by rtpengine while converting (a foreign call restored): the real end comes later
+          await rm(outPath, { force: true });
+          return false;
+        }
         await writeJsonAtomically(markerPath, result);
       }
     } catch (e) {

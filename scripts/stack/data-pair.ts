@@ -24,6 +24,7 @@ import { allowCti, createPgaf, formationState, monitorUri, primaryOf, showState,
 import { createRedis, type RedisService } from './services/redis.ts';
 import { createSentinel, SENTINEL_PORT, type SentinelService } from './services/redis-sentinel.ts';
 import { watchDaemon } from './services/watched.ts';
+import { placeRedisVip, redisVipHolder, redisVipOf, writeReconfigScript } from './services/redis-vip.ts';
 import { connectRedis, sentinelUrl } from '../../control/src/ha/data/redis-connection.ts';
 
 export type DataNode = 'a' | 'b';
@@ -42,6 +43,10 @@ export interface ReplicatedData {
   readonly redisUrl: string;
   /** The same multi-host target in the form Kamailio's db_postgres passes to libpq (the dbname expands to a URI). */
   readonly kamailioDbUrl: string;
+  /** redis://<Redis floating address>:6379: rtpengine's Redis, which Sentinel's reconfig script moves to the master (services/redis-vip.ts). */
+  readonly rtpengineRedisUrl: string;
+  /** The node whose namespace holds the Redis floating address now. */
+  redisVipHolder(): DataNode | undefined;
   readonly monitor: PgafService;
   readonly pg: Readonly<Record<DataNode, PgafService>>;
   readonly redis: Readonly<Record<DataNode, RedisService>>;
@@ -118,13 +123,16 @@ export async function startReplicatedData(name: string, net: PairNetwork): Promi
   const monitor = createPgaf(ctx.data, { role: 'monitor' });
   const pg = {} as Record<DataNode, PgafService>;
   for (const n of DATA_NODES) pg[n] = createPgaf(ctx[n], { role: 'postgres', nodeName: n, monitorUri: monitorUri(net.addr.data, PG_PORTS.data) });
+  // both listen on the Redis floating address too (bound before it arrives: ip_nonlocal_bind, set by pair.ts)
+  const bindVip = (n: DataNode) => `bind ${net.addr[n]} ${redisVipOf(net)}`;
   const redis: Record<DataNode, RedisService> = {
-    a: createRedis(ctx.a),
-    b: createRedis(ctx.b, [`replicaof ${net.addr.a} ${REDIS_PORT}`]),
+    a: createRedis(ctx.a, [bindVip('a')]),
+    b: createRedis(ctx.b, [bindVip('b'), `replicaof ${net.addr.a} ${REDIS_PORT}`]),
   };
   const sentinels = {} as Record<DataHost, SentinelService>;
   for (const h of HOSTS) {
-    sentinels[h] = createSentinel(ctx[h], { masterName: REDIS_MASTER_NAME, master: { host: net.addr.a, port: REDIS_PORT } });
+    sentinels[h] = createSentinel(ctx[h], { masterName: REDIS_MASTER_NAME, master: { host: net.addr.a, port: REDIS_PORT },
+      clientReconfigScript: writeReconfigScript(ctx[h].stateDir, net, net.addr[h]) });
   }
   const started: Array<{ stop(): Promise<void> }> = [];
   const stop = async () => {
@@ -175,6 +183,7 @@ export async function startReplicatedData(name: string, net: PairNetwork): Promi
 
   const startRedisTier = async () => {
     await startRedis('a');
+    placeRedisVip(net, net.ns.a, true);
     await startRedis('b');
     for (const h of HOSTS) {
       started.push(sentinels[h]);
@@ -203,6 +212,8 @@ export async function startReplicatedData(name: string, net: PairNetwork): Promi
     postgresUrl: `postgres://cti:${password}@${hosts}/cti?target_session_attrs=primary&connect_timeout=2`,
     redisUrl: sentinelUrl({ sentinels: HOSTS.map((h) => ({ host: net.addr[h], port: SENTINEL_PORT })), name: REDIS_MASTER_NAME }),
     kamailioDbUrl: `postgres://cti:${password}@${net.addr.a}:${PG_PORTS.a}/postgresql://${hosts}/cti?target_session_attrs=read-write&connect_timeout=2`,
+    rtpengineRedisUrl: `redis://${redisVipOf(net)}:${REDIS_PORT}`,
+    redisVipHolder: () => redisVipHolder(net, { a: net.ns.a, b: net.ns.b }),
     monitor,
     pg,
     redis,
@@ -239,6 +250,8 @@ export async function startReplicatedData(name: string, net: PairNetwork): Promi
       const text = readFileSync(conf, 'utf8').split('\n').filter((l) => !l.startsWith('replicaof '));
       if (master && master.host !== net.addr[n]) text.splice(text.length - 1, 0, `replicaof ${master.host} ${master.port}`);
       writeFileSync(conf, text.join('\n'));
+      // rtpengine's Redis address may still be on this host (its Sentinel was away at the promotion)
+      if (master && master.host !== net.addr[n]) placeRedisVip(net, net.ns[n], false);
       await redis[n].start();
       watchDaemon(ctx[n], redis[n].daemon);
     },

@@ -217,7 +217,7 @@ export async function startPair(opts: PairOptions = {}): Promise<Pair> {
     const master = replicated ? await replicated.redisMasterAddr() : undefined;
     if (replicated && !master) throw new Error('the replicated data tier has no Redis master that the Sentinels agree on');
     const dataUrls: DataUrls = replicated
-      ? { postgres: replicated.postgresUrl, redis: replicated.redisUrl, kamailioDb: replicated.kamailioDbUrl, rtpengineRedis: `redis://${master!.host}:${master!.port}` }
+      ? { postgres: replicated.postgresUrl, redis: replicated.redisUrl, kamailioDb: replicated.kamailioDbUrl, rtpengineRedis: replicated.rtpengineRedisUrl }
       : { postgres: data!.info.postgres.url, redis: data!.info.redis.url, rtpengineRedis: data!.info.redis.url };
     // --- end data tier ---
     const nodes = {} as Record<NodeName, Stack>;

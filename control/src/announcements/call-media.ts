@@ -6,10 +6,10 @@
  */
 import type { AppDeps } from '../app/deps.ts';
 import type { CallControl } from '../engine/kamailio/call-control.ts';
-import type { NgTransport } from '../engine/rtpengine/commands.ts';
+import { deleteCall, type NgTransport } from '../engine/rtpengine/commands.ts';
 import { getLiveCall, logCallEvent, saveLiveCall, type LiveCall } from '../calls/store.ts';
 import { Announcer, type Program, type Step } from './announcer.ts';
-import { canHaveEarlyMedia, earlySdp } from './early.ts';
+import { canHaveEarlyMedia, earlySdp, placeholderTag } from './early.ts';
 import { queueAnnouncementPlan, type AnnouncementPlan } from '../queues/announcements.ts';
 
 export class CallMedia {
@@ -63,6 +63,20 @@ export class CallMedia {
     this.afterEarly.delete(call.sipCallId);
     const wasPlaying = this.announcer.isPlaying(call.sipCallId);
     await this.announcer.stop(call.sipCallId, { media: media && (wasPlaying || call.early === true), fromTag: call.fromTag });
+  }
+
+  /**
+   * After the call's BYE: drops the early-media placeholder branch (to-tag `q-<from-tag>`) at once. The BYE's delete
+   * (Kamailio) names the side that hung up; when that is the seat, rtpengine may find the placeholder branch still
+   * associated with the caller and keep the call, and its recording, until its 60 s timeout (seen on a pair's node
+   * that took the call over, docs/ha.md "Recordings of calls taken over"). Also for calls whose 183 never went out
+   * (`early` unset: the seat answered first), as the placeholder exists once it was offered. A call without one
+   * gets rtpengine's "tag not found": nothing to do.
+   */
+  async dropPlaceholder(call: Pick<LiveCall, 'sipCallId' | 'fromTag'>): Promise<void> {
+    if (!call.fromTag) return;
+    await deleteCall(this.ng, { callId: call.sipCallId, fromTag: call.fromTag, toTag: placeholderTag(call.fromTag), deleteDelay: 0 })
+      .catch((err: unknown) => this.deps.log.debug({ call: call.sipCallId, err: String(err) }, 'no early-media placeholder left at the BYE'));
   }
 
   stopAll(): void {

@@ -20,6 +20,8 @@ export interface SentinelOptions {
   readonly quorum?: number;
   readonly downAfterMs?: number;
   readonly failoverTimeoutMs?: number;
+  /** Run by Sentinel after each failover with the new master's address (services/redis-vip.ts moves rtpengine's address). */
+  readonly clientReconfigScript?: string;
 }
 
 export interface SentinelService {
@@ -49,6 +51,7 @@ export function sentinelConfig(ctx: ServiceContext, o: SentinelOptions): string 
     `sentinel down-after-milliseconds ${n} ${o.downAfterMs ?? 1000}`,
     `sentinel failover-timeout ${n} ${o.failoverTimeoutMs ?? 10_000}`,
     `sentinel parallel-syncs ${n} 1`,
+    ...(o.clientReconfigScript ? [`sentinel client-reconfig-script ${n} ${o.clientReconfigScript}`] : []),
     '',
   ].join('\n');
 }

@@ -13,6 +13,8 @@ import { KamailioRpc } from '../../../control/src/engine/kamailio/jsonrpc.ts';
 import { killNodeAAndCall, prepareFailover, startFailoverRig, type FailoverRig } from '../support/failover.ts';
 import { conversationOutcome, mediaGaps, startConversations } from '../support/conversations.ts';
 import { waitFor } from '../support/callcentre.ts';
+import { isAbsolute, join } from 'node:path';
+import { dominantTone, readStereoWav } from '../../unit/recordings/support/audio.ts';
 
 const N = 10;
 
@@ -56,31 +58,43 @@ test('pair-node-a-killed-conversations-keep-audio: 10 conversations through A ke
 /** What the recording test below reads of the failover above. */
 let failedOver: { ids: Set<string>; rows: Awaited<ReturnType<typeof conversationOutcome>>['rows']; t0: number } | undefined;
 
-// KNOWN REGRESSION (docs/ha.md "Next steps"): on the merged main B's rtpengine writes an empty pcap for the calls it
-// took over (CTI_RECORDING_MALFORMED "pcap file shorter than its 24-octet global header", 10 of 10, alarmed
-// recording_failed), although their audio flows; on the conversations branch alone they were indexed ready. Not the
-// early-media via-branch (tried without it); the fencing merge moved the floating address from ~1 s to ~3.5 s after
-// the kill, the first suspect. Runs and reports until fixed.
-test('pair-node-a-killed-conversations-keep-audio: the recordings continue on B', { todo: 'B\'s pcaps of taken-over calls are empty on the merged main (docs/ha.md "Next steps")' }, async () => {
+// B's rtpengine holds A's calls as foreign calls and, on every update by A, finishes and restarts their recording
+// under the same name: B's metadata/ had a finished file with an empty pcap, and B's spool converted it as soon as
+// B led (CTI_RECORDING_MALFORMED, 10 of 10 on the merged main, where B leads before the address arrives; a cut
+// recording indexed ready before). The spool now waits while the recording is open again (recordings/src/reopened.ts).
+test('pair-node-a-killed-conversations-keep-audio: the recordings continue on B', async () => {
   assert.ok(failedOver, 'the failover above ran');
   const { ids, rows, t0 } = failedOver;
   // the recording continues on B (its own pcap, from the takeover on); the head before it stays on A's disk, so a
   // recording that starts 3 s or more after the answer is flagged `gap` with a recording_gap alarm
   let seen: unknown[] = [];
+  const missingSeen = new Set<string>();
+  // Seen once before the control plane deleted the early-media placeholder branch after each BYE: a seat's BYE on B
+  // left that branch associated with the caller, the call lingered until rtpengine's `timeout` (60 s without RTP)
+  // and its recording came ~62 s after the end, after the watch marked it `missing` (20 s) and raised
+  // recording_missing (docs/ha.md "Recordings of calls taken over"). A recording that still comes late must have
+  // been alarmed, and the alarm cleared when it came.
   const recs = await waitFor(async () => {
-    const r = await rig.sql<Array<{ call_id: string; sip_call_id: string; status: string; started_at: Date; flags: string[] }>>`
-      SELECT call_id, sip_call_id, status, started_at, flags FROM recordings WHERE sip_call_id IN ${rig.sql([...ids])}`;
+    const r = await rig.sql<Array<{ call_id: string; sip_call_id: string; status: string; started_at: Date; flags: string[]; path: string }>>`
+      SELECT call_id, sip_call_id, status, started_at, flags, path FROM recordings WHERE sip_call_id IN ${rig.sql([...ids])}`;
     seen = r.map((x) => [x.sip_call_id, x.status, x.started_at, x.flags]);
+    for (const x of r) if (x.status === 'missing') missingSeen.add(x.call_id);
     // indexed once B's rtpengine closed the pcap (its metadata gives started_at): wait for every one to be ready
     return r.length === N && r.every((x) => x.status === 'ready' && x.started_at !== null) ? r : undefined;
-  }, 30_000, `the ${N} recordings indexed by B and ready`, 200).catch(async (e) => {
+  }, 90_000, `the ${N} recordings indexed by B and ready`, 200).catch(async (e) => {
     const why = await rig.sql`SELECT details->'error' AS error FROM alarms WHERE details ? 'recording_id' ORDER BY id DESC LIMIT 2`;
     throw new Error(`${String(e)}: ${JSON.stringify(seen)}; ${JSON.stringify(why)}`);
   });
   const gapAlarmed = (callId: string) => waitFor(async () =>
     (await rig.sql`SELECT 1 FROM alarms WHERE type = 'recording_gap' AND subject = ${callId}`).length > 0, 5_000, `recording_gap for ${callId}`, 100);
   const headMs = (r: (typeof recs)[number]) => r.started_at.getTime() - rows.find((c) => c.sip_call_id === r.sip_call_id)!.answered_at!.getTime();
-  console.log(`recordings (head missing ms, flags): ${JSON.stringify(recs.map((r) => [headMs(r), r.flags]))}`);
+  console.log(`recordings (head missing ms, flags): ${JSON.stringify(recs.map((r) => [headMs(r), r.flags]))}; late (marked missing first): ${missingSeen.size}`);
+  for (const callId of missingSeen) {
+    const raised = await rig.sql`SELECT 1 FROM alarms WHERE type = 'recording_missing' AND subject = ${callId}`;
+    assert.equal(raised.length, 1, `the late recording of call ${callId} was alarmed recording_missing meanwhile`);
+    await waitFor(async () => (await rig.sql`SELECT 1 FROM alarms WHERE type = 'recording_missing' AND subject = ${callId} AND cleared_at IS NOT NULL`).length === 1,
+      5_000, `the recording_missing alarm of ${callId} cleared once its recording arrived`, 100);
+  }
   for (const r of recs) {
     assert.equal(r.status, 'ready', `the recording of ${r.sip_call_id} continues on B`);
     assert.ok(r.started_at.getTime() > t0, `recorded by B from its takeover on (${r.sip_call_id})`);
@@ -89,4 +103,15 @@ test('pair-node-a-killed-conversations-keep-audio: the recordings continue on B'
       await gapAlarmed(r.call_id);
     }
   }
+  // caller left, seat right: B's file has none of the call's SDP (rtpengine restored the call from Redis), the sides
+  // come from the caller's media address in the call's NG metadata (recordings/src/caller-media.ts)
+  for (const r of recs) {
+    const wav = await readStereoWav(isAbsolute(r.path) ? r.path : join(rig.pair.nodes.b.info.recordingsDir, r.path));
+    const second = (x: Int16Array) => x.subarray(wav.sampleRate, wav.sampleRate * 3);
+    assert.equal(dominantTone(second(wav.left as Int16Array), wav.sampleRate).freq, 440, `${r.sip_call_id}: the caller's 440 Hz on the left`);
+    assert.equal(dominantTone(second(wav.right as Int16Array), wav.sampleRate).freq, 1000, `${r.sip_call_id}: the seat's 1000 Hz on the right`);
+  }
+  // B also held as foreign copies the calls A ended before the failure (the first call): not B's recordings to fail
+  const failed = await rig.sql`SELECT subject, details->'error'->>'code' AS code FROM alarms WHERE type = 'recording_failed'`;
+  assert.deepEqual([...failed], [], 'no recording_failed alarm: every recording converted on the node that carried the call');
 });

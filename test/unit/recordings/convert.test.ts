@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { convertCall } from '../../../recordings/src/convert.ts';
@@ -10,10 +10,11 @@ import { isCtiError } from '../../../control/src/errors/catalogue.ts';
 import { dominantTone, readStereoWav } from './support/audio.ts';
 import { T0, writeSyntheticCall, type StreamSpec } from './support/synthetic-call.ts';
 
-async function convert(streams: StreamSpec[], opts: { metadata?: boolean } = {}) {
+async function convert(streams: StreamSpec[], opts: { metadata?: boolean; ngMetadata?: string } = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'convert-test-'));
   try {
     const { metadataPath } = await writeSyntheticCall(dir, 'call-1@10.0.0.1', '0123456789abcdef', streams, opts);
+    if (opts.ngMetadata) await appendFile(metadataPath, `\n\n${opts.ngMetadata}\n`);
     const outPath = join(dir, 'out.wav');
     const result = await convertCall(metadataPath, { outPath });
     return { result, wav: await readStereoWav(outPath), bytes: await readFile(outPath) };
@@ -90,4 +91,22 @@ test('without SDP in the metadata, the first port heard is the caller', async ()
 
 test('a recording with no G.711 audio is CTI_RECORDING_NO_MEDIA', async () => {
   await assert.rejects(convert([caller({ payloadType: 13, packets: 3 })]), (e) => isCtiError(e, 'CTI_RECORDING_NO_MEDIA'));
+});
+
+// a call in conversation taken over by the other node of a pair: its recording there has no SDP, and the seat's
+// packet may reach the new node first (recordings/src/caller-media.ts); the synthetic caller sends from port 40000
+test('without SDP, the ports receiving from the caller\'s media address (NG metadata) are the caller\'s, even if the seat is heard first', async () => {
+  const { wav } = await convert([caller({ startMs: 500 }), seat({ startMs: 0 })], { metadata: false, ngMetadata: 'cti-caller-media:127.0.0.1:40000' });
+  assert.equal(dominantTone(wav.left.subarray(8000, 16000), 8000).freq, 440, 'the caller on the left');
+  assert.equal(dominantTone(wav.right.subarray(0, 16000), 8000).freq, 1000, 'the seat on the right');
+  const guessed = await convert([caller({ startMs: 500 }), seat({ startMs: 0 })], { metadata: false });
+  assert.equal(dominantTone(guessed.wav.left.subarray(0, 16000), 8000).freq, 1000, 'without it the first port heard is taken for the caller');
+});
+
+test('with SDP: a caller media address that sent nothing leaves the SDP rule, one that did gives the same sides', async () => {
+  const sdp = await convert([caller(), seat()], { ngMetadata: 'cti-caller-media:192.0.2.7:4000' });
+  assert.equal(dominantTone(sdp.wav.left.subarray(0, 16000), 8000).freq, 440);
+  const both = await convert([caller(), seat()], { ngMetadata: 'cti-direction:inbound|cti-caller-media:127.0.0.1:40000' });
+  assert.equal(dominantTone(both.wav.left.subarray(0, 16000), 8000).freq, 440);
+  assert.equal(dominantTone(both.wav.right.subarray(4000), 8000).freq, 1000);
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm, writeFile, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, utimes, writeFile, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RecordingSpool, dateFolder, sanitizeCallId, type RecordingReady } from '../../../recordings/src/spool.ts';
@@ -22,7 +22,7 @@ async function withSpool(fn: (dirs: { spool: string; recordings: string }) => Pr
 }
 
 function spoolWith(spool: string, recordings: string, onRecording: (r: RecordingReady) => void | Promise<void> = () => {}, onFailure: (id: string, e: CtiError) => void = () => {}) {
-  return new RecordingSpool({ spoolDir: spool, recordingsDir: recordings, onRecording, onFailure, timeZone: 'Asia/Shanghai' });
+  return new RecordingSpool({ spoolDir: spool, recordingsDir: recordings, onRecording, onFailure, timeZone: 'Asia/Shanghai', settleMs: 0 });
 }
 
 test('names: sanitized call id, date folders in the centre time zone', () => {
@@ -112,7 +112,7 @@ test('a metadata file without its closing lines waits for the grace period', asy
     await writeFile(metadataPath, text.slice(0, text.indexOf('Timestamp terminated')));
     const s = spoolWith(spool, recordings);
     assert.equal(await s.poll(), 0);
-    const late = new RecordingSpool({ spoolDir: spool, recordingsDir: recordings, onRecording: () => {}, onFailure: () => {}, incompleteGraceMs: 0 });
+    const late = new RecordingSpool({ spoolDir: spool, recordingsDir: recordings, onRecording: () => {}, onFailure: () => {}, incompleteGraceMs: 0, settleMs: 0 });
     assert.equal(await late.poll(), 1);
   });
 });
@@ -127,5 +127,68 @@ test('the same call id recorded twice gets a second file name; start/stop poll o
     for (let i = 0; i < 100 && paths.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
     await s.stop();
     assert.deepEqual(paths.map((p) => p.split('/').at(-1)).sort(), ['dup_host-00000000000000e2.wav', 'dup_host.wav']);
+  });
+});
+
+// A pair's rtpengine finishes and restarts the recording of a foreign call (held from the peer's Redis) on every
+// update by the peer, under the same name: metadata/ then holds a complete-looking file whose pcap is empty until
+// the call really ends (recordings/src/reopened.ts). Seen on a pair: CTI_RECORDING_MALFORMED for every taken-over call.
+test('a recording reopened by rtpengine (a foreign call restored) is left alone until it really ends', async () => {
+  await withSpool(async ({ spool, recordings }) => {
+    const { pcapPath } = await writeSyntheticCall(spool, 'foreign@host', '00000000000000f1', streams);
+    const full = await readFile(pcapPath);
+    await writeFile(pcapPath, Buffer.alloc(0)); // truncated by the restore, its header still buffered
+    const open = join(spool, 'tmp', 'rtpengine-meta-foreign%40host-00000000000000f1.tmp');
+    await mkdir(join(spool, 'tmp'));
+    await writeFile(open, `${pcapPath}\n\n`);
+    const got: RecordingReady[] = [];
+    const failures: string[] = [];
+    const s = spoolWith(spool, recordings, (r) => void got.push(r), (_id, e) => void failures.push(e.code));
+    assert.equal(await s.poll(), 0);
+    assert.deepEqual([got, failures], [[], []], 'neither converted nor failed while open');
+    assert.deepEqual(await readdir(join(spool, 'pcaps')), ['foreign%40host-00000000000000f1.pcap'], 'the pcap rtpengine writes stays in place');
+    // the call ends on this node: rtpengine closes the pcap and renames the metadata over the earlier one
+    await writeFile(pcapPath, full);
+    await rm(open);
+    assert.equal(await s.poll(), 1);
+    assert.deepEqual(failures, []);
+    assert.equal(got.length, 1);
+    assert.equal(got[0].durationMs > 0, true);
+  });
+});
+
+test('a finished metadata file is taken only once it has settled (the destroy-then-restore window)', async () => {
+  await withSpool(async ({ spool, recordings }) => {
+    const { metadataPath } = await writeSyntheticCall(spool, 'settle@host', '0000000000000101', streams);
+    const s = new RecordingSpool({ spoolDir: spool, recordingsDir: recordings, onRecording: () => {}, onFailure: () => {}, settleMs: 60_000 });
+    assert.equal(await s.poll(), 0, 'just renamed: rtpengine may be about to reopen it');
+    const past = new Date(Date.now() - 61_000);
+    await utimes(metadataPath, past, past);
+    assert.equal(await s.poll(), 1);
+  });
+});
+
+test('the copy of a call the peer ended, never taken over here, is put in done/ without a recording or a failure', async () => {
+  await withSpool(async ({ spool, recordings }) => {
+    const { metadataPath, pcapPath } = await writeSyntheticCall(spool, 'peer@host', '0000000000000201', streams, { metadata: false });
+    await writeFile(pcapPath, (await readFile(pcapPath)).subarray(0, 24)); // the header alone
+    const text = await readFile(metadataPath, 'utf8');
+    await writeFile(metadataPath, text.replace(/Timestamp terminated ms\(first monologue\): [0-9.]+/, 'Timestamp terminated ms(first monologue): 0.000'));
+    const failures: string[] = [];
+    const s = spoolWith(spool, recordings, () => assert.fail('no recording expected'), (_id, e) => void failures.push(e.code));
+    assert.equal(await s.poll(), 1);
+    assert.deepEqual(failures, []);
+    assert.equal((await readdir(join(spool, 'done'))).length, 2);
+  });
+});
+
+test('an empty recording of a call this node signalled is still a failure', async () => {
+  await withSpool(async ({ spool, recordings }) => {
+    const { pcapPath } = await writeSyntheticCall(spool, 'mine@host', '0000000000000202', streams);
+    await writeFile(pcapPath, (await readFile(pcapPath)).subarray(0, 24));
+    const failures: string[] = [];
+    const s = spoolWith(spool, recordings, () => assert.fail('no recording expected'), (_id, e) => void failures.push(e.code));
+    assert.equal(await s.poll(), 1);
+    assert.deepEqual(failures, ['CTI_RECORDING_NO_MEDIA']);
   });
 });

@@ -47,6 +47,8 @@ export async function onBye(f: FlowContext, callId: string, by: 'caller' | 'seat
   await writeFacts(f.deps, call.id, fact`UPDATE call_legs SET ended_at = ${now} WHERE call_id = ${call.id} AND ended_at IS NULL`);
   if (call.answeredSeatId) await startWrapUp(f, call.answeredSeatId, call.queueId, now);
   await retireLiveCall(f.deps.redis, callId);
+  // a pair's node that took the call over may still hold its early-media placeholder (docs/ha.md)
+  await f.media?.dropPlaceholder(call);
 }
 
 export async function startWrapUp(f: FlowContext, seatId: string, queueId: string, now: Date): Promise<void> {
