@@ -18,6 +18,7 @@ import { statsRoutes } from './api/routes/stats.ts';
 import { surgeRoutes } from './api/routes/surge.ts';
 import { callbacksRoutes } from './api/routes/callbacks.ts';
 import { linkageRoutes } from './api/routes/linkage.ts';
+import { transfersRoutes } from './api/routes/transfers.ts';
 import { startSurgeExpiry, type SurgeExpiry } from './surge/expiry.ts';
 import { startQueueAlarms, type QueueAlarms } from './queues/alarms.ts';
 import { rebuildMirror } from './screening/mirror.ts';
@@ -106,6 +107,7 @@ async function main(): Promise<void> {
     queuesRoutes(deps, { onChange: () => void distributor.kick() }), statsRoutes(deps), surgeRoutes(deps, { rpc, publicOrigin: process.env.CTI_PUBLIC_ORIGIN }), eventsRoutes(deps), alarmsRoutes(deps), mediaControlRoutes(deps, { engine: ng }),
     consolesRoutes({ sipWsUrl: sipWsUrlFromEnv(process.env, config.kamailioRpcUrl), sipWssPort: sipWssPortFromEnv(process.env), sipDomain: config.sipDomain, node: config.node }),
     callbacksRoutes(deps, { rpc, evapi }), linkageRoutes(deps), haRoutes(deps, switchNode),
+    transfersRoutes(deps, { rpc, serial }),
   ]);
   bus.startFanout();
   await app.listen({ host: config.httpHost, port: config.httpPort });

@@ -7,6 +7,7 @@ import { queueSettings } from '../../queues/routing.ts';
 import { transitionSeat } from '../../seats/state/store.ts';
 import { getLiveCall, logCallEvent, retireLiveCall, transitionCall, type LiveCall } from '../store.ts';
 import type { FlowContext } from './context.ts';
+import { onTransferringBye } from '../transfer/progress.ts';
 
 export async function onCancelled(f: FlowContext, callId: string, phase: 'queued' | 'offering'): Promise<void> {
   const call = await getLiveCall(f.deps.redis, callId);
@@ -38,6 +39,7 @@ export async function listAbandoned(f: FlowContext, call: LiveCall, waitMs: numb
 
 export async function onBye(f: FlowContext, callId: string, by: 'caller' | 'seat'): Promise<void> {
   const call = await getLiveCall(f.deps.redis, callId);
+  if (call && (await onTransferringBye(f, call, by))) return; // calls/transfer/progress.ts
   if (!call || call.state !== 'talking') return;
   const now = new Date();
   await transitionCall(f.deps, call, 'ended', { ended_at: now, ended_by: by, end_reason: 'normal' },

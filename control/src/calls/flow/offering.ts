@@ -13,6 +13,7 @@ import { offerFailReason } from '../machine.ts';
 import { endInEngineIfEnded } from '../ended-in-engine.ts';
 import { getLiveCall, logCallEvent, saveLiveCall, transitionCall } from '../store.ts';
 import type { FlowContext } from './context.ts';
+import { onTransferLegOfferFailed } from '../transfer/new-leg.ts';
 
 export async function onRinging(f: FlowContext, callId: string, attempt: number): Promise<void> {
   const call = await getLiveCall(f.deps.redis, callId);
@@ -28,6 +29,7 @@ export async function onOfferFailed(f: FlowContext, e: Extract<EngineEvent, { ev
     if (!(await endInEngineIfEnded(f.deps, f.control, ref))) failOpen(f.control, ref, 'unknown_call');
     return;
   }
+  if (await onTransferLegOfferFailed(f, e.callId, e.code, e.tindex, e.tlabel)) return; // calls/transfer/new-leg.ts
   await saveLiveCall(f.deps.redis, { sipCallId: e.callId, tindex: e.tindex, tlabel: e.tlabel, seatId: null });
   const reason = offerFailReason(e.code);
   const seatId = call.seatId;

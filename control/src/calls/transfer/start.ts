@@ -1,0 +1,106 @@
+/**
+ * A dispatcher (or a supervisor of the centre) starts a blind transfer of a connected call (docs/transfers.md):
+ * the destination is resolved through the linkage directory, checked, and only then is anything changed: the call
+ * goes talking -> transferring, a call_transfers row, a one-time token (Redis, and Kamailio's htable `xf` over
+ * JSON-RPC, so that Kamailio forwards only a REFER that carries it), call.transfer_started.v1, an audit row, and
+ * the transfer's deadline. The answer gives the Refer-To URI the seat's softphone sends the REFER with.
+ * Bad input (unknown or forbidden destination, a call that is not connected, not yours) changes nothing.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { PerKeySerializer } from '../../app/serial.ts';
+import { recordAudit, type Change } from '../../audit/record.ts';
+import { CtiError } from '../../errors/catalogue.ts';
+import { listDestinations } from '../../linkage/directory.ts';
+import { resolveDial, type DialRequest, type DialTarget } from '../../linkage/resolve.ts';
+import { assertMayControl, talkingCall } from '../media/session.ts';
+import { getLiveCall, transitionCall } from '../store.ts';
+import { armDeadline } from './deadlines.ts';
+import { failTransfer } from './outcome.ts';
+import { TRANSFER_USER_PREFIX } from './machine.ts';
+import { getTransfer, insertTransfer, incidentOf, markTransfer, oldDialogKey, tokenKey, type Transfer, type TransferDeps } from './store.ts';
+
+/** The part of engine/kamailio/jsonrpc.ts KamailioRpc a transfer needs. */
+export interface TransferRpc {
+  htableSetString(table: string, key: string, value: string): Promise<void>;
+  htableDelete(table: string, key: string): Promise<boolean>;
+}
+
+export interface TransferRequest {
+  destination: DialRequest;
+  mode: 'blind';
+}
+
+export interface StartedTransfer {
+  transfer_id: string;
+  call_id: string;
+  state: Transfer['state'];
+  target: DialTarget;
+  refer_to: string;
+  expires_at: string;
+}
+
+/** Kamailio's table of live transfer tokens (engine/kamailio/kamailio.cfg.tpl, route TRANSFER_REFER). */
+export const TOKEN_TABLE = 'xf';
+/** The default time the gateway has to send its new INVITE (and a seat target to answer it). */
+export const DEFAULT_TRANSFER_DEADLINE_MS = 30_000;
+
+export interface TransferRuntime {
+  deps: TransferDeps;
+  rpc: TransferRpc;
+  serial: PerKeySerializer;
+  deadlineMs: number;
+}
+
+export async function startTransfer(rt: TransferRuntime, change: Change, callId: string, req: TransferRequest): Promise<StartedTransfer> {
+  const { deps } = rt;
+  const [row] = await deps.sql<{ state: string }[]>`SELECT state FROM calls WHERE id = ${callId}`;
+  if (row?.state === 'transferring') throw new CtiError('CTI_TRANSFER_IN_PROGRESS', { call_id: callId });
+  const call = await talkingCall(deps, callId);
+  await assertMayControl(deps, change.actor, call);
+  const entries = await listDestinations(deps.sql, { centre_id: change.actor.centre_id });
+  const target = resolveDial(entries, change.actor.roles, req.destination);
+  if (target.kind === 'centre' || target.kind === 'number') throw new CtiError('CTI_TRANSFER_TARGET_UNSUPPORTED', { kind: target.kind, destination_id: target.destination_id });
+  if (target.kind === 'seat' && target.seat_id === call.seatId) throw new CtiError('CTI_TRANSFER_TARGET_IS_CALLER_SEAT', { seat_id: call.seatId });
+  const live = await getLiveCall(deps.redis, call.sipCallId);
+  if (!live || live.state !== 'talking') throw new CtiError('CTI_CALL_NOT_TALKING', { call_id: callId, state: live?.state ?? 'gone' });
+
+  const id = randomUUID();
+  const token = randomBytes(24).toString('base64url');
+  const now = new Date();
+  const expiresAt = new Date(now.getTime() + rt.deadlineMs);
+  // the engine first: if Kamailio cannot take the token, nothing else has changed (CTI_ENGINE_UNAVAILABLE)
+  await rt.rpc.htableSetString(TOKEN_TABLE, token, id);
+  const transfer = {
+    id, call_id: call.id, mode: 'blind' as const, state: 'requested' as const, destination_id: target.destination_id, target_kind: target.kind, target,
+    from_seat_id: call.seatId, requested_by: change.actor.id, requested_at: now,
+  };
+  try {
+    await insertTransfer(deps.sql, transfer);
+  } catch (err) {
+    await rt.rpc.htableDelete(TOKEN_TABLE, token).catch(() => false);
+    throw err;
+  }
+  await deps.redis.set(tokenKey(token), id, 'PX', rt.deadlineMs);
+  await markTransfer(deps.redis, oldDialogKey(call.sipCallId), id);
+  await rt.serial.run(call.sipCallId, async () => {
+    await transitionCall(deps, live, 'transferring', {}, {
+      type: 'call.transfer_started.v1',
+      data: {
+        call_id: call.id, transfer_id: id, incident_id: await incidentOf(deps.sql, call.id), mode: 'blind', target_kind: target.kind,
+        destination_id: target.destination_id, target_name: target.name, from_seat_id: call.seatId, requested_by: change.actor.id,
+      },
+    }, now);
+  });
+  await recordAudit(deps.sql, {
+    actor: change.actor, ip: change.ip, action: 'call.transfer_started', target_type: 'call', target_id: call.id,
+    before: { state: 'talking', seat_id: call.seatId }, after: { state: 'transferring', transfer_id: id, target },
+  });
+  armDeadline(id, rt.deadlineMs, () => void rt.serial.run(call.sipCallId, async () => {
+    const t = await getTransfer(deps.sql, id);
+    if (t && !t.new_sip_call_id) await failTransfer(deps, t, 'token_expired', null);
+  }).catch((err) => deps.log.error({ err: String(err), transfer_id: id }, 'transfer deadline not handled')));
+  return {
+    transfer_id: id, call_id: call.id, state: 'requested', target, refer_to: `sip:${TRANSFER_USER_PREFIX}${token}@${deps.config.sipDomain}`,
+    expires_at: expiresAt.toISOString(),
+  };
+}
