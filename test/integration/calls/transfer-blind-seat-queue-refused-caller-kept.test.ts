@@ -162,9 +162,9 @@ test('seat target: REFER 202, NOTIFYs, new INVITE rings seat B, answered; one re
   await waitFor(async () => (await transfersOf(c.recordId))[0]?.state === 'succeeded', 10_000, 'transfer succeeded', 50);
   await cc.waitForSeatState(seatA, 'ready');
   await cc.waitForSeatState(seatB!, 'talking');
-  const record = await cc.call(c.recordId);
-  assert.equal(record!.state, 'talking');
-  assert.equal((record as { answered_seat_id?: string }).answered_seat_id, seatB!.id);
+  // the seat's state is set before the record's (flow/answered.ts): wait for the record itself
+  await cc.waitForCall((r) => r.id === c.recordId && r.state === 'talking' && (r as { answered_seat_id?: string }).answered_seat_id === seatB!.id,
+    10_000, 'the record talking at seat B');
   const legs = await cc.sql<{ kind: string; party: string | null; sip_call_id: string | null; ended: boolean }[]>`
     SELECT kind, party, sip_call_id, ended_at IS NOT NULL AS ended FROM call_legs WHERE call_id = ${c.recordId} ORDER BY id`;
   assert.deepEqual(legs.map((l) => [l.kind, l.party, l.sip_call_id, l.ended]), [
@@ -176,6 +176,7 @@ test('seat target: REFER 202, NOTIFYs, new INVITE rings seat B, answered; one re
   assert.equal((await cc.sql`SELECT 1 FROM calls WHERE sip_call_id = ${newCallId}`).length, 0, 'no second call record');
   await hangUpFromGateway(d2, rsB);
   await cc.waitForCall((r) => r.id === c.recordId && r.state === 'ended', 10_000, 'call ended');
+  await cc.waitForSeatState(seatB!, 'ready');
   await cc.seatNotReady(seatB!);
 });
 
@@ -193,6 +194,7 @@ test('queue target: the new leg waits in the queue with the original priority an
   await hangUpFromGateway(c.d, rsA);
   await cc.waitForSeatState(seatA, 'ready');
   await cc.seatNotReady(seatA);
+  await cc.waitForSeatState(seatB!, 'not_ready');
   await cc.loginReady(seatB!);
   const offer = await rsB.waitInvite(newCallId);
   await rsB.answer(offer);
@@ -202,6 +204,7 @@ test('queue target: the new leg waits in the queue with the original priority an
   assert.equal(((await cc.call(c.recordId))! as { arrived_at?: Date }).arrived_at?.getTime(), before[0]!.arrived_at.getTime());
   await hangUpFromGateway(d2, rsB);
   await cc.waitForCall((r) => r.id === c.recordId && r.state === 'ended', 10_000, 'call ended');
+  await cc.waitForSeatState(seatB!, 'ready');
   await cc.seatNotReady(seatB!);
   await cc.seatReady(seatA);
 });
