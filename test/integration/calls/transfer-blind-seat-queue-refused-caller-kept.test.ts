@@ -191,22 +191,21 @@ test('queue target: the new leg waits in the queue with the original priority an
   const queued = await cc.sql<{ data: { priority: number; reason: string } }[]>`
     SELECT data FROM call_events WHERE call_id = ${c.recordId} AND type = 'call.queued.v1' ORDER BY id DESC LIMIT 1`;
   assert.deepEqual([queued[0]!.data.priority, queued[0]!.data.reason], [before[0]!.priority, 'transfer']);
-  await hangUpFromGateway(c.d, rsA);
-  await cc.waitForSeatState(seatA, 'ready');
-  await cc.seatNotReady(seatA);
-  await cc.waitForSeatState(seatB!, 'not_ready');
-  await cc.loginReady(seatB!);
+  // seat B (the only ready seat: A still holds the old dialog) takes the caller from the queue
+  await cc.seatReady(seatB!);
   const offer = await rsB.waitInvite(newCallId);
   await rsB.answer(offer);
   const ok2 = await gw.waitResponse(newCallId, 'INVITE', (s) => s === 200, 'seat B\'s 200');
   await gw.ackAnswer(d2, ok2);
-  await cc.waitForCall((r) => r.id === c.recordId && r.state === 'talking', 10_000, 'talking at seat B');
+  await hangUpFromGateway(c.d, rsA); // the gateway ends the old dialog once its new INVITE is answered
+  await cc.waitForSeatState(seatA, 'ready');
+  await cc.waitForCall((r) => r.id === c.recordId && r.state === 'talking' && (r as { answered_seat_id?: string }).answered_seat_id === seatB!.id,
+    10_000, 'the record talking at seat B');
   assert.equal(((await cc.call(c.recordId))! as { arrived_at?: Date }).arrived_at?.getTime(), before[0]!.arrived_at.getTime());
   await hangUpFromGateway(d2, rsB);
   await cc.waitForCall((r) => r.id === c.recordId && r.state === 'ended', 10_000, 'call ended');
   await cc.waitForSeatState(seatB!, 'ready');
   await cc.seatNotReady(seatB!);
-  await cc.seatReady(seatA);
 });
 
 test('the gateway refuses the REFER (501): transfer failed, the caller stays with seat A', async () => {
