@@ -40,18 +40,29 @@ async function directRound(cc: CallCentre, rig: TransferRig): Promise<number> {
   return ms;
 }
 
+/** Where a transfer round's time went: the API's answer, the REFER reaching the gateway, the new INVITE reaching B. */
+const phases: Record<'api' | 'refer' | 'new_invite', number[]> = { api: [], refer: [], new_invite: [] };
+
 /** The caller talks with seat A; seat B ready; transfer command -> the gateway's new INVITE at seat B. */
-async function transferRound(cc: CallCentre, rig: TransferRig): Promise<number> {
+async function transferRound(cc: CallCentre, rig: TransferRig, counted = true): Promise<number> {
   const c = await rig.connectToA();
   await cc.seatReady(rig.seatB);
   const newCallId = `${newToken('bt-')}@gw.example`;
   const t0 = performance.now();
   const referTo = await rig.startTransfer(c, 'seat-b');
+  const tApi = performance.now();
   await rig.referFromA(c, referTo);
-  await rig.gw.respond(await rig.gw.waitRequest(c.callId, 'REFER'), 202, 'Accepted');
+  const refer = await rig.gw.waitRequest(c.callId, 'REFER');
+  const tRefer = performance.now();
+  await rig.gw.respond(refer, 202, 'Accepted');
   const d2 = await rig.gw.invite(newCallId, CALLER, referUser(referTo));
   const invite = await rig.rsB.waitInvite(newCallId);
   const ms = performance.now() - t0;
+  if (counted) {
+    phases.api.push(tApi - t0);
+    phases.refer.push(tRefer - tApi);
+    phases.new_invite.push(t0 + ms - tRefer);
+  }
   await rig.rsB.answer(invite);
   await rig.gw.ackAnswer(d2, await rig.gw.waitResponse(newCallId, 'INVITE', (s) => s === 200, 'seat B\'s 200'));
   await rig.notifyFromGateway(c, '200 OK', true);
@@ -75,7 +86,7 @@ const bench: Benchmark = {
       const times: Record<Path, number[]> = { transfer: [], direct: [] };
       const order: Path[] = ['transfer', 'direct', 'direct', 'transfer'];
       for (let i = 0; i < WARMUP_ROUNDS; i++) {
-        await transferRound(cc, rig);
+        await transferRound(cc, rig, false);
         await directRound(cc, rig);
       }
       for (let i = 0; i < rounds * 2; i++) {
@@ -93,6 +104,8 @@ const bench: Benchmark = {
           ratio: round3(transfer.median / direct.median),
           transfer_to_ringing_ms: transfer,
           direct_to_ringing_ms: direct,
+          /** medians of the transfer's phases: the API's answer, seat A's REFER to the gateway, 202 + new INVITE to seat B */
+          phases_median_ms: { api: summarise(phases.api).median, refer: summarise(phases.refer).median, new_invite: summarise(phases.new_invite).median },
         },
         goal_ratio: 1.3,
         rounds,
