@@ -17,7 +17,7 @@ import { getLiveCall, transitionCall } from '../store.ts';
 import { armDeadline } from './deadlines.ts';
 import { failTransfer } from './outcome.ts';
 import { TRANSFER_USER_PREFIX } from './machine.ts';
-import { getTransfer, insertTransfer, incidentOf, markTransfer, oldDialogKey, tokenKey, type Transfer, type TransferDeps } from './store.ts';
+import { getTransfer, insertTransfer, incidentOf, MARK_TTL_S, oldDialogKey, tokenKey, type Transfer, type TransferDeps } from './store.ts';
 
 /** The part of engine/kamailio/jsonrpc.ts KamailioRpc a transfer needs. */
 export interface TransferRpc {
@@ -53,48 +53,51 @@ export interface TransferRuntime {
 
 export async function startTransfer(rt: TransferRuntime, change: Change, callId: string, req: TransferRequest): Promise<StartedTransfer> {
   const { deps } = rt;
-  const [row] = await deps.sql<{ state: string }[]>`SELECT state FROM calls WHERE id = ${callId}`;
+  // reads that do not depend on each other go together (the transfer's time to the target ringing: bench/transfer.ts)
+  const [[row], entries] = await Promise.all([
+    deps.sql<{ state: string }[]>`SELECT state FROM calls WHERE id = ${callId}`,
+    listDestinations(deps.sql, { centre_id: change.actor.centre_id }),
+  ]);
   if (row?.state === 'transferring') throw new CtiError('CTI_TRANSFER_IN_PROGRESS', { call_id: callId });
   const call = await talkingCall(deps, callId);
-  await assertMayControl(deps, change.actor, call);
-  const entries = await listDestinations(deps.sql, { centre_id: change.actor.centre_id });
+  const [, live, incidentId] = await Promise.all([
+    assertMayControl(deps, change.actor, call), getLiveCall(deps.redis, call.sipCallId), incidentOf(deps.sql, call.id),
+  ]);
   const target = resolveDial(entries, change.actor.roles, req.destination);
   if (target.kind === 'centre' || target.kind === 'number') throw new CtiError('CTI_TRANSFER_TARGET_UNSUPPORTED', { kind: target.kind, destination_id: target.destination_id });
   if (target.kind === 'seat' && target.seat_id === call.seatId) throw new CtiError('CTI_TRANSFER_TARGET_IS_CALLER_SEAT', { seat_id: call.seatId });
-  const live = await getLiveCall(deps.redis, call.sipCallId);
   if (!live || live.state !== 'talking') throw new CtiError('CTI_CALL_NOT_TALKING', { call_id: callId, state: live?.state ?? 'gone' });
 
   const id = randomUUID();
   const token = randomBytes(24).toString('base64url');
   const now = new Date();
   const expiresAt = new Date(now.getTime() + rt.deadlineMs);
-  // the engine first: if Kamailio cannot take the token, nothing else has changed (CTI_ENGINE_UNAVAILABLE)
-  await rt.rpc.htableSetString(TOKEN_TABLE, token, id);
   const transfer = {
     id, call_id: call.id, mode: 'blind' as const, state: 'requested' as const, destination_id: target.destination_id, target_kind: target.kind, target,
     from_seat_id: call.seatId, requested_by: change.actor.id, requested_at: now,
   };
-  try {
-    await insertTransfer(deps.sql, transfer);
-  } catch (err) {
-    await rt.rpc.htableDelete(TOKEN_TABLE, token).catch(() => false);
-    throw err;
+  // the token in Kamailio and the row (its unique index refuses a second transfer in flight) together; if either
+  // fails, the other is undone and nothing has changed (CTI_ENGINE_UNAVAILABLE, CTI_TRANSFER_IN_PROGRESS)
+  const [engine, stored] = await Promise.allSettled([rt.rpc.htableSetString(TOKEN_TABLE, token, id), insertTransfer(deps.sql, transfer)]);
+  if (engine.status === 'rejected' || stored.status === 'rejected') {
+    if (engine.status === 'fulfilled') await rt.rpc.htableDelete(TOKEN_TABLE, token).catch(() => false);
+    if (stored.status === 'fulfilled') await deps.sql`DELETE FROM call_transfers WHERE id = ${id}`;
+    throw engine.status === 'rejected' ? engine.reason : (stored as PromiseRejectedResult).reason;
   }
-  await deps.redis.set(tokenKey(token), id, 'PX', rt.deadlineMs);
-  await markTransfer(deps.redis, oldDialogKey(call.sipCallId), id);
-  await rt.serial.run(call.sipCallId, async () => {
-    await transitionCall(deps, live, 'transferring', {}, {
+  await deps.redis.multi().set(tokenKey(token), id, 'PX', rt.deadlineMs).set(oldDialogKey(call.sipCallId), id, 'EX', MARK_TTL_S).exec();
+  await Promise.all([
+    rt.serial.run(call.sipCallId, () => transitionCall(deps, live, 'transferring', {}, {
       type: 'call.transfer_started.v1',
       data: {
-        call_id: call.id, transfer_id: id, incident_id: await incidentOf(deps.sql, call.id), mode: 'blind', target_kind: target.kind,
+        call_id: call.id, transfer_id: id, incident_id: incidentId, mode: 'blind', target_kind: target.kind,
         destination_id: target.destination_id, target_name: target.name, from_seat_id: call.seatId, requested_by: change.actor.id,
       },
-    }, now);
-  });
-  await recordAudit(deps.sql, {
-    actor: change.actor, ip: change.ip, action: 'call.transfer_started', target_type: 'call', target_id: call.id,
-    before: { state: 'talking', seat_id: call.seatId }, after: { state: 'transferring', transfer_id: id, target },
-  });
+    }, now)),
+    recordAudit(deps.sql, {
+      actor: change.actor, ip: change.ip, action: 'call.transfer_started', target_type: 'call', target_id: call.id,
+      before: { state: 'talking', seat_id: call.seatId }, after: { state: 'transferring', transfer_id: id, target },
+    }),
+  ]);
   armDeadline(id, rt.deadlineMs, () => void rt.serial.run(call.sipCallId, async () => {
     const t = await getTransfer(deps.sql, id);
     if (t && !t.new_sip_call_id) await failTransfer(deps, t, 'token_expired', null);

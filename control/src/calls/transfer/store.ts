@@ -35,7 +35,7 @@ export const tokenKey = (token: string): string => `cti:xfer:token:${token}`;
 export const legKey = (sipCallId: string): string => `cti:xfer:leg:${sipCallId}`;
 export const oldDialogKey = (sipCallId: string): string => `cti:xfer:call:${sipCallId}`;
 /** Marks outlive any transfer (its deadline is seconds) and die with the day's calls. */
-const MARK_TTL_S = 6 * 3600;
+export const MARK_TTL_S = 6 * 3600;
 
 export async function insertTransfer(sql: Queryable, t: Omit<Transfer, 'new_sip_call_id' | 'refer_status' | 'final_status' | 'fail_reason' | 'referred_at' | 'ringing_at' | 'ended_at'>): Promise<void> {
   try {
