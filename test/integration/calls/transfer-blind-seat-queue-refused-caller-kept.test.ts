@@ -161,3 +161,28 @@ test('the target seat cannot take the call: the new INVITE is refused, the calle
   await rig.hangUpFromGateway(c.d, rig.rsA);
   await recordAt(c.recordId, 'ended');
 });
+
+test('the target seat rings and rejects (486): the new INVITE is refused, the caller stays with seat A, seat B ready again', async () => {
+  const c = await rig.connectToA();
+  await cc.loginReady(rig.seatB);
+  const { newCallId, d2 } = await rig.transferAccepted(c, 'seat-b');
+  const offer = await rig.rsB.waitInvite(newCallId);
+  const tag = `b${Date.now()}`;
+  await rig.rsB.respond(offer, 180, 'Ringing', { toTag: tag });
+  await rig.rsB.respond(offer, 486, 'Busy Here', { toTag: tag });
+  await rig.rsB.waitRequest(newCallId, 'ACK');
+  const final = await rig.gw.waitResponse(newCallId, 'INVITE', (s) => s >= 300, 'the new INVITE refused');
+  assert.equal(final.status, 486);
+  await rig.gw.ackFailure(d2, final);
+  await waitFor(async () => (await transfersOf(c.recordId))[0]?.state === 'failed', 10_000, 'transfer failed', 50);
+  assert.equal((await transfersOf(c.recordId))[0]!.fail_reason, 'busy');
+  await recordAt(c.recordId, 'talking', rig.seatA.id);
+  assert.equal((await cc.seatState(rig.seatA)).state, 'talking');
+  await cc.waitForSeatState(rig.seatB, 'ready');
+  const [offerRow] = await cc.sql<{ outcome: string; sip_status: number }[]>`
+    SELECT outcome, sip_status FROM call_offers WHERE call_id = ${c.recordId} AND seat_id = ${rig.seatB.id}`;
+  assert.deepEqual([offerRow!.outcome, offerRow!.sip_status], ['failed', 486]);
+  await rig.hangUpFromGateway(c.d, rig.rsA);
+  await recordAt(c.recordId, 'ended');
+  await cc.seatNotReady(rig.seatB);
+});
