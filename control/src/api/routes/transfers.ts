@@ -10,7 +10,7 @@ import type { PerKeySerializer } from '../../app/serial.ts';
 import type { AppDeps } from '../../app/deps.ts';
 import { changeOf } from '../../audit/request.ts';
 import { requireRole } from '../../auth/authenticate.ts';
-import { DEFAULT_TRANSFER_DEADLINE_MS, startTransfer, type TransferRequest, type TransferRpc } from '../../calls/transfer/start.ts';
+import { startTransfer, transferDeadlineMs, type TransferRequest, type TransferRpc } from '../../calls/transfer/start.ts';
 import { transfersOfCall } from '../../calls/transfer/store.ts';
 import { CtiError } from '../../errors/catalogue.ts';
 import { authedErrors, dateTime, uuid, uuidParams } from '../schemas/common.ts';
@@ -34,8 +34,7 @@ const transferSchema = {
 } as const;
 
 export function transfersRoutes(deps: AppDeps, opts: TransfersOptions): FastifyPluginAsync {
-  const env = Number(process.env.CTI_TRANSFER_DEADLINE_MS);
-  const deadlineMs = opts.deadlineMs ?? (Number.isFinite(env) && env > 0 ? env : DEFAULT_TRANSFER_DEADLINE_MS);
+  const deadlineMs = opts.deadlineMs ?? transferDeadlineMs(process.env);
   const rt = { deps, rpc: opts.rpc, serial: opts.serial, deadlineMs };
   return async (app) => {
     app.post<{ Params: { id: string }; Body: TransferRequest }>('/v1/calls/:id/transfers', {

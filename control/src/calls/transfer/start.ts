@@ -23,6 +23,13 @@ import { getTransfer, insertTransfer, incidentOf, MARK_TTL_S, oldDialogKey, toke
 export interface TransferRpc {
   htableSetString(table: string, key: string, value: string): Promise<void>;
   htableDelete(table: string, key: string): Promise<boolean>;
+  call<T = unknown>(method: string, params?: unknown[]): Promise<T>;
+}
+
+/** The token lives in Kamailio as long as in Redis (htable.setex: the item's own expiry, in seconds). */
+async function setEngineToken(rpc: TransferRpc, token: string, transferId: string, deadlineMs: number): Promise<void> {
+  await rpc.htableSetString(TOKEN_TABLE, token, transferId);
+  await rpc.call('htable.setex', [TOKEN_TABLE, token, Math.max(1, Math.ceil(deadlineMs / 1000))]);
 }
 
 export interface TransferRequest {
@@ -43,6 +50,12 @@ export interface StartedTransfer {
 export const TOKEN_TABLE = 'xf';
 /** The default time the gateway has to send its new INVITE (and a seat target to answer it). */
 export const DEFAULT_TRANSFER_DEADLINE_MS = 30_000;
+
+/** CTI_TRANSFER_DEADLINE_MS, else the default. */
+export function transferDeadlineMs(env: NodeJS.ProcessEnv): number {
+  const v = Number(env.CTI_TRANSFER_DEADLINE_MS);
+  return Number.isFinite(v) && v > 0 ? v : DEFAULT_TRANSFER_DEADLINE_MS;
+}
 
 export interface TransferRuntime {
   deps: TransferDeps;
@@ -78,7 +91,7 @@ export async function startTransfer(rt: TransferRuntime, change: Change, callId:
   };
   // the token in Kamailio and the row (its unique index refuses a second transfer in flight) together; if either
   // fails, the other is undone and nothing has changed (CTI_ENGINE_UNAVAILABLE, CTI_TRANSFER_IN_PROGRESS)
-  const [engine, stored] = await Promise.allSettled([rt.rpc.htableSetString(TOKEN_TABLE, token, id), insertTransfer(deps.sql, transfer)]);
+  const [engine, stored] = await Promise.allSettled([setEngineToken(rt.rpc, token, id, rt.deadlineMs), insertTransfer(deps.sql, transfer)]);
   if (engine.status === 'rejected' || stored.status === 'rejected') {
     if (engine.status === 'fulfilled') await rt.rpc.htableDelete(TOKEN_TABLE, token).catch(() => false);
     if (stored.status === 'fulfilled') await deps.sql`DELETE FROM call_transfers WHERE id = ${id}`;
@@ -98,12 +111,17 @@ export async function startTransfer(rt: TransferRuntime, change: Change, callId:
       before: { state: 'talking', seat_id: call.seatId }, after: { state: 'transferring', transfer_id: id, target },
     }),
   ]);
-  armDeadline(id, rt.deadlineMs, () => void rt.serial.run(call.sipCallId, async () => {
-    const t = await getTransfer(deps.sql, id);
-    if (t && !t.new_sip_call_id) await failTransfer(deps, t, 'token_expired', null);
-  }).catch((err) => deps.log.error({ err: String(err), transfer_id: id }, 'transfer deadline not handled')));
+  armDeadline(id, rt.deadlineMs, () => void expireTransfer(rt, call.sipCallId, id));
   return {
     transfer_id: id, call_id: call.id, state: 'requested', target, refer_to: `sip:${TRANSFER_USER_PREFIX}${token}@${deps.config.sipDomain}`,
     expires_at: expiresAt.toISOString(),
   };
+}
+
+/** The deadline passed: a transfer whose gateway never sent its new INVITE fails; the caller is with the dispatcher. */
+export function expireTransfer(rt: Pick<TransferRuntime, 'deps' | 'serial'>, oldSipCallId: string, transferId: string): Promise<void> {
+  return rt.serial.run(oldSipCallId, async () => {
+    const t = await getTransfer(rt.deps.sql, transferId);
+    if (t && !t.new_sip_call_id) await failTransfer(rt.deps, t, 'token_expired', null);
+  }).catch((err) => rt.deps.log.error({ err: String(err), transfer_id: transferId }, 'transfer deadline not handled'));
 }
