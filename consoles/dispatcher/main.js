@@ -14,6 +14,7 @@ import { t, zh } from './i18n/zh-CN.js';
 import { Phone } from './phone.js';
 import { IncomingPopup } from './popup.js';
 import { mountCallbacks } from './callbacks.js';
+import { mountTransfer } from './transfer.js';
 import { Recall } from './recall.js';
 import { banner } from '../shared/banner.js'; // topics: sip, reg, mic, events, recovery, action, failover
 import { FailoverWatch } from './failover.js';
@@ -31,6 +32,8 @@ let phone = null;
 let feed = null;
 let keys = {};
 let seat = { state: 'logged_out', reason: null, sinceMs: Date.now() };
+/** The transfer panel (transfer.js): mounted at login. */
+let transfer = null;
 let call = null; // { sipCallId, number, state: 'ringing'|'answering'|'talking', talkingSinceMs, held, muted }
 let registered = false;
 let loggingOut = false;
@@ -89,6 +92,7 @@ function render() {
   }
   renderQueues(now);
   popup.tick();
+  transfer?.refresh();
 }
 
 /** The replay indicator: shown while the dispatcher hears the replay instead of (over) the live caller. */
@@ -236,6 +240,7 @@ async function onLogin(ev) {
     $('user-label').textContent = t(zh.header.user, { user: session.user.display_name ?? session.user.username ?? '' });
     $('f-sippass').value = '';
     mountCallbacks({ root: $('callbacks-panel'), api, phone: () => phone, me: () => session.user?.id, errorText });
+    transfer = mountTransfer({ root: $('transfer-panel'), api, phone: () => phone, callId: currentCallId, talking: () => call?.state === 'talking', errorText });
     await phone.start();
   } catch (e) {
     $('login-error').textContent = e.mic ?? t(zh.login.failed, { msg: errorText(e) });
@@ -253,6 +258,7 @@ function startFeed() {
     onEvent: (msg) => {
       applyEvent(live, msg);
       const e = msg.event;
+      transfer?.onEvent(e);
       if (e.type === 'seat.state_changed.v1' && e.data.seat_id === session.seatId && Date.parse(e.data.since) >= seat.sinceMs) {
         setSeat({ state: e.data.to, reason: e.data.reason, since: e.data.since });
         if (e.data.to === 'logged_out' && !loggingOut) void onForcedLogout();

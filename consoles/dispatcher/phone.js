@@ -288,6 +288,14 @@ export class Phone {
     await s.info({ requestOptions: { body: { contentDisposition: 'render', contentType: 'application/dtmf-relay', content: `Signal=${digit}\r\nDuration=160` } } });
   }
 
+  /** Blind transfer (RFC 3515): REFER in the call's dialog with the Refer-To the control plane gave (transfer.js). */
+  async refer(uri) {
+    const s = this.session;
+    const target = UserAgent.makeURI(uri);
+    if (!s || s.state !== SessionState.Established || !target) throw new Error('no connected call to transfer');
+    await s.refer(target);
+  }
+
   attachRemoteAudio(session) {
     const pc = session.sessionDescriptionHandler?.peerConnection;
     if (!pc) return;

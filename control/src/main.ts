@@ -18,6 +18,9 @@ import { statsRoutes } from './api/routes/stats.ts';
 import { surgeRoutes } from './api/routes/surge.ts';
 import { callbacksRoutes } from './api/routes/callbacks.ts';
 import { linkageRoutes } from './api/routes/linkage.ts';
+import { transfersRoutes } from './api/routes/transfers.ts';
+import { resumeTransferDeadlines } from './calls/transfer/resume.ts';
+import { transferDeadlineMs } from './calls/transfer/start.ts';
 import { startSurgeExpiry, type SurgeExpiry } from './surge/expiry.ts';
 import { startQueueAlarms, type QueueAlarms } from './queues/alarms.ts';
 import { rebuildMirror } from './screening/mirror.ts';
@@ -132,6 +135,7 @@ async function main(): Promise<void> {
     callbacksRoutes(deps, { rpc, evapi }), linkageRoutes(deps), haRoutes(deps, switchNode),
     haRoleRoutes(haNode?.node, () => (active ? leadership.role() : 'standby')),
     ...(conferences ? [conferences.routes] : []),
+    transfersRoutes(deps, { rpc, serial }),
   ]);
   bus.startFanout();
   await app.listen({ host: config.httpHost, port: config.httpPort });
@@ -163,6 +167,8 @@ async function main(): Promise<void> {
     }
     callFlow.beginSync();
     void distributor.kick();
+    // transfers whose deadline timer died with a previous process (calls/transfer/resume.ts)
+    void resumeTransferDeadlines(deps, serial, transferDeadlineMs(process.env)).catch((err) => log.error({ err: String(err) }, 'transfer deadlines not resumed'));
   })();
   evapi.on('connected', () => {
     log.info({}, 'evapi connected');

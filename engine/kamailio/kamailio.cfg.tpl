@@ -215,6 +215,10 @@ modparam("htable", "htable", "cx=>size=8;autoexpire=120")
 # cf: "<room>-<token>" -> 1, a one-time invitation the control plane set (JSON-RPC htable.setxs, with an expiry)
 modparam("htable", "htable", "cf=>size=8;autoexpire=600")
 # --- end conference legs ---
+# Blind transfers (docs/transfers.md): xf: one-time token -> transfer id, set by the control plane (JSON-RPC htable.sets)
+# when a transfer starts; only a REFER whose Refer-To is sip:xfer-<live token> is forwarded (route TRANSFER_REFER),
+# and only an INVITE to a live token is taken in as a transfer's new leg. Expiry: past any transfer's deadline.
+modparam("htable", "htable", "xf=>size=8;autoexpire=120")
 
 # outbound callbacks present the centre's number in From (restored towards the seat in the dialog)
 modparam("uac", "restore_mode", "auto")
@@ -317,6 +321,13 @@ request_route {
 	record_route();
 	setflag(FLT_DIALOG);
 
+	# a transfer's new INVITE to a token that is not live: the caller is still on the old dialog (the gateway keeps it
+	# when its new INVITE fails), so this refusal ends no caller's call
+	if ($rU =~ "^xfer-" && $sht(xf=>$(rU{s.substr,5,0})) == $null) {
+		xlog("L_WARN", "INVITE to $rU refused: not a live transfer token\n");
+		sl_send_reply("404", "Not Found");
+		exit;
+	}
 	if (isflagset(FLT_TRUNK) || $rU == "120") {
 		route(QUEUE);
 		exit;
@@ -1026,6 +1037,11 @@ route[WITHINDLG] {
 		exit;
 	}
 	handle_ruri_alias();
+	if (is_method("REFER")) { route(TRANSFER_REFER); }
+	if (is_method("NOTIFY") && $hdr(Event) =~ "^refer") {
+		route(TRANSFER_NOTIFY);
+		exit;
+	}
 	if (is_method("BYE")) {
 		$var(by) = "seat";
 		if (is_direction("downstream")) { $var(by) = "caller"; }
@@ -1133,6 +1149,41 @@ route[CONF_ANSWER] {
 route[CONF_REJECT] {
 	if ($var(code) < 400 || $var(code) > 699) { $var(code) = 503; }
 	t_reply("$var(code)", "$var(reason)");
+}
+
+####### Blind transfers (docs/transfers.md) #########
+# A REFER in a dialog (from the seat's softphone) leaves only with Refer-To sip:xfer-<token> of a live transfer; its
+# final answer goes to the control plane (transfer.refer_reply: 202, or 4xx/5xx/501 from a gateway that refuses).
+route[TRANSFER_REFER] {
+	$var(xu) = $(hdr(Refer-To){re.subst,/^[^:]*sip:(xfer-[A-Za-z0-9_-]+)@.*$/\1/});
+	if (!($var(xu) =~ "^xfer-[A-Za-z0-9_-]{16,64}$") || $sht(xf=>$(var(xu){s.substr,5,0})) == $null) {
+		xlog("L_WARN", "REFER to [$hdr(Refer-To)] refused: not a live transfer token\n");
+		sl_send_reply("403", "Forbidden");
+		exit;
+	}
+	t_on_reply("TRANSFER_REFER_REPLY");
+	t_on_failure("TRANSFER_REFER_FAILURE");
+}
+
+onreply_route[TRANSFER_REFER_REPLY] {
+	if ($rs >= 200 && $rs < 300) {
+		evapi_relay("{\"event\":\"transfer.refer_reply\",\"callid\":\"$(ci{s.trim}{s.encode.base64})\",\"code\":$rs}");
+	}
+}
+
+failure_route[TRANSFER_REFER_FAILURE] {
+	evapi_relay("{\"event\":\"transfer.refer_reply\",\"callid\":\"$(ci{s.trim}{s.encode.base64})\",\"code\":$T_reply_code}");
+}
+
+# The gateway's NOTIFY of the refer subscription (RFC 3515 2.4.4): its message/sipfrag status line (RFC 3420) goes to
+# the control plane (transfer.notify), and Kamailio answers it itself, so a closed console page never leaves the
+# gateway without an answer.
+route[TRANSFER_NOTIFY] {
+	$var(code) = 0;
+	if ($(rb{s.substr,0,8}) == "SIP/2.0 ") { $var(code) = $(rb{s.substr,8,3}{s.int}); }
+	evapi_relay("{\"event\":\"transfer.notify\",\"callid\":\"$(ci{s.trim}{s.encode.base64})\",\"code\":$var(code)}");
+	sl_send_reply("200", "OK");
+	exit;
 }
 
 ####### Control plane (evapi) #########

@@ -16,6 +16,7 @@ import { onSyncDone } from './flow/sync.ts';
 import { onInviteEnded } from './ended-in-engine.ts';
 import { RoutedOutcomes } from './offers/routed-outcomes.ts';
 import { getLiveCall } from './store.ts';
+import { onReferReply, onTransferNotify } from './transfer/progress.ts';
 
 /** The longest a (re)connect's sync may hold distribution back (Kamailio answers it in milliseconds). */
 const SYNC_HOLD_MS = 3000;
@@ -70,6 +71,8 @@ export class CallFlow implements FlowContext {
         await this.registrations.refresh(e.user);
         return;
       case 'sync.done': return this.onSyncDone();
+      case 'transfer.refer_reply': return onReferReply(this, e.callId, e.code);
+      case 'transfer.notify': return onTransferNotify(this, e.callId, e.code);
     }
   }
 

@@ -10,10 +10,14 @@ import { CtiError } from '../errors/catalogue.ts';
  *               failed_open -> talking -> ended; queued -> ended (screening's warn_then_end, after the warning)
  *   overflow:   queued -> overflowed (relayed to another centre) -> talking (answered there) | queued (it failed:
  *               back at its place) | abandoned | failed_open. A move to another queue stays queued -> queued.
+ *   transfer:   talking -> transferring (a blind transfer, calls/transfer/) -> talking (it failed: the caller is still
+ *               with the dispatcher) | queued (the caller's new leg waits in the target queue) | offering (it rings the
+ *               target seat) | overflowed (it rings another centre or an outside number) | ended (the caller hung up)
  *
  * `screened` and `blocked` join with the screening work.
  */
-export type CallState = 'offered' | 'queued' | 'offering' | 'overflowed' | 'talking' | 'ended' | 'abandoned' | 'failed_open';
+export type CallState = 'offered' | 'queued' | 'offering' | 'overflowed' | 'talking' | 'ended' | 'abandoned' | 'failed_open'
+  | 'transferring';
 
 export const CALL_TRANSITIONS: Readonly<Record<CallState, readonly CallState[]>> = {
   offered: ['queued', 'failed_open', 'abandoned'],
@@ -21,12 +25,13 @@ export const CALL_TRANSITIONS: Readonly<Record<CallState, readonly CallState[]>>
   offering: ['talking', 'queued', 'abandoned', 'failed_open'],
   overflowed: ['talking', 'queued', 'abandoned', 'failed_open'],
   failed_open: ['talking', 'abandoned', 'queued', 'ended'],
-  talking: ['ended'],
+  talking: ['ended', 'transferring'],
+  transferring: ['talking', 'queued', 'offering', 'overflowed', 'ended'],
   ended: [],
   abandoned: [],
 };
 
-export const LIVE_CALL_STATES: readonly CallState[] = ['offered', 'queued', 'offering', 'overflowed', 'failed_open', 'talking'];
+export const LIVE_CALL_STATES: readonly CallState[] = ['offered', 'queued', 'offering', 'overflowed', 'failed_open', 'talking', 'transferring'];
 
 export function canCallTransition(from: CallState, to: CallState): boolean {
   return CALL_TRANSITIONS[from]?.includes(to) ?? false;

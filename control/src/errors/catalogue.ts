@@ -58,6 +58,12 @@ export const ERRORS = {
   CTI_LINKAGE_DESTINATION_NOT_FOUND: { http: 404, message: 'No such destination in this centre\'s linkage directory; check the id.' },
   CTI_LINKAGE_DESTINATION_INVALID: { http: 400, message: 'The linkage destination is not valid (see details): each kind has its own target (seat_id, queue_id, sip_uri, or number/pattern with exactly one of trunk_group_id or trunk_id), of this centre.' },
   CTI_LINKAGE_FORBIDDEN: { http: 403, message: 'This destination or number may not be dialled from your role: only the linkage directory\'s entries (and the number patterns it allows your role) can be dialled; ask an administrator to add it.' },
+  // blind transfers (calls/transfer/, docs/transfers.md)
+  CTI_TRANSFER_IN_PROGRESS: { http: 409, message: 'A transfer of this call is already in progress; wait for its outcome (shown on the page) before transferring again.' },
+  CTI_TRANSFER_NOT_FOUND: { http: 404, message: 'No such transfer of this call; check the transfer id.' },
+  CTI_TRANSFER_ILLEGAL_TRANSITION: { http: 409, message: 'The transfer cannot change to that state from its current state.' },
+  CTI_TRANSFER_TARGET_UNSUPPORTED: { http: 501, message: 'Blind transfer to another centre or an outside number is not available yet (docs/transfers.md); transfer to a seat or a queue, or ask the caller to hold while you call the number.' },
+  CTI_TRANSFER_TARGET_IS_CALLER_SEAT: { http: 409, message: 'The call is already at that seat; choose another destination.' },
   // queues and service level
   CTI_QUEUE_NOT_FOUND: { http: 404, message: 'No such queue; check the queue id (GET /v1/queues lists them).' },
   CTI_QUEUE_SETTINGS_INVALID: { http: 400, message: 'The queue alarm thresholds are not consistent (see details): a warning must come before its critical level.' },

@@ -13,6 +13,8 @@ const OFFER_FAIL_REASONS = ['no_answer', 'rejected', 'unreachable', 'failed'] as
 const ALARM_LEVELS = ['info', 'warning', 'critical'] as const;
 /** Why a call overflowed: it waited the queue's `overflow.after_s`, or no seat of the queue was logged in. */
 const OVERFLOW_REASONS = ['wait', 'no_seat'] as const;
+const TRANSFER_TARGET_KINDS = ['seat', 'queue', 'centre', 'number'] as const;
+const TRANSFER_FAIL_REASONS = ['refer_refused', 'busy', 'unreachable', 'no_answer', 'rejected', 'failed', 'token_expired', 'caller_hung_up'] as const;
 const CALLBACK_OUTCOMES = ['reached', 'no_answer', 'busy', 'wrong_number', 'duplicate', 'not_needed', 'called_again'] as const;
 
 export type CallEndedBy = (typeof CALL_ENDED_BY)[number];
@@ -103,6 +105,21 @@ export const eventDataSchemas = {
     failover_id: str, epoch: int, kind: { enum: ['failover', 'switchover', 'start'] }, from_node: strOrNull, to_node: str, by: str, reason: str,
     last_seen_at: strOrNull, lease_taken_at: str, vip_moved_at: strOrNull, first_answered_at: strOrNull,
     lease_ms: intOrNull, vip_ms: intOrNull, answered_ms: intOrNull,
+  }),
+  // --- blind transfers (issue 14, calls/transfer/, docs/transfers.md) ---
+  /** A dispatcher (or supervisor) moved the caller towards a directory destination; the REFER is about to leave. */
+  'call.transfer_started.v1': obj({
+    call_id: str, transfer_id: str, incident_id: strOrNull, mode: { enum: ['blind'] }, target_kind: { enum: TRANSFER_TARGET_KINDS },
+    destination_id: strOrNull, target_name: str, from_seat_id: strOrNull, requested_by: str,
+  }),
+  /** The caller reached the target: the target seat or outside party answered, or the caller waits in the target queue. */
+  'call.transferred.v1': obj({
+    call_id: str, transfer_id: str, incident_id: strOrNull, target_kind: { enum: TRANSFER_TARGET_KINDS }, new_sip_call_id: str,
+    to_seat_id: strOrNull, to_queue_id: strOrNull, elapsed_ms: int,
+  }),
+  /** The transfer did not happen: the caller is still (or again) with the dispatcher. */
+  'call.transfer_failed.v1': obj({
+    call_id: str, transfer_id: str, incident_id: strOrNull, reason: { enum: TRANSFER_FAIL_REASONS }, sip_status: intOrNull,
   }),
 } as const satisfies Record<string, JSONSchema>;
 

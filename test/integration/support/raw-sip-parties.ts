@@ -49,7 +49,7 @@ abstract class RawParty {
   }
 
   /** An in-dialog request (RFC 3261 12.2.1.1); ACK for a 2xx keeps the INVITE's CSeq number. */
-  async request(d: Dialog, method: string, body = '', cseq?: number): Promise<void> {
+  async request(d: Dialog, method: string, body = '', cseq?: number, extra: Array<[string, string]> = [], contentType?: string): Promise<void> {
     if (cseq === undefined) d.cseq += 1;
     const n = cseq ?? d.cseq;
     const hdrs: Array<[string, string]> = [
@@ -62,7 +62,8 @@ abstract class RawParty {
       ['CSeq', `${n} ${method}`],
     ];
     if (method === 'INVITE') hdrs.push(['Contact', this.contact]);
-    await this.ep.send(spell(this.sp, `${method} ${d.remoteTarget} SIP/2.0`, hdrs, body), this.proxy);
+    hdrs.push(...extra);
+    await this.ep.send(spell(this.sp, `${method} ${d.remoteTarget} SIP/2.0`, hdrs, body, contentType), this.proxy);
   }
 
   /** A response to `req` (RFC 3261 8.2.6): Vias, From, To (with our tag), Call-ID, CSeq; Record-Route for a dialog. */

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { assertCallTransition, CALL_TRANSITIONS, canCallTransition, LIVE_CALL_STATES, offerFailReason, type CallState } from '../../../control/src/calls/machine.ts';
 import { CtiError } from '../../../control/src/errors/catalogue.ts';
 
-const STATES: CallState[] = ['offered', 'queued', 'offering', 'overflowed', 'talking', 'ended', 'abandoned', 'failed_open'];
+const STATES: CallState[] = ['offered', 'queued', 'offering', 'overflowed', 'talking', 'ended', 'abandoned', 'failed_open', 'transferring'];
 
 // The legal moves, written from the life of a call in ARCHITECTURE.md and the machine's diagram:
 // offered -> queued -> offering -> talking -> ended; offering -> queued (no answer); queued -> queued (requeue);
@@ -18,6 +18,8 @@ const LEGAL = new Set([
   'offering>talking', 'offering>queued', 'offering>abandoned', 'offering>failed_open',
   'failed_open>talking', 'failed_open>abandoned', 'failed_open>queued', 'failed_open>ended',
   'talking>ended',
+  // a blind transfer (calls/transfer/): back to talking when it fails, or on with the caller's new leg
+  'talking>transferring', 'transferring>talking', 'transferring>queued', 'transferring>offering', 'transferring>overflowed', 'transferring>ended',
 ]);
 
 test('call-transitions-every-pair: exactly the legal moves are allowed (64 pairs)', () => {
@@ -53,7 +55,7 @@ test('call-final-states: ended and abandoned have no way out and are not live', 
     assert.deepEqual(CALL_TRANSITIONS[s], []);
     assert.ok(!LIVE_CALL_STATES.includes(s));
   }
-  assert.deepEqual([...LIVE_CALL_STATES].sort(), ['failed_open', 'offered', 'offering', 'overflowed', 'queued', 'talking']);
+  assert.deepEqual([...LIVE_CALL_STATES].sort(), ['failed_open', 'offered', 'offering', 'overflowed', 'queued', 'talking', 'transferring']);
 });
 
 test('call-transition-unknown-state: a state outside the table is never legal', () => {

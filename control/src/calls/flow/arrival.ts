@@ -23,12 +23,14 @@ import { getLiveCall, logCallEvent, saveLiveCall, transitionCall, type LiveCall 
 import type { FlowContext } from './context.ts';
 import { fact } from '../../ha/outbox/statement.ts';
 import { writeFacts } from '../../ha/outbox/write.ts';
+import { onTransferLeg } from '../transfer/new-leg.ts';
 
 export async function onCallNew(f: FlowContext, e: CallNewEvent): Promise<void> {
   f.seen(e.callId);
   const existing = await getLiveCall(f.deps.redis, e.callId);
   if ((e.sync || e.takeover) && (await endInEngineIfEnded(f.deps, f.control, { sipCallId: e.callId, tindex: e.tindex, tlabel: e.tlabel }, existing))) return;
   if (existing) return resync(f, existing, e);
+  if (await onTransferLeg(f, e)) return; // a blind transfer's new leg (calls/transfer/new-leg.ts)
   const number = callerNumber(e);
   // screening never drops a call: at worst lowest priority, a mark for the seat (screening/policy.ts)
   const [{ queue, priority: routed }, screening, previousArrivalMs] = await Promise.all([

@@ -9,6 +9,7 @@ import { getLiveCall, logCallEvent, retireLiveCall, transitionCall, type LiveCal
 import type { FlowContext } from './context.ts';
 import { fact } from '../../ha/outbox/statement.ts';
 import { writeFacts } from '../../ha/outbox/write.ts';
+import { onTransferringBye } from '../transfer/progress.ts';
 
 export async function onCancelled(f: FlowContext, callId: string, phase: 'queued' | 'offering'): Promise<void> {
   const call = await getLiveCall(f.deps.redis, callId);
@@ -40,6 +41,7 @@ export async function listAbandoned(f: FlowContext, call: LiveCall, waitMs: numb
 
 export async function onBye(f: FlowContext, callId: string, by: 'caller' | 'seat'): Promise<void> {
   const call = await getLiveCall(f.deps.redis, callId);
+  if (call && (await onTransferringBye(f, call, by))) return; // calls/transfer/progress.ts
   if (!call || call.state !== 'talking') return;
   const now = new Date();
   await transitionCall(f.deps, call, 'ended', { ended_at: now, ended_by: by, end_reason: 'normal' },

@@ -15,6 +15,7 @@ import { getLiveCall, logCallEvent, saveLiveCall, transitionCall } from '../stor
 import type { FlowContext } from './context.ts';
 import { fact } from '../../ha/outbox/statement.ts';
 import { writeFacts } from '../../ha/outbox/write.ts';
+import { onTransferLegOfferFailed } from '../transfer/new-leg.ts';
 
 export async function onRinging(f: FlowContext, callId: string, attempt: number): Promise<void> {
   const call = await getLiveCall(f.deps.redis, callId);
@@ -30,6 +31,7 @@ export async function onOfferFailed(f: FlowContext, e: Extract<EngineEvent, { ev
     if (!(await endInEngineIfEnded(f.deps, f.control, ref))) failOpen(f.control, ref, 'unknown_call');
     return;
   }
+  if (await onTransferLegOfferFailed(f, e.callId, e.code, e.tindex, e.tlabel)) return; // calls/transfer/new-leg.ts
   await saveLiveCall(f.deps.redis, { sipCallId: e.callId, tindex: e.tindex, tlabel: e.tlabel, seatId: null });
   const reason = offerFailReason(e.code);
   const seatId = call.seatId;

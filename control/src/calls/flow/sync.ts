@@ -86,7 +86,7 @@ async function closeLostCall(f: FlowContext, call: LiveCall): Promise<void> {
   const reason = failover ? 'failover' : 'ended_while_disconnected';
   if (call.state === 'ended' || call.state === 'abandoned') return closeOverCall(f, call, reason, now);
   f.deps.log.warn({ call: call.sipCallId, state: call.state, reason }, 'no dialog in Kamailio: call ended while we were away');
-  if (call.state === 'talking') {
+  if (call.state === 'talking' || call.state === 'transferring') { // transferring: a connected call (calls/transfer/)
     await transitionCall(f.deps, call, 'ended', { ended_at: now, ended_by: 'system', end_reason: reason },
       { type: 'call.ended.v1', data: { call_id: call.id, ended_by: 'system', reason, answered_seat_id: call.answeredSeatId, talk_ms: call.answeredMs ? now.getTime() - call.answeredMs : null } }, now);
     if (call.answeredSeatId) await startWrapUp(f, call.answeredSeatId, call.queueId, now);
@@ -129,7 +129,7 @@ async function releaseIfOrphan(f: FlowContext, seatId: string): Promise<void> {
   if (!seat || (seat.state !== 'reserved' && seat.state !== 'talking')) return;
   const call = seat.call ? await getLiveCall(f.deps.redis, seat.call) : undefined;
   const mine = call && (call.seatId === seatId || call.answeredSeatId === seatId || (await isRinging(f.deps, call.sipCallId, seatId)));
-  if (call && mine && (call.state === 'offering' || call.state === 'talking' || call.state === 'failed_open')) return;
+  if (call && mine && (call.state === 'offering' || call.state === 'talking' || call.state === 'failed_open' || call.state === 'transferring')) return;
   f.deps.log.warn({ seat: seatId, state: seat.state, call: seat.call }, 'seat held by a call that is gone: released');
   await transitionSeat(f.deps, seatId, 'ready', { from: ['reserved', 'talking'], reason: null, set: { call: '', idle_since: Date.now() } });
 }

@@ -70,7 +70,9 @@ export type EngineEvent =
   | { event: 'callback.failed'; callId: string; code: number; cancelled: boolean }
   | { event: 'callback.refused'; seatUser: string; number: string }
   // trunk groups: dispatcher's probes of a gateway (event_route[dispatcher:dst-down|dst-up]; trunks/health.ts)
-  | { event: 'trunk.down' | 'trunk.up'; uri: string };
+  | { event: 'trunk.down' | 'trunk.up'; uri: string }
+  // blind transfers on the old dialog (route TRANSFER_REFER / TRANSFER_NOTIFY; calls/transfer/progress.ts)
+  | { event: 'transfer.refer_reply' | 'transfer.notify'; callId: string; code: number };
 
 /** A seat's INVITE to an external number that Kamailio sends out through the gateway. */
 export interface CallbackStartedEvent {
@@ -155,6 +157,9 @@ export function decodeEngineEvent(m: Record<string, unknown>): EngineEvent | und
       return { event: 'callback.failed', callId: b64(m.callid), code: num(m.code), cancelled: m.cancelled === true };
     case 'callback.refused':
       return { event: 'callback.refused', seatUser: b64(m.seat), number: b64(m.number) };
+    case 'transfer.refer_reply':
+    case 'transfer.notify':
+      return { event: m.event, callId: b64(m.callid), code: num(m.code) };
     case 'trunk.down':
     case 'trunk.up':
       return { event: m.event, uri: b64(m.uri) };

@@ -1,0 +1,119 @@
+/**
+ * Blind transfer (docs/transfers.md), its blind part: time from the dispatcher's transfer command
+ * (POST /v1/calls/:id/transfers) to the target seat ringing (the gateway's new INVITE reaches it), against a direct
+ * call to the same target in the same run (the gateway calls 120 and the ACD offers the call to that seat: from the
+ * gateway's INVITE to the INVITE reaching the seat). One call at a time, rounds alternating A B B A, after warm-up
+ * rounds that are not counted. The transfer path includes the API (linkage directory, PostgreSQL, Redis, Kamailio
+ * JSON-RPC), seat A's REFER through Kamailio, the gateway's 202 and new INVITE, and the same ACD offer as the direct
+ * path. Parties are the raw-UDP gateway and seats of test/integration/support/transfer-parties.ts, which answer at
+ * once (their own time is negligible beside the stack's).
+ *
+ *   npm run bench -- transfer        (BENCH_CALLS rounds per path, default 20)
+ */
+import { performance } from 'node:perf_hooks';
+import { startCallCentre, type CallCentre } from '../test/integration/support/callcentre.ts';
+import { TransferRig, referUser } from '../test/integration/support/transfer-parties.ts';
+import { newToken } from '../test/support/sip-udp.ts';
+import { envInt, type Benchmark } from './support/benchmark.ts';
+import { round3, summarise } from './support/stats.ts';
+
+const WARMUP_ROUNDS = 3;
+const CALLER = '13800000120';
+
+type Path = 'transfer' | 'direct';
+
+/** The gateway calls 120 while only seat B is ready: INVITE sent -> INVITE at seat B. */
+async function directRound(cc: CallCentre, rig: TransferRig): Promise<number> {
+  await cc.seatNotReady(rig.seatA);
+  await cc.seatReady(rig.seatB);
+  const callId = `${newToken('bd-')}@gw.example`;
+  const t0 = performance.now();
+  const d = await rig.gw.invite(callId, CALLER);
+  const invite = await rig.rsB.waitInvite(callId);
+  const ms = performance.now() - t0;
+  await rig.rsB.answer(invite);
+  await rig.gw.ackAnswer(d, await rig.gw.waitResponse(callId, 'INVITE', (s) => s === 200, 'seat B\'s 200'));
+  await rig.hangUpFromGateway(d, rig.rsB);
+  await cc.waitForSeatState(rig.seatB, 'ready');
+  await cc.seatNotReady(rig.seatB);
+  await cc.seatReady(rig.seatA);
+  return ms;
+}
+
+/** Where a transfer round's time went: the API's answer, the REFER reaching the gateway, the new INVITE reaching B. */
+const phases: Record<'api' | 'refer' | 'new_invite', number[]> = { api: [], refer: [], new_invite: [] };
+
+/** The caller talks with seat A; seat B ready; transfer command -> the gateway's new INVITE at seat B. */
+async function transferRound(cc: CallCentre, rig: TransferRig, counted = true): Promise<number> {
+  const c = await rig.connectToA();
+  await cc.seatReady(rig.seatB);
+  const newCallId = `${newToken('bt-')}@gw.example`;
+  const t0 = performance.now();
+  const referTo = await rig.startTransfer(c, 'seat-b');
+  const tApi = performance.now();
+  await rig.referFromA(c, referTo);
+  const refer = await rig.gw.waitRequest(c.callId, 'REFER');
+  const tRefer = performance.now();
+  await rig.gw.respond(refer, 202, 'Accepted');
+  const d2 = await rig.gw.invite(newCallId, CALLER, referUser(referTo));
+  const invite = await rig.rsB.waitInvite(newCallId);
+  const ms = performance.now() - t0;
+  if (counted) {
+    phases.api.push(tApi - t0);
+    phases.refer.push(tRefer - tApi);
+    phases.new_invite.push(t0 + ms - tRefer);
+  }
+  await rig.rsB.answer(invite);
+  await rig.gw.ackAnswer(d2, await rig.gw.waitResponse(newCallId, 'INVITE', (s) => s === 200, 'seat B\'s 200'));
+  await rig.notifyFromGateway(c, '200 OK', true);
+  await rig.hangUpFromGateway(c.d, rig.rsA);
+  await rig.hangUpFromGateway(d2, rig.rsB);
+  await cc.waitForSeatState(rig.seatA, 'ready');
+  await cc.waitForSeatState(rig.seatB, 'ready');
+  await cc.seatNotReady(rig.seatB);
+  return ms;
+}
+
+const bench: Benchmark = {
+  description: 'blind transfer: transfer command -> target seat ringing, vs a direct call to the same seat (ratio of medians)',
+  async run(log) {
+    const rounds = envInt('BENCH_CALLS', 20);
+    const cc = await startCallCentre('bench-transfer', { queue: { wrapup_s: 0 } });
+    try {
+      const rig = await TransferRig.open(cc, CALLER);
+      await cc.seatLogin(rig.seatB);
+      await cc.seatNotReady(rig.seatB);
+      const times: Record<Path, number[]> = { transfer: [], direct: [] };
+      const order: Path[] = ['transfer', 'direct', 'direct', 'transfer'];
+      for (let i = 0; i < WARMUP_ROUNDS; i++) {
+        await transferRound(cc, rig, false);
+        await directRound(cc, rig);
+      }
+      for (let i = 0; i < rounds * 2; i++) {
+        const path = order[i % order.length]!;
+        const ms = path === 'transfer' ? await transferRound(cc, rig) : await directRound(cc, rig);
+        times[path].push(ms);
+        if ((i + 1) % 10 === 0) log(`${i + 1}/${rounds * 2} rounds`);
+      }
+      await rig.close();
+      const transfer = summarise(times.transfer);
+      const direct = summarise(times.direct);
+      log(`transfer -> ringing: median ${transfer.median} ms (p90 ${transfer.p90}); direct -> ringing: median ${direct.median} ms (p90 ${direct.p90})`);
+      return {
+        blind: {
+          ratio: round3(transfer.median / direct.median),
+          transfer_to_ringing_ms: transfer,
+          direct_to_ringing_ms: direct,
+          /** medians of the transfer's phases: the API's answer, seat A's REFER to the gateway, 202 + new INVITE to seat B */
+          phases_median_ms: { api: summarise(phases.api).median, refer: summarise(phases.refer).median, new_invite: summarise(phases.new_invite).median },
+        },
+        goal_ratio: 1.3,
+        rounds,
+      };
+    } finally {
+      await cc.close();
+    }
+  },
+};
+
+export default bench;

@@ -1,0 +1,188 @@
+/**
+ * Blind transfer (issue 14, item 2; docs/transfers.md) on the real daemons: a raw-UDP trunk gateway
+ * (test/integration/support/transfer-parties.ts) calls 120 and is answered by seat A (the dispatcher); the dispatcher
+ * asks POST /v1/calls/:id/transfers, seat A's phone sends the REFER with the Refer-To it was given, and the gateway
+ * does what a REFER-capable E1 gateway does (202, NOTIFY sipfrag, a new INVITE to the Refer-To URI, BYE of the old
+ * dialog after success) or refuses the REFER (501). Asserted:
+ *   - bad input (unknown destination, number not in the directory, wrong mode) changes nothing;
+ *   - a REFER without a live token never leaves Kamailio;
+ *   - seat target: the caller is connected to seat B; ONE call record with both legs and the timeline;
+ *   - queue target: the new leg waits in the queue with the original priority and arrival time;
+ *   - the gateway refuses the REFER, or the target seat cannot take the call: the caller stays with seat A.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { startCallCentre, waitFor, type CallCentre } from '../support/callcentre.ts';
+import { TransferRig, referUser } from '../support/transfer-parties.ts';
+import { header } from '../../support/sip-udp.ts';
+import { queueKey } from '../../../control/src/acd/queue.ts';
+import { queueScore } from '../../../control/src/acd/selector.ts';
+
+let cc: CallCentre;
+let rig: TransferRig;
+const CALLER = '13700000007';
+
+before(async () => {
+  cc = await startCallCentre('calls-transfer-blind', { queue: { wrapup_s: 0 } });
+  rig = await TransferRig.open(cc, CALLER);
+  const [trunk] = await cc.sql<{ id: string }[]>`SELECT id FROM trunks ORDER BY id LIMIT 1`; // the gateway's, made by the rig
+  await cc.apiOk('POST', '/v1/linkage/destinations',
+    { id: 'police-110', name: '公安110', category: 'police', kind: 'number', number: '110', trunk_id: trunk!.id, speed_key: '110', sort_order: 3 }, [201]);
+});
+after(async () => {
+  await rig?.close();
+  await cc?.close();
+});
+
+async function transfersOf(recordId: string) {
+  return cc.sql<{ state: string; fail_reason: string | null; new_sip_call_id: string | null; refer_status: number | null }[]>`
+    SELECT state, fail_reason, new_sip_call_id, refer_status FROM call_transfers WHERE call_id = ${recordId} ORDER BY requested_at`;
+}
+
+function recordAt(recordId: string, state: string, seatId?: string) {
+  return cc.waitForCall((r) => r.id === recordId && r.state === state && (seatId === undefined || (r as { answered_seat_id?: string }).answered_seat_id === seatId),
+    10_000, `the record ${state}${seatId ? ` at ${seatId}` : ''}`);
+}
+
+test('bad input changes nothing; a REFER without a live token is refused by Kamailio', async () => {
+  const c = await rig.connectToA();
+  const cases: Array<[unknown, number, string]> = [
+    [{ destination: { destination_id: 'nowhere' }, mode: 'blind' }, 404, 'CTI_LINKAGE_DESTINATION_NOT_FOUND'],
+    [{ destination: { number: '99999' }, mode: 'blind' }, 403, 'CTI_LINKAGE_FORBIDDEN'],
+    [{ destination: { destination_id: 'seat-b' }, mode: 'attended' }, 400, 'CTI_BAD_REQUEST'],
+    [{ destination: { destination_id: 'police-110' }, mode: 'blind' }, 501, 'CTI_TRANSFER_TARGET_UNSUPPORTED'],
+  ];
+  for (const [body, status, code] of cases) {
+    const res = await cc.api<{ code: string }>('POST', `/v1/calls/${c.recordId}/transfers`, body);
+    assert.equal(res.status, status, JSON.stringify(res.body));
+    assert.equal(res.body.code, code);
+  }
+  assert.equal((await cc.call(c.recordId))!.state, 'talking');
+  assert.equal((await transfersOf(c.recordId)).length, 0);
+  assert.ok(!(await cc.callEventTypes(c.recordId)).some((t) => t.includes('transfer')), 'no transfer event');
+  // seat A's phone sends a REFER of its own making: Kamailio answers 403 and the gateway never sees it
+  await rig.referFromA(c, `sip:xfer-${'A'.repeat(32)}@cti`);
+  await rig.rsA.waitResponse(c.callId, 'REFER', (s) => s === 403, 'REFER refused');
+  assert.equal(rig.gw.requests(c.callId, 'REFER').length, 0);
+  await rig.hangUpFromGateway(c.d, rig.rsA);
+  await recordAt(c.recordId, 'ended');
+  await cc.waitForSeatState(rig.seatA, 'ready');
+});
+
+test('seat target: REFER 202, NOTIFYs, new INVITE rings seat B, answered; one record with both legs; seat A freed', async () => {
+  const c = await rig.connectToA();
+  await cc.loginReady(rig.seatB);
+  const referTo = await rig.startTransfer(c, 'seat-b');
+  assert.match(referTo, /^sip:xfer-[A-Za-z0-9_-]{32}@/);
+  assert.equal((await cc.call(c.recordId))!.state, 'transferring');
+  await rig.referFromA(c, referTo);
+  const refer = await rig.gw.waitRequest(c.callId, 'REFER');
+  assert.equal(/sip:([^@]+)@/.exec(header(refer, 'refer-to'))?.[1], referUser(referTo));
+  await rig.gw.respond(refer, 202, 'Accepted');
+  await rig.rsA.waitResponse(c.callId, 'REFER', (s) => s === 202, 'REFER accepted');
+  await rig.notifyFromGateway(c, '100 Trying', false);
+  assert.equal(rig.rsA.requests(c.callId, 'NOTIFY').length, 0, 'Kamailio answers the NOTIFY itself');
+  const newCallId = `xs-${Date.now()}@gw.example`;
+  const d2 = await rig.gw.invite(newCallId, CALLER, referUser(referTo));
+  await rig.answerAtB(newCallId, d2);
+  await rig.notifyFromGateway(c, '200 OK', true);
+  await rig.hangUpFromGateway(c.d, rig.rsA); // the gateway ends the old dialog after the transfer succeeded
+  await waitFor(async () => (await transfersOf(c.recordId))[0]?.state === 'succeeded', 10_000, 'transfer succeeded', 50);
+  await cc.waitForSeatState(rig.seatA, 'ready');
+  await cc.waitForSeatState(rig.seatB, 'talking');
+  // the seat's state is set before the record's (flow/answered.ts): wait for the record itself
+  await recordAt(c.recordId, 'talking', rig.seatB.id);
+  const legs = await cc.sql<{ kind: string; party: string | null; sip_call_id: string | null; ended: boolean }[]>`
+    SELECT kind, party, sip_call_id, ended_at IS NOT NULL AS ended FROM call_legs WHERE call_id = ${c.recordId} ORDER BY id`;
+  assert.deepEqual(legs.map((l) => [l.kind, l.party, l.sip_call_id, l.ended]), [
+    ['caller', CALLER, null, true], ['seat', rig.seatA.id, null, true], ['caller', CALLER, newCallId, false], ['seat', rig.seatB.id, null, false],
+  ]);
+  const types = await cc.callEventTypes(c.recordId);
+  for (const t of ['call.answered.v1', 'call.transfer_started.v1', 'call.offering.v1', 'call.transferred.v1']) assert.ok(types.includes(t), `${t} in ${types.join(',')}`);
+  assert.ok(types.indexOf('call.transfer_started.v1') < types.lastIndexOf('call.answered.v1'), 'timeline: started, then answered at B');
+  assert.equal((await cc.sql`SELECT 1 FROM calls WHERE sip_call_id = ${newCallId}`).length, 0, 'no second call record');
+  await rig.hangUpFromGateway(d2, rig.rsB);
+  await recordAt(c.recordId, 'ended');
+  await cc.waitForSeatState(rig.seatB, 'ready');
+  await cc.seatNotReady(rig.seatB);
+});
+
+test('queue target: the new leg waits in the queue with the original priority and arrival time, then a seat answers', async () => {
+  const c = await rig.connectToA();
+  const [first] = await cc.sql<{ priority: number; arrived_at: Date }[]>`SELECT priority, arrived_at FROM calls WHERE id = ${c.recordId}`;
+  const { newCallId, d2 } = await rig.transferAccepted(c, 'main-queue');
+  await rig.gw.waitResponse(newCallId, 'INVITE', (s) => s === 180, 'queued (180)');
+  await waitFor(async () => (await transfersOf(c.recordId))[0]?.state === 'succeeded', 10_000, 'transfer succeeded (caller in the queue)', 50);
+  const score = await cc.redis.zscore(queueKey('city-main'), newCallId);
+  assert.equal(Number(score), queueScore(first!.priority, first!.arrived_at.getTime()), 'same priority and first arrival');
+  const [queued] = await cc.sql<{ data: { priority: number; reason: string } }[]>`
+    SELECT data FROM call_events WHERE call_id = ${c.recordId} AND type = 'call.queued.v1' ORDER BY id DESC LIMIT 1`;
+  assert.deepEqual([queued!.data.priority, queued!.data.reason], [first!.priority, 'transfer']);
+  // seat B (the only ready seat: A still holds the old dialog) takes the caller from the queue
+  await cc.seatReady(rig.seatB);
+  await rig.answerAtB(newCallId, d2);
+  await rig.hangUpFromGateway(c.d, rig.rsA); // the gateway ends the old dialog once its new INVITE is answered
+  await cc.waitForSeatState(rig.seatA, 'ready');
+  await recordAt(c.recordId, 'talking', rig.seatB.id);
+  assert.equal(((await cc.call(c.recordId))! as { arrived_at?: Date }).arrived_at?.getTime(), first!.arrived_at.getTime());
+  await rig.hangUpFromGateway(d2, rig.rsB);
+  await recordAt(c.recordId, 'ended');
+  await cc.waitForSeatState(rig.seatB, 'ready');
+  await cc.seatNotReady(rig.seatB);
+});
+
+test('the gateway refuses the REFER (501): transfer failed, the caller stays with seat A', async () => {
+  const c = await rig.connectToA();
+  await rig.referFromA(c, await rig.startTransfer(c, 'seat-b'));
+  await rig.gw.respond(await rig.gw.waitRequest(c.callId, 'REFER'), 501, 'Not Implemented');
+  await rig.rsA.waitResponse(c.callId, 'REFER', (s) => s === 501, 'REFER refused');
+  await waitFor(async () => (await transfersOf(c.recordId))[0]?.state === 'failed', 10_000, 'transfer failed', 50);
+  assert.deepEqual((await transfersOf(c.recordId)).map((t) => [t.fail_reason, t.refer_status]), [['refer_refused', 501]]);
+  await recordAt(c.recordId, 'talking', rig.seatA.id); // the transfer row is closed first, then the call goes back
+  assert.equal((await cc.seatState(rig.seatA)).state, 'talking');
+  assert.ok((await cc.callEventTypes(c.recordId)).includes('call.transfer_failed.v1'));
+  assert.equal(rig.rsA.requests(c.callId, 'BYE').length, 0, 'nobody hung up on the caller');
+  await rig.hangUpFromGateway(c.d, rig.rsA);
+  await recordAt(c.recordId, 'ended');
+  await cc.waitForSeatState(rig.seatA, 'ready');
+});
+
+test('the target seat cannot take the call: the new INVITE is refused, the caller stays with seat A', async () => {
+  const c = await rig.connectToA(); // seat B is not ready
+  const { newCallId, d2 } = await rig.transferAccepted(c, 'seat-b');
+  const final = await rig.gw.waitResponse(newCallId, 'INVITE', (s) => s >= 300, 'the new INVITE refused');
+  assert.equal(final.status, 486);
+  await rig.gw.ackFailure(d2, final);
+  await rig.notifyFromGateway(c, '486 Busy Here', true);
+  await waitFor(async () => (await transfersOf(c.recordId))[0]?.state === 'failed', 10_000, 'transfer failed', 50);
+  assert.equal((await transfersOf(c.recordId))[0]!.fail_reason, 'busy');
+  await recordAt(c.recordId, 'talking', rig.seatA.id);
+  assert.equal((await cc.seatState(rig.seatA)).state, 'talking');
+  await rig.hangUpFromGateway(c.d, rig.rsA);
+  await recordAt(c.recordId, 'ended');
+});
+
+test('the target seat rings and rejects (486): the new INVITE is refused, the caller stays with seat A, seat B ready again', async () => {
+  const c = await rig.connectToA();
+  await cc.loginReady(rig.seatB);
+  const { newCallId, d2 } = await rig.transferAccepted(c, 'seat-b');
+  const offer = await rig.rsB.waitInvite(newCallId);
+  const tag = `b${Date.now()}`;
+  await rig.rsB.respond(offer, 180, 'Ringing', { toTag: tag });
+  await rig.rsB.respond(offer, 486, 'Busy Here', { toTag: tag });
+  await rig.rsB.waitRequest(newCallId, 'ACK');
+  const final = await rig.gw.waitResponse(newCallId, 'INVITE', (s) => s >= 300, 'the new INVITE refused');
+  assert.equal(final.status, 486);
+  await rig.gw.ackFailure(d2, final);
+  await waitFor(async () => (await transfersOf(c.recordId))[0]?.state === 'failed', 10_000, 'transfer failed', 50);
+  assert.equal((await transfersOf(c.recordId))[0]!.fail_reason, 'busy');
+  await recordAt(c.recordId, 'talking', rig.seatA.id);
+  assert.equal((await cc.seatState(rig.seatA)).state, 'talking');
+  await cc.waitForSeatState(rig.seatB, 'ready');
+  const [offerRow] = await cc.sql<{ outcome: string; sip_status: number }[]>`
+    SELECT outcome, sip_status FROM call_offers WHERE call_id = ${c.recordId} AND seat_id = ${rig.seatB.id}`;
+  assert.deepEqual([offerRow!.outcome, offerRow!.sip_status], ['failed', 486]);
+  await rig.hangUpFromGateway(c.d, rig.rsA);
+  await recordAt(c.recordId, 'ended');
+  await cc.seatNotReady(rig.seatB);
+});
