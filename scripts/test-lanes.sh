@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Splits integration test files into two lanes, by test/integration/run-alone.txt:
-#   bash scripts/test-lanes.sh FILE...   prints "alone<TAB>file" or "shared<TAB>file" a line, in the order given
+#   bash scripts/test-lanes.sh FILE...   prints "alone<TAB>file" or "shared<TAB>file" a line, in the order given;
+#                                        an alone file whose line is marked [beside-light] gets a third
+#                                        column "beside-light"
 # Shared files may run two at a time (scripts/test.sh, scripts/test-repeat.sh -j); alone files run with
-# nothing beside them. A line of run-alone.txt ending in / names a folder.
+# nothing beside them, except that scripts/test-schedule.ts runs those marked [beside-light] beside light
+# files (no browser). A line of run-alone.txt ending in / names a folder; the first line that matches a
+# file decides.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,8 +14,14 @@ list=test/integration/run-alone.txt
 mapfile -t alone < <(sed -E 's/#.*//; s/[[:space:]]+$//; /^$/d' "$list")
 for f in "$@"; do
   lane=shared
-  for a in "${alone[@]}"; do
-    if [[ "$f" == "$a" || ( "$a" == */ && "$f" == "$a"* ) ]]; then lane=alone; break; fi
+  mark=
+  for line in "${alone[@]}"; do
+    a="${line%% *}"
+    if [[ "$f" == "$a" || ( "$a" == */ && "$f" == "$a"* ) ]]; then
+      lane=alone
+      [[ "$line" == *" [beside-light]" ]] && mark=$'\tbeside-light'
+      break
+    fi
   done
-  printf '%s\t%s\n' "$lane" "$f"
+  printf '%s\t%s%s\n' "$lane" "$f" "$mark"
 done

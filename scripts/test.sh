@@ -3,9 +3,11 @@
 #   bash scripts/test.sh            all tiers (after `tsc --noEmit`)
 #   bash scripts/test.sh unit       only test/unit (also: contract, integration)
 # Extra arguments after the tier go to `node --test` (e.g. --test-name-pattern=queue).
-# The unit tier (pure logic) runs in one process (scripts/test-one-process.ts); the integration files not
-# listed in test/integration/run-alone.txt run TEST_JOBS (default 2) at a time; the contract tier and the
-# listed integration files run one at a time, the latter after the others (scripts/test-lanes.sh).
+# The unit tier (pure logic) runs in one process (scripts/test-one-process.ts). In a run of every tier the
+# contract and integration files are scheduled together by scripts/test-schedule.ts: the pair tests of
+# test/integration/ha/ one after the other with light files (no browser) beside them one at a time, then the
+# shared files left TEST_JOBS (default 2) at a time, then the other files of test/integration/run-alone.txt
+# alone. Run alone, the contract tier goes one file at a time and the integration tier through the scheduler.
 # Exits non-zero if the typecheck or any test fails; later tiers still run so one run shows everything.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -38,12 +40,12 @@ run_files() {
 }
 
 failed=()
-# The typecheck (about 30 s of one core) runs beside the unit and contract tiers, whose time is mostly
-# spent waiting on real-time audio and daemons; its result is printed, and counted, before the integration
-# tier, which starts two stacks at a time and needs both cores.
+# The typecheck (about 30 s of one core) runs beside the unit tier and the start of the next ones (the
+# contract files, whose time is mostly spent waiting on real-time audio and daemons, and the first pair's
+# start); its result is printed, and counted, at the end.
 typecheck_pid=
 if ((typecheck)); then
-  echo "== typecheck (tsc --noEmit -p .) started beside the unit and contract tiers"
+  echo "== typecheck (tsc --noEmit -p .) started beside the tests"
   typecheck_log="$(mktemp "${TMPDIR:-/tmp}/cti120-tsc-XXXXXX")"
   typecheck_t0=$SECONDS
   node_modules/.bin/tsc --noEmit -p . >"$typecheck_log" 2>&1 &
@@ -60,8 +62,16 @@ typecheck_result() {
   ((rc == 0)) || failed+=(typecheck)
 }
 
+# contract + integration in one schedule when both run (the contract files join the light lane)
+if [[ " ${tiers[*]} " == *" contract "* && " ${tiers[*]} " == *" integration "* ]]; then
+  tiers=("${tiers[@]/contract/}")
+  scheduled_contract=1
+else
+  scheduled_contract=0
+fi
+
 for tier in "${tiers[@]}"; do
-  [[ "$tier" == integration ]] && typecheck_result
+  [[ -n "$tier" ]] || continue
   [[ -d "test/$tier" ]] || continue
   mapfile -t files < <(find "test/$tier" -name '*.test.ts' -type f -not -path '*/node_modules/*' | sort)
   if ((${#files[@]} == 0)); then
@@ -76,11 +86,14 @@ for tier in "${tiers[@]}"; do
       if ! node --import tsx --test-reporter=spec "$@" scripts/test-one-process.ts "${files[@]}"; then failed+=("$tier"); fi
       echo "== $tier: ${#files[@]} file(s) in one process, $((SECONDS - t0)) s" ;;
     integration)
-      mapfile -t shared < <(bash scripts/test-lanes.sh "${files[@]}" | awk -F'\t' '$1 == "shared" { print $2 }')
-      mapfile -t alone < <(bash scripts/test-lanes.sh "${files[@]}" | awk -F'\t' '$1 == "alone" { print $2 }')
-      echo "== $tier: ${#shared[@]} file(s) $jobs at a time, then ${#alone[@]} alone (test/integration/run-alone.txt)"
-      ((${#shared[@]} == 0)) || run_files "$jobs" "$tier" "$@" -- "${shared[@]}"
-      ((${#alone[@]} == 0)) || run_files 1 "$tier (alone)" "$@" -- "${alone[@]}" ;;
+      if ((scheduled_contract)); then
+        mapfile -t contract < <(find test/contract -name '*.test.ts' -type f -not -path '*/node_modules/*' | sort)
+        echo "== contract: ${#contract[@]} file(s), scheduled with the integration tier"
+        files=("${contract[@]}" "${files[@]}")
+      fi
+      t0=$SECONDS
+      if ! TEST_JOBS="$jobs" node --import tsx scripts/test-schedule.ts "$@" -- "${files[@]}"; then failed+=("$tier"); fi
+      echo "== $tier: ${#files[@]} file(s) scheduled (scripts/test-schedule.ts), $((SECONDS - t0)) s" ;;
     *)
       run_files 1 "$tier" "$@" -- "${files[@]}" ;;
   esac

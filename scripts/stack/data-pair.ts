@@ -19,6 +19,7 @@ import { sigkillAll, sleep } from './daemon.ts';
 import { REPO_ROOT, migrate } from './migrate.ts';
 import type { PairNetwork } from './netns.ts';
 import { stateDirOf } from './stack.ts';
+import { allocatePorts, releasePorts } from './ports.ts';
 import type { Ports, ServiceContext } from './services/context.ts';
 import { allowCti, createPgaf, formationState, monitorUri, primaryOf, showState, type PgafService } from './services/pg-auto-failover.ts';
 import { createRedis, type RedisService } from './services/redis.ts';
@@ -31,8 +32,18 @@ export type DataNode = 'a' | 'b';
 export type DataHost = DataNode | 'data';
 const DATA_NODES: readonly DataNode[] = ['a', 'b'];
 const HOSTS: readonly DataHost[] = ['data', 'a', 'b'];
-/** One port per host: pg_autoctl's PostgreSQL sockets all go to /var/run/postgresql (services/pg-auto-failover.ts). */
-const PG_PORTS: Readonly<Record<DataHost, number>> = { data: 5431, a: 5432, b: 5433 };
+/**
+ * One port per host: pg_autoctl's PostgreSQL sockets all go to /var/run/postgresql (services/pg-auto-failover.ts),
+ * shared by every namespace and every checkout on the machine. --- CI (feat-ci): the ports come from the
+ * machine-wide registry, not fixed 5431-5433: with fixed ports two pairs at once (another checkout's, or a second
+ * run) had each other's sockets, and a data tier's start read "single" from the other's monitor and then found
+ * no pg_hba.conf of its own (CI run on the shared machine). ---
+ */
+async function pgPortsFor(name: string): Promise<Readonly<Record<DataHost, number>>> {
+  const { ports } = await allocatePorts(pgPortsOwner(name), HOSTS.map((h) => ({ key: h, proto: 'tcp' as const })), 0);
+  return { data: ports.data!, a: ports.a!, b: ports.b! };
+}
+const pgPortsOwner = (name: string) => `${stateDirOf(name)}-pgaf-ports`;
 const REDIS_PORT = 6379;
 export const REDIS_MASTER_NAME = 'cti';
 
@@ -72,13 +83,13 @@ export interface ReplicatedData {
   stop(): Promise<void>;
 }
 
-function portsOf(host: DataHost): Ports {
-  return { sip: 0, http: 0, evapi: 0, ng: 0, api: 0, redis: REDIS_PORT, postgres: PG_PORTS[host], mediaMin: 0, mediaMax: 0 };
+function portsOf(host: DataHost, pgPorts: Readonly<Record<DataHost, number>>): Ports {
+  return { sip: 0, http: 0, evapi: 0, ng: 0, api: 0, redis: REDIS_PORT, postgres: pgPorts[host], mediaMin: 0, mediaMax: 0 };
 }
 
-function contextOf(name: string, host: DataHost, net: PairNetwork): ServiceContext {
+function contextOf(name: string, host: DataHost, net: PairNetwork, pgPorts: Readonly<Record<DataHost, number>>): ServiceContext {
   const stateDir = stateDirOf(`${name}-db-${host}`);
-  return { name: `${name}-db-${host}`, root: REPO_ROOT, stateDir, host: net.addr[host], ports: portsOf(host), durable: false, netns: net.ns[host] };
+  return { name: `${name}-db-${host}`, root: REPO_ROOT, stateDir, host: net.addr[host], ports: portsOf(host, pgPorts), durable: false, netns: net.ns[host] };
 }
 
 async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined | false>, detail: () => Promise<string>): Promise<T> {
@@ -110,8 +121,9 @@ export async function startReplicatedData(name: string, net: PairNetwork): Promi
     throw new Error('the replicated data tier needs pg_auto_failover: `bash scripts/setup.sh` installs postgresql-15-auto-failover');
   }
   const ctx = {} as Record<DataHost, ServiceContext>;
+  const PG_PORTS = await pgPortsFor(name);
   for (const h of HOSTS) {
-    ctx[h] = contextOf(name, h, net);
+    ctx[h] = contextOf(name, h, net, PG_PORTS);
     rmSync(ctx[h].stateDir, { recursive: true, force: true });
     mkdirSync(join(ctx[h].stateDir, 'logs'), { recursive: true, mode: 0o755 });
   }
@@ -137,6 +149,7 @@ export async function startReplicatedData(name: string, net: PairNetwork): Promi
   const started: Array<{ stop(): Promise<void> }> = [];
   const stop = async () => {
     for (const s of started.reverse()) await s.stop().catch(() => undefined);
+    await releasePorts(pgPortsOwner(name));
   };
   const nodeOf = (host: string): DataNode | undefined => DATA_NODES.find((n) => net.addr[n] === host);
   const state = () => showState(monitor);

@@ -69,6 +69,19 @@ export async function canBind(port: number, proto: Proto): Promise<boolean> {
   return true;
 }
 
+/**
+ * The Fetch standard's "bad ports" (https://fetch.spec.whatwg.org/#port-blocking): Node's fetch (undici)
+ * fails at once with "fetch failed" (cause "bad port") and Chromium with net::ERR_UNSAFE_PORT, without
+ * connecting. Never handed out here, whatever the port is for: 10080 lies in PORT_AREA, and a stack that
+ * got it as Kamailio's HTTP port never answered the JSON-RPC readiness probe (CI run, api/seat-register).
+ */
+export const FETCH_BAD_PORTS: ReadonlySet<number> = new Set([
+  0, 1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102, 103, 104, 109,
+  110, 111, 113, 115, 117, 119, 123, 135, 137, 139, 143, 161, 179, 389, 427, 465, 512, 513, 514, 515, 526, 530, 531,
+  532, 540, 548, 554, 556, 563, 587, 601, 636, 989, 990, 993, 995, 1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060,
+  5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080,
+]);
+
 /** The kernel's ephemeral range; never handed out here (an outgoing socket may take such a port at any time). */
 export function ephemeralRange(): readonly [number, number] {
   try {
@@ -133,7 +146,7 @@ function writeRegistry(list: Reservation[]): void {
 }
 
 /** What the registry holds now, as a predicate "p may be handed out" (the async part checks the kernel). */
-class Occupancy {
+export class Occupancy {
   private readonly taken: Set<number>;
   private readonly ranges: Array<readonly [number, number]>;
   private readonly ephemeral = ephemeralRange();
@@ -150,12 +163,18 @@ class Occupancy {
     return p > 0 && p < 65536 && !this.taken.has(p) && !this.inRange(p, p) && !(p >= this.ephemeral[0] && p <= this.ephemeral[1]);
   }
 
+  /** May be chosen from an area: open, and not a port that fetch and browsers refuse (a caller's preferred port may be one: 5060). */
+  choosable(p: number): boolean {
+    return this.open(p) && !FETCH_BAD_PORTS.has(p);
+  }
+
   inRange(from: number, to: number): boolean {
     return this.ranges.some(([a, b]) => from <= b && to >= a);
   }
 
-  async free(p: number, proto: Proto): Promise<boolean> {
-    return this.open(p) && (await canBind(p, proto));
+  /** Choosable (only open when `preferred`: the caller named it) and bindable now. */
+  async free(p: number, proto: Proto, preferred = false): Promise<boolean> {
+    return (preferred ? this.open(p) : this.choosable(p)) && (await canBind(p, proto));
   }
 }
 
@@ -184,7 +203,7 @@ export async function allocatePorts(owner: string, requests: readonly PortReques
     for (const req of requests) {
       let chosen = 0;
       for (const p of req.prefer ?? []) {
-        if (await occ.free(p, req.proto)) { chosen = p; break; }
+        if (await occ.free(p, req.proto, true)) { chosen = p; break; }
       }
       // from a random point of the area, so that a port just released is not handed out again at once
       for (let i = 0; chosen === 0 && i < span; i++) {
@@ -231,7 +250,7 @@ export async function reserveBlock(owner: string, size: number): Promise<[number
       const start = BLOCK_AREA.min + ((first + i) % count) * size;
       const end = start + size - 1;
       let ok = !occ.inRange(start, end);
-      for (let p = start; ok && p <= end; p++) ok = occ.open(p);
+      for (let p = start; ok && p <= end; p++) ok = occ.choosable(p);
       for (let p = start; ok && p <= end; p++) ok = await canBind(p, 'both');
       if (!ok) continue;
       list.push(reservation(owner, Array.from({ length: size }, (_, k) => start + k)));

@@ -45,9 +45,23 @@ export function ngPing(host: string, port: number, timeoutMs = 1000): Promise<bo
   });
 }
 
+/**
+ * fetch, with the cause in the message of a failure ("fetch failed" alone does not tell a refused connection
+ * from a reset one or from a port fetch refuses to use, "bad port").
+ */
+async function fetchNaming(url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (e) {
+    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+    const why = cause?.code ?? cause?.message;
+    throw why ? new Error(`${(e as Error).message} (${why})`, { cause: e }) : e;
+  }
+}
+
 /** Kamailio JSON-RPC over xhttp: POST /RPC {"method":"core.version"}; returns the version text. */
 export async function kamailioVersion(rpcUrl: string, timeoutMs = 1000): Promise<string> {
-  const res = await fetch(rpcUrl, {
+  const res = await fetchNaming(rpcUrl, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ jsonrpc: '2.0', method: 'core.version', id: 1 }),
@@ -61,7 +75,7 @@ export async function kamailioVersion(rpcUrl: string, timeoutMs = 1000): Promise
 
 /** HTTP GET answered with 200. */
 export async function httpOk(url: string, timeoutMs = 1000): Promise<boolean> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+  const res = await fetchNaming(url, { signal: AbortSignal.timeout(timeoutMs) });
   await res.arrayBuffer();
   return res.status === 200;
 }

@@ -62,15 +62,19 @@ export async function startRtpengine(opts: { deleteDelay?: number } = {}): Promi
     }
   };
 
-  const ng = new NgClient({ host: '127.0.0.1', port: ngPort, timeoutMs: 200, retries: 0 });
+  // short single pings while rtpengine starts; the tests' requests with the product's timeout and retransmissions
+  // (a 200 ms single shot failed an offer once on a loaded machine: CTI_ENGINE_UNAVAILABLE, attempts 1)
+  const probe = new NgClient({ host: '127.0.0.1', port: ngPort, timeoutMs: 200, retries: 0 });
+  const ng = new NgClient({ host: '127.0.0.1', port: ngPort });
   const stopAll = async () => {
+    probe.close();
     ng.close();
     await stop();
   };
   for (let i = 0; i < 50; i++) {
     if (child.exitCode !== null) break;
     try {
-      await ng.request('ping');
+      await probe.request('ping');
       return { ngPort, ng, spool, dir, log: () => log, stop: stopAll };
     } catch (e) {
       if (!isCtiError(e, 'CTI_ENGINE_UNAVAILABLE')) throw e;

@@ -1,0 +1,174 @@
+/**
+ * Runs the contract and integration test files on 2 cores in three phases, each file in its own
+ * `node --test` (as the runner does anyway), its output printed whole when it ends, so that two files
+ * running at once never interleave their lines:
+ *   1. the "beside" lane: files listed in test/integration/run-alone.txt with the mark [beside-light]
+ *      (the pair tests of test/integration/ha/, which mostly wait on failover timers), one after the
+ *      other; beside them, one at a time, the light files: every shared file (not in run-alone.txt)
+ *      that starts no browser (Chromium fails page loads with net::ERR_NETWORK_CHANGED while a pair
+ *      adds and removes interfaces on the host), the contract files first;
+ *   2. the shared files left (those with a browser, and light files the first phase did not reach),
+ *      TEST_JOBS (default 2) at a time;
+ *   3. the other files of run-alone.txt, one after the other with nothing beside them.
+ * A file starts a browser when it or a file it imports (relative imports, followed) names chromium or
+ * playwright. Prints each file's wall time, a table of the slowest at the end and the totals; writes
+ * <state>/test-times.tsv (file, lane, seconds, result). Exits 1 if any file failed.
+ *   node --import tsx scripts/test-schedule.ts [node --test arguments] -- FILE...
+ *   node --import tsx scripts/test-schedule.ts --list -- FILE...     prints each file's lane, runs nothing
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+type Lane = 'beside' | 'light' | 'shared' | 'alone';
+
+interface Outcome {
+  readonly file: string;
+  readonly lane: Lane;
+  readonly seconds: number;
+  readonly ok: boolean;
+  readonly counts: Record<string, number>;
+}
+
+const BROWSER = /\bchromium\b|\bplaywright\b/;
+const IMPORT = /(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+)'/g;
+
+/** Whether `file` or anything it imports by a relative path names a browser. */
+export function startsBrowser(file: string, seen = new Set<string>()): boolean {
+  const path = resolve(file);
+  if (seen.has(path) || !existsSync(path)) return false;
+  seen.add(path);
+  const text = readFileSync(path, 'utf8');
+  if (BROWSER.test(text)) return true;
+  for (const m of text.matchAll(IMPORT)) {
+    if (startsBrowser(join(dirname(path), m[1]!), seen)) return true;
+  }
+  return false;
+}
+
+/** Lanes of the given files, by scripts/test-lanes.sh (run-alone.txt) and the browser check. */
+export function lanesOf(files: readonly string[]): Map<string, Lane> {
+  const out = execFileSync('bash', ['scripts/test-lanes.sh', ...files], { encoding: 'utf8' });
+  const lanes = new Map<string, Lane>();
+  for (const line of out.split('\n').filter(Boolean)) {
+    const [lane, file, mark] = line.split('\t');
+    if (lane === 'alone') lanes.set(file!, mark === 'beside-light' ? 'beside' : 'alone');
+    else lanes.set(file!, startsBrowser(file!) ? 'shared' : 'light');
+  }
+  return lanes;
+}
+
+const COUNT = /^ℹ (tests|pass|fail|cancelled|skipped|todo) (\d+)$/;
+
+function runFile(file: string, lane: Lane, nodeArgs: readonly string[]): Promise<Outcome> {
+  const t0 = Date.now();
+  return new Promise((done) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec',
+      ...nodeArgs, file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => chunks.push(d));
+    child.stderr.on('data', (d: Buffer) => chunks.push(d));
+    child.on('close', (code) => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      const counts: Record<string, number> = {};
+      for (const line of text.split('\n')) {
+        const m = COUNT.exec(line.trim());
+        if (m) counts[m[1]!] = Number(m[2]);
+      }
+      const outcome = { file, lane, seconds: (Date.now() - t0) / 1000, ok: code === 0, counts };
+      process.stdout.write(`${text.trimEnd()}\n== ${file} [${lane}]: ${outcome.ok ? 'passed' : 'FAILED'}, `
+        + `${outcome.seconds.toFixed(1)} s\n`);
+      done(outcome);
+    });
+  });
+}
+
+/** Takes files from `queue` into `slots` workers until it is empty. */
+async function pool(queue: string[], slots: number, lane: (f: string) => Lane, nodeArgs: readonly string[],
+  results: Outcome[]): Promise<void> {
+  const worker = async () => {
+    while (queue.length > 0) {
+      const f = queue.shift()!;
+      results.push(await runFile(f, lane(f), nodeArgs));
+    }
+  };
+  await Promise.all(Array.from({ length: slots }, worker));
+}
+
+async function main(): Promise<void> {
+  const sep = process.argv.indexOf('--');
+  const nodeArgs = sep < 0 ? [] : process.argv.slice(2, sep);
+  const files = sep < 0 ? process.argv.slice(2) : process.argv.slice(sep + 1);
+  const jobs = Number(process.env.TEST_JOBS ?? 2);
+  if (!Number.isInteger(jobs) || jobs < 1) throw new Error(`TEST_JOBS must be a positive number, not ${process.env.TEST_JOBS}`);
+  const lanes = lanesOf(files);
+  if (nodeArgs.includes('--list')) {
+    for (const f of files) console.log(`${lanes.get(f)}\t${f}`);
+    return;
+  }
+  const of = (lane: Lane) => files.filter((f) => lanes.get(f) === lane);
+  const beside = of('beside');
+  // contract files first: short, and their tier used to run before the integration tier
+  const light = [...of('light').filter((f) => !f.startsWith('test/integration/')), ...of('light').filter((f) => f.startsWith('test/integration/'))];
+  const shared = of('shared');
+  const alone = of('alone');
+  const t0 = Date.now();
+  const since = () => `${Math.round((Date.now() - t0) / 1000)} s`;
+  const results: Outcome[] = [];
+  const laneOf = (f: string) => lanes.get(f)!;
+
+  // phases 1 and 2 as one pool of `jobs` workers: the first runs the beside lane, then joins the others; while
+  // the beside lane runs, the others take only light files (and wait when none is left)
+  const rest = [...light, ...shared];
+  let besideRunning = beside.length > 0;
+  let endBeside = () => {};
+  const besideDone = new Promise<void>((r) => { endBeside = r; });
+  console.log(`== phase 1: ${beside.length} file(s) of the beside lane one after the other, beside them ${light.length} light file(s) one at a time`);
+  const next = async (): Promise<string | undefined> => {
+    for (;;) {
+      if (!besideRunning) return rest.shift();
+      const i = rest.findIndex((f) => lanes.get(f) === 'light');
+      if (i >= 0) return rest.splice(i, 1)[0];
+      await besideDone;
+    }
+  };
+  const worker = async (first: boolean) => {
+    if (first && beside.length > 0) {
+      for (const f of beside) results.push(await runFile(f, 'beside', nodeArgs));
+      besideRunning = false;
+      endBeside();
+      console.log(`== phase 1 ended at ${since()}; phase 2: the ${rest.length} shared file(s) left, ${jobs} at a time`);
+    }
+    for (let f = await next(); f !== undefined; f = await next()) results.push(await runFile(f, laneOf(f), nodeArgs));
+  };
+  await Promise.all(Array.from({ length: jobs }, (_, i) => worker(i === 0)));
+  console.log(`== phase 2 ended at ${since()}`);
+  console.log(`== phase 3: ${alone.length} file(s) of run-alone.txt, one after the other`);
+  await pool(alone, 1, laneOf, nodeArgs, results);
+  console.log(`== phase 3 ended at ${since()}`);
+
+  const total: Record<string, number> = {};
+  for (const r of results) for (const [k, v] of Object.entries(r.counts)) total[k] = (total[k] ?? 0) + v;
+  console.log('== slowest files (seconds, lane):');
+  for (const r of [...results].sort((a, b) => b.seconds - a.seconds).slice(0, 25)) {
+    console.log(`${r.seconds.toFixed(1).padStart(7)}  ${r.lane.padEnd(6)}  ${r.ok ? '' : 'FAILED '}${r.file}`);
+  }
+  const dir = join(process.cwd(), '.run');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'test-times.tsv'), `file\tlane\tseconds\tresult\n${results.map((r) =>
+    `${r.file}\t${r.lane}\t${r.seconds.toFixed(1)}\t${r.ok ? 'pass' : 'FAIL'}`).join('\n')}\n`);
+  const failed = results.filter((r) => !r.ok);
+  console.log(`== ${results.length} file(s) in ${since()}: ${Object.entries(total).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  if (failed.length) {
+    console.log(`== FAILED file(s): ${failed.map((r) => r.file).join(' ')}`);
+    process.exit(1);
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((e: unknown) => {
+    console.error(`test-schedule: ${(e as Error).stack ?? String(e)}`);
+    process.exit(2);
+  });
+}
