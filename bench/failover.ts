@@ -7,7 +7,8 @@
  * whether they got any final response, and when B's control plane put them on the abandoned list. Third scenario
  * (node_a_killed_in_conversation): 10 calls in conversation through A at the failure (rtpengine keyspace replication,
  * dialogs over DMQ): media_gap_ms (the longest silence of any of their 20 RTP streams, captured on the receiving side),
- * calls_lost (conversations that did not end normally), streams_not_resumed.
+ * calls_lost (conversations that did not end normally), streams_not_resumed (flowed through A, not back through B),
+ * streams_silent_before_failure (no audio through A already; phone_streams_before_failure tells whose silence).
  * Fourth scenario (node_a_killed_browser_seats): two browser seats (Chromium in the carrier namespace), one talking with a
  * trunk caller: seats_reregistered_ms (the slower seat's new binding on B), the page's own count, the browser call's
  * media gap across its ICE-restart re-INVITE, and a new call answered by the other browser seat via B.
@@ -92,7 +93,8 @@ const bench: Benchmark = {
         await orig.close();
       }
     }
-    const worstTalk = (k: 'media_gap_ms' | 'media_gap_median_ms' | 'calls_lost' | 'streams_not_resumed' | 'answered_after_ms') =>
+    const worstTalk = (k: 'media_gap_ms' | 'media_gap_median_ms' | 'calls_lost' | 'streams_not_resumed' | 'answered_after_ms'
+      | 'streams_silent_before_failure') =>
       Math.max(...talkRuns.map((r) => r[k]));
     const worstSeats = (k: string) => Math.max(...browserRuns.map((r) => Number(r[k])));
     const worstT = (k: keyof TakeoverFigures) => Math.max(...takeoverRuns.map((r) => Number(r[k])));
@@ -128,6 +130,8 @@ const bench: Benchmark = {
           media_gap_median_ms: worstTalk('media_gap_median_ms'),
           streams: Math.min(...talkRuns.map((r) => r.streams)),
           streams_not_resumed: worstTalk('streams_not_resumed'),
+          streams_silent_before_failure: worstTalk('streams_silent_before_failure'),
+          phone_streams_before_failure: Math.min(...talkRuns.map((r) => r.phone_streams_before_failure)),
           answered_after_ms: worstTalk('answered_after_ms'),
           end_reasons: [...new Set(talkRuns.flatMap((r) => r.end_reasons))],
           repeats,

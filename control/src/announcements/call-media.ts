@@ -33,9 +33,16 @@ export class CallMedia {
       return true;
     }
     if (!canHaveEarlyMedia(callerSdp, proto)) return false;
+    // an offer of this call made meanwhile (a seat became free) waits until early media is set up
+    const setup = this.startEarly(call, listener.fromTag, callerSdp, program, opts.record === true);
+    this.control.holdOffersUntil(call.sipCallId, setup);
+    return setup;
+  }
+
+  private async startEarly(call: LiveCall, fromTag: string, callerSdp: string, program: Program, record: boolean): Promise<boolean> {
     let sdp: string;
     try {
-      sdp = await earlySdp(this.ng, { sipCallId: call.sipCallId, fromTag: listener.fromTag, sdp: callerSdp }, opts.record === true);
+      sdp = await earlySdp(this.ng, { sipCallId: call.sipCallId, fromTag, sdp: callerSdp }, record);
     } catch (err) {
       this.deps.log.warn({ call: call.sipCallId, err: String(err) }, 'early media not possible: the caller hears ringing');
       return false;

@@ -37,8 +37,10 @@ test('pair-node-a-killed-conversations-keep-audio: 10 conversations through A ke
   const gaps = await mediaGaps(conv, t0);
   const { figures, rows, sipp } = await conversationOutcome(rig, conv, gaps);
   console.log(`conversations through the failure: ${JSON.stringify({ ...failover, ...figures })}`);
-  console.log(`per stream: ${JSON.stringify(gaps.map((g) => [g.flow, g.maxGapMs, g.packetsAfter]))}`);
+  console.log(`per stream: ${JSON.stringify(gaps.map((g) => [g.flow, g.maxGapMs, g.packetsBefore, g.packetsAfter]))}`);
+  console.log(`the phones' streams: ${JSON.stringify((conv.sent ?? []).map((g) => [g.flow, g.maxGapMs, g.packetsBefore, g.packetsAfter]))}`);
 
+  assert.equal(figures.streams_silent_before_failure, 0, 'every stream flowed through A in the second before the failure');
   assert.equal(gaps.length, 2 * N, 'one stream towards each caller and each seat around the failure');
   for (const g of gaps) assert.ok(g.packetsAfter > 0, `stream ${g.flow} flows again after the failure (longest gap ${g.maxGapMs} ms)`);
   // the seats that hang up first sent a re-INVITE through B before (their scenario fails without its 200)

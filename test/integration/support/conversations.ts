@@ -6,7 +6,7 @@
  * floating address sends to them; after the kill, the longest gap per stream is the media gap.
  */
 import { runSipp, startSipp, waitForUdpListenerIn, type SippHandle, type SippResult } from '../../support/sipp.ts';
-import { pcapStreamGaps, type StreamGap } from '../../support/rtp-gaps.ts';
+import { pcapDatagrams, streamGaps, type StreamGap } from '../../support/rtp-gaps.ts';
 import { waitFor, type CallRow, type Seat } from './callcentre.ts';
 import type { FailoverRig } from './failover.ts';
 import { startCapture, type RtpCapture } from './rtp-capture.ts';
@@ -28,6 +28,11 @@ export interface Conversations {
   readonly capture: RtpCapture;
   /** The calls as PostgreSQL had them once all were talking (through A). */
   readonly talking: CallRow[];
+  /** The phones' address (the carrier namespace's). */
+  readonly phonesIp: string;
+  /** What the phones sent towards the floating address around the failure (filled by mediaGaps): tells a stream
+   *  the floating address did not send because its phone was silent from one its node did not forward. */
+  sent?: StreamGap[];
 }
 
 export interface ConversationFigures {
@@ -38,8 +43,15 @@ export interface ConversationFigures {
   media_gap_ms: number;
   /** Median over streams of their longest gap (ms). */
   media_gap_median_ms: number;
-  /** Streams with no packet after the failure plus 3 s, i.e. whose audio did not come back. */
+  /** Streams that flowed before the failure (in the second before it) and had no packet after the failure plus 3 s,
+   *  i.e. whose audio the failover did not bring back. */
   streams_not_resumed: number;
+  /** Streams (of 2 per call) with no packet in the second before the failure: no audio already through A, so not
+   *  the failover's loss (counted apart from streams_not_resumed; seen once in a bench run: 19 streams). */
+  streams_silent_before_failure: number;
+  /** The phones' streams towards the floating address with a packet in the second before the failure (of 2 per
+   *  call): fewer than 2 per call means a phone did not send; as many, A's rtpengine did not forward. */
+  phone_streams_before_failure: number;
   /** Conversations not ended normally (end reason other than normal, or a side's SIPp saw a failed call). */
   calls_lost: number;
   end_reasons: string[];
@@ -86,9 +98,10 @@ export async function startConversations(rig: FailoverRig, n: number): Promise<C
     await waitFor(async () => (await a.seatState(seat)).registered === true, 15_000, `seat ${seat.id} registered`, 200);
     await a.loginReady(seat);
   }
-  // every RTP packet the floating address sends to the conversations' phones
+  // every RTP packet between the floating address and the conversations' phones (both ways: a stream missing
+  // towards a phone is told apart as its peer phone's silence or the node's not forwarding)
   const capture = await startCapture(pair.net.ns.car, pair.net.dev,
-    `udp and src host ${pair.config.vip} and (dst port ${SEATS_WAIT.media} or dst port ${SEATS_BYE.media} or dst port ${CALLERS.media})`);
+    `udp and host ${pair.config.vip} and (port ${SEATS_WAIT.media} or port ${SEATS_BYE.media} or port ${CALLERS.media})`);
   const callers = await startSipp({
     scenario: 'uac-120-talk-through-failover.xml', remote: pair.sipRemote, netns: pair.net.ns.car, localIp: pair.net.addr.car,
     localPort: CALLERS.sip, mediaPort: CALLERS.media, calls: n, concurrent: n, rate: 10, timeoutS: 120,
@@ -100,14 +113,17 @@ export async function startConversations(rig: FailoverRig, n: number): Promise<C
   // and are out of the measurement window, which starts WINDOW_BEFORE_MS before the kill
   const lastAnswer = Math.max(...talking.map((c) => c.answered_at!.getTime()));
   await waitFor(() => Date.now() > lastAnswer + WINDOW_BEFORE_MS + 500, WINDOW_BEFORE_MS + 5_000, 'every conversation talking for 1.5 s', 50);
-  return { n, seats, callers, seatPhones: [phones[0]!, phones[1]!], capture, talking };
+  return { n, seats, callers, seatPhones: [phones[0]!, phones[1]!], capture, talking, phonesIp: pair.net.addr.car };
 }
 
-/** The longest gap per stream around the failure at t0 (stops the capture). */
+/** The longest gap per stream the floating address sent around the failure at t0 (stops the capture); the phones'
+ *  streams towards it go to conv.sent. */
 export async function mediaGaps(conv: Conversations, t0: number): Promise<StreamGap[]> {
   await waitFor(() => Date.now() > t0 + WINDOW_AFTER_MS, WINDOW_AFTER_MS + 5_000, 'the end of the measurement window', 100);
-  const bytes = await conv.capture.stop();
-  return pcapStreamGaps(bytes, { fromMs: t0 - WINDOW_BEFORE_MS, toMs: t0 + WINDOW_AFTER_MS, afterMs: t0 + 3_000 });
+  const datagrams = pcapDatagrams(await conv.capture.stop());
+  const window = { fromMs: t0 - WINDOW_BEFORE_MS, toMs: t0 + WINDOW_AFTER_MS, afterMs: t0 + 3_000, atMs: t0 };
+  conv.sent = streamGaps(datagrams, { ...window, from: conv.phonesIp });
+  return streamGaps(datagrams.filter((d) => d.src.ip !== conv.phonesIp), window);
 }
 
 /** Waits for every conversation to end (both sides' SIPp and PostgreSQL) and sums up. */
@@ -129,7 +145,9 @@ export async function conversationOutcome(rig: FailoverRig, conv: Conversations,
       streams: gaps.length,
       media_gap_ms: sorted.length ? sorted[sorted.length - 1]! : -1,
       media_gap_median_ms: sorted.length ? sorted[Math.floor(sorted.length / 2)]! : -1,
-      streams_not_resumed: gaps.filter((g) => g.packetsAfter === 0).length + Math.max(0, 2 * conv.n - gaps.length),
+      streams_not_resumed: gaps.filter((g) => g.packetsBefore > 0 && g.packetsAfter === 0).length,
+      streams_silent_before_failure: Math.max(0, 2 * conv.n - gaps.filter((g) => g.packetsBefore > 0).length),
+      phone_streams_before_failure: (conv.sent ?? []).filter((g) => g.packetsBefore > 0).length,
       calls_lost: Math.max(rows.filter((r) => r.end_reason !== 'normal').length, Math.min(conv.n, failedSipp)),
       end_reasons: [...new Set(rows.map((r) => `${r.state}:${r.end_reason ?? ''}`))],
       ended_by,

@@ -82,3 +82,30 @@ async function waitFor(cond: () => boolean, timeoutMs = 5000): Promise<void> {
     await sleep(1);
   }
 }
+
+test('an offer made while the call\'s early media is being set up leaves after it (rtpengine: placeholder before the seat)', async () => {
+  const { sent, control } = rig();
+  let finish!: () => void;
+  const setup = new Promise<void>((r) => { finish = r; }).then(() => control.early(ref, 'v=0'));
+  control.holdOffersUntil('c1', setup);
+  control.offer(ref, 'seat1', 10_000, 1);
+  control.offerMany({ ...ref, sipCallId: 'c3' }, ['seat2'], 10_000, 1);
+  await sleep(5);
+  assert.deepEqual(sent.map((m) => m.action), ['offer_many'], 'another call\'s offer is not held; this call\'s waits');
+  assert.equal(control.isPending('c1'), false);
+  finish();
+  await sleep(5);
+  assert.deepEqual(sent.map((m) => m.action), ['offer_many', 'early', 'offer'], 'early, then the offer');
+  control.offer(ref, 'seat1', 10_000, 2);
+  assert.equal(sent.length, 4, 'once the setup settled, offers leave at once');
+  control.stop();
+});
+
+test('a failed early-media setup releases the held offer too', async () => {
+  const { sent, control } = rig();
+  control.holdOffersUntil('c1', Promise.reject(new Error('rtpengine did not answer')));
+  control.offer(ref, 'seat1', 10_000, 1);
+  await sleep(5);
+  assert.deepEqual(sent.map((m) => m.action), ['offer']);
+  control.stop();
+});

@@ -38,3 +38,17 @@ test('rtp-gaps: packets outside the window are ignored; a stream that starts lat
   const gaps = streamGaps([...stream(A, 0, 5_000), ...stream(B, 11_000, 20_000)], { fromMs: 9_000, toMs: 15_000, afterMs: 13_000 });
   assert.deepEqual(gaps.map((g) => [g.flow.split('->')[0], g.maxGapMs]), [['198.18.0.100:20002', 2_000]]);
 });
+
+test('rtp-gaps: packets before the failure tell a stream silent already from one the failure stopped', () => {
+  // A flowed until the failure (t = 10 000) and never came back; B started only after it (silent before)
+  const gaps = streamGaps([...stream(A, 9_000, 10_000), ...stream(B, 10_500, 15_000)], { fromMs: 9_000, toMs: 15_000, afterMs: 13_000, atMs: 10_000 });
+  assert.deepEqual(gaps.map((g) => [g.flow.split('->')[0], g.packetsBefore, g.packetsAfter]),
+    [['198.18.0.100:20000', 50, 0], ['198.18.0.100:20002', 0, 99]]);
+});
+
+test('rtp-gaps: `from` keeps only the packets sent from that address (a capture of both directions)', () => {
+  const back: UdpDatagram[] = stream(A, 9_000, 10_000).map((d) => ({ ...d, src: TO, dst: d.src }));
+  const gaps = streamGaps([...stream(B, 9_000, 10_000), ...back], { fromMs: 9_000, toMs: 15_000, afterMs: 13_000, from: TO.ip });
+  assert.deepEqual(gaps.map((g) => g.flow), ['198.18.0.20:16500->198.18.0.100:20000']);
+  assert.equal(gaps[0]!.packetsBefore, 0, 'no failure time given');
+});

@@ -27,6 +27,8 @@ const RESEND_UNCONFIRMED_MS = 200;
 export class CallControl {
   /** Unconfirmed commands per call and action: an early-media resume and an offer may be in flight together. */
   private readonly pending = new Map<string, Map<string, Pending>>();
+  /** Early media being set up per call (CallMedia.begin): an offer of that call waits for it (holdOffersUntil). */
+  private readonly earlySetups = new Map<string, Promise<void>>();
 
   constructor(
     private readonly evapi: EvapiClient,
@@ -36,12 +38,12 @@ export class CallControl {
   ) {}
 
   offer(ref: SuspendedRef, seatSipUser: string, ringMs: number, attempt: number): void {
-    this.send(ref.sipCallId, { action: 'offer', tindex: ref.tindex, tlabel: ref.tlabel, callid: b64(ref.sipCallId), seat: seatSipUser, ring_ms: ringMs, attempt });
+    this.sendAfterEarlySetup(ref.sipCallId, { action: 'offer', tindex: ref.tindex, tlabel: ref.tlabel, callid: b64(ref.sipCallId), seat: seatSipUser, ring_ms: ringMs, attempt });
   }
 
   /** ring_all: fork to every listed seat at once (SIP users; Kamailio looks each AoR up), first answer wins. */
   offerMany(ref: SuspendedRef, seatSipUsers: readonly string[], ringMs: number, attempt: number): void {
-    this.send(ref.sipCallId, {
+    this.sendAfterEarlySetup(ref.sipCallId, {
       action: 'offer_many', tindex: ref.tindex, tlabel: ref.tlabel, callid: b64(ref.sipCallId), seats: seatSipUsers.map((u) => `${u};`).join(''), ring_ms: ringMs, attempt,
     });
   }
@@ -111,6 +113,26 @@ export class CallControl {
   stop(): void {
     for (const byAction of this.pending.values()) for (const p of byAction.values()) clearTimeout(p.timer);
     this.pending.clear();
+  }
+
+  /**
+   * Offers of `callId` wait until `setup` (the queue's early media: rtpengine's placeholder offer and answer, then
+   * the `early` command) has settled. Otherwise a seat that answers at once can have its branch answered in rtpengine
+   * before the placeholder's late answer, which then takes the caller's side over: the caller sends to the port of
+   * the 200 and rtpengine drops it ("Not switching from local socket ... (not in list)"), so the seat hears nothing
+   * for the whole call (seen in a bench run, docs/ha.md "Calls in conversation"). After the setup, rtpengine sees the
+   * placeholder before the seat's branch, as when a caller waited, and Kamailio gets `early` before `offer`.
+   */
+  holdOffersUntil(callId: string, setup: Promise<unknown>): void {
+    const settled = setup.then(() => undefined, () => undefined);
+    this.earlySetups.set(callId, settled);
+    void settled.then(() => { if (this.earlySetups.get(callId) === settled) this.earlySetups.delete(callId); });
+  }
+
+  private sendAfterEarlySetup(callId: string, msg: Record<string, unknown>): void {
+    const setup = this.earlySetups.get(callId);
+    if (!setup) this.send(callId, msg);
+    else void setup.then(() => this.send(callId, msg));
   }
 
   private send(callId: string, msg: Record<string, unknown>): void {
