@@ -59,6 +59,7 @@ import { startConferences } from './calls/conference/start.ts';
 import { OutboxReplayer } from './ha/outbox/replayer.ts';
 import { pgBackoffS } from './ha/data/pg-backoff.ts';
 import { outboxHealth } from './ha/outbox/health.ts';
+import { retryOnRedis, survive, surviveUnhandledRedisRejections } from './ha/data/redis-trouble.ts';
 
 /** The control plane: HTTP API for everyone, call control for the one process that holds the lease. */
 async function main(): Promise<void> {
@@ -68,6 +69,8 @@ async function main(): Promise<void> {
   const sql = postgres(config.pgUrl, { max: 10, onnotice: () => {}, backoff: pgBackoffS });
   const redis = connectRedis(config.redisUrl, { maxRetriesPerRequest: 3 });
   redis.on('error', (err) => log.warn({ err: String(err) }, 'redis connection error (ioredis reconnects)'));
+  // a Redis promotion must not end the process (issue 13): the paths below catch their errors; this is the last resort
+  surviveUnhandledRedisRejections(log);
   const bus = new EventBus(redis, config.centreId);
   const deps: AppDeps = { config, sql, redis, bus, log };
   const rpc = new KamailioRpc({ url: config.kamailioRpcUrl });
@@ -81,7 +84,7 @@ async function main(): Promise<void> {
   await ensureBootstrapAdmin(deps);
   const evapi = new EvapiClient({ host: config.evapi.host, port: config.evapi.port, log });
   let flow: CallFlow | undefined;
-  const control = new CallControl(evapi, log, (callId, action, refused) => void flow?.onGiveUp(callId, action, refused));
+  const control = new CallControl(evapi, log, (callId, action, refused) => void flow?.onGiveUp(callId, action, refused).catch(survive(log, 'call flow: give-up')));
   const serial = new PerKeySerializer();
   const distributor = new Distributor(deps, control, serial);
   const registrations = new RegistrationTracker(deps, rpc, () => void distributor.kick());
@@ -217,7 +220,17 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown(0));
   process.on('SIGINT', () => void shutdown(0));
 
-  const takeover = haNode ? await takeLead(deps, lease, haNode, leadership.mayTake) : await lease.acquire();
+  // a Redis connection error while taking the lead (a promotion under way) retries instead of failing the start; the
+  // lease this process may already hold is let go first (bounded: it runs out by itself when Redis does not answer)
+  const takeover = await retryOnRedis('take the lead', async () => {
+    try {
+      return haNode ? await takeLead(deps, lease, haNode, leadership.mayTake) : await lease.acquire();
+    } catch (err) {
+      await Promise.race([lease.release().catch(() => undefined), new Promise((r) => setTimeout(r, 1000).unref())]);
+      lease.reopen();
+      throw err;
+    }
+  }, { log });
   if (takeover && haNode) followUp = followTakeover(deps, takeover, haNode);
   active = true;
   outbox.start();
@@ -226,16 +239,16 @@ async function main(): Promise<void> {
   // a node of a pair: Kamailio's fail-open count for held calls restarts now that this node leads (it counted from
   // the node's start while it was standby; keepalived's notify resets it too when the address arrives: docs/ha.md)
   if (haNode) await rpc.call('pv.shvSet', ['cp_down_at', 'int', 0]).catch((err) => log.warn({ err: String(err) }, 'could not reset Kamailio\'s fail-open count'));
-  await loadSeats(deps);
-  await rebuildMirror(deps, config.centreId);
+  await retryOnRedis('load seats', () => loadSeats(deps), { log });
+  await retryOnRedis('rebuild the screening mirror', () => rebuildMirror(deps, config.centreId), { log });
   evapi.start();
   conferences?.service.start(deps);
   screeningWatch = startScreeningWatch(deps);
-  queueAlarms = await startQueueAlarms(deps);
+  queueAlarms = await retryOnRedis('start queue alarms', () => startQueueAlarms(deps), { log });
   surgeExpiry = startSurgeExpiry(deps, { rpc });
   pipeline = startRecordingPipeline(deps);
   maintenance = await startRecordingMaintenance(deps);
-  watch = await startRecordingWatch(deps, { graceMs: Number(process.env.CTI_RECORDING_GRACE_MS ?? 20_000) });
+  watch = await retryOnRedis('start the recording watch', () => startRecordingWatch(deps, { graceMs: Number(process.env.CTI_RECORDING_GRACE_MS ?? 20_000) }), { log });
   tick = setInterval(() => {
     // the pass runs even when the seats' housekeeping failed (a damaged seat record must not stop distribution's own failing path)
     void endDueWrapUps(deps).then(() => releaseStaleReservations(deps))

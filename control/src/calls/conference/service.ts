@@ -7,6 +7,7 @@ import type { AppDeps } from '../../app/deps.ts';
 import { clearMixerAlarm, raiseMixerAlarm } from '../../alarms/mixer.ts';
 import type { JanusClient } from '../../engine/janus/client.ts';
 import { closeRoom, onAnswered, onBye, onInvite, type LegEnv } from './legs.ts';
+import { survive } from '../../ha/data/redis-trouble.ts';
 
 const fromB64 = (v: unknown) => Buffer.from(String(v ?? ''), 'base64').toString('utf8');
 
@@ -26,7 +27,7 @@ export class ConferenceService {
       if (!this.lostTimer) {
         this.lostTimer = setTimeout(() => {
           this.lostTimer = undefined;
-          if (!this.janus.up) void this.mixerLost();
+          if (!this.janus.up) void this.mixerLost().catch(survive(deps.log, 'conference: mixer lost'));
         }, this.lostAfterMs);
       }
     });
@@ -35,7 +36,7 @@ export class ConferenceService {
       this.lostTimer = undefined;
       void clearMixerAlarm(deps).catch((err: unknown) => deps.log.error({ err: String(err) }, 'clearing the mixer alarm failed'));
     });
-    this.janus.on('session_lost', () => void this.mixerLost());
+    this.janus.on('session_lost', () => void this.mixerLost().catch(survive(deps.log, 'conference: mixer lost')));
     this.janus.start();
   }
 

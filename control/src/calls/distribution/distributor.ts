@@ -18,6 +18,7 @@ import { offerToSeat } from '../offers/offer.ts';
 import { offerToMany } from '../offers/ring-all.ts';
 import { getLiveCall, type LiveCall } from '../store.ts';
 import { DistributionFailing } from './failing.ts';
+import { survive } from '../../ha/data/redis-trouble.ts';
 
 /**
  * Offers waiting calls to ready seats. One pass at a time (a promise chain), started by every event
@@ -77,7 +78,7 @@ export class Distributor {
     if (this.running) {
       this.again = true;
       // the 1 s tick kicks too: a pass that hangs (a database that does not answer) is a failing pass
-      if (this.passStartedMs > 0) void this.failing.chainStuck(this.passStartedMs);
+      if (this.passStartedMs > 0) void this.failing.chainStuck(this.passStartedMs).catch(survive(this.deps.log, 'distribution: stuck-chain check'));
       return this.chain;
     }
     this.running = true;
@@ -88,7 +89,9 @@ export class Distributor {
         for (const q of queues) await this.passSafe(q);
         queueIds = undefined;
       } while (this.again);
-    }).finally(() => { this.running = false; });
+    // the chain never rejects (callers `void` it): a Redis connection error reading the active queues, or one in the
+    // failing path, is logged and counted, and the next kick (the 1 s tick at the latest) passes again
+    }).catch(survive(this.deps.log, 'distribution: kick')).finally(() => { this.running = false; });
     return this.chain;
   }
 
@@ -98,12 +101,12 @@ export class Distributor {
       await this.pass(queueId);
     } catch (err) {
       this.deps.log.error({ err: String(err), queue: queueId }, 'distribution pass failed');
-      await this.failing.passFailed(queueId, err);
+      await this.failing.passFailed(queueId, err).catch(survive(this.deps.log, 'distribution: failing path'));
       return;
     } finally {
       this.passStartedMs = 0;
     }
-    await this.failing.passSucceeded(queueId);
+    await this.failing.passSucceeded(queueId).catch(survive(this.deps.log, 'distribution: failing path'));
   }
 
   private async pass(queueId: string): Promise<void> {
