@@ -49,6 +49,12 @@ export class CallFlow implements FlowContext {
   }
 
   handle(e: EngineEvent): Promise<void> {
+    // Kamailio's word on a resume only settles CallControl's pending commands: taken on arrival, not behind the
+    // call's chain. Behind it (an offer's or overflow's PostgreSQL writes go first) it once came after the 200 ms
+    // at which an unconfirmed command is resent, and the resend resumed the call's next suspension: the overflow
+    // was relayed twice and the seat's offer refused (CI run C, acd/overflow-to-centre-and-queue)
+    if (e.event === 'resumed') return Promise.resolve(this.control.confirmed(e.callId, e.action || undefined));
+    if (e.event === 'resume_failed') return Promise.resolve(this.control.failed(e.callId, e.action || undefined));
     const key = 'callId' in e ? e.callId : `~${e.event}`;
     return this.serial.run(key, () => this.dispatch(e)).catch((err) => this.failed(e, err));
   }
@@ -64,8 +70,6 @@ export class CallFlow implements FlowContext {
       case 'call.bye': return onBye(this, e.callId, e.by);
       case 'call.failed_open': return onFailedOpen(this, e.callId, e.reason);
       case 'call.early': return this.media?.onEarly(e.callId, e.tindex, e.tlabel);
-      case 'resumed': this.control.confirmed(e.callId, e.action || undefined); return;
-      case 'resume_failed': this.control.failed(e.callId, e.action || undefined); return;
       case 'seat.registered':
       case 'seat.unregistered':
         await this.registrations.refresh(e.user);

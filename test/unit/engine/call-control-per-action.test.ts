@@ -109,3 +109,29 @@ test('a failed early-media setup releases the held offer too', async () => {
   assert.deepEqual(sent.map((m) => m.action), ['offer']);
   control.stop();
 });
+
+test('a confirmation that arrived while the process was busy past the resend delay is read before any resend', async () => {
+  // the confirmation travels over a real socket, as Kamailio's does: a timer that expired during the busy spell
+  // must not resend before the poll phase has read it (a resend resumes the call's next suspension)
+  const { createServer, connect } = await import('node:net');
+  const { sent, control } = rig();
+  const server = createServer((s) => s.on('data', () => control.confirmed('c1', 'offer')));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const accepted = new Promise((r) => server.once('connection', r));
+  const client = connect((server.address() as { port: number }).port, '127.0.0.1');
+  await Promise.all([accepted, new Promise((r) => client.once('connect', r))]);
+  try {
+    control.offer(ref, 'seat1', 10_000, 1);
+    client.write('resumed');
+    const until = Date.now() + 400; // busy past the 200 ms resend delay; the confirmation waits in the socket
+    while (Date.now() < until) { /* a loaded machine's stall */ }
+    // the expired timer runs first (timers phase), then the socket is read (poll phase)
+    for (let turns = 0; control.isPending('c1') && turns < 1000; turns++) await new Promise((r) => setImmediate(r));
+    assert.deepEqual(sent.map((m) => m.action), ['offer'], 'sent once: the confirmation was read before the resend was due');
+    assert.equal(control.isPending('c1'), false);
+  } finally {
+    client.destroy();
+    server.close();
+    control.stop();
+  }
+});

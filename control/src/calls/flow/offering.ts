@@ -43,7 +43,13 @@ export async function onOfferFailed(f: FlowContext, e: Extract<EngineEvent, { ev
     // below the queue's missed_offers_not_ready the seat goes back to ready; at it, not ready (seats/state/missed-offers.ts)
     const { missedOffersNotReady } = acdSettingsOf((await queueSettings(f.deps, call.queueId)).settings);
     await seatMissedOffer(f.deps, seatId, call, reason, missedOffersNotReady);
-    if (reason === 'unreachable') void f.registrations.refresh((await f.deps.redis.hget(seatKey(seatId), 'sip_user')) ?? '');
+    if (reason === 'unreachable') {
+      // not awaited (the call goes back to its queue now), so its failure is logged here: left unhandled, a refused
+      // ul.lookup ended the control plane's process (CI run C)
+      const sipUser = (await f.deps.redis.hget(seatKey(seatId), 'sip_user')) ?? '';
+      f.registrations.refresh(sipUser).catch((err: unknown) => f.deps.log.warn({ err: String(err), seat_id: seatId },
+        'registration of an unreachable seat not re-read; the tracker catches up at the next Kamailio report'));
+    }
   }
   const requeued = await transitionCall(f.deps, { ...call, state: call.state === 'failed_open' ? 'failed_open' : call.state }, 'queued', {},
     { type: 'call.queued.v1', data: { call_id: call.id, queue_id: call.queueId, priority: call.priority, requeued: true, reason } });

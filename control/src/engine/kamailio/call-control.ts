@@ -19,6 +19,8 @@ interface Pending {
   /** Kamailio answered the latest try with resume_failed (rather than not at all). */
   refused: boolean;
   timer: NodeJS.Timeout;
+  /** Bumped at each scheduling: a resend already due (see schedule) acts only if nothing rescheduled it since. */
+  gen: number;
 }
 
 const RETRY_AFTER_FAILURE_MS = 3;
@@ -102,7 +104,7 @@ export class CallControl {
       if (action !== undefined && action !== '' && a !== action) continue;
       clearTimeout(p.timer);
       p.refused = true;
-      p.timer = setTimeout(() => this.retry(callId, a), RETRY_AFTER_FAILURE_MS);
+      this.schedule(callId, a, p, RETRY_AFTER_FAILURE_MS);
     }
   }
 
@@ -141,7 +143,9 @@ export class CallControl {
     if (!byAction) this.pending.set(callId, (byAction = new Map()));
     const old = byAction.get(action);
     if (old) clearTimeout(old.timer);
-    byAction.set(action, { msg, tries: 1, refused: false, timer: setTimeout(() => this.retry(callId, action), RESEND_UNCONFIRMED_MS) });
+    const p: Pending = { msg, tries: 1, refused: false, timer: undefined as unknown as NodeJS.Timeout, gen: 0 };
+    byAction.set(action, p);
+    this.schedule(callId, action, p, RESEND_UNCONFIRMED_MS);
     if (!this.evapi.send(msg)) this.log.warn({ call: callId, action }, 'evapi not connected; command will be retried');
   }
 
@@ -163,8 +167,20 @@ export class CallControl {
     }
     p.tries += 1;
     p.refused = false;
-    p.timer = setTimeout(() => this.retry(callId, action), RESEND_UNCONFIRMED_MS);
+    this.schedule(callId, action, p, RESEND_UNCONFIRMED_MS);
     this.evapi.send(p.msg);
+  }
+
+  /**
+   * Retry `p` after `ms`, but only after the event loop has read what already arrived: a timer that expired while
+   * the process was busy runs before the poll phase, i.e. before a confirmation already in the socket is read, and
+   * a resend then resumes the call's next suspension (Kamailio acts twice). setImmediate runs after the poll phase.
+   */
+  private schedule(callId: string, action: string, p: Pending, ms: number): void {
+    const gen = ++p.gen;
+    p.timer = setTimeout(() => setImmediate(() => {
+      if (p.gen === gen && this.pending.get(callId)?.get(action) === p) this.retry(callId, action);
+    }), ms);
   }
 }
 

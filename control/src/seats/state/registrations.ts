@@ -13,6 +13,14 @@ const RINGALL_AORS = new Set(['ringall', 'ringall-core']); // the engine's ring-
 
 interface LookupContact { Contact?: { Address?: string; Expires?: number | string } }
 
+/**
+ * usrloc's ul.lookup refuses with "AOR not found" (no record) or "AOR has no contacts" (a record whose last
+ * binding is going, e.g. a WebSocket that closed): both mean not registered. Any other refusal is an error.
+ */
+export function lookupMeansUnregistered(err: unknown): boolean {
+  return isCtiError(err, 'CTI_KAMAILIO_RPC_ERROR') && /not found|no contacts/i.test(JSON.stringify(err.details));
+}
+
 export class RegistrationTracker {
   constructor(private readonly deps: AppDeps, private readonly rpc: KamailioRpc, private readonly onChange: (sipUser: string, registered: boolean) => void) {}
 
@@ -23,7 +31,7 @@ export class RegistrationTracker {
       contacts = (r.Contacts ?? []).map((c) => ({ address: c.Contact?.Address ?? '', expires: Number(c.Contact?.Expires) }))
         .filter((c) => Number.isFinite(c.expires) && c.expires > 0);
     } catch (err) {
-      if (!(isCtiError(err, 'CTI_KAMAILIO_RPC_ERROR') && /not found/i.test(JSON.stringify(err.details)))) throw err;
+      if (!lookupMeansUnregistered(err)) throw err;
     }
     return this.store(sipUser, contacts);
   }

@@ -5,7 +5,7 @@
  * call hash); call rows the way it records them. Nothing is mocked but the logger.
  */
 import type { FastifyInstance } from 'fastify';
-import type { Sql } from 'postgres';
+import type { Sql, TransactionSql } from 'postgres';
 import type { Stack } from '../../../../scripts/stack/stack.ts';
 import { enqueue } from '../../../../control/src/acd/queue.ts';
 import { alarmsRoutes } from '../../../../control/src/api/routes/alarms.ts';
@@ -75,7 +75,14 @@ export interface CallRow {
 }
 
 /** A call row as the call flow records it (timings from which PostgreSQL derives answer_ms, talk_ms). */
-export async function insertCall(sql: Sql, c: CallRow): Promise<string> {
+/** Rows inserted in one transaction: an evaluator polling the table sees none or all of them, never some. */
+export async function insertCalls(sql: Sql, rows: CallRow[]): Promise<void> {
+  await sql.begin(async (tx) => {
+    for (const c of rows) await insertCall(tx, c);
+  });
+}
+
+export async function insertCall(sql: Sql | TransactionSql, c: CallRow): Promise<string> {
   const at = (ms: number | undefined) => (ms === undefined ? null : new Date(c.arrived.getTime() + ms));
   const state = c.abandoned ? 'abandoned' : c.endMs !== undefined ? 'ended' : c.answerMs !== undefined ? 'talking' : 'queued';
   const [row] = await sql<{ id: string }[]>`
