@@ -127,7 +127,8 @@ async function closeWithKeptOutcome(f: FlowContext, call: LiveCall, outcome: Awa
   if (now && ended && (now.state === 'talking' || now.state === 'transferring')) {
     f.deps.log.warn({ call: call.sipCallId, by: ended.by }, 'call ended while we were away: recorded from what Kamailio kept');
     await onBye(f, call.sipCallId, ended.by, ended.at);
-    return getLiveCall(f.deps.redis, call.sipCallId);
+    const after = await getLiveCall(f.deps.redis, call.sipCallId);
+    return after && after.state !== 'ended' ? after : undefined; // ended: closed and retired by onBye
   }
   return now;
 }
