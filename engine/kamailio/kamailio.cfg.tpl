@@ -195,6 +195,11 @@ modparam("evapi", "workers", 2)
 # q: suspended calls, Call-ID -> "tindex:tlabel"; qd: Call-ID -> the call.new JSON (for re-sync after a reconnect)
 modparam("htable", "htable", "q=>size=10;autoexpire=7200")
 modparam("htable", "htable", "qd=>size=10;autoexpire=7200")
+# Outcomes while no control plane is connected (evapi events then are lost; docs/ha.md "Next steps" 8), read and
+# deleted by the control plane over JSON-RPC with the sync (calls/flow/away-outcomes.ts). awa: Call-ID ->
+# "<s>|<us>|<seat b64>|<contact b64>" of a queued call's answer; awe: Call-ID -> "<s>|<us>|<by>" of its BYE.
+modparam("htable", "htable", "awa=>size=8;autoexpire=7200")
+modparam("htable", "htable", "awe=>size=8;autoexpire=7200")
 # qr: Call-ID -> earliest time (s) of the next fail-open attempt
 modparam("htable", "htable", "qr=>size=10;autoexpire=7200")
 # ring_all forks: oc: "Call-ID|contact" -> seat user (filled before forking); ob: "Call-ID|branch index" -> seat user
@@ -1023,6 +1028,10 @@ onreply_route[MANAGE_REPLY] {
 	} else if ($rs >= 200 && $rs < 300) {
 		$sht(qd=>$(ci{s.trim})) = $null;
 		evapi_relay("{\"event\":\"offer.answered\",\"callid\":\"$(ci{s.trim}{s.encode.base64})\",\"seat\":\"$(var(rseat){s.encode.base64})\",\"contact\":\"$(ct{s.encode.base64})\",\"attempt\":$avp(attempt),\"totag\":\"$(tt{s.encode.base64})\",\"kind\":\"$var(kind)\"}");
+		# no control plane hears the event above: kept for the sync (htable awa)
+		if ($shv(cp_up) <= 0 && $sht(awa=>$(ci{s.trim})) == $null) {
+			$sht(awa=>$(ci{s.trim})) = "" + $TV(s) + "|" + $TV(u) + "|" + $(var(rseat){s.encode.base64}) + "|" + $(ct{s.encode.base64});
+		}
 	}
 }
 
@@ -1046,6 +1055,10 @@ route[WITHINDLG] {
 		$var(by) = "seat";
 		if (is_direction("downstream")) { $var(by) = "caller"; }
 		evapi_relay("{\"event\":\"call.bye\",\"callid\":\"$(ci{s.trim}{s.encode.base64})\",\"by\":\"$var(by)\"}");
+		# no control plane hears the event above: kept for the sync (htable awe)
+		if ($shv(cp_up) <= 0 && $sht(awe=>$(ci{s.trim})) == $null) {
+			$sht(awe=>$(ci{s.trim})) = "" + $TV(s) + "|" + $TV(u) + "|" + $var(by);
+		}
 		rtpengine_delete();
 	} else if (is_method("INVITE|UPDATE") && has_body("application/sdp")) {
 		# re-INVITE (hold, ICE restart): same profile rules as the initial offer

@@ -8,12 +8,12 @@ import type { FlowContext } from './context.ts';
 import { fact } from '../../ha/outbox/statement.ts';
 import { writeFacts } from '../../ha/outbox/write.ts';
 
-export async function onAnswered(f: FlowContext, callId: string, seatUser: string, contact: string, attempt: number): Promise<void> {
+export async function onAnswered(f: FlowContext, callId: string, seatUser: string, contact: string, attempt: number, at = new Date()): Promise<void> {
   const call = await getLiveCall(f.deps.redis, callId);
   // abandoned: the caller's CANCEL crossed this 200 (RFC 3261 9.1); the caller's BYE follows, the seat stays free
   if (!call || call.state === 'talking' || call.state === 'abandoned' || call.state === 'ended') return;
   await f.media?.end(call, true); // Kamailio stopped the prompts at the 200 already; this ends the program
-  const now = new Date();
+  const now = at; // the time Kamailio kept when the answer came while we were away (sync.ts)
   let seatId = call.seatId;
   if (seatUser === 'ringall' || !seatId) {
     const user = seatUser !== 'ringall' ? seatUser : await f.registrations.sipUserByContact(contact);

@@ -39,11 +39,11 @@ export async function listAbandoned(f: FlowContext, call: LiveCall, waitMs: numb
     VALUES (${call.id}, ${call.centreId}, ${call.queueId}, ${call.callerNumber || null}, ${waitMs}, ${now}) ON CONFLICT (call_id) DO NOTHING`);
 }
 
-export async function onBye(f: FlowContext, callId: string, by: 'caller' | 'seat'): Promise<void> {
+export async function onBye(f: FlowContext, callId: string, by: 'caller' | 'seat', at = new Date()): Promise<void> {
   const call = await getLiveCall(f.deps.redis, callId);
   if (call && (await onTransferringBye(f, call, by))) return; // calls/transfer/progress.ts
   if (!call || call.state !== 'talking') return;
-  const now = new Date();
+  const now = at; // the time Kamailio kept when the BYE came while we were away (sync.ts)
   await transitionCall(f.deps, call, 'ended', { ended_at: now, ended_by: by, end_reason: 'normal' },
     { type: 'call.ended.v1', data: { call_id: call.id, ended_by: by, reason: 'normal', answered_seat_id: call.answeredSeatId, talk_ms: call.answeredMs ? now.getTime() - call.answeredMs : null } }, now);
   await writeFacts(f.deps, call.id, fact`UPDATE call_legs SET ended_at = ${now} WHERE call_id = ${call.id} AND ended_at IS NULL`);

@@ -11,7 +11,8 @@ import { peerDialogIds } from '../../ha/peer-dialogs.ts';
 import { isTakeoverCandidate, takeOverQueuedCalls } from '../../ha/takeover/takeover.ts';
 import { allLiveCalls, getLiveCall, retireLiveCall, saveLiveCall, transitionCall, type LiveCall } from '../store.ts';
 import { onAnswered } from './answered.ts';
-import { listAbandoned, startWrapUp } from './ended.ts';
+import { forgetAwayOutcome, loadAwayOutcomes, type AwayOutcome } from './away-outcomes.ts';
+import { listAbandoned, onBye, startWrapUp } from './ended.ts';
 import type { FlowContext } from './context.ts';
 import { fact } from '../../ha/outbox/statement.ts';
 import { writeFacts } from '../../ha/outbox/write.ts';
@@ -35,6 +36,9 @@ export async function onSyncDone(f: FlowContext, seen: Set<string>): Promise<voi
   const others = live.filter((c) => !seen.has(c.sipCallId) && c.node !== undefined && c.node !== f.deps.config.node);
   const onPeer = others.length ? await peerDialogIds(f.deps.log) : new Set<string>();
   const takeovers: LiveCall[] = [];
+  // answers and BYEs Kamailio kept while no control plane heard its events (a call answered and over meanwhile)
+  const away = await loadAwayOutcomes(f);
+  const used = new Set<string>();
   for (const call of live) {
     if (seen.has(call.sipCallId)) continue;
     if (onPeer.has(call.sipCallId)) {
@@ -42,12 +46,14 @@ export async function onSyncDone(f: FlowContext, seen: Set<string>): Promise<voi
       continue;
     }
     const dialog = dialogs.get(call.sipCallId);
+    const outcome = away.get(call.sipCallId);
     // one call that cannot be reconciled must not stop the others nor the release of orphan seats below (seen on a
     // pair: a call ended on a node cut off from Redis halfway was left 'ended' but not retired)
     try {
-      if (dialog && Number(dialog.state) < 5) await reconcileWithDialog(f, call, dialog); // 5: deleted (RPC dlg.list)
+      if (dialog && Number(dialog.state) < 5) await reconcileWithDialog(f, call, dialog, outcome?.answered?.at); // 5: deleted (RPC dlg.list)
       else if (isTakeoverCandidate(call, f.deps.config.node)) takeovers.push(call);
-      else await closeLostCall(f, call);
+      else await closeLostCall(f, call, outcome);
+      if (outcome) used.add(call.sipCallId);
     } catch (err) {
       f.deps.log.error({ err: String(err), call: call.sipCallId, state: call.state }, 'live call not reconciled after the sync');
     }
@@ -56,11 +62,14 @@ export async function onSyncDone(f: FlowContext, seen: Set<string>): Promise<voi
   // batch while distribution is held, so that they are back at their places before any seat is offered a call
   await takeOverQueuedCalls(f, takeovers, (call) => closeLostCall(f, call));
   await releaseOrphanSeats(f);
+  // applied, or of calls no longer live (kept here for a call that could not be reconciled: the next sync retries)
+  const liveIds = new Set(live.map((c) => c.sipCallId));
+  for (const callId of away.keys()) if (used.has(callId) || !liveIds.has(callId)) await forgetAwayOutcome(f, callId);
   // tests and operators wait for this line: the calls Kamailio held are back in line after a (re)connect
   f.deps.log.info({ resent: seen.size }, 'sync with Kamailio done');
 }
 
-async function reconcileWithDialog(f: FlowContext, call: LiveCall, dialog: Record<string, unknown>): Promise<void> {
+async function reconcileWithDialog(f: FlowContext, call: LiveCall, dialog: Record<string, unknown>, answeredAt?: Date, seatUser = 'ringall'): Promise<void> {
   const confirmed = Number(dialog.state) >= 3;
   if (call.state === 'queued') {
     await dequeue(f.deps.redis, call.queueId, call.sipCallId);
@@ -74,11 +83,16 @@ async function reconcileWithDialog(f: FlowContext, call: LiveCall, dialog: Recor
     return;
   }
   if (confirmed && (call.state === 'failed_open' || call.state === 'offering')) {
-    await onAnswered(f, call.sipCallId, 'ringall', String(dialog.callee_contact ?? ''), 0);
+    await onAnswered(f, call.sipCallId, seatUser, String(dialog.callee_contact ?? ''), 0, answeredAt);
   }
 }
 
-async function closeLostCall(f: FlowContext, call: LiveCall): Promise<void> {
+async function closeLostCall(f: FlowContext, call: LiveCall, outcome?: AwayOutcome): Promise<void> {
+  if (outcome) {
+    const over = await closeWithKeptOutcome(f, call, outcome);
+    if (!over) return;
+    call = over;
+  }
   const now = new Date();
   await dequeue(f.deps.redis, call.queueId, call.sipCallId);
   // held by the other node of a pair, which died with its INVITE transaction (docs/ha.md): the caller is lost
@@ -97,6 +111,26 @@ async function closeLostCall(f: FlowContext, call: LiveCall): Promise<void> {
     if (failover) await listAbandoned(f, call, waitMs, now);
   }
   await retireLiveCall(f.deps.redis, call.sipCallId);
+}
+
+/**
+ * A call whose answer and/or BYE Kamailio kept while we were away is closed with them: answered by its seat at the
+ * answer's time, ended by its side at the BYE's time. Returns the call if it is still live (nothing kept of its end).
+ */
+async function closeWithKeptOutcome(f: FlowContext, call: LiveCall, outcome: AwayOutcome): Promise<LiveCall | undefined> {
+  const { answered, ended } = outcome;
+  if (answered && (call.state === 'queued' || call.state === 'failed_open' || call.state === 'offering')) {
+    f.deps.log.warn({ call: call.sipCallId, state: call.state, seat: answered.seat }, 'call answered while we were away: recorded from what Kamailio kept');
+    await reconcileWithDialog(f, call, { state: 4, callee_contact: answered.contact }, answered.at, answered.seat && !answered.seat.startsWith('~') ? answered.seat : 'ringall'); // ~many/~overflow: by Contact
+  }
+  const now = await getLiveCall(f.deps.redis, call.sipCallId);
+  if (now && ended && (now.state === 'talking' || now.state === 'transferring')) {
+    f.deps.log.warn({ call: call.sipCallId, by: ended.by }, 'call ended while we were away: recorded from what Kamailio kept');
+    await onBye(f, call.sipCallId, ended.by, ended.at);
+    const after = await getLiveCall(f.deps.redis, call.sipCallId);
+    return after && after.state !== 'ended' ? after : undefined; // ended: closed and retired by onBye
+  }
+  return now;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { AppDeps } from '../../app/deps.ts';
-import type { KamailioRpc } from '../../engine/kamailio/jsonrpc.ts';
+import type { HtableItem, KamailioRpc } from '../../engine/kamailio/jsonrpc.ts';
 import { isCtiError } from '../../errors/catalogue.ts';
 import { seatIdForSipUser } from './store.ts';
 
@@ -78,6 +78,15 @@ export class RegistrationTracker {
   /** Kamailio's dialogs (dlg.list), for reconciling live calls after a reconnect. */
   async dialogs(): Promise<Record<string, unknown>[]> {
     return this.rpc.dlgList();
+  }
+
+  /** What Kamailio kept while no control plane was connected (calls/flow/away-outcomes.ts), for the sync. */
+  async awayItems(table: string): Promise<HtableItem[]> {
+    return this.rpc.htableDump(table);
+  }
+
+  async forgetAway(table: string, callId: string): Promise<void> {
+    await this.rpc.htableDelete(table, callId);
   }
 
   /** The seat whose binding has this host:port (ring-all answers carry only the phone's Contact). */
