@@ -55,6 +55,9 @@ export class CallFlow implements FlowContext {
     // was relayed twice and the seat's offer refused (CI run C, acd/overflow-to-centre-and-queue)
     if (e.event === 'resumed') return Promise.resolve(this.control.confirmed(e.callId, e.action || undefined));
     if (e.event === 'resume_failed') return Promise.resolve(this.control.failed(e.callId, e.action || undefined));
+    // a call Kamailio holds suspended counts as seen by the sync when its event arrives, not when the call's chain gets
+    // to it: sync.done (its own chain) once ran first and took re-sent calls for failed open (Redis restart, crash test)
+    if (e.event === 'call.new' || e.event === 'offer.failed') this.seen(e.callId);
     const key = 'callId' in e ? e.callId : `~${e.event}`;
     return this.serial.run(key, () => this.dispatch(e)).catch((err) => this.failed(e, err));
   }

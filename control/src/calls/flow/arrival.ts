@@ -24,6 +24,7 @@ import type { FlowContext } from './context.ts';
 import { fact } from '../../ha/outbox/statement.ts';
 import { writeFacts } from '../../ha/outbox/write.ts';
 import { onTransferLeg } from '../transfer/new-leg.ts';
+import { resyncStep } from './resync-step.ts';
 
 export async function onCallNew(f: FlowContext, e: CallNewEvent): Promise<void> {
   f.seen(e.callId);
@@ -132,16 +133,21 @@ async function resync(f: FlowContext, call: LiveCall, e: CallNewEvent): Promise<
       await saveLiveCall(f.deps.redis, { sipCallId: call.sipCallId, early: false });
     }
   }
-  if (call.state === 'offering' && call.seatId) {
+  const step = resyncStep(call.state, call.seatId); // calls/flow/resync-step.ts
+  if (step === 'requeue_release_seat' && call.seatId) {
     // Kamailio holds the call suspended again: the offer ended without an outcome we heard (or never left)
     await writeFacts(f.deps, call.id, fact`UPDATE call_offers SET ended_at = ${new Date()}, outcome = 'failed'
       WHERE call_id = ${call.id} AND attempt = ${call.attempt} AND outcome IS NULL`);
     await transitionSeat(f.deps, call.seatId, 'ready', { from: ['reserved'], reason: null, set: { call: '' } });
-    call = await transitionCall(f.deps, call, 'queued', {}, { type: 'call.queued.v1', data: { call_id: call.id, queue_id: call.queueId, priority: call.priority, requeued: true, reason: 'resync' } });
-  } else if (call.state === 'offering' || call.state === 'overflowed') {
+    call = await backInLine(f, call);
+  } else if (step === 'requeue_routed') {
     // a ring_all offer or an overflow that ended while we were away: Kamailio holds the call again
     await f.routed.aborted(call, 'failed', null);
-    call = await transitionCall(f.deps, call, 'queued', {}, { type: 'call.queued.v1', data: { call_id: call.id, queue_id: call.queueId, priority: call.priority, requeued: true, reason: 'resync' } });
+    call = await backInLine(f, call);
+  } else if (step === 'requeue_failed_open') {
+    // taken for failed open (a sync that did not see this call re-sent), but Kamailio holds it: left so, no seat would ever get it
+    f.deps.log.warn({ call: call.sipCallId }, 'call taken for failed open is held by Kamailio: put back in line');
+    call = await backInLine(f, call);
   }
   if (call.state === 'queued') {
     await enqueue(f.deps.redis, call.queueId, call.sipCallId, call.priority, call.arrivedMs);
@@ -154,4 +160,9 @@ async function resync(f: FlowContext, call: LiveCall, e: CallNewEvent): Promise<
   }
   // last: the takeover (ha/takeover) waits for this mark, and lets distribution go once every call is back in line
   if (f.deps.config.node) await saveLiveCall(f.deps.redis, { sipCallId: call.sipCallId, node: f.deps.config.node });
+}
+
+/** Kamailio holds the call suspended again: queued (the caller's place is its arrival time). */
+function backInLine(f: FlowContext, call: LiveCall): Promise<LiveCall> {
+  return transitionCall(f.deps, call, 'queued', {}, { type: 'call.queued.v1', data: { call_id: call.id, queue_id: call.queueId, priority: call.priority, requeued: true, reason: 'resync' } });
 }
