@@ -93,7 +93,7 @@ export function sampleParam(schema: JsonSchema): string {
   if (schema.enum?.length) return String(schema.enum[0]);
   if (schema.format === 'uuid') return randomUUID();
   if (schema.type === 'integer' || schema.type === 'number') return '1';
-  const candidates = ['probe-1', '1', 'short_calls', randomUUID()];
+  const candidates = ['probe-1', '1', 'short_calls', '100000001', randomUUID()];
   const ok = schema.pattern ? candidates.find((c) => new RegExp(schema.pattern!).test(c)) : candidates[0];
   if (ok === undefined) throw new Error(`no sample value for the parameter schema ${JSON.stringify(schema)}`);
   return ok;
