@@ -16,8 +16,6 @@ import { listAbandoned, onBye, startWrapUp } from './ended.ts';
 import type { FlowContext } from './context.ts';
 import { fact } from '../../ha/outbox/statement.ts';
 import { writeFacts } from '../../ha/outbox/write.ts';
-import { restoreMissingRow } from './missing-row.ts';
-import { calleeContact } from './dialog-contact.ts';
 
 /**
  * After a reconnect, for every live call Kamailio did not re-send: if Kamailio still has its dialog, it was failed
@@ -52,7 +50,6 @@ export async function onSyncDone(f: FlowContext, seen: Set<string>): Promise<voi
     // one call that cannot be reconciled must not stop the others nor the release of orphan seats below (seen on a
     // pair: a call ended on a node cut off from Redis halfway was left 'ended' but not retired)
     try {
-      await restoreMissingRow(f.deps, call); // a kill -9 between the arrival's Redis save and its row (missing-row.ts)
       if (dialog && Number(dialog.state) < 5) await reconcileWithDialog(f, call, dialog, outcome?.answered?.at); // 5: deleted (RPC dlg.list)
       else if (isTakeoverCandidate(call, f.deps.config.node)) takeovers.push(call);
       else await closeLostCall(f, call, outcome);
@@ -86,7 +83,7 @@ async function reconcileWithDialog(f: FlowContext, call: LiveCall, dialog: Recor
     return;
   }
   if (confirmed && (call.state === 'failed_open' || call.state === 'offering')) {
-    await onAnswered(f, call.sipCallId, seatUser, calleeContact(dialog), 0, answeredAt);
+    await onAnswered(f, call.sipCallId, seatUser, String(dialog.callee_contact ?? ''), 0, answeredAt);
   }
 }
 
@@ -124,7 +121,7 @@ async function closeWithKeptOutcome(f: FlowContext, call: LiveCall, outcome: Awa
   const { answered, ended } = outcome;
   if (answered && (call.state === 'queued' || call.state === 'failed_open' || call.state === 'offering')) {
     f.deps.log.warn({ call: call.sipCallId, state: call.state, seat: answered.seat }, 'call answered while we were away: recorded from what Kamailio kept');
-    await reconcileWithDialog(f, call, { state: 4, callee: { contact: answered.contact } }, answered.at, answered.seat && !answered.seat.startsWith('~') ? answered.seat : 'ringall'); // ~many/~overflow: by Contact
+    await reconcileWithDialog(f, call, { state: 4, callee_contact: answered.contact }, answered.at, answered.seat && !answered.seat.startsWith('~') ? answered.seat : 'ringall'); // ~many/~overflow: by Contact
   }
   const now = await getLiveCall(f.deps.redis, call.sipCallId);
   if (now && ended && (now.state === 'talking' || now.state === 'transferring')) {
