@@ -5,11 +5,10 @@
  * each other well past that timeout, and their later hang-ups are handled by the new process (legs ended).
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { startCapture } from '../support/rtp-capture.ts';
 import { sleep, startCallCentre, waitFor, type CallCentre } from '../support/callcentre.ts';
-import { levelsBetween, receivedBy, removePartyFiles, startParty, type PartySpec } from './support/conference-parties.ts';
+import { levelsBetween, openRoomWithParties, receivedBy, removePartyFiles, type PartySpec } from './support/conference-parties.ts';
 
 /** Janus's reclaim_session_timeout for this stack (default 60 s; shorter here to keep the test short). */
 const RECLAIM_S = 45;
@@ -28,14 +27,9 @@ after(async () => {
 });
 
 test('conference-control-plane-killed-room-survives: the restarted control plane claims the mixer session; the parties keep talking', async (t) => {
-  const [call] = await cc.sql<{ id: string }[]>`
-    INSERT INTO calls (centre_id, sip_call_id, state, arrived_at) VALUES ('city', ${`conf-test-${randomUUID()}`}, 'talking', now()) RETURNING id::text AS id`;
-  const room = await cc.apiOk<{ room_id: string }>('POST', `/v1/calls/${call!.id}/conference`, {}, [201]);
-  const parties = [];
-  for (const p of PARTIES) {
-    const inv = await cc.apiOk<{ uri: string }>('POST', `/v1/conferences/${room.room_id}/invitations`, {}, [201]);
-    parties.push(await startParty(cc.info.sip.udp, inv.uri, p));
-  }
+  const { callId, roomId, parties } = await openRoomWithParties(cc, PARTIES);
+  const call = { id: callId };
+  const room = { room_id: roomId };
   const ports = parties.map((p) => p.sipp.mediaPort);
   const capture = await startCapture(null, 'lo', `udp and (${ports.map((p) => `dst port ${p}`).join(' or ')})`);
   await waitFor(async () => {
@@ -70,6 +64,6 @@ test('conference-control-plane-killed-room-survives: the restarted control plane
     assert.ok(levels[other]! > -20, `party ${p.freqHz} Hz still hears ${other} Hz: ${JSON.stringify(levels)}`);
   }
   // the hang-ups reached the new process: both legs ended, the room closed
-  await waitFor(async () => (await cc.sql`SELECT 1 FROM call_legs WHERE call_id = ${call!.id} AND ended_at IS NULL`).length === 0, 5000, 'both legs ended');
+  await waitFor(async () => (await cc.sql`SELECT 1 FROM call_legs WHERE call_id = ${call.id} AND ended_at IS NULL`).length === 0, 5000, 'both legs ended');
   await waitFor(async () => (await cc.api('GET', `/v1/conferences/${room.room_id}`)).status === 404, 5000, 'the room closed');
 });

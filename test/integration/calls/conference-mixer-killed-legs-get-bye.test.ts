@@ -5,11 +5,10 @@
  * mixer is away. Janus started again: the control plane reconnects, the alarm clears and rooms open again.
  */
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { startCallCentre, waitFor, type CallCentre } from '../support/callcentre.ts';
 import { janusInfo } from '../../../scripts/stack/services/janus.ts';
-import { removePartyFiles, startParty, type PartySpec } from './support/conference-parties.ts';
+import { openRoomWithParties, removePartyFiles, type PartySpec } from './support/conference-parties.ts';
 
 /** Long enough that a party still in the call at the end was not given a BYE: it would hang up itself only then. */
 const STAY_MS = 40_000;
@@ -31,14 +30,9 @@ async function openAlarm(): Promise<{ id: string; details: { reason?: string } }
 }
 
 test('conference-mixer-killed-legs-get-bye: Janus killed mid-room, the legs get a BYE, an alarm, the next room refused; back when Janus is', async (t) => {
-  const [call] = await cc.sql<{ id: string }[]>`
-    INSERT INTO calls (centre_id, sip_call_id, state, arrived_at) VALUES ('city', ${`conf-test-${randomUUID()}`}, 'talking', now()) RETURNING id::text AS id`;
-  const room = await cc.apiOk<{ room_id: string }>('POST', `/v1/calls/${call!.id}/conference`, {}, [201]);
-  const parties = [];
-  for (const p of PARTIES) {
-    const inv = await cc.apiOk<{ uri: string }>('POST', `/v1/conferences/${room.room_id}/invitations`, {}, [201]);
-    parties.push(await startParty(cc.info.sip.udp, inv.uri, p));
-  }
+  const { callId, roomId, parties } = await openRoomWithParties(cc, PARTIES);
+  const call = { id: callId };
+  const room = { room_id: roomId };
   await waitFor(async () => {
     const r = await cc.api<{ participants: Array<{ state: string }> }>('GET', `/v1/conferences/${room.room_id}`);
     return r.status === 200 && r.body.participants.filter((p) => p.state === 'joined').length === 2;
@@ -63,17 +57,17 @@ test('conference-mixer-killed-legs-get-bye: Janus killed mid-room, the legs get 
   // the BYEs go out before each leg's record is closed: wait for both records
   const left = await waitFor(async () => {
     const rows = await cc.sql<{ reason: string }[]>`
-      SELECT data->>'reason' AS reason FROM call_events WHERE call_id = ${call!.id} AND type = 'call.party_left.v1'`;
+      SELECT data->>'reason' AS reason FROM call_events WHERE call_id = ${call.id} AND type = 'call.party_left.v1'`;
     return rows.length === 2 ? rows : undefined;
   }, 5000, 'both party_left events');
-  const legs = await cc.sql<{ ended: boolean }[]>`SELECT ended_at IS NOT NULL AS ended FROM call_legs WHERE call_id = ${call!.id} AND kind = 'external'`;
+  const legs = await cc.sql<{ ended: boolean }[]>`SELECT ended_at IS NOT NULL AS ended FROM call_legs WHERE call_id = ${call.id} AND kind = 'external'`;
   assert.equal(legs.length, 2);
   assert.ok(legs.every((l) => l.ended), 'both legs ended');
   assert.deepEqual(left.map((l) => l.reason), ['mixer_lost', 'mixer_lost'], 'both left because the mixer was lost');
   assert.equal((await cc.api('GET', `/v1/conferences/${room.room_id}`)).status, 404, 'the room is gone');
 
   // the next conference while the mixer is away: a coded error, nothing created
-  const refused = await cc.api<{ code: string }>('POST', `/v1/calls/${call!.id}/conference`, {});
+  const refused = await cc.api<{ code: string }>('POST', `/v1/calls/${call.id}/conference`, {});
   assert.equal(refused.status, 503);
   assert.equal(refused.body.code, 'CTI_MIXER_UNAVAILABLE');
 
@@ -81,7 +75,7 @@ test('conference-mixer-killed-legs-get-bye: Janus killed mid-room, the legs get 
   janus.start();
   await waitFor(() => janusInfo(cc.info.janus!.ws, '', 500).then(() => true, () => false), 10_000, 'Janus answering again');
   await waitFor(async () => (await openAlarm()) === undefined, 10_000, 'the mixer alarm cleared');
-  const again = await cc.api<{ room_id: string }>('POST', `/v1/calls/${call!.id}/conference`, {});
+  const again = await cc.api<{ room_id: string }>('POST', `/v1/calls/${call.id}/conference`, {});
   assert.equal(again.status, 201, JSON.stringify(again.body));
   await cc.apiOk('DELETE', `/v1/conferences/${again.body.room_id}`, undefined, [204]);
 });

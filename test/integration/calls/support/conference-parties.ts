@@ -4,12 +4,14 @@
  * temp folder: SIPp reads play_pcap_audio and timeouts when it loads a scenario, so they cannot be -set), and what
  * each received, taken from a loopback capture of the RTP sent to its media port, as 8 kHz PCM with arrival times.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeAlaw, readPcap, tonePcap, udpDatagrams } from '../../../support/audio.ts';
 import { scenarioPath, startSipp, type SippHandle } from '../../../support/sipp.ts';
 import { toneLevels } from '../../../support/goertzel.ts';
+import type { CallCentre } from '../../support/callcentre.ts';
 
 const TEMPLATE = 'uac-conf-party-expect-answer-tone.xml';
 
@@ -75,4 +77,17 @@ export function levelsBetween(r: Received, fromMs: number, toMs: number, freqs: 
     o += c.length;
   }
   return { levels: toneLevels(pcm, freqs), packets: chunks.length };
+}
+
+/** A talking call's record, a room opened on it through the API, and one SIPp party invited and joined per spec. */
+export async function openRoomWithParties(cc: CallCentre, specs: readonly PartySpec[]): Promise<{ callId: string; roomId: string; parties: Party[] }> {
+  const [call] = await cc.sql<{ id: string }[]>`
+    INSERT INTO calls (centre_id, sip_call_id, state, arrived_at) VALUES ('city', ${`conf-test-${randomUUID()}`}, 'talking', now()) RETURNING id::text AS id`;
+  const room = await cc.apiOk<{ room_id: string }>('POST', `/v1/calls/${call!.id}/conference`, {}, [201]);
+  const parties: Party[] = [];
+  for (const p of specs) {
+    const inv = await cc.apiOk<{ uri: string }>('POST', `/v1/conferences/${room.room_id}/invitations`, {}, [201]);
+    parties.push(await startParty(cc.info.sip.udp, inv.uri, p));
+  }
+  return { callId: call!.id, roomId: room.room_id, parties };
 }
