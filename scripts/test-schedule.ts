@@ -29,6 +29,8 @@ interface Outcome {
   readonly seconds: number;
   readonly ok: boolean;
   readonly counts: Record<string, number>;
+  /** For a failed file: its failing tests' names and first message lines, a few short lines. */
+  readonly digest: readonly string[];
 }
 
 const BROWSER = /\bchromium\b|\bplaywright\b/;
@@ -76,12 +78,38 @@ function runFile(file: string, lane: Lane, nodeArgs: readonly string[]): Promise
         const m = COUNT.exec(line.trim());
         if (m) counts[m[1]!] = Number(m[2]);
       }
-      const outcome = { file, lane, seconds: (Date.now() - t0) / 1000, ok: code === 0, counts };
+      const ok = code === 0;
+      const outcome = { file, lane, seconds: (Date.now() - t0) / 1000, ok, counts, digest: ok ? [] : failureDigest(text) };
       process.stdout.write(`${text.trimEnd()}\n== ${file} [${lane}]: ${outcome.ok ? 'passed' : 'FAILED'}, `
         + `${outcome.seconds.toFixed(1)} s\n`);
       done(outcome);
     });
   });
+}
+
+/**
+ * The failing tests of a file's spec output, each as its name and the first line of its error, cut short:
+ * CI keeps only the tail of a run, so these lines are printed last (a file that failed outside a test, e.g.
+ * in `before`, gives its last lines instead).
+ */
+export function failureDigest(text: string, max = 3): string[] {
+  const lines = text.split('\n');
+  const start = lines.findIndex((l) => l.startsWith('✖ failing tests:'));
+  const out: string[] = [];
+  if (start >= 0) {
+    for (let i = start + 1; i < lines.length && out.length < max * 2; i++) {
+      if (!lines[i]!.startsWith('✖ ')) continue;
+      out.push(`  ${cut(lines[i]!.replace(/ # .*$/, ''), 160)}`);
+      const msg = lines.slice(i + 1, i + 6).find((l) => l.trim() && !/^\s+at /.test(l) && !l.startsWith('✖ '));
+      if (msg) out.push(`    ${cut(msg.trim(), 220)}`);
+    }
+  }
+  if (out.length === 0) out.push(...lines.filter((l) => l.trim()).slice(-3).map((l) => `  ${cut(l.trim(), 200)}`));
+  return out;
+}
+
+function cut(s: string, n: number): string {
+  return s.length > n ? `${s.slice(0, n - 1)}…` : s;
 }
 
 /** Takes files from `queue` into `slots` workers until it is empty. */
@@ -151,7 +179,7 @@ async function main(): Promise<void> {
   const total: Record<string, number> = {};
   for (const r of results) for (const [k, v] of Object.entries(r.counts)) total[k] = (total[k] ?? 0) + v;
   console.log('== slowest files (seconds, lane):');
-  for (const r of [...results].sort((a, b) => b.seconds - a.seconds).slice(0, 25)) {
+  for (const r of [...results].sort((a, b) => b.seconds - a.seconds).slice(0, 15)) {
     console.log(`${r.seconds.toFixed(1).padStart(7)}  ${r.lane.padEnd(6)}  ${r.ok ? '' : 'FAILED '}${r.file}`);
   }
   const dir = join(process.cwd(), '.run');
@@ -162,6 +190,10 @@ async function main(): Promise<void> {
   console.log(`== ${results.length} file(s) in ${since()}: ${Object.entries(total).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   if (failed.length) {
     console.log(`== FAILED file(s): ${failed.map((r) => r.file).join(' ')}`);
+    // the digest goes to a file that test.sh prints as the run's last lines (CI keeps only the tail)
+    writeFileSync(join(dir, 'test-failures.txt'), `${failed.map((r) => [`${r.file} (${r.seconds.toFixed(1)} s):`, ...r.digest]
+      .join('\n')).join('\n')}\n`);
+    for (const r of failed) console.log([`${r.file}:`, ...r.digest].join('\n'));
     process.exit(1);
   }
 }

@@ -21,6 +21,7 @@ else
   typecheck=1
 fi
 
+rm -f .run/test-failures.txt
 # State folders of stopped test stacks from earlier runs (the last run's stay for inspection until now).
 node_modules/.bin/tsx scripts/stack/cli.ts clean >/dev/null
 
@@ -103,6 +104,8 @@ typecheck_result
 echo "== test.sh: $SECONDS s in all"
 
 if ((${#failed[@]})); then
+  # the failing tests with their first error lines, last (CI keeps only the tail of a run)
+  [[ -f .run/test-failures.txt ]] && { echo "== failing tests:"; cat .run/test-failures.txt; }
   echo "FAILED: ${failed[*]}" >&2
   exit 1
 fi
