@@ -28,7 +28,7 @@ export function createAlarms({ api, onChange }) {
       if (a.type === 'queue_answered_10s_share') return `${Number(v).toFixed(1)}%`;
       return String(v);
     };
-    return t(text, { queue: d.queue_id ?? a.subject ?? '', value: fmt(d.value), warning: fmt(d.warning), critical: fmt(d.critical) });
+    return t(text, { queue: d.queue_id ?? a.subject ?? '', subject: a.subject ?? '', value: fmt(d.value), warning: fmt(d.warning), critical: fmt(d.critical) });
   }
 
   function render() {

@@ -22,7 +22,7 @@ export function createHaPanel({ api, root }) {
       <section class="panel">
         <h2>${esc(ha.nodesHeading)} <button data-act="refresh">${esc(ha.refresh)}</button></h2>
         <table data-testid="ha-nodes">
-          <thead><tr><th>${esc(ha.node)}</th><th>${esc(ha.role)}</th><th>${esc(ha.vip)}</th><th>${esc(ha.link)}</th><th>${esc(ha.reported)}</th></tr></thead>
+          <thead><tr><th>${esc(ha.node)}</th><th>${esc(ha.role)}</th><th>${esc(ha.vip)}</th><th>${esc(ha.link)}</th><th>${esc(ha.replication)}</th><th>${esc(ha.reported)}</th></tr></thead>
           <tbody data-role="nodes"></tbody>
         </table>
       </section>
@@ -40,10 +40,11 @@ export function createHaPanel({ api, root }) {
 
   function render(s) {
     const nodes = root.querySelector('[data-role="nodes"]');
-    nodes.innerHTML = s.nodes.length === 0 ? `<tr><td colspan="5" class="muted">${esc(ha.notAPair)}</td></tr>` : s.nodes.map((n) => `
+    nodes.innerHTML = s.nodes.length === 0 ? `<tr><td colspan="6" class="muted">${esc(ha.notAPair)}</td></tr>` : s.nodes.map((n) => `
       <tr data-node="${esc(n.node)}" data-role="${esc(n.role)}" data-vrrp="${esc(n.vrrp ?? '')}" data-leader="${s.leader === n.node}">
         <td>${esc(ha.nodeName(n.node))}</td><td>${esc(ha.roles[n.role] ?? n.role)}</td><td>${esc(ha.vrrp[n.vrrp] ?? '—')}</td>
-        <td>${esc(ha.links[String(n.peer_reachable ?? null)])}</td><td>${esc(fmtTime(n.reported_at))}</td></tr>`).join('');
+        <td>${esc(ha.links[String(n.peer_reachable ?? null)])}</td>
+        <td data-replication="${esc(n.replication ?? '')}">${esc(ha.replicationStates[String(n.replication ?? null)] ?? n.replication)}</td><td>${esc(fmtTime(n.reported_at))}</td></tr>`).join('');
     const rows = root.querySelector('[data-role="failovers"]');
     rows.innerHTML = s.failovers.length === 0 ? `<tr><td colspan="8" class="muted">${esc(ha.none)}</td></tr>` : s.failovers.map((f) => {
       const from = f.last_seen_at ?? f.lease_taken_at;

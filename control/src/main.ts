@@ -35,6 +35,7 @@ import { Leadership, leaseMsFromEnv } from './ha/lease/leadership.ts';
 import { haRoleRoutes } from './api/routes/ha-role.ts';
 import { followTakeover, takeLead } from './ha/lead.ts';
 import { reportNodeStatus } from './ha/nodes/status.ts';
+import { watchReplication } from './ha/nodes/replication.ts';
 import { haRoutes } from './api/routes/ha.ts';
 import { connectRedis } from './ha/data/redis-connection.ts';
 import { onRedisReconnected } from './ha/data/redis-resync.ts';
@@ -130,7 +131,9 @@ async function main(): Promise<void> {
       void shutdownRef?.(4);
     },
   } : undefined;
-  const nodeStatus = haNode ? reportNodeStatus(deps, haNode, process.env.CTI_PEER_API_URL, () => active) : undefined;
+  // a node of a pair: does its Kamailio replicate registrations and dialogs to the peer (DMQ)? alarm if not
+  const replication = haNode ? watchReplication(deps, haNode.node, () => rpc.dmqNodes()) : undefined;
+  const nodeStatus = haNode ? reportNodeStatus(deps, haNode, process.env.CTI_PEER_API_URL, () => active, () => replication?.view() ?? null) : undefined;
   const app = await buildServer({ ...deps, kamailio: withPeerReload(rpc, peerRpc, log), health }, [
     seatStateRoutes(deps, () => void distributor.kick()), callsRoutes(deps), recordingsRoutes(deps), recordingsSearchRoutes(deps), qaRoutes(deps), screeningRoutes(deps, { announcements: media !== undefined }),
     queuesRoutes(deps, { onChange: () => void distributor.kick() }), statsRoutes(deps), surgeRoutes(deps, { rpc, publicOrigin: process.env.CTI_PUBLIC_ORIGIN }), eventsRoutes(deps), alarmsRoutes(deps), mediaControlRoutes(deps, { engine: ng }),
@@ -193,6 +196,7 @@ async function main(): Promise<void> {
     followUp?.stop();
     outbox.stop();
     nodeStatus?.stop();
+    replication?.stop();
     surgeExpiry?.stop();
     if (tick) clearInterval(tick);
     if (seatReload) clearInterval(seatReload);

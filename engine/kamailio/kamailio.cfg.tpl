@@ -242,7 +242,9 @@ modparam("websocket", "keepalive_mechanism", 0)
 modparam("dmq", "server_address", "sip:{{SIP_IP}}:{{DMQ_PORT}}")
 modparam("dmq", "notification_address", "sip:{{DMQ_PEER}}:{{DMQ_PORT}}")
 modparam("dmq", "num_workers", 2)
-modparam("dmq", "ping_interval", 15)
+# the shortest interval DMQ takes (MIN_PING_INTERVAL 5): a peer marked not_active by one unanswered ping or
+# notification gets nothing replicated until the next ping answers (docs/ha.md "Replication between the nodes")
+modparam("dmq", "ping_interval", 5)
 modparam("dmq_usrloc", "enable", 1)
 modparam("dmq_usrloc", "sync", 1)
 # calls in conversation survive the master's death (docs/ha.md): every dialog is replicated to the peer, so the node

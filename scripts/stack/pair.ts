@@ -15,6 +15,7 @@ import { execFileSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { createPairNetwork, type PairNetwork } from './netns.ts';
 import { startStack, stateDirOf, type Stack, type StackOptions } from './stack.ts';
+import { waitForDmqPeers } from './dmq-ready.ts';
 import { processAlive, sigkillAll, sleep } from './daemon.ts';
 import { REPO_ROOT } from './migrate.ts';
 import { createKeepalived, type KeepalivedService } from './services/keepalived.ts';
@@ -235,6 +236,7 @@ export async function startPair(opts: PairOptions = {}): Promise<Pair> {
       // A takes the floating address before B starts, so that B joins as backup
       if (node === 'a') await ka.daemon.waitReady(async () => addressesIn(net, 'a').includes(` ${cfg.vip}/`), 10_000, 'holding the floating address');
     }
+    await waitForDmqPeers(Object.fromEntries(NODES.map((n) => [n, nodes[n].info.kamailio.rpcUrl])));
     const pair: Pair = {
       name,
       net,

@@ -36,6 +36,18 @@ async function role(node: 'a' | 'b'): Promise<string | undefined> {
   return h?.checks?.control_plane?.detail;
 }
 
+/** Each node's report of its Kamailio's DMQ view of the other (GET /v1/ha/state), A then B. */
+async function replication(): Promise<Array<string | null | undefined>> {
+  const s = (await rig.a.apiOk<{ nodes: Array<{ node: string; replication?: string | null }> }>('GET', '/v1/ha/state')).nodes;
+  return ['a', 'b'].map((n) => s.find((x) => x.node === n)?.replication);
+}
+
+/** The subjects (nodes) of the open pair_replication_down alarms, sorted. */
+async function replicationAlarms(): Promise<string[]> {
+  const page = await rig.a.apiOk<{ items: Array<{ subject: string }> }>('GET', '/v1/alarms?open=true&type=pair_replication_down');
+  return page.items.map((a) => a.subject).sort();
+}
+
 /** Each call answered once: one answered row, one offer, answered by the seat. */
 async function assertAnsweredOnce(numbers: string[]): Promise<void> {
   for (const number of numbers) {
@@ -53,6 +65,9 @@ test('pair-split-brain: A-B link cut, one side fenced, each call answered once, 
   await rig.b.login();
   assert.deepEqual(vipHolders(pair), ['a']);
   assert.equal(pair.keepalived.b.state(), 'FAULT', 'B, standby, is fenced: it may not take the floating address');
+  // each node reports that its Kamailio replicates to the other (DMQ), no replication alarm open
+  await waitFor(async () => (await replication()).join() === 'active,active', 5_000, 'both nodes report DMQ replication active', 200);
+  assert.deepEqual(await replicationAlarms(), []);
   const vip = watchVip(pair);
 
   // 1. the A-B link cut; both reach the witness and the carrier
@@ -67,11 +82,19 @@ test('pair-split-brain: A-B link cut, one side fenced, each call answered once, 
   assert.equal(await role('a'), 'active');
   assert.equal(await role('b'), 'standby');
   await assertAnsweredOnce(during);
+  // DMQ no longer reaches the peer: each node's alarm says that a failover now would lose calls (8 s after its
+  // Kamailio marked the peer not active, which takes an unanswered ping: up to 5 s + 3 s)
+  await waitFor(async () => (await replicationAlarms()).join() === 'a,b', 25_000, 'the pair_replication_down alarm of A and of B', 250);
+  // Kamailio 5.6 marks a peer whose ping timed out "pending" (not "active": nothing is replicated to it)
+  assert.deepEqual(await replication(), ['pending', 'pending'], 'the node reports show the replication cut');
   healLink(pair, 'a', 'b');
   const healed = await call();
   assert.ok(healed.result.ok, `call after the heal answered: ${healed.result.errorLog}`);
   await assertAnsweredOnce([healed.number]);
   assert.deepEqual(vipHolders(pair), ['a'], 'nothing moved when the link came back');
+  // the next ping answers: replication resumes and the alarms clear
+  await waitFor(async () => (await replicationAlarms()).length === 0 && (await replication()).join() === 'active,active', 20_000,
+    'replication active again and the alarms cleared', 250);
   // the next act is about new calls: no conversation straddles the cut (that is the media replication's test)
   await waitFor(async () => (await rig.b.calls()).every((c) => c.ended_at) && (await rig.b.seatState(rig.seat!)).state === 'ready',
     15_000, 'every call so far ended and the seat ready', 200);

@@ -1,25 +1,33 @@
 /**
  * Network partitions inside a pair (scripts/stack/netns.ts), for the split-brain tests (docs/ha.md, "Split brain"):
- * a link between two members is cut by a blackhole route on each side (nothing either sends reaches the other,
- * in either direction; every other member still reaches both), and healed by removing the routes.
+ * a link between two members is cut as a cable cut or a dead switch port is, silently: each side's neighbour entry
+ * for the other is pinned to a MAC address nobody has, so what either sends leaves without an error and is never
+ * answered (requests time out; a blackhole *route* instead makes sendto() fail at once with EINVAL, which DMQ, for
+ * one, takes for something other than a dead peer, and a policy rule comes after the local table's). Every other
+ * member still reaches both. Healed by deleting the pinned entries (the next packet resolves the address again).
  */
 import { execFileSync } from 'node:child_process';
 import { NODES, type NodeName, type Pair } from '../../../scripts/stack/pair.ts';
 
 type Member = 'a' | 'b' | 'data' | 'car';
 
-function route(pair: Pair, op: 'add' | 'del', from: Member, to: Member): void {
-  execFileSync('ip', ['-n', pair.net.ns[from], 'route', op, 'blackhole', `${pair.net.addr[to]}/32`]);
+/** A locally administered unicast MAC that no interface of the pair has: frames to it go nowhere. */
+const NOBODY_MAC = '02:00:5e:00:de:ad';
+
+/** In `at`'s namespace, sends what is meant for `peer` to nobody (or resolves `peer` again). */
+function sendToNobody(pair: Pair, cut: boolean, at: Member, peer: Member): void {
+  const args = ['-n', pair.net.ns[at], 'neigh', cut ? 'replace' : 'del', pair.net.addr[peer]];
+  execFileSync('ip', cut ? [...args, 'lladdr', NOBODY_MAC, 'dev', pair.net.dev, 'nud', 'permanent'] : [...args, 'dev', pair.net.dev]);
 }
 
 export function cutLink(pair: Pair, x: Member, y: Member): void {
-  route(pair, 'add', x, y);
-  route(pair, 'add', y, x);
+  sendToNobody(pair, true, x, y);
+  sendToNobody(pair, true, y, x);
 }
 
 export function healLink(pair: Pair, x: Member, y: Member): void {
-  route(pair, 'del', x, y);
-  route(pair, 'del', y, x);
+  sendToNobody(pair, false, x, y);
+  sendToNobody(pair, false, y, x);
 }
 
 /** Every node whose up interfaces carry the floating address now (two would be a split brain). */

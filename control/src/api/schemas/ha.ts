@@ -25,6 +25,7 @@ const nodeStatus = {
     vrrp: { ...strOrNull, description: "keepalived's state: MASTER holds the floating address." },
     vrrp_since: dtOrNull,
     peer_reachable: { type: ['boolean', 'null'], description: 'The A-B link, as this node saw it at its last report.' },
+    replication: { ...strOrNull, description: "The peer's status in this node's Kamailio DMQ list: active = registrations and dialogs replicate to it." },
     reported_at: dateTime,
   },
 } as const;

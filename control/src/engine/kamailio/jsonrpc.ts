@@ -131,6 +131,22 @@ export class KamailioRpc {
     const r = await this.call<unknown>('dlg.list');
     return Array.isArray(r) ? (r as Record<string, unknown>[]) : [];
   }
+
+  /** The DMQ nodes this Kamailio knows (dmq.list_nodes; 5.6: host, port, status "active"/"pending"/..., local). */
+  async dmqNodes(): Promise<DmqNode[]> {
+    const r = await this.call<unknown>('dmq.list_nodes');
+    return (Array.isArray(r) ? (r as Record<string, unknown>[]) : []).map((n) => ({
+      host: String(n.host ?? ''), port: String(n.port ?? ''), status: String(n.status ?? ''), local: Number(n.local ?? 0) === 1,
+    }));
+  }
+}
+
+export interface DmqNode {
+  readonly host: string;
+  readonly port: string;
+  /** "active" while DMQ replicates to it; "pending" (5.6) after an unanswered ping or notification, until a ping answers. */
+  readonly status: string;
+  readonly local: boolean;
 }
 
 /** htable.get answers 500 "Key name doesn't exist in htable.", htable.delete 404 "Key not found in htable." (5.6.3). */

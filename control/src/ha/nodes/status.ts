@@ -21,6 +21,8 @@ export interface NodeStatus {
   vrrp_since: string | null;
   /** Whether this node reached its peer's API within 800 ms at its last report (the A-B link). */
   peer_reachable: boolean | null;
+  /** The peer's status in this node's Kamailio DMQ list ("active": registrations and dialogs replicate), null if unknown. */
+  replication: string | null;
   reported_at: string;
 }
 
@@ -35,12 +37,13 @@ async function peerReachable(url: string | undefined): Promise<boolean | null> {
   }
 }
 
-export function reportNodeStatus(deps: Pick<AppDeps, 'redis' | 'log'>, me: HaNode, peerUrl: string | undefined, active: () => boolean): { stop(): void } {
+export function reportNodeStatus(deps: Pick<AppDeps, 'redis' | 'log'>, me: HaNode, peerUrl: string | undefined, active: () => boolean,
+  replication: () => string | null = () => null): { stop(): void } {
   return ticker(EVERY_MS, async () => {
     const v = vrrpState(me.vrrpStateFile);
     const s: NodeStatus = {
       node: me.node, role: active() ? 'active' : 'standby', vrrp: v?.state ?? null, vrrp_since: v?.since.toISOString() ?? null,
-      peer_reachable: await peerReachable(peerUrl), reported_at: new Date().toISOString(),
+      peer_reachable: await peerReachable(peerUrl), replication: replication(), reported_at: new Date().toISOString(),
     };
     await deps.redis.set(KEY(me.node), JSON.stringify(s), 'PX', TTL_MS);
   }, (err) => deps.log.warn({ err: String(err) }, 'node status report failed'));
