@@ -191,7 +191,9 @@ async function main(): Promise<void> {
   let queueAlarms: QueueAlarms | undefined;
   let surgeExpiry: SurgeExpiry | undefined;
   let followUp: { stop(): void } | undefined;
+  let stopping = false;
   const shutdown = async (code: number) => {
+    stopping = true;
     leadership.stop();
     followUp?.stop();
     outbox.stop();
@@ -235,7 +237,10 @@ async function main(): Promise<void> {
       throw err;
     }
   }, { log });
-  if (takeover && haNode) followUp = followTakeover(deps, takeover, haNode);
+  // the takeover's record is written in the background (ha/lead.ts): followed once it is there, while still leading
+  if (takeover && haNode) {
+    void takeover.recorded.then((row) => { if (row && active && !stopping) followUp = followTakeover(deps, row, haNode); });
+  }
   active = true;
   outbox.start();
   log.info({ instance: lease.id }, 'active control plane: taking call control');

@@ -22,6 +22,8 @@ export const SWITCHOVER_KEY = 'cti:ha:switchover';
 
 const STALE_RETRY_MS = 5000;
 const DB_TIMEOUT_MS = 1000;
+const RECORD_RETRY_MS = 2000;
+const RECORD_RETRY_FOR_MS = 600_000;
 const FOLLOW_MS = 120_000;
 const FOLLOW_EVERY_MS = 200;
 
@@ -43,10 +45,14 @@ export function vrrpState(file: string | undefined): { state: string; since: Dat
 }
 
 /**
- * Waits for the lease, and holds it only with data that is not behind: resolves with the takeover's row once this
- * process leads (undefined when the database could not be asked: the lead is kept, the call path runs on Redis).
+ * Waits for the lease, and holds it only with data that is not behind. Resolves as soon as this process may lead:
+ * the only PostgreSQL step before that is the bounded takeover-count check (1 s). The takeover's row, its audit entry
+ * and the stale-data alarm's clearing are written after, in the background (`recorded`), retried until PostgreSQL
+ * takes them: the lease is renewed only once this process leads, so a PostgreSQL that hangs must not hold the lead
+ * up (a lease of 1.5 s ran out while they waited on a dead primary, and the lead was given up). `recorded` resolves
+ * with the row, or undefined when the takeover count could not be read (the lead is kept, the call path runs on Redis).
  */
-export async function takeLead(deps: AppDeps, lease: LeaderLease, me: HaNode, mayTake?: () => Promise<boolean>): Promise<FailoverRow | undefined> {
+export async function takeLead(deps: AppDeps, lease: LeaderLease, me: HaNode, mayTake?: () => Promise<boolean>): Promise<{ recorded: Promise<FailoverRow | undefined> }> {
   for (;;) {
     await lease.acquire(mayTake);
     const takenAt = new Date();
@@ -67,27 +73,56 @@ export async function takeLead(deps: AppDeps, lease: LeaderLease, me: HaNode, ma
       lease.reopen();
       continue;
     }
-    await clearAlarm(deps, STALE_DATA_ALARM, me.node).catch(() => undefined);
     const previous = await deps.redis.hgetall(LEADER_NODE_KEY);
     const switchover = await deps.redis.hgetall(SWITCHOVER_KEY);
     await deps.redis.hset(LEADER_NODE_KEY, { node: me.node, instance: lease.id, since: takenAt.toISOString() });
-    if (dbEpoch === undefined) return undefined;
-    const kind = takeoverKind(previous.node, switchover.to, me.node);
-    const by = kind === 'switchover' ? (switchover.by ?? 'system') : 'system';
-    const row = await insertFailover(deps.sql, {
-      epoch: Math.max(redisEpoch, dbEpoch) + 1, kind, from_node: previous.node && previous.node !== me.node ? previous.node : null,
-      to_node: me.node, by,
-      reason: kind === 'switchover' ? 'switchover asked for' : kind === 'failover' ? 'the leader lease ran out' : 'first leader',
-      last_seen_at: lease.holderRenewedAt ? new Date(lease.holderRenewedAt) : null, lease_taken_at: takenAt,
-    });
-    await deps.redis.set(EPOCH_KEY, String(row.epoch));
-    if (kind === 'switchover') await deps.redis.del(SWITCHOVER_KEY);
-    await recordAudit(deps.sql, {
-      actor: { id: null, username: by }, ip: null, action: `ha.${kind === 'start' ? 'lead_taken' : kind}`, target_type: 'ha_node', target_id: me.node,
-      before: { leader: row.from_node }, after: { leader: me.node, epoch: row.epoch },
-    });
-    deps.log.info({ kind, from: row.from_node, epoch: row.epoch }, 'takeover recorded');
-    return row;
+    if (dbEpoch === undefined) return { recorded: Promise.resolve(undefined) };
+    const epoch = Math.max(redisEpoch, dbEpoch) + 1;
+    return { recorded: untilWritten(deps, 'takeover record', () => recordTakeover(deps, me, { previous, switchover, epoch, takenAt, holderRenewedAt: lease.holderRenewedAt })) };
+  }
+}
+
+/** The takeover's row, its epoch in Redis and its audit entry; the stale-data alarm of this node cleared. */
+async function recordTakeover(deps: AppDeps, me: HaNode, t: {
+  previous: Record<string, string>; switchover: Record<string, string>; epoch: number; takenAt: Date; holderRenewedAt: number | undefined;
+}): Promise<FailoverRow> {
+  await clearAlarm(deps, STALE_DATA_ALARM, me.node);
+  const kind = takeoverKind(t.previous.node, t.switchover.to, me.node);
+  const by = kind === 'switchover' ? (t.switchover.by ?? 'system') : 'system';
+  const row = await insertFailover(deps.sql, {
+    epoch: t.epoch, kind, from_node: t.previous.node && t.previous.node !== me.node ? t.previous.node : null,
+    to_node: me.node, by,
+    reason: kind === 'switchover' ? 'switchover asked for' : kind === 'failover' ? 'the leader lease ran out' : 'first leader',
+    last_seen_at: t.holderRenewedAt ? new Date(t.holderRenewedAt) : null, lease_taken_at: t.takenAt,
+  });
+  await deps.redis.set(EPOCH_KEY, String(row.epoch));
+  if (kind === 'switchover') await deps.redis.del(SWITCHOVER_KEY);
+  await recordAudit(deps.sql, {
+    actor: { id: null, username: by }, ip: null, action: `ha.${kind === 'start' ? 'lead_taken' : kind}`, target_type: 'ha_node', target_id: me.node,
+    before: { leader: row.from_node }, after: { leader: me.node, epoch: row.epoch },
+  });
+  deps.log.info({ kind, from: row.from_node, epoch: row.epoch }, 'takeover recorded');
+  return row;
+}
+
+/**
+ * Runs `step` until it resolves, every 2 s, for at most 10 minutes (PostgreSQL failing over takes seconds); resolves
+ * undefined if it never did (logged as an error: the takeover is then only in the logs and in Redis).
+ * The row is written once: a retry follows only a step that failed, never one still waiting.
+ */
+async function untilWritten<T>(deps: Pick<AppDeps, 'log'>, what: string, step: () => Promise<T>): Promise<T | undefined> {
+  const deadline = Date.now() + RECORD_RETRY_FOR_MS;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await step();
+    } catch (err) {
+      if (Date.now() > deadline) {
+        deps.log.error({ err: String(err), attempt }, `${what} not written: given up`);
+        return undefined;
+      }
+      if (attempt === 1) deps.log.warn({ err: String(err) }, `${what} not written yet: retried until PostgreSQL takes it`);
+      await new Promise((r) => setTimeout(r, RECORD_RETRY_MS).unref());
+    }
   }
 }
 
