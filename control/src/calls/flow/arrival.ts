@@ -25,6 +25,7 @@ import { fact } from '../../ha/outbox/statement.ts';
 import { writeFacts } from '../../ha/outbox/write.ts';
 import { onTransferLeg } from '../transfer/new-leg.ts';
 import { resyncStep } from './resync-step.ts';
+import { restoreMissingRow } from './missing-row.ts';
 
 export async function onCallNew(f: FlowContext, e: CallNewEvent): Promise<void> {
   f.seen(e.callId);
@@ -122,6 +123,7 @@ async function keepIdentity(f: FlowContext, e: CallNewEvent): Promise<void> {
  * dead node of a pair (`takeover`, ha/takeover): take its transaction ids, put it back in line at its place.
  */
 async function resync(f: FlowContext, call: LiveCall, e: CallNewEvent): Promise<void> {
+  await restoreMissingRow(f.deps, call); // a kill -9 between the arrival's Redis save and its row (missing-row.ts)
   await saveLiveCall(f.deps.redis, { sipCallId: call.sipCallId, tindex: e.tindex, tlabel: e.tlabel });
   call = { ...call, tindex: e.tindex, tlabel: e.tlabel };
   if (e.takeover) {

@@ -16,6 +16,7 @@ import { listAbandoned, onBye, startWrapUp } from './ended.ts';
 import type { FlowContext } from './context.ts';
 import { fact } from '../../ha/outbox/statement.ts';
 import { writeFacts } from '../../ha/outbox/write.ts';
+import { restoreMissingRow } from './missing-row.ts';
 
 /**
  * After a reconnect, for every live call Kamailio did not re-send: if Kamailio still has its dialog, it was failed
@@ -50,6 +51,7 @@ export async function onSyncDone(f: FlowContext, seen: Set<string>): Promise<voi
     // one call that cannot be reconciled must not stop the others nor the release of orphan seats below (seen on a
     // pair: a call ended on a node cut off from Redis halfway was left 'ended' but not retired)
     try {
+      await restoreMissingRow(f.deps, call); // a kill -9 between the arrival's Redis save and its row (missing-row.ts)
       if (dialog && Number(dialog.state) < 5) await reconcileWithDialog(f, call, dialog, outcome?.answered?.at); // 5: deleted (RPC dlg.list)
       else if (isTakeoverCandidate(call, f.deps.config.node)) takeovers.push(call);
       else await closeLostCall(f, call, outcome);
