@@ -17,6 +17,7 @@ import type { FlowContext } from './context.ts';
 import { fact } from '../../ha/outbox/statement.ts';
 import { writeFacts } from '../../ha/outbox/write.ts';
 import { restoreMissingRow } from './missing-row.ts';
+import { calleeContact } from './dialog-contact.ts';
 
 /**
  * After a reconnect, for every live call Kamailio did not re-send: if Kamailio still has its dialog, it was failed
@@ -85,7 +86,7 @@ async function reconcileWithDialog(f: FlowContext, call: LiveCall, dialog: Recor
     return;
   }
   if (confirmed && (call.state === 'failed_open' || call.state === 'offering')) {
-    await onAnswered(f, call.sipCallId, seatUser, String(dialog.callee_contact ?? ''), 0, answeredAt);
+    await onAnswered(f, call.sipCallId, seatUser, calleeContact(dialog), 0, answeredAt);
   }
 }
 
@@ -123,7 +124,7 @@ async function closeWithKeptOutcome(f: FlowContext, call: LiveCall, outcome: Awa
   const { answered, ended } = outcome;
   if (answered && (call.state === 'queued' || call.state === 'failed_open' || call.state === 'offering')) {
     f.deps.log.warn({ call: call.sipCallId, state: call.state, seat: answered.seat }, 'call answered while we were away: recorded from what Kamailio kept');
-    await reconcileWithDialog(f, call, { state: 4, callee_contact: answered.contact }, answered.at, answered.seat && !answered.seat.startsWith('~') ? answered.seat : 'ringall'); // ~many/~overflow: by Contact
+    await reconcileWithDialog(f, call, { state: 4, callee: { contact: answered.contact } }, answered.at, answered.seat && !answered.seat.startsWith('~') ? answered.seat : 'ringall'); // ~many/~overflow: by Contact
   }
   const now = await getLiveCall(f.deps.redis, call.sipCallId);
   if (now && ended && (now.state === 'talking' || now.state === 'transferring')) {
