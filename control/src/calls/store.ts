@@ -63,6 +63,11 @@ export async function allLiveCalls(redis: Redis): Promise<LiveCall[]> {
   return out;
 }
 
+/** Still in the live set (not retired; a retired call's hash stays an hour with its final state). */
+export async function isLiveCall(redis: Redis, sipCallId: string): Promise<boolean> {
+  return (await redis.sismember(LIVE_CALLS, sipCallId)) === 1;
+}
+
 export async function saveLiveCall(redis: Redis, c: Partial<LiveCall> & { sipCallId: string }): Promise<void> {
   const f: Record<string, string> = {};
   const map: Record<string, keyof LiveCall> = {

@@ -9,7 +9,7 @@ import { getCallExtras } from '../extras.ts';
 import { isRinging } from '../offers/ring-all.ts';
 import { peerDialogIds } from '../../ha/peer-dialogs.ts';
 import { isTakeoverCandidate, takeOverQueuedCalls } from '../../ha/takeover/takeover.ts';
-import { allLiveCalls, getLiveCall, retireLiveCall, saveLiveCall, transitionCall, type LiveCall } from '../store.ts';
+import { allLiveCalls, getLiveCall, isLiveCall, retireLiveCall, saveLiveCall, transitionCall, type LiveCall } from '../store.ts';
 import { onAnswered } from './answered.ts';
 import { forgetAwayOutcome, loadAwayOutcomes, type AwayOutcome } from './away-outcomes.ts';
 import { listAbandoned, onBye, startWrapUp } from './ended.ts';
@@ -18,6 +18,7 @@ import { fact } from '../../ha/outbox/statement.ts';
 import { writeFacts } from '../../ha/outbox/write.ts';
 import { restoreMissingRow } from './missing-row.ts';
 import { calleeContact } from './dialog-contact.ts';
+import { syncRecheck } from './sync-recheck.ts';
 
 /**
  * After a reconnect, for every live call Kamailio did not re-send: if Kamailio still has its dialog, it was failed
@@ -41,26 +42,33 @@ export async function onSyncDone(f: FlowContext, seen: Set<string>): Promise<voi
   // answers and BYEs Kamailio kept while no control plane heard its events (a call answered and over meanwhile)
   const away = await loadAwayOutcomes(f);
   const used = new Set<string>();
-  for (const call of live) {
-    if (seen.has(call.sipCallId)) continue;
-    if (onPeer.has(call.sipCallId)) {
-      f.deps.log.info({ call: call.sipCallId, node: call.node, state: call.state }, 'call lives on the other node of the pair: left as it is');
+  const pending: Promise<void>[] = [];
+  for (const listed of live) {
+    if (seen.has(listed.sipCallId)) continue;
+    if (onPeer.has(listed.sipCallId)) {
+      f.deps.log.info({ call: listed.sipCallId, node: listed.node, state: listed.state }, 'call lives on the other node of the pair: left as it is');
       continue;
     }
-    const dialog = dialogs.get(call.sipCallId);
-    const outcome = away.get(call.sipCallId);
-    // one call that cannot be reconciled must not stop the others nor the release of orphan seats below (seen on a
-    // pair: a call ended on a node cut off from Redis halfway was left 'ended' but not retired)
-    try {
+    const dialog = dialogs.get(listed.sipCallId);
+    const outcome = away.get(listed.sipCallId);
+    // in the call's own chain, after the events of it still being handled (sync-recheck.ts); the calls in parallel
+    pending.push(f.serial.run(listed.sipCallId, async () => {
+      const call = await getLiveCall(f.deps.redis, listed.sipCallId);
+      const recheck = syncRecheck(listed, call, await isLiveCall(f.deps.redis, listed.sipCallId));
+      if (recheck !== 'reconcile' || !call) {
+        if (recheck === 'moved') f.deps.log.info({ call: listed.sipCallId, listed: listed.state, now: call?.state }, 'call moved by its own events during the sync: left to them');
+        return;
+      }
       await restoreMissingRow(f.deps, call); // a kill -9 between the arrival's Redis save and its row (missing-row.ts)
       if (dialog && Number(dialog.state) < 5) await reconcileWithDialog(f, call, dialog, outcome?.answered?.at); // 5: deleted (RPC dlg.list)
       else if (isTakeoverCandidate(call, f.deps.config.node)) takeovers.push(call);
       else await closeLostCall(f, call, outcome);
       if (outcome) used.add(call.sipCallId);
-    } catch (err) {
-      f.deps.log.error({ err: String(err), call: call.sipCallId, state: call.state }, 'live call not reconciled after the sync');
-    }
+    // one call that cannot be reconciled must not stop the others nor the release of orphan seats below (seen on a
+    // pair: a call ended on a node cut off from Redis halfway was left 'ended' but not retired)
+    }).catch((err) => f.deps.log.error({ err: String(err), call: listed.sipCallId, state: listed.state }, 'live call not reconciled after the sync')));
   }
+  await Promise.all(pending);
   // the other node of the pair died with these callers' INVITE transactions: re-injected here (docs/ha.md), in one
   // batch while distribution is held, so that they are back at their places before any seat is offered a call
   await takeOverQueuedCalls(f, takeovers, (call) => closeLostCall(f, call));
