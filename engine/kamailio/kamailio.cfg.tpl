@@ -200,6 +200,9 @@ modparam("htable", "htable", "qd=>size=10;autoexpire=7200")
 # "<s>|<us>|<seat b64>|<contact b64>" of a queued call's answer; awe: Call-ID -> "<s>|<us>|<by>" of its BYE.
 modparam("htable", "htable", "awa=>size=8;autoexpire=7200")
 modparam("htable", "htable", "awe=>size=8;autoexpire=7200")
+# awn: Call-ID -> the call.new JSON (without sdp, dst, takeover, invite) of a call that arrived while no control plane
+# was connected: the sync records it if Kamailio failed it open meanwhile (calls/flow/away-arrival.ts)
+modparam("htable", "htable", "awn=>size=8;autoexpire=7200")
 # qr: Call-ID -> earliest time (s) of the next fail-open attempt
 modparam("htable", "htable", "qr=>size=10;autoexpire=7200")
 # ring_all forks: oc: "Call-ID|contact" -> seat user (filled before forking); ob: "Call-ID|branch index" -> seat user
@@ -558,7 +561,13 @@ route[QUEUE] {
 		+ "\",\"src\":\"" + $si + ":" + $sp
 		+ "\",\"proto\":\"" + $proto
 		+ "\",\"arrived_s\":" + $TV(s) + ",\"arrived_us\":" + $TV(u)
-		+ ",\"is_trunk\":" + $var(is_trunk)
+		+ ",\"is_trunk\":" + $var(is_trunk);
+	if ($shv(cp_up) <= 0) {
+		# no control plane hears this call.new: its arrival is kept for the sync (htable awn), which records the call
+		# if it was failed open meanwhile (calls/flow/away-arrival.ts); without SDP and INVITE (the record needs neither)
+		$sht(awn=>$(ci{s.trim})) = $var(qev) + "}";
+	}
+	$var(qev) = $var(qev)
 		+ ",\"sdp\":\"" + $(rb{s.encode.base64})
 		+ "\",\"dst\":\"" + $Ri + ":" + $Rp
 		+ "\",\"takeover\":" + $var(takeover)

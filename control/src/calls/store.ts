@@ -112,6 +112,12 @@ export async function logCallEvent<T extends EventType>(deps: AppDeps, callId: s
   await deps.bus.publish(type, data, at);
 }
 
+/** Whether PostgreSQL has a record of this SIP Call-ID (unique per call). */
+export async function hasCallRecord(deps: AppDeps, sipCallId: string): Promise<boolean> {
+  const [row] = await deps.sql`SELECT 1 AS one FROM calls WHERE sip_call_id = ${sipCallId} LIMIT 1`;
+  return row !== undefined;
+}
+
 /**
  * The last call with this SIP Call-ID that has already ended (ended or abandoned) within the last two hours (the
  * lifetime of Kamailio's queue entries), or undefined: a call Kamailio still holds must then be ended there too.
