@@ -84,10 +84,8 @@ export async function onSyncDone(f: FlowContext, seen: Set<string>): Promise<voi
   // batch while distribution is held, so that they are back at their places before any seat is offered a call
   await takeOverQueuedCalls(f, takeovers, (call) => closeLostCall(f, call));
   await releaseOrphanSeats(f);
-  // applied, or of calls no longer live (kept here for a call that could not be reconciled: the next sync retries)
-  const liveIds = new Set(live.map((c) => c.sipCallId));
-  const retried = (callId: string): boolean => liveIds.has(callId) || (arrivals.has(callId) && !arrivalsDone.has(callId));
-  for (const callId of away.keys()) if (used.has(callId) || !retried(callId)) await forgetAwayOutcome(f, callId);
+  // applied: deleted; the others (Kamailio keeps every call's answer and BYE) expire in Kamailio after 2 h
+  for (const callId of used) await forgetAwayOutcome(f, callId);
   // tests and operators wait for this line: the calls Kamailio held are back in line after a (re)connect
   f.deps.log.info({ resent: seen.size }, 'sync with Kamailio done');
 }
