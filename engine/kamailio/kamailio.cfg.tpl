@@ -195,11 +195,15 @@ modparam("evapi", "workers", 2)
 # q: suspended calls, Call-ID -> "tindex:tlabel"; qd: Call-ID -> the call.new JSON (for re-sync after a reconnect)
 modparam("htable", "htable", "q=>size=10;autoexpire=7200")
 modparam("htable", "htable", "qd=>size=10;autoexpire=7200")
-# Outcomes while no control plane is connected (evapi events then are lost; docs/ha.md "Next steps" 8), read and
-# deleted by the control plane over JSON-RPC with the sync (calls/flow/away-outcomes.ts). awa: Call-ID ->
+# Outcomes of calls (kept whether or not a control plane is connected: an event sent to one being killed is lost too;
+# docs/ha.md "Next steps" 8), read by the control plane over JSON-RPC with the sync (calls/flow/away-outcomes.ts),
+# deleted once applied, else left to expire. awa: Call-ID ->
 # "<s>|<us>|<seat b64>|<contact b64>" of a queued call's answer; awe: Call-ID -> "<s>|<us>|<by>" of its BYE.
 modparam("htable", "htable", "awa=>size=8;autoexpire=7200")
 modparam("htable", "htable", "awe=>size=8;autoexpire=7200")
+# awn: Call-ID -> the call.new JSON (without sdp, dst, takeover, invite) of a call that arrived while no control plane
+# was connected: the sync records it if Kamailio failed it open meanwhile (calls/flow/away-arrival.ts)
+modparam("htable", "htable", "awn=>size=8;autoexpire=7200")
 # qr: Call-ID -> earliest time (s) of the next fail-open attempt
 modparam("htable", "htable", "qr=>size=10;autoexpire=7200")
 # ring_all forks: oc: "Call-ID|contact" -> seat user (filled before forking); ob: "Call-ID|branch index" -> seat user
@@ -560,7 +564,13 @@ route[QUEUE] {
 		+ "\",\"src\":\"" + $si + ":" + $sp
 		+ "\",\"proto\":\"" + $proto
 		+ "\",\"arrived_s\":" + $TV(s) + ",\"arrived_us\":" + $TV(u)
-		+ ",\"is_trunk\":" + $var(is_trunk)
+		+ ",\"is_trunk\":" + $var(is_trunk);
+	if ($shv(cp_up) <= 0) {
+		# no control plane hears this call.new: its arrival is kept for the sync (htable awn), which records the call
+		# if it was failed open meanwhile (calls/flow/away-arrival.ts); without SDP and INVITE (the record needs neither)
+		$sht(awn=>$(ci{s.trim})) = $var(qev) + "}";
+	}
+	$var(qev) = $var(qev)
 		+ ",\"sdp\":\"" + $(rb{s.encode.base64})
 		+ "\",\"dst\":\"" + $Ri + ":" + $Rp
 		+ "\",\"takeover\":" + $var(takeover)
@@ -1030,8 +1040,9 @@ onreply_route[MANAGE_REPLY] {
 	} else if ($rs >= 200 && $rs < 300) {
 		$sht(qd=>$(ci{s.trim})) = $null;
 		evapi_relay("{\"event\":\"offer.answered\",\"callid\":\"$(ci{s.trim}{s.encode.base64})\",\"seat\":\"$(var(rseat){s.encode.base64})\",\"contact\":\"$(ct{s.encode.base64})\",\"attempt\":$avp(attempt),\"totag\":\"$(tt{s.encode.base64})\",\"kind\":\"$var(kind)\"}");
-		# no control plane hears the event above: kept for the sync (htable awa)
-		if ($shv(cp_up) <= 0 && $sht(awa=>$(ci{s.trim})) == $null) {
+		# kept for the sync (htable awa) even while a control plane is connected: one killed (kill -9) before Kamailio
+		# saw its connection close, or before it handled the event, lost the event all the same (crash test)
+		if ($sht(awa=>$(ci{s.trim})) == $null) {
 			$sht(awa=>$(ci{s.trim})) = "" + $TV(s) + "|" + $TV(u) + "|" + $(var(rseat){s.encode.base64}) + "|" + $(ct{s.encode.base64});
 		}
 	}
@@ -1057,8 +1068,8 @@ route[WITHINDLG] {
 		$var(by) = "seat";
 		if (is_direction("downstream")) { $var(by) = "caller"; }
 		evapi_relay("{\"event\":\"call.bye\",\"callid\":\"$(ci{s.trim}{s.encode.base64})\",\"by\":\"$var(by)\"}");
-		# no control plane hears the event above: kept for the sync (htable awe)
-		if ($shv(cp_up) <= 0 && $sht(awe=>$(ci{s.trim})) == $null) {
+		# kept for the sync (htable awe), like the answer (htable awa) even while a control plane is connected
+		if ($sht(awe=>$(ci{s.trim})) == $null) {
 			$sht(awe=>$(ci{s.trim})) = "" + $TV(s) + "|" + $TV(u) + "|" + $var(by);
 		}
 		rtpengine_delete();

@@ -63,6 +63,11 @@ export async function allLiveCalls(redis: Redis): Promise<LiveCall[]> {
   return out;
 }
 
+/** Still in the live set (not retired; a retired call's hash stays an hour with its final state). */
+export async function isLiveCall(redis: Redis, sipCallId: string): Promise<boolean> {
+  return (await redis.sismember(LIVE_CALLS, sipCallId)) === 1;
+}
+
 export async function saveLiveCall(redis: Redis, c: Partial<LiveCall> & { sipCallId: string }): Promise<void> {
   const f: Record<string, string> = {};
   const map: Record<string, keyof LiveCall> = {
@@ -105,6 +110,12 @@ export async function transitionCall<T extends EventType>(
 export async function logCallEvent<T extends EventType>(deps: AppDeps, callId: string, type: T, data: EventData[T], at = new Date()): Promise<void> {
   await writeFacts(deps, callId, fact`INSERT INTO call_events (call_id, type, at, data) VALUES (${callId}, ${type}, ${at}, ${fact.json(data)})`);
   await deps.bus.publish(type, data, at);
+}
+
+/** Whether PostgreSQL has a record of this SIP Call-ID (unique per call). */
+export async function hasCallRecord(deps: AppDeps, sipCallId: string): Promise<boolean> {
+  const [row] = await deps.sql`SELECT 1 AS one FROM calls WHERE sip_call_id = ${sipCallId} LIMIT 1`;
+  return row !== undefined;
 }
 
 /**

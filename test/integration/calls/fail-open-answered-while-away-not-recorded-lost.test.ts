@@ -39,4 +39,6 @@ test('fail-open-answered-while-away-not-recorded-lost: a ring-all call answered 
   assert.notEqual(row?.end_reason, 'lost_during_disconnect', `the answered call is recorded as lost (${facts})`);
   assert.ok(!types.includes('call.abandoned.v1'), `call.abandoned.v1 was published for an answered call (${facts})`);
   assert.equal(work, undefined, 'no callback work-list entry for an answered call');
+  // the seat is found by the Contact of the dialog in Kamailio's dlg.list (callee.contact; calls/flow/dialog-contact.ts)
+  assert.equal(row?.answered_seat_id, seat.id, `the record names the seat that answered (${facts})`);
 });

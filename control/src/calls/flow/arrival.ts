@@ -21,10 +21,12 @@ import { endInEngineIfEnded } from '../ended-in-engine.ts';
 import { keepTakeoverIdentity } from '../../ha/takeover/identity.ts';
 import { getLiveCall, logCallEvent, saveLiveCall, transitionCall, type LiveCall } from '../store.ts';
 import type { FlowContext } from './context.ts';
-import { fact } from '../../ha/outbox/statement.ts';
+import { fact, type FactStatement } from '../../ha/outbox/statement.ts';
+import type { EventData } from '../../events/schema.ts';
 import { writeFacts } from '../../ha/outbox/write.ts';
 import { onTransferLeg } from '../transfer/new-leg.ts';
 import { resyncStep } from './resync-step.ts';
+import { restoreMissingRow } from './missing-row.ts';
 
 export async function onCallNew(f: FlowContext, e: CallNewEvent): Promise<void> {
   f.seen(e.callId);
@@ -60,19 +62,10 @@ export async function onCallNew(f: FlowContext, e: CallNewEvent): Promise<void> 
     await enqueue(f.deps.redis, queue.id, e.callId, priority, call.arrivedMs);
     void f.distributor.kick([queue.id]);
   }
-  await writeFacts(f.deps, id, fact`
-    INSERT INTO calls (id, centre_id, sip_call_id, caller_number, caller_name, caller_uri, called_number, trunk_id, source, queue_id,
-                       priority, priority_reason, state, arrived_at, sip_headers)
-    VALUES (${id}, ${queue.centreId}, ${e.callId}, ${number || null}, ${e.fromName || null}, ${e.fromUri || null}, ${e.ruriUser || e.toUser || null},
-            ${e.trunk || null}, ${e.source || null}, ${queue.id}, ${priority}, ${priorityReason}, 'offered', ${e.arrivedAt},
-            ${fact.json({ pai: e.pai, proto: e.proto, from_tag: e.fromTag })})`,
-    fact`INSERT INTO call_legs (call_id, kind, party, from_tag, started_at) VALUES (${id}, 'caller', ${number || null}, ${e.fromTag}, ${e.arrivedAt})`);
+  await writeFacts(f.deps, id, ...arrivalFacts(id, e, { centreId: queue.centreId, queueId: queue.id, priority, priorityReason, state: 'offered' }));
   void closeItemsCalledAgain(f.deps, { callId: id, centreId: queue.centreId, callerNumber: number });
   if (screening) await recordDecision(f.deps, { callId: id, sipCallId: e.callId, centreId: queue.centreId, at: e.arrivedAt }, screening);
-  await logCallEvent(f.deps, id, 'call.offered.v1', {
-    call_id: id, sip_call_id: e.callId, caller_number: number || null, caller_name: e.fromName || null,
-    called_number: e.ruriUser || e.toUser || null, trunk_id: e.trunk || null, source: e.source || null, arrived_at: e.arrivedAt.toISOString(),
-  }, e.arrivedAt);
+  await logCallEvent(f.deps, id, 'call.offered.v1', offeredEvent(id, e), e.arrivedAt);
   await transitionCall(f.deps, { ...call, state: 'offered' }, 'queued', { queued_at: now },
     { type: 'call.queued.v1', data: { call_id: id, queue_id: queue.id, priority, requeued: false, reason: priorityReason === 'repeat_caller' ? 'repeat_caller' : screening?.list ? 'screened' : null } }, now, { liveAlreadySet: true });
   await announce(f, call, e, queue.settings.announcements as AnnouncementSettings | undefined, warn ? screening : undefined);
@@ -122,6 +115,7 @@ async function keepIdentity(f: FlowContext, e: CallNewEvent): Promise<void> {
  * dead node of a pair (`takeover`, ha/takeover): take its transaction ids, put it back in line at its place.
  */
 async function resync(f: FlowContext, call: LiveCall, e: CallNewEvent): Promise<void> {
+  await restoreMissingRow(f.deps, call); // a kill -9 between the arrival's Redis save and its row (missing-row.ts)
   await saveLiveCall(f.deps.redis, { sipCallId: call.sipCallId, tindex: e.tindex, tlabel: e.tlabel });
   call = { ...call, tindex: e.tindex, tlabel: e.tlabel };
   if (e.takeover) {
@@ -165,4 +159,33 @@ async function resync(f: FlowContext, call: LiveCall, e: CallNewEvent): Promise<
 /** Kamailio holds the call suspended again: queued (the caller's place is its arrival time). */
 function backInLine(f: FlowContext, call: LiveCall): Promise<LiveCall> {
   return transitionCall(f.deps, call, 'queued', {}, { type: 'call.queued.v1', data: { call_id: call.id, queue_id: call.queueId, priority: call.priority, requeued: true, reason: 'resync' } });
+}
+
+/**
+ * The call's row and caller leg as it arrived (also for a call that arrived while no control plane ran, written later
+ * by the sync: away-arrival.ts, with state 'queued' and its queue time).
+ */
+export function arrivalFacts(
+  id: string, e: CallNewEvent,
+  r: { centreId: string; queueId: string; priority: number; priorityReason: string | null; state: 'offered' | 'queued'; queuedAt?: Date },
+): FactStatement[] {
+  const number = callerNumber(e);
+  return [
+    fact`
+    INSERT INTO calls (id, centre_id, sip_call_id, caller_number, caller_name, caller_uri, called_number, trunk_id, source, queue_id,
+                       priority, priority_reason, state, arrived_at, queued_at, sip_headers)
+    VALUES (${id}, ${r.centreId}, ${e.callId}, ${number || null}, ${e.fromName || null}, ${e.fromUri || null}, ${e.ruriUser || e.toUser || null},
+            ${e.trunk || null}, ${e.source || null}, ${r.queueId}, ${r.priority}, ${r.priorityReason}, ${r.state}, ${e.arrivedAt}, ${r.queuedAt ?? null},
+            ${fact.json({ pai: e.pai, proto: e.proto, from_tag: e.fromTag })})`,
+    fact`INSERT INTO call_legs (call_id, kind, party, from_tag, started_at) VALUES (${id}, 'caller', ${number || null}, ${e.fromTag}, ${e.arrivedAt})`,
+  ];
+}
+
+/** call.offered.v1 of a call as it arrived. */
+export function offeredEvent(id: string, e: CallNewEvent): EventData['call.offered.v1'] {
+  const number = callerNumber(e);
+  return {
+    call_id: id, sip_call_id: e.callId, caller_number: number || null, caller_name: e.fromName || null,
+    called_number: e.ruriUser || e.toUser || null, trunk_id: e.trunk || null, source: e.source || null, arrived_at: e.arrivedAt.toISOString(),
+  };
 }

@@ -1,8 +1,10 @@
 /**
- * What Kamailio did with calls while no control plane was connected (docs/ha.md "Next steps" 8): the evapi events of
- * an answer and a BYE are lost then, so the cfg keeps them in htables awa and awe (keyed by Call-ID), which the sync
- * reads and deletes over JSON-RPC. Without them a call failed open, answered and ended while we were away was
- * recorded abandoned with no seat.
+ * What Kamailio did with calls while no control plane heard it (docs/ha.md "Next steps" 8): the evapi events of an
+ * answer and a BYE are lost while none is connected, and also when one is killed (kill -9) before Kamailio saw its
+ * connection close or before it handled them; so the cfg keeps every call's answer and BYE in htables awa and awe
+ * (keyed by Call-ID, 2 h expiry), which the sync reads over JSON-RPC, deleting those it applied. Without them a call
+ * failed open, answered and ended while we were away was recorded abandoned with no seat, and so was a call whose
+ * answer went to a control plane being killed (crash test).
  */
 import type { HtableItem } from '../../engine/kamailio/jsonrpc.ts';
 import type { FlowContext } from './context.ts';

@@ -9,13 +9,17 @@ import { getCallExtras } from '../extras.ts';
 import { isRinging } from '../offers/ring-all.ts';
 import { peerDialogIds } from '../../ha/peer-dialogs.ts';
 import { isTakeoverCandidate, takeOverQueuedCalls } from '../../ha/takeover/takeover.ts';
-import { allLiveCalls, getLiveCall, retireLiveCall, saveLiveCall, transitionCall, type LiveCall } from '../store.ts';
+import { allLiveCalls, getLiveCall, hasCallRecord, isLiveCall, retireLiveCall, saveLiveCall, transitionCall, type LiveCall } from '../store.ts';
 import { onAnswered } from './answered.ts';
 import { forgetAwayOutcome, loadAwayOutcomes, type AwayOutcome } from './away-outcomes.ts';
 import { listAbandoned, onBye, startWrapUp } from './ended.ts';
 import type { FlowContext } from './context.ts';
 import { fact } from '../../ha/outbox/statement.ts';
 import { writeFacts } from '../../ha/outbox/write.ts';
+import { restoreMissingRow } from './missing-row.ts';
+import { calleeContact } from './dialog-contact.ts';
+import { syncRecheck } from './sync-recheck.ts';
+import { forgetAwayArrival, loadAwayArrivals, recordAwayArrival } from './away-arrival.ts';
 
 /**
  * After a reconnect, for every live call Kamailio did not re-send: if Kamailio still has its dialog, it was failed
@@ -39,34 +43,62 @@ export async function onSyncDone(f: FlowContext, seen: Set<string>): Promise<voi
   // answers and BYEs Kamailio kept while no control plane heard its events (a call answered and over meanwhile)
   const away = await loadAwayOutcomes(f);
   const used = new Set<string>();
-  for (const call of live) {
-    if (seen.has(call.sipCallId)) continue;
-    if (onPeer.has(call.sipCallId)) {
-      f.deps.log.info({ call: call.sipCallId, node: call.node, state: call.state }, 'call lives on the other node of the pair: left as it is');
+  const pending: Promise<void>[] = [];
+  for (const listed of live) {
+    if (seen.has(listed.sipCallId)) continue;
+    if (onPeer.has(listed.sipCallId)) {
+      f.deps.log.info({ call: listed.sipCallId, node: listed.node, state: listed.state }, 'call lives on the other node of the pair: left as it is');
       continue;
     }
-    const dialog = dialogs.get(call.sipCallId);
-    const outcome = away.get(call.sipCallId);
+    // in the call's own chain, after the events of it still being handled (sync-recheck.ts); the calls in parallel
+    pending.push(f.serial.run(listed.sipCallId, async () => {
+      const call = await getLiveCall(f.deps.redis, listed.sipCallId);
+      const recheck = syncRecheck(listed, call, await isLiveCall(f.deps.redis, listed.sipCallId));
+      if (recheck !== 'reconcile' || !call) {
+        if (recheck === 'moved') f.deps.log.info({ call: listed.sipCallId, listed: listed.state, now: call?.state }, 'call moved by its own events during the sync: left to them');
+        return;
+      }
+      await restoreMissingRow(f.deps, call); // a kill -9 between the arrival's Redis save and its row (missing-row.ts)
+      await reconcileUnseen(f, call, dialogs.get(call.sipCallId), away.get(call.sipCallId), takeovers, used);
     // one call that cannot be reconciled must not stop the others nor the release of orphan seats below (seen on a
     // pair: a call ended on a node cut off from Redis halfway was left 'ended' but not retired)
-    try {
-      if (dialog && Number(dialog.state) < 5) await reconcileWithDialog(f, call, dialog, outcome?.answered?.at); // 5: deleted (RPC dlg.list)
-      else if (isTakeoverCandidate(call, f.deps.config.node)) takeovers.push(call);
-      else await closeLostCall(f, call, outcome);
-      if (outcome) used.add(call.sipCallId);
-    } catch (err) {
-      f.deps.log.error({ err: String(err), call: call.sipCallId, state: call.state }, 'live call not reconciled after the sync');
-    }
+    }).catch((err) => f.deps.log.error({ err: String(err), call: listed.sipCallId, state: listed.state }, 'live call not reconciled after the sync')));
   }
+  // calls that arrived while no control plane ran and were not re-sent (failed open meanwhile): recorded, then
+  // reconciled like the others (away-arrival.ts); kept in Kamailio for the next sync if that failed
+  const arrivals = await loadAwayArrivals(f);
+  const arrivalsDone = new Set<string>();
+  for (const [callId, e] of arrivals) {
+    if (seen.has(callId)) { arrivalsDone.add(callId); continue; } // still suspended: its re-sent call.new records it
+    pending.push(f.serial.run(callId, async () => {
+      if (!(await getLiveCall(f.deps.redis, callId)) && !(await hasCallRecord(f.deps, callId))) {
+        const call = await recordAwayArrival(f, e);
+        await reconcileUnseen(f, call, dialogs.get(callId), away.get(callId), takeovers, used, { callBack: true });
+      }
+      arrivalsDone.add(callId);
+    }).catch((err) => f.deps.log.error({ err: String(err), call: callId }, 'call that arrived while away not recorded after the sync')));
+  }
+  await Promise.all(pending);
+  for (const callId of arrivalsDone) await forgetAwayArrival(f, callId);
   // the other node of the pair died with these callers' INVITE transactions: re-injected here (docs/ha.md), in one
   // batch while distribution is held, so that they are back at their places before any seat is offered a call
   await takeOverQueuedCalls(f, takeovers, (call) => closeLostCall(f, call));
   await releaseOrphanSeats(f);
-  // applied, or of calls no longer live (kept here for a call that could not be reconciled: the next sync retries)
-  const liveIds = new Set(live.map((c) => c.sipCallId));
-  for (const callId of away.keys()) if (used.has(callId) || !liveIds.has(callId)) await forgetAwayOutcome(f, callId);
+  // applied: deleted; the others (Kamailio keeps every call's answer and BYE) expire in Kamailio after 2 h
+  for (const callId of used) await forgetAwayOutcome(f, callId);
   // tests and operators wait for this line: the calls Kamailio held are back in line after a (re)connect
   f.deps.log.info({ resent: seen.size }, 'sync with Kamailio done');
+}
+
+/** A live call the sync did not see: with its dialog, handed to the takeover, or closed (with what Kamailio kept). */
+async function reconcileUnseen(
+  f: FlowContext, call: LiveCall, dialog: Record<string, unknown> | undefined, outcome: AwayOutcome | undefined, takeovers: LiveCall[], used: Set<string>,
+  opts: { callBack?: boolean } = {},
+): Promise<void> {
+  if (dialog && Number(dialog.state) < 5) await reconcileWithDialog(f, call, dialog, outcome?.answered?.at); // 5: deleted (RPC dlg.list)
+  else if (isTakeoverCandidate(call, f.deps.config.node)) takeovers.push(call);
+  else await closeLostCall(f, call, outcome, opts);
+  if (outcome) used.add(call.sipCallId);
 }
 
 async function reconcileWithDialog(f: FlowContext, call: LiveCall, dialog: Record<string, unknown>, answeredAt?: Date, seatUser = 'ringall'): Promise<void> {
@@ -83,11 +115,12 @@ async function reconcileWithDialog(f: FlowContext, call: LiveCall, dialog: Recor
     return;
   }
   if (confirmed && (call.state === 'failed_open' || call.state === 'offering')) {
-    await onAnswered(f, call.sipCallId, seatUser, String(dialog.callee_contact ?? ''), 0, answeredAt);
+    await onAnswered(f, call.sipCallId, seatUser, calleeContact(dialog), 0, answeredAt);
   }
 }
 
-async function closeLostCall(f: FlowContext, call: LiveCall, outcome?: AwayOutcome): Promise<void> {
+/** `callBack`: a caller lost unheard goes on the callback work list (a call that arrived while no control plane ran). */
+async function closeLostCall(f: FlowContext, call: LiveCall, outcome?: AwayOutcome, opts: { callBack?: boolean } = {}): Promise<void> {
   if (outcome) {
     const over = await closeWithKeptOutcome(f, call, outcome);
     if (!over) return;
@@ -108,7 +141,7 @@ async function closeLostCall(f: FlowContext, call: LiveCall, outcome?: AwayOutco
     const waitMs = now.getTime() - call.arrivedMs;
     await transitionCall(f.deps, call, 'abandoned', { ended_at: now, ended_by: 'system', end_reason: reason },
       { type: 'call.abandoned.v1', data: { call_id: call.id, queue_id: call.queueId, caller_number: call.callerNumber || null, wait_ms: waitMs, phase: call.state === 'offering' ? 'offering' : 'queued' } }, now);
-    if (failover) await listAbandoned(f, call, waitMs, now);
+    if (failover || opts.callBack) await listAbandoned(f, call, waitMs, now);
   }
   await retireLiveCall(f.deps.redis, call.sipCallId);
 }
@@ -121,7 +154,7 @@ async function closeWithKeptOutcome(f: FlowContext, call: LiveCall, outcome: Awa
   const { answered, ended } = outcome;
   if (answered && (call.state === 'queued' || call.state === 'failed_open' || call.state === 'offering')) {
     f.deps.log.warn({ call: call.sipCallId, state: call.state, seat: answered.seat }, 'call answered while we were away: recorded from what Kamailio kept');
-    await reconcileWithDialog(f, call, { state: 4, callee_contact: answered.contact }, answered.at, answered.seat && !answered.seat.startsWith('~') ? answered.seat : 'ringall'); // ~many/~overflow: by Contact
+    await reconcileWithDialog(f, call, { state: 4, callee: { contact: answered.contact } }, answered.at, answered.seat && !answered.seat.startsWith('~') ? answered.seat : 'ringall'); // ~many/~overflow: by Contact
   }
   const now = await getLiveCall(f.deps.redis, call.sipCallId);
   if (now && ended && (now.state === 'talking' || now.state === 'transferring')) {
