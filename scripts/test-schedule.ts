@@ -17,7 +17,7 @@
  *   node --import tsx scripts/test-schedule.ts --list -- FILE...     prints each file's lane, runs nothing
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -191,7 +191,7 @@ async function main(): Promise<void> {
   if (failed.length) {
     console.log(`== FAILED file(s): ${failed.map((r) => r.file).join(' ')}`);
     // the digest goes to a file that test.sh prints as the run's last lines (CI keeps only the tail)
-    writeFileSync(join(dir, 'test-failures.txt'), `${failed.map((r) => [`${r.file} (${r.seconds.toFixed(1)} s):`, ...r.digest]
+    appendFileSync(join(dir, 'test-failures.txt'), `${failed.map((r) => [`${r.file} (${r.seconds.toFixed(1)} s):`, ...r.digest]
       .join('\n')).join('\n')}\n`);
     for (const r of failed) console.log([`${r.file}:`, ...r.digest].join('\n'));
     process.exit(1);

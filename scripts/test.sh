@@ -84,7 +84,14 @@ for tier in "${tiers[@]}"; do
     unit)
       # pure logic: all files in one process (scripts/test-one-process.ts), not one Node + tsx start each
       t0=$SECONDS
-      if ! node --import tsx --test-reporter=spec "$@" scripts/test-one-process.ts "${files[@]}"; then failed+=("$tier"); fi
+      unit_log=$(mktemp)
+      if ! node --import tsx --test-reporter=spec "$@" scripts/test-one-process.ts "${files[@]}" 2>&1 | tee "$unit_log"; then
+        failed+=("$tier")
+        # the failing tests' names and first error lines, for the digest printed last (scripts/test-schedule.ts)
+        mkdir -p .run
+        { echo "unit tier:"; sed -n '/^✖ failing tests:/,$p' "$unit_log" | grep -E '^✖ |^  [A-Za-z]*Error' | grep -v '^✖ failing tests' | head -n 8 | cut -c1-220; } >> .run/test-failures.txt
+      fi
+      rm -f "$unit_log"
       echo "== $tier: ${#files[@]} file(s) in one process, $((SECONDS - t0)) s" ;;
     integration)
       if ((scheduled_contract)); then
