@@ -9,12 +9,13 @@
  *   - the caller's gateway never sees a request in its dialog (no re-INVITE, no ACK), and every packet it receives
  *     comes from its one rtpengine address, before, during and after the three-way;
  *   - one call record: the parties' joins and 110's leaving on its timeline; the caller hangs up and the room closes.
- * Bad input first: a seat as destination, an unknown one, a call that is not talking: coded errors, nothing changed.
+ * Bad input first: a seat as destination, an unknown one, a number off the directory: coded errors, nothing changed.
+ * Then 110 busy (486): it leaves as `failed`, caller and seat keep hearing each other.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startCallCentre, waitFor, type CallCentre } from '../support/callcentre.ts';
-import { RawGateway, RawSeat, openRawEndpoints, type RawEndpoints } from '../support/raw-sip-parties.ts';
+import { RawGateway, RawSeat, openRawEndpoints, type Dialog, type RawEndpoints } from '../support/raw-sip-parties.ts';
 import { callIdOf, header, newToken, param, type SipMessage } from '../../support/sip-udp.ts';
 import { SPELLINGS, audioSdp } from '../../support/sip-spellings.ts';
 import { audioTarget } from '../../../control/src/calls/conference/sdp.ts';
@@ -54,17 +55,7 @@ test('three-way: caller, seat and 110 hear each other, 110 dropped back to two, 
   gw.rtpPort = caller.port;
   seat.rtpPort = desk.port;
 
-  // the talking call
-  const callId = `${newToken('tw-')}@gw.example`;
-  const d = await gw.invite(callId, CALLER);
-  const offer = await seat.waitInvite(callId);
-  const a = await seat.answer(offer);
-  const ok = await gw.waitResponse(callId, 'INVITE', (s) => s === 200, 'the seat\'s 200');
-  await gw.ackAnswer(d, ok);
-  const towardsGw = sdpTarget(ok);
-  caller.sendTo(towardsGw);
-  desk.sendTo(sdpTarget(offer));
-  const row = await cc.waitForCall((c) => c.sip_call_id === callId && c.state === 'talking', 10_000, 'call talking');
+  const { callId, d, a, towardsGw, row } = await talkingCall(caller, desk);
   const two = await Promise.all([measure(caller, 1500), measure(desk, 1500)]);
   t.diagnostic(`two-party: caller ${JSON.stringify(two[0].levels)}; seat ${JSON.stringify(two[1].levels)}`);
   assertHears('the caller (two-party)', two[0], GW_HZ, [SEAT_HZ]);
@@ -82,23 +73,14 @@ test('three-way: caller, seat and 110 hear each other, 110 dropped back to two, 
   assert.ok(!(await cc.callEventTypes(row.id)).some((e) => e.startsWith('call.party_')), 'no party event after bad input');
 
   // the three-way: the API, the seat's re-INVITE with the token (answered by Kamailio), 110 dialled out
-  const started = await cc.apiOk<{ room_id: string; anchor: { header: string; token: string } }>('POST', `/v1/calls/${row.id}/three-way`, { destination: { destination_id: 'police-110' } }, [201]);
-  assert.equal(started.anchor.header, 'X-CTI-Anchor');
-  await seat.request(a, 'INVITE', audioSdp(desk.port, 'sendrecv', 2), undefined, [[started.anchor.header, started.anchor.token]]);
-  const reOk = await seat.waitResponse(callId, 'INVITE', (s) => s === 200, 'the re-INVITE answered', a.cseq);
-  await seat.request(a, 'ACK', '', a.cseq);
-  desk.sendTo(sdpTarget(reOk));
-  const inv110 = await raw.gwEp.waitFor((m) => m.method === 'INVITE' && callIdOf(m).startsWith('cfo-'), 10_000, 'the INVITE to 110');
+  const { started, reOk } = await threeWay(row.id, callId, a, desk, 'police-110');
+  const inv110 = await inviteTo110();
   assert.match(inv110.uri ?? '', /^sip:110@/);
   const call110 = callIdOf(inv110);
   await gw.respond(inv110, 200, 'OK', { toTag: newToken('p110'), body: audioSdp(p110.port) });
   await raw.gwEp.waitFor((m) => m.method === 'ACK' && callIdOf(m) === call110, 10_000, 'Kamailio\'s ACK of 110\'s 200');
   p110.sendTo(sdpTarget(inv110));
-  const inRoom = async (n: number) => {
-    const r = await cc.api<{ participants: Array<{ participant_id: string; party: string; state: string }> }>('GET', `/v1/conferences/${started.room_id}`);
-    return r.status === 200 && r.body.participants.filter((p) => p.state === 'joined').length === n ? r.body.participants : undefined;
-  };
-  const parts = await waitFor(() => inRoom(3), 10_000, 'caller, seat and 110 in the room');
+  const parts = await waitFor(() => inRoom(started.room_id, 3), 10_000, 'caller, seat and 110 in the room');
 
   const [c3, s3, p3] = await Promise.all([measure(caller, 2000), measure(desk, 2000), measure(p110, 2000)]);
   t.diagnostic(`three-way: caller ${JSON.stringify(c3)}; seat ${JSON.stringify(s3)}; 110 ${JSON.stringify(p3)}`);
@@ -111,7 +93,7 @@ test('three-way: caller, seat and 110 hear each other, 110 dropped back to two, 
   await cc.apiOk('DELETE', `/v1/conferences/${started.room_id}/participants/${pid110}`, undefined, [204]);
   const bye = await raw.gwEp.waitFor((m) => m.method === 'BYE' && callIdOf(m) === call110, 10_000, 'the BYE to 110');
   await gw.respond(bye, 200, 'OK');
-  await waitFor(() => inRoom(2), 10_000, 'caller and seat left in the room');
+  await waitFor(() => inRoom(started.room_id, 2), 10_000, 'caller and seat left in the room');
   const [c2, s2] = await Promise.all([measure(caller, 2000), measure(desk, 2000)]);
   t.diagnostic(`after 110 left: caller ${JSON.stringify(c2)}; seat ${JSON.stringify(s2)}`);
   assertHears('the caller after 110 left', c2, GW_HZ, [SEAT_HZ]);
@@ -127,10 +109,71 @@ test('three-way: caller, seat and 110 hear each other, 110 dropped back to two, 
   const types = await cc.callEventTypes(row.id);
   assert.equal(types.filter((e) => e === 'call.party_joined.v1').length, 3, types.join(','));
   assert.equal(types.filter((e) => e === 'call.party_left.v1').length, 1, types.join(','));
+  assert.equal(param(header(reOk, 'to'), 'tag'), a.remoteTag, 'the re-INVITE was answered in the call\'s own dialog');
+  await callerHangsUp(callId, d, row.id, started.room_id);
+});
+
+test('three-way: 110 busy: it leaves as failed, caller and seat keep talking', async (t) => {
+  await cc.waitForSeatState(raw.seat, 'ready');
+  const [caller, desk] = media;
+  const { callId, d, a, row } = await talkingCall(caller!, desk!);
+  const { started } = await threeWay(row.id, callId, a, desk!, 'police-110');
+  const inv110 = await inviteTo110();
+  await gw.respond(inv110, 486, 'Busy Here', { toTag: newToken('p110') });
+  await waitFor(async () => {
+    const [left] = await cc.sql<{ data: { reason: string; party: string } }[]>`
+      SELECT data FROM call_events WHERE call_id = ${row.id} AND type = 'call.party_left.v1'`;
+    return left?.data.party === '110' && left.data.reason === 'failed' ? left : undefined;
+  }, 10_000, '110 left as failed');
+  await waitFor(() => inRoom(started.room_id, 2), 10_000, 'caller and seat in the room');
+  const [c2, s2] = await Promise.all([measure(caller!, 2000), measure(desk!, 2000)]);
+  t.diagnostic(`110 busy: caller ${JSON.stringify(c2.levels)}; seat ${JSON.stringify(s2.levels)}`);
+  assertHears('the caller', c2, GW_HZ, [SEAT_HZ]);
+  assertHears('the seat', s2, SEAT_HZ, [GW_HZ]);
+  await callerHangsUp(callId, d, row.id, started.room_id);
+});
+
+/** The gateway calls 120, the seat answers, both send their tones to rtpengine; the record is talking. */
+async function talkingCall(caller: Endpoint, desk: Endpoint) {
+  const callId = `${newToken('tw-')}@gw.example`;
+  const d = await gw.invite(callId, CALLER);
+  const offer = await seat.waitInvite(callId);
+  const a = await seat.answer(offer);
+  const ok = await gw.waitResponse(callId, 'INVITE', (s) => s === 200, 'the seat\'s 200');
+  await gw.ackAnswer(d, ok);
+  const towardsGw = sdpTarget(ok);
+  caller.sendTo(towardsGw);
+  desk.sendTo(sdpTarget(offer));
+  const row = await cc.waitForCall((c) => c.sip_call_id === callId && c.state === 'talking', 10_000, 'call talking');
+  return { callId, d, a, towardsGw, row };
+}
+
+/** The dispatcher asks for the three-way; the seat's phone re-INVITEs with the token and moves its media. */
+async function threeWay(recordId: string, callId: string, a: Dialog, desk: Endpoint, destinationId: string) {
+  const started = await cc.apiOk<{ room_id: string; anchor: { header: string; token: string } }>('POST', `/v1/calls/${recordId}/three-way`, { destination: { destination_id: destinationId } }, [201]);
+  assert.equal(started.anchor.header, 'X-CTI-Anchor');
+  await seat.request(a, 'INVITE', audioSdp(desk.port, 'sendrecv', 2), undefined, [[started.anchor.header, started.anchor.token]]);
+  const reOk = await seat.waitResponse(callId, 'INVITE', (s) => s === 200, 'the re-INVITE answered', a.cseq);
+  await seat.request(a, 'ACK', '', a.cseq);
+  desk.sendTo(sdpTarget(reOk));
+  return { started, reOk };
+}
+
+function inviteTo110(): Promise<SipMessage> {
+  const seen = new Set(raw.gwEp.received.filter((m) => m.method === 'INVITE').map(callIdOf));
+  return raw.gwEp.waitFor((m) => m.method === 'INVITE' && callIdOf(m).startsWith('cfo-') && !seen.has(callIdOf(m)), 10_000, 'the INVITE to 110');
+}
+
+async function inRoom(roomId: string, n: number) {
+  const r = await cc.api<{ participants: Array<{ participant_id: string; party: string; state: string }> }>('GET', `/v1/conferences/${roomId}`);
+  return r.status === 200 && r.body.participants.filter((p) => p.state === 'joined').length === n ? r.body.participants : undefined;
+}
+
+/** The caller hangs up; the seat gets the BYE; the record ends and the room closes. */
+async function callerHangsUp(callId: string, d: Dialog, recordId: string, roomId: string): Promise<void> {
   await gw.request(d, 'BYE');
   await seat.respond(await seat.waitRequest(callId, 'BYE'), 200, 'OK');
   await gw.waitResponse(callId, 'BYE', (s) => s === 200, 'BYE answered', d.cseq);
-  await cc.waitForCall((c) => c.id === row.id && c.state === 'ended', 10_000, 'the call ended');
-  await waitFor(async () => (await cc.api('GET', `/v1/conferences/${started.room_id}`)).status === 404 || undefined, 10_000, 'the room closed');
-  assert.equal(param(header(reOk, 'to'), 'tag'), a.remoteTag, 'the re-INVITE was answered in the call\'s own dialog');
-});
+  await cc.waitForCall((c) => c.id === recordId && c.state === 'ended', 10_000, 'the call ended');
+  await waitFor(async () => (await cc.api('GET', `/v1/conferences/${roomId}`)).status === 404 || undefined, 10_000, 'the room closed');
+}

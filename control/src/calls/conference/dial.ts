@@ -20,6 +20,11 @@ import { PLAIN, contactUri, insertLeg, joinMixer, joined, keepHandle, leave, typ
 import type { Anchor, Participant, Room } from './store.ts';
 
 const KEEP_PORTS = ['port-latching'];
+/**
+ * Kamailio's tm ends an unanswered INVITE with a 408 of its own after fr_inv_timer (60 s, kamailio.cfg.tpl), which no
+ * reply_route sees: a party still not answered a little after that has failed.
+ */
+const GIVE_UP_MS = 65_000;
 /** The party's tag in rtpengine (ours, the Janus side, is the SIP From tag). */
 const partyTag = (p: Participant) => `party-${p.participant_id}`;
 
@@ -72,12 +77,20 @@ export async function dialOut(env: LegEnv, a: Anchor, room: Room): Promise<Parti
       'Max-Forwards: 70', 'Content-Type: application/sdp', '',
     ].join('\r\n');
     await env.rpc.call('tm.t_uac_start', ['INVITE', target, '.', '.', headers, forParty.sdp]);
+    setTimeout(() => void giveUp(env, room.room_id, pid), GIVE_UP_MS).unref();
     env.deps.log.info({ room_id: room.room_id, participant_id: pid, number: a.dial.number, sip_call_id: callId }, 'party dialled into the room');
     return p;
   } catch (err) {
     await leave(env, p, 'failed').catch(() => undefined);
     throw err;
   }
+}
+
+async function giveUp(env: LegEnv, roomId: string, pid: string): Promise<void> {
+  const p = await env.store.participant(roomId, pid);
+  if (p?.state !== 'joining') return;
+  env.deps.log.warn({ participant_id: pid, room_id: roomId }, 'dialled party never answered');
+  await leave(env, p, 'failed').catch((err: unknown) => env.deps.log.error({ err: String(err), participant_id: pid }, 'giving up a dialled party failed'));
 }
 
 /** conf.reply: the dialled party's final answer (Kamailio's reply_route). */
