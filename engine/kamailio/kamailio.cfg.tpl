@@ -1056,7 +1056,8 @@ route[WITHINDLG] {
 		route(ANCHOR_SEAT);
 		exit;
 	}
-	if (is_method("ACK") && $sht(ana=>$(ci{s.trim})) != $null && $sht(ana=>$(ci{s.trim})) == $cs) { exit; }
+	# (the seat's own ACK: from the callee's side, with its re-INVITE's CSeq; the caller's side counts CSeq apart)
+	if (is_method("ACK") && !is_direction("downstream") && $sht(ana=>$(ci{s.trim})) != $null && $sht(ana=>$(ci{s.trim})) == $cs) { exit; }
 	if (is_method("REFER")) { route(TRANSFER_REFER); }
 	if (is_method("NOTIFY") && $hdr(Event) =~ "^refer") {
 		route(TRANSFER_NOTIFY);
