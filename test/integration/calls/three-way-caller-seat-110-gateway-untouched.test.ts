@@ -5,6 +5,7 @@
  * token, Kamailio answers it; the control plane moves the caller's stream into the room and dials 110 out through
  * the trunk (the gateway answers as 110). Every party sends a tone and measures what it receives (Goertzel):
  *   - each of caller, seat and 110 hears the other two and not itself;
+ *   - a blind transfer or hold meanwhile is refused (CTI_CALL_IN_THREE_WAY), nothing changed;
  *   - the dispatcher drops 110: 110 gets a BYE, caller and seat keep hearing each other and no longer 110;
  *   - the caller's gateway never sees a request in its dialog (no re-INVITE, no ACK), and every packet it receives
  *     comes from its one rtpengine address, before, during and after the three-way;
@@ -87,6 +88,13 @@ test('three-way: caller, seat and 110 hear each other, 110 dropped back to two, 
   assertHears('the caller', c3, GW_HZ, [SEAT_HZ, P110_HZ]);
   assertHears('the seat', s3, SEAT_HZ, [GW_HZ, P110_HZ]);
   assertHears('110', p3, P110_HZ, [GW_HZ, SEAT_HZ]);
+
+  // a blind transfer or hold would break the room: refused, nothing changed
+  for (const [path, body] of [[`/v1/calls/${row.id}/transfers`, { destination: { destination_id: 'seat-self' }, mode: 'blind' }], [`/v1/calls/${row.id}/hold`, { on: true }]] as const) {
+    const res = await cc.api<{ code: string }>('POST', path, body);
+    assert.deepEqual([res.status, res.body.code], [409, 'CTI_CALL_IN_THREE_WAY'], `${path}: ${JSON.stringify(res.body)}`);
+  }
+  assert.equal((await cc.call(row.id))!.state, 'talking');
 
   // the dispatcher drops 110: it gets a BYE; caller and seat stay together
   const pid110 = parts.find((p) => p.party === '110')!.participant_id;
