@@ -20,6 +20,7 @@ import { RawGateway, RawSeat, openRawEndpoints, type Dialog, type RawEndpoints }
 import { callIdOf, header, newToken, param, type SipMessage } from '../../support/sip-udp.ts';
 import { SPELLINGS, audioSdp } from '../../support/sip-spellings.ts';
 import { audioTarget } from '../../../control/src/calls/conference/sdp.ts';
+import { cpuShareWhile } from './support/cpu.ts';
 import { GW_HZ, HEARD_DB, P110_HZ, SEAT_HZ, SELF_BELOW_DB, assertHears, endpoint, measure, type Endpoint } from './support/tone-endpoints.ts';
 
 const CALLER = '13700000014';
@@ -83,8 +84,10 @@ test('three-way: caller, seat and 110 hear each other, 110 dropped back to two, 
   p110.sendTo(sdpTarget(inv110));
   const parts = await waitFor(() => inRoom(started.room_id, 3), 10_000, 'caller, seat and 110 in the room');
 
-  const [c3, s3, p3] = await Promise.all([measure(caller, 2000), measure(desk, 2000), measure(p110, 2000)]);
+  const { result: [c3, s3, p3], share } = await cpuShareWhile(cc.stack.daemons.janus!.pid!,
+    () => Promise.all([measure(caller, 2000), measure(desk, 2000), measure(p110, 2000)]));
   t.diagnostic(`three-way: caller ${JSON.stringify(c3)}; seat ${JSON.stringify(s3)}; 110 ${JSON.stringify(p3)}`);
+  t.diagnostic(`janus CPU with the three-way room (recording on): ${(share * 100).toFixed(2)} % of one core`);
   assertHears('the caller', c3, GW_HZ, [SEAT_HZ, P110_HZ]);
   assertHears('the seat', s3, SEAT_HZ, [GW_HZ, P110_HZ]);
   assertHears('110', p3, P110_HZ, [GW_HZ, SEAT_HZ]);
