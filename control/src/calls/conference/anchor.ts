@@ -68,18 +68,23 @@ export async function startThreeWay(env: LegEnv, change: Change, callId: string,
     name: target.name, destination_id: target.destination_id,
   };
   if (!env.janus.up) throw env.janus.unavailable();
-  const room = await openRoom(env, call.id);
+  if (current) await env.store.dropAnchor(call.sipCallId); // a failed one before: replaced
   const token = randomBytes(18).toString('base64url');
   const anchor: Anchor = {
-    call_id: call.id, sip_call_id: call.sipCallId, room_id: room.room_id, state: 'requested', caller_tag: call.callerTag, token, dial, requested_by: change.actor.id,
+    call_id: call.id, sip_call_id: call.sipCallId, room_id: '', state: 'requested', caller_tag: call.callerTag, token, dial, requested_by: change.actor.id,
   };
+  if (!(await env.store.putNewAnchor(anchor))) throw new CtiError('CTI_CONFERENCE_ILLEGAL_TRANSITION', { call_id: callId, entity: 'anchor', from: 'requested', to: 'requested' });
+  let room: Room | undefined;
   try {
+    room = await openRoom(env, call.id);
+    anchor.room_id = room.room_id;
+    await env.store.putAnchor(anchor);
     await env.rpc.call('htable.setxs', [ANCHOR_TOKENS, call.sipCallId, token, TOKEN_TTL_S]);
   } catch (err) {
-    await destroyRoom(env, room);
+    await env.store.dropAnchor(call.sipCallId);
+    if (room) await destroyRoom(env, room);
     throw err;
   }
-  await env.store.putAnchor(anchor);
   await recordAudit(deps.sql, {
     actor: change.actor, ip: change.ip, action: 'call.three_way_started', target_type: 'call', target_id: call.id,
     before: { state: 'talking' }, after: { room_id: room.room_id, destination_id: dial.destination_id, number: dial.number },

@@ -128,6 +128,11 @@ export class ConferenceStore {
     await this.redis.set(anchorKey(a.sip_call_id), JSON.stringify(a), 'EX', ROOM_TTL_S);
   }
 
+  /** Stores a new anchor unless one is there (two three-way requests at once: one wins). */
+  async putNewAnchor(a: Anchor): Promise<boolean> {
+    return (await this.redis.set(anchorKey(a.sip_call_id), JSON.stringify(a), 'EX', ROOM_TTL_S, 'NX')) === 'OK';
+  }
+
   async anchor(sipCallId: string): Promise<Anchor | undefined> {
     const raw = await this.redis.get(anchorKey(sipCallId));
     return raw ? (JSON.parse(raw) as Anchor) : undefined;
