@@ -154,6 +154,7 @@ async function main(): Promise<void> {
   evapi.on('message', (m) => {
     if (conferences?.owns(m)) return void conferences.service.handle(m as Record<string, unknown>);
     const e = decodeEngineEvent(m as Record<string, unknown>);
+    if (e?.event === 'call.bye') conferences?.service.callEnded(e.callId);
     if (!e) {
       log.warn({ event: (m as { event?: unknown }).event }, 'unknown engine event ignored');
       return;

@@ -223,6 +223,10 @@ modparam("htable", "htable", "cx=>size=8;autoexpire=120")
 # --- conference legs (docs/mixer.md) ---
 # cf: "<room>-<token>" -> 1, a one-time invitation the control plane set (JSON-RPC htable.setxs, with an expiry)
 modparam("htable", "htable", "cf=>size=8;autoexpire=600")
+# an: Call-ID -> one-time anchor token (htable.setex), the seat's re-INVITE that moves it into the call's room (three-way);
+# ana: Call-ID -> the CSeq of that re-INVITE, whose ACK is absorbed here
+modparam("htable", "htable", "an=>size=8;autoexpire=120")
+modparam("htable", "htable", "ana=>size=8;autoexpire=7200")
 # --- end conference legs ---
 # Blind transfers (docs/transfers.md): xf: one-time token -> transfer id, set by the control plane (JSON-RPC htable.sets)
 # when a transfer starts; only a REFER whose Refer-To is sip:xfer-<live token> is forwarded (route TRANSFER_REFER),
@@ -1059,6 +1063,14 @@ route[WITHINDLG] {
 		exit;
 	}
 	handle_ruri_alias();
+	# three-way (docs/mixer.md): the seat's own re-INVITE into the call's room is answered here, never relayed to the
+	# caller's side, and so is its ACK
+	if (is_method("INVITE") && is_present_hf("X-CTI-Anchor")) {
+		route(ANCHOR_SEAT);
+		exit;
+	}
+	# (the seat's own ACK: from the callee's side, with its re-INVITE's CSeq; the caller's side counts CSeq apart)
+	if (is_method("ACK") && !is_direction("downstream") && $sht(ana=>$(ci{s.trim})) != $null && $sht(ana=>$(ci{s.trim})) == $cs) { exit; }
 	if (is_method("REFER")) { route(TRANSFER_REFER); }
 	if (is_method("NOTIFY") && $hdr(Event) =~ "^refer") {
 		route(TRANSFER_NOTIFY);
@@ -1172,9 +1184,52 @@ route[CONF_ANSWER] {
 	evapi_relay("{\"event\":\"conf.answered\",\"callid\":\"$(ci{s.trim}{s.encode.base64})\",\"to_tag\":\"$ltt(t)\"}");
 }
 
+# The seat of a talking call moves its media into the call's room (three-way, docs/mixer.md): its re-INVITE carries
+# the dialog's one-time anchor token (htable an); Kamailio answers as UAS like a conference leg (conf.anchor ->
+# anchor_answer / conf_reject) and keeps the seat's remote target (Contact = the Request-URI), so the caller's gateway
+# never sees the re-INVITE, nor its ACK (htable ana)
+route[ANCHOR_SEAT] {
+	if ($sht(an=>$(ci{s.trim})) == $null || $sht(an=>$(ci{s.trim})) != $hdr(X-CTI-Anchor) || !has_body("application/sdp")) {
+		xlog("L_WARN", "anchor re-INVITE of $ci refused: no valid anchor token\n");
+		sl_send_reply("403", "Forbidden");
+		exit;
+	}
+	$sht(an=>$(ci{s.trim})) = $null;
+	if (!t_newtran()) {
+		sl_reply_error();
+		exit;
+	}
+	t_set_fr("10000", "10000");
+	$var(ws) = "false";
+	if ($proto == "ws" || $proto == "wss") { $var(ws) = "true"; }
+	$var(aev) = "{\"event\":\"conf.anchor\",\"callid\":\"" + $(ci{s.trim}{s.encode.base64})
+		+ "\",\"ftag\":\"" + $(ft{s.encode.base64}) + "\",\"ttag\":\"" + $(tt{s.encode.base64})
+		+ "\",\"ws\":" + $var(ws) + ",\"sdp\":\"" + $(rb{s.encode.base64})
+		+ "\",\"tindex\":" + $T(id_index) + ",\"tlabel\":" + $T(id_label) + "}";
+	if (!evapi_async_relay("$var(aev)")) {
+		t_reply("503", "Service Unavailable");
+	}
+}
+
+route[ANCHOR_ANSWER] {
+	$var(body) = $(var(sdp){s.decode.base64});
+	set_reply_body("$var(body)", "application/sdp");
+	append_to_reply("Contact: <$ru>\r\n");
+	$sht(ana=>$(ci{s.trim})) = $cs;
+	t_reply("200", "OK");
+}
+
 route[CONF_REJECT] {
 	if ($var(code) < 400 || $var(code) > 699) { $var(code) = 503; }
 	t_reply("$var(code)", "$var(reason)");
+}
+
+# A party the control plane dialled into a room (tm.t_uac_start, Call-ID cfo-...; docs/mixer.md "Three-way calls"):
+# its final answer goes to the control plane with the SDP; tm ACKs a 2xx itself
+reply_route {
+	if ($(ci{s.substr,0,4}) == "cfo-" && $rm == "INVITE" && $rs >= 200) {
+		evapi_relay("{\"event\":\"conf.reply\",\"callid\":\"$(ci{s.trim}{s.encode.base64})\",\"code\":$rs,\"ftag\":\"$(ft{s.encode.base64})\",\"to\":\"$(hdr(To){s.encode.base64})\",\"contact\":\"$(ct{s.encode.base64})\",\"sdp\":\"$(rb{s.encode.base64})\",\"src\":\"$si:$sp\"}");
+	}
 }
 
 ####### Blind transfers (docs/transfers.md) #########
@@ -1263,6 +1318,9 @@ event_route[evapi:message-received] {
 		jansson_get("sdp", "$evapi(msg)", "$var(sdp)");
 		jansson_get("room", "$evapi(msg)", "$var(room)");
 		$var(route) = "CONF_ANSWER";
+	} else if ($var(action) == "anchor_answer") {
+		jansson_get("sdp", "$evapi(msg)", "$var(sdp)");
+		$var(route) = "ANCHOR_ANSWER";
 	} else if ($var(action) == "conf_reject") {
 		jansson_get("code", "$evapi(msg)", "$var(code)");
 		jansson_get("reason", "$evapi(msg)", "$var(reason)");

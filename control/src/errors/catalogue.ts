@@ -109,6 +109,8 @@ export const ERRORS = {
   CTI_MIXER_UNAVAILABLE: { http: 503, sip: 503, message: 'The conference mixer (Janus) is not reachable; the two-party call continues, try the conference again shortly (an alarm was raised).' },
   CTI_CONFERENCE_NOT_FOUND: { http: 404, sip: 404, message: 'No such conference room (it ended, or the id is wrong); create a new one.' },
   CTI_CONFERENCE_ILLEGAL_TRANSITION: { http: 409, sip: 409, message: 'The conference room or participant cannot do that in its current state (details name it); reload and retry.' },
+  CTI_CALL_IN_THREE_WAY: { http: 409, message: 'The call is in a three-way call (docs/mixer.md); drop the other party or end the three-way first.' },
+  CTI_CONFERENCE_TARGET_UNSUPPORTED: { http: 501, message: 'A three-way call dials an outside number or another centre of the linkage directory (110, 119, 122, a hospital); a seat or a queue is not dialled into a room yet.' },
   CTI_CONFERENCE_INVITATION_INVALID: { http: 403, sip: 403, message: 'The conference address carries no valid one-time token; ask the dispatcher for a new invitation.' },
   CTI_ENGINE_PROTOCOL: { http: 502, message: 'The telephony engine sent something we could not parse; see the log.' },
   CTI_RTPENGINE_ERROR: { http: 502, message: 'rtpengine refused the request; see details.' },

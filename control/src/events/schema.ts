@@ -87,10 +87,10 @@ export const eventDataSchemas = {
    * `participant_id` its id in the room, `party` who (the SIP From user, or a seat), `muted` as it joined.
    */
   'call.party_joined.v1': obj({ call_id: str, room_id: str, participant_id: str, leg_id: str, party: strOrNull, muted: bool }),
-  /** A party left the room: `reason` hung_up (its BYE), dropped (by the dispatcher), mixer_lost, room_closed. */
+  /** A party left the room: `reason` hung_up (its BYE), dropped (by the dispatcher), mixer_lost, room_closed, failed (a party dialled in did not answer). */
   'call.party_left.v1': obj({
     call_id: str, room_id: str, participant_id: str, leg_id: str, party: strOrNull,
-    reason: { enum: ['hung_up', 'dropped', 'mixer_lost', 'room_closed'] }, in_room_ms: int,
+    reason: { enum: ['hung_up', 'dropped', 'mixer_lost', 'room_closed', 'failed'] }, in_room_ms: int,
   }),
   /** A trunk group's gateway stopped answering Kamailio's OPTIONS probes: out of service (docs/trunks.md). */
   'trunk.down.v1': obj({ trunk_id: str, group_id: str, gateway_uri: str }),

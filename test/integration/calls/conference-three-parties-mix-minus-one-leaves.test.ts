@@ -6,10 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { startCapture } from '../support/rtp-capture.ts';
 import { startCallCentre, waitFor, type CallCentre } from '../support/callcentre.ts';
+import { cpuShareWhile } from './support/cpu.ts';
 import { levelsBetween, receivedBy, removePartyFiles, startParty, type PartySpec } from './support/conference-parties.ts';
 
 const PARTIES: PartySpec[] = [
@@ -30,12 +30,6 @@ after(async () => {
   removePartyFiles();
   await cc?.close();
 });
-
-function cpuTicks(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(f[11]) + Number(f[12]);
-}
 
 test('conference-three-parties-mix-minus-one-leaves: each hears the other two and not itself; one hangs up, two stay', async (t) => {
   const [call] = await cc.sql<{ id: string }[]>`
@@ -61,12 +55,8 @@ test('conference-three-parties-mix-minus-one-leaves: each hears the other two an
   const allAt = Date.now();
   assert.deepEqual(all.participants.map((p) => p.party).sort(), PARTIES.map((p) => p.number).sort());
 
-  const janusPid = cc.stack.daemons.janus!.pid!;
-  const ticks0 = cpuTicks(janusPid);
-  const cpu0 = process.hrtime.bigint();
-  const left = await waitFor(() => inRoom(2), 10_000, 'the third party hung up');
+  const { result: left, share: cpuShare } = await cpuShareWhile(cc.stack.daemons.janus!.pid!, () => waitFor(() => inRoom(2), 10_000, 'the third party hung up'));
   const leftAt = Date.now();
-  const cpuShare = ((cpuTicks(janusPid) - ticks0) / 100) / (Number(process.hrtime.bigint() - cpu0) / 1e9);
   t.diagnostic(`janus CPU with one three-party room: ${(cpuShare * 100).toFixed(2)} % of one core`);
   assert.deepEqual(left.participants.map((p) => p.party).sort(), [PARTIES[0]!.number, PARTIES[1]!.number].sort());
 

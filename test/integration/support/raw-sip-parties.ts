@@ -99,7 +99,8 @@ abstract class RawParty {
 
 /** The trunk gateway: calls 120, cancels, ACKs, hangs up, holds, answers BYE. */
 export class RawGateway extends RawParty {
-  private rtpPort = 40000;
+  /** The RTP port its SDP offers (a test with real media sets the port its RTP socket is bound to). */
+  rtpPort = 40000;
 
   async invite(callId: string, caller: string, service = '120'): Promise<Dialog> {
     const requestUri = `sip:${service}@${this.proxy}`;
@@ -153,7 +154,8 @@ export class RawGateway extends RawParty {
 
 /** A seat's phone: gets the offer, rings, answers, hangs up, answers BYE and re-INVITE. */
 export class RawSeat extends RawParty {
-  private rtpPort = 41000;
+  /** The RTP port its SDP answers with (a test with real media sets the port its RTP socket is bound to). */
+  rtpPort = 41000;
 
   waitInvite(callId: string, timeoutMs = WAIT_MS): Promise<SipMessage> {
     return this.ep.waitFor((m) => m.method === 'INVITE' && callIdOf(m) === callId && param(header(m, 'to'), 'tag') === undefined,

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertJoinable, participantTransition, roomTransition } from '../../../control/src/calls/conference/machine.ts';
 import { audioTarget, janusAnswer } from '../../../control/src/calls/conference/sdp.ts';
+import { anchorTransition, mayStartAnchor } from '../../../control/src/calls/conference/anchor-machine.ts';
 import { isCtiError } from '../../../control/src/errors/catalogue.ts';
 
 const illegal = (fn: () => unknown) => assert.throws(fn, (e) => isCtiError(e, 'CTI_CONFERENCE_ILLEGAL_TRANSITION'));
@@ -55,4 +56,19 @@ test('a Contact header value gives its URI (the BYE\'s Request-URI)', async () =
   assert.equal(contactUri('<sip:119@127.0.0.1:13200;transport=UDP>'), 'sip:119@127.0.0.1:13200;transport=UDP');
   assert.equal(contactUri('"110 指挥中心" <sip:110@10.0.0.1>;expires=60'), 'sip:110@10.0.0.1');
   assert.equal(contactUri('sip:122@10.0.0.2:5060;expires=60'), 'sip:122@10.0.0.2:5060');
+});
+
+test('three-way anchor: requested -> seat_in_room -> anchored -> ended; fails only before the caller is in; one at a time', () => {
+  assert.equal(anchorTransition('requested', 'seat_in_room', 'c'), 'seat_in_room');
+  assert.equal(anchorTransition('seat_in_room', 'anchored', 'c'), 'anchored');
+  assert.equal(anchorTransition('anchored', 'ended', 'c'), 'ended');
+  assert.equal(anchorTransition('requested', 'failed', 'c'), 'failed');
+  assert.equal(anchorTransition('seat_in_room', 'failed', 'c'), 'failed');
+  illegal(() => anchorTransition('requested', 'anchored', 'c')); // the seat moves first
+  illegal(() => anchorTransition('anchored', 'failed', 'c'));
+  illegal(() => anchorTransition('failed', 'requested', 'c'));
+  assert.equal(mayStartAnchor(undefined), true);
+  assert.equal(mayStartAnchor('failed'), true);
+  assert.equal(mayStartAnchor('ended'), true);
+  for (const live of ['requested', 'seat_in_room', 'anchored'] as const) assert.equal(mayStartAnchor(live), false, live);
 });

@@ -1,6 +1,8 @@
 /**
  * Conference rooms of a call (docs/mixer.md):
  *   POST   /v1/calls/:id/conference                               open the call's room (Janus AudioBridge)
+ *   POST   /v1/calls/:id/three-way {destination}                  a three-way call: caller and seat into the room, the
+ *                                                                  destination dialled in (calls/conference/anchor.ts)
  *   GET    /v1/conferences/:room_id                               the room and its parties
  *   POST   /v1/conferences/:room_id/invitations                   a one-time SIP address for one party to join
  *   POST   /v1/conferences/:room_id/participants/:pid/mute {muted} mute or unmute a party
@@ -15,6 +17,9 @@ import { CtiError } from '../../errors/catalogue.ts';
 import { closeRoom, leave, setMuted, type LegEnv } from '../../calls/conference/legs.ts';
 import { invite, openRoom, openRoomOrThrow } from '../../calls/conference/rooms.ts';
 import { authedErrors, uuidParams } from '../schemas/common.ts';
+import { resolveBody } from '../schemas/linkage.ts';
+import { changeOf } from '../../audit/request.ts';
+import { startThreeWay, type ThreeWayRequest } from '../../calls/conference/anchor.ts';
 
 const roomParams = {
   type: 'object', additionalProperties: false, required: ['room_id'], properties: { room_id: { type: 'string', pattern: '^[0-9]{9}$' } },
@@ -36,12 +41,31 @@ export function conferencesRoutes(deps: AppDeps, env: LegEnv): FastifyPluginAsyn
       return reply.status(201).send({ room_id: room.room_id, call_id: room.call_id, state: room.state, recording: room.recording });
     });
 
+    app.post<{ Params: { id: string }; Body: ThreeWayRequest }>('/v1/calls/:id/three-way', {
+      onRequest: roles,
+      schema: {
+        tags: ['calls'], summary: 'Bring an outside party (110, 119, 122, a doctor) onto a connected call', params: uuidParams,
+        body: { type: 'object', additionalProperties: false, required: ['destination'], properties: { destination: resolveBody } },
+        response: {
+          201: {
+            type: 'object', required: ['call_id', 'room_id', 'state', 'destination', 'anchor'],
+            properties: {
+              call_id: { type: 'string' }, room_id: { type: 'string' }, state: { type: 'string' },
+              destination: { type: 'object', properties: { destination_id: { type: 'string' }, name: { type: 'string' }, number: { type: 'string' } } },
+              anchor: { type: 'object', properties: { header: { type: 'string' }, token: { type: 'string' }, expires_s: { type: 'integer' } } },
+            },
+          },
+          ...authedErrors(403, 404, 409, 501, 502, 503),
+        },
+      },
+    }, async (req, reply) => reply.status(201).send(await startThreeWay(env, changeOf(req), req.params.id, req.body)));
+
     app.get<{ Params: { room_id: string } }>('/v1/conferences/:room_id', {
       onRequest: roles, schema: { tags: ['calls'], summary: 'A conference room and its parties', params: roomParams, response: authedErrors(404) },
     }, async (req) => {
       const room = await openRoomOrThrow(env, req.params.room_id);
       const parts = await env.store.participants(room.room_id);
-      return { ...room, participants: parts.map((p) => ({ participant_id: p.participant_id, party: p.party, state: p.state, leg_id: p.leg_id ?? null })) };
+      return { ...room, participants: parts.map((p) => ({ participant_id: p.participant_id, party: p.party, state: p.state, leg_id: p.leg_id ?? null, anchored: p.anchored ?? null })) };
     });
 
     app.post<{ Params: { room_id: string } }>('/v1/conferences/:room_id/invitations', {

@@ -17,6 +17,7 @@ import { recordAudit, type Change } from '../../audit/record.ts';
 import { CtiError } from '../../errors/catalogue.ts';
 import { logCallEvent } from '../store.ts';
 import { mediaNotFound, partyTags, type MediaEngine, type TalkingCall } from '../media/session.ts';
+import { assertNotInThreeWay } from '../conference/in-three-way.ts';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
 /** The lead's set-up generates it (scripts/setup.d/40-media.sh); a centre may drop its own recording in place. */
@@ -53,6 +54,7 @@ export async function setHold(deps: AppDeps, ng: MediaEngine, holdAudio: string,
   if (current.held === on) return current;
   const user = change.actor;
   if (on) {
+    await assertNotInThreeWay(deps.redis, { id: call.id, sipCallId: call.sipCallId });
     try {
       await access(holdAudio, constants.R_OK);
     } catch {

@@ -18,7 +18,7 @@ import { destroyRoom, mixerError, openRoomOrThrow, type ConferenceEnv } from './
 import type { Participant, Room } from './store.ts';
 
 export interface LegEnv extends ConferenceEnv {
-  ng: Pick<NgClient, 'offer' | 'answer' | 'delete'>;
+  ng: Pick<NgClient, 'offer' | 'answer' | 'delete' | 'query'>;
   evapi: Pick<EvapiClient, 'send'>;
 }
 
@@ -37,16 +37,16 @@ export interface ConferenceInvite {
   tlabel: number;
 }
 
-export type LeaveReason = 'hung_up' | 'dropped' | 'mixer_lost' | 'room_closed';
+export type LeaveReason = 'hung_up' | 'dropped' | 'mixer_lost' | 'room_closed' | 'failed';
 
 /** Each party's own AudioBridge handle, kept only to detach it; a restarted process kicks by feed instead. */
 const handles = new Map<string, AudioBridgeHandle>();
 
-const PLAIN = { replace: ['origin', 'session-connection'], ICE: 'remove' };
-const TO_BROWSER = { 'transport-protocol': 'UDP/TLS/RTP/SAVPF', replace: ['origin', 'session-connection'], ICE: 'force', 'rtcp-mux': ['require'], SDES: ['off'] };
-const FROM_BROWSER = { 'transport-protocol': 'RTP/AVP', replace: ['origin', 'session-connection'], ICE: 'remove', 'rtcp-mux': ['demux'], DTLS: 'off', SDES: ['off'] };
+export const PLAIN = { replace: ['origin', 'session-connection'], ICE: 'remove' };
+export const TO_BROWSER = { 'transport-protocol': 'UDP/TLS/RTP/SAVPF', replace: ['origin', 'session-connection'], ICE: 'force', 'rtcp-mux': ['require'], SDES: ['off'] };
+export const FROM_BROWSER = { 'transport-protocol': 'RTP/AVP', replace: ['origin', 'session-connection'], ICE: 'remove', 'rtcp-mux': ['demux'], DTLS: 'off', SDES: ['off'] };
 
-const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
+export const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
 /** The URI of a Contact header value (`"name" <sip:...>;params` or a bare URI; RFC 3261 20.10). */
 export const contactUri = (contact: string) => /<([^>]+)>/.exec(contact)?.[1] ?? contact.split(';')[0]!.trim();
 const partyOf = (from: string) => /sips?:([^@;>]+)@/.exec(from)?.[1] ?? null;
@@ -74,36 +74,65 @@ async function join(env: LegEnv, inv: ConferenceInvite): Promise<void> {
   try {
     const offered = await env.ng.offer({ callId: inv.callid, fromTag: inv.ftag, sdp: inv.sdp, options: inv.ws ? FROM_BROWSER : PLAIN });
     const peer = audioTarget(offered.sdp);
-    handle = await env.janus.attachParticipant();
-    const joined = await handle.join({
-      room: Number(room.room_id), display: p.party ?? 'party', muted: false, codec: peer.payloadType === 8 ? 'pcma' : 'pcmu',
-      rtp_participant: { ip: peer.ip, port: peer.port, payload_type: peer.payloadType },
-    }).catch((err: unknown) => { throw mixerError(env, err, 'join'); });
-    if (!joined.rtp) throw new CtiError('CTI_MIXER_UNAVAILABLE', { request: 'join', reason: 'Janus returned no RTP address for the participant' });
+    const mixed = await joinMixer(env, room, peer, p.party ?? 'party');
+    handle = mixed.handle;
     const answered = await env.ng.answer({
       callId: inv.callid, fromTag: inv.ftag, toTag: `conf-${p.participant_id}`,
-      sdp: janusAnswer(joined.rtp.ip, joined.rtp.port, peer.payloadType, String(joined.feed)), options: inv.ws ? TO_BROWSER : PLAIN,
+      sdp: janusAnswer(mixed.rtp.ip, mixed.rtp.port, peer.payloadType, String(mixed.feed)), options: inv.ws ? TO_BROWSER : PLAIN,
     });
-    p.feed = joined.feed;
-    p.handle = handle.id;
-    p.state = participantTransition(p.state, 'joined', p.participant_id);
-    p.joined_at = new Date().toISOString();
-    const [leg] = await env.deps.sql<{ id: string }[]>`
-      INSERT INTO call_legs (call_id, kind, party, from_tag, to_tag) VALUES (${room.call_id}, 'external', ${p.party}, ${inv.ftag}, ${`conf-${p.participant_id}`})
-      RETURNING id::text AS id`;
-    p.leg_id = leg!.id;
-    await env.store.putParticipant(p);
-    handles.set(p.participant_id, handle);
+    p.feed = mixed.feed;
+    p.handle = mixed.handle.id;
+    keepHandle(p.participant_id, mixed.handle);
+    await joined(env, room, p, inv.ftag);
     env.evapi.send({ action: 'conf_answer', tindex: inv.tindex, tlabel: inv.tlabel, callid: b64(inv.callid), sdp: b64(answered.sdp), room: room.room_id });
-    await logCallEvent(env.deps, room.call_id, 'call.party_joined.v1', {
-      call_id: room.call_id, room_id: room.room_id, participant_id: p.participant_id, leg_id: p.leg_id, party: p.party, muted: false,
-    });
   } catch (err) {
     if (handle) await handle.detach().catch(() => undefined);
     await env.ng.delete({ callId: inv.callid, fromTag: inv.ftag }).catch(() => undefined);
     await env.store.dropParticipant(p);
     throw err;
   }
+}
+
+export interface Mixed { handle: AudioBridgeHandle; feed: number; rtp: { ip: string; port: number } }
+
+/** A plain-RTP participant in the room whose peer (where Janus sends) is `peer`; Janus's own RTP address back. */
+export async function joinMixer(env: LegEnv, room: Room, peer: { ip: string; port: number; payloadType: 0 | 8 }, display: string): Promise<Mixed> {
+  const handle = await env.janus.attachParticipant();
+  try {
+    const j = await handle.join({
+      room: Number(room.room_id), display, muted: false, codec: peer.payloadType === 8 ? 'pcma' : 'pcmu',
+      rtp_participant: { ip: peer.ip, port: peer.port, payload_type: peer.payloadType },
+    }).catch((err: unknown) => { throw mixerError(env, err, 'join'); });
+    if (!j.rtp) throw new CtiError('CTI_MIXER_UNAVAILABLE', { request: 'join', reason: 'Janus returned no RTP address for the participant' });
+    return { handle, feed: j.feed, rtp: { ip: j.rtp.ip, port: j.rtp.port } };
+  } catch (err) {
+    await handle.detach().catch(() => undefined);
+    throw err;
+  }
+}
+
+/** The party's `call_legs` row (kind external, to_tag conf-<participant id>). */
+export async function insertLeg(env: LegEnv, room: Room, p: Participant, fromTag: string): Promise<string> {
+  const [leg] = await env.deps.sql<{ id: string }[]>`
+    INSERT INTO call_legs (call_id, kind, party, from_tag, to_tag) VALUES (${room.call_id}, 'external', ${p.party}, ${fromTag}, ${`conf-${p.participant_id}`})
+    RETURNING id::text AS id`;
+  return leg!.id;
+}
+
+/** Keeps a participant's AudioBridge handle so that its leaving detaches it (joined() does it for a joined one). */
+export function keepHandle(participantId: string, handle: AudioBridgeHandle): void {
+  handles.set(participantId, handle);
+}
+
+/** The participant (its feed and handle set) is in the room: its leg row, its state, call.party_joined.v1. */
+export async function joined(env: LegEnv, room: Room, p: Participant, fromTag: string): Promise<void> {
+  p.state = participantTransition(p.state, 'joined', p.participant_id);
+  p.joined_at = new Date().toISOString();
+  p.leg_id ??= await insertLeg(env, room, p, fromTag);
+  await env.store.putParticipant(p);
+  await logCallEvent(env.deps, room.call_id, 'call.party_joined.v1', {
+    call_id: room.call_id, room_id: room.room_id, participant_id: p.participant_id, leg_id: p.leg_id, party: p.party, muted: false,
+  });
 }
 
 /** Kamailio's 200 went out with this To tag: the dialog's local tag, for a BYE of ours later. */
@@ -132,8 +161,9 @@ export async function leave(env: LegEnv, p: Participant, reason: LeaveReason): P
   const handle = handles.get(p.participant_id);
   handles.delete(p.participant_id);
   if (handle && env.janus.up) await handle.detach().catch(() => undefined);
-  if (reason !== 'hung_up') await sendBye(env, p);
-  await env.ng.delete({ callId: p.dialog.call_id, fromTag: p.dialog.from_tag }).catch(() => undefined);
+  // the caller and the seat of a three-way are not SIP legs of their own: no BYE, and the caller's media is the call's
+  if (reason !== 'hung_up' && reason !== 'failed' && !p.anchored) await sendBye(env, p);
+  if (p.anchored !== 'caller') await env.ng.delete({ callId: p.dialog.call_id, fromTag: p.dialog.from_tag }).catch(() => undefined);
   if (p.leg_id) {
     await env.deps.sql`UPDATE call_legs SET ended_at = now() WHERE id = ${p.leg_id} AND ended_at IS NULL`;
     await logCallEvent(env.deps, p.call_id, 'call.party_left.v1', {
@@ -155,7 +185,7 @@ async function sendBye(env: LegEnv, p: Participant): Promise<void> {
     return;
   }
   const headers = [
-    `From: ${d.local};tag=${d.local_tag}`, `To: ${d.remote}`, `Call-ID: ${d.call_id}`, 'CSeq: 1 BYE', 'Max-Forwards: 70', '',
+    `From: ${d.local};tag=${d.local_tag}`, `To: ${d.remote}`, `Call-ID: ${d.call_id}`, `CSeq: ${d.next_cseq ?? 1} BYE`, 'Max-Forwards: 70', '',
   ].join('\r\n');
   try {
     await env.rpc.call('tm.t_uac_start', ['BYE', d.target, `sip:${d.src}`, '.', headers]);

@@ -7,6 +7,8 @@ import type { AppDeps } from '../../app/deps.ts';
 import { clearMixerAlarm, raiseMixerAlarm } from '../../alarms/mixer.ts';
 import type { JanusClient } from '../../engine/janus/client.ts';
 import { closeRoom, onAnswered, onBye, onInvite, type LegEnv } from './legs.ts';
+import { onAnchorInvite, onCallEnded } from './anchor.ts';
+import { onDialReply } from './dial.ts';
 import { survive } from '../../ha/data/redis-trouble.ts';
 
 const fromB64 = (v: unknown) => Buffer.from(String(v ?? ''), 'base64').toString('utf8');
@@ -58,10 +60,24 @@ export class ConferenceService {
         await onAnswered(this.env, fromB64(m.callid), String(m.to_tag ?? ''));
       } else if (m.event === 'conf.bye') {
         await onBye(this.env, fromB64(m.callid));
+      } else if (m.event === 'conf.anchor') {
+        await onAnchorInvite(this.env, {
+          callid: fromB64(m.callid), ftag: fromB64(m.ftag), ttag: fromB64(m.ttag), sdp: fromB64(m.sdp), ws: m.ws === true,
+          tindex: Number(m.tindex), tlabel: Number(m.tlabel),
+        });
+      } else if (m.event === 'conf.reply') {
+        await onDialReply(this.env, {
+          callid: fromB64(m.callid), code: Number(m.code), ftag: fromB64(m.ftag), to: fromB64(m.to), contact: fromB64(m.contact), sdp: fromB64(m.sdp), src: String(m.src ?? ''),
+        });
       }
     } catch (err) {
       this.env.deps.log.error({ err: String(err), event: m.event }, 'conference event failed');
     }
+  }
+
+  /** A call's BYE (Kamailio's call.bye, also handled by the call flow): a three-way's room closes with it. */
+  callEnded(sipCallId: string): void {
+    void onCallEnded(this.env, sipCallId).catch((err: unknown) => this.env.deps.log.error({ err: String(err), sip_call_id: sipCallId }, 'closing the room of an ended call failed'));
   }
 
   private async mixerLost(): Promise<void> {

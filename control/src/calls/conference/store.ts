@@ -4,10 +4,12 @@
  *   cti:conf:parts:<room_id>     hash participant_id -> JSON Participant
  *   cti:conf:leg:<sip call-id>   "<room_id>|<participant_id>" (a SIP leg's way back to its participant)
  *   cti:conf:rooms               set of room ids (rebuild after a restart, the mixer's session lost)
+ *   cti:conf:anchor:<sip call-id> JSON Anchor (a talking call turned into a three-way, anchor.ts)
  * Every key lives at most ROOM_TTL_S; the call_legs rows are the durable record.
  */
 import type { Redis } from 'ioredis';
 import type { ParticipantState, RoomState } from './machine.ts';
+import type { AnchorState } from './anchor-machine.ts';
 
 const ROOM_TTL_S = 12 * 3600;
 
@@ -32,6 +34,8 @@ export interface LegDialog {
   /** host:port the INVITE came from (the BYE's next hop). */
   src: string;
   from_tag: string;
+  /** The CSeq of our next request in the dialog (a dialled-out leg: its INVITE was ours); 1 when absent. */
+  next_cseq?: number;
 }
 
 export interface Participant {
@@ -46,9 +50,32 @@ export interface Participant {
   leg_id?: string;
   dialog: LegDialog;
   joined_at?: string;
+  /** Janus's RTP address for this participant (as it answered the join), and the G.711 payload type. */
+  mixer_rtp?: { ip: string; port: number; payload_type: 0 | 8 };
+  /** The call's own caller or seat, moved into the room by a three-way (anchor.ts): no SIP leg of its own. */
+  anchored?: 'caller' | 'seat';
+}
+
+/** A talking call being turned into a three-way (anchor.ts), by its SIP Call-ID. */
+export interface Anchor {
+  call_id: string;
+  sip_call_id: string;
+  room_id: string;
+  state: AnchorState;
+  caller_tag: string;
+  /** The answering seat's tag (the To tag of the call's dialog), known from its re-INVITE. */
+  seat_tag?: string;
+  token: string;
+  /** Who is dialled in once caller and seat are in the room. */
+  dial: { number: string; gateway_uri: string; presented: string; name: string; destination_id: string };
+  requested_by: string;
+  caller_pid?: string;
+  seat_pid?: string;
+  failure?: string;
 }
 
 const roomKey = (id: string) => `cti:conf:room:${id}`;
+const anchorKey = (sipCallId: string) => `cti:conf:anchor:${sipCallId}`;
 const partsKey = (id: string) => `cti:conf:parts:${id}`;
 const legKey = (sipCallId: string) => `cti:conf:leg:${sipCallId}`;
 const ROOMS = 'cti:conf:rooms';
@@ -95,6 +122,24 @@ export class ConferenceStore {
     if (!ref) return undefined;
     const [roomId, id] = ref.split('|');
     return this.participant(roomId!, id!);
+  }
+
+  async putAnchor(a: Anchor): Promise<void> {
+    await this.redis.set(anchorKey(a.sip_call_id), JSON.stringify(a), 'EX', ROOM_TTL_S);
+  }
+
+  /** Stores a new anchor unless one is there (two three-way requests at once: one wins). */
+  async putNewAnchor(a: Anchor): Promise<boolean> {
+    return (await this.redis.set(anchorKey(a.sip_call_id), JSON.stringify(a), 'EX', ROOM_TTL_S, 'NX')) === 'OK';
+  }
+
+  async anchor(sipCallId: string): Promise<Anchor | undefined> {
+    const raw = await this.redis.get(anchorKey(sipCallId));
+    return raw ? (JSON.parse(raw) as Anchor) : undefined;
+  }
+
+  async dropAnchor(sipCallId: string): Promise<void> {
+    await this.redis.del(anchorKey(sipCallId));
   }
 
   async dropParticipant(p: Participant): Promise<void> {

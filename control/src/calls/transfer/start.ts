@@ -13,6 +13,7 @@ import { CtiError } from '../../errors/catalogue.ts';
 import { listDestinations } from '../../linkage/directory.ts';
 import { resolveDial, type DialRequest, type DialTarget } from '../../linkage/resolve.ts';
 import { assertMayControl, talkingCall } from '../media/session.ts';
+import { assertNotInThreeWay } from '../conference/in-three-way.ts';
 import { getLiveCall, transitionCall } from '../store.ts';
 import { armDeadline } from './deadlines.ts';
 import { failTransfer } from './outcome.ts';
@@ -73,6 +74,7 @@ export async function startTransfer(rt: TransferRuntime, change: Change, callId:
   ]);
   if (row?.state === 'transferring') throw new CtiError('CTI_TRANSFER_IN_PROGRESS', { call_id: callId });
   const call = await talkingCall(deps, callId);
+  await assertNotInThreeWay(deps.redis, call);
   const [, live, incidentId] = await Promise.all([
     assertMayControl(deps, change.actor, call), getLiveCall(deps.redis, call.sipCallId), incidentOf(deps.sql, call.id),
   ]);

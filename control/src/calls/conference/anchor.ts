@@ -1,0 +1,238 @@
+/**
+ * Three-way calls (docs/mixer.md "Three-way calls"): a dispatcher on a talking 120 call brings 110/119/122 or a
+ * doctor onto the line. The caller's gateway is never re-INVITEd and keeps its rtpengine address and port:
+ *
+ * 1. `startThreeWay` (API): the call talking and the person's, the destination on the linkage directory (an
+ *    outside number or a centre, with the trunk it goes out on), the mixer up, no three-way in flight; then the
+ *    call's room, the anchor (requested) and a one-time anchor token in Kamailio (htable an, 120 s). The answer
+ *    carries the token: the seat's phone sends a re-INVITE in its dialog with `X-CTI-Anchor: <token>`.
+ * 2. `onAnchorInvite` (conf.anchor, that re-INVITE suspended in Kamailio): the seat's media becomes a leg of its
+ *    own in rtpengine (`<call-id>-seat`) and a participant; Kamailio answers the re-INVITE itself (anchor_answer),
+ *    the ACK is absorbed. requested -> seat_in_room.
+ * 3. The caller: a re-offer on the call's own tags in the caller's direction with the caller's SDP as its INVITE
+ *    carried it, and an answer from the seat's tag with Janus's address, both with `port-latching` (rtpengine keeps
+ *    both its ports; the proof test). seat_in_room -> anchored.
+ * 4. The destination is dialled into the room (dial.ts). Dropping it (DELETE the participant) leaves caller and
+ *    seat talking in the room: a two-party call again.
+ * A failure before the caller is in the room leaves the call as it was (the seat's re-INVITE refused, the caller
+ * never touched); the call ending closes the room (`onCallEnded`).
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { recordAudit, type Change } from '../../audit/record.ts';
+import { CtiError, isCtiError } from '../../errors/catalogue.ts';
+import { getTakeoverIdentity } from '../../ha/takeover/identity.ts';
+import { listDestinations } from '../../linkage/directory.ts';
+import { resolveDial, type DialRequest } from '../../linkage/resolve.ts';
+import { getTrunk } from '../../trunks/service.ts';
+import { assertMayControl, talkingCall } from '../media/session.ts';
+import { getLiveCall } from '../store.ts';
+import { anchorTransition, mayStartAnchor } from './anchor-machine.ts';
+import { dialOut } from './dial.ts';
+import { FROM_BROWSER, PLAIN, TO_BROWSER, b64, closeRoom, joinMixer, joined, keepHandle, type LegEnv } from './legs.ts';
+import { destroyRoom, openRoom, openRoomOrThrow } from './rooms.ts';
+import { audioTarget, janusAnswer } from './sdp.ts';
+import type { Anchor, Participant, Room } from './store.ts';
+
+/** Kamailio's table of anchor tokens (engine/kamailio/kamailio.cfg.tpl, route ANCHOR_SEAT). */
+const ANCHOR_TOKENS = 'an';
+export const ANCHOR_HEADER = 'X-CTI-Anchor';
+const TOKEN_TTL_S = 120;
+const KEEP_PORTS = ['port-latching'];
+
+export interface ThreeWayRequest { destination: DialRequest }
+
+export interface StartedThreeWay {
+  call_id: string;
+  room_id: string;
+  state: Anchor['state'];
+  destination: { destination_id: string; name: string; number: string };
+  /** The seat's phone sends a re-INVITE in the call's dialog with this header (one use, `expires_s`). */
+  anchor: { header: string; token: string; expires_s: number };
+}
+
+export async function startThreeWay(env: LegEnv, change: Change, callId: string, req: ThreeWayRequest): Promise<StartedThreeWay> {
+  const { deps } = env;
+  const [call, entries] = await Promise.all([talkingCall(deps, callId), listDestinations(deps.sql, { centre_id: change.actor.centre_id })]);
+  await assertMayControl(deps, change.actor, call);
+  const target = resolveDial(entries, change.actor.roles, req.destination);
+  if (target.kind !== 'number' && target.kind !== 'centre') throw new CtiError('CTI_CONFERENCE_TARGET_UNSUPPORTED', { kind: target.kind, destination_id: target.destination_id });
+  const live = await getLiveCall(deps.redis, call.sipCallId);
+  // the call stays talking through a three-way: only a talking call (not one being transferred) is anchored
+  if (!live || live.state !== 'talking') throw new CtiError('CTI_CALL_NOT_TALKING', { call_id: callId, state: live?.state ?? 'gone' });
+  const current = await env.store.anchor(call.sipCallId);
+  if (!mayStartAnchor(current?.state)) throw new CtiError('CTI_CONFERENCE_ILLEGAL_TRANSITION', { call_id: callId, entity: 'anchor', from: current!.state, to: 'requested' });
+  const dial = {
+    number: target.kind === 'number' ? target.number : target.sip_uri.replace(/^sips?:([^@]+)@.*$/, '$1'),
+    gateway_uri: await gatewayOf(env, target.trunk_id, target.kind === 'centre' ? target.sip_uri : null),
+    presented: (target.kind === 'number' ? target.presented_number : null) ?? '120',
+    name: target.name, destination_id: target.destination_id,
+  };
+  if (!env.janus.up) throw env.janus.unavailable();
+  if (current) await env.store.dropAnchor(call.sipCallId); // a failed one before: replaced
+  const token = randomBytes(18).toString('base64url');
+  const anchor: Anchor = {
+    call_id: call.id, sip_call_id: call.sipCallId, room_id: '', state: 'requested', caller_tag: call.callerTag, token, dial, requested_by: change.actor.id,
+  };
+  if (!(await env.store.putNewAnchor(anchor))) throw new CtiError('CTI_CONFERENCE_ILLEGAL_TRANSITION', { call_id: callId, entity: 'anchor', from: 'requested', to: 'requested' });
+  let room: Room | undefined;
+  try {
+    room = await openRoom(env, call.id);
+    anchor.room_id = room.room_id;
+    await env.store.putAnchor(anchor);
+    await env.rpc.call('htable.setxs', [ANCHOR_TOKENS, call.sipCallId, token, TOKEN_TTL_S]);
+  } catch (err) {
+    await env.store.dropAnchor(call.sipCallId);
+    if (room) await destroyRoom(env, room);
+    throw err;
+  }
+  await recordAudit(deps.sql, {
+    actor: change.actor, ip: change.ip, action: 'call.three_way_started', target_type: 'call', target_id: call.id,
+    before: { state: 'talking' }, after: { room_id: room.room_id, destination_id: dial.destination_id, number: dial.number },
+  });
+  // no re-INVITE from the seat in time: the room goes, the call is untouched
+  setTimeout(() => void expire(env, call.sipCallId, token), TOKEN_TTL_S * 1000).unref();
+  return {
+    call_id: call.id, room_id: room.room_id, state: anchor.state, destination: { destination_id: dial.destination_id, name: dial.name, number: dial.number },
+    anchor: { header: ANCHOR_HEADER, token, expires_s: TOKEN_TTL_S },
+  };
+}
+
+/** The trunk's gateway (its gateway_uri, else its address and port), or a centre's own SIP URI host. */
+async function gatewayOf(env: LegEnv, trunkId: string | null, centreUri: string | null): Promise<string> {
+  if (trunkId) {
+    const t = await getTrunk(env.deps, trunkId);
+    if (t.gateway_uri) return t.gateway_uri;
+    return `sip:${t.ip_addr}${t.port ? `:${t.port}` : ''}`;
+  }
+  if (centreUri) return `sip:${centreUri.replace(/^sips?:(?:[^@]+@)?/, '')}`;
+  throw new CtiError('CTI_CONFERENCE_TARGET_UNSUPPORTED', { reason: 'the destination names no trunk to go out on' });
+}
+
+async function expire(env: LegEnv, sipCallId: string, token: string): Promise<void> {
+  const a = await env.store.anchor(sipCallId);
+  if (!a || a.token !== token || a.state !== 'requested') return;
+  await fail(env, a, 'the seat sent no re-INVITE in time');
+}
+
+async function fail(env: LegEnv, a: Anchor, reason: string): Promise<void> {
+  a.state = anchorTransition(a.state, 'failed', a.call_id);
+  a.failure = reason;
+  await env.store.putAnchor(a);
+  const room = await env.store.room(a.room_id);
+  if (room) await closeRoom(env, room, 'room_closed');
+  env.deps.log.warn({ call_id: a.call_id, room_id: a.room_id, reason }, 'three-way not set up; the call is as it was');
+}
+
+/** conf.anchor: the seat's re-INVITE with the anchor token, suspended in Kamailio. */
+export interface AnchorInvite { callid: string; ftag: string; ttag: string; sdp: string; ws: boolean; tindex: number; tlabel: number }
+
+export async function onAnchorInvite(env: LegEnv, inv: AnchorInvite): Promise<void> {
+  const a = await env.store.anchor(inv.callid);
+  let room: Room | undefined;
+  try {
+    if (!a || a.state !== 'requested') throw new CtiError('CTI_CONFERENCE_ILLEGAL_TRANSITION', { sip_call_id: inv.callid, entity: 'anchor', from: a?.state ?? 'none', to: 'seat_in_room' });
+    if (inv.ttag !== a.caller_tag) throw new CtiError('CTI_CALL_MEDIA_NOT_FOUND', { call_id: a.call_id, reason: 'the re-INVITE is not from the seat\'s side of the call' });
+    room = await openRoomOrThrow(env, a.room_id);
+    const answered = await seatIntoRoom(env, a, room, inv);
+    a.state = anchorTransition(a.state, 'seat_in_room', a.call_id);
+    await env.store.putAnchor(a);
+    env.evapi.send({ action: 'anchor_answer', tindex: inv.tindex, tlabel: inv.tlabel, callid: b64(inv.callid), sdp: b64(answered) });
+  } catch (err) {
+    const code = isCtiError(err) && err.sip ? err.sip : 500;
+    env.deps.log.warn({ err: String(err), code, sip_call_id: inv.callid }, 'anchor re-INVITE refused; the call is as it was');
+    env.evapi.send({ action: 'conf_reject', tindex: inv.tindex, tlabel: inv.tlabel, callid: b64(inv.callid), code, reason: code === 503 ? 'Mixer Unavailable' : 'Not Anchored' });
+    if (a && a.state === 'requested') await fail(env, a, String(err)).catch(() => undefined);
+    return;
+  }
+  try {
+    await callerIntoRoom(env, a, room, inv.sdp);
+    a.state = anchorTransition(a.state, 'anchored', a.call_id);
+    await env.store.putAnchor(a);
+  } catch (err) {
+    // the seat is in the room and the caller is not: the seat hears nobody. Logged loudly; the room stays for the
+    // dispatcher to see, the call record is untouched (docs/mixer.md "Not yet").
+    env.deps.log.error({ err: String(err), call_id: a.call_id }, 'three-way: the caller could not be moved into the room');
+    return;
+  }
+  await dialOut(env, a, room).catch((err: unknown) => env.deps.log.error({ err: String(err), call_id: a.call_id }, 'three-way: dialling the party failed'));
+}
+
+/** The seat's re-INVITE offer -> rtpengine leg `<call-id>-seat` -> Janus; the SDP Kamailio answers the seat with. */
+async function seatIntoRoom(env: LegEnv, a: Anchor, room: Room, inv: AnchorInvite): Promise<string> {
+  const p = anchoredParticipant(a, room, 'seat', `${a.sip_call_id}-seat`, inv.ftag);
+  await env.store.putParticipant(p);
+  try {
+    const offered = await env.ng.offer({ callId: p.dialog.call_id, fromTag: inv.ftag, sdp: inv.sdp, options: inv.ws ? FROM_BROWSER : PLAIN });
+    const peer = audioTarget(offered.sdp);
+    const mixed = await joinMixer(env, room, peer, 'seat');
+    keepHandle(p.participant_id, mixed.handle);
+    p.feed = mixed.feed;
+    p.handle = mixed.handle.id;
+    const answered = await env.ng.answer({
+      callId: p.dialog.call_id, fromTag: inv.ftag, toTag: `conf-${p.participant_id}`, sdp: janusAnswer(mixed.rtp.ip, mixed.rtp.port, peer.payloadType, String(mixed.feed)),
+      options: inv.ws ? TO_BROWSER : PLAIN,
+    });
+    await joined(env, room, p, inv.ftag);
+    a.seat_tag = inv.ftag;
+    a.seat_pid = p.participant_id;
+    return answered.sdp;
+  } catch (err) {
+    await env.ng.delete({ callId: p.dialog.call_id, fromTag: inv.ftag }).catch(() => undefined);
+    await env.store.dropParticipant(p);
+    throw err;
+  }
+}
+
+/** The caller's stream re-anchored on the call's own tags (nothing reaches its gateway) into the room. */
+async function callerIntoRoom(env: LegEnv, a: Anchor, room: Room, seatSdp: string): Promise<void> {
+  const sdp = await callerSdp(env, a, seatSdp);
+  const reOffer = await env.ng.offer({ callId: a.sip_call_id, fromTag: a.caller_tag, sdp, flags: KEEP_PORTS, options: { ...PLAIN, 'to-tag': a.seat_tag } });
+  const peer = audioTarget(reOffer.sdp); // rtpengine's seat-side port of the call: Janus's peer for the caller
+  const p = anchoredParticipant(a, room, 'caller', a.sip_call_id, a.caller_tag);
+  const mixed = await joinMixer(env, room, peer, 'caller');
+  keepHandle(p.participant_id, mixed.handle);
+  p.feed = mixed.feed;
+  p.handle = mixed.handle.id;
+  await env.ng.answer({
+    callId: a.sip_call_id, fromTag: a.caller_tag, toTag: a.seat_tag!, sdp: janusAnswer(mixed.rtp.ip, mixed.rtp.port, peer.payloadType, String(mixed.feed)),
+    flags: KEEP_PORTS, options: PLAIN,
+  });
+  await joined(env, room, p, a.caller_tag);
+  a.caller_pid = p.participant_id;
+}
+
+/**
+ * The caller's SDP for the re-offer: as its INVITE carried it when the call's identity is kept (a node of a pair),
+ * else rebuilt from what rtpengine holds (the caller's advertised address and port, NG query) with the codec the
+ * seat talks (its re-INVITE's first payload type: the one the call negotiated), so that nothing changes for rtpengine
+ * but the other side's address.
+ */
+async function callerSdp(env: LegEnv, a: Anchor, seatSdp: string): Promise<string> {
+  const identity = await getTakeoverIdentity(env.deps.redis, a.sip_call_id);
+  const text = identity?.invite.toString('utf8') ?? '';
+  const kept = text.includes('\r\n\r\n') ? text.slice(text.indexOf('\r\n\r\n') + 4) : '';
+  if (kept.startsWith('v=0')) return kept;
+  const q = await env.ng.query(a.sip_call_id);
+  const tag = (q.tags ?? {})[a.caller_tag] as { medias?: { streams?: { 'advertised endpoint'?: { address: string; port: number } }[] }[] } | undefined;
+  const ep = tag?.medias?.[0]?.streams?.[0]?.['advertised endpoint'];
+  if (!ep) throw new CtiError('CTI_CALL_MEDIA_NOT_FOUND', { call_id: a.call_id, reason: 'rtpengine holds no address for the caller' });
+  const pt = audioTarget(seatSdp).payloadType;
+  return ['v=0', `o=- ${ep.port} 2 IN IP4 ${ep.address}`, 's=-', `c=IN IP4 ${ep.address}`, 't=0 0', `m=audio ${ep.port} RTP/AVP ${pt}`,
+    `a=rtpmap:${pt} ${pt === 8 ? 'PCMA' : 'PCMU'}/8000`, 'a=sendrecv', ''].join('\r\n');
+}
+
+function anchoredParticipant(a: Anchor, room: Room, who: 'caller' | 'seat', ngCallId: string, tag: string): Participant {
+  return {
+    participant_id: randomUUID(), room_id: room.room_id, call_id: a.call_id, state: 'joining', party: who, anchored: who,
+    dialog: { call_id: ngCallId, remote: '', local: '', target: '', src: '', from_tag: tag },
+  };
+}
+
+/** The call ended (either side's BYE): its room closes, a dialled party gets a BYE. */
+export async function onCallEnded(env: LegEnv, sipCallId: string): Promise<void> {
+  const a = await env.store.anchor(sipCallId);
+  if (!a) return;
+  await env.store.dropAnchor(sipCallId);
+  const room = await env.store.room(a.room_id);
+  if (room) await closeRoom(env, room, 'room_closed');
+}

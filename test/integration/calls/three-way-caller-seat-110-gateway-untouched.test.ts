@@ -1,0 +1,190 @@
+/**
+ * A three-way call on the real daemons (issue 14; docs/mixer.md "Three-way calls"): a raw-UDP trunk gateway calls
+ * 120 and is answered by a raw seat (the dispatcher); the dispatcher asks POST /v1/calls/:id/three-way for 110 (a
+ * linkage directory entry going out on the gateway's trunk); the seat's phone sends its re-INVITE with the anchor
+ * token, Kamailio answers it; the control plane moves the caller's stream into the room and dials 110 out through
+ * the trunk (the gateway answers as 110). Every party sends a tone and measures what it receives (Goertzel):
+ *   - each of caller, seat and 110 hears the other two and not itself;
+ *   - a blind transfer or hold meanwhile is refused (CTI_CALL_IN_THREE_WAY), nothing changed;
+ *   - the dispatcher drops 110: 110 gets a BYE, caller and seat keep hearing each other and no longer 110;
+ *   - the caller's gateway never sees a request in its dialog (no re-INVITE, no ACK), and every packet it receives
+ *     comes from its one rtpengine address, before, during and after the three-way;
+ *   - one call record: the parties' joins and 110's leaving on its timeline; the caller hangs up and the room closes.
+ * Bad input first: a seat as destination, an unknown one, a number off the directory: coded errors, nothing changed.
+ * Then 110 busy (486): it leaves as `failed`, caller and seat keep hearing each other.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { startCallCentre, waitFor, type CallCentre } from '../support/callcentre.ts';
+import { RawGateway, RawSeat, openRawEndpoints, type Dialog, type RawEndpoints } from '../support/raw-sip-parties.ts';
+import { callIdOf, header, newToken, param, type SipMessage } from '../../support/sip-udp.ts';
+import { SPELLINGS, audioSdp } from '../../support/sip-spellings.ts';
+import { audioTarget } from '../../../control/src/calls/conference/sdp.ts';
+import { cpuShareWhile } from './support/cpu.ts';
+import { GW_HZ, HEARD_DB, P110_HZ, SEAT_HZ, SELF_BELOW_DB, assertHears, endpoint, measure, type Endpoint } from './support/tone-endpoints.ts';
+
+const CALLER = '13700000014';
+let cc: CallCentre;
+let raw: RawEndpoints;
+let gw: RawGateway;
+let seat: RawSeat;
+const media: Endpoint[] = [];
+
+before(async () => {
+  cc = await startCallCentre('calls-three-way', { queue: { wrapup_s: 0 } });
+  raw = await openRawEndpoints(cc);
+  gw = new RawGateway(raw.gwEp, SPELLINGS[0]!, cc.sipRemote, CALLER);
+  seat = new RawSeat(raw.seatEp, SPELLINGS[0]!, cc.sipRemote, raw.seat.sipUser);
+  const [trunk] = await cc.sql<{ id: string }[]>`SELECT id FROM trunks ORDER BY id LIMIT 1`; // the gateway's
+  await cc.apiOk('POST', '/v1/linkage/destinations',
+    { id: 'police-110', name: '公安110', category: 'police', kind: 'number', number: '110', trunk_id: trunk!.id, speed_key: '110', sort_order: 1 }, [201]);
+  await cc.apiOk('POST', '/v1/linkage/destinations', { id: 'seat-self', name: '本席', category: 'seat', kind: 'seat', seat_id: raw.seat.id, sort_order: 2 }, [201]);
+  await cc.loginReady(raw.seat);
+});
+after(async () => {
+  for (const m of media) m.close();
+  await raw?.close();
+  await cc?.close();
+});
+
+const sdpTarget = (m: SipMessage) => audioTarget(m.body);
+
+test('three-way: caller, seat and 110 hear each other, 110 dropped back to two, the caller\'s gateway untouched', async (t) => {
+  const caller = await endpoint(GW_HZ);
+  const desk = await endpoint(SEAT_HZ);
+  const p110 = await endpoint(P110_HZ);
+  media.push(caller, desk, p110);
+  gw.rtpPort = caller.port;
+  seat.rtpPort = desk.port;
+
+  const { callId, d, a, towardsGw, row } = await talkingCall(caller, desk);
+  const two = await Promise.all([measure(caller, 1500), measure(desk, 1500)]);
+  t.diagnostic(`two-party: caller ${JSON.stringify(two[0].levels)}; seat ${JSON.stringify(two[1].levels)}`);
+  assertHears('the caller (two-party)', two[0], GW_HZ, [SEAT_HZ]);
+
+  // bad input changes nothing
+  for (const [body, status, code] of [
+    [{ destination: { destination_id: 'nowhere' } }, 404, 'CTI_LINKAGE_DESTINATION_NOT_FOUND'],
+    [{ destination: { destination_id: 'seat-self' } }, 501, 'CTI_CONFERENCE_TARGET_UNSUPPORTED'],
+    [{ destination: { number: '99999' } }, 403, 'CTI_LINKAGE_FORBIDDEN'],
+  ] as const) {
+    const res = await cc.api<{ code: string }>('POST', `/v1/calls/${row.id}/three-way`, body);
+    assert.equal(res.status, status, JSON.stringify(res.body));
+    assert.equal(res.body.code, code);
+  }
+  assert.ok(!(await cc.callEventTypes(row.id)).some((e) => e.startsWith('call.party_')), 'no party event after bad input');
+
+  // the three-way: the API, the seat's re-INVITE with the token (answered by Kamailio), 110 dialled out
+  const { started, reOk } = await threeWay(row.id, callId, a, desk, 'police-110');
+  const inv110 = await inviteTo110();
+  assert.match(inv110.uri ?? '', /^sip:110@/);
+  const call110 = callIdOf(inv110);
+  await gw.respond(inv110, 200, 'OK', { toTag: newToken('p110'), body: audioSdp(p110.port) });
+  await raw.gwEp.waitFor((m) => m.method === 'ACK' && callIdOf(m) === call110, 10_000, 'Kamailio\'s ACK of 110\'s 200');
+  p110.sendTo(sdpTarget(inv110));
+  const parts = await waitFor(() => inRoom(started.room_id, 3), 10_000, 'caller, seat and 110 in the room');
+
+  const { result: [c3, s3, p3], share } = await cpuShareWhile(cc.stack.daemons.janus!.pid!,
+    () => Promise.all([measure(caller, 2000), measure(desk, 2000), measure(p110, 2000)]));
+  t.diagnostic(`three-way: caller ${JSON.stringify(c3)}; seat ${JSON.stringify(s3)}; 110 ${JSON.stringify(p3)}`);
+  t.diagnostic(`janus CPU with the three-way room (recording on): ${(share * 100).toFixed(2)} % of one core`);
+  assertHears('the caller', c3, GW_HZ, [SEAT_HZ, P110_HZ]);
+  assertHears('the seat', s3, SEAT_HZ, [GW_HZ, P110_HZ]);
+  assertHears('110', p3, P110_HZ, [GW_HZ, SEAT_HZ]);
+
+  // a blind transfer or hold would break the room: refused, nothing changed
+  for (const [path, body] of [[`/v1/calls/${row.id}/transfers`, { destination: { destination_id: 'seat-self' }, mode: 'blind' }], [`/v1/calls/${row.id}/hold`, { on: true }]] as const) {
+    const res = await cc.api<{ code: string }>('POST', path, body);
+    assert.deepEqual([res.status, res.body.code], [409, 'CTI_CALL_IN_THREE_WAY'], `${path}: ${JSON.stringify(res.body)}`);
+  }
+  assert.equal((await cc.call(row.id))!.state, 'talking');
+
+  // the dispatcher drops 110: it gets a BYE; caller and seat stay together
+  const pid110 = parts.find((p) => p.party === '110')!.participant_id;
+  await cc.apiOk('DELETE', `/v1/conferences/${started.room_id}/participants/${pid110}`, undefined, [204]);
+  const bye = await raw.gwEp.waitFor((m) => m.method === 'BYE' && callIdOf(m) === call110, 10_000, 'the BYE to 110');
+  await gw.respond(bye, 200, 'OK');
+  await waitFor(() => inRoom(started.room_id, 2), 10_000, 'caller and seat left in the room');
+  const [c2, s2] = await Promise.all([measure(caller, 2000), measure(desk, 2000)]);
+  t.diagnostic(`after 110 left: caller ${JSON.stringify(c2)}; seat ${JSON.stringify(s2)}`);
+  assertHears('the caller after 110 left', c2, GW_HZ, [SEAT_HZ]);
+  assertHears('the seat after 110 left', s2, SEAT_HZ, [GW_HZ]);
+  assert.ok(c2.levels[P110_HZ]! < c2.levels[SEAT_HZ]! - SELF_BELOW_DB, `the caller no longer hears 110: ${JSON.stringify(c2.levels)}`);
+  assert.ok(c2.levels[SEAT_HZ]! > HEARD_DB);
+
+  // the caller's gateway saw nothing of it
+  assert.deepEqual(raw.gwEp.received.filter((m) => m.method !== undefined && callIdOf(m) === callId).map((m) => m.method), [], 'no request in the caller\'s dialog');
+  assert.deepEqual([...new Set(caller.heard.map((h) => h.from))], [`${towardsGw.ip}:${towardsGw.port}`], 'every packet the caller got came from its one rtpengine address');
+
+  // one record: the parties' timeline; the caller hangs up, the seat gets the BYE, the room closes
+  const types = await cc.callEventTypes(row.id);
+  assert.equal(types.filter((e) => e === 'call.party_joined.v1').length, 3, types.join(','));
+  assert.equal(types.filter((e) => e === 'call.party_left.v1').length, 1, types.join(','));
+  assert.equal(param(header(reOk, 'to'), 'tag'), a.remoteTag, 'the re-INVITE was answered in the call\'s own dialog');
+  await callerHangsUp(callId, d, row.id, started.room_id);
+});
+
+test('three-way: 110 busy: it leaves as failed, caller and seat keep talking', async (t) => {
+  await cc.waitForSeatState(raw.seat, 'ready');
+  const [caller, desk] = media;
+  const { callId, d, a, row } = await talkingCall(caller!, desk!);
+  const { started } = await threeWay(row.id, callId, a, desk!, 'police-110');
+  const inv110 = await inviteTo110();
+  await gw.respond(inv110, 486, 'Busy Here', { toTag: newToken('p110') });
+  await waitFor(async () => {
+    const [left] = await cc.sql<{ data: { reason: string; party: string } }[]>`
+      SELECT data FROM call_events WHERE call_id = ${row.id} AND type = 'call.party_left.v1'`;
+    return left?.data.party === '110' && left.data.reason === 'failed' ? left : undefined;
+  }, 10_000, '110 left as failed');
+  await waitFor(() => inRoom(started.room_id, 2), 10_000, 'caller and seat in the room');
+  const [c2, s2] = await Promise.all([measure(caller!, 2000), measure(desk!, 2000)]);
+  t.diagnostic(`110 busy: caller ${JSON.stringify(c2.levels)}; seat ${JSON.stringify(s2.levels)}`);
+  assertHears('the caller', c2, GW_HZ, [SEAT_HZ]);
+  assertHears('the seat', s2, SEAT_HZ, [GW_HZ]);
+  await callerHangsUp(callId, d, row.id, started.room_id);
+});
+
+/** The gateway calls 120, the seat answers, both send their tones to rtpengine; the record is talking. */
+async function talkingCall(caller: Endpoint, desk: Endpoint) {
+  const callId = `${newToken('tw-')}@gw.example`;
+  const d = await gw.invite(callId, CALLER);
+  const offer = await seat.waitInvite(callId);
+  const a = await seat.answer(offer);
+  const ok = await gw.waitResponse(callId, 'INVITE', (s) => s === 200, 'the seat\'s 200');
+  await gw.ackAnswer(d, ok);
+  const towardsGw = sdpTarget(ok);
+  caller.sendTo(towardsGw);
+  desk.sendTo(sdpTarget(offer));
+  const row = await cc.waitForCall((c) => c.sip_call_id === callId && c.state === 'talking', 10_000, 'call talking');
+  return { callId, d, a, towardsGw, row };
+}
+
+/** The dispatcher asks for the three-way; the seat's phone re-INVITEs with the token and moves its media. */
+async function threeWay(recordId: string, callId: string, a: Dialog, desk: Endpoint, destinationId: string) {
+  const started = await cc.apiOk<{ room_id: string; anchor: { header: string; token: string } }>('POST', `/v1/calls/${recordId}/three-way`, { destination: { destination_id: destinationId } }, [201]);
+  assert.equal(started.anchor.header, 'X-CTI-Anchor');
+  await seat.request(a, 'INVITE', audioSdp(desk.port, 'sendrecv', 2), undefined, [[started.anchor.header, started.anchor.token]]);
+  const reOk = await seat.waitResponse(callId, 'INVITE', (s) => s === 200, 'the re-INVITE answered', a.cseq);
+  await seat.request(a, 'ACK', '', a.cseq);
+  desk.sendTo(sdpTarget(reOk));
+  return { started, reOk };
+}
+
+function inviteTo110(): Promise<SipMessage> {
+  const seen = new Set(raw.gwEp.received.filter((m) => m.method === 'INVITE').map(callIdOf));
+  return raw.gwEp.waitFor((m) => m.method === 'INVITE' && callIdOf(m).startsWith('cfo-') && !seen.has(callIdOf(m)), 10_000, 'the INVITE to 110');
+}
+
+async function inRoom(roomId: string, n: number) {
+  const r = await cc.api<{ participants: Array<{ participant_id: string; party: string; state: string }> }>('GET', `/v1/conferences/${roomId}`);
+  return r.status === 200 && r.body.participants.filter((p) => p.state === 'joined').length === n ? r.body.participants : undefined;
+}
+
+/** The caller hangs up; the seat gets the BYE; the record ends and the room closes. */
+async function callerHangsUp(callId: string, d: Dialog, recordId: string, roomId: string): Promise<void> {
+  await gw.request(d, 'BYE');
+  await seat.respond(await seat.waitRequest(callId, 'BYE'), 200, 'OK');
+  await gw.waitResponse(callId, 'BYE', (s) => s === 200, 'BYE answered', d.cseq);
+  await cc.waitForCall((c) => c.id === recordId && c.state === 'ended', 10_000, 'the call ended');
+  await waitFor(async () => (await cc.api('GET', `/v1/conferences/${roomId}`)).status === 404 || undefined, 10_000, 'the room closed');
+}
