@@ -18,7 +18,7 @@ function rig(maxTries = 3) {
   return { sent, gaveUp, refusals, control };
 }
 const ref = { sipCallId: 'c1', tindex: 1, tlabel: 2 };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('confirming the early-media resume leaves the offer pending (and retried)', async () => {
   const { sent, control } = rig();
@@ -27,7 +27,7 @@ test('confirming the early-media resume leaves the offer pending (and retried)',
   control.confirmed('c1', 'early');
   assert.equal(control.isPending('c1'), true, 'the offer is still unconfirmed');
   control.failed('c1', 'offer');
-  await sleep(20);
+  await waitFor(() => sent.length === 3);
   assert.deepEqual(sent.map((m) => m.action), ['early', 'offer', 'offer'], 'the failed offer was sent again');
   control.confirmed('c1', 'offer');
   assert.equal(control.isPending('c1'), false);
@@ -35,15 +35,15 @@ test('confirming the early-media resume leaves the offer pending (and retried)',
 });
 
 test('an early-media resume that never succeeds is dropped quietly; a failing offer is handed to onGiveUp', async () => {
-  const { gaveUp, control } = rig(2);
+  const { sent, gaveUp, control } = rig(2);
   control.early(ref, 'v=0');
   control.offer({ ...ref, sipCallId: 'c2' }, 'seat1', 10_000, 1);
   control.failed('c1', 'early');
   control.failed('c2', 'offer');
-  await sleep(20);
+  await waitFor(() => sent.length === 4); // both retried
   control.failed('c1', 'early');
   control.failed('c2', 'offer');
-  await sleep(20);
+  await waitFor(() => gaveUp.length === 1 && !control.isPending('c1'));
   assert.deepEqual(gaveUp, ['c2:offer']);
   assert.equal(control.isPending('c1'), false);
   control.stop();
@@ -79,7 +79,7 @@ async function waitFor(cond: () => boolean, timeoutMs = 5000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!cond()) {
     if (Date.now() > until) throw new Error('condition not reached');
-    await sleep(1);
+    await tick(1); // the poll interval of waitFor
   }
 }
 
@@ -90,11 +90,11 @@ test('an offer made while the call\'s early media is being set up leaves after i
   control.holdOffersUntil('c1', setup);
   control.offer(ref, 'seat1', 10_000, 1);
   control.offerMany({ ...ref, sipCallId: 'c3' }, ['seat2'], 10_000, 1);
-  await sleep(5);
+  await tick(5); // what must not happen: this call's offer leaving while its setup runs
   assert.deepEqual(sent.map((m) => m.action), ['offer_many'], 'another call\'s offer is not held; this call\'s waits');
   assert.equal(control.isPending('c1'), false);
   finish();
-  await sleep(5);
+  await waitFor(() => sent.length === 3);
   assert.deepEqual(sent.map((m) => m.action), ['offer_many', 'early', 'offer'], 'early, then the offer');
   control.offer(ref, 'seat1', 10_000, 2);
   assert.equal(sent.length, 4, 'once the setup settled, offers leave at once');
@@ -105,7 +105,7 @@ test('a failed early-media setup releases the held offer too', async () => {
   const { sent, control } = rig();
   control.holdOffersUntil('c1', Promise.reject(new Error('rtpengine did not answer')));
   control.offer(ref, 'seat1', 10_000, 1);
-  await sleep(5);
+  await waitFor(() => sent.length === 1);
   assert.deepEqual(sent.map((m) => m.action), ['offer']);
   control.stop();
 });
