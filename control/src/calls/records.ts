@@ -58,6 +58,14 @@ export async function listCalls(sql: Sql, f: CallFilter) {
   return { items, next_before: more ? (items[items.length - 1].cursor as string) : null };
 }
 
+/** Who a call belongs to: its centre and the seat that answered it (CTI_CALL_NOT_FOUND if there is no such call). */
+export async function callOwnership(sql: Sql, id: string): Promise<{ id: string; centre_id: string; answered_seat_id: string | null }> {
+  const [row] = await sql<{ id: string; centre_id: string; answered_seat_id: string | null }[]>`
+    SELECT id::text AS id, centre_id, answered_seat_id FROM calls WHERE id = ${id}`;
+  if (!row) throw new CtiError('CTI_CALL_NOT_FOUND', { call_id: id });
+  return row;
+}
+
 export async function getCall(sql: Sql, id: string) {
   const [call] = await sql`SELECT ${sql.unsafe(CALL_COLUMNS)} FROM calls c ${sql.unsafe(RECORDING_JOIN)} WHERE c.id = ${id}`;
   if (!call) throw new CtiError('CTI_CALL_NOT_FOUND', { call_id: id });

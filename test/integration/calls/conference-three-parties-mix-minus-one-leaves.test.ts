@@ -37,6 +37,7 @@ test('conference-three-parties-mix-minus-one-leaves: each hears the other two an
     RETURNING id::text AS id`;
   const room = await cc.apiOk<{ room_id: string; state: string; recording: string }>('POST', `/v1/calls/${call!.id}/conference`, {}, [201]);
   assert.equal(room.state, 'open');
+  await assertOtherDispatcherKeptOut(call!.id, room.room_id);
 
   const invitations: Array<{ uri: string }> = [];
   for (let i = 0; i < PARTIES.length; i++) invitations.push(await cc.apiOk<{ uri: string }>('POST', `/v1/conferences/${room.room_id}/invitations`, {}, [201]));
@@ -105,3 +106,24 @@ test('conference-three-parties-mix-minus-one-leaves: each hears the other two an
   // the room closed with its last party
   await waitFor(async () => (await cc.api('GET', `/v1/conferences/${room.room_id}`)).status === 404, 5000, 'the room closed');
 });
+
+/**
+ * A dispatcher who did not answer the call may not open its room nor see, change or close it (centre and seat
+ * scoping on the server: calls/conference/access.ts); nothing changes.
+ */
+async function assertOtherDispatcherKeptOut(callId: string, roomId: string): Promise<void> {
+  const username = `disp-${randomUUID().slice(0, 8)}`;
+  await cc.apiOk('POST', '/v1/users', { username, display_name: '调度员 乙', password: 'other-dispatcher-2024', roles: ['dispatcher'] }, [201]);
+  const login = await cc.api<{ token: string }>('POST', '/v1/auth/login', { username, password: 'other-dispatcher-2024' }, false);
+  assert.equal(login.status, 200);
+  const as = async (method: string, path: string) => {
+    const body = method === 'POST' ? '{}' : undefined;
+    const res = await fetch(`${cc.apiUrl}${path}`, { method, body, headers: { authorization: `Bearer ${login.body.token}`, ...(body ? { 'content-type': 'application/json' } : {}) } });
+    return { status: res.status, code: ((await res.json().catch(() => ({}))) as { code?: string }).code };
+  };
+  assert.deepEqual(await as('POST', `/v1/calls/${callId}/conference`), { status: 403, code: 'CTI_CALL_NOT_YOURS' });
+  assert.deepEqual(await as('GET', `/v1/conferences/${roomId}`), { status: 404, code: 'CTI_CONFERENCE_NOT_FOUND' });
+  assert.deepEqual(await as('POST', `/v1/conferences/${roomId}/invitations`), { status: 404, code: 'CTI_CONFERENCE_NOT_FOUND' });
+  assert.deepEqual(await as('DELETE', `/v1/conferences/${roomId}`), { status: 404, code: 'CTI_CONFERENCE_NOT_FOUND' });
+  assert.equal((await cc.apiOk<{ state: string }>('GET', `/v1/conferences/${roomId}`)).state, 'open', 'the room is untouched');
+}

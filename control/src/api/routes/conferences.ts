@@ -8,7 +8,8 @@
  *   POST   /v1/conferences/:room_id/participants/:pid/mute {muted} mute or unmute a party
  *   DELETE /v1/conferences/:room_id/participants/:pid             drop a party (it gets a BYE)
  *   DELETE /v1/conferences/:room_id                               close the room (every party gets a BYE)
- * Mixer down: 503 CTI_MIXER_UNAVAILABLE, nothing changed (the two-party call goes on).
+ * Mixer down: 503 CTI_MIXER_UNAVAILABLE, nothing changed (the two-party call goes on). A dispatcher acts only on
+ * the call answered at their seat and its room, a supervisor on any (calls/conference/access.ts); else 404/403.
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppDeps } from '../../app/deps.ts';
@@ -16,6 +17,8 @@ import { requireRole } from '../../auth/authenticate.ts';
 import { CtiError } from '../../errors/catalogue.ts';
 import { closeRoom, leave, setMuted, type LegEnv } from '../../calls/conference/legs.ts';
 import { invite, openRoom, openRoomOrThrow } from '../../calls/conference/rooms.ts';
+import { assertMayUseCall, assertMayUseRoom } from '../../calls/conference/access.ts';
+import type { AuthUser } from '../../auth/user.ts';
 import { authedErrors, uuidParams } from '../schemas/common.ts';
 import { resolveBody } from '../schemas/linkage.ts';
 import { changeOf } from '../../audit/request.ts';
@@ -31,13 +34,17 @@ const partParams = {
 
 export function conferencesRoutes(deps: AppDeps, env: LegEnv): FastifyPluginAsync {
   const roles = requireRole('dispatcher', 'supervisor');
+  /** The room, if this user may act on its call (else not found). */
+  const roomFor = async (user: AuthUser, roomId: string) => {
+    const room = await openRoomOrThrow(env, roomId);
+    await assertMayUseRoom(deps, user, room);
+    return room;
+  };
   return async (app) => {
     app.post<{ Params: { id: string } }>('/v1/calls/:id/conference', {
-      onRequest: roles, schema: { tags: ['calls'], summary: 'Open the call\'s conference room', params: uuidParams, response: authedErrors(404, 503) },
+      onRequest: roles, schema: { tags: ['calls'], summary: 'Open the call\'s conference room', params: uuidParams, response: authedErrors(403, 404, 503) },
     }, async (req, reply) => {
-      const [call] = await deps.sql<{ id: string }[]>`SELECT id::text AS id FROM calls WHERE id = ${req.params.id}`;
-      if (!call) throw new CtiError('CTI_CALL_NOT_FOUND', { call_id: req.params.id });
-      const room = await openRoom(env, call.id);
+      const room = await openRoom(env, await assertMayUseCall(deps, req.user, req.params.id));
       return reply.status(201).send({ room_id: room.room_id, call_id: room.call_id, state: room.state, recording: room.recording });
     });
 
@@ -63,14 +70,17 @@ export function conferencesRoutes(deps: AppDeps, env: LegEnv): FastifyPluginAsyn
     app.get<{ Params: { room_id: string } }>('/v1/conferences/:room_id', {
       onRequest: roles, schema: { tags: ['calls'], summary: 'A conference room and its parties', params: roomParams, response: authedErrors(404) },
     }, async (req) => {
-      const room = await openRoomOrThrow(env, req.params.room_id);
+      const room = await roomFor(req.user, req.params.room_id);
       const parts = await env.store.participants(room.room_id);
       return { ...room, participants: parts.map((p) => ({ participant_id: p.participant_id, party: p.party, state: p.state, leg_id: p.leg_id ?? null, anchored: p.anchored ?? null })) };
     });
 
     app.post<{ Params: { room_id: string } }>('/v1/conferences/:room_id/invitations', {
       onRequest: roles, schema: { tags: ['calls'], summary: 'A one-time SIP address for one party', params: roomParams, response: authedErrors(404, 409, 503) },
-    }, async (req, reply) => reply.status(201).send(await invite(env, req.params.room_id)));
+    }, async (req, reply) => {
+      await roomFor(req.user, req.params.room_id);
+      return reply.status(201).send(await invite(env, req.params.room_id));
+    });
 
     app.post<{ Params: { room_id: string; pid: string }; Body: { muted: boolean } }>('/v1/conferences/:room_id/participants/:pid/mute', {
       onRequest: roles,
@@ -80,6 +90,7 @@ export function conferencesRoutes(deps: AppDeps, env: LegEnv): FastifyPluginAsyn
         response: authedErrors(404, 409, 503),
       },
     }, async (req) => {
+      await roomFor(req.user, req.params.room_id);
       const p = await setMuted(env, req.params.room_id, req.params.pid, req.body.muted);
       return { participant_id: p.participant_id, state: p.state };
     });
@@ -87,6 +98,7 @@ export function conferencesRoutes(deps: AppDeps, env: LegEnv): FastifyPluginAsyn
     app.delete<{ Params: { room_id: string; pid: string } }>('/v1/conferences/:room_id/participants/:pid', {
       onRequest: roles, schema: { tags: ['calls'], summary: 'Drop a party (it gets a BYE)', params: partParams, response: authedErrors(404, 409) },
     }, async (req, reply) => {
+      await roomFor(req.user, req.params.room_id);
       const p = await env.store.participant(req.params.room_id, req.params.pid);
       if (!p) throw new CtiError('CTI_CONFERENCE_NOT_FOUND', { room_id: req.params.room_id, participant_id: req.params.pid });
       await leave(env, p, 'dropped');
@@ -96,7 +108,7 @@ export function conferencesRoutes(deps: AppDeps, env: LegEnv): FastifyPluginAsyn
     app.delete<{ Params: { room_id: string } }>('/v1/conferences/:room_id', {
       onRequest: roles, schema: { tags: ['calls'], summary: 'Close the room', params: roomParams, response: authedErrors(404) },
     }, async (req, reply) => {
-      await closeRoom(env, await openRoomOrThrow(env, req.params.room_id), 'room_closed');
+      await closeRoom(env, await roomFor(req.user, req.params.room_id), 'room_closed');
       return reply.status(204).send();
     });
   };

@@ -13,6 +13,7 @@ import { requireRole } from '../../auth/authenticate.ts';
 import { startTransfer, transferDeadlineMs, type TransferRequest, type TransferRpc } from '../../calls/transfer/start.ts';
 import { transfersOfCall } from '../../calls/transfer/store.ts';
 import { CtiError } from '../../errors/catalogue.ts';
+import { callOwnership } from '../../calls/records.ts';
 import { authedErrors, dateTime, uuid, uuidParams } from '../schemas/common.ts';
 import { dialTargetSchema, resolveBody } from '../schemas/linkage.ts';
 
@@ -62,8 +63,8 @@ export function transfersRoutes(deps: AppDeps, opts: TransfersOptions): FastifyP
         response: { 200: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: transferSchema } } }, ...authedErrors(404) },
       },
     }, async (req) => {
-      const [row] = await deps.sql<{ centre_id: string }[]>`SELECT centre_id FROM calls WHERE id = ${req.params.id}`;
-      if (!row || (row.centre_id !== req.user.centre_id && !req.user.roles.includes('admin'))) throw new CtiError('CTI_CALL_NOT_FOUND', { call_id: req.params.id });
+      const call = await callOwnership(deps.sql, req.params.id);
+      if (call.centre_id !== req.user.centre_id && !req.user.roles.includes('admin')) throw new CtiError('CTI_CALL_NOT_FOUND', { call_id: req.params.id });
       return { items: await transfersOfCall(deps.sql, req.params.id) };
     });
   };
