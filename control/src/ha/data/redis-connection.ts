@@ -1,9 +1,9 @@
 /**
  * Where the control plane finds Redis (docs/ha.md, "The data tier of a pair"). CTI_REDIS_URL is either a plain
  * `redis://host:port` (a single node) or `redis-sentinel://h1:p1,h2:p2,h3:p3/<master name>` (a pair): then ioredis
- * asks the Sentinels for the master, checks its role on every (re)connect, and drops the connection when a
- * Sentinel announces a new master (`failoverDetector`), so every connection made from it (the lease, the
- * event bus's reader, blocking and pub/sub connections made with `duplicate()`) follows a promotion by itself.
+ * asks the Sentinels for the master and checks its role on every (re)connect, so every connection made from it
+ * (the lease, the event bus's reader, blocking and pub/sub connections made with `duplicate()`) follows a
+ * promotion by itself: a killed master's connections close, a demoted one closes its clients (Redis does).
  */
 import { Redis, type RedisOptions } from 'ioredis';
 
@@ -42,7 +42,13 @@ export function connectRedis(url: string, extra: RedisOptions = {}): Redis {
     sentinels: target.sentinels.map((s) => ({ ...s })),
     name: target.name,
     role: 'master',
-    failoverDetector: true,
+    // not ioredis's FailoverDetector: in ioredis 6.0.0 its `+switch-master` handler disconnects the connector, and if
+    // that lands while a reconnection is still asking the Sentinels (the master was killed: the usual case), the
+    // connect loop throws "Connection is closed." and the client goes to `end` for good: every command fails until
+    // the process restarts (CI: the leader paused, never reclaimed its lease, and its queued callers were lost).
+    // Without it a killed master closes the connection, ioredis asks the Sentinels again until they name the
+    // promoted replica, and checks the role on connect (`role: 'master'`); a demoted master closes its clients itself.
+    failoverDetector: false,
     // ask again quickly while a promotion runs (the defaults back off to seconds)
     sentinelRetryStrategy: (times: number) => Math.min(times * 100, 1000),
     retryStrategy: (times: number) => Math.min(times * 100, 1000),
