@@ -162,6 +162,7 @@ async function main(): Promise<void> {
   evapi.on('disconnected', () => log.warn({}, 'evapi disconnected: Kamailio fails calls open while we are away'));
   // after Kamailio (re)connects, and after the Redis master changed (control/src/ha/data/redis-resync.ts)
   const resync = () => void (async () => {
+    callFlow.holdForResync();
     try {
       await loadSeats(deps);
       await registrations.syncAll();
