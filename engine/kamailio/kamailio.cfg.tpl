@@ -200,6 +200,9 @@ modparam("htable", "htable", "qd=>size=10;autoexpire=7200")
 # "<s>|<us>|<seat b64>|<contact b64>" of a queued call's answer; awe: Call-ID -> "<s>|<us>|<by>" of its BYE.
 modparam("htable", "htable", "awa=>size=8;autoexpire=7200")
 modparam("htable", "htable", "awe=>size=8;autoexpire=7200")
+# awn: Call-ID -> the call.new JSON (without sdp, dst, takeover, invite) of a call that arrived while no control plane
+# was connected: the sync records it if Kamailio failed it open meanwhile (calls/flow/away-arrival.ts)
+modparam("htable", "htable", "awn=>size=8;autoexpire=7200")
 # qr: Call-ID -> earliest time (s) of the next fail-open attempt
 modparam("htable", "htable", "qr=>size=10;autoexpire=7200")
 # ring_all forks: oc: "Call-ID|contact" -> seat user (filled before forking); ob: "Call-ID|branch index" -> seat user
@@ -812,6 +815,13 @@ route[FAILOPEN] {
 		exit;
 	}
 	xlog("L_WARN", "fail-open ($var(reason)): ringing all registered seats\n");
+	if ($var(reason) == "decision_failed" && $sht(qd=>$(ci{s.trim})) != $null && $sht(awn=>$(ci{s.trim})) == $null) {
+		# the control plane could not record this call (Redis away longer than its retry, calls/flow/arrival-retry.ts):
+		# its arrival is kept as if no control plane had heard it, so that the sync records the call and the seat that
+		# answers it is known busy (issue 13: else it was offered the queued callers while it talked). The whole call.new
+		# (with its SDP and INVITE, which the record does not need): this is rare and the entry expires
+		$sht(awn=>$(ci{s.trim})) = $sht(qd=>$(ci{s.trim}));
+	}
 	evapi_relay("{\"event\":\"call.failed_open\",\"callid\":\"$(ci{s.trim}{s.encode.base64})\",\"reason\":\"$var(reason)\"}");
 	$avp(seat) = "ringall";
 	$avp(attempt) = 0;
