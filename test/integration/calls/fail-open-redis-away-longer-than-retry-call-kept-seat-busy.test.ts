@@ -11,14 +11,11 @@
  * file is merged (without it, the seat is offered the queued callers while it talks and the call has no record).
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startCallCentre, waitFor, type CallCentre, type CallRow, type Seat } from '../support/callcentre.ts';
-import type { SippResult } from '../../support/sipp.ts';
+import { queueThenStopRedis, readyWhenAccepted, redisAwayFacts, stackLog } from '../support/redis-away.ts';
 
 const QUEUED = 3;
-const QUEUED_PREFIX = '1390001';
 const NEW_CALLER = '13500000122';
 const NEW_CALL_TALK_MS = 8000;
 
@@ -26,45 +23,21 @@ let cc: CallCentre;
 before(async () => { cc = await startCallCentre('calls-failopen-redis-long', { queue: { wrapup_s: 1 } }); });
 after(async () => { await cc?.close(); });
 
-interface Outcome { seat: Seat; queuedIds: Set<string>; failedOpenCallId: string; talkFrom: number; talkTo: number; qs: SippResult; ns: SippResult }
-let o: Outcome | undefined;
-
-async function facts(): Promise<string> {
-  const rows = await cc.calls();
-  return rows.map((r) => `${r.caller_number} ${r.sip_call_id} ${r.state} seat=${r.answered_seat_id} failed_open=${r.failed_open} answered=${r.answered_at?.toISOString()} ended=${r.ended_at?.toISOString()}`).join('\n')
-    + `\nlogs in ${cc.info.logsDir}`;
-}
+let o: { seat: Seat; queuedIds: Set<string>; failedOpenCallId: string; talkFrom: number } | undefined;
+const facts = (): Promise<string> => (o ? redisAwayFacts(cc, o.seat) : Promise.resolve('(no scenario)'));
 
 test('fail-open-redis-away-longer-than-retry: the call is failed open, Kamailio keeps its arrival for the sync, every caller answered', { timeout: 150_000 }, async () => {
-  const [seat] = await cc.createSeats(1);
-  await cc.startSeatPhone(seat!, 'uas-seat-answer-audio.xml');
-  await cc.seatLogin(seat!); // not ready: the callers stay queued
-  const queuedTrunk = await cc.createTrunkPort();
-  const newTrunk = await cc.createTrunkPort();
-  const queued = await cc.startCaller(queuedTrunk, {
-    scenario: 'uac-120-expect-answer-many.xml', calls: QUEUED, rate: 10, concurrent: QUEUED, vars: { talk_ms: '1000' }, timeoutS: 90,
-    injection: Array.from({ length: QUEUED }, (_, i) => ({ caller: `${QUEUED_PREFIX}${String(i).padStart(4, '0')}`, display: 'queued caller' })),
-  });
-  const waiting = await cc.waitForCalls(QUEUED, (c) => c.state === 'queued' && (c.caller_number ?? '').startsWith(QUEUED_PREFIX), 15_000, `${QUEUED} callers queued`);
-  const queuedIds = new Set(waiting.map((c) => c.sip_call_id));
-
-  await cc.stack.redis.stop();
-  const next = await cc.startCaller(newTrunk, {
-    scenario: 'uac-120-expect-answer-many.xml', vars: { talk_ms: String(NEW_CALL_TALK_MS) }, injection: [{ caller: NEW_CALLER, display: 'new caller' }], timeoutS: 90,
-  });
-  const kamailioLog = (): string => readFileSync(join(cc.info.logsDir, 'kamailio.log'), 'utf8');
-  await waitFor(() => /fail-open \(decision_failed\): ringing all registered seats/.test(kamailioLog()), 30_000, 'the new call failed open by the control plane', 100);
+  const { seat, queued, queuedIds, next } = await queueThenStopRedis(cc, { n: QUEUED, prefix: '1390001', newCaller: NEW_CALLER, talkMs: NEW_CALL_TALK_MS, timeoutS: 90 });
+  await waitFor(() => /fail-open \(decision_failed\): ringing all registered seats/.test(stackLog(cc, 'kamailio')), 30_000, 'the new call failed open by the control plane', 100);
   const dialog = await waitFor(async () => (await cc.kamailio.dlgList())
     .find((d) => !queuedIds.has(String(d['call-id'])) && Number(d.state) === 4), 15_000, 'the seat talking to the failed-open call (a confirmed dialog)', 50);
-  const talkFrom = Date.now();
-  const failedOpenCallId = String(dialog['call-id']);
-  const kept = await cc.kamailio.htableGet('awn', failedOpenCallId);
+  o = { seat, queuedIds, failedOpenCallId: String(dialog['call-id']), talkFrom: Date.now() };
+  const kept = await cc.kamailio.htableGet('awn', o.failedOpenCallId);
   assert.match(String(kept), /"event":"call.new"/, `Kamailio keeps the arrival of the call failed open for decision_failed (awn): ${String(kept).slice(0, 200)}`);
   await cc.stack.redis.start();
-  await waitFor(async () => (await cc.api('POST', `/v1/seats/${seat!.id}/ready`, {})).status === 200, 60_000, 'the seat made ready through the API', 100);
+  await readyWhenAccepted(cc, seat);
 
   const [qs, ns] = await Promise.all([queued.done, next.done]);
-  o = { seat: seat!, queuedIds, failedOpenCallId, talkFrom, talkTo: Date.now(), qs, ns };
   assert.ok(ns.ok, `the failed-open call was not answered and completed: exit ${ns.exitCode}\n${ns.errorLog}\n${await facts()}`);
   assert.equal(qs.successful, QUEUED, `every queued caller answered (${qs.successful} of ${QUEUED})\n${await facts()}`);
 });
