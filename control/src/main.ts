@@ -56,6 +56,7 @@ import { EventBus } from './events/bus.ts';
 import { RegistrationTracker } from './seats/state/registrations.ts';
 import { loadSeats } from './seats/state/store.ts';
 import { endDueWrapUps, releaseStaleReservations } from './seats/state/ticker.ts';
+import { releaseOutlivedReservations } from './calls/offers/outlived-reservations.ts';
 import { startConferences } from './calls/conference/start.ts';
 import { OutboxReplayer } from './ha/outbox/replayer.ts';
 import { pgBackoffS } from './ha/data/pg-backoff.ts';
@@ -166,6 +167,7 @@ async function main(): Promise<void> {
   evapi.on('disconnected', () => log.warn({}, 'evapi disconnected: Kamailio fails calls open while we are away'));
   // after Kamailio (re)connects, and after the Redis master changed (control/src/ha/data/redis-resync.ts)
   const resync = () => void (async () => {
+    callFlow.holdForResync();
     try {
       await loadSeats(deps);
       await registrations.syncAll();
@@ -261,7 +263,7 @@ async function main(): Promise<void> {
   watch = await retryOnRedis('start the recording watch', () => startRecordingWatch(deps, { graceMs: Number(process.env.CTI_RECORDING_GRACE_MS ?? 20_000) }), { log });
   tick = setInterval(() => {
     // the pass runs even when the seats' housekeeping failed (a damaged seat record must not stop distribution's own failing path)
-    void endDueWrapUps(deps).then(() => releaseStaleReservations(deps))
+    void endDueWrapUps(deps).then(() => releaseStaleReservations(deps)).then(() => releaseOutlivedReservations(deps))
       .catch((err) => log.error({ err: String(err) }, 'tick failed'))
       .finally(() => void distributor.kick());
   }, 1000);

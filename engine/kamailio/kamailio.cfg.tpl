@@ -828,6 +828,13 @@ route[FAILOPEN] {
 		exit;
 	}
 	xlog("L_WARN", "fail-open ($var(reason)): ringing all registered seats\n");
+	if ($var(reason) == "decision_failed" && $sht(qd=>$(ci{s.trim})) != $null && $sht(awn=>$(ci{s.trim})) == $null) {
+		# the control plane could not record this call (Redis away longer than its retry, calls/flow/arrival-retry.ts):
+		# its arrival is kept as if no control plane had heard it, so that the sync records the call and the seat that
+		# answers it is known busy (issue 13: else it was offered the queued callers while it talked). The whole call.new
+		# (with its SDP and INVITE, which the record does not need): this is rare and the entry expires
+		$sht(awn=>$(ci{s.trim})) = $sht(qd=>$(ci{s.trim}));
+	}
 	evapi_relay("{\"event\":\"call.failed_open\",\"callid\":\"$(ci{s.trim}{s.encode.base64})\",\"reason\":\"$var(reason)\"}");
 	$avp(seat) = "ringall";
 	$avp(attempt) = 0;

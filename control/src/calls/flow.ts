@@ -2,12 +2,13 @@ import type { AppDeps } from '../app/deps.ts';
 import type { PerKeySerializer } from '../app/serial.ts';
 import type { CallMedia } from '../announcements/call-media.ts';
 import type { CallControl } from '../engine/kamailio/call-control.ts';
-import type { EngineEvent } from '../engine/kamailio/events.ts';
+import type { CallNewEvent, EngineEvent } from '../engine/kamailio/events.ts';
 import type { RegistrationTracker } from '../seats/state/registrations.ts';
 import { failOpen } from './actions/fail-open.ts';
 import type { Distributor } from './distribution/distributor.ts';
 import { onAnswered } from './flow/answered.ts';
 import { onCallNew } from './flow/arrival.ts';
+import { arrivalRetryIn } from './flow/arrival-retry.ts';
 import type { FlowContext } from './flow/context.ts';
 import { onBye, onCancelled } from './flow/ended.ts';
 import { onFailedOpen } from './flow/failed-open.ts';
@@ -29,6 +30,8 @@ const SYNC_HOLD_MS = 3000;
  */
 export class CallFlow implements FlowContext {
   private syncSeen: Set<string> | undefined;
+  /** call.new events that failed on a Redis connection error and are tried again: Call-ID -> first failure (ms). */
+  private readonly arrivalRetries = new Map<string, number>();
   readonly routed: RoutedOutcomes;
 
   constructor(
@@ -62,6 +65,15 @@ export class CallFlow implements FlowContext {
     return this.serial.run(key, () => this.dispatch(e)).catch((err) => this.failed(e, err));
   }
 
+  /** A call.new handled again after a Redis connection error (flow/arrival-retry.ts), in the call's chain. */
+  private retryArrival(e: CallNewEvent, inMs: number): void {
+    setTimeout(() => {
+      void this.serial.run(e.callId, () => this.dispatch(e))
+        .then(() => { this.arrivalRetries.delete(e.callId); })
+        .catch((err) => this.failed(e, err));
+    }, inMs);
+  }
+
   private async dispatch(e: EngineEvent): Promise<void> {
     switch (e.event) {
       case 'call.new': return onCallNew(this, e);
@@ -84,6 +96,18 @@ export class CallFlow implements FlowContext {
   }
 
   async failed(e: EngineEvent, err: unknown): Promise<void> {
+    if (e.event === 'call.new') {
+      // Redis away for a moment: the caller keeps ringing and the call is decided when Redis answers (bounded)
+      const first = this.arrivalRetries.get(e.callId) ?? Date.now();
+      const retryIn = arrivalRetryIn(err, first, Date.now());
+      if (retryIn !== undefined) {
+        this.arrivalRetries.set(e.callId, first);
+        this.deps.log.warn({ err: String(err), call: e.callId, waited_ms: Date.now() - first, retry_in_ms: retryIn }, 'call.new not handled (Redis away): tried again, the caller keeps ringing');
+        this.retryArrival(e, retryIn);
+        return;
+      }
+      this.arrivalRetries.delete(e.callId);
+    }
     this.deps.log.error({ err: String(err), stack: (err as Error)?.stack, event: e.event, call: 'callId' in e ? e.callId : undefined }, 'call flow error');
     if (e.event === 'call.new' || e.event === 'offer.failed') {
       // the call is suspended in Kamailio: fail open rather than leave it waiting on us
@@ -93,6 +117,15 @@ export class CallFlow implements FlowContext {
 
   seen(callId: string): void {
     this.syncSeen?.add(callId);
+  }
+
+  /**
+   * No offers until the sync that follows has put Redis's view right: after a Redis restart or promotion, seats and
+   * registrations are re-read first, and an offer made meanwhile used what Redis had (seen: transaction ids a restarted
+   * Redis had lost, the offer refused while the sync re-queued the call, the seat then released while it talked).
+   */
+  holdForResync(): void {
+    this.distributor.holdForSync(SYNC_HOLD_MS);
   }
 
   beginSync(): void {

@@ -71,10 +71,14 @@ export class Distributor {
     void this.kick();
   }
 
+  private heldForSync(): boolean {
+    return this.syncUntilMs > Date.now();
+  }
+
   /** Schedule a pass over the given queues (all active queues when none given). */
   kick(queueIds?: string[]): Promise<void> {
     if (!this.active) return Promise.resolve();
-    if (this.syncUntilMs > Date.now()) return Promise.resolve();
+    if (this.heldForSync()) return Promise.resolve();
     if (this.running) {
       this.again = true;
       // the 1 s tick kicks too: a pass that hangs (a database that does not answer) is a failing pass
@@ -144,6 +148,9 @@ export class Distributor {
         lastOfferedSeatId: strategy === 'round_robin' ? await this.deps.redis.get(roundRobinKey(queueId)) : null,
         tierEscalation: rules.tierEscalation, requiredSkills: rules.requiredSkills, skillsWaivedAfterMs: rules.skillsWaivedAfterMs,
       });
+      // a pass already running when a sync began (its reads waited for Redis to come back) offers nothing more: an
+      // offer crossing the sync was answered while the sync took it for a ring-all answer and dropped its seat
+      if (this.heldForSync()) return;
       if (strategy === 'ring_all') {
         if (!(await this.ringAll(call, picks, extras.extraBranches, settings.ringTimeoutS, skip))) return;
         continue;

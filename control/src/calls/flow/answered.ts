@@ -4,6 +4,7 @@
  */
 import { seatIdForSipUser, seatKey, transitionSeat } from '../../seats/state/store.ts';
 import { getLiveCall, saveLiveCall, transitionCall } from '../store.ts';
+import { answeringSeat } from './answering-seat.ts';
 import type { FlowContext } from './context.ts';
 import { fact } from '../../ha/outbox/statement.ts';
 import { writeFacts } from '../../ha/outbox/write.ts';
@@ -14,11 +15,14 @@ export async function onAnswered(f: FlowContext, callId: string, seatUser: strin
   if (!call || call.state === 'talking' || call.state === 'abandoned' || call.state === 'ended') return;
   await f.media?.end(call, true); // Kamailio stopped the prompts at the 200 already; this ends the program
   const now = at; // the time Kamailio kept when the answer came while we were away (sync.ts)
-  let seatId = call.seatId;
-  if (seatUser === 'ringall' || !seatId) {
+  let named = call.seatId;
+  if (seatUser === 'ringall' || !named) {
     const user = seatUser !== 'ringall' ? seatUser : await f.registrations.sipUserByContact(contact);
-    seatId = user ? (await seatIdForSipUser(f.deps, user)) ?? null : null;
+    named = user ? (await seatIdForSipUser(f.deps, user)) ?? null : null;
   }
+  // a call offered to one seat that the sync records by its dialog: that offer's seat and row (flow/answering-seat.ts)
+  const { seatId, attempt: offerAttempt } = answeringSeat(call, seatUser, named, attempt);
+  attempt = offerAttempt;
   if (seatId) {
     await transitionSeat(f.deps, seatId, 'talking', { reason: null, set: { call: callId } });
     await f.deps.redis.multi().hincrby(seatKey(seatId), 'calls_today', 1).hset(seatKey(seatId), 'calls_day', now.toISOString().slice(0, 10), 'missed', '0').exec();
