@@ -6,9 +6,9 @@
  *
  * Kamailio keeps the arrival of a call the control plane failed open for decision_failed (htable awn), as for a call
  * that arrived while no control plane was connected. The sync that follows Redis's return records such calls from
- * there (calls/flow/away-arrival.ts, branch feat-killsync): answered by the seat of the dialog's Contact, so the seat
- * is known busy and is not offered a queued caller while it talks. The second test is a todo on this branch until that
- * file is merged (without it, the seat is offered the queued callers while it talks and the call has no record).
+ * there (calls/flow/away-arrival.ts): answered by the seat of the dialog's Contact, so the seat is known busy and is not
+ * offered a queued caller while it talks (without it, the seat was offered the queued callers while it talked and the
+ * call had no record).
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -43,7 +43,7 @@ test('fail-open-redis-away-longer-than-retry: the call is failed open, Kamailio 
 });
 
 test('fail-open-redis-away-longer-than-retry: the failed-open call is recorded answered by the seat, which is never offered a queued caller while it talks',
-  { todo: 'needs the sync to record kept arrivals (calls/flow/away-arrival.ts, branch feat-killsync)' }, async () => {
+  async () => {
     assert.ok(o, 'the scenario ran');
     const { seat, queuedIds, failedOpenCallId, talkFrom } = o;
     const fo = await waitFor(async () => (await cc.calls()).find((c) => c.sip_call_id === failedOpenCallId && c.ended_at !== null), 20_000,
