@@ -16,7 +16,7 @@ import { connectRedis } from '../../../control/src/ha/data/redis-connection.ts';
 import { runSipp, type SippHandle } from '../../support/sipp.ts';
 import type { CallRow } from './callcentre.ts';
 import { waitFor } from './callcentre.ts';
-import { caller, prepareFailover, queueCallsOnA, QUEUED_PREFIX, type FailoverRig } from './failover.ts';
+import { callerOn, prepareFailover, queueCallsOnA, QUEUED_PREFIX, type FailoverRig } from './failover.ts';
 
 const QUEUED_TIMEOUT_S = 180;
 const NEW_CALLER = '13500000121';
@@ -153,6 +153,14 @@ async function outcome(rig: FailoverRig, queued: SippHandle, next: SippHandle, o
   };
 }
 
+/**
+ * The caller placed right at the failure. It is answered after the queued callers (one seat, each call a few seconds
+ * of audio), so it waits as long as they may: SIPp's default 40 s gave up on it before its turn in a loaded CI run.
+ */
+function newCaller(rig: FailoverRig): Promise<SippHandle> {
+  return callerOn(rig, NEW_CALLER, undefined, undefined, QUEUED_TIMEOUT_S);
+}
+
 /** Queue `n` callers on A (seat not ready) in a known order. */
 async function queue(rig: FailoverRig, n: number, timeoutS = QUEUED_TIMEOUT_S): Promise<{ queued: SippHandle; order: string[] }> {
   const first = await prepareFailover(rig);
@@ -188,7 +196,7 @@ export async function redisMasterKilled(rig: FailoverRig, n = 10): Promise<Redis
   await data.killRedis('a');
   writing = false;
   await writer;
-  const next = await caller(rig, NEW_CALLER);
+  const next = await newCaller(rig);
   const [promotedAt, readyAt] = await Promise.all([
     waitFor(async () => ((await data.redisMaster()) === 'b' ? Date.now() : undefined), 30_000, 'a Sentinel majority naming B as the master', 50),
     untilAccepted(() => rig.a.seatReady(rig.seat!), 30_000, 'the seat made ready through the API'),
@@ -252,7 +260,7 @@ export async function pgPrimaryKilled(rig: FailoverRig, n = 4): Promise<PgFailov
   const before = await facts(rig.sql);
   const t0 = Date.now();
   await data.killPostgres('a');
-  const next = await caller(rig, NEW_CALLER);
+  const next = await newCaller(rig);
   const [promotedAt, writeAt] = await Promise.all([
     waitFor(async () => ((await data.pgPrimary()) === 'b' ? Date.now() : undefined), 60_000, 'the monitor naming B the writable primary', 50),
     waitFor(async () => ((await writes(data.postgresUrl)) ? Date.now() : undefined), 60_000, 'a write through the multi-host URL', 20),
