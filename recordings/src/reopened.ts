@@ -40,7 +40,9 @@ async function mtimeMs(path: string): Promise<number | undefined> {
 export async function stillRecording(spoolDir: string, name: string, settleMs: number, now = Date.now()): Promise<boolean> {
   if ((await mtimeMs(openMetadataPath(spoolDir, name))) !== undefined) return true;
   const finished = await mtimeMs(join(spoolDir, 'metadata', name));
-  return finished !== undefined && now - finished < settleMs;
+  // mtime has sub-millisecond precision, Date.now() is truncated: a file written in this very millisecond must not
+  // look younger than 0 ms (with settleMs 0 it counted as still recording: a unit test failed by chance)
+  return finished !== undefined && now - Math.floor(finished) < settleMs;
 }
 
 /**

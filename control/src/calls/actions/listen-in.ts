@@ -78,9 +78,12 @@ export async function stopListen(deps: AppDeps, ng: MediaEngine, callId: string,
     deps.log.info({ err: String(err), call_id: callId, listen_id: listenId }, 'unsubscribe failed; the media session is gone');
   }
   await deps.redis.del(listenKey(listenId));
-  await deps.sql`UPDATE call_legs SET ended_at = now() WHERE call_id = ${callId} AND kind = 'monitor' AND to_tag = ${listenId} AND ended_at IS NULL`;
-  await recordAudit(deps.sql, {
-    actor: change.actor, ip: change.ip, action: 'call.listen_stopped', target_type: 'call', target_id: callId,
-    before: { listen_id: listenId, state: s.state }, after: null,
+  // the monitor leg's end and its audit entry in one transaction: nobody sees the one without the other
+  await deps.sql.begin(async (tx) => {
+    await tx`UPDATE call_legs SET ended_at = now() WHERE call_id = ${callId} AND kind = 'monitor' AND to_tag = ${listenId} AND ended_at IS NULL`;
+    await recordAudit(tx, {
+      actor: change.actor, ip: change.ip, action: 'call.listen_stopped', target_type: 'call', target_id: callId,
+      before: { listen_id: listenId, state: s.state }, after: null,
+    });
   });
 }
