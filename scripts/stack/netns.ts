@@ -7,6 +7,8 @@
  *   cti120-<id>-b     node B                                                                  .12
  *   cti120-<id>-car   the carrier: test gateways and outside phones                           .20
  *   the floating SIP address (keepalived VRRP on A and B)                                       .100
+ *   the Redis floating address of the replicated data tier (services/redis-vip.ts)              .101
+ *   the floating media address (rtpengine's; its own VRRP instance, docs/ha.md)                 .102
  *   c120<id>          the one link in the root namespace: the host's leg on the bridge         .254
  *
  * All addresses are in one /24 of 198.18.0.0/15 (RFC 2544, benchmarking), chosen so that concurrent
@@ -38,14 +40,14 @@ const SUBNETS = 512;
 
 export type Member = 'data' | 'a' | 'b' | 'car';
 export const MEMBERS: readonly Member[] = ['data', 'a', 'b', 'car'];
-const HOST_OCTET: Record<Member | 'vip' | 'root', number> = { data: 10, a: 11, b: 12, car: 20, vip: 100, root: 254 };
+const HOST_OCTET: Record<Member | 'vip' | 'mediaVip' | 'root', number> = { data: 10, a: 11, b: 12, car: 20, vip: 100, mediaVip: 102, root: 254 };
 
 export interface PairNetwork {
   readonly id: string;
   /** Namespace names. */
   readonly ns: Readonly<Record<Member | 'br', string>>;
   /** IPv4 addresses (without prefix length). */
-  readonly addr: Readonly<Record<Member | 'vip' | 'root', string>>;
+  readonly addr: Readonly<Record<Member | 'vip' | 'mediaVip' | 'root', string>>;
   /** Prefix length of every address (24). */
   readonly prefixLength: number;
   /** The interface that carries each member's address inside its namespace. */
@@ -183,7 +185,7 @@ export function describeNetwork(id: string, subnet: number): Omit<PairNetwork, '
     id,
     ns: { br: `${NETNS_PREFIX}${id}-br`, data: `${NETNS_PREFIX}${id}-data`, a: `${NETNS_PREFIX}${id}-a`,
       b: `${NETNS_PREFIX}${id}-b`, car: `${NETNS_PREFIX}${id}-car` },
-    addr: { data: a('data'), a: a('a'), b: a('b'), car: a('car'), vip: a('vip'), root: a('root') },
+    addr: { data: a('data'), a: a('a'), b: a('b'), car: a('car'), vip: a('vip'), mediaVip: a('mediaVip'), root: a('root') },
     prefixLength: 24,
     dev: 'eth0',
     rootLink: `c120${id}`,

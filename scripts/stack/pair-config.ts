@@ -1,10 +1,12 @@
 /**
- * What a pair needs to be whole (docs/ha.md): the floating SIP address, both nodes' addresses, the data
+ * What a pair needs to be whole (docs/ha.md): the floating SIP and media addresses, both nodes' addresses, the data
  * tier's, all distinct IPv4 addresses in one subnet, and distinct SIP and DMQ ports. Pure: tested in
  * test/unit/stack/pair-config.test.ts; startPair adds the machine's checks (root, keepalived).
  */
 export interface PairConfig {
   readonly vip: string;
+  /** The floating media address (rtpengine's), moved by its own, unfenced VRRP instance (docs/ha.md). */
+  readonly mediaVip: string;
   readonly prefixLength: number;
   readonly nodes: { readonly a: string; readonly b: string };
   readonly data: string;
@@ -27,7 +29,7 @@ function toInt(ip: string): number {
 export function pairConfigErrors(cfg: Partial<PairConfig>): string[] {
   const problems: string[] = [];
   const addrs: Array<[string, string | undefined]> = [
-    ['the floating address (vip)', cfg.vip], ['node A', cfg.nodes?.a], ['node B', cfg.nodes?.b], ['the data tier', cfg.data],
+    ['the floating address (vip)', cfg.vip], ['the floating media address (mediaVip)', cfg.mediaVip], ['node A', cfg.nodes?.a], ['node B', cfg.nodes?.b], ['the data tier', cfg.data],
   ];
   for (const [what, v] of addrs) {
     if (!v) problems.push(`${what} has no address`);

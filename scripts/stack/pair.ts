@@ -4,6 +4,7 @@
  *   data   PostgreSQL + Redis (this phase: one of each, shared by both nodes; replication is the next phase)
  *   A, B   Kamailio (DMQ + dmq_usrloc: registrations on both), rtpengine, the control plane (one leads: the
  *          Redis lease of control/src/app/leader.ts), keepalived (VRRP) holding the floating SIP address
+ *          (fenced by the lease) and the floating media address (not fenced: it moves first when a node dies)
  *   car    the carrier: test gateways and outside phones (SIPp with `netns: pair.net.ns.car`)
  *
  *   const pair = await startPair({ name: 'ha-x' });
@@ -75,6 +76,8 @@ export interface Pair {
   readonly sipRemote: string;
   /** Which node holds the floating address now (from the namespaces' interfaces). */
   holder(): NodeName | undefined;
+  /** Which node holds the floating media address now. */
+  mediaHolder(): NodeName | undefined;
   /** A node dies at once: its link is cut and every process in its namespace gets SIGKILL. */
   killNode(node: NodeName): Promise<void>;
   stop(): Promise<void>;
@@ -99,6 +102,7 @@ function configOf(net: PairNetwork, name: string, opts: PairOptions): PairConfig
   return {
     ...(fencing(opts) ? { fence: { controlPlanes: opts.control ?? true, leaseFiles: { a: leaseFileOf(name, 'a'), b: leaseFileOf(name, 'b') } } } : {}),
     vip: net.addr.vip,
+    mediaVip: net.addr.mediaVip,
     prefixLength: net.prefixLength,
     nodes: { a: net.addr.a, b: net.addr.b },
     data: net.addr.data,
@@ -149,8 +153,8 @@ function nodeOptions(name: string, node: NodeName, cfg: PairConfig, net: PairNet
     data: { postgresUrl: data.postgres, redisUrl: data.redis },
     netns: { name: net.ns[node], host: cfg.nodes[node] },
     kamailioDefines: ['WITH_PAIR'],
-    // media on the floating address, calls replicated through the data tier's Redis (calls in conversation survive)
-    rtpengine: { mediaIp: cfg.vip, redundancy: rtpengineRedundancy(data.rtpengineRedis, node) },
+    // media on the floating media address, calls replicated through the data tier's Redis (calls in conversation survive)
+    rtpengine: { mediaIp: cfg.mediaVip, redundancy: rtpengineRedundancy(data.rtpengineRedis, node) },
     kamailioVars: { SIP_DOMAIN: cfg.vip, PAIR_VIP: cfg.vip, DMQ_PORT: String(cfg.dmqPort), DMQ_PEER: cfg.nodes[peer],
       ...(data.kamailioDb ? { DB_URL: data.kamailioDb } : {}), ...opts.kamailioVars },
     env: {
@@ -168,7 +172,13 @@ function nodeOptions(name: string, node: NodeName, cfg: PairConfig, net: PairNet
   };
 }
 
+/** The media instance's priorities: equal base on both nodes, raised on the SIP master (keepalived.ts). */
+const MEDIA_PRIORITY = 100;
+const MEDIA_BOOST = 100;
+
 function keepalivedFor(stack: Stack, node: NodeName, cfg: PairConfig, net: PairNetwork, advertMs?: number, leaseFile?: string): KeepalivedService {
+  // 1 while this node's `sip` instance is master (vrrp-notify.sh): the media instance's boost (keepalived.ts)
+  const sipMasterFile = `${stack.info.stateDir}/ha-sip-master`;
   const ctx: ServiceContext = {
     name: stack.info.name, root: REPO_ROOT, stateDir: stack.info.stateDir, host: cfg.nodes[node], ports: stack.info.ports,
     durable: false, netns: net.ns[node],
@@ -181,8 +191,11 @@ function keepalivedFor(stack: Stack, node: NodeName, cfg: PairConfig, net: PairN
     // to take the lead before a held call is failed open, as after a control-plane restart on a single node.
     // BACKUP and FAULT fence this node's Kamailio: a new INVITE is redirected to the floating address (or 503), never silence.
     ...Object.fromEntries((['Master', 'Backup', 'Fault'] as const).map((s) => [`notify${s}`,
-      `${REPO_ROOT}/scripts/stack/services/vrrp-notify.sh ${stack.info.stateDir}/kamailio_ctl ${stack.info.stateDir}/ha-vrrp-state ${s.toUpperCase()}`])),
+      `${REPO_ROOT}/scripts/stack/services/vrrp-notify.sh ${stack.info.stateDir}/kamailio_ctl ${stack.info.stateDir}/ha-vrrp-state ${s.toUpperCase()} ${sipMasterFile}`])),
     ...(leaseFile ? { leaseFile } : {}),
+    // the media address: not fenced, so a dead node's media moves after the master-down timer alone (docs/ha.md
+    // "The media address"); the same advert interval as the SIP address's
+    media: { vip: cfg.mediaVip, priority: MEDIA_PRIORITY, boost: MEDIA_BOOST, sipMasterFile, ...(advertMs ? { advertMs } : {}) },
   });
 }
 
@@ -234,7 +247,10 @@ export async function startPair(opts: PairOptions = {}): Promise<Pair> {
       await ka.start();
       vrrp[node] = ka;
       // A takes the floating address before B starts, so that B joins as backup
-      if (node === 'a') await ka.daemon.waitReady(async () => addressesIn(net, 'a').includes(` ${cfg.vip}/`), 10_000, 'holding the floating address');
+      if (node === 'a') {
+        await ka.daemon.waitReady(async () => addressesIn(net, 'a').includes(` ${cfg.vip}/`) && addressesIn(net, 'a').includes(` ${cfg.mediaVip}/`),
+          10_000, 'holding the floating SIP and media addresses');
+      }
     }
     await waitForDmqPeers(Object.fromEntries(NODES.map((n) => [n, nodes[n].info.kamailio.rpcUrl])));
     const pair: Pair = {
@@ -248,6 +264,7 @@ export async function startPair(opts: PairOptions = {}): Promise<Pair> {
       keepalived: vrrp,
       sipRemote: `${cfg.vip}:${cfg.sipPort}`,
       holder: () => NODES.find((n) => addressesIn(net, n).includes(` ${cfg.vip}/`)),
+      mediaHolder: () => NODES.find((n) => addressesIn(net, n).includes(` ${cfg.mediaVip}/`)),
       async killNode(node) {
         execFileSync('ip', ['-n', net.ns[node], 'link', 'set', net.dev, 'down']);
         await sigkillAll(execFileSync('ip', ['netns', 'pids', net.ns[node]], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number));

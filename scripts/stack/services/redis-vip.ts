@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { REPO_ROOT } from '../migrate.ts';
 import type { PairNetwork } from '../netns.ts';
 
-/** Host octet of the Redis floating address in the pair's /24 (netns.ts: .10 data, .11 A, .12 B, .20 carrier, .100 SIP). */
+/** Host octet of the Redis floating address in the pair's /24 (netns.ts: .10 data, .11 A, .12 B, .20 carrier, .100 SIP, .102 media). */
 export const REDIS_VIP_OCTET = 101;
 
 export function redisVipOf(net: PairNetwork): string {

@@ -67,7 +67,7 @@ test('pair-redis-master-killed-rtpengine-follows-new-master: a call set up after
   const data = pair.replicated!;
   const vipUrl = data.rtpengineRedisUrl;
   assert.equal(data.redisVipHolder(), 'a', 'rtpengine\'s Redis address starts on the first master');
-  assert.equal(pair.holder(), 'a', 'A holds the floating media address');
+  assert.equal(pair.mediaHolder(), 'a', 'A holds the floating media address');
 
   const tKill = Date.now();
   await data.killRedis('a');
@@ -106,7 +106,7 @@ test('pair-redis-master-killed-rtpengine-follows-new-master: a call set up after
 
     let seq = 0;
     const toRtpengine = portOf(a.sdp); // where the caller sends: the port in the answer rtpengine gave the caller
-    sender = setInterval(() => caller.send(rtp(seq++), toRtpengine, pair.config.vip), 20);
+    sender = setInterval(() => caller.send(rtp(seq++), toRtpengine, pair.config.mediaVip), 20);
     await waitFor(() => heard.length >= 25, 10_000, 'the seat hears the caller through A', 50);
 
     const t0 = Date.now();
@@ -115,8 +115,8 @@ test('pair-redis-master-killed-rtpengine-follows-new-master: a call set up after
     let gap = 0;
     for (let i = 1; i < heard.length; i++) if (heard[i]! > t0 - 1000) gap = Math.max(gap, heard[i]! - heard[i - 1]!);
     console.log(`rtpengine after a Redis promotion: ${JSON.stringify({ promote_ms: promoteMs, redis_vip_moved_ms: vipMs, media_gap_ms: gap,
-      packets_after_kill: heard.filter((t) => t > t0).length, vip_holder_after: pair.holder() })}`);
-    assert.equal(pair.holder(), 'b', 'B holds the floating media address');
+      packets_after_kill: heard.filter((t) => t > t0).length, media_vip_holder_after: pair.mediaHolder() })}`);
+    assert.equal(pair.mediaHolder(), 'b', 'B holds the floating media address');
   } finally {
     if (sender) clearInterval(sender);
     await deleteCall(ngB, { callId, fromTag: 'caller-tag' }).catch(() => undefined);

@@ -46,6 +46,8 @@ test('pair-switchover: calls queued and in conversation, switched from A to B by
   assert.deepEqual([res.body.from, res.body.to], ['a', 'b']);
   await waitFor(() => vipHolders(pair).join() === 'b', 15_000, 'B holds the floating address', 50);
   const vipMs = Date.now() - t0;
+  // the media address follows the SIP address (its instance is boosted on the SIP master and preempts: keepalived.ts)
+  await waitFor(() => pair.mediaHolder() === 'b', 5_000, 'B holds the floating media address too', 50);
   await waitFor(async () => (await b.api<{ leader: string }>('GET', '/v1/ha/state')).body.leader === 'b', 15_000, 'B leads', 100);
 
   const third = await caller('13700000003', 5080, 16100).then((h) => h.done);

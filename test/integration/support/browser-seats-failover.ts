@@ -263,9 +263,9 @@ export async function browserSeatsFailover(rig: FailoverRig, progress: (s: strin
     figures.browser_media_gap_ms = await longestGapMs(pages[0], t0);
     const datagrams = await capture.stop();
     capture = undefined;
-    // rtpengine sends from the floating address on a pair (docs/ha.md "Calls in conversation"); A is dead after t0,
+    // rtpengine sends from the floating media address on a pair (docs/ha.md "Calls in conversation"); A is dead after t0,
     // so what comes from the floating address then comes from B (B's own address if media is not on the VIP)
-    const fromB = new Set([pair.config.nodes.b, pair.config.vip]);
+    const fromB = new Set([pair.config.nodes.b, pair.config.mediaVip]);
     figures.caller_packets_from_b = datagrams.filter((d) => fromB.has(d.src.ip) && d.tsUs / 1000 > t0).length;
     progress(`the pages after the kill: ${storyAfter()}`);
     progress(`conversation: recovered=${figures.call_recovered}, page RTP after ${JSON.stringify(figures.page_rtp_after)}, `

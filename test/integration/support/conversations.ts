@@ -101,7 +101,7 @@ export async function startConversations(rig: FailoverRig, n: number): Promise<C
   // every RTP packet between the floating address and the conversations' phones (both ways: a stream missing
   // towards a phone is told apart as its peer phone's silence or the node's not forwarding)
   const capture = await startCapture(pair.net.ns.car, pair.net.dev,
-    `udp and host ${pair.config.vip} and (port ${SEATS_WAIT.media} or port ${SEATS_BYE.media} or port ${CALLERS.media})`);
+    `udp and host ${pair.config.mediaVip} and (port ${SEATS_WAIT.media} or port ${SEATS_BYE.media} or port ${CALLERS.media})`);
   const callers = await startSipp({
     scenario: 'uac-120-talk-through-failover.xml', remote: pair.sipRemote, netns: pair.net.ns.car, localIp: pair.net.addr.car,
     localPort: CALLERS.sip, mediaPort: CALLERS.media, calls: n, concurrent: n, rate: 10, timeoutS: 120,

@@ -24,6 +24,8 @@ export const QUEUED_PREFIX = '1390000';
 export interface FailoverFigures {
   /** From the kill until B held the floating address. */
   vip_moved_ms: number;
+  /** From the kill until B held the floating media address (its own, unfenced VRRP instance). */
+  media_vip_moved_ms: number;
   /** From the kill until B's control plane was active (its /health). */
   leader_ms: number;
   /** From the kill until the new 120 call was answered (answered_at in PostgreSQL, written by B's control plane). */
@@ -180,10 +182,12 @@ Promise<{ figures: FailoverFigures; call: CallRow; result: SippResult; t0: numbe
     await b.seatReady(rig.seat!);
   }
   let vipAt = 0;
+  let mediaVipAt = 0;
   let leaderAt = 0;
   const watch = (async () => {
-    while (!vipAt || !leaderAt) {
+    while (!vipAt || !leaderAt || !mediaVipAt) {
       if (!vipAt && pair.holder() === 'b') vipAt = Date.now();
+      if (!mediaVipAt && pair.mediaHolder() === 'b') mediaVipAt = Date.now();
       if (!leaderAt) {
         const h = await fetch(`${pair.nodes.b.info.api.url}/health`).then((r) => r.json() as Promise<{ checks?: { control_plane?: { detail?: string } } }>).catch(() => undefined);
         if (h?.checks?.control_plane?.detail === 'active') leaderAt = Date.now();
@@ -200,6 +204,7 @@ Promise<{ figures: FailoverFigures; call: CallRow; result: SippResult; t0: numbe
   return {
     figures: {
       vip_moved_ms: vipAt ? vipAt - t0 : -1,
+      media_vip_moved_ms: mediaVipAt ? mediaVipAt - t0 : -1,
       leader_ms: leaderAt ? leaderAt - t0 : -1,
       answered_after_ms: call.answered_at!.getTime() - t0,
       registration_replicated: replicated,

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { pairConfigErrors, type PairConfig } from '../../../scripts/stack/pair-config.ts';
 
 const WHOLE: PairConfig = {
-  vip: '198.18.3.100', prefixLength: 24, nodes: { a: '198.18.3.11', b: '198.18.3.12' }, data: '198.18.3.10', sipPort: 5060, dmqPort: 5090,
+  vip: '198.18.3.100', mediaVip: '198.18.3.102', prefixLength: 24, nodes: { a: '198.18.3.11', b: '198.18.3.12' }, data: '198.18.3.10', sipPort: 5060, dmqPort: 5090,
   fence: { controlPlanes: true, leaseFiles: { a: '/run/a/ha-lease', b: '/run/b/ha-lease' } },
 };
 
