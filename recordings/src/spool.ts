@@ -36,6 +36,17 @@ export interface RecordingSpoolOptions {
   /** A metadata file is taken once unchanged this long and no longer open in tmp/ (reopened.ts); default 1 s. */
   settleMs?: number;
   log?: (msg: string, data?: unknown) => void;
+  /**
+   * The converter; default convertCall in this thread. The control plane passes ConvertThread's (convert-thread.ts),
+   * so that conversion never runs on its event loop. An error with `retry: true` leaves the files for the next poll.
+   */
+  convert?: (metadataPath: string, opts: { outPath: string }) => Promise<ConvertResult>;
+}
+
+/** What waits in the spool: finished recordings not yet delivered, and how long the oldest has waited. */
+export interface SpoolBacklog {
+  pending: number;
+  oldestMs: number;
 }
 
 interface FailureRecord {
@@ -127,6 +138,14 @@ export class RecordingSpool {
     await this.running?.catch(() => undefined);
   }
 
+  /** What waits now: finished recordings in metadata/ not yet delivered (counted as each poll goes), the oldest's age. */
+  backlog(): SpoolBacklog {
+    const { pending, oldestMtimeMs } = this.waiting;
+    return { pending, oldestMs: pending ? Math.max(0, Date.now() - oldestMtimeMs) : 0 };
+  }
+
+  private waiting = { pending: 0, oldestMtimeMs: 0 };
+
   private async pollOnce(): Promise<number> {
     for (const dir of [this.dirs.converted, this.dirs.done, this.dirs.failed]) await mkdir(dir, { recursive: true });
     let handled = await this.renotifyFailures();
@@ -137,8 +156,24 @@ export class RecordingSpool {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return handled; // rtpengine has not recorded yet
       throw e;
     }
-    for (const name of names.filter((n) => n.startsWith(META_PREFIX) && n.endsWith('.txt')).sort()) {
-      if (await this.handle(name)) handled++;
+    const ours = names.filter((n) => n.startsWith(META_PREFIX) && n.endsWith('.txt')).sort();
+    const mtimes = new Map<string, number>();
+    for (const name of ours) {
+      const st = await stat(join(this.dirs.metadata, name)).catch(() => undefined);
+      if (st) mtimes.set(name, st.mtimeMs);
+    }
+    const count = () => {
+      const left = [...mtimes.values()];
+      this.waiting = { pending: left.length, oldestMtimeMs: left.length ? Math.min(...left) : 0 };
+    };
+    count();
+    for (const name of ours) {
+      // what is not handled (settling, reopened, not delivered) still waits, for the next poll
+      if (await this.handle(name)) {
+        handled++;
+        mtimes.delete(name);
+        count();
+      }
     }
     return handled;
   }
@@ -173,7 +208,7 @@ export class RecordingSpool {
         const startedMs = meta.exchanges[0]?.startedAtMs ?? (await stat(metadataPath)).mtimeMs;
         const outPath = await this.outPathFor(sipCallId, ids?.hash ?? '', new Date(startedMs));
         await mkdir(join(outPath, '..'), { recursive: true });
-        result = await convertCall(metadataPath, { outPath });
+        result = await (this.opts.convert ?? convertCall)(metadataPath, { outPath });
         if (await stillRecording(this.opts.spoolDir, name, 0)) {
           // reopened by rtpengine while converting (a foreign call restored): the real end comes later
           await rm(outPath, { force: true });
@@ -182,6 +217,10 @@ export class RecordingSpool {
         await writeJsonAtomically(markerPath, result);
       }
     } catch (e) {
+      if ((e as { retry?: unknown }).retry === true) {
+        this.opts.log?.('recording conversion interrupted; will retry', { sipCallId, error: e });
+        return false;
+      }
       await this.fail(name, metadataPath, pcapPath, sipCallId, asCtiError(e));
       return true;
     }

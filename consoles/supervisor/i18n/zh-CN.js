@@ -43,6 +43,7 @@ export const zh = {
       distribution_failing: '话务分配失败，呼叫已转振铃组（全员振铃）',
       recording_missing: '通话 {subject} 未生成录音',
       recording_failed: '通话 {subject} 录音转换失败',
+      recording_backlog: '录音转换积压：待处理录音过多或等待过久（{subject}）',
       recording_conflict: '通话 {subject} 出现两份不同录音',
       recording_integrity: '录音完整性校验失败：{subject}',
       recording_disk_space: '录音存储空间不足',

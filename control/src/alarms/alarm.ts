@@ -19,6 +19,8 @@ export const RECORDING_ALARMS = {
   conflict: 'recording_conflict',
   /** A side of an answered call sent no audio for GAP_ALARM_MS or more (a silent gap in the recording). Subject: call id. */
   gap: 'recording_gap',
+  /** The spool is behind: too many finished recordings waiting, or the oldest waiting too long. Subject: the spool directory. */
+  backlog: 'recording_backlog',
 } as const;
 
 export interface AlarmInput {

@@ -3,6 +3,8 @@
  * the `recordings` index -> `recording.ready.v1`. A recording that cannot be converted is indexed as
  * `failed` and raises the critical alarm `recording_failed`. A side without audio for 3 s or more after the
  * answer flags the recording `gap` (store.ts, gaps.ts) and raises the warning `recording_gap` with where.
+ * Conversion runs on a worker thread (recordings/src/convert-thread.ts), one recording at a time, never on the event
+ * loop that handles calls; a spool that falls behind raises the critical alarm `recording_backlog` (backlog.ts).
  * Run it in one process per spool (the leader).
  */
 import type { AppDeps } from '../app/deps.ts';
@@ -10,6 +12,8 @@ import { RECORDING_ALARMS } from '../alarms/alarm.ts';
 import { clearAlarm, raiseAlarm } from '../alarms/service.ts';
 import type { CtiError } from '../errors/catalogue.ts';
 import { RecordingSpool, type RecordingReady } from '../../../recordings/src/spool.ts';
+import { ConvertThread } from '../../../recordings/src/convert-thread.ts';
+import { backlogLimits, watchBacklog } from './backlog.ts';
 import { indexFailed, indexReady } from './store.ts';
 
 export interface RecordingPipelineOptions {
@@ -68,7 +72,9 @@ export async function onRecordingFailed(deps: PipelineDeps, sipCallId: string, e
 }
 
 export function startRecordingPipeline(deps: PipelineDeps, opts: RecordingPipelineOptions = {}): RecordingPipeline {
+  const thread = new ConvertThread();
   const spool = new RecordingSpool({
+    convert: (metadataPath, o) => thread.convert(metadataPath, o),
     spoolDir: deps.config.spoolDir,
     recordingsDir: deps.config.recordingsDir,
     timeZone: opts.timeZone ?? 'Asia/Shanghai',
@@ -77,7 +83,15 @@ export function startRecordingPipeline(deps: PipelineDeps, opts: RecordingPipeli
     log: (msg, data) => deps.log.warn({ data: describe(data) }, msg),
   });
   spool.start(opts.intervalMs ?? 1000);
-  return { poll: () => spool.poll(), stop: () => spool.stop() };
+  const backlog = watchBacklog(deps, spool, deps.config.spoolDir, backlogLimits(process.env));
+  return {
+    poll: () => spool.poll(),
+    async stop() {
+      backlog.stop();
+      await spool.stop();
+      await thread.close();
+    },
+  };
 }
 
 function describe(data: unknown): unknown {
