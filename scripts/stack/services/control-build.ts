@@ -75,10 +75,12 @@ export async function controlBundle(root: string): Promise<string> {
     // another process renamed its build into place first: use it
     if (!existsSync(main)) throw e;
   }
-  // builds of earlier sources, once an hour old (a stack started meanwhile may still start from one)
+  // builds of earlier sources, once an hour old (a stack started meanwhile may still start from one); another
+  // process's build folder may be renamed away meanwhile
   for (const old of readdirSync(base)) {
     const path = join(base, old);
-    if (path !== dir && Date.now() - statSync(path).mtimeMs > 3_600_000) rmSync(path, { recursive: true, force: true });
+    const st = statSync(path, { throwIfNoEntry: false });
+    if (st && path !== dir && Date.now() - st.mtimeMs > 3_600_000) rmSync(path, { recursive: true, force: true });
   }
   return main;
 }
