@@ -8,7 +8,8 @@
  *      that starts no browser (Chromium fails page loads with net::ERR_NETWORK_CHANGED while a pair
  *      adds and removes interfaces on the host), the contract files first;
  *   2. the shared files left (those with a browser, and light files the first phase did not reach),
- *      TEST_JOBS (default 2) at a time;
+ *      TEST_JOBS (default 2) at a time, the files of run-alone.txt marked [pool] first (the long ones: they
+ *      would otherwise end the phase alone), one of those at a time, beside shared files only;
  *   3. the other files of run-alone.txt, one after the other with nothing beside them.
  * A file starts a browser when it or a file it imports (relative imports, followed) names chromium or
  * playwright. Prints each file's wall time, a table of the slowest at the end and the totals; writes
@@ -21,7 +22,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } fr
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-type Lane = 'beside' | 'light' | 'shared' | 'alone';
+type Lane = 'beside' | 'light' | 'shared' | 'pool' | 'alone';
 
 interface Outcome {
   readonly file: string;
@@ -55,7 +56,7 @@ export function lanesOf(files: readonly string[]): Map<string, Lane> {
   const lanes = new Map<string, Lane>();
   for (const line of out.split('\n').filter(Boolean)) {
     const [lane, file, mark] = line.split('\t');
-    if (lane === 'alone') lanes.set(file!, mark === 'beside-light' ? 'beside' : 'alone');
+    if (lane === 'alone') lanes.set(file!, mark === 'beside-light' ? 'beside' : mark === 'pool' ? 'pool' : 'alone');
     else lanes.set(file!, startsBrowser(file!) ? 'shared' : 'light');
   }
   return lanes;
@@ -140,6 +141,7 @@ async function main(): Promise<void> {
   // contract files first: short, and their tier used to run before the integration tier
   const light = [...of('light').filter((f) => !f.startsWith('test/integration/')), ...of('light').filter((f) => f.startsWith('test/integration/'))];
   const shared = of('shared');
+  const pooled = of('pool');
   const alone = of('alone');
   const t0 = Date.now();
   const since = () => `${Math.round((Date.now() - t0) / 1000)} s`;
@@ -147,28 +149,50 @@ async function main(): Promise<void> {
   const laneOf = (f: string) => lanes.get(f)!;
 
   // phases 1 and 2 as one pool of `jobs` workers: the first runs the beside lane, then joins the others; while
-  // the beside lane runs, the others take only light files (and wait when none is left)
-  const rest = [...light, ...shared];
+  // the beside lane runs, the others take only light files (and wait when none is left). Then the [pool] files
+  // first, one at a time and only beside light files: a [pool] file waits while a browser file runs, and while
+  // one runs the others take light files only (a worker that finds nothing it may take waits for a file to end)
+  const rest = [...pooled, ...light, ...shared];
   let besideRunning = beside.length > 0;
-  let endBeside = () => {};
-  const besideDone = new Promise<void>((r) => { endBeside = r; });
+  const running = new Map<Lane, number>();
+  const count = (lane: Lane) => running.get(lane) ?? 0;
+  let wake = () => {};
+  let changed = new Promise<void>((r) => { wake = r; });
+  const signal = () => { wake(); changed = new Promise<void>((r) => { wake = r; }); };
   console.log(`== phase 1: ${beside.length} file(s) of the beside lane one after the other, beside them ${light.length} light file(s) one at a time`);
+  if (pooled.length) console.log(`== phase 2 starts with ${pooled.length} file(s) marked [pool], one at a time beside light files`);
+  const takes = (f: string) => {
+    const lane = lanes.get(f)!;
+    if (besideRunning || count('pool') > 0) return lane === 'light';
+    return lane !== 'pool' || count('shared') === 0;
+  };
   const next = async (): Promise<string | undefined> => {
     for (;;) {
-      if (!besideRunning) return rest.shift();
-      const i = rest.findIndex((f) => lanes.get(f) === 'light');
-      if (i >= 0) return rest.splice(i, 1)[0];
-      await besideDone;
+      if (rest.length === 0) return undefined;
+      const i = rest.findIndex(takes);
+      if (i >= 0) {
+        // counted as running as it is taken: another worker deciding in between sees it
+        const f = rest.splice(i, 1)[0]!;
+        running.set(laneOf(f), count(laneOf(f)) + 1);
+        return f;
+      }
+      await changed;
     }
+  };
+  const run = async (f: string) => {
+    const lane = laneOf(f);
+    results.push(await runFile(f, lane, nodeArgs));
+    running.set(lane, count(lane) - 1);
+    signal();
   };
   const worker = async (first: boolean) => {
     if (first && beside.length > 0) {
       for (const f of beside) results.push(await runFile(f, 'beside', nodeArgs));
       besideRunning = false;
-      endBeside();
+      signal();
       console.log(`== phase 1 ended at ${since()}; phase 2: the ${rest.length} shared file(s) left, ${jobs} at a time`);
     }
-    for (let f = await next(); f !== undefined; f = await next()) results.push(await runFile(f, laneOf(f), nodeArgs));
+    for (let f = await next(); f !== undefined; f = await next()) await run(f);
   };
   await Promise.all(Array.from({ length: jobs }, (_, i) => worker(i === 0)));
   console.log(`== phase 2 ended at ${since()}`);

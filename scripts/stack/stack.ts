@@ -6,7 +6,7 @@
  *   ... stack.info.sip.udp, stack.info.postgres.url ...
  *   await stack.stop();
  *
- * Start order: PostgreSQL + Redis + rtpengine, migrations, Kamailio, control plane; stop in reverse.
+ * Start order: PostgreSQL (then the migrations) + Redis + rtpengine, Kamailio, control plane; stop in reverse.
  * A failed start stops what it started and throws with the tail of the failing daemon's log.
  * Daemons never outlive this process: stopped on exit/SIGINT/SIGTERM, and a watchdog kills
  * them if this process dies by SIGKILL.
@@ -348,9 +348,10 @@ class StackRunner implements Stack {
     // the mixer starts beside them but is awaited only with Kamailio: its start hides behind the migrations
     const janusStarted = janus?.start();
     janusStarted?.catch(() => undefined);
-    await allStarted([pg?.start(), rd?.start(), rtp.start()]);
-
-    if (pg && this.opts.migrate !== false) await migrate({ databaseUrl: pg.url });
+    // the migrations run as soon as PostgreSQL answers, while Redis and rtpengine may still be starting
+    const migrated = pg?.start().then(() => (this.opts.migrate !== false ? migrate({ databaseUrl: pg.url }) : undefined))
+      .then(() => undefined);
+    await allStarted([migrated, rd?.start(), rtp.start()]);
 
     this.track('kamailio', kam.daemon);
     await allStarted([kam.start(), janusStarted]);

@@ -41,7 +41,9 @@ export function ngPing(host: string, port: number, timeoutMs = 1000): Promise<bo
       if (text.slice(cookie.length + 1) === 'd6:result4:ponge') resolve(true);
       else reject(new Error(`rtpengine answered ${text}`));
     });
-    sock.send(`${cookie} d7:command4:pinge`, port, host);
+    // a connected socket: while nothing listens yet, the ICMP port-unreachable fails this probe at once
+    // (ECONNREFUSED) instead of after the whole timeout, so a waiting start retries within its poll interval
+    sock.connect(port, host, () => sock.send(`${cookie} d7:command4:pinge`));
   });
 }
 
