@@ -8,6 +8,7 @@ import { recordingsRoutes } from './api/routes/recordings.ts';
 import { eventsRoutes } from './api/routes/events-ws.ts';
 import { alarmsRoutes } from './api/routes/alarms.ts';
 import { mediaControlRoutes } from './api/routes/media-control.ts';
+import { coachRoutes } from './api/routes/coach.ts';
 import { consolesRoutes, sipWsUrlFromEnv, sipWssPortFromEnv } from './api/routes/consoles.ts';
 import { httpsOptionsFromEnv, listenHttps, type HttpsListener } from './api/https.ts';
 import { recordingsSearchRoutes } from './api/routes/recordings-search.ts';
@@ -137,7 +138,7 @@ async function main(): Promise<void> {
   const nodeStatus = haNode ? reportNodeStatus(deps, haNode, process.env.CTI_PEER_API_URL, () => active, () => replication?.view() ?? null) : undefined;
   const app = await buildServer({ ...deps, kamailio: withPeerReload(rpc, peerRpc, log), health }, [
     seatStateRoutes(deps, () => void distributor.kick()), callsRoutes(deps), recordingsRoutes(deps), recordingsSearchRoutes(deps), qaRoutes(deps), screeningRoutes(deps, { announcements: media !== undefined }),
-    queuesRoutes(deps, { onChange: () => void distributor.kick() }), statsRoutes(deps), surgeRoutes(deps, { rpc, publicOrigin: process.env.CTI_PUBLIC_ORIGIN }), eventsRoutes(deps), alarmsRoutes(deps), mediaControlRoutes(deps, { engine: ng }),
+    queuesRoutes(deps, { onChange: () => void distributor.kick() }), statsRoutes(deps), surgeRoutes(deps, { rpc, publicOrigin: process.env.CTI_PUBLIC_ORIGIN }), eventsRoutes(deps), alarmsRoutes(deps), mediaControlRoutes(deps, { engine: ng }), coachRoutes(deps, ng),
     consolesRoutes({ sipWsUrl: sipWsUrlFromEnv(process.env, config.kamailioRpcUrl), sipWssPort: sipWssPortFromEnv(process.env), sipDomain: config.sipDomain, node: config.node }),
     callbacksRoutes(deps, { rpc, evapi }), linkageRoutes(deps), haRoutes(deps, switchNode),
     haRoleRoutes(haNode?.node, () => (active ? leadership.role() : 'standby')),
