@@ -9,6 +9,7 @@ import { eventsRoutes } from './api/routes/events-ws.ts';
 import { alarmsRoutes } from './api/routes/alarms.ts';
 import { mediaControlRoutes } from './api/routes/media-control.ts';
 import { coachRoutes } from './api/routes/coach.ts';
+import { startCoachEndWatch } from './calls/coach/call-ended.ts';
 import { consolesRoutes, sipWsUrlFromEnv, sipWssPortFromEnv } from './api/routes/consoles.ts';
 import { httpsOptionsFromEnv, listenHttps, type HttpsListener } from './api/https.ts';
 import { recordingsSearchRoutes } from './api/routes/recordings-search.ts';
@@ -192,6 +193,7 @@ async function main(): Promise<void> {
   let watch: { stop(): Promise<void> | void } | undefined;
   let maintenance: RecordingMaintenance | undefined;
   let screeningWatch: { stop(): Promise<void> | void } | undefined;
+  let coachEndWatch: { stop(): void } | undefined;
   let queueAlarms: QueueAlarms | undefined;
   let surgeExpiry: SurgeExpiry | undefined;
   let followUp: { stop(): void } | undefined;
@@ -209,6 +211,7 @@ async function main(): Promise<void> {
     await Promise.resolve(watch?.stop()).catch(() => undefined);
     await Promise.resolve(queueAlarms?.stop()).catch(() => undefined);
     await Promise.resolve(screeningWatch?.stop()).catch(() => undefined);
+    coachEndWatch?.stop();
     await Promise.resolve(maintenance?.stop()).catch(() => undefined);
     await Promise.resolve(pipeline?.stop()).catch(() => undefined);
     control.stop();
@@ -257,6 +260,7 @@ async function main(): Promise<void> {
   evapi.start();
   conferences?.service.start(deps);
   screeningWatch = startScreeningWatch(deps);
+  coachEndWatch = startCoachEndWatch(deps, ng);
   queueAlarms = await retryOnRedis('start queue alarms', () => startQueueAlarms(deps), { log });
   surgeExpiry = startSurgeExpiry(deps, { rpc });
   pipeline = startRecordingPipeline(deps);

@@ -310,8 +310,12 @@ test('supervisor-whisper-and-barge: who hears whom, by tones', { skip: !HAS_TSHA
     await sleep(2500);
     const lTo = Date.now();
 
-    await sup.click('#listen-stop');
+    // whisper again, and the dispatcher hangs up meanwhile: the call's end ends the session (page and server)
+    await sup.click('#coach-whisper');
+    await disp.waitForSelector('body[data-coach="whisper"]', { timeout: 10_000 });
     await disp.keyboard.press('F2');
+    await sup.waitForSelector('[data-testid="listen-indicator"]', { state: 'hidden', timeout: 5000 });
+    await disp.waitForSelector('body[data-coach="idle"]', { timeout: 5000 });
     const result = await caller.done;
     assert.ok(result.ok, `the caller got the seat's BYE: ${result.errorLog}`);
     const toCaller = (await capture.stop()).filter((d) => d.dst.port === mediaPort);
@@ -337,17 +341,23 @@ test('supervisor-whisper-and-barge: who hears whom, by tones', { skip: !HAS_TSHA
 
     // no longer connected: refused
     assert.deepEqual(await post(await tokenOf(SUP2), `/v1/calls/${call.id}/coach`, { mode: 'whisper', sdp }), { status: 409, code: 'CTI_CALL_NOT_TALKING' });
+    await waitFor(async () => (await cc.sql`SELECT 1 FROM call_legs WHERE call_id = ${call.id} AND to_tag LIKE 'coach-%' AND ended_at IS NULL`).length === 0,
+      5000, 'both talk-back legs ended');
     const audit = await cc.sql<{ action: string; actor_name: string; mode: string | null }[]>`
       SELECT action, actor_name, coalesce(after->>'mode', before->>'mode') AS mode FROM audit_log
        WHERE target_type = 'call' AND target_id = ${call.id} AND action LIKE 'call.coach%' ORDER BY id`;
-    assert.deepEqual(audit.map((a) => `${a.action}:${a.actor_name}:${a.mode}`),
-      [`call.coach_started:${SUP2.username}:whisper`, `call.coach_mode_changed:${SUP2.username}:barge`, `call.coach_stopped:${SUP2.username}:barge`]);
+    // the second session's end: the supervisor's page (listen-in ended with the call) or the server's watch, whichever came first
+    t.diagnostic(`the session running at the call's end was ended by ${audit.at(-1)?.actor_name}`);
+    assert.deepEqual(audit.map((a) => `${a.action}:${a.action === 'call.coach_stopped' && a.mode === 'whisper' ? '-' : a.actor_name}:${a.mode}`), [
+      `call.coach_started:${SUP2.username}:whisper`, `call.coach_mode_changed:${SUP2.username}:barge`, `call.coach_stopped:${SUP2.username}:barge`,
+      `call.coach_started:${SUP2.username}:whisper`, 'call.coach_stopped:-:whisper',
+    ]);
     const events = await cc.sql<{ state: string }[]>`
       SELECT data->>'state' AS state FROM call_events WHERE call_id = ${call.id} AND type = 'call.coached.v1' ORDER BY id`;
-    assert.deepEqual(events.map((e) => e.state), ['offered', 'whisper', 'barge', 'ended']);
+    assert.deepEqual(events.map((e) => e.state), ['offered', 'whisper', 'barge', 'ended', 'offered', 'whisper', 'ended']);
     const legs = await cc.sql<{ party: string; ended: boolean }[]>`
-      SELECT party, ended_at IS NOT NULL AS ended FROM call_legs WHERE call_id = ${call.id} AND kind = 'monitor' AND to_tag LIKE 'coach-%'`;
-    assert.deepEqual([...legs], [{ party: SUP2.username, ended: true }]);
+      SELECT party, ended_at IS NOT NULL AS ended FROM call_legs WHERE call_id = ${call.id} AND kind = 'monitor' AND to_tag LIKE 'coach-%' ORDER BY id`;
+    assert.deepEqual([...legs], [{ party: SUP2.username, ended: true }, { party: SUP2.username, ended: true }]);
     t.diagnostic(`test took ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } catch (e) {
     await screenshot(disp, 'coach-dispatcher-failure').catch(() => undefined);

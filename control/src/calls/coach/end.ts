@@ -5,7 +5,7 @@
  * both pages (`call.coached.v1` ended); the supervisor's listen-in goes on.
  */
 import type { AppDeps } from '../../app/deps.ts';
-import { recordAudit, type Change } from '../../audit/record.ts';
+import { recordAudit, type AuditEntry, type Change } from '../../audit/record.ts';
 import { CtiError } from '../../errors/catalogue.ts';
 import { logCallEvent } from '../store.ts';
 import { coachEvent } from './event.ts';
@@ -41,24 +41,24 @@ export async function setCoachMode(deps: AppDeps, callId: string, coachId: strin
 }
 
 export async function stopCoach(deps: AppDeps, ng: CoachEngine, callId: string, coachId: string, change: Change): Promise<void> {
-  await endCoach(deps, ng, await ownSession(deps, callId, coachId, change), { change, reason: 'stopped' });
+  await endCoach(deps, ng, await ownSession(deps, callId, coachId, change), { actor: change.actor, ip: change.ip, reason: 'stopped' });
 }
 
-/** Ends a session whatever its state (also when the dispatcher's page never answered). */
-export async function endCoach(deps: AppDeps, ng: CoachEngine, s: CoachSession, how: { change: Change; reason: string }): Promise<void> {
+/** Ends a session whatever its state (the dispatcher's page never answered; the call ended: `actor` system). */
+export async function endCoach(deps: AppDeps, ng: CoachEngine, s: CoachSession, how: { actor: AuditEntry['actor']; ip: string | null; reason: string }): Promise<void> {
   const before = s.state;
   s.state = coachTransition(s.state, 'ended', s.coach_id);
+  if (!(await new CoachStore(deps.redis).drop(s))) return; // ended by someone else just now
   try {
     await ng.delete({ callId: legCallId(s.coach_id) });
   } catch (err) {
     // gone already (rtpengine's timeout after both pages closed it): the session ends either way
     deps.log.info({ err: String(err), coach_id: s.coach_id }, 'deleting the talk-back leg failed; it is gone');
   }
-  await new CoachStore(deps.redis).drop(s);
   await deps.sql.begin(async (tx) => {
     await tx`UPDATE call_legs SET ended_at = now() WHERE id = ${s.leg_id} AND ended_at IS NULL`;
     await recordAudit(tx, {
-      actor: how.change.actor, ip: how.change.ip, action: 'call.coach_stopped', target_type: 'call', target_id: s.call_id,
+      actor: how.actor, ip: how.ip, action: 'call.coach_stopped', target_type: 'call', target_id: s.call_id,
       before: { coach_id: s.coach_id, mode: before }, after: { reason: how.reason },
     });
   });

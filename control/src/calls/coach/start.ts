@@ -70,7 +70,7 @@ export async function startCoach(deps: AppDeps, ng: CoachEngine, callId: string,
   await logCallEvent(deps, call.id, 'call.coached.v1', coachEvent(s, null));
   const answered = await waitAnswered(store, coachId);
   if (!answered?.supervisor_answer) {
-    await endCoach(deps, ng, s, { change, reason: 'seat_no_answer' });
+    await endCoach(deps, ng, s, { actor: change.actor, ip: change.ip, reason: 'seat_no_answer' });
     throw new CtiError('CTI_COACH_SEAT_NO_ANSWER', { call_id: call.id, seat_id: call.seatId, waited_ms: SEAT_ANSWER_MS });
   }
   return { coach_id: coachId, mode: answered.mode, sdp: answered.supervisor_answer };

@@ -55,8 +55,10 @@ export class CoachStore {
     await this.redis.set(key(s.coach_id), JSON.stringify(s), 'EX', TTL_S);
   }
 
-  async drop(s: CoachSession): Promise<void> {
-    await this.redis.del(key(s.coach_id));
+  /** Removes the session: true for the one caller that removed it (two ends at once: the page's and the call's). */
+  async drop(s: CoachSession): Promise<boolean> {
+    const removed = (await this.redis.del(key(s.coach_id))) === 1;
     await this.release(s.call_id, s.coach_id);
+    return removed;
   }
 }
