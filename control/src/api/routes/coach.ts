@@ -22,7 +22,7 @@ const coachParams = {
   type: 'object', additionalProperties: false, required: ['id', 'coach_id'], properties: { id: uuid, coach_id: uuid },
 } as const;
 const sdpText = { type: 'string', minLength: 10, maxLength: 20_000, pattern: '^v=0' } as const;
-const mode = { enum: COACH_MODES } as const;
+const mode = { type: 'string', enum: COACH_MODES } as const;
 const sessionReply = {
   type: 'object', required: ['coach_id', 'mode'],
   properties: { coach_id: uuid, mode: { enum: [...COACH_MODES, 'offered'] }, sdp: { type: 'string' } },
