@@ -18,7 +18,7 @@ const OFFER_FRESH_MS = 15_000;
  *           audio: HTMLAudioElement, banner: (topic: string, level: string, text: string | null) => void, errorText: (e: any) => string }} deps
  */
 export function mountCoach({ api, phone, seatId, audio, banner, errorText }) {
-  /** @type {null | { coachId: string, callId: string, who: string, pc: RTCPeerConnection, mic: MediaStream, remote: MediaStream | null, state: string, mix: null | { ctx: AudioContext, micTrack: MediaStreamTrack, sender: RTCRtpSender } }} */
+  /** @type {null | { coachId: string, callId: string, who: string, pc: RTCPeerConnection, mic: MediaStream, remote: MediaStream | null, state: string, mix: null | { ctx: AudioContext, micTrack: MediaStreamTrack, mixed: MediaStreamTrack, sender: RTCRtpSender } }} */
   let s = null;
 
   function show() {
@@ -47,7 +47,7 @@ export function mountCoach({ api, phone, seatId, audio, banner, errorText }) {
     mixed.enabled = micTrack.enabled; // muted or held stays so
     if (ctx.state === 'suspended') await ctx.resume().catch(() => undefined);
     await sender.replaceTrack(mixed);
-    s.mix = { ctx, micTrack, sender };
+    s.mix = { ctx, micTrack, mixed, sender };
   }
 
   /** Whisper again (or the end): the call sends the microphone's own track. */
@@ -55,8 +55,11 @@ export function mountCoach({ api, phone, seatId, audio, banner, errorText }) {
     const m = s?.mix;
     if (!m) return;
     s.mix = null;
-    m.micTrack.enabled = m.sender.track?.enabled ?? m.micTrack.enabled;
-    await m.sender.replaceTrack(m.micTrack).catch((e) => console.warn('restoring the microphone failed', e));
+    // the microphone was switched meanwhile (phone.switchMicrophone replaced the mixed track): keep the new one
+    if (m.sender.track === m.mixed) {
+      m.micTrack.enabled = m.mixed.enabled;
+      await m.sender.replaceTrack(m.micTrack).catch((e) => console.warn('restoring the microphone failed', e));
+    } else m.micTrack.stop();
     void m.ctx.close().catch(() => undefined);
   }
 

@@ -29,6 +29,7 @@ import { createPerson, DISPATCHER, loginDispatcher, loginSupervisor, submitDispa
 import { captureUdpTo, ensureLongCallerAudio, HAS_TSHARK, pcmaAudio } from './support/rtp-capture.ts';
 import { freeUdpPort } from '../../support/sipp.ts';
 import { toneLevels } from '../../support/goertzel.ts';
+import type { UdpDatagram } from '../../support/audio.ts';
 import type { Page } from 'playwright-core';
 
 const SCENARIO = join(import.meta.dirname, 'sipp', 'uac-120-expect-answer-long-audio-then-remote-bye.xml');
@@ -241,6 +242,12 @@ async function pageHears(page: Page, selector: string): Promise<Record<number, n
   return toneLevels(Int16Array.from(samples), TONES);
 }
 
+/** Capture times (ms) of the packets to the caller whose 20 ms carry `freqHz` above HEARD_DB - 10, within [from, to). */
+function toneTimes(stream: UdpDatagram[], freqHz: number, from: number, to: number): number[] {
+  return stream.filter((d) => d.tsUs / 1000 >= from && d.tsUs / 1000 < to)
+    .filter((d) => toneLevels(pcmaAudio([d]), [freqHz])[freqHz]! > HEARD_DB - 10).map((d) => d.tsUs / 1000);
+}
+
 const fmt = (l: Record<number, number>) => TONES.map((f) => `${f} Hz ${l[f]!.toFixed(1)} dB`).join(', ');
 
 test('supervisor-whisper-and-barge: who hears whom, by tones', { skip: !HAS_TSHARK && 'tshark not installed' }, async (t) => {
@@ -290,6 +297,7 @@ test('supervisor-whisper-and-barge: who hears whom, by tones', { skip: !HAS_TSHA
     const wTo = Date.now();
     t.diagnostic(`whisper: dispatcher hears on the talk-back leg ${fmt(wDisp)}; supervisor hears caller stream ${fmt(wSupCaller)}, dispatcher stream ${fmt(wSupDisp)}`);
 
+    const bargeAt = Date.now();
     await sup.click('#coach-barge');
     await sup.waitForSelector('[data-testid="listen-indicator"][data-mode="barge"]', { timeout: 5000 });
     await disp.waitForSelector('body[data-coach="barge"]', { timeout: 5000 });
@@ -302,6 +310,7 @@ test('supervisor-whisper-and-barge: who hears whom, by tones', { skip: !HAS_TSHA
     const bTo = Date.now();
     t.diagnostic(`barge: dispatcher hears supervisor ${fmt(bDispSup)}, caller ${fmt(bDispCaller)}; supervisor hears caller ${fmt(bSupCaller)}, dispatcher ${fmt(bSupDisp)}`);
 
+    const stopAt = Date.now();
     await sup.click('#coach-stop');
     await sup.waitForSelector('[data-testid="listen-indicator"][data-mode="listen"]', { timeout: 5000 });
     await disp.waitForSelector('body[data-coach="idle"]', { timeout: 5000 });
@@ -324,6 +333,10 @@ test('supervisor-whisper-and-barge: who hears whom, by tones', { skip: !HAS_TSHA
     const bCaller = callerHears(bFrom, bTo);
     const lCaller = callerHears(lFrom, lTo);
     t.diagnostic(`caller hears: whisper ${fmt(wCaller)}; barge ${fmt(bCaller)}; listen-in again ${fmt(lCaller)}`);
+    const bargeHeard = toneTimes(toCaller, SUP_HZ, bargeAt, bTo);
+    const afterStop = toneTimes(toCaller, SUP_HZ, stopAt, lTo);
+    t.diagnostic(`the caller hears the supervisor ${bargeHeard.length ? Math.round(bargeHeard[0]! - bargeAt) : '-'} ms after 强插 was clicked; `
+      + `the last of it ${afterStop.length ? Math.round(afterStop.at(-1)! - stopAt) : '-'} ms after 仅监听`);
 
     // whisper: the dispatcher hears the supervisor, the caller does not; the supervisor hears both
     assert.ok(wDisp[SUP_HZ]! > HEARD_DB, 'whisper: the dispatcher hears the supervisor');
