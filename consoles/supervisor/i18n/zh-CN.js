@@ -21,7 +21,7 @@ export const zh = {
     withheld: '号码未显示', statuses: { open: '待回拨', claimed: '回拨中', done: '已处理' },
   },
   listen: {
-    active: '正在监听席位 {seat} 的通话（来电方与调度员两路声音已混合，双方听不到您）', stop: '停止监听', connecting: '正在建立监听…',
+    active: '正在监听席位 {seat} 的通话（来电方与调度员两路声音已混合）', stop: '停止监听', connecting: '正在建立监听…',
     caller: '来电方', seat: '调度员', packets: '{party}：已收到 {n} 个语音包', ended: '通话已结束，监听已停止。', stopped: '已停止监听。',
     failed: '监听失败：{msg}', noAudio: '暂未收到语音（网络或媒体服务器问题）',
   },

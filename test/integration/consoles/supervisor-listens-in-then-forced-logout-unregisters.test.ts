@@ -302,6 +302,7 @@ test('supervisor-whisper-and-barge: who hears whom, by tones', { skip: !HAS_TSHA
     await sup.waitForSelector('[data-testid="listen-indicator"][data-mode="barge"]', { timeout: 5000 });
     await disp.waitForSelector('body[data-coach="barge"]', { timeout: 5000 });
     await screenshot(sup, 'supervisor-barge');
+    await screenshot(disp, 'dispatcher-barge');
     await sleep(1000);
     const bFrom = Date.now();
     const [bDispSup, bDispCaller, bSupCaller, bSupDisp] = await Promise.all([
