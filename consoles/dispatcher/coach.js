@@ -11,7 +11,6 @@ import { gathered } from '../shared/ice.js';
 import { t } from './i18n/zh-CN.js';
 import { co } from './i18n/coach-zh-CN.js';
 
-const OFFER_FRESH_MS = 15_000;
 
 /**
  * @param {{ api: ReturnType<import('../shared/api.js').createApi>, phone: () => any, seatId: () => string | null,
@@ -84,8 +83,17 @@ export function mountCoach({ api, phone, seatId, audio, banner, errorText }) {
 
   async function take(e) {
     const d = e.data;
-    const own = { coachId: d.coach_id, callId: d.call_id, who: d.supervisor, pc: new RTCPeerConnection({ iceServers: [] }), mic: new MediaStream(), remote: null, state: 'connecting', mix: null };
+    const base = `/v1/calls/${encodeURIComponent(d.call_id)}/coach/${encodeURIComponent(d.coach_id)}`;
+    let offer;
+    try {
+      offer = await api.get(`${base}/offer`);
+    } catch (err) {
+      if (err?.code !== 'CTI_COACH_NOT_FOUND') banner('coach', 'error', t(co.failed, { msg: errorText(err) }));
+      return; // not found: an offer replayed from the feed's history (a reload), that session is over
+    }
+    if (offer.state !== 'offered' || s?.coachId === d.coach_id) return; // answered already (before a reload)
     if (s) await teardown(null);
+    const own = { coachId: d.coach_id, callId: d.call_id, who: d.supervisor, pc: new RTCPeerConnection({ iceServers: [] }), mic: new MediaStream(), remote: null, state: 'connecting', mix: null };
     s = own;
     show();
     try {
@@ -95,14 +103,13 @@ export function mountCoach({ api, phone, seatId, audio, banner, errorText }) {
         void audio.play().catch(() => undefined);
         if (own.state === 'barge') void mixIn();
       };
-      const offer = await api.get(`/v1/calls/${encodeURIComponent(d.call_id)}/coach/${encodeURIComponent(d.coach_id)}/offer`);
       const micTrack = callSender()?.track;
       own.mic = micTrack ? new MediaStream([micTrack.clone()]) : await navigator.mediaDevices.getUserMedia({ audio: true, video: false });
       for (const tr of own.mic.getAudioTracks()) { tr.enabled = true; own.pc.addTrack(tr, own.mic); }
       await own.pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
       await own.pc.setLocalDescription(await own.pc.createAnswer());
       await gathered(own.pc);
-      await api.post(`/v1/calls/${encodeURIComponent(d.call_id)}/coach/${encodeURIComponent(d.coach_id)}/answer`, { sdp: own.pc.localDescription.sdp });
+      await api.post(`${base}/answer`, { sdp: own.pc.localDescription.sdp });
     } catch (err) {
       if (s === own) await teardown(null);
       banner('coach', 'error', t(co.failed, { msg: errorText(err) }));
@@ -115,8 +122,8 @@ export function mountCoach({ api, phone, seatId, audio, banner, errorText }) {
       if (e.type === 'call.ended.v1' && s && e.data.call_id === s.callId) { void teardown(null); return; }
       if (e.type !== 'call.coached.v1' || !e.data.seat_id || e.data.seat_id !== seatId()) return;
       const state = e.data.state;
-      // an offer is good for 10 s (calls/coach/start.ts): one replayed from the feed's history is not taken
-      if (state === 'offered') { if (s?.coachId !== e.data.coach_id && Date.parse(e.at) > Date.now() - OFFER_FRESH_MS) void take(e); return; }
+      // an offer replayed from the feed's history (a reload) is found answered or gone by take() and dropped quietly
+      if (state === 'offered') { if (s?.coachId !== e.data.coach_id) void take(e); return; }
       if (!s || s.coachId !== e.data.coach_id) return;
       if (state === 'ended') void teardown(co.ended);
       else void apply(state);
