@@ -15,6 +15,7 @@ import { Phone } from './phone.js';
 import { IncomingPopup } from './popup.js';
 import { mountCallbacks } from './callbacks.js';
 import { mountTransfer } from './transfer.js';
+import { mountCoach } from './coach.js';
 import { Recall } from './recall.js';
 import { banner } from '../shared/banner.js'; // topics: sip, reg, mic, events, recovery, action, failover
 import { FailoverWatch } from './failover.js';
@@ -41,6 +42,8 @@ const popup = new IncomingPopup(api, $('popup'));
 // the event WebSocket is reopened after the phone recovered: one to a dead node of a pair never closes by itself
 const failover = new FailoverWatch({ banner, onRecovered: () => feed?.reconnect() });
 const devices = createDevicePanel({ banner, remoteAudio: $('remote-audio'), phone: () => phone });
+/** The supervisor's whisper/barge-in on this seat's call (coach.js). */
+const coach = mountCoach({ api, phone: () => phone, seatId: () => session.seatId, audio: $('coach-audio'), banner, errorText });
 const recall = new Recall({ liveAudio: $('remote-audio'), output: () => devices.output(), onChange: renderRecall });
 
 function translateStatic() {
@@ -160,7 +163,7 @@ function onPhone(type, d) {
       if (!call || call.sipCallId !== d.sipCallId) break;
       if (d.state === 'answering') call.state = 'answering';
       else if (d.state === 'talking') { call.state = 'talking'; call.talkingSinceMs = Date.now(); popup.close(); }
-      else { call = null; popup.close(); banner('recovery', '', null); banner('hold', '', null); recall.detach(); }
+      else { call = null; popup.close(); banner('recovery', '', null); banner('hold', '', null); recall.detach(); coach.reset(); }
       break;
     case 'media-error':
       banner('mic', 'error', zh.mic[d.name] ?? t(zh.mic.other, d));
@@ -259,6 +262,7 @@ function startFeed() {
       applyEvent(live, msg);
       const e = msg.event;
       transfer?.onEvent(e);
+      coach.onEvent(e);
       if (e.type === 'seat.state_changed.v1' && e.data.seat_id === session.seatId && Date.parse(e.data.since) >= seat.sinceMs) {
         setSeat({ state: e.data.to, reason: e.data.reason, since: e.data.since });
         if (e.data.to === 'logged_out' && !loggingOut) void onForcedLogout();

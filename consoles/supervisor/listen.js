@@ -6,25 +6,17 @@
  * inbound-rtp) is shown, so "silence" can be told from "no media". Stop: DELETE; the call's end stops it too.
  * States: idle --start--> connecting --answer posted--> listening --stop | call ended--> idle
  */
+import { gathered } from '../shared/ice.js';
 import { esc } from '../shared/format.js';
 import { t, zh } from './i18n/zh-CN.js';
 import { $, banner, errorText } from './ui.js';
 
-const ICE_GATHER_MS = 2000;
-
-function gathered(pc) {
-  if (pc.iceGatheringState === 'complete') return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => { if (pc.iceGatheringState === 'complete') { clearTimeout(timer); resolve(); } };
-    const timer = setTimeout(resolve, ICE_GATHER_MS); // what is gathered by then is enough on a LAN
-    pc.addEventListener('icegatheringstatechange', done);
-  });
-}
-
-/** @param {{ api: ReturnType<import('../shared/api.js').createApi> }} deps */
-export function createListen({ api }) {
-  /** @type {null | { callId: string, seatId: string, listenId: string|null, parties: string[], pc: RTCPeerConnection, ctx: AudioContext, els: HTMLAudioElement[], timer: any, state: string, packets: Record<string, number> }} */
+/** @param {{ api: ReturnType<import('../shared/api.js').createApi>, onEnd?: () => void }} deps  onEnd: the listening ended (stop, call ended, failure) */
+export function createListen({ api, onEnd }) {
+  /** @type {null | { callId: string, seatId: string, listenId: string|null, parties: string[], pc: RTCPeerConnection, ctx: AudioContext, els: HTMLAudioElement[], gains: Record<string, GainNode>, timer: any, state: string, packets: Record<string, number> }} */
   let session = null;
+  /** Parties not played (whisper/barge-in: the seat is heard on the talk-back leg instead, coach.js). */
+  const silenced = new Set();
 
   function render() {
     const el = $('listen');
@@ -57,10 +49,11 @@ export function createListen({ api }) {
     if (!session) return;
     clearInterval(session.timer);
     session.pc.close();
-    for (const el of session.els) el.srcObject = null;
+    for (const el of session.els) { el.srcObject = null; el.remove(); }
     void session.ctx.close().catch(() => undefined);
     session = null;
     render();
+    onEnd?.();
   }
 
   async function stop(reason = zh.listen.stopped) {
@@ -77,7 +70,7 @@ export function createListen({ api }) {
     const mix = ctx.createGain();
     mix.connect(ctx.destination);
     const pc = new RTCPeerConnection({ iceServers: [] });
-    session = { callId, seatId, listenId: null, parties: [], pc, ctx, els: [], timer: null, state: 'connecting', packets: {} };
+    session = { callId, seatId, listenId: null, parties: [], pc, ctx, els: [], gains: {}, timer: null, state: 'connecting', packets: {} };
     const own = session;
     render();
     pc.ontrack = (e) => {
@@ -86,9 +79,15 @@ export function createListen({ api }) {
       const el = new Audio();
       el.muted = true;
       el.srcObject = stream;
+      const party = own.parties[pc.getTransceivers().indexOf(e.transceiver)] ?? 'unknown';
+      el.dataset.party = party; // kept in #listen-audio: which stream is whose
+      $('listen-audio').append(el);
       void el.play().catch(() => undefined);
       own.els.push(el);
-      ctx.createMediaStreamSource(stream).connect(mix);
+      const gain = ctx.createGain();
+      gain.gain.value = silenced.has(party) ? 0 : 1;
+      own.gains[party] = gain;
+      ctx.createMediaStreamSource(stream).connect(gain).connect(mix);
     };
     try {
       const offer = await api.post(`/v1/calls/${encodeURIComponent(callId)}/listen`);
@@ -115,6 +114,14 @@ export function createListen({ api }) {
     init() { $('listen-stop').onclick = () => void stop(); },
     start,
     stop,
+    /** Plays a party (caller, seat) in the mix or not. */
+    setHeard(party, on) {
+      if (on) silenced.delete(party); else silenced.add(party);
+      const g = session?.gains[party];
+      if (g) g.gain.value = on ? 1 : 0;
+    },
+    /** The seat of the call being listened to, if any. */
+    seatId: () => session?.seatId ?? null,
     /** The call being listened to, if any. */
     callId: () => session?.callId ?? null,
     /** From the event feed: the call ended, so did the listening. */

@@ -13,6 +13,7 @@ import { applyEvent, applySeatSnapshot, createLiveState, queueRows, seatRows } f
 import { t, zh } from './i18n/zh-CN.js';
 import { createAlarms } from './alarms.js';
 import { createListen } from './listen.js';
+import { createCoach } from './coach.js';
 import { createQueueAdmin } from './queue-admin.js';
 import { createScreening } from './screening.js';
 import { createServiceLevel } from './service-level.js';
@@ -33,7 +34,8 @@ const serviceLevel = createServiceLevel({ api });
 const screening = createScreening({ api });
 const surge = createSurgePanel({ api });
 const panels = { queues: queueAdmin, screening, surge, callbacks: createAbandonedPanel({ api, root: $('panel-callbacks') }), ha: createHaPanel({ api, root: $('panel-ha') }) };
-const listen = createListen({ api });
+const listen = createListen({ api, onEnd: () => coach.onListenEnded() });
+const coach = createCoach({ api, listen });
 
 function translateStatic() {
   for (const el of document.querySelectorAll('[data-i18n]')) {
@@ -77,7 +79,7 @@ function render() {
       <td>${s.state === 'logged_out' ? '' : `
         <button data-act="not-ready" data-seat="${esc(s.id)}" ${canAct && s.state !== 'not_ready' ? '' : 'disabled'}>${esc(zh.seats.forceNotReady)}</button>
         <button data-act="logout" data-seat="${esc(s.id)}" ${canAct ? '' : 'disabled'}>${esc(zh.seats.forceLogout)}</button>
-        ${s.state === 'talking' && s.callId ? `<button data-act="listen" data-seat="${esc(s.id)}" data-call="${esc(s.callId)}" ${listen.callId() === s.callId ? 'disabled' : ''}>${esc(zh.seats.listen)}</button>` : ''}`}</td>
+        ${s.state === 'talking' && s.callId ? ['listen', 'whisper', 'barge'].map((act) => `<button data-act="${act}" data-seat="${esc(s.id)}" data-call="${esc(s.callId)}" ${act === 'listen' && listen.callId() === s.callId ? 'disabled' : ''}>${esc(zh.seats[act])}</button>`).join('') : ''}`}</td>
     </tr>`;
   }).join('');
 }
@@ -118,6 +120,7 @@ async function start() {
       if (panels.ha.onEvent(msg)) return;
       screening.onEvent(msg);
       listen.onEvent(msg);
+      coach.onEvent(msg);
       applyEvent(live, msg);
       const type = msg.event.type;
       if (type === 'call.abandoned.v1') {
@@ -170,7 +173,8 @@ function init() {
   };
   $('seat-rows').addEventListener('click', (e) => {
     const b = e.target.closest('button[data-act]');
-    if (b && !b.disabled && b.dataset.act === 'listen') void listen.start(b.dataset.call, b.dataset.seat).then(render);
+    if (b && !b.disabled && b.dataset.act === 'listen') void listen.start(b.dataset.call, b.dataset.seat).then(render).then(coach.render);
+    else if (b && !b.disabled && (b.dataset.act === 'whisper' || b.dataset.act === 'barge')) void coach.begin(b.dataset.call, b.dataset.seat, b.dataset.act).then(render);
     else if (b && !b.disabled) void forceSeat(b.dataset.seat, b.dataset.act);
   });
   $('tabs').addEventListener('click', (e) => {
@@ -183,6 +187,7 @@ function init() {
     $('btn-mute').classList.toggle('active', muted);
   };
   listen.init();
+  coach.init();
   queueAdmin.init();
   screening.init();
   surge.init();

@@ -8,6 +8,8 @@ import { recordingsRoutes } from './api/routes/recordings.ts';
 import { eventsRoutes } from './api/routes/events-ws.ts';
 import { alarmsRoutes } from './api/routes/alarms.ts';
 import { mediaControlRoutes } from './api/routes/media-control.ts';
+import { coachRoutes } from './api/routes/coach.ts';
+import { startCoachEndWatch } from './calls/coach/call-ended.ts';
 import { consolesRoutes, sipWsUrlFromEnv, sipWssPortFromEnv } from './api/routes/consoles.ts';
 import { httpsOptionsFromEnv, listenHttps, type HttpsListener } from './api/https.ts';
 import { recordingsSearchRoutes } from './api/routes/recordings-search.ts';
@@ -137,7 +139,7 @@ async function main(): Promise<void> {
   const nodeStatus = haNode ? reportNodeStatus(deps, haNode, process.env.CTI_PEER_API_URL, () => active, () => replication?.view() ?? null) : undefined;
   const app = await buildServer({ ...deps, kamailio: withPeerReload(rpc, peerRpc, log), health }, [
     seatStateRoutes(deps, () => void distributor.kick()), callsRoutes(deps), recordingsRoutes(deps), recordingsSearchRoutes(deps), qaRoutes(deps), screeningRoutes(deps, { announcements: media !== undefined }),
-    queuesRoutes(deps, { onChange: () => void distributor.kick() }), statsRoutes(deps), surgeRoutes(deps, { rpc, publicOrigin: process.env.CTI_PUBLIC_ORIGIN }), eventsRoutes(deps), alarmsRoutes(deps), mediaControlRoutes(deps, { engine: ng }),
+    queuesRoutes(deps, { onChange: () => void distributor.kick() }), statsRoutes(deps), surgeRoutes(deps, { rpc, publicOrigin: process.env.CTI_PUBLIC_ORIGIN }), eventsRoutes(deps), alarmsRoutes(deps), mediaControlRoutes(deps, { engine: ng }), coachRoutes(deps, ng),
     consolesRoutes({ sipWsUrl: sipWsUrlFromEnv(process.env, config.kamailioRpcUrl), sipWssPort: sipWssPortFromEnv(process.env), sipDomain: config.sipDomain, node: config.node }),
     callbacksRoutes(deps, { rpc, evapi }), linkageRoutes(deps), haRoutes(deps, switchNode),
     haRoleRoutes(haNode?.node, () => (active ? leadership.role() : 'standby')),
@@ -191,6 +193,7 @@ async function main(): Promise<void> {
   let watch: { stop(): Promise<void> | void } | undefined;
   let maintenance: RecordingMaintenance | undefined;
   let screeningWatch: { stop(): Promise<void> | void } | undefined;
+  let coachEndWatch: { stop(): void } | undefined;
   let queueAlarms: QueueAlarms | undefined;
   let surgeExpiry: SurgeExpiry | undefined;
   let followUp: { stop(): void } | undefined;
@@ -208,6 +211,7 @@ async function main(): Promise<void> {
     await Promise.resolve(watch?.stop()).catch(() => undefined);
     await Promise.resolve(queueAlarms?.stop()).catch(() => undefined);
     await Promise.resolve(screeningWatch?.stop()).catch(() => undefined);
+    coachEndWatch?.stop();
     await Promise.resolve(maintenance?.stop()).catch(() => undefined);
     await Promise.resolve(pipeline?.stop()).catch(() => undefined);
     control.stop();
@@ -256,6 +260,7 @@ async function main(): Promise<void> {
   evapi.start();
   conferences?.service.start(deps);
   screeningWatch = startScreeningWatch(deps);
+  coachEndWatch = startCoachEndWatch(deps, ng);
   queueAlarms = await retryOnRedis('start queue alarms', () => startQueueAlarms(deps), { log });
   surgeExpiry = startSurgeExpiry(deps, { rpc });
   pipeline = startRecordingPipeline(deps);

@@ -9,7 +9,7 @@ export const zh = {
   },
   seats: {
     heading: '席位', seat: '席位', state: '状态', reason: '原因', inState: '状态时长', registered: '软电话', call: '当前通话',
-    talk: '通话时长', actions: '操作', yes: '在线', no: '离线', unknown: '—', forceNotReady: '强制示忙', forceLogout: '强制登出', listen: '监听',
+    talk: '通话时长', actions: '操作', yes: '在线', no: '离线', unknown: '—', forceNotReady: '强制示忙', forceLogout: '强制登出', listen: '监听', whisper: '耳语', barge: '强插',
     none: '暂无席位', confirmLogout: '确定要将席位 {seat} 强制登出吗？',
   },
   seatState: {
@@ -21,9 +21,14 @@ export const zh = {
     withheld: '号码未显示', statuses: { open: '待回拨', claimed: '回拨中', done: '已处理' },
   },
   listen: {
-    active: '正在监听席位 {seat} 的通话（来电方与调度员两路声音已混合，双方听不到您）', stop: '停止监听', connecting: '正在建立监听…',
+    active: '正在监听席位 {seat} 的通话（来电方与调度员两路声音已混合）', stop: '停止监听', connecting: '正在建立监听…',
     caller: '来电方', seat: '调度员', packets: '{party}：已收到 {n} 个语音包', ended: '通话已结束，监听已停止。', stopped: '已停止监听。',
     failed: '监听失败：{msg}', noAudio: '暂未收到语音（网络或媒体服务器问题）',
+  },
+  coach: {
+    whisper: '耳语', barge: '强插', stop: '仅监听',
+    modes: { listen: '模式：监听（双方听不到您）', connecting: '正在接通调度员…', whisper: '模式：耳语（仅调度员听到您）', barge: '模式：强插（来电方和调度员都听到您）' },
+    failed: '耳语/强插失败：{msg}', ended: '耳语/强插已结束，继续监听。',
   },
   status: { eventsOpen: '实时数据已连接', eventsClosed: '实时数据中断，正在重连…', done: '操作成功：{what}' },
   tabs: { board: '实时监控', queues: '队列设置', screening: '号码筛查', surge: '临时席位' },
@@ -119,7 +124,7 @@ export const zh = {
     CTI_SCREENING_NUMBER_INVALID: '号码格式不正确，请只输入数字。', CTI_SCREENING_POLICY_INVALID: '处置策略无效。',
     CTI_SCREENING_PROPOSAL_NOT_FOUND: '该建议不存在。', CTI_SCREENING_PROPOSAL_CLOSED: '该建议已被处理（可能由其他班长审核），请刷新。',
     CTI_CALL_NOT_TALKING: '该通话尚未接通或已结束。', CTI_CALL_MEDIA_NOT_FOUND: '媒体服务器上找不到该通话（通话本身不受影响）。',
-    CTI_LISTEN_NOT_FOUND: '监听会话不存在（可能已结束）。', CTI_ENGINE_UNAVAILABLE: '媒体服务器暂时不可用。', CTI_RTPENGINE_ERROR: '媒体服务器拒绝了请求。',
+    CTI_LISTEN_NOT_FOUND: '监听会话不存在（可能已结束）。', CTI_COACH_NOT_FOUND: '耳语/强插会话不存在（可能已结束）。', CTI_CALL_ALREADY_COACHED: '已有班长在对此通话耳语或强插。', CTI_COACH_ILLEGAL_TRANSITION: '当前状态不能切换到该模式。', CTI_COACH_SEAT_NO_ANSWER: '调度员页面未接入班长语音（页面已关闭或为座机席位），通话不受影响，监听继续。', CTI_CALL_IN_THREE_WAY: '通话处于三方通话中，不能耳语或强插。', CTI_TRANSFER_IN_PROGRESS: '通话正在转接，不能耳语或强插。', CTI_ENGINE_UNAVAILABLE: '媒体服务器暂时不可用。', CTI_RTPENGINE_ERROR: '媒体服务器拒绝了请求。',
     CTI_CALL_NOT_FOUND: '通话不存在。',
     CTI_INTERNAL: '服务器内部错误，请联系管理员（错误编号 {error_id}）。', badFields: '以下内容填写有误：{fields}',
   },

@@ -51,6 +51,11 @@ export const ERRORS = {
   CTI_CALL_NOT_YOURS: { http: 403, message: 'Only the dispatcher at the seat that answered the call (or a supervisor) may do this.' },
   CTI_HOLD_AUDIO_MISSING: { http: 503, message: 'The hold audio file is missing or unreadable; the call continues without hold. Check CTI_HOLD_AUDIO (default media/hold/hold-zh.wav).' },
   CTI_LISTEN_NOT_FOUND: { http: 404, message: 'No such listen-in session on this call; start one with POST /v1/calls/{id}/listen.' },
+  // supervisor's whisper and barge-in (calls/coach/, docs/mixer.md "Whisper and barge-in")
+  CTI_COACH_NOT_FOUND: { http: 404, message: 'No such whisper or barge-in session on this call; start one with POST /v1/calls/{id}/coach.' },
+  CTI_CALL_ALREADY_COACHED: { http: 409, message: 'A supervisor is already whispering to or barged into this call; end that session first.' },
+  CTI_COACH_ILLEGAL_TRANSITION: { http: 409, message: 'The whisper/barge-in session cannot change to that mode from its current state.' },
+  CTI_COACH_SEAT_NO_ANSWER: { http: 504, message: 'The dispatcher\'s console did not take the supervisor\'s audio (page closed, or a desk phone seat); the call goes on unchanged and listen-in still works.' },
   // trunks
   CTI_TRUNK_NOT_FOUND: { http: 404, message: 'No such trunk; check the trunk id.' },
   CTI_TRUNK_GROUP_NOT_FOUND: { http: 404, message: 'No such trunk group; check the group id.' },

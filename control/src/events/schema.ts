@@ -92,6 +92,15 @@ export const eventDataSchemas = {
     call_id: str, room_id: str, participant_id: str, leg_id: str, party: strOrNull,
     reason: { enum: ['hung_up', 'dropped', 'mixer_lost', 'room_closed', 'failed'] }, in_room_ms: int,
   }),
+  /**
+   * A supervisor's whisper or barge-in on a connected call (calls/coach/, docs/mixer.md "Whisper and barge-in"):
+   * `state` offered (the dispatcher's page is asked to take the talk-back leg), whisper (only the dispatcher hears
+   * the supervisor), barge (the caller hears the supervisor too), ended; `leg_id` the supervisor's call_legs row.
+   */
+  'call.coached.v1': obj({
+    call_id: str, coach_id: str, seat_id: strOrNull, leg_id: str, supervisor: str,
+    state: { enum: ['offered', 'whisper', 'barge', 'ended'] }, reason: strOrNull,
+  }),
   /** A trunk group's gateway stopped answering Kamailio's OPTIONS probes: out of service (docs/trunks.md). */
   'trunk.down.v1': obj({ trunk_id: str, group_id: str, gateway_uri: str }),
   /** The gateway answers the probes again: back in service. */

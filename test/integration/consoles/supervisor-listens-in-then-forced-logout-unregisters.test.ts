@@ -10,6 +10,11 @@
  *   and from the control plane's view, the dispatcher page says so and does not register again; a SIPp desk phone
  *   logged out through the API loses its binding the same way (audited as seat.registration_removed).
  * - a browser that refuses the microphone gets the Chinese explanation at login.
+ * - whisper and barge-in (耳语, 强插; docs/mixer.md "Whisper and barge-in"): caller 440 Hz (SIPp, its RTP captured),
+ *   dispatcher's browser 1000 Hz, supervisor's browser 1650 Hz. Whisper: the dispatcher hears the supervisor, the
+ *   caller does not; barge-in: each of the three hears the other two; back to listen-in: the caller no longer hears
+ *   the supervisor. Levels by Goertzel (dB re full scale) on the caller's RTP and on the streams the pages play.
+ *   Refusals with coded errors (a second session, a dispatcher, a call no longer connected); audited; call.coached.v1.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -21,7 +26,11 @@ import { sleep, startCallCentre, waitFor, type CallCentre } from '../support/cal
 import { launchConsoleBrowser, pageLog, screenshot, type ConsoleBrowser } from './support/browser.ts';
 import { startConsoleServer, type ConsoleServer } from './support/console-server.ts';
 import { createPerson, DISPATCHER, loginDispatcher, loginSupervisor, submitDispatcherLogin, SUPERVISOR, type Person } from './support/pages.ts';
-import { ensureLongCallerAudio } from './support/rtp-capture.ts';
+import { captureUdpTo, ensureLongCallerAudio, HAS_TSHARK, pcmaAudio } from './support/rtp-capture.ts';
+import { freeUdpPort } from '../../support/sipp.ts';
+import { toneLevels } from '../../support/goertzel.ts';
+import type { UdpDatagram } from '../../support/audio.ts';
+import type { Page } from 'playwright-core';
 
 const SCENARIO = join(import.meta.dirname, 'sipp', 'uac-120-expect-answer-long-audio-then-remote-bye.xml');
 const CALLER = '13600136000';
@@ -201,5 +210,174 @@ test('dispatcher-mic-refused: a browser that refuses the microphone is told so i
     await screenshot(page, 'dispatcher-mic-refused');
   } finally {
     await refusing.close();
+  }
+});
+
+const CALLER_HZ = 440;
+const DISP_HZ = 1000;
+const SUP_HZ = 1650;
+const TONES = [CALLER_HZ, DISP_HZ, SUP_HZ];
+const HEARD_DB = -30;
+const NOT_HEARD_DB = -50;
+const DISP3: Person = { username: 'disp03', password: 'dispatcher-pw-03', display_name: '赵六' };
+const SUP2: Person = { username: 'sup02', password: 'supervisor-pw-02', display_name: '钱七' };
+
+/** The levels of TONES in what `selector`'s audio element plays (its MediaStream, resampled to 8 kHz by Web Audio) over ~2 s. */
+async function pageHears(page: Page, selector: string): Promise<Record<number, number>> {
+  const samples = await page.evaluate(async (sel) => {
+    const el = document.querySelector(sel) as HTMLAudioElement | null;
+    const stream = el?.srcObject as MediaStream | null;
+    if (!stream) return [];
+    const ctx = new AudioContext({ sampleRate: 8000 });
+    const analyser = ctx.createAnalyser();
+    analyser.fftSize = 16384; // 2.05 s at 8 kHz
+    ctx.createMediaStreamSource(stream).connect(analyser);
+    await ctx.resume();
+    await new Promise((r) => setTimeout(r, 2300));
+    const buf = new Float32Array(analyser.fftSize);
+    analyser.getFloatTimeDomainData(buf);
+    await ctx.close();
+    return Array.from(buf, (x) => Math.round(Math.max(-1, Math.min(1, x)) * 32767));
+  }, selector);
+  return toneLevels(Int16Array.from(samples), TONES);
+}
+
+/** Capture times (ms) of the packets to the caller whose 20 ms carry `freqHz` above HEARD_DB - 10, within [from, to). */
+function toneTimes(stream: UdpDatagram[], freqHz: number, from: number, to: number): number[] {
+  return stream.filter((d) => d.tsUs / 1000 >= from && d.tsUs / 1000 < to)
+    .filter((d) => toneLevels(pcmaAudio([d]), [freqHz])[freqHz]! > HEARD_DB - 10).map((d) => d.tsUs / 1000);
+}
+
+const fmt = (l: Record<number, number>) => TONES.map((f) => `${f} Hz ${l[f]!.toFixed(1)} dB`).join(', ');
+
+test('supervisor-whisper-and-barge: who hears whom, by tones', { skip: !HAS_TSHARK && 'tshark not installed' }, async (t) => {
+  const started = Date.now();
+  const seat = await cc.createSeat('seat-web5', '网页席位五');
+  await createPerson(cc, DISP3, 'dispatcher');
+  await createPerson(cc, SUP2, 'supervisor');
+  const supBrowser = await launchConsoleBrowser(SUP_HZ);
+  const disp = await browser.newPage();
+  const sup = await supBrowser.newPage();
+  const logs = [...pageLog(disp, 'dispatcher'), ...pageLog(sup, 'supervisor')];
+  try {
+    await loginDispatcher(disp, server.url, seat, DISP3);
+    await loginSupervisor(sup, server.url, SUP2);
+    await waitFor(async () => (await cc.seatState(seat)).registered === true, 15_000, 'the browser seat registered');
+    await disp.waitForSelector('#btn-ready:not([disabled])', { timeout: 10_000 });
+    await disp.click('#btn-ready');
+    await cc.waitForSeatState(seat, 'ready', 10_000);
+
+    const trunk = await cc.createTrunkPort();
+    const mediaPort = await freeUdpPort('127.0.0.1', true);
+    const capture = await captureUdpTo([mediaPort]);
+    const caller = await cc.startCaller(trunk, { scenario: SCENARIO, mediaPort, injection: [{ caller: '13600136005', display: 'coach caller' }], timeoutS: 90 });
+    await disp.waitForSelector('[data-testid="incoming-popup"][open]', { timeout: 15_000 });
+    await disp.keyboard.press('F1');
+    const call = await cc.waitForCall((c) => c.caller_number === '13600136005' && c.state === 'talking', 10_000, 'the call talking');
+
+    // Refused before anything is sent: a dispatcher may not coach.
+    const sdp = 'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n';
+    assert.deepEqual(await post(await tokenOf(DISP3), `/v1/calls/${call.id}/coach`, { mode: 'whisper', sdp }), { status: 403, code: 'CTI_FORBIDDEN' });
+
+    // 耳语 on the seat's row: listen-in, then the talk-back leg to the dispatcher's page.
+    await sup.click(`[data-testid="seat-table"] tr[data-seat="${seat.id}"] button[data-act="whisper"]`);
+    await sup.waitForSelector('[data-testid="listen-indicator"][data-mode="whisper"]', { timeout: 15_000 });
+    await disp.waitForSelector('body[data-coach="whisper"]', { timeout: 5000 });
+    assert.match(await disp.textContent('[data-testid="banner-coach"]') ?? '', /正在对您耳语/);
+    assert.match(await sup.textContent('[data-testid="coach-mode"]') ?? '', /耳语/);
+    await screenshot(sup, 'supervisor-whisper');
+    // a second session on the call is refused (its offer is never sent to rtpengine)
+    assert.deepEqual(await post(await tokenOf(SUP2), `/v1/calls/${call.id}/coach`, { mode: 'barge', sdp }), { status: 409, code: 'CTI_CALL_ALREADY_COACHED' });
+
+    await sleep(1000); // media settles (ICE, DTLS) before the window
+    const wFrom = Date.now();
+    const [wDisp, wSupCaller, wSupDisp] = await Promise.all([
+      pageHears(disp, '#coach-audio'), pageHears(sup, '#listen-audio audio[data-party="caller"]'), pageHears(sup, '#coach-audio'),
+    ]);
+    const wTo = Date.now();
+    t.diagnostic(`whisper: dispatcher hears on the talk-back leg ${fmt(wDisp)}; supervisor hears caller stream ${fmt(wSupCaller)}, dispatcher stream ${fmt(wSupDisp)}`);
+
+    const bargeAt = Date.now();
+    await sup.click('#coach-barge');
+    await sup.waitForSelector('[data-testid="listen-indicator"][data-mode="barge"]', { timeout: 5000 });
+    await disp.waitForSelector('body[data-coach="barge"]', { timeout: 5000 });
+    await screenshot(sup, 'supervisor-barge');
+    await screenshot(disp, 'dispatcher-barge');
+    await sleep(1000);
+    const bFrom = Date.now();
+    const [bDispSup, bDispCaller, bSupCaller, bSupDisp] = await Promise.all([
+      pageHears(disp, '#coach-audio'), pageHears(disp, '#remote-audio'), pageHears(sup, '#listen-audio audio[data-party="caller"]'), pageHears(sup, '#coach-audio'),
+    ]);
+    const bTo = Date.now();
+    t.diagnostic(`barge: dispatcher hears supervisor ${fmt(bDispSup)}, caller ${fmt(bDispCaller)}; supervisor hears caller ${fmt(bSupCaller)}, dispatcher ${fmt(bSupDisp)}`);
+
+    const stopAt = Date.now();
+    await sup.click('#coach-stop');
+    await sup.waitForSelector('[data-testid="listen-indicator"][data-mode="listen"]', { timeout: 5000 });
+    await disp.waitForSelector('body[data-coach="idle"]', { timeout: 5000 });
+    await sleep(1000);
+    const lFrom = Date.now();
+    await sleep(2500);
+    const lTo = Date.now();
+
+    // whisper again, and the dispatcher hangs up meanwhile: the call's end ends the session (page and server)
+    await sup.click('#coach-whisper');
+    await disp.waitForSelector('body[data-coach="whisper"]', { timeout: 10_000 });
+    await disp.keyboard.press('F2');
+    await sup.waitForSelector('[data-testid="listen-indicator"]', { state: 'hidden', timeout: 5000 });
+    await disp.waitForSelector('body[data-coach="idle"]', { timeout: 5000 });
+    const result = await caller.done;
+    assert.ok(result.ok, `the caller got the seat's BYE: ${result.errorLog}`);
+    const toCaller = (await capture.stop()).filter((d) => d.dst.port === mediaPort);
+    const callerHears = (from: number, to: number) => toneLevels(pcmaAudio(toCaller.filter((d) => d.tsUs / 1000 >= from && d.tsUs / 1000 < to)), TONES);
+    const wCaller = callerHears(wFrom, wTo);
+    const bCaller = callerHears(bFrom, bTo);
+    const lCaller = callerHears(lFrom, lTo);
+    t.diagnostic(`caller hears: whisper ${fmt(wCaller)}; barge ${fmt(bCaller)}; listen-in again ${fmt(lCaller)}`);
+    const bargeHeard = toneTimes(toCaller, SUP_HZ, bargeAt, bTo);
+    const afterStop = toneTimes(toCaller, SUP_HZ, stopAt, lTo);
+    t.diagnostic(`the caller hears the supervisor ${bargeHeard.length ? Math.round(bargeHeard[0]! - bargeAt) : '-'} ms after 强插 was clicked; `
+      + `the last of it ${afterStop.length ? Math.round(afterStop.at(-1)! - stopAt) : '-'} ms after 仅监听`);
+
+    // whisper: the dispatcher hears the supervisor, the caller does not; the supervisor hears both
+    assert.ok(wDisp[SUP_HZ]! > HEARD_DB, 'whisper: the dispatcher hears the supervisor');
+    assert.ok(wCaller[SUP_HZ]! < NOT_HEARD_DB, 'whisper: the caller does not hear the supervisor');
+    assert.ok(wCaller[DISP_HZ]! > HEARD_DB, 'whisper: the caller still hears the dispatcher');
+    assert.ok(wSupCaller[CALLER_HZ]! > HEARD_DB && wSupDisp[DISP_HZ]! > HEARD_DB, 'whisper: the supervisor hears caller and dispatcher');
+    assert.ok(wSupDisp[SUP_HZ]! < NOT_HEARD_DB, 'the supervisor does not get their own voice back');
+    // barge: each hears the other two
+    assert.ok(bCaller[SUP_HZ]! > HEARD_DB && bCaller[DISP_HZ]! > HEARD_DB, 'barge: the caller hears supervisor and dispatcher');
+    assert.ok(bDispSup[SUP_HZ]! > HEARD_DB && bDispCaller[CALLER_HZ]! > HEARD_DB, 'barge: the dispatcher hears supervisor and caller');
+    assert.ok(bSupCaller[CALLER_HZ]! > HEARD_DB && bSupDisp[DISP_HZ]! > HEARD_DB, 'barge: the supervisor hears caller and dispatcher');
+    assert.ok(bSupDisp[SUP_HZ]! < NOT_HEARD_DB, 'barge: the supervisor does not get their own voice back');
+    // back to listen-in: the caller hears the dispatcher only
+    assert.ok(lCaller[SUP_HZ]! < NOT_HEARD_DB && lCaller[DISP_HZ]! > HEARD_DB, 'after barge-in ends the caller hears the dispatcher only');
+
+    // no longer connected: refused
+    assert.deepEqual(await post(await tokenOf(SUP2), `/v1/calls/${call.id}/coach`, { mode: 'whisper', sdp }), { status: 409, code: 'CTI_CALL_NOT_TALKING' });
+    await waitFor(async () => (await cc.sql`SELECT 1 FROM call_legs WHERE call_id = ${call.id} AND to_tag LIKE 'coach-%' AND ended_at IS NULL`).length === 0,
+      5000, 'both talk-back legs ended');
+    const audit = await cc.sql<{ action: string; actor_name: string; mode: string | null }[]>`
+      SELECT action, actor_name, coalesce(after->>'mode', before->>'mode') AS mode FROM audit_log
+       WHERE target_type = 'call' AND target_id = ${call.id} AND action LIKE 'call.coach%' ORDER BY id`;
+    // the second session's end: the supervisor's page (listen-in ended with the call) or the server's watch, whichever came first
+    t.diagnostic(`the session running at the call's end was ended by ${audit.at(-1)?.actor_name}`);
+    assert.deepEqual(audit.map((a) => `${a.action}:${a.action === 'call.coach_stopped' && a.mode === 'whisper' ? '-' : a.actor_name}:${a.mode}`), [
+      `call.coach_started:${SUP2.username}:whisper`, `call.coach_mode_changed:${SUP2.username}:barge`, `call.coach_stopped:${SUP2.username}:barge`,
+      `call.coach_started:${SUP2.username}:whisper`, 'call.coach_stopped:-:whisper',
+    ]);
+    const events = await cc.sql<{ state: string }[]>`
+      SELECT data->>'state' AS state FROM call_events WHERE call_id = ${call.id} AND type = 'call.coached.v1' ORDER BY id`;
+    assert.deepEqual(events.map((e) => e.state), ['offered', 'whisper', 'barge', 'ended', 'offered', 'whisper', 'ended']);
+    const legs = await cc.sql<{ party: string; ended: boolean }[]>`
+      SELECT party, ended_at IS NOT NULL AS ended FROM call_legs WHERE call_id = ${call.id} AND kind = 'monitor' AND to_tag LIKE 'coach-%' ORDER BY id`;
+    assert.deepEqual([...legs], [{ party: SUP2.username, ended: true }, { party: SUP2.username, ended: true }]);
+    t.diagnostic(`test took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  } catch (e) {
+    await screenshot(disp, 'coach-dispatcher-failure').catch(() => undefined);
+    await screenshot(sup, 'coach-supervisor-failure').catch(() => undefined);
+    throw new Error(`${(e as Error).message}\n${logs.join('\n')}`, { cause: e });
+  } finally {
+    await supBrowser.close();
   }
 });
