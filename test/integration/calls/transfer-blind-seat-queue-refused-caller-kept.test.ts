@@ -12,14 +12,19 @@
  *   - outside number (110 through the trunk pstn-out, the entry's presented number) and another centre (its SIP
  *     address): the new INVITE is relayed out (recorded through rtpengine); answered: one record with the caller's
  *     new leg and the target's `external` leg; busy or unreachable: the gateway's INVITE gets the failure and the
- *     caller stays with seat A.
+ *     caller stays with seat A; the gateway ended the old dialog first: the caller is requeued, never dropped;
+ *   - 110 through a trunk group: its preferred gateway out of service (probes), the live member takes the call.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startCallCentre, waitFor, type CallCentre } from '../support/callcentre.ts';
 import { TransferRig, referUser, type Connected } from '../support/transfer-parties.ts';
 import type { Dialog } from '../support/raw-sip-parties.ts';
 import { audioSdp } from '../../support/sip-spellings.ts';
+import { startSipp } from '../../support/sipp.ts';
 import { header } from '../../support/sip-udp.ts';
 import { queueKey } from '../../../control/src/acd/queue.ts';
 import { queueScore } from '../../../control/src/acd/selector.ts';
@@ -314,4 +319,38 @@ test('the gateway ended the old dialog before 110 answered, then 110 is busy: th
   await rig.hangUpFromGateway(d2, rig.rsA);
   await recordAt(c.recordId, 'ended');
   await cc.waitForSeatState(rig.seatA, 'ready');
+});
+
+test('110 through a trunk group whose preferred gateway is out of service: the live member takes the call', async () => {
+  const [deadPort, livePort] = [await cc.leasePort(), await cc.leasePort()]; // nothing listens on deadPort
+  const logFile = join(mkdtempSync(join(tmpdir(), 'cti120-grp-')), 'gateway.log');
+  const live = await startSipp({
+    scenario: 'uas-gateway-options-answer.xml', localPort: livePort, service: 'gateway', timeoutS: 120, extraArgs: ['-trace_logs', '-log_file', logFile],
+  });
+  try {
+    await live.listening();
+    for (const [id, port] of [['grp-dead', deadPort], ['grp-live', livePort]] as const) {
+      await cc.apiOk('POST', '/v1/trunks', { id, name: `出局网关 ${port}`, ip_addr: '127.0.0.1', port, gateway_uri: `sip:127.0.0.1:${port}` });
+    }
+    await cc.apiOk('POST', '/v1/trunk-groups', { id: 'grp-110', name: '110出局中继组', members: ['grp-dead', 'grp-live'] }, [201]);
+    await cc.apiOk('POST', '/v1/linkage/destinations', {
+      id: 'police-110-grp', name: '公安110（中继组）', category: 'police', kind: 'number', number: '110', trunk_group_id: 'grp-110',
+      presented_number: TransferRig.PRESENTED_110, sort_order: 6,
+    }, [201]);
+    // Kamailio's probes take the preferred (dead) gateway out of service (docs/trunks.md: within ~7 s)
+    await waitFor(async () => (await cc.streamEvents((e) => e.type === 'trunk.down.v1' && e.data.trunk_id === 'grp-dead')).length > 0, 15_000, 'the dead gateway out of service', 200);
+    const c = await rig.connectToA();
+    const { newCallId, d2 } = await rig.transferAccepted(c, 'police-110-grp');
+    await rig.gw.ackAnswer(d2, await rig.gw.waitResponse(newCallId, 'INVITE', (s) => s === 200, 'the live gateway\'s 200'));
+    assert.ok(readFileSync(logFile, 'utf8').includes('INVITE ruri=110'), 'the live member got the INVITE to 110');
+    await rig.hangUpFromGateway(c.d, rig.rsA);
+    await waitFor(async () => (await transfersOf(c.recordId))[0]?.state === 'succeeded', 10_000, 'transfer succeeded', 50);
+    await recordAt(c.recordId, 'talking');
+    await rig.gw.request(d2, 'BYE');
+    await rig.gw.waitResponse(newCallId, 'BYE', (s) => s === 200, 'the live gateway answered the BYE', d2.cseq);
+    await recordAt(c.recordId, 'ended');
+    await cc.waitForSeatState(rig.seatA, 'ready');
+  } finally {
+    await live.stop();
+  }
 });
