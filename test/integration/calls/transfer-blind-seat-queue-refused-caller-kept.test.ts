@@ -299,7 +299,7 @@ test('the gateway ended the old dialog before 110 answered, then 110 is busy: th
   const { newCallId, d2 } = await rig.transferAccepted(c, 'police-110');
   const invite = await outsideGets(newCallId);
   await rig.hangUpFromGateway(c.d, rig.rsA); // a gateway that ends the old dialog as soon as it sent the new INVITE
-  await cc.waitForSeatState(rig.seatA, 'ready'); // the old dialog's end handled (seat A wrapped up) before 110 answers
+  // 110 answers busy at once: its failure is decided after the old dialog's BYE (new-leg.ts, the old dialog's chain)
   await rig.out.respond(invite, 486, 'Busy Here', { toTag: `p${Date.now()}` });
   await rig.out.waitRequest(newCallId, 'ACK');
   await waitFor(async () => (await transfersOf(c.recordId))[0]?.state === 'failed', 10_000, 'transfer failed', 50);

@@ -86,17 +86,23 @@ export async function onTransferLegOfferFailed(f: FlowContext, callId: string, c
   if (!transferId) return false;
   const leg = await getLiveCall(f.deps.redis, callId);
   if (!leg) return false;
-  if (!(await oldDialogUp(f.deps, { id: transferId, call_id: leg.id }))) {
-    const t = await getTransfer(f.deps.sql, transferId);
-    if (t) await failTransfer(f.deps, t, transferFailReason(code), code);
-    return false; // the caller is only on the new leg now: the queue head, like any offer that failed
-  }
-  if (leg.seatId) {
-    await f.deps.sql`UPDATE call_offers SET ended_at = now(), outcome = 'failed', sip_status = ${code} WHERE call_id = ${leg.id} AND attempt = ${leg.attempt}`;
-    await transitionSeat(f.deps, leg.seatId, 'ready', { from: ['reserved'], reason: null, set: { call: '' } });
-  }
-  await legFailed(f, { ...leg, tindex, tlabel }, code);
-  return true;
+  const decide = async (): Promise<boolean> => {
+    if (!(await oldDialogUp(f.deps, { id: transferId, call_id: leg.id }))) {
+      const t = await getTransfer(f.deps.sql, transferId);
+      if (t) await failTransfer(f.deps, t, transferFailReason(code), code);
+      return false; // the caller is only on the new leg now: the queue head, like any offer that failed
+    }
+    if (leg.seatId) {
+      await f.deps.sql`UPDATE call_offers SET ended_at = now(), outcome = 'failed', sip_status = ${code} WHERE call_id = ${leg.id} AND attempt = ${leg.attempt}`;
+      await transitionSeat(f.deps, leg.seatId, 'ready', { from: ['reserved'], reason: null, set: { call: '' } });
+    }
+    await legFailed(f, { ...leg, tindex, tlabel }, code);
+    return true;
+  };
+  // decided in the old dialog's chain: its BYE, if the gateway sent one before this failure (some end the old dialog
+  // right after the 202), is handled first, so the caller is requeued rather than refused on a dialog that is gone
+  const oldSipCallId = await oldDialogOf(f.deps, leg.id);
+  return oldSipCallId ? f.serial.run(oldSipCallId, decide) : decide();
 }
 
 /** Refuse the new leg (the gateway keeps the caller on the old dialog) and fail the transfer. */
