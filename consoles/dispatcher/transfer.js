@@ -38,6 +38,22 @@ export const ONE_KEY = [
 const OUTSIDE = new Set(['number', 'centre']);
 
 /**
+ * The one-key row: 110 / 119 / 122 from their categories (the first outside entry of each, in directory order), then
+ * the other entries with a speed key. Pure (unit-tested).
+ * @param {Array<{ id: string, kind: string, category: string, speed_key: string | null }>} all
+ * @returns {Array<{ key: string, entry: any }>}
+ */
+export function pickOneKey(all) {
+  const picked = [];
+  for (const k of ONE_KEY) {
+    const entry = all.find((d) => d.category === k.category && OUTSIDE.has(d.kind));
+    if (entry) picked.push({ key: entry.speed_key ?? k.number, entry });
+  }
+  for (const d of all) if (d.speed_key && !picked.some((p) => p.entry.id === d.id)) picked.push({ key: d.speed_key, entry: d });
+  return picked;
+}
+
+/**
  * @param {{ root: HTMLElement, api: ReturnType<import('../shared/api.js').createApi>, phone: () => any,
  *           callId: () => Promise<string | null>, talking: () => boolean, errorText: (e: any) => string,
  *           hotkeys?: () => Record<string, string> }} opts
@@ -97,17 +113,6 @@ export function mountTransfer({ root, api, phone, callId, talking, errorText, ho
           ${button('transfer', d, xf.transfer, enabled)}
           ${OUTSIDE.has(d.kind) ? button('three-way', d, xf.threeWay, enabled) : ''}
           ${extra.filter((a) => a.applies(d)).map((a) => button(a.id, d, a.label, enabled)).join('')}</li>`).join('');
-  }
-
-  /** 110 / 119 / 122 from their categories (the first entry of each), then the other entries with a speed key. */
-  function pickOneKey(all) {
-    const picked = [];
-    for (const k of ONE_KEY) {
-      const entry = all.find((d) => d.category === k.category && OUTSIDE.has(d.kind));
-      if (entry) picked.push({ key: entry.speed_key ?? k.number, entry });
-    }
-    for (const d of all) if (d.speed_key && !picked.some((p) => p.entry.id === d.id)) picked.push({ key: d.speed_key, entry: d });
-    return picked;
   }
 
   async function load() {
