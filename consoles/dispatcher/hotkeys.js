@@ -2,7 +2,7 @@
  * Configurable hotkeys (KeyboardEvent.key, e.g. "F1"): defaults come from GET /v1/consoles/config,
  * a dispatcher's own choice is kept in localStorage on this computer.
  */
-export const ACTIONS = ['answer', 'hangup', 'mute', 'hold', 'recall', 'ready', 'not_ready'];
+export const ACTIONS = ['answer', 'hangup', 'mute', 'hold', 'recall', 'ready', 'not_ready', 'xfer_110', 'xfer_119', 'xfer_122'];
 const STORE = 'cti120.dispatcher.hotkeys';
 
 export function loadHotkeys(defaults) {

@@ -243,7 +243,9 @@ async function onLogin(ev) {
     $('user-label').textContent = t(zh.header.user, { user: session.user.display_name ?? session.user.username ?? '' });
     $('f-sippass').value = '';
     mountCallbacks({ root: $('callbacks-panel'), api, phone: () => phone, me: () => session.user?.id, errorText });
-    transfer = mountTransfer({ root: $('transfer-panel'), api, phone: () => phone, callId: currentCallId, talking: () => call?.state === 'talking', errorText });
+    transfer = mountTransfer({
+      root: $('transfer-panel'), api, phone: () => phone, callId: currentCallId, talking: () => call?.state === 'talking', errorText, hotkeys: () => keys,
+    });
     await phone.start();
   } catch (e) {
     $('login-error').textContent = e.mic ?? t(zh.login.failed, { msg: errorText(e) });
@@ -320,6 +322,10 @@ const actions = {
   recall: () => { if (call?.state === 'talking') void replayRecall(); },
   ready: () => { if (!$('btn-ready').disabled) void seatAction('ready'); },
   not_ready: () => { if (!$('btn-notready').disabled) void seatAction('not-ready', { reason: $('nr-reason').value }); },
+  // one-key transfers to 110 / 119 / 122 (transfer.js)
+  xfer_110: () => transfer?.hotkey('xfer_110'),
+  xfer_119: () => transfer?.hotkey('xfer_119'),
+  xfer_122: () => transfer?.hotkey('xfer_122'),
 };
 
 /** The control-plane id of the current call: from the event feed, else asked by SIP Call-ID. */

@@ -296,6 +296,16 @@ export class Phone {
     await s.refer(target);
   }
 
+  /**
+   * Three-way call (docs/mixer.md): a re-INVITE in the call's dialog carrying the control plane's one-time anchor
+   * header, which moves this seat's leg into the call's room (transfer.js).
+   */
+  async anchor(header, token) {
+    const s = this.session;
+    if (!s || s.state !== SessionState.Established) throw new Error('no connected call');
+    await s.invite({ requestOptions: { extraHeaders: [`${header}: ${token}`] } });
+  }
+
   attachRemoteAudio(session) {
     const pc = session.sessionDescriptionHandler?.peerConnection;
     if (!pc) return;

@@ -705,6 +705,8 @@ route[OFFER] {
 failure_route[OFFER_FAILURE] {
 	route(ENDED_GUARD);
 	$var(code) = $T_reply_code;
+	# a transfer's outside target that never answered at all (no reply before fr_timer): unreachable, not "no answer"
+	if ($avp(seat) == "~transfer" && t_branch_timeout() && !t_branch_replied()) { $var(code) = 503; }
 	$var(attempt) = $avp(attempt);
 	route(OFFER_FAILED);
 }
@@ -1000,6 +1002,7 @@ branch_route[MANAGE_BRANCH] {
 	xlog("L_DBG", "branch to $ru du=$du\n");
 	if ($avp(seat) == "~many") { $sht(ob=>$(ci{s.trim})|$T_branch_idx) = $sht(oc=>$(ci{s.trim})|$ru); }
 	if ($avp(seat) == "~overflow") { route(OVERFLOW_HEADERS); }
+	if ($avp(seat) == "~transfer") { route(TRANSFER_OUT_PRESENT); }
 	handle_ruri_alias();
 	if (!has_body("application/sdp")) { return; }
 	# --- recordings of calls taken over (docs/ha.md): the caller's media address from its SDP goes into the call's NG
@@ -1040,6 +1043,8 @@ onreply_route[MANAGE_REPLY] {
 		$var(rseat) = $sht(ob=>$(ci{s.trim})|$T_branch_idx);
 	} else if ($avp(seat) == "~overflow") {
 		$var(kind) = "overflow";
+	} else if ($avp(seat) == "~transfer") {
+		$var(kind) = "transfer";
 	}
 	if ($rs >= 200 && $rs < 300 && $sht(qe=>$(ci{s.trim})) != $null) {
 		# the caller has been hearing prompts or music: stop them before the seat's audio flows
@@ -1263,6 +1268,43 @@ failure_route[TRANSFER_REFER_FAILURE] {
 	evapi_relay("{\"event\":\"transfer.refer_reply\",\"callid\":\"$(ci{s.trim}{s.encode.base64})\",\"code\":$T_reply_code}");
 }
 
+# Resumed by the control plane (calls/transfer/out-leg.ts): a blind transfer's new INVITE (the gateway's, to
+# xfer-<token>) relayed to another centre or an outside number (110/119/122), anchored and recorded by rtpengine like any
+# offer (MANAGE_BRANCH). A trunk group (setid > 0) sends it through its live member of highest priority (a gateway out of
+# service is skipped; none live: 503). Ringing, answer and failure are reported as offer.* of kind `transfer`; a failure
+# re-suspends the INVITE (OFFER_FAILED) so that the control plane answers the gateway with it and the caller stays
+# with the dispatcher on the old dialog.
+route[TRANSFER_OUT] {
+	$sht(q=>$(ci{s.trim})) = $null;
+	evapi_relay("{\"event\":\"resumed\",\"callid\":\"$(ci{s.trim}{s.encode.base64})\",\"action\":\"transfer_out\",\"attempt\":$var(attempt)}");
+	route(ENDED_GUARD);
+	$avp(seat) = "~transfer";
+	$avp(attempt) = $var(attempt);
+	$avp(xf_cli) = $var(xf_cli);
+	$ru = $var(xf_uri);
+	$du = $null;
+	if ($var(xf_set) > 0 && !ds_select_domain("$var(xf_set)", "8")) {
+		xlog("L_WARN", "transfer out: no live gateway in trunk group $var(xf_set)\n");
+		$var(code) = 503;
+		route(OFFER_FAILED);
+		exit;
+	}
+	t_set_fr("$var(ring_ms)", "5000");
+	t_on_failure("OFFER_FAILURE");
+	route(RELAY);
+}
+
+# Per branch of TRANSFER_OUT: the directory entry's presented number in From and P-Asserted-Identity (restored towards
+# the gateway, uac restore_mode auto); without one, the caller's own number stays.
+route[TRANSFER_OUT_PRESENT] {
+	if ($avp(xf_cli) == "" || $avp(xf_cli) == $null) { return; }
+	remove_hf("P-Asserted-Identity");
+	remove_hf("P-Preferred-Identity");
+	remove_hf("Remote-Party-ID");
+	uac_replace_from("sip:$avp(xf_cli)@{{SIP_DOMAIN}}");
+	append_hf("P-Asserted-Identity: <sip:$avp(xf_cli)@{{SIP_DOMAIN}}>\r\n");
+}
+
 # The gateway's NOTIFY of the refer subscription (RFC 3515 2.4.4): its message/sipfrag status line (RFC 3420) goes to
 # the control plane (transfer.notify), and Kamailio answers it itself, so a closed console page never leaves the
 # gateway without an answer.
@@ -1320,6 +1362,13 @@ event_route[evapi:message-received] {
 		jansson_get("h_centre", "$evapi(msg)", "$var(h_centre)");
 		jansson_get("h_priority", "$evapi(msg)", "$var(h_prio)");
 		$var(route) = "OVERFLOW";
+	} else if ($var(action) == "transfer_out") {
+		jansson_get("uri", "$evapi(msg)", "$var(xf_uri)");
+		jansson_get("setid", "$evapi(msg)", "$var(xf_set)");
+		jansson_get("cli", "$evapi(msg)", "$var(xf_cli)");
+		jansson_get("ring_ms", "$evapi(msg)", "$var(ring_ms)");
+		jansson_get("attempt", "$evapi(msg)", "$var(attempt)");
+		$var(route) = "TRANSFER_OUT";
 	} else if ($var(action) == "conf_answer") {
 		# --- conference legs (docs/mixer.md) ---
 		jansson_get("sdp", "$evapi(msg)", "$var(sdp)");

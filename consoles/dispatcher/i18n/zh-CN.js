@@ -68,7 +68,8 @@ export const zh = {
   call: { talking: '通话中 {time}', held: '（已保持）', muted: '（已静音）', idle: '空闲', answering: '正在接通…', ended: '通话已结束' },
   hotkeys: {
     heading: '快捷键设置', hint: '点击输入框后按下想用的键（如 F1）。', answer: '接听', hangup: '挂断', mute: '静音', hold: '保持',
-    ready: '就绪', not_ready: '示忙', recall: '回放 30 秒', saved: '快捷键已保存',
+    ready: '就绪', not_ready: '示忙', recall: '回放 30 秒', xfer_110: '一键转接 110', xfer_119: '一键转接 119', xfer_122: '一键转接 122',
+    saved: '快捷键已保存',
   },
   errors: {
     CTI_AUTH_INVALID: '用户名或密码错误。', CTI_LOGIN_THROTTLED: '登录失败次数过多，请稍后再试或联系管理员。',

@@ -67,7 +67,7 @@ export const ERRORS = {
   CTI_TRANSFER_IN_PROGRESS: { http: 409, message: 'A transfer of this call is already in progress; wait for its outcome (shown on the page) before transferring again.' },
   CTI_TRANSFER_NOT_FOUND: { http: 404, message: 'No such transfer of this call; check the transfer id.' },
   CTI_TRANSFER_ILLEGAL_TRANSITION: { http: 409, message: 'The transfer cannot change to that state from its current state.' },
-  CTI_TRANSFER_TARGET_UNSUPPORTED: { http: 501, message: 'Blind transfer to another centre or an outside number is not available yet (docs/transfers.md); transfer to a seat or a queue, or ask the caller to hold while you call the number.' },
+  CTI_TRANSFER_NO_WAY_OUT: { http: 409, message: 'The destination\'s trunk or trunk group has no gateway to go out on (disabled or without members); ask an administrator to fix its linkage directory entry, or choose another destination.' },
   CTI_TRANSFER_TARGET_IS_CALLER_SEAT: { http: 409, message: 'The call is already at that seat; choose another destination.' },
   // queues and service level
   CTI_QUEUE_NOT_FOUND: { http: 404, message: 'No such queue; check the queue id (GET /v1/queues lists them).' },

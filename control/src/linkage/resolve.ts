@@ -40,7 +40,10 @@ export type DialRequest = { destination_id: string } | { number: string };
 export type DialTarget =
   | { kind: 'seat'; destination_id: string; name: string; seat_id: string }
   | { kind: 'queue'; destination_id: string; name: string; queue_id: string }
-  | { kind: 'centre'; destination_id: string; name: string; sip_uri: string; trunk_group_id: string | null; trunk_id: string | null }
+  | {
+    kind: 'centre'; destination_id: string; name: string; sip_uri: string;
+    trunk_group_id: string | null; trunk_id: string | null; presented_number: string | null;
+  }
   | {
     kind: 'number'; destination_id: string; name: string; number: string;
     trunk_group_id: string | null; trunk_id: string | null; presented_number: string | null;
@@ -74,7 +77,7 @@ function targetOf(e: LinkageDestination): DialTarget {
   switch (e.kind) {
     case 'seat': return { kind: 'seat', ...base, seat_id: e.seat_id! };
     case 'queue': return { kind: 'queue', ...base, queue_id: e.queue_id! };
-    case 'centre': return { kind: 'centre', ...base, sip_uri: e.sip_uri!, trunk_group_id: e.trunk_group_id, trunk_id: e.trunk_id };
+    case 'centre': return { kind: 'centre', ...base, sip_uri: e.sip_uri!, trunk_group_id: e.trunk_group_id, trunk_id: e.trunk_id, presented_number: e.presented_number };
     case 'number':
     case 'pattern': return numberTarget(e);
   }

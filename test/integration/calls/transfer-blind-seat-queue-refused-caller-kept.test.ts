@@ -8,12 +8,23 @@
  *   - a REFER without a live token never leaves Kamailio;
  *   - seat target: the caller is connected to seat B; ONE call record with both legs and the timeline;
  *   - queue target: the new leg waits in the queue with the original priority and arrival time;
- *   - the gateway refuses the REFER, or the target seat cannot take the call: the caller stays with seat A.
+ *   - the gateway refuses the REFER, or the target seat cannot take the call: the caller stays with seat A;
+ *   - outside number (110 through the trunk pstn-out, the entry's presented number) and another centre (its SIP
+ *     address): the new INVITE is relayed out (recorded through rtpengine); answered: one record with the caller's
+ *     new leg and the target's `external` leg; busy or unreachable: the gateway's INVITE gets the failure and the
+ *     caller stays with seat A; the gateway ended the old dialog first: the caller is requeued, never dropped;
+ *   - 110 through a trunk group: its preferred gateway out of service (probes), the live member takes the call.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startCallCentre, waitFor, type CallCentre } from '../support/callcentre.ts';
-import { TransferRig, referUser } from '../support/transfer-parties.ts';
+import { TransferRig, referUser, type Connected } from '../support/transfer-parties.ts';
+import type { Dialog } from '../support/raw-sip-parties.ts';
+import { audioSdp } from '../../support/sip-spellings.ts';
+import { startSipp } from '../../support/sipp.ts';
 import { header } from '../../support/sip-udp.ts';
 import { queueKey } from '../../../control/src/acd/queue.ts';
 import { queueScore } from '../../../control/src/acd/selector.ts';
@@ -25,9 +36,10 @@ const CALLER = '13700000007';
 before(async () => {
   cc = await startCallCentre('calls-transfer-blind', { queue: { wrapup_s: 0 } });
   rig = await TransferRig.open(cc, CALLER);
-  const [trunk] = await cc.sql<{ id: string }[]>`SELECT id FROM trunks ORDER BY id LIMIT 1`; // the gateway's, made by the rig
+  // an entry whose trunk is switched off: no way out
+  await cc.apiOk('POST', '/v1/trunks', { id: 'pstn-off', name: '停用中继', ip_addr: '192.0.2.9', port: 5060, enabled: false });
   await cc.apiOk('POST', '/v1/linkage/destinations',
-    { id: 'police-110', name: '公安110', category: 'police', kind: 'number', number: '110', trunk_id: trunk!.id, speed_key: '110', sort_order: 3 }, [201]);
+    { id: 'fire-119', name: '消防119', category: 'fire', kind: 'number', number: '119', trunk_id: 'pstn-off', speed_key: '119', sort_order: 5 }, [201]);
 });
 after(async () => {
   await rig?.close();
@@ -44,13 +56,24 @@ function recordAt(recordId: string, state: string, seatId?: string) {
     10_000, `the record ${state}${seatId ? ` at ${seatId}` : ''}`);
 }
 
+/** The new INVITE is refused with `status`: the transfer failed for `reason`, the caller is still talking with seat A. */
+async function refusedCallerKept(c: Connected, newCallId: string, d2: Dialog, status: number, reason: string, timeoutMs?: number): Promise<void> {
+  const final = await rig.gw.waitResponse(newCallId, 'INVITE', (s) => s >= 300, 'the new INVITE refused', undefined, timeoutMs);
+  assert.equal(final.status, status);
+  await rig.gw.ackFailure(d2, final);
+  await waitFor(async () => (await transfersOf(c.recordId))[0]?.state === 'failed', 10_000, 'transfer failed', 50);
+  assert.equal((await transfersOf(c.recordId))[0]!.fail_reason, reason);
+  await recordAt(c.recordId, 'talking', rig.seatA.id);
+  assert.equal((await cc.seatState(rig.seatA)).state, 'talking');
+}
+
 test('bad input changes nothing; a REFER without a live token is refused by Kamailio', async () => {
   const c = await rig.connectToA();
   const cases: Array<[unknown, number, string]> = [
     [{ destination: { destination_id: 'nowhere' }, mode: 'blind' }, 404, 'CTI_LINKAGE_DESTINATION_NOT_FOUND'],
     [{ destination: { number: '99999' }, mode: 'blind' }, 403, 'CTI_LINKAGE_FORBIDDEN'],
     [{ destination: { destination_id: 'seat-b' }, mode: 'attended' }, 400, 'CTI_BAD_REQUEST'],
-    [{ destination: { destination_id: 'police-110' }, mode: 'blind' }, 501, 'CTI_TRANSFER_TARGET_UNSUPPORTED'],
+    [{ destination: { destination_id: 'fire-119' }, mode: 'blind' }, 409, 'CTI_TRANSFER_NO_WAY_OUT'],
   ];
   for (const [body, status, code] of cases) {
     const res = await cc.api<{ code: string }>('POST', `/v1/calls/${c.recordId}/transfers`, body);
@@ -150,14 +173,8 @@ test('the gateway refuses the REFER (501): transfer failed, the caller stays wit
 test('the target seat cannot take the call: the new INVITE is refused, the caller stays with seat A', async () => {
   const c = await rig.connectToA(); // seat B is not ready
   const { newCallId, d2 } = await rig.transferAccepted(c, 'seat-b');
-  const final = await rig.gw.waitResponse(newCallId, 'INVITE', (s) => s >= 300, 'the new INVITE refused');
-  assert.equal(final.status, 486);
-  await rig.gw.ackFailure(d2, final);
+  await refusedCallerKept(c, newCallId, d2, 486, 'busy');
   await rig.notifyFromGateway(c, '486 Busy Here', true);
-  await waitFor(async () => (await transfersOf(c.recordId))[0]?.state === 'failed', 10_000, 'transfer failed', 50);
-  assert.equal((await transfersOf(c.recordId))[0]!.fail_reason, 'busy');
-  await recordAt(c.recordId, 'talking', rig.seatA.id);
-  assert.equal((await cc.seatState(rig.seatA)).state, 'talking');
   await rig.hangUpFromGateway(c.d, rig.rsA);
   await recordAt(c.recordId, 'ended');
 });
@@ -185,4 +202,155 @@ test('the target seat rings and rejects (486): the new INVITE is refused, the ca
   await rig.hangUpFromGateway(c.d, rig.rsA);
   await recordAt(c.recordId, 'ended');
   await cc.seatNotReady(rig.seatB);
+});
+
+/** The gateway's new INVITE reaches the outside party (110 behind the trunk, or the county centre). */
+async function outsideGets(newCallId: string) {
+  return rig.out.waitInvite(newCallId);
+}
+
+test('outside number 110: relayed out through its trunk presenting the entry\'s number, answered; one record with the 110 leg', async () => {
+  const c = await rig.connectToA();
+  const { newCallId, d2 } = await rig.transferAccepted(c, 'police-110');
+  const invite = await outsideGets(newCallId);
+  assert.match(invite.uri ?? '', /^sip:110@127\.0\.0\.1:/, 'dialled 110 at the trunk\'s gateway');
+  assert.match(header(invite, 'from'), new RegExp(`sip:${TransferRig.PRESENTED_110}@`), 'From: the presented number');
+  assert.match(header(invite, 'p-asserted-identity'), new RegExp(`sip:${TransferRig.PRESENTED_110}@`));
+  assert.match(invite.body ?? '', /c=IN IP4 /, 'an SDP offer (rtpengine\'s)');
+  assert.ok(!(invite.body ?? '').includes(`m=audio ${rig.gw.rtpPort} `), 'media anchored by rtpengine, not the gateway\'s own port');
+  const tag = `o${Date.now()}`;
+  await rig.out.respond(invite, 180, 'Ringing', { toTag: tag });
+  await waitFor(async () => (await transfersOf(c.recordId))[0]?.state === 'ringing', 10_000, 'transfer ringing', 50);
+  assert.equal((await cc.call(c.recordId))!.state, 'offering');
+  await rig.out.respond(invite, 200, 'OK', { toTag: tag, body: audioSdp(rig.out.rtpPort) });
+  const ok = await rig.gw.waitResponse(newCallId, 'INVITE', (s) => s === 200, '110\'s 200 relayed to the gateway');
+  assert.match(header(ok, 'from'), new RegExp(`sip:${CALLER}@`), 'From restored towards the gateway');
+  await rig.gw.ackAnswer(d2, ok);
+  await rig.out.waitRequest(newCallId, 'ACK');
+  await rig.notifyFromGateway(c, '200 OK', true);
+  await rig.hangUpFromGateway(c.d, rig.rsA);
+  await waitFor(async () => (await transfersOf(c.recordId))[0]?.state === 'succeeded', 10_000, 'transfer succeeded', 50);
+  await cc.waitForSeatState(rig.seatA, 'ready');
+  await recordAt(c.recordId, 'talking');
+  const legs = await cc.sql<{ kind: string; party: string | null; sip_call_id: string | null; ended: boolean }[]>`
+    SELECT kind, party, sip_call_id, ended_at IS NOT NULL AS ended FROM call_legs WHERE call_id = ${c.recordId} ORDER BY id`;
+  assert.deepEqual(legs.map((l) => [l.kind, l.party, l.sip_call_id, l.ended]), [
+    ['caller', CALLER, null, true], ['seat', rig.seatA.id, null, true], ['caller', CALLER, newCallId, false], ['external', '110', newCallId, false],
+  ]);
+  const [transferred] = await cc.sql<{ data: { incident_id: unknown; target_kind: string; new_sip_call_id: string } }[]>`
+    SELECT data FROM call_events WHERE call_id = ${c.recordId} AND type = 'call.transferred.v1'`;
+  assert.deepEqual([transferred!.data.target_kind, transferred!.data.new_sip_call_id, 'incident_id' in transferred!.data], ['number', newCallId, true]);
+  assert.equal((await cc.sql`SELECT 1 FROM calls WHERE sip_call_id = ${newCallId}`).length, 0, 'no second call record');
+  const [audit] = await cc.sql<{ after: { target: { kind: string; number: string } } }[]>`
+    SELECT after FROM audit_log WHERE action = 'call.transfer_started' AND target_id = ${c.recordId}`;
+  assert.deepEqual([audit!.after.target.kind, audit!.after.target.number], ['number', '110']);
+  await rig.hangUpFromGateway(d2, rig.out);
+  await recordAt(c.recordId, 'ended');
+});
+
+test('outside number 110 unreachable (no reply at all): the gateway\'s INVITE gets 503, the caller stays with seat A', async () => {
+  const c = await rig.connectToA();
+  const { newCallId, d2 } = await rig.transferAccepted(c, 'police-110');
+  await outsideGets(newCallId); // and never answers: Kamailio gives up after 5 s without a reply
+  await refusedCallerKept(c, newCallId, d2, 503, 'unreachable', 15_000);
+  assert.equal(rig.rsA.requests(c.callId, 'BYE').length, 0, 'nobody hung up on the caller');
+  await rig.hangUpFromGateway(c.d, rig.rsA);
+  await recordAt(c.recordId, 'ended');
+  await cc.waitForSeatState(rig.seatA, 'ready');
+});
+
+test('another centre: relayed to its SIP address with the caller\'s own number; answered, then the centre hangs up', async () => {
+  const c = await rig.connectToA();
+  const { newCallId, d2 } = await rig.transferAccepted(c, 'county-a');
+  const invite = await outsideGets(newCallId);
+  assert.match(invite.uri ?? '', /^sip:120@127\.0\.0\.1:/);
+  assert.match(header(invite, 'from'), new RegExp(`sip:${CALLER}@`), 'no presented number: the caller\'s own');
+  await rig.out.answer(invite);
+  await rig.gw.ackAnswer(d2, await rig.gw.waitResponse(newCallId, 'INVITE', (s) => s === 200, 'the centre\'s 200'));
+  await rig.hangUpFromGateway(c.d, rig.rsA);
+  await waitFor(async () => (await transfersOf(c.recordId))[0]?.state === 'succeeded', 10_000, 'transfer succeeded', 50);
+  await recordAt(c.recordId, 'talking');
+  await cc.waitForSeatState(rig.seatA, 'ready');
+  const [ext] = await cc.sql<{ party: string }[]>`SELECT party FROM call_legs WHERE call_id = ${c.recordId} AND kind = 'external'`;
+  assert.match(ext!.party, /^sip:120@127\.0\.0\.1:/);
+  await rig.hangUpFromGateway(d2, rig.out);
+  await recordAt(c.recordId, 'ended');
+});
+
+test('another centre busy (486): the gateway\'s INVITE gets 486, the caller stays with seat A', async () => {
+  const c = await rig.connectToA();
+  const { newCallId, d2 } = await rig.transferAccepted(c, 'county-a');
+  const invite = await outsideGets(newCallId);
+  const tag = `c${Date.now()}`;
+  await rig.out.respond(invite, 180, 'Ringing', { toTag: tag });
+  await rig.out.respond(invite, 486, 'Busy Here', { toTag: tag });
+  await rig.out.waitRequest(newCallId, 'ACK');
+  await refusedCallerKept(c, newCallId, d2, 486, 'busy');
+  await rig.notifyFromGateway(c, '486 Busy Here', true);
+  assert.ok((await cc.callEventTypes(c.recordId)).includes('call.transfer_failed.v1'));
+  await rig.hangUpFromGateway(c.d, rig.rsA);
+  await recordAt(c.recordId, 'ended');
+  await cc.waitForSeatState(rig.seatA, 'ready');
+});
+
+test('the gateway ended the old dialog before 110 answered, then 110 is busy: the caller waits at the head of the original queue, never dropped', async () => {
+  const c = await rig.connectToA();
+  const [first] = await cc.sql<{ priority: number; arrived_at: Date }[]>`SELECT priority, arrived_at FROM calls WHERE id = ${c.recordId}`;
+  const { newCallId, d2 } = await rig.transferAccepted(c, 'police-110');
+  const invite = await outsideGets(newCallId);
+  await rig.hangUpFromGateway(c.d, rig.rsA); // a gateway that ends the old dialog as soon as it sent the new INVITE
+  // 110 answers busy at once: its failure is decided after the old dialog's BYE (new-leg.ts, the old dialog's chain)
+  await rig.out.respond(invite, 486, 'Busy Here', { toTag: `p${Date.now()}` });
+  await rig.out.waitRequest(newCallId, 'ACK');
+  await waitFor(async () => (await transfersOf(c.recordId))[0]?.state === 'failed', 10_000, 'transfer failed', 50);
+  assert.equal((await transfersOf(c.recordId))[0]!.fail_reason, 'busy');
+  // requeued at its first priority and arrival (the head among equals); seat A, free again, is offered it
+  const [queued] = await waitFor(async () => {
+    const rows = await cc.sql<{ data: { priority: number; requeued: boolean } }[]>`
+      SELECT data FROM call_events WHERE call_id = ${c.recordId} AND type = 'call.queued.v1' AND at > (SELECT requested_at FROM call_transfers WHERE call_id = ${c.recordId})`;
+    return rows.length ? rows : undefined;
+  }, 10_000, 'the caller requeued', 50);
+  assert.deepEqual([queued!.data.priority, queued!.data.requeued], [first!.priority, true]);
+  await rig.rsA.answer(await rig.rsA.waitInvite(newCallId));
+  assert.equal(rig.gw.ep.received.filter((m) => m.status !== undefined && m.status >= 300 && header(m, 'call-id') === newCallId).length, 0, 'the caller was never refused');
+  assert.equal(((await cc.call(c.recordId))! as { arrived_at?: Date }).arrived_at?.getTime(), first!.arrived_at.getTime());
+  await rig.gw.ackAnswer(d2, await rig.gw.waitResponse(newCallId, 'INVITE', (s) => s === 200, 'seat A\'s 200'));
+  await recordAt(c.recordId, 'talking', rig.seatA.id);
+  await rig.hangUpFromGateway(d2, rig.rsA);
+  await recordAt(c.recordId, 'ended');
+  await cc.waitForSeatState(rig.seatA, 'ready');
+});
+
+test('110 through a trunk group whose preferred gateway is out of service: the live member takes the call', async () => {
+  const [deadPort, livePort] = [await cc.leasePort(), await cc.leasePort()]; // nothing listens on deadPort
+  const logFile = join(mkdtempSync(join(tmpdir(), 'cti120-grp-')), 'gateway.log');
+  const live = await startSipp({
+    scenario: 'uas-gateway-options-answer.xml', localPort: livePort, service: 'gateway', timeoutS: 120, extraArgs: ['-trace_logs', '-log_file', logFile],
+  });
+  try {
+    await live.listening();
+    for (const [id, port] of [['grp-dead', deadPort], ['grp-live', livePort]] as const) {
+      await cc.apiOk('POST', '/v1/trunks', { id, name: `出局网关 ${port}`, ip_addr: '127.0.0.1', port, gateway_uri: `sip:127.0.0.1:${port}` });
+    }
+    await cc.apiOk('POST', '/v1/trunk-groups', { id: 'grp-110', name: '110出局中继组', members: ['grp-dead', 'grp-live'] }, [201]);
+    await cc.apiOk('POST', '/v1/linkage/destinations', {
+      id: 'police-110-grp', name: '公安110（中继组）', category: 'police', kind: 'number', number: '110', trunk_group_id: 'grp-110',
+      presented_number: TransferRig.PRESENTED_110, sort_order: 6,
+    }, [201]);
+    // Kamailio's probes take the preferred (dead) gateway out of service (docs/trunks.md: within ~7 s)
+    await waitFor(async () => (await cc.streamEvents((e) => e.type === 'trunk.down.v1' && e.data.trunk_id === 'grp-dead')).length > 0, 15_000, 'the dead gateway out of service', 200);
+    const c = await rig.connectToA();
+    const { newCallId, d2 } = await rig.transferAccepted(c, 'police-110-grp');
+    await rig.gw.ackAnswer(d2, await rig.gw.waitResponse(newCallId, 'INVITE', (s) => s === 200, 'the live gateway\'s 200'));
+    assert.ok(readFileSync(logFile, 'utf8').includes('INVITE ruri=110'), 'the live member got the INVITE to 110');
+    await rig.hangUpFromGateway(c.d, rig.rsA);
+    await waitFor(async () => (await transfersOf(c.recordId))[0]?.state === 'succeeded', 10_000, 'transfer succeeded', 50);
+    await recordAt(c.recordId, 'talking');
+    await rig.gw.request(d2, 'BYE');
+    await rig.gw.waitResponse(newCallId, 'BYE', (s) => s === 200, 'the live gateway answered the BYE', d2.cseq);
+    await recordAt(c.recordId, 'ended');
+    await cc.waitForSeatState(rig.seatA, 'ready');
+  } finally {
+    await live.stop();
+  }
 });

@@ -1,6 +1,7 @@
 /**
  * A blind-transfer rig on the real daemons (docs/transfers.md): a raw-UDP trunk gateway and two raw seats, A (the
- * dispatcher who transfers) and B (a target), with the linkage directory entries the transfers dial. The gateway
+ * dispatcher who transfers) and B (a target), an outside party (`out`: what answers 110 behind the outgoing trunk
+ * `pstn-out`, and the county centre's SIP address), with the linkage directory entries the transfers dial. The gateway
  * does what a REFER-capable E1 gateway does, step by step as the caller of each helper decides (raw-sip-parties.ts).
  */
 import { waitFor, type CallCentre, type Seat } from './callcentre.ts';
@@ -13,10 +14,17 @@ export interface Connected { d: Dialog; a: Dialog; callId: string; recordId: str
 export class TransferRig {
   private constructor(
     readonly cc: CallCentre, readonly seatA: Seat, readonly seatB: Seat, readonly gw: RawGateway, readonly rsA: RawSeat, readonly rsB: RawSeat,
-    readonly caller: string, private readonly raw: RawEndpoints, private readonly epB: SipUdpEndpoint,
+    readonly caller: string, private readonly raw: RawEndpoints, private readonly epB: SipUdpEndpoint, readonly out: RawSeat,
   ) {}
 
-  /** Seats A (logged in, ready) and B (registered, logged out), the gateway, and directory entries seat-b and main-queue. */
+  /** The number 110 sees (police-110's presented_number). */
+  static readonly PRESENTED_110 = '12088880120';
+
+  /**
+   * Seats A (logged in, ready) and B (registered, logged out), the gateway, the outside party, and directory entries
+   * seat-b, main-queue, police-110 (number 110 out through trunk pstn-out, presenting PRESENTED_110) and county-a (a
+   * centre at the outside party's SIP address, no trunk: the caller's own number is presented).
+   */
   static async open(cc: CallCentre, caller: string): Promise<TransferRig> {
     const raw = await openRawEndpoints(cc);
     const [seatB] = await cc.createSeats(1);
@@ -24,11 +32,19 @@ export class TransferRig {
     const epB = await SipUdpEndpoint.open(port);
     await waitFor(async () => (await cc.seatState(seatB!)).registered === true, 15_000, 'seat B registered', 200);
     const sp = SPELLINGS[0]!;
+    const outPort = await cc.leasePort();
+    const out = new RawSeat(await SipUdpEndpoint.open(outPort), sp, cc.sipRemote, 'outside');
+    await cc.apiOk('POST', '/v1/trunks', { id: 'pstn-out', name: '出局中继', ip_addr: '127.0.0.1', port: outPort, gateway_uri: `sip:127.0.0.1:${outPort}` });
     const rig = new TransferRig(cc, raw.seat, seatB!, new RawGateway(raw.gwEp, sp, cc.sipRemote, caller), new RawSeat(raw.seatEp, sp, cc.sipRemote, raw.seat.sipUser),
-      new RawSeat(epB, sp, cc.sipRemote, seatB!.sipUser), caller, raw, epB);
+      new RawSeat(epB, sp, cc.sipRemote, seatB!.sipUser), caller, raw, epB, out);
     for (const d of [
       { id: 'seat-b', name: '二号调度席', category: 'seat', kind: 'seat', seat_id: seatB!.id, sort_order: 1 },
       { id: 'main-queue', name: '主队列', category: 'queue', kind: 'queue', queue_id: 'city-main', sort_order: 2 },
+      {
+        id: 'police-110', name: '公安110', category: 'police', kind: 'number', number: '110', trunk_id: 'pstn-out', presented_number: TransferRig.PRESENTED_110,
+        speed_key: '110', sort_order: 3,
+      },
+      { id: 'county-a', name: '甲县急救分中心', category: 'county_centre', kind: 'centre', sip_uri: `sip:120@127.0.0.1:${outPort}`, sort_order: 4 },
     ]) await cc.apiOk('POST', '/v1/linkage/destinations', d, [201]);
     await cc.loginReady(raw.seat);
     return rig;
@@ -37,6 +53,7 @@ export class TransferRig {
   async close(): Promise<void> {
     await this.raw.close();
     await this.epB.close();
+    await this.out.ep.close();
   }
 
   /** The caller reaches seat A (the only ready seat) and both sides have the dialog. */

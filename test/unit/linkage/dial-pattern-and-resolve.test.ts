@@ -43,7 +43,7 @@ const entry = (over: Partial<LinkageDestination>): LinkageDestination => ({
 
 const DIRECTORY: LinkageDestination[] = [
   entry({ id: 'police', name: '公安110', category: 'police', number: '110', presented_number: '057188000120', speed_key: '110' }),
-  entry({ id: 'county-a', name: '甲县急救分中心', category: 'county_centre', kind: 'centre', sip_uri: 'sip:120@county-a.example', trunk_group_id: null }),
+  entry({ id: 'county-a', name: '甲县急救分中心', category: 'county_centre', kind: 'centre', sip_uri: 'sip:120@county-a.example', trunk_group_id: null, presented_number: '057188000120' }),
   entry({ id: 'desk-2', name: '2号席', category: 'seat', kind: 'seat', seat_id: 'seat-02', trunk_group_id: null }),
   entry({ id: 'mobiles', name: '手机', kind: 'pattern', pattern: '1XXXXXXXXXX', roles: ['supervisor'], sort_order: 5 }),
   entry({ id: 'any-local', name: '本地', kind: 'pattern', pattern: '0571.', sort_order: 9 }),
@@ -55,8 +55,10 @@ test('resolve: an entry by id, a listed number, or a pattern the role holds; the
   assert.deepEqual(resolveDial(DIRECTORY, ['dispatcher'], { number: '110' }), {
     kind: 'number', destination_id: 'police', name: '公安110', number: '110', trunk_group_id: 'e1', trunk_id: null, presented_number: '057188000120',
   });
-  const centre = resolveDial(DIRECTORY, ['dispatcher'], { destination_id: 'county-a' });
-  assert.equal(centre.kind === 'centre' && centre.sip_uri, 'sip:120@county-a.example');
+  assert.deepEqual(resolveDial(DIRECTORY, ['dispatcher'], { destination_id: 'county-a' }), {
+    kind: 'centre', destination_id: 'county-a', name: '甲县急救分中心', sip_uri: 'sip:120@county-a.example', trunk_group_id: null, trunk_id: null,
+    presented_number: '057188000120', // a blind transfer to the centre presents it (linkage/way-out.ts)
+  });
   const local = resolveDial(DIRECTORY, ['dispatcher'], { number: '057188001234' });
   assert.equal(local.kind === 'number' && `${local.destination_id}:${local.number}`, 'any-local:057188001234');
   const mobile = resolveDial(DIRECTORY, ['supervisor'], { number: '13800000000' });

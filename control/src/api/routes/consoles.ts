@@ -94,6 +94,8 @@ const configReply = {
 
 export const DEFAULT_HOTKEYS: Readonly<Record<string, string>> = {
   answer: 'F1', hangup: 'F2', mute: 'F3', hold: 'F4', ready: 'F6', not_ready: 'F7', recall: 'F8',
+  // one-key blind transfers (consoles/dispatcher/transfer.js)
+  xfer_110: 'F9', xfer_119: 'F10', xfer_122: 'F11',
 };
 
 /** Marks every route registered inside this plugin (the static ones too) as needing no session. */

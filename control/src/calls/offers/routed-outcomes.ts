@@ -1,6 +1,6 @@
 /**
- * The engine's offer.* events for offers that are not to one seat: a ring_all fork (kind `many`) and an
- * overflow to another centre (kind `overflow`). calls/flow.ts dispatches them here, in the call's chain;
+ * The engine's offer.* events for offers that are not to one seat: a ring_all fork (kind `many`), an
+ * overflow to another centre (kind `overflow`) and a blind transfer's leg relayed out (kind `transfer`). calls/flow.ts dispatches them here, in the call's chain;
  * what is the same as for one seat (the answer, the requeue) goes back to the flow through `hooks`.
  */
 import type { AppDeps } from '../../app/deps.ts';
@@ -10,6 +10,7 @@ import { overflowAborted, overflowAnswered, overflowFailed, overflowRinging } fr
 import { offerFailReason } from '../machine.ts';
 import { getLiveCall, type LiveCall } from '../store.ts';
 import { ringAllAborted, ringAllAnswered, ringAllMissed } from './ring-all.ts';
+import { transferLegAnswered, transferLegRinging } from '../transfer/out-leg.ts';
 import { fact } from '../../ha/outbox/statement.ts';
 import { writeFacts } from '../../ha/outbox/write.ts';
 
@@ -37,6 +38,7 @@ export class RoutedOutcomes {
     const call = await getLiveCall(this.deps.redis, e.callId);
     if (!call) return;
     if (e.kind === 'overflow') return overflowRinging(this.deps, call, e.attempt);
+    if (e.kind === 'transfer') return transferLegRinging(this.deps, call);
     const seatId = await seatIdForSipUser(this.deps, e.seat);
     await writeFacts(this.deps, call.id, fact`UPDATE call_offers SET ringing_at = coalesce(ringing_at, ${new Date()}) WHERE call_id = ${call.id} AND attempt = ${e.attempt} AND seat_id = ${seatId ?? ''}`);
   }
@@ -44,6 +46,7 @@ export class RoutedOutcomes {
   async answered(e: Answered): Promise<void> {
     const call = await getLiveCall(this.deps.redis, e.callId);
     if (!call || call.state === 'talking') return;
+    if (e.kind === 'transfer') return transferLegAnswered(this.deps, call, e.toTag);
     if (e.kind === 'overflow') {
       await this.hooks.answeredElsewhere(call);
       return overflowAnswered(this.deps, call, e.attempt, e.toTag);
@@ -60,7 +63,8 @@ export class RoutedOutcomes {
    */
   async failed(e: Failed): Promise<void> {
     const call = await getLiveCall(this.deps.redis, e.callId);
-    if (!call) return this.hooks.offerFailed(e); // unknown: rings all
+    // unknown: rings all; a transfer's leg relayed out: as a seat target's (transfer/new-leg.ts, then the requeue)
+    if (!call || e.kind === 'transfer') return this.hooks.offerFailed(e);
     if (e.kind === 'many') {
       await ringAllMissed(this.deps, call, e.attempt, offerFailReason(e.code), e.code);
       return this.hooks.offerFailed(e);

@@ -6,7 +6,9 @@
  *     count from the first arrival); the transfer has succeeded (the caller is ours, and fails open like any call);
  *   - a seat target: the call is offered to that seat for the transfer's no-answer time; answered -> talking there;
  *     not ready, busy or no answer -> the new INVITE is refused and the gateway keeps the caller with the dispatcher,
- *     or, if the gateway already ended the old dialog, the caller goes back to the head of the original queue.
+ *     or, if the gateway already ended the old dialog, the caller goes back to the head of the original queue;
+ *   - another centre or an outside number: relayed out through the directory entry's trunk (out-leg.ts), with the
+ *     same outcomes as a seat target.
  * An INVITE with a token we do not know (expired, used) is a new call like any other: never refused here.
  */
 import { enqueue } from '../../acd/queue.ts';
@@ -17,7 +19,8 @@ import { offerToSeat } from '../offers/offer.ts';
 import { getLiveCall, retireLiveCall, saveLiveCall, transitionCall, type LiveCall } from '../store.ts';
 import { clearDeadline } from './deadlines.ts';
 import { transferFailReason, transferTokenOf } from './machine.ts';
-import { failTransfer, oldDialogOf, succeedTransfer } from './outcome.ts';
+import { failTransfer, oldDialogOf, oldDialogUp, succeedTransfer } from './outcome.ts';
+import { relayTransferLeg } from './out-leg.ts';
 import { getTransfer, insertTransferLeg, legKey, markTransfer, setNewLeg, takeToken, transferIdAt } from './store.ts';
 
 /** True when the call.new was a transfer's new leg and has been handled here. */
@@ -63,8 +66,8 @@ export async function onTransferLeg(f: FlowContext, e: CallNewEvent): Promise<bo
     if (!offered) await legFailed(f, leg, 486);
     return true;
   }
-  // centre / number targets are refused when the transfer is asked for (CTI_TRANSFER_TARGET_UNSUPPORTED)
-  await legFailed(f, leg, 501);
+  // another centre or an outside number (110/119/122): relayed out through its trunk (out-leg.ts)
+  if (!(await relayTransferLeg(f, t.target, leg, transferNoAnswerMs(f)))) await legFailed(f, leg, 503);
   return true;
 }
 
@@ -83,19 +86,23 @@ export async function onTransferLegOfferFailed(f: FlowContext, callId: string, c
   if (!transferId) return false;
   const leg = await getLiveCall(f.deps.redis, callId);
   if (!leg) return false;
+  const decide = async (): Promise<boolean> => {
+    if (!(await oldDialogUp(f.deps, { id: transferId, call_id: leg.id }))) {
+      const t = await getTransfer(f.deps.sql, transferId);
+      if (t) await failTransfer(f.deps, t, transferFailReason(code), code);
+      return false; // the caller is only on the new leg now: the queue head, like any offer that failed
+    }
+    if (leg.seatId) {
+      await f.deps.sql`UPDATE call_offers SET ended_at = now(), outcome = 'failed', sip_status = ${code} WHERE call_id = ${leg.id} AND attempt = ${leg.attempt}`;
+      await transitionSeat(f.deps, leg.seatId, 'ready', { from: ['reserved'], reason: null, set: { call: '' } });
+    }
+    await legFailed(f, { ...leg, tindex, tlabel }, code);
+    return true;
+  };
+  // decided in the old dialog's chain: its BYE, if the gateway sent one before this failure (some end the old dialog
+  // right after the 202), is handled first, so the caller is requeued rather than refused on a dialog that is gone
   const oldSipCallId = await oldDialogOf(f.deps, leg.id);
-  const old = oldSipCallId ? await getLiveCall(f.deps.redis, oldSipCallId) : undefined;
-  if (!old || old.state !== 'transferring') {
-    const t = await getTransfer(f.deps.sql, transferId);
-    if (t) await failTransfer(f.deps, t, transferFailReason(code), code);
-    return false; // the caller is only on the new leg now: the queue head, like any offer that failed
-  }
-  if (leg.seatId) {
-    await f.deps.sql`UPDATE call_offers SET ended_at = now(), outcome = 'failed', sip_status = ${code} WHERE call_id = ${leg.id} AND attempt = ${leg.attempt}`;
-    await transitionSeat(f.deps, leg.seatId, 'ready', { from: ['reserved'], reason: null, set: { call: '' } });
-  }
-  await legFailed(f, { ...leg, tindex, tlabel }, code);
-  return true;
+  return oldSipCallId ? f.serial.run(oldSipCallId, decide) : decide();
 }
 
 /** Refuse the new leg (the gateway keeps the caller on the old dialog) and fail the transfer. */

@@ -8,7 +8,7 @@ import type { EventData } from '../../events/schema.ts';
 import { getLiveCall, logCallEvent, transitionCall, type LiveCall } from '../store.ts';
 import { clearDeadline } from './deadlines.ts';
 import type { TransferFailReason } from './machine.ts';
-import { incidentOf, moveTransfer, oldDialogKey, type Transfer, type TransferDeps } from './store.ts';
+import { incidentOf, moveTransfer, oldDialogKey, transferIdAt, type Transfer, type TransferDeps } from './store.ts';
 
 export async function succeedTransfer(deps: TransferDeps, t: Transfer, newSipCallId: string, to: { seatId?: string | null; queueId?: string | null }, finalStatus: number | null = null): Promise<void> {
   if (t.state === 'succeeded' || t.state === 'failed') return;
@@ -32,9 +32,9 @@ export async function failTransfer(deps: TransferDeps, t: Transfer, reason: Tran
   const now = new Date();
   await moveTransfer(deps.sql, t, 'failed', { fail_reason: reason, final_status: sipStatus, ...(reason === 'refer_refused' ? { refer_status: sipStatus } : {}) }, now);
   const oldSipCallId = await oldDialogOf(deps, t.call_id);
-  const old = oldSipCallId ? await getLiveCall(deps.redis, oldSipCallId) : undefined;
+  const old = await oldDialogUp(deps, t);
   let back: LiveCall | undefined;
-  if (old && old.state === 'transferring') {
+  if (old) {
     back = await transitionCall(deps, old, 'talking', {}, null, now);
   }
   if (oldSipCallId) await deps.redis.del(oldDialogKey(oldSipCallId));
@@ -43,6 +43,17 @@ export async function failTransfer(deps: TransferDeps, t: Transfer, reason: Tran
   }, now);
   deps.log.info({ call_id: t.call_id, transfer_id: t.id, reason, sip_status: sipStatus }, 'transfer failed: the caller stays with the dispatcher');
   return back;
+}
+
+/**
+ * The old dialog's live call while the caller is still on it with this transfer in flight; undefined once the gateway
+ * ended it (transfer/progress.ts onTransferringBye clears the mark; the retired live call itself lingers in Redis).
+ */
+export async function oldDialogUp(deps: TransferDeps, t: Pick<Transfer, 'id' | 'call_id'>): Promise<LiveCall | undefined> {
+  const oldSipCallId = await oldDialogOf(deps, t.call_id);
+  if (!oldSipCallId || (await transferIdAt(deps.redis, oldDialogKey(oldSipCallId))) !== t.id) return undefined;
+  const old = await getLiveCall(deps.redis, oldSipCallId);
+  return old?.state === 'transferring' ? old : undefined;
 }
 
 /** The SIP Call-ID of the call's first (old) dialog: the record's own. */

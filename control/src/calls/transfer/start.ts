@@ -12,6 +12,7 @@ import { recordAudit, type Change } from '../../audit/record.ts';
 import { CtiError } from '../../errors/catalogue.ts';
 import { listDestinations } from '../../linkage/directory.ts';
 import { resolveDial, type DialRequest, type DialTarget } from '../../linkage/resolve.ts';
+import { wayOutOf } from '../../linkage/way-out.ts';
 import { assertMayControl, talkingCall } from '../media/session.ts';
 import { assertNotInThreeWay } from '../conference/in-three-way.ts';
 import { getLiveCall, transitionCall } from '../store.ts';
@@ -79,7 +80,8 @@ export async function startTransfer(rt: TransferRuntime, change: Change, callId:
     assertMayControl(deps, change.actor, call), getLiveCall(deps.redis, call.sipCallId), incidentOf(deps.sql, call.id),
   ]);
   const target = resolveDial(entries, change.actor.roles, req.destination);
-  if (target.kind === 'centre' || target.kind === 'number') throw new CtiError('CTI_TRANSFER_TARGET_UNSUPPORTED', { kind: target.kind, destination_id: target.destination_id });
+  // an outside target must have a way out now (CTI_TRANSFER_NO_WAY_OUT), before anything changes
+  if (target.kind === 'centre' || target.kind === 'number') await wayOutOf(deps.sql, target);
   if (target.kind === 'seat' && target.seat_id === call.seatId) throw new CtiError('CTI_TRANSFER_TARGET_IS_CALLER_SEAT', { seat_id: call.seatId });
   if (!live || live.state !== 'talking') throw new CtiError('CTI_CALL_NOT_TALKING', { call_id: callId, state: live?.state ?? 'gone' });
 

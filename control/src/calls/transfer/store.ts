@@ -87,6 +87,12 @@ export async function insertTransferLeg(sql: Queryable, callId: string, transfer
     VALUES (${callId}, 'caller', ${party}, ${fromTag}, ${at}, ${sipCallId}, ${transferId})`;
 }
 
+/** The leg of an outside target (another centre, 110/119/122) that answered the transfer's new INVITE. */
+export async function insertTargetLeg(sql: Queryable, callId: string, transferId: string, sipCallId: string, party: string, toTag: string | null, at: Date): Promise<void> {
+  await sql`INSERT INTO call_legs (call_id, kind, party, to_tag, started_at, sip_call_id, transfer_id)
+    VALUES (${callId}, 'external', ${party}, ${toTag}, ${at}, ${sipCallId}, ${transferId})`;
+}
+
 /** The old dialog's legs end (caller's first leg and the dispatcher's seat leg), the new ones stay. */
 export async function endOldLegs(sql: Queryable, callId: string, at: Date): Promise<void> {
   await sql`UPDATE call_legs SET ended_at = ${at} WHERE call_id = ${callId} AND ended_at IS NULL AND transfer_id IS NULL

@@ -61,6 +61,18 @@ export class CallControl {
     });
   }
 
+  /**
+   * A blind transfer's new INVITE relayed to another centre or an outside number (route TRANSFER_OUT): to `uri`,
+   * through the live gateway of dispatcher set `setid` when given, presenting `presented` when given; its progress
+   * comes back as offer.* events of kind `transfer` (attempt 0: no call_offers row).
+   */
+  transferOut(ref: SuspendedRef, way: { uri: string; setid: number | null; presented: string | null }, ringMs: number): void {
+    this.send(ref.sipCallId, {
+      action: 'transfer_out', tindex: ref.tindex, tlabel: ref.tlabel, callid: b64(ref.sipCallId), uri: way.uri, setid: way.setid ?? 0,
+      cli: way.presented ?? '', ring_ms: ringMs, attempt: 0,
+    });
+  }
+
   ringAll(ref: SuspendedRef, reason: string): void {
     this.send(ref.sipCallId, { action: 'ringall', tindex: ref.tindex, tlabel: ref.tlabel, callid: b64(ref.sipCallId), reason });
   }

@@ -38,13 +38,16 @@ export interface CallNewEvent {
 /**
  * What an offer.* event is about: an offer to one seat (`seat`), a ring_all offer to several (`many`; the
  * event's seat is the one that rang or answered), or an overflow to another centre (`overflow`; attempt is
- * the overflow's seq). Kamailio marks the last two with these pseudo seats in $avp(seat).
+ * the overflow's seq), or a blind transfer's new leg relayed to another centre or an outside number (`transfer`,
+ * calls/transfer/out-leg.ts). Kamailio marks the last three with these pseudo seats in $avp(seat).
  */
-export type OfferKind = 'seat' | 'many' | 'overflow';
+export type OfferKind = 'seat' | 'many' | 'overflow' | 'transfer';
 export const RING_ALL_OFFER = '~many';
 export const OVERFLOW_OFFER = '~overflow';
+export const TRANSFER_OUT_OFFER = '~transfer';
 
 function kindOf(v: unknown): OfferKind {
+  if (v === 'transfer' || v === TRANSFER_OUT_OFFER) return 'transfer';
   return v === 'many' || v === RING_ALL_OFFER ? 'many' : v === 'overflow' || v === OVERFLOW_OFFER ? 'overflow' : 'seat';
 }
 
