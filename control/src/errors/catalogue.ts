@@ -111,6 +111,8 @@ export const ERRORS = {
   CTI_CONFERENCE_ILLEGAL_TRANSITION: { http: 409, sip: 409, message: 'The conference room or participant cannot do that in its current state (details name it); reload and retry.' },
   CTI_CALL_IN_THREE_WAY: { http: 409, message: 'The call is in a three-way call (docs/mixer.md); drop the other party or end the three-way first.' },
   CTI_CONFERENCE_TARGET_UNSUPPORTED: { http: 501, message: 'A three-way call dials an outside number or another centre of the linkage directory (110, 119, 122, a hospital); a seat or a queue is not dialled into a room yet.' },
+  CTI_CONFERENCE_CALLER_ALONE: { http: 409, message: 'The caller would be left alone in the room: leave only once another party (110, the doctor, the centre) has joined, or drop that party and talk on.' },
+  CTI_CONFERENCE_CALLER_NOT_DROPPABLE: { http: 409, message: 'The caller cannot be dropped from their own call; end the call instead, or leave the room yourself.' },
   CTI_CONFERENCE_INVITATION_INVALID: { http: 403, sip: 403, message: 'The conference address carries no valid one-time token; ask the dispatcher for a new invitation.' },
   CTI_ENGINE_PROTOCOL: { http: 502, message: 'The telephony engine sent something we could not parse; see the log.' },
   CTI_RTPENGINE_ERROR: { http: 502, message: 'rtpengine refused the request; see details.' },

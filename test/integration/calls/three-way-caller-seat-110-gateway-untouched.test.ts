@@ -144,6 +144,84 @@ test('three-way: 110 busy: it leaves as failed, caller and seat keep talking', a
   await callerHangsUp(callId, d, row.id, started.room_id);
 });
 
+test('three-way: the dispatcher leaves, caller and 110 talk on; then 110 hangs up and the caller hears the hold audio', async (t) => {
+  await cc.waitForSeatState(raw.seat, 'ready');
+  const [caller, desk, p110] = media;
+  const { callId, d, a, towardsGw, row } = await talkingCall(caller!, desk!);
+  const { started } = await threeWay(row.id, callId, a, desk!, 'police-110');
+  const inv110 = await inviteTo110();
+  // 110 still ringing: leaving would leave the caller alone, refused, nothing changed
+  const alone = await cc.api<{ code: string }>('POST', `/v1/calls/${row.id}/three-way/leave`);
+  assert.deepEqual([alone.status, alone.body.code], [409, 'CTI_CONFERENCE_CALLER_ALONE'], JSON.stringify(alone.body));
+  const call110 = callIdOf(inv110);
+  const tag110 = newToken('p110');
+  await gw.respond(inv110, 200, 'OK', { toTag: tag110, body: audioSdp(p110!.port) });
+  await raw.gwEp.waitFor((m) => m.method === 'ACK' && callIdOf(m) === call110, 10_000, 'Kamailio\'s ACK of 110\'s 200');
+  p110!.sendTo(sdpTarget(inv110));
+  const parts = await waitFor(() => inRoom(started.room_id, 3), 10_000, 'caller, seat and 110 in the room');
+  const callerPid = parts.find((p) => p.party === 'caller')!.participant_id;
+  const notCaller = await cc.api<{ code: string }>('DELETE', `/v1/conferences/${started.room_id}/participants/${callerPid}`);
+  assert.deepEqual([notCaller.status, notCaller.body.code], [409, 'CTI_CONFERENCE_CALLER_NOT_DROPPABLE'], JSON.stringify(notCaller.body));
+
+  // the dispatcher leaves: the seat's phone hangs up, Kamailio answers its BYE; the seat is free again (wrap-up 0 s)
+  const left = await cc.apiOk<{ state: string; parties: { party: string }[] }>('POST', `/v1/calls/${row.id}/three-way/leave`, undefined, [200]);
+  assert.deepEqual([left.state, left.parties.map((p) => p.party)], ['seat_left', ['110']]);
+  await seat.request(a, 'BYE');
+  await seat.waitResponse(callId, 'BYE', (s) => s === 200, 'the seat\'s BYE answered by Kamailio', a.cseq);
+  await cc.waitForSeatState(raw.seat, 'ready');
+  await waitFor(() => inRoom(started.room_id, 2), 10_000, 'caller and 110 left in the room');
+  const [c2, p2] = await Promise.all([measure(caller!, 2000), measure(p110!, 2000)]);
+  t.diagnostic(`dispatcher gone: caller ${JSON.stringify(c2.levels)}; 110 ${JSON.stringify(p2.levels)}`);
+  assertHears('the caller without the dispatcher', c2, GW_HZ, [P110_HZ]);
+  assertHears('110 without the dispatcher', p2, P110_HZ, [GW_HZ]);
+  assert.ok(c2.levels[SEAT_HZ]! < c2.levels[P110_HZ]! - SELF_BELOW_DB, `the caller no longer hears the seat: ${JSON.stringify(c2.levels)}`);
+  assert.equal((await cc.call(row.id))!.state, 'talking', 'the call goes on');
+  assert.deepEqual(raw.gwEp.received.filter((m) => m.method !== undefined && callIdOf(m) === callId).map((m) => m.method), [], 'the caller\'s gateway saw nothing, not the seat\'s BYE');
+  const [seatLeft] = await cc.sql<{ data: { reason: string; party: string; incident_id: string | null } }[]>`
+    SELECT data FROM call_events WHERE call_id = ${row.id} AND type = 'call.party_left.v1' ORDER BY at`;
+  assert.deepEqual([seatLeft?.data.party, seatLeft?.data.reason, 'incident_id' in (seatLeft?.data ?? {})], ['seat', 'left', true]);
+  const audit = await cc.sql`SELECT 1 FROM audit_log WHERE action = 'call.three_way_left' AND target_id = ${row.id}`;
+  assert.equal(audit.length, 1, 'the leaving is audited');
+
+  // 110 hangs up: the caller is the last party; never silence on an open line: the hold audio
+  await gw.request(dialogOf(inv110, tag110), 'BYE');
+  await waitFor(() => inRoom(started.room_id, 1), 10_000, 'only the caller in the room');
+  const held = await measure(caller!, 2000);
+  const rms = rmsOf(caller!, 2000);
+  t.diagnostic(`caller alone: ${JSON.stringify(held.levels)}, ${held.packets} packets, rms ${rms.toFixed(0)}`);
+  assert.ok(held.packets > 50 && rms > 300, `the caller hears the hold audio (${held.packets} packets, rms ${rms})`);
+  assert.deepEqual(held.sources, [`${towardsGw.ip}:${towardsGw.port}`], 'from its one rtpengine address');
+  assert.equal((await cc.call(row.id))!.state, 'talking');
+
+  // the caller hangs up: answered by Kamailio (the seat is gone), the call ends, the room closes
+  await gw.request(d, 'BYE');
+  await gw.waitResponse(callId, 'BYE', (s) => s === 200, 'the caller\'s BYE answered', d.cseq);
+  await cc.waitForCall((c) => c.id === row.id && c.state === 'ended', 10_000, 'the call ended');
+  await waitFor(async () => (await cc.api('GET', `/v1/conferences/${started.room_id}`)).status === 404 || undefined, 10_000, 'the room closed');
+  assert.equal(seat.requests(callId, 'BYE').length, 0, 'the seat, gone, got no BYE');
+  const legs = await cc.sql<{ kind: string; ended: boolean }[]>`SELECT kind, ended_at IS NOT NULL AS ended FROM call_legs WHERE call_id = ${row.id} ORDER BY id`;
+  assert.ok(legs.length >= 4 && legs.every((l) => l.ended), `one record, every leg ended: ${JSON.stringify(legs)}`);
+});
+
+/** The dialog of a dialled-out party as the gateway (its UAS) holds it: its BYE goes to Kamailio's Contact. */
+function dialogOf(inv: SipMessage, localTag: string): Dialog {
+  const from = header(inv, 'from');
+  const contact = /<([^>]+)>/.exec(header(inv, 'contact'))![1]!;
+  return {
+    callId: callIdOf(inv), localTag, localUri: /<([^>]+)>/.exec(header(inv, 'to'))![1]!,
+    remoteUri: /<([^>]+)>/.exec(from)![1]!, remoteTag: param(from, 'tag')!, remoteTarget: contact, routeSet: [], cseq: 1, inviteBranch: '', inviteCseq: 1, requestUri: contact,
+  };
+}
+
+function rmsOf(e: Endpoint, ms: number): number {
+  const now = Date.now();
+  const win = e.heard.filter((h) => h.at >= now - ms);
+  let sum = 0;
+  let n = 0;
+  for (const h of win) for (const v of h.pcm) { sum += v * v; n += 1; }
+  return n ? Math.sqrt(sum / n) : 0;
+}
+
 /** The gateway calls 120, the seat answers, both send their tones to rtpengine; the record is talking. */
 async function talkingCall(caller: Endpoint, desk: Endpoint) {
   const callId = `${newToken('tw-')}@gw.example`;
