@@ -15,6 +15,7 @@ import { Phone } from './phone.js';
 import { IncomingPopup } from './popup.js';
 import { mountCallbacks } from './callbacks.js';
 import { mountTransfer } from './transfer.js';
+import { mountConsult } from './consult.js';
 import { Recall } from './recall.js';
 import { banner } from '../shared/banner.js'; // topics: sip, reg, mic, events, recovery, action, failover
 import { FailoverWatch } from './failover.js';
@@ -34,6 +35,8 @@ let keys = {};
 let seat = { state: 'logged_out', reason: null, sinceMs: Date.now() };
 /** The transfer panel (transfer.js): mounted at login. */
 let transfer = null;
+/** The consultation and three-way panel (consult.js): mounted at login. */
+let consult = null;
 let call = null; // { sipCallId, number, state: 'ringing'|'answering'|'talking', talkingSinceMs, held, muted }
 let registered = false;
 let loggingOut = false;
@@ -93,6 +96,7 @@ function render() {
   renderQueues(now);
   popup.tick();
   transfer?.refresh();
+  consult?.refresh();
 }
 
 /** The replay indicator: shown while the dispatcher hears the replay instead of (over) the live caller. */
@@ -241,6 +245,7 @@ async function onLogin(ev) {
     $('f-sippass').value = '';
     mountCallbacks({ root: $('callbacks-panel'), api, phone: () => phone, me: () => session.user?.id, errorText });
     transfer = mountTransfer({ root: $('transfer-panel'), api, phone: () => phone, callId: currentCallId, talking: () => call?.state === 'talking', errorText });
+    consult = mountConsult({ root: $('consult-panel'), api, phone: () => phone, callId: currentCallId, talking: () => call?.state === 'talking', errorText });
     await phone.start();
   } catch (e) {
     $('login-error').textContent = e.mic ?? t(zh.login.failed, { msg: errorText(e) });

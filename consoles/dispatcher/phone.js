@@ -296,6 +296,16 @@ export class Phone {
     await s.refer(target);
   }
 
+  /**
+   * A three-way or a consultation (consult.js; docs/mixer.md): a re-INVITE in the call's dialog carrying the anchor
+   * token; Kamailio answers it with the room's media, the caller's side never sees it.
+   */
+  async anchor(header, token) {
+    const s = this.session;
+    if (!s || s.state !== SessionState.Established) throw new Error('no connected call to move into the room');
+    await s.invite({ requestOptions: { extraHeaders: [`${header}: ${token}`] } });
+  }
+
   attachRemoteAudio(session) {
     const pc = session.sessionDescriptionHandler?.peerConnection;
     if (!pc) return;

@@ -1275,7 +1275,7 @@ route[CONF_REJECT] {
 # its final answer goes to the control plane with the SDP; tm ACKs a 2xx itself
 reply_route {
 	if ($(ci{s.substr,0,4}) == "cfo-" && $rm == "INVITE" && $rs >= 200) {
-		evapi_relay("{\"event\":\"conf.reply\",\"callid\":\"$(ci{s.trim}{s.encode.base64})\",\"code\":$rs,\"ftag\":\"$(ft{s.encode.base64})\",\"to\":\"$(hdr(To){s.encode.base64})\",\"contact\":\"$(ct{s.encode.base64})\",\"sdp\":\"$(rb{s.encode.base64})\",\"src\":\"$si:$sp\"}");
+		evapi_relay("{\"event\":\"conf.reply\",\"callid\":\"$(ci{s.trim}{s.encode.base64})\",\"code\":$rs,\"ftag\":\"$(ft{s.encode.base64})\",\"from\":\"$(hdr(From){s.encode.base64})\",\"to\":\"$(hdr(To){s.encode.base64})\",\"contact\":\"$(ct{s.encode.base64})\",\"sdp\":\"$(rb{s.encode.base64})\",\"src\":\"$si:$sp\"}");
 	}
 }
 

@@ -113,6 +113,8 @@ export const ERRORS = {
   CTI_CONFERENCE_TARGET_UNSUPPORTED: { http: 501, message: 'A three-way call dials an outside number or another centre of the linkage directory (110, 119, 122, a hospital); a seat or a queue is not dialled into a room yet.' },
   CTI_CONFERENCE_CALLER_ALONE: { http: 409, message: 'The caller would be left alone in the room: leave only once another party (110, the doctor, the centre) has joined, or drop that party and talk on.' },
   CTI_CONFERENCE_CALLER_NOT_DROPPABLE: { http: 409, message: 'The caller cannot be dropped from their own call; end the call instead, or leave the room yourself.' },
+  CTI_CONSULT_NOT_FOUND: { http: 404, message: 'The call has no consultation (none was started, or it ended long ago); start one with POST /v1/calls/{id}/consultations.' },
+  CTI_CONSULT_ILLEGAL_TRANSITION: { http: 409, message: 'The consultation cannot do that in its current phase (details: from, action, allowed_from); reload the call and retry.' },
   CTI_CONFERENCE_INVITATION_INVALID: { http: 403, sip: 403, message: 'The conference address carries no valid one-time token; ask the dispatcher for a new invitation.' },
   CTI_ENGINE_PROTOCOL: { http: 502, message: 'The telephony engine sent something we could not parse; see the log.' },
   CTI_RTPENGINE_ERROR: { http: 502, message: 'rtpengine refused the request; see details.' },

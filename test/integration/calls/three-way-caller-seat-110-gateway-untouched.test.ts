@@ -203,6 +203,77 @@ test('three-way: the dispatcher leaves, caller and 110 talk on; then 110 hangs u
   assert.ok(legs.length >= 4 && legs.every((l) => l.ended), `one record, every leg ended: ${JSON.stringify(legs)}`);
 });
 
+test('consultative transfer: the caller held while seat and 110 talk privately, then completed: caller and 110 connected', async (t) => {
+  await cc.waitForSeatState(raw.seat, 'ready');
+  const [caller, desk, p110] = media;
+  const { callId, d, a, row } = await talkingCall(caller!, desk!);
+  const { started } = await threeWay(row.id, callId, a, desk!, 'police-110', 'consultations');
+  const inv110 = await inviteTo110();
+  const ringing = await consultation(row.id);
+  assert.equal(ringing.phase, 'dialling');
+  const early = await cc.api<{ code: string }>('POST', `/v1/calls/${row.id}/consultations/complete`);
+  assert.deepEqual([early.status, early.body.code], [409, 'CTI_CONSULT_ILLEGAL_TRANSITION'], 'nothing to complete while 110 rings');
+  const held = await measure(caller!, 2000);
+  t.diagnostic(`caller while 110 rings: ${JSON.stringify(held.levels)}, rms ${rmsOf(caller!, 2000).toFixed(0)}`);
+  assert.ok(rmsOf(caller!, 2000) > 300 && held.levels[SEAT_HZ]! < HEARD_DB, `the caller hears the hold audio, not the seat: ${JSON.stringify(held.levels)}`);
+
+  const tag110 = newToken('p110');
+  await gw.respond(inv110, 200, 'OK', { toTag: tag110, body: audioSdp(p110!.port) });
+  p110!.sendTo(sdpTarget(inv110));
+  await waitFor(async () => ((await consultation(row.id)).phase === 'talking') || undefined, 10_000, 'consultation talking');
+  const [c1, s1, p1] = await Promise.all([measure(caller!, 2000), measure(desk!, 2000), measure(p110!, 2000)]);
+  t.diagnostic(`consulting: caller ${JSON.stringify(c1.levels)}; seat ${JSON.stringify(s1.levels)}; 110 ${JSON.stringify(p1.levels)}`);
+  assertHears('the seat (consulting)', s1, SEAT_HZ, [P110_HZ]);
+  assertHears('110 (consulting)', p1, P110_HZ, [SEAT_HZ]);
+  assert.ok(s1.levels[GW_HZ]! < HEARD_DB && p1.levels[GW_HZ]! < HEARD_DB, 'neither seat nor 110 hears the held caller');
+  assert.ok(c1.levels[SEAT_HZ]! < HEARD_DB && c1.levels[P110_HZ]! < HEARD_DB, `the caller does not hear the consultation: ${JSON.stringify(c1.levels)}`);
+
+  // completed: the caller joins 110, the dispatcher leaves (its BYE answered by Kamailio), the seat is free
+  const done = await cc.apiOk<{ phase: string }>('POST', `/v1/calls/${row.id}/consultations/complete`, undefined, [200]);
+  assert.equal(done.phase, 'completed');
+  await seat.request(a, 'BYE');
+  await seat.waitResponse(callId, 'BYE', (s) => s === 200, 'the seat\'s BYE answered by Kamailio', a.cseq);
+  await cc.waitForSeatState(raw.seat, 'ready');
+  const [c2, p2] = await Promise.all([measure(caller!, 2000), measure(p110!, 2000)]);
+  t.diagnostic(`transferred: caller ${JSON.stringify(c2.levels)}; 110 ${JSON.stringify(p2.levels)}`);
+  assertHears('the caller (transferred)', c2, GW_HZ, [P110_HZ]);
+  assertHears('110 (transferred)', p2, P110_HZ, [GW_HZ]);
+  const audit = await cc.sql<{ action: string }[]>`SELECT action FROM audit_log WHERE target_id = ${row.id} AND action LIKE 'call.consultation%' ORDER BY id`;
+  assert.deepEqual(audit.map((r) => r.action), ['call.consultation_started', 'call.consultation_completed']);
+  await gw.request(d, 'BYE');
+  await gw.waitResponse(callId, 'BYE', (s) => s === 200, 'the caller\'s BYE answered', d.cseq);
+  const bye110 = await raw.gwEp.waitFor((m) => m.method === 'BYE' && callIdOf(m) === callIdOf(inv110), 10_000, 'the BYE to 110');
+  await gw.respond(bye110, 200, 'OK');
+  await cc.waitForCall((c) => c.id === row.id && c.state === 'ended', 10_000, 'the call ended');
+  await waitFor(async () => (await cc.api('GET', `/v1/conferences/${started.room_id}`)).status === 404 || undefined, 10_000, 'the room closed');
+});
+
+test('consultative transfer: 110 busy, the dispatcher told, the caller still held and taken back', async (t) => {
+  await cc.waitForSeatState(raw.seat, 'ready');
+  const [caller, desk] = media;
+  const { callId, d, a, row } = await talkingCall(caller!, desk!);
+  const { started } = await threeWay(row.id, callId, a, desk!, 'police-110', 'consultations');
+  await gw.respond(await inviteTo110(), 486, 'Busy Here', { toTag: newToken('p110') });
+  // the dispatcher is told why (the reason is 110's call.party_left.v1, written just after it left the room)
+  const failed = await waitFor(async () => { const c = await consultation(row.id); return c.phase === 'target_failed' && c.target_failure !== 'gone' ? c : undefined; }, 10_000, 'target failed');
+  assert.equal(failed.target_failure, 'failed');
+  const still = await measure(caller!, 1500);
+  assert.ok(rmsOf(caller!, 1500) > 300 && still.levels[SEAT_HZ]! < HEARD_DB, `still held: ${JSON.stringify(still.levels)}`);
+  const merge = await cc.api<{ code: string }>('POST', `/v1/calls/${row.id}/consultations/merge`);
+  assert.deepEqual([merge.status, merge.body.code], [409, 'CTI_CONSULT_ILLEGAL_TRANSITION']);
+  const back = await cc.apiOk<{ phase: string }>('POST', `/v1/calls/${row.id}/consultations/cancel`, undefined, [200]);
+  assert.equal(back.phase, 'cancelled');
+  const [c2, s2] = await Promise.all([measure(caller!, 2000), measure(desk!, 2000)]);
+  t.diagnostic(`taken back: caller ${JSON.stringify(c2.levels)}; seat ${JSON.stringify(s2.levels)}`);
+  assertHears('the caller taken back', c2, GW_HZ, [SEAT_HZ]);
+  assertHears('the seat', s2, SEAT_HZ, [GW_HZ]);
+  await callerHangsUp(callId, d, row.id, started.room_id);
+});
+
+async function consultation(recordId: string) {
+  return cc.apiOk<{ phase: string; target_failure: string | null }>('GET', `/v1/calls/${recordId}/consultations`, undefined, [200]);
+}
+
 /** The dialog of a dialled-out party as the gateway (its UAS) holds it: its BYE goes to Kamailio's Contact. */
 function dialogOf(inv: SipMessage, localTag: string): Dialog {
   const from = header(inv, 'from');
@@ -238,8 +309,8 @@ async function talkingCall(caller: Endpoint, desk: Endpoint) {
 }
 
 /** The dispatcher asks for the three-way; the seat's phone re-INVITEs with the token and moves its media. */
-async function threeWay(recordId: string, callId: string, a: Dialog, desk: Endpoint, destinationId: string) {
-  const started = await cc.apiOk<{ room_id: string; anchor: { header: string; token: string } }>('POST', `/v1/calls/${recordId}/three-way`, { destination: { destination_id: destinationId } }, [201]);
+async function threeWay(recordId: string, callId: string, a: Dialog, desk: Endpoint, destinationId: string, path = 'three-way') {
+  const started = await cc.apiOk<{ room_id: string; anchor: { header: string; token: string } }>('POST', `/v1/calls/${recordId}/${path}`, { destination: { destination_id: destinationId } }, [201]);
   assert.equal(started.anchor.header, 'X-CTI-Anchor');
   await seat.request(a, 'INVITE', audioSdp(desk.port, 'sendrecv', 2), undefined, [[started.anchor.header, started.anchor.token]]);
   const reOk = await seat.waitResponse(callId, 'INVITE', (s) => s === 200, 'the re-INVITE answered', a.cseq);

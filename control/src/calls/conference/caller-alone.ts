@@ -10,6 +10,7 @@
  */
 import { outsideParties } from './seat-leaves.ts';
 import type { LegEnv } from './legs.ts';
+import { playHoldToCaller } from './caller-hold.ts';
 
 export async function afterPartyLeft(env: LegEnv, roomId: string): Promise<void> {
   const room = await env.store.room(roomId);
@@ -20,10 +21,8 @@ export async function afterPartyLeft(env: LegEnv, roomId: string): Promise<void>
   const a = await env.store.anchor(caller.dialog.call_id);
   if (a?.state !== 'seat_left') return;
   env.deps.log.error({ call_id: a.call_id, room_id: roomId }, 'three-way: the caller is the last party left; they hear the hold audio until a dispatcher joins the room');
-  if (!env.holdAudio || !env.ng.playMedia) return;
   try {
-    if (a.seat_tag) await env.ng.blockMedia?.({ callId: a.sip_call_id, fromTag: a.seat_tag });
-    await env.ng.playMedia({ callId: a.sip_call_id, fromTag: a.caller_tag, file: env.holdAudio, repeatTimes: 10_000 });
+    await playHoldToCaller(env, a);
   } catch (err) {
     env.deps.log.error({ err: String(err), call_id: a.call_id }, 'hold audio for the caller left alone failed');
   }

@@ -184,7 +184,7 @@ export async function leave(env: LegEnv, p: Participant, reason: LeaveReason): P
 }
 
 /** BYE towards the party within the dialog Kamailio answered (RFC 3261 15.1.1), sent by Kamailio's tm. */
-async function sendBye(env: LegEnv, p: Participant): Promise<void> {
+export async function sendBye(env: LegEnv, p: Participant): Promise<void> {
   const d = p.dialog;
   if (!d.local_tag) {
     env.deps.log.warn({ participant_id: p.participant_id }, 'no local tag known for the leg: cannot send its BYE');

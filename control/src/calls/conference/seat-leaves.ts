@@ -15,10 +15,10 @@
  *    goes to wrap-up (or ready), an audit row `call.three_way_left`.
  * The call record stays one: the caller's leg, the seat's leg (ended now), the room's legs.
  */
-import { recordAudit, type Change } from '../../audit/record.ts';
+import { recordAudit, type AuditEntry, type Change } from '../../audit/record.ts';
 import { CtiError } from '../../errors/catalogue.ts';
 import { seatWrapUp } from '../flow/ended.ts';
-import { assertMayControl, talkingCall } from '../media/session.ts';
+import { assertMayControl, talkingCall, type TalkingCall } from '../media/session.ts';
 import { getLiveCall, saveLiveCall } from '../store.ts';
 import { anchorTransition } from './anchor-machine.ts';
 import { leave, type LegEnv } from './legs.ts';
@@ -35,9 +35,15 @@ export const inRoom = (parts: Participant[]) => parts.filter((p) => p.state === 
 export interface SeatLeft { call_id: string; room_id: string; state: 'seat_left'; parties: { participant_id: string; party: string | null }[] }
 
 export async function seatLeaves(env: LegEnv, change: Change, callId: string): Promise<SeatLeft> {
+  const call = await talkingCall(env.deps, callId);
+  await assertMayControl(env.deps, change.actor, call);
+  return leaveRoom(env, change, call);
+}
+
+/** The same, the person's right to act already checked (or the control plane acting: a consultation's deadline). */
+export async function leaveRoom(env: LegEnv, change: { actor: AuditEntry['actor']; ip: string | null }, call: TalkingCall): Promise<SeatLeft> {
   const { deps } = env;
-  const call = await talkingCall(deps, callId);
-  await assertMayControl(deps, change.actor, call);
+  const callId = call.id;
   const a = await env.store.anchor(call.sipCallId);
   if (!a) throw new CtiError('CTI_CONFERENCE_ILLEGAL_TRANSITION', { call_id: callId, entity: 'anchor', from: 'none', to: 'seat_left' });
   anchorTransition(a.state, 'seat_left', a.call_id);

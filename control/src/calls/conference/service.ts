@@ -70,7 +70,7 @@ export class ConferenceService {
         });
       } else if (m.event === 'conf.reply') {
         await onDialReply(this.env, {
-          callid: fromB64(m.callid), code: Number(m.code), ftag: fromB64(m.ftag), to: fromB64(m.to), contact: fromB64(m.contact), sdp: fromB64(m.sdp), src: String(m.src ?? ''),
+          callid: fromB64(m.callid), code: Number(m.code), ftag: fromB64(m.ftag), from: fromB64(m.from), to: fromB64(m.to), contact: fromB64(m.contact), sdp: fromB64(m.sdp), src: String(m.src ?? ''),
         });
       }
     } catch (err) {

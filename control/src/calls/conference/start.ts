@@ -2,6 +2,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppDeps } from '../../app/deps.ts';
 import { conferencesRoutes } from '../../api/routes/conferences.ts';
+import { consultationsRoutes } from '../../api/routes/consultations.ts';
 import { JanusClient } from '../../engine/janus/client.ts';
 import type { EvapiClient } from '../../engine/evapi/client.ts';
 import type { KamailioRpc } from '../../engine/kamailio/jsonrpc.ts';
@@ -27,5 +28,9 @@ export function startConferences(deps: AppDeps, parts: { rpc: KamailioRpc; ng: N
     ...(parts.kick ? { kick: parts.kick } : {}),
     recordingsDir: env.CTI_JANUS_RECORDINGS_DIR ?? '/tmp', ...(env.CTI_JANUS_ADMIN_KEY ? { adminKey: env.CTI_JANUS_ADMIN_KEY } : {}),
   };
-  return { service: new ConferenceService(legEnv, janus), routes: conferencesRoutes(deps, legEnv), owns: isConferenceEvent };
+  const routes: FastifyPluginAsync = async (app) => {
+    await app.register(conferencesRoutes(deps, legEnv));
+    await app.register(consultationsRoutes(deps, legEnv));
+  };
+  return { service: new ConferenceService(legEnv, janus), routes, owns: isConferenceEvent };
 }
