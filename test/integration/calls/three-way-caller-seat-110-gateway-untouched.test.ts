@@ -270,6 +270,43 @@ test('consultative transfer: 110 busy, the dispatcher told, the caller still hel
   await callerHangsUp(callId, d, row.id, started.room_id);
 });
 
+test('consultative transfer: a ringing target cancelled (CANCEL sent); on another call the consultation merged into a three-way', async (t) => {
+  await cc.waitForSeatState(raw.seat, 'ready');
+  const [caller, desk, p110] = media;
+  let { callId, d, a, row } = await talkingCall(caller!, desk!);
+  let { started } = await threeWay(row.id, callId, a, desk!, 'police-110', 'consultations');
+  const ringing = await inviteTo110();
+  await gw.respond(ringing, 180, 'Ringing', { toTag: newToken('p110') });
+  assert.equal((await cc.apiOk<{ phase: string }>('POST', `/v1/calls/${row.id}/consultations/cancel`, undefined, [200])).phase, 'cancelled');
+  const cancel = await raw.gwEp.waitFor((m) => m.method === 'CANCEL' && callIdOf(m) === callIdOf(ringing), 10_000, 'the CANCEL to the ringing 110');
+  await gw.respond(cancel, 200, 'OK');
+  await gw.respond(ringing, 487, 'Request Terminated');
+  const [c1, s1] = await Promise.all([measure(caller!, 2000), measure(desk!, 2000)]);
+  t.diagnostic(`ringing 110 cancelled: caller ${JSON.stringify(c1.levels)}; seat ${JSON.stringify(s1.levels)}`);
+  assertHears('the caller taken back', c1, GW_HZ, [SEAT_HZ]);
+  assertHears('the seat', s1, SEAT_HZ, [GW_HZ]);
+  await callerHangsUp(callId, d, row.id, started.room_id);
+
+  await cc.waitForSeatState(raw.seat, 'ready');
+  ({ callId, d, a, row } = await talkingCall(caller!, desk!));
+  ({ started } = await threeWay(row.id, callId, a, desk!, 'police-110', 'consultations'));
+  const inv110 = await inviteTo110();
+  await gw.respond(inv110, 200, 'OK', { toTag: newToken('p110'), body: audioSdp(p110!.port) });
+  p110!.sendTo(sdpTarget(inv110));
+  await waitFor(async () => ((await consultation(row.id)).phase === 'talking') || undefined, 10_000, 'consultation talking');
+  assert.equal((await cc.apiOk<{ phase: string }>('POST', `/v1/calls/${row.id}/consultations/merge`, undefined, [200])).phase, 'merged');
+  const [c3, s3, p3] = await Promise.all([measure(caller!, 2000), measure(desk!, 2000), measure(p110!, 2000)]);
+  t.diagnostic(`merged: caller ${JSON.stringify(c3.levels)}; seat ${JSON.stringify(s3.levels)}; 110 ${JSON.stringify(p3.levels)}`);
+  assertHears('the caller (merged)', c3, GW_HZ, [SEAT_HZ, P110_HZ]);
+  assertHears('the seat (merged)', s3, SEAT_HZ, [GW_HZ, P110_HZ]);
+  assertHears('110 (merged)', p3, P110_HZ, [GW_HZ, SEAT_HZ]);
+  await gw.request(d, 'BYE');
+  await seat.respond(await seat.waitRequest(callId, 'BYE'), 200, 'OK');
+  const bye110 = await raw.gwEp.waitFor((m) => m.method === 'BYE' && callIdOf(m) === callIdOf(inv110), 10_000, 'the BYE to 110');
+  await gw.respond(bye110, 200, 'OK');
+  await cc.waitForCall((c) => c.id === row.id && c.state === 'ended', 10_000, 'the call ended');
+});
+
 async function consultation(recordId: string) {
   return cc.apiOk<{ phase: string; target_failure: string | null }>('GET', `/v1/calls/${recordId}/consultations`, undefined, [200]);
 }
