@@ -12,6 +12,10 @@
  *   - one call record: the parties' joins and 110's leaving on its timeline; the caller hangs up and the room closes.
  * Bad input first: a seat as destination, an unknown one, a number off the directory: coded errors, nothing changed.
  * Then 110 busy (486): it leaves as `failed`, caller and seat keep hearing each other.
+ * The dispatcher leaves (seat-leaves.ts): caller and 110 talk on, the seat's BYE answered by Kamailio, the seat free;
+ * 110 hangs up and the caller, the last party, hears the hold audio. Consultative transfer (calls/consult/): the
+ * caller held (hold audio, hears neither seat nor 110, heard by neither) while seat and 110 talk, then completed;
+ * 110 busy -> target_failed, still held, cancelled (taken back); a ringing 110 cancelled (CANCEL sent); merged.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
