@@ -86,7 +86,8 @@ export function mountConsult({ root, api, phone, callId, talking, errorText }) {
     say('warn', t(cs.phases.requested, { name: entry.name }));
     render();
     try {
-      await phone()?.anchor(started.anchor.header, started.anchor.token);
+      // no token: caller and seat are in the room already (a second consultation), nothing for the phone to send
+      if (started.anchor) await phone()?.anchor(started.anchor.header, started.anchor.token);
     } catch (e) {
       stop(t(cs.phoneFailed, { msg: errorText(e) }), 'error'); // the control plane's token expires: the call stays as it was
       return;

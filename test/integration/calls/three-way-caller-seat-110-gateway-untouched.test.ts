@@ -252,9 +252,9 @@ test('consultative transfer: the caller held while seat and 110 talk privately, 
   await waitFor(async () => (await cc.api('GET', `/v1/conferences/${started.room_id}`)).status === 404 || undefined, 10_000, 'the room closed');
 });
 
-test('consultative transfer: 110 busy, the dispatcher told, the caller still held and taken back', async (t) => {
+test('consultative transfer: 110 busy, the dispatcher told, the caller still held and taken back; a second consultation', async (t) => {
   await cc.waitForSeatState(raw.seat, 'ready');
-  const [caller, desk] = media;
+  const [caller, desk, p110] = media;
   const { callId, d, a, row } = await talkingCall(caller!, desk!);
   const { started } = await threeWay(row.id, callId, a, desk!, 'police-110', 'consultations');
   await gw.respond(await inviteTo110(), 486, 'Busy Here', { toTag: newToken('p110') });
@@ -271,6 +271,24 @@ test('consultative transfer: 110 busy, the dispatcher told, the caller still hel
   t.diagnostic(`taken back: caller ${JSON.stringify(c2.levels)}; seat ${JSON.stringify(s2.levels)}`);
   assertHears('the caller taken back', c2, GW_HZ, [SEAT_HZ]);
   assertHears('the seat', s2, SEAT_HZ, [GW_HZ]);
+
+  // a second consultation on the same call: caller and seat are in the room already, no token, 110 dialled in
+  const next110 = inviteTo110(); // the INVITE leaves before the API answers (no re-INVITE from the seat to wait for)
+  const again = await cc.apiOk<{ anchor: unknown; room_id: string }>('POST', `/v1/calls/${row.id}/consultations`, { destination: { destination_id: 'police-110' } }, [201]);
+  assert.deepEqual([again.anchor, again.room_id], [null, started.room_id]);
+  const inv110 = await next110;
+  await gw.respond(inv110, 200, 'OK', { toTag: newToken('p110'), body: audioSdp(p110!.port) });
+  p110!.sendTo(sdpTarget(inv110));
+  await waitFor(async () => ((await consultation(row.id)).phase === 'talking') || undefined, 10_000, 'second consultation talking');
+  const [c3, s3] = await Promise.all([measure(caller!, 2000), measure(desk!, 2000)]);
+  t.diagnostic(`second consultation: caller ${JSON.stringify(c3.levels)}; seat ${JSON.stringify(s3.levels)}`);
+  assertHears('the seat (second consultation)', s3, SEAT_HZ, [P110_HZ]);
+  assert.ok(c3.levels[SEAT_HZ]! < HEARD_DB && c3.levels[P110_HZ]! < HEARD_DB && s3.levels[GW_HZ]! < HEARD_DB, 'the caller held again');
+  await cc.apiOk('POST', `/v1/calls/${row.id}/consultations/cancel`, undefined, [200]);
+  const bye110 = await raw.gwEp.waitFor((m) => m.method === 'BYE' && callIdOf(m) === callIdOf(inv110), 10_000, 'the BYE to 110');
+  await gw.respond(bye110, 200, 'OK');
+  const c4 = await measure(caller!, 1500);
+  assertHears('the caller taken back again', c4, GW_HZ, [SEAT_HZ]);
   await callerHangsUp(callId, d, row.id, started.room_id);
 });
 

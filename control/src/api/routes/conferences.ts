@@ -65,7 +65,7 @@ export function conferencesRoutes(deps: AppDeps, env: LegEnv): FastifyPluginAsyn
             properties: {
               call_id: { type: 'string' }, room_id: { type: 'string' }, state: { type: 'string' },
               destination: { type: 'object', properties: { destination_id: { type: 'string' }, name: { type: 'string' }, number: { type: 'string' } } },
-              anchor: { type: 'object', properties: { header: { type: 'string' }, token: { type: 'string' }, expires_s: { type: 'integer' } } },
+              anchor: { type: ['object', 'null'], properties: { header: { type: 'string' }, token: { type: 'string' }, expires_s: { type: 'integer' } } },
             },
           },
           ...authedErrors(403, 404, 409, 501, 502, 503),

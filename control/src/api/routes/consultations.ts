@@ -50,7 +50,7 @@ export function consultationsRoutes(deps: AppDeps, env: LegEnv): FastifyPluginAs
             properties: {
               call_id: { type: 'string' }, room_id: { type: 'string' }, phase: { type: 'string' }, deadline_at: { type: 'string' },
               destination: view.properties.destination,
-              anchor: { type: 'object', properties: { header: { type: 'string' }, token: { type: 'string' }, expires_s: { type: 'integer' } } },
+              anchor: { type: ['object', 'null'], properties: { header: { type: 'string' }, token: { type: 'string' }, expires_s: { type: 'integer' } } },
             },
           },
           ...authedErrors(403, 404, 409, 501, 502, 503),

@@ -29,6 +29,7 @@ import { getLiveCall } from '../store.ts';
 import { anchorTransition, mayStartAnchor } from './anchor-machine.ts';
 import { dialOut } from './dial.ts';
 import { holdCallerInRoom } from './caller-hold.ts';
+import { dialIntoAnchoredRoom } from './dial-another.ts';
 import { FROM_BROWSER, PLAIN, TO_BROWSER, b64, closeRoom, joinMixer, joined, keepHandle, type LegEnv } from './legs.ts';
 import { destroyRoom, openRoom, openRoomOrThrow } from './rooms.ts';
 import { audioTarget, janusAnswer } from './sdp.ts';
@@ -47,8 +48,8 @@ export interface StartedThreeWay {
   room_id: string;
   state: Anchor['state'];
   destination: { destination_id: string; name: string; number: string };
-  /** The seat's phone sends a re-INVITE in the call's dialog with this header (one use, `expires_s`). */
-  anchor: { header: string; token: string; expires_s: number };
+  /** The seat's phone sends a re-INVITE in the call's dialog with this header (one use, `expires_s`); null: caller and seat are in the room already. */
+  anchor: { header: string; token: string; expires_s: number } | null;
 }
 
 export async function startThreeWay(env: LegEnv, change: Change, callId: string, req: ThreeWayRequest, opts: { consult?: boolean } = {}): Promise<StartedThreeWay> {
@@ -61,7 +62,8 @@ export async function startThreeWay(env: LegEnv, change: Change, callId: string,
   // the call stays talking through a three-way: only a talking call (not one being transferred) is anchored
   if (!live || live.state !== 'talking') throw new CtiError('CTI_CALL_NOT_TALKING', { call_id: callId, state: live?.state ?? 'gone' });
   const current = await env.store.anchor(call.sipCallId);
-  if (!mayStartAnchor(current?.state)) throw new CtiError('CTI_CONFERENCE_ILLEGAL_TRANSITION', { call_id: callId, entity: 'anchor', from: current!.state, to: 'requested' });
+  // caller and seat already in the room (dial-another.ts) or no anchor live; else one is being set up or the seat left
+  if (current?.state !== 'anchored' && !mayStartAnchor(current?.state)) throw new CtiError('CTI_CONFERENCE_ILLEGAL_TRANSITION', { call_id: callId, entity: 'anchor', from: current!.state, to: 'requested' });
   const dial = {
     number: target.kind === 'number' ? target.number : target.sip_uri.replace(/^sips?:([^@]+)@.*$/, '$1'),
     gateway_uri: await gatewayOf(env, target.trunk_id, target.kind === 'centre' ? target.sip_uri : null),
@@ -69,6 +71,7 @@ export async function startThreeWay(env: LegEnv, change: Change, callId: string,
     name: target.name, destination_id: target.destination_id,
   };
   if (!env.janus.up) throw env.janus.unavailable();
+  if (current?.state === 'anchored') return dialIntoAnchoredRoom(env, change, current, dial, opts);
   if (current) await env.store.dropAnchor(call.sipCallId); // a failed one before: replaced
   const token = randomBytes(18).toString('base64url');
   const anchor: Anchor = {

@@ -9,6 +9,7 @@ import type { KamailioRpc } from '../../engine/kamailio/jsonrpc.ts';
 import type { NgClient } from '../../engine/rtpengine/ng-client.ts';
 import { ConferenceService, isConferenceEvent } from './service.ts';
 import { holdAudioFromEnv } from '../actions/hold.ts';
+import { resumeDeadlines } from '../consult/deadline.ts';
 import { ConferenceStore, janusSessionInRedis } from './store.ts';
 
 export interface Conferences {
@@ -32,5 +33,7 @@ export function startConferences(deps: AppDeps, parts: { rpc: KamailioRpc; ng: N
     await app.register(conferencesRoutes(deps, legEnv));
     await app.register(consultationsRoutes(deps, legEnv));
   };
+  // a restarted control plane: no consultation left without its deadline (calls/consult/deadline.ts)
+  void resumeDeadlines(legEnv).catch((err: unknown) => deps.log.error({ err: String(err) }, 'consultation deadlines not re-armed'));
   return { service: new ConferenceService(legEnv, janus), routes, owns: isConferenceEvent };
 }

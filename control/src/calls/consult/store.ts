@@ -9,6 +9,8 @@ import type { ConsultOutcome } from './machine.ts';
 
 const TTL_S = 12 * 3600;
 const key = (callId: string) => `cti:consult:${callId}`;
+/** The calls with an open consultation (deadline.ts re-arms their deadlines when a control plane starts). */
+const OPEN = 'cti:consult:open';
 
 export interface Consultation {
   call_id: string;
@@ -26,7 +28,18 @@ export interface Consultation {
 }
 
 export async function putConsultation(redis: Redis, c: Consultation): Promise<void> {
-  await redis.set(key(c.call_id), JSON.stringify(c), 'EX', TTL_S);
+  const m = redis.multi().set(key(c.call_id), JSON.stringify(c), 'EX', TTL_S);
+  await (c.state === 'active' ? m.sadd(OPEN, c.call_id) : m.srem(OPEN, c.call_id)).exec();
+}
+
+export async function openConsultations(redis: Redis): Promise<Consultation[]> {
+  const out: Consultation[] = [];
+  for (const id of await redis.smembers(OPEN)) {
+    const c = await getConsultation(redis, id);
+    if (c?.state === 'active') out.push(c);
+    else await redis.srem(OPEN, id);
+  }
+  return out;
 }
 
 export async function getConsultation(redis: Redis, callId: string): Promise<Consultation | undefined> {
