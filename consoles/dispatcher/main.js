@@ -16,6 +16,7 @@ import { IncomingPopup } from './popup.js';
 import { mountCallbacks } from './callbacks.js';
 import { mountTransfer } from './transfer.js';
 import { mountCoach } from './coach.js';
+import { mountConsult } from './consult.js';
 import { Recall } from './recall.js';
 import { banner } from '../shared/banner.js'; // topics: sip, reg, mic, events, recovery, action, failover
 import { FailoverWatch } from './failover.js';
@@ -35,6 +36,8 @@ let keys = {};
 let seat = { state: 'logged_out', reason: null, sinceMs: Date.now() };
 /** The transfer panel (transfer.js): mounted at login. */
 let transfer = null;
+/** The consultation and three-way panel (consult.js): mounted at login. */
+let consult = null;
 let call = null; // { sipCallId, number, state: 'ringing'|'answering'|'talking', talkingSinceMs, held, muted }
 let registered = false;
 let loggingOut = false;
@@ -96,6 +99,7 @@ function render() {
   renderQueues(now);
   popup.tick();
   transfer?.refresh();
+  consult?.refresh();
 }
 
 /** The replay indicator: shown while the dispatcher hears the replay instead of (over) the live caller. */
@@ -246,6 +250,7 @@ async function onLogin(ev) {
     transfer = mountTransfer({
       root: $('transfer-panel'), api, phone: () => phone, callId: currentCallId, talking: () => call?.state === 'talking', errorText, hotkeys: () => keys,
     });
+    consult = mountConsult({ root: $('consult-panel'), api, phone: () => phone, callId: currentCallId, talking: () => call?.state === 'talking', errorText });
     await phone.start();
   } catch (e) {
     $('login-error').textContent = e.mic ?? t(zh.login.failed, { msg: errorText(e) });

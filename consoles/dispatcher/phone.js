@@ -297,12 +297,12 @@ export class Phone {
   }
 
   /**
-   * Three-way call (docs/mixer.md): a re-INVITE in the call's dialog carrying the control plane's one-time anchor
-   * header, which moves this seat's leg into the call's room (transfer.js).
+   * A three-way or a consultation (transfer.js, consult.js; docs/mixer.md): a re-INVITE in the call's dialog carrying
+   * the control plane's one-time anchor token; Kamailio answers it with the room's media, the caller's side never sees it.
    */
   async anchor(header, token) {
     const s = this.session;
-    if (!s || s.state !== SessionState.Established) throw new Error('no connected call');
+    if (!s || s.state !== SessionState.Established) throw new Error('no connected call to move into the room');
     await s.invite({ requestOptions: { extraHeaders: [`${header}: ${token}`] } });
   }
 

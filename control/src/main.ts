@@ -98,7 +98,7 @@ async function main(): Promise<void> {
   flow = new CallFlow(deps, control, distributor, registrations, serial, media);
   const callFlow = flow;
   // conference rooms on Janus (docs/mixer.md); absent without CTI_JANUS_WS_URL
-  const conferences = startConferences(deps, { rpc, ng, evapi, env: process.env });
+  const conferences = startConferences(deps, { rpc, ng, evapi, env: process.env, kick: () => void distributor.kick() });
 
   // a node of a pair: the lead pauses while Redis does not answer and gives up only when another may lead (docs/ha.md)
   const haNode = process.env.CTI_NODE ? { node: process.env.CTI_NODE, vrrpStateFile: process.env.CTI_HA_VRRP_STATE_FILE } : undefined;

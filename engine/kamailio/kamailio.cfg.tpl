@@ -227,6 +227,10 @@ modparam("htable", "htable", "cf=>size=8;autoexpire=600")
 # ana: Call-ID -> the CSeq of that re-INVITE, whose ACK is absorbed here
 modparam("htable", "htable", "an=>size=8;autoexpire=120")
 modparam("htable", "htable", "ana=>size=8;autoexpire=7200")
+# asl: Call-ID -> 1, the dispatcher's seat left the call's three-way (docs/mixer.md "The dispatcher leaves"): set by
+# the control plane (htable.sets) before it takes the seat out of the room; the seat's BYE and ACKs are answered here,
+# a request from the caller's side is never relayed to the seat again (route SEAT_LEFT)
+modparam("htable", "htable", "asl=>size=8;autoexpire=43200")
 # --- end conference legs ---
 # Blind transfers (docs/transfers.md): xf: one-time token -> transfer id, set by the control plane (JSON-RPC htable.sets)
 # when a transfer starts; only a REFER whose Refer-To is sip:xfer-<live token> is forwarded (route TRANSFER_REFER),
@@ -1075,6 +1079,10 @@ route[WITHINDLG] {
 		exit;
 	}
 	handle_ruri_alias();
+	if ($sht(asl=>$(ci{s.trim})) != $null) {
+		route(SEAT_LEFT);
+		exit;
+	}
 	# three-way (docs/mixer.md): the seat's own re-INVITE into the call's room is answered here, never relayed to the
 	# caller's side, and so is its ACK
 	if (is_method("INVITE") && is_present_hf("X-CTI-Anchor")) {
@@ -1231,6 +1239,38 @@ route[ANCHOR_ANSWER] {
 	t_reply("200", "OK");
 }
 
+# The dispatcher's seat left the call's three-way (htable asl): the caller talks on with the room's other parties.
+# The seat's BYE is answered here and the caller's gateway never sees it (the seat's CSeq direction is then ours alone);
+# the caller's BYE is answered here too (the seat is gone) and reported as any call's BYE; any other request from the
+# caller's side is answered here (a re-INVITE refused 488: the call's media stays with the room).
+route[SEAT_LEFT] {
+	if (is_method("ACK")) { exit; }
+	if (!is_direction("downstream")) {
+		if (is_method("BYE")) {
+			sl_send_reply("200", "OK");
+		} else {
+			sl_send_reply("481", "Call/Transaction Does Not Exist");
+		}
+		exit;
+	}
+	if (is_method("BYE")) {
+		sl_send_reply("200", "OK");
+		evapi_relay("{\"event\":\"call.bye\",\"callid\":\"$(ci{s.trim}{s.encode.base64})\",\"by\":\"caller\"}");
+		if ($sht(awe=>$(ci{s.trim})) == $null) {
+			$sht(awe=>$(ci{s.trim})) = "" + $TV(s) + "|" + $TV(u) + "|caller";
+		}
+		$sht(asl=>$(ci{s.trim})) = $null;
+		rtpengine_delete();
+		exit;
+	}
+	if (is_method("INVITE|UPDATE")) {
+		sl_send_reply("488", "Not Acceptable Here");
+		exit;
+	}
+	sl_send_reply("200", "OK");
+	exit;
+}
+
 route[CONF_REJECT] {
 	if ($var(code) < 400 || $var(code) > 699) { $var(code) = 503; }
 	t_reply("$var(code)", "$var(reason)");
@@ -1240,7 +1280,7 @@ route[CONF_REJECT] {
 # its final answer goes to the control plane with the SDP; tm ACKs a 2xx itself
 reply_route {
 	if ($(ci{s.substr,0,4}) == "cfo-" && $rm == "INVITE" && $rs >= 200) {
-		evapi_relay("{\"event\":\"conf.reply\",\"callid\":\"$(ci{s.trim}{s.encode.base64})\",\"code\":$rs,\"ftag\":\"$(ft{s.encode.base64})\",\"to\":\"$(hdr(To){s.encode.base64})\",\"contact\":\"$(ct{s.encode.base64})\",\"sdp\":\"$(rb{s.encode.base64})\",\"src\":\"$si:$sp\"}");
+		evapi_relay("{\"event\":\"conf.reply\",\"callid\":\"$(ci{s.trim}{s.encode.base64})\",\"code\":$rs,\"ftag\":\"$(ft{s.encode.base64})\",\"from\":\"$(hdr(From){s.encode.base64})\",\"to\":\"$(hdr(To){s.encode.base64})\",\"contact\":\"$(ct{s.encode.base64})\",\"sdp\":\"$(rb{s.encode.base64})\",\"src\":\"$si:$sp\"}");
 	}
 }
 

@@ -36,6 +36,8 @@ export interface LiveCall {
   early?: boolean;
   /** The node of a pair whose Kamailio holds the call's INVITE transaction (docs/ha.md); absent on a single node. */
   node?: string;
+  /** The answering seat left the call's three-way (calls/conference/seat-leaves.ts): the call goes on without it. */
+  seatLeft?: boolean;
 }
 
 export function parseCall(sipCallId: string, h: Record<string, string>): LiveCall | undefined {
@@ -46,6 +48,7 @@ export function parseCall(sipCallId: string, h: Record<string, string>): LiveCal
     attempt: Number(h.attempt ?? 0), seatId: h.seat || null, offeredMs: Number(h.offered_ms ?? 0), callerNumber: h.caller ?? '',
     answeredSeatId: h.answered_seat || null, answeredMs: Number(h.answered_ms ?? 0), failedOpen: h.failed_open === '1',
     fromTag: h.from_tag ?? '', early: h.early === '1', ...(h.node ? { node: h.node } : {}),
+    ...(h.seat_left === '1' ? { seatLeft: true } : {}),
   };
 }
 
@@ -74,7 +77,7 @@ export async function saveLiveCall(redis: Redis, c: Partial<LiveCall> & { sipCal
     id: 'id', centre: 'centreId', state: 'state', tindex: 'tindex', tlabel: 'tlabel', queue: 'queueId', priority: 'priority',
     arrived_ms: 'arrivedMs', queued_ms: 'queuedMs', attempt: 'attempt', seat: 'seatId', offered_ms: 'offeredMs',
     caller: 'callerNumber', answered_seat: 'answeredSeatId', answered_ms: 'answeredMs', failed_open: 'failedOpen',
-    from_tag: 'fromTag', early: 'early', node: 'node',
+    from_tag: 'fromTag', early: 'early', node: 'node', seat_left: 'seatLeft',
   };
   for (const [field, prop] of Object.entries(map)) {
     const v = c[prop];

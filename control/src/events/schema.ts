@@ -86,11 +86,14 @@ export const eventDataSchemas = {
    * A party joined the call's conference room (calls/conference/, docs/mixer.md): `leg_id` its call_legs row,
    * `participant_id` its id in the room, `party` who (the SIP From user, or a seat), `muted` as it joined.
    */
-  'call.party_joined.v1': obj({ call_id: str, room_id: str, participant_id: str, leg_id: str, party: strOrNull, muted: bool }),
-  /** A party left the room: `reason` hung_up (its BYE), dropped (by the dispatcher), mixer_lost, room_closed, failed (a party dialled in did not answer). */
+  'call.party_joined.v1': obj({ call_id: str, incident_id: strOrNull, room_id: str, participant_id: str, leg_id: str, party: strOrNull, muted: bool }),
+  /**
+   * A party left the room: `reason` hung_up (its BYE), dropped (by the dispatcher), left (the dispatcher's own seat left
+   * the three-way), mixer_lost, room_closed, failed (a party dialled in did not answer).
+   */
   'call.party_left.v1': obj({
-    call_id: str, room_id: str, participant_id: str, leg_id: str, party: strOrNull,
-    reason: { enum: ['hung_up', 'dropped', 'mixer_lost', 'room_closed', 'failed'] }, in_room_ms: int,
+    call_id: str, incident_id: strOrNull, room_id: str, participant_id: str, leg_id: str, party: strOrNull,
+    reason: { enum: ['hung_up', 'dropped', 'left', 'mixer_lost', 'room_closed', 'failed'] }, in_room_ms: int,
   }),
   /**
    * A supervisor's whisper or barge-in on a connected call (calls/coach/, docs/mixer.md "Whisper and barge-in"):

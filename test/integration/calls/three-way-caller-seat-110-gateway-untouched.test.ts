@@ -12,6 +12,10 @@
  *   - one call record: the parties' joins and 110's leaving on its timeline; the caller hangs up and the room closes.
  * Bad input first: a seat as destination, an unknown one, a number off the directory: coded errors, nothing changed.
  * Then 110 busy (486): it leaves as `failed`, caller and seat keep hearing each other.
+ * The dispatcher leaves (seat-leaves.ts): caller and 110 talk on, the seat's BYE answered by Kamailio, the seat free;
+ * 110 hangs up and the caller, the last party, hears the hold audio. Consultative transfer (calls/consult/): the
+ * caller held (hold audio, hears neither seat nor 110, heard by neither) while seat and 110 talk, then completed;
+ * 110 busy -> target_failed, still held, cancelled (taken back); a ringing 110 cancelled (CANCEL sent); merged.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -144,6 +148,210 @@ test('three-way: 110 busy: it leaves as failed, caller and seat keep talking', a
   await callerHangsUp(callId, d, row.id, started.room_id);
 });
 
+test('three-way: the dispatcher leaves, caller and 110 talk on; then 110 hangs up and the caller hears the hold audio', async (t) => {
+  await cc.waitForSeatState(raw.seat, 'ready');
+  const [caller, desk, p110] = media;
+  const { callId, d, a, towardsGw, row } = await talkingCall(caller!, desk!);
+  const { started } = await threeWay(row.id, callId, a, desk!, 'police-110');
+  const inv110 = await inviteTo110();
+  // 110 still ringing: leaving would leave the caller alone, refused, nothing changed
+  const alone = await cc.api<{ code: string }>('POST', `/v1/calls/${row.id}/three-way/leave`);
+  assert.deepEqual([alone.status, alone.body.code], [409, 'CTI_CONFERENCE_CALLER_ALONE'], JSON.stringify(alone.body));
+  const call110 = callIdOf(inv110);
+  const tag110 = newToken('p110');
+  await gw.respond(inv110, 200, 'OK', { toTag: tag110, body: audioSdp(p110!.port) });
+  await raw.gwEp.waitFor((m) => m.method === 'ACK' && callIdOf(m) === call110, 10_000, 'Kamailio\'s ACK of 110\'s 200');
+  p110!.sendTo(sdpTarget(inv110));
+  const parts = await waitFor(() => inRoom(started.room_id, 3), 10_000, 'caller, seat and 110 in the room');
+  const callerPid = parts.find((p) => p.party === 'caller')!.participant_id;
+  const notCaller = await cc.api<{ code: string }>('DELETE', `/v1/conferences/${started.room_id}/participants/${callerPid}`);
+  assert.deepEqual([notCaller.status, notCaller.body.code], [409, 'CTI_CONFERENCE_CALLER_NOT_DROPPABLE'], JSON.stringify(notCaller.body));
+
+  // the dispatcher leaves: the seat's phone hangs up, Kamailio answers its BYE; the seat is free again (wrap-up 0 s)
+  const left = await cc.apiOk<{ state: string; parties: { party: string }[] }>('POST', `/v1/calls/${row.id}/three-way/leave`, undefined, [200]);
+  assert.deepEqual([left.state, left.parties.map((p) => p.party)], ['seat_left', ['110']]);
+  await seat.request(a, 'BYE');
+  await seat.waitResponse(callId, 'BYE', (s) => s === 200, 'the seat\'s BYE answered by Kamailio', a.cseq);
+  await cc.waitForSeatState(raw.seat, 'ready');
+  await waitFor(() => inRoom(started.room_id, 2), 10_000, 'caller and 110 left in the room');
+  const [c2, p2] = await Promise.all([measure(caller!, 2000), measure(p110!, 2000)]);
+  t.diagnostic(`dispatcher gone: caller ${JSON.stringify(c2.levels)}; 110 ${JSON.stringify(p2.levels)}`);
+  assertHears('the caller without the dispatcher', c2, GW_HZ, [P110_HZ]);
+  assertHears('110 without the dispatcher', p2, P110_HZ, [GW_HZ]);
+  assert.ok(c2.levels[SEAT_HZ]! < c2.levels[P110_HZ]! - SELF_BELOW_DB, `the caller no longer hears the seat: ${JSON.stringify(c2.levels)}`);
+  assert.equal((await cc.call(row.id))!.state, 'talking', 'the call goes on');
+  assert.deepEqual(raw.gwEp.received.filter((m) => m.method !== undefined && callIdOf(m) === callId).map((m) => m.method), [], 'the caller\'s gateway saw nothing, not the seat\'s BYE');
+  const [seatLeft] = await cc.sql<{ data: { reason: string; party: string; incident_id: string | null } }[]>`
+    SELECT data FROM call_events WHERE call_id = ${row.id} AND type = 'call.party_left.v1' ORDER BY at`;
+  assert.deepEqual([seatLeft?.data.party, seatLeft?.data.reason, 'incident_id' in (seatLeft?.data ?? {})], ['seat', 'left', true]);
+  const audit = await cc.sql`SELECT 1 FROM audit_log WHERE action = 'call.three_way_left' AND target_id = ${row.id}`;
+  assert.equal(audit.length, 1, 'the leaving is audited');
+
+  // 110 hangs up: the caller is the last party; never silence on an open line: the hold audio
+  await gw.request(dialogOf(inv110, tag110), 'BYE');
+  await waitFor(() => inRoom(started.room_id, 1), 10_000, 'only the caller in the room');
+  const held = await measure(caller!, 2000);
+  const rms = rmsOf(caller!, 2000);
+  t.diagnostic(`caller alone: ${JSON.stringify(held.levels)}, ${held.packets} packets, rms ${rms.toFixed(0)}`);
+  assert.ok(held.packets > 50 && rms > 300, `the caller hears the hold audio (${held.packets} packets, rms ${rms})`);
+  assert.deepEqual(held.sources, [`${towardsGw.ip}:${towardsGw.port}`], 'from its one rtpengine address');
+  assert.equal((await cc.call(row.id))!.state, 'talking');
+
+  // the caller hangs up: answered by Kamailio (the seat is gone), the call ends, the room closes
+  await gw.request(d, 'BYE');
+  await gw.waitResponse(callId, 'BYE', (s) => s === 200, 'the caller\'s BYE answered', d.cseq);
+  await cc.waitForCall((c) => c.id === row.id && c.state === 'ended', 10_000, 'the call ended');
+  await waitFor(async () => (await cc.api('GET', `/v1/conferences/${started.room_id}`)).status === 404 || undefined, 10_000, 'the room closed');
+  assert.equal(seat.requests(callId, 'BYE').length, 0, 'the seat, gone, got no BYE');
+  const legs = await cc.sql<{ kind: string; ended: boolean }[]>`SELECT kind, ended_at IS NOT NULL AS ended FROM call_legs WHERE call_id = ${row.id} ORDER BY id`;
+  assert.ok(legs.length >= 4 && legs.every((l) => l.ended), `one record, every leg ended: ${JSON.stringify(legs)}`);
+});
+
+test('consultative transfer: the caller held while seat and 110 talk privately, then completed: caller and 110 connected', async (t) => {
+  await cc.waitForSeatState(raw.seat, 'ready');
+  const [caller, desk, p110] = media;
+  const { callId, d, a, row } = await talkingCall(caller!, desk!);
+  const { started } = await threeWay(row.id, callId, a, desk!, 'police-110', 'consultations');
+  const inv110 = await inviteTo110();
+  const ringing = await consultation(row.id);
+  assert.equal(ringing.phase, 'dialling');
+  const early = await cc.api<{ code: string }>('POST', `/v1/calls/${row.id}/consultations/complete`);
+  assert.deepEqual([early.status, early.body.code], [409, 'CTI_CONSULT_ILLEGAL_TRANSITION'], 'nothing to complete while 110 rings');
+  const held = await measure(caller!, 2000);
+  t.diagnostic(`caller while 110 rings: ${JSON.stringify(held.levels)}, rms ${rmsOf(caller!, 2000).toFixed(0)}`);
+  assert.ok(rmsOf(caller!, 2000) > 300 && held.levels[SEAT_HZ]! < HEARD_DB, `the caller hears the hold audio, not the seat: ${JSON.stringify(held.levels)}`);
+
+  const tag110 = newToken('p110');
+  await gw.respond(inv110, 200, 'OK', { toTag: tag110, body: audioSdp(p110!.port) });
+  p110!.sendTo(sdpTarget(inv110));
+  await waitFor(async () => ((await consultation(row.id)).phase === 'talking') || undefined, 10_000, 'consultation talking');
+  const [c1, s1, p1] = await Promise.all([measure(caller!, 2000), measure(desk!, 2000), measure(p110!, 2000)]);
+  t.diagnostic(`consulting: caller ${JSON.stringify(c1.levels)}; seat ${JSON.stringify(s1.levels)}; 110 ${JSON.stringify(p1.levels)}`);
+  assertHears('the seat (consulting)', s1, SEAT_HZ, [P110_HZ]);
+  assertHears('110 (consulting)', p1, P110_HZ, [SEAT_HZ]);
+  assert.ok(s1.levels[GW_HZ]! < HEARD_DB && p1.levels[GW_HZ]! < HEARD_DB, 'neither seat nor 110 hears the held caller');
+  assert.ok(c1.levels[SEAT_HZ]! < HEARD_DB && c1.levels[P110_HZ]! < HEARD_DB, `the caller does not hear the consultation: ${JSON.stringify(c1.levels)}`);
+
+  // completed: the caller joins 110, the dispatcher leaves (its BYE answered by Kamailio), the seat is free
+  const done = await cc.apiOk<{ phase: string }>('POST', `/v1/calls/${row.id}/consultations/complete`, undefined, [200]);
+  assert.equal(done.phase, 'completed');
+  await seat.request(a, 'BYE');
+  await seat.waitResponse(callId, 'BYE', (s) => s === 200, 'the seat\'s BYE answered by Kamailio', a.cseq);
+  await cc.waitForSeatState(raw.seat, 'ready');
+  const [c2, p2] = await Promise.all([measure(caller!, 2000), measure(p110!, 2000)]);
+  t.diagnostic(`transferred: caller ${JSON.stringify(c2.levels)}; 110 ${JSON.stringify(p2.levels)}`);
+  assertHears('the caller (transferred)', c2, GW_HZ, [P110_HZ]);
+  assertHears('110 (transferred)', p2, P110_HZ, [GW_HZ]);
+  const audit = await cc.sql<{ action: string }[]>`SELECT action FROM audit_log WHERE target_id = ${row.id} AND action LIKE 'call.consultation%' ORDER BY id`;
+  assert.deepEqual(audit.map((r) => r.action), ['call.consultation_started', 'call.consultation_completed']);
+  await gw.request(d, 'BYE');
+  await gw.waitResponse(callId, 'BYE', (s) => s === 200, 'the caller\'s BYE answered', d.cseq);
+  const bye110 = await raw.gwEp.waitFor((m) => m.method === 'BYE' && callIdOf(m) === callIdOf(inv110), 10_000, 'the BYE to 110');
+  await gw.respond(bye110, 200, 'OK');
+  await cc.waitForCall((c) => c.id === row.id && c.state === 'ended', 10_000, 'the call ended');
+  await waitFor(async () => (await cc.api('GET', `/v1/conferences/${started.room_id}`)).status === 404 || undefined, 10_000, 'the room closed');
+});
+
+test('consultative transfer: 110 busy, the dispatcher told, the caller still held and taken back; a second consultation', async (t) => {
+  await cc.waitForSeatState(raw.seat, 'ready');
+  const [caller, desk, p110] = media;
+  const { callId, d, a, row } = await talkingCall(caller!, desk!);
+  const { started } = await threeWay(row.id, callId, a, desk!, 'police-110', 'consultations');
+  await gw.respond(await inviteTo110(), 486, 'Busy Here', { toTag: newToken('p110') });
+  // the dispatcher is told why (the reason is 110's call.party_left.v1, written just after it left the room)
+  const failed = await waitFor(async () => { const c = await consultation(row.id); return c.phase === 'target_failed' && c.target_failure !== 'gone' ? c : undefined; }, 10_000, 'target failed');
+  assert.equal(failed.target_failure, 'failed');
+  const still = await measure(caller!, 1500);
+  assert.ok(rmsOf(caller!, 1500) > 300 && still.levels[SEAT_HZ]! < HEARD_DB, `still held: ${JSON.stringify(still.levels)}`);
+  const merge = await cc.api<{ code: string }>('POST', `/v1/calls/${row.id}/consultations/merge`);
+  assert.deepEqual([merge.status, merge.body.code], [409, 'CTI_CONSULT_ILLEGAL_TRANSITION']);
+  const back = await cc.apiOk<{ phase: string }>('POST', `/v1/calls/${row.id}/consultations/cancel`, undefined, [200]);
+  assert.equal(back.phase, 'cancelled');
+  const [c2, s2] = await Promise.all([measure(caller!, 2000), measure(desk!, 2000)]);
+  t.diagnostic(`taken back: caller ${JSON.stringify(c2.levels)}; seat ${JSON.stringify(s2.levels)}`);
+  assertHears('the caller taken back', c2, GW_HZ, [SEAT_HZ]);
+  assertHears('the seat', s2, SEAT_HZ, [GW_HZ]);
+
+  // a second consultation on the same call: caller and seat are in the room already, no token, 110 dialled in
+  const next110 = inviteTo110(); // the INVITE leaves before the API answers (no re-INVITE from the seat to wait for)
+  const again = await cc.apiOk<{ anchor: unknown; room_id: string }>('POST', `/v1/calls/${row.id}/consultations`, { destination: { destination_id: 'police-110' } }, [201]);
+  assert.deepEqual([again.anchor, again.room_id], [null, started.room_id]);
+  const inv110 = await next110;
+  await gw.respond(inv110, 200, 'OK', { toTag: newToken('p110'), body: audioSdp(p110!.port) });
+  p110!.sendTo(sdpTarget(inv110));
+  await waitFor(async () => ((await consultation(row.id)).phase === 'talking') || undefined, 10_000, 'second consultation talking');
+  const [c3, s3] = await Promise.all([measure(caller!, 2000), measure(desk!, 2000)]);
+  t.diagnostic(`second consultation: caller ${JSON.stringify(c3.levels)}; seat ${JSON.stringify(s3.levels)}`);
+  assertHears('the seat (second consultation)', s3, SEAT_HZ, [P110_HZ]);
+  assert.ok(c3.levels[SEAT_HZ]! < HEARD_DB && c3.levels[P110_HZ]! < HEARD_DB && s3.levels[GW_HZ]! < HEARD_DB, 'the caller held again');
+  await cc.apiOk('POST', `/v1/calls/${row.id}/consultations/cancel`, undefined, [200]);
+  const bye110 = await raw.gwEp.waitFor((m) => m.method === 'BYE' && callIdOf(m) === callIdOf(inv110), 10_000, 'the BYE to 110');
+  await gw.respond(bye110, 200, 'OK');
+  const c4 = await measure(caller!, 1500);
+  assertHears('the caller taken back again', c4, GW_HZ, [SEAT_HZ]);
+  await callerHangsUp(callId, d, row.id, started.room_id);
+});
+
+test('consultative transfer: a ringing target cancelled (CANCEL sent); on another call the consultation merged into a three-way', async (t) => {
+  await cc.waitForSeatState(raw.seat, 'ready');
+  const [caller, desk, p110] = media;
+  let { callId, d, a, row } = await talkingCall(caller!, desk!);
+  let { started } = await threeWay(row.id, callId, a, desk!, 'police-110', 'consultations');
+  const ringing = await inviteTo110();
+  await gw.respond(ringing, 180, 'Ringing', { toTag: newToken('p110') });
+  assert.equal((await cc.apiOk<{ phase: string }>('POST', `/v1/calls/${row.id}/consultations/cancel`, undefined, [200])).phase, 'cancelled');
+  const cancel = await raw.gwEp.waitFor((m) => m.method === 'CANCEL' && callIdOf(m) === callIdOf(ringing), 10_000, 'the CANCEL to the ringing 110');
+  await gw.respond(cancel, 200, 'OK');
+  await gw.respond(ringing, 487, 'Request Terminated');
+  const [c1, s1] = await Promise.all([measure(caller!, 2000), measure(desk!, 2000)]);
+  t.diagnostic(`ringing 110 cancelled: caller ${JSON.stringify(c1.levels)}; seat ${JSON.stringify(s1.levels)}`);
+  assertHears('the caller taken back', c1, GW_HZ, [SEAT_HZ]);
+  assertHears('the seat', s1, SEAT_HZ, [GW_HZ]);
+  await callerHangsUp(callId, d, row.id, started.room_id);
+
+  await cc.waitForSeatState(raw.seat, 'ready');
+  ({ callId, d, a, row } = await talkingCall(caller!, desk!));
+  ({ started } = await threeWay(row.id, callId, a, desk!, 'police-110', 'consultations'));
+  const inv110 = await inviteTo110();
+  await gw.respond(inv110, 200, 'OK', { toTag: newToken('p110'), body: audioSdp(p110!.port) });
+  p110!.sendTo(sdpTarget(inv110));
+  await waitFor(async () => ((await consultation(row.id)).phase === 'talking') || undefined, 10_000, 'consultation talking');
+  assert.equal((await cc.apiOk<{ phase: string }>('POST', `/v1/calls/${row.id}/consultations/merge`, undefined, [200])).phase, 'merged');
+  const [c3, s3, p3] = await Promise.all([measure(caller!, 2000), measure(desk!, 2000), measure(p110!, 2000)]);
+  t.diagnostic(`merged: caller ${JSON.stringify(c3.levels)}; seat ${JSON.stringify(s3.levels)}; 110 ${JSON.stringify(p3.levels)}`);
+  assertHears('the caller (merged)', c3, GW_HZ, [SEAT_HZ, P110_HZ]);
+  assertHears('the seat (merged)', s3, SEAT_HZ, [GW_HZ, P110_HZ]);
+  assertHears('110 (merged)', p3, P110_HZ, [GW_HZ, SEAT_HZ]);
+  await gw.request(d, 'BYE');
+  await seat.respond(await seat.waitRequest(callId, 'BYE'), 200, 'OK');
+  const bye110 = await raw.gwEp.waitFor((m) => m.method === 'BYE' && callIdOf(m) === callIdOf(inv110), 10_000, 'the BYE to 110');
+  await gw.respond(bye110, 200, 'OK');
+  await cc.waitForCall((c) => c.id === row.id && c.state === 'ended', 10_000, 'the call ended');
+});
+
+async function consultation(recordId: string) {
+  return cc.apiOk<{ phase: string; target_failure: string | null }>('GET', `/v1/calls/${recordId}/consultations`, undefined, [200]);
+}
+
+/** The dialog of a dialled-out party as the gateway (its UAS) holds it: its BYE goes to Kamailio's Contact. */
+function dialogOf(inv: SipMessage, localTag: string): Dialog {
+  const from = header(inv, 'from');
+  const contact = /<([^>]+)>/.exec(header(inv, 'contact'))![1]!;
+  return {
+    callId: callIdOf(inv), localTag, localUri: /<([^>]+)>/.exec(header(inv, 'to'))![1]!,
+    remoteUri: /<([^>]+)>/.exec(from)![1]!, remoteTag: param(from, 'tag')!, remoteTarget: contact, routeSet: [], cseq: 1, inviteBranch: '', inviteCseq: 1, requestUri: contact,
+  };
+}
+
+function rmsOf(e: Endpoint, ms: number): number {
+  const now = Date.now();
+  const win = e.heard.filter((h) => h.at >= now - ms);
+  let sum = 0;
+  let n = 0;
+  for (const h of win) for (const v of h.pcm) { sum += v * v; n += 1; }
+  return n ? Math.sqrt(sum / n) : 0;
+}
+
 /** The gateway calls 120, the seat answers, both send their tones to rtpengine; the record is talking. */
 async function talkingCall(caller: Endpoint, desk: Endpoint) {
   const callId = `${newToken('tw-')}@gw.example`;
@@ -160,8 +368,8 @@ async function talkingCall(caller: Endpoint, desk: Endpoint) {
 }
 
 /** The dispatcher asks for the three-way; the seat's phone re-INVITEs with the token and moves its media. */
-async function threeWay(recordId: string, callId: string, a: Dialog, desk: Endpoint, destinationId: string) {
-  const started = await cc.apiOk<{ room_id: string; anchor: { header: string; token: string } }>('POST', `/v1/calls/${recordId}/three-way`, { destination: { destination_id: destinationId } }, [201]);
+async function threeWay(recordId: string, callId: string, a: Dialog, desk: Endpoint, destinationId: string, path = 'three-way') {
+  const started = await cc.apiOk<{ room_id: string; anchor: { header: string; token: string } }>('POST', `/v1/calls/${recordId}/${path}`, { destination: { destination_id: destinationId } }, [201]);
   assert.equal(started.anchor.header, 'X-CTI-Anchor');
   await seat.request(a, 'INVITE', audioSdp(desk.port, 'sendrecv', 2), undefined, [[started.anchor.header, started.anchor.token]]);
   const reOk = await seat.waitResponse(callId, 'INVITE', (s) => s === 200, 'the re-INVITE answered', a.cseq);

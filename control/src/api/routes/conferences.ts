@@ -6,7 +6,10 @@
  *   GET    /v1/conferences/:room_id                               the room and its parties
  *   POST   /v1/conferences/:room_id/invitations                   a one-time SIP address for one party to join
  *   POST   /v1/conferences/:room_id/participants/:pid/mute {muted} mute or unmute a party
- *   DELETE /v1/conferences/:room_id/participants/:pid             drop a party (it gets a BYE)
+ *   POST   /v1/calls/:id/three-way/leave                          the dispatcher leaves; the caller talks on with the
+ *                                                                  others, the seat goes to wrap-up (seat-leaves.ts)
+ *   DELETE /v1/conferences/:room_id/participants/:pid             drop a party (it gets a BYE); the seat's own
+ *                                                                  participant: the dispatcher leaves; the caller: 409
  *   DELETE /v1/conferences/:room_id                               close the room (every party gets a BYE)
  * Mixer down: 503 CTI_MIXER_UNAVAILABLE, nothing changed (the two-party call goes on). A dispatcher acts only on
  * the call answered at their seat and its room, a supervisor on any (calls/conference/access.ts); else 404/403.
@@ -23,6 +26,9 @@ import { authedErrors, uuidParams } from '../schemas/common.ts';
 import { resolveBody } from '../schemas/linkage.ts';
 import { changeOf } from '../../audit/request.ts';
 import { startThreeWay, type ThreeWayRequest } from '../../calls/conference/anchor.ts';
+import { seatLeaves } from '../../calls/conference/seat-leaves.ts';
+import { afterPartyLeft } from '../../calls/conference/caller-alone.ts';
+import { recordAudit } from '../../audit/record.ts';
 
 const roomParams = {
   type: 'object', additionalProperties: false, required: ['room_id'], properties: { room_id: { type: 'string', pattern: '^[0-9]{9}$' } },
@@ -59,13 +65,30 @@ export function conferencesRoutes(deps: AppDeps, env: LegEnv): FastifyPluginAsyn
             properties: {
               call_id: { type: 'string' }, room_id: { type: 'string' }, state: { type: 'string' },
               destination: { type: 'object', properties: { destination_id: { type: 'string' }, name: { type: 'string' }, number: { type: 'string' } } },
-              anchor: { type: 'object', properties: { header: { type: 'string' }, token: { type: 'string' }, expires_s: { type: 'integer' } } },
+              anchor: { type: ['object', 'null'], properties: { header: { type: 'string' }, token: { type: 'string' }, expires_s: { type: 'integer' } } },
             },
           },
           ...authedErrors(403, 404, 409, 501, 502, 503),
         },
       },
     }, async (req, reply) => reply.status(201).send(await startThreeWay(env, changeOf(req), req.params.id, req.body)));
+
+    app.post<{ Params: { id: string } }>('/v1/calls/:id/three-way/leave', {
+      onRequest: roles,
+      schema: {
+        tags: ['calls'], summary: 'The dispatcher leaves a three-way call: the caller and the other parties talk on', params: uuidParams,
+        response: {
+          200: {
+            type: 'object', required: ['call_id', 'room_id', 'state', 'parties'],
+            properties: {
+              call_id: { type: 'string' }, room_id: { type: 'string' }, state: { type: 'string' },
+              parties: { type: 'array', items: { type: 'object', properties: { participant_id: { type: 'string' }, party: { type: ['string', 'null'] } } } },
+            },
+          },
+          ...authedErrors(403, 404, 409, 502),
+        },
+      },
+    }, async (req) => seatLeaves(env, changeOf(req), req.params.id));
 
     app.get<{ Params: { room_id: string } }>('/v1/conferences/:room_id', {
       onRequest: roles, schema: { tags: ['calls'], summary: 'A conference room and its parties', params: roomParams, response: authedErrors(404) },
@@ -101,7 +124,17 @@ export function conferencesRoutes(deps: AppDeps, env: LegEnv): FastifyPluginAsyn
       await roomFor(req.user, req.params.room_id);
       const p = await env.store.participant(req.params.room_id, req.params.pid);
       if (!p) throw new CtiError('CTI_CONFERENCE_NOT_FOUND', { room_id: req.params.room_id, participant_id: req.params.pid });
+      if (p.anchored === 'caller') throw new CtiError('CTI_CONFERENCE_CALLER_NOT_DROPPABLE', { room_id: req.params.room_id, participant_id: p.participant_id });
+      if (p.anchored === 'seat') {
+        await seatLeaves(env, changeOf(req), p.call_id);
+        return reply.status(204).send();
+      }
       await leave(env, p, 'dropped');
+      await recordAudit(deps.sql, {
+        actor: req.user, ip: changeOf(req).ip, action: 'call.party_dropped', target_type: 'call', target_id: p.call_id,
+        before: { participant_id: p.participant_id, party: p.party }, after: { left: 'dropped' },
+      });
+      await afterPartyLeft(env, p.room_id);
       return reply.status(204).send();
     });
 

@@ -6,15 +6,17 @@
  *
  *   requested --seat_joined--> seat_in_room --caller_joined--> anchored --call_ended--> ended
  *   requested | seat_in_room --failed--> failed        requested --expired (no re-INVITE from the seat)--> failed
+ *   anchored --seat_left (the dispatcher left; the caller talks on with the others: seat-leaves.ts)--> seat_left --call_ended--> ended
  */
 import { CtiError } from '../../errors/catalogue.ts';
 
-export type AnchorState = 'requested' | 'seat_in_room' | 'anchored' | 'failed' | 'ended';
+export type AnchorState = 'requested' | 'seat_in_room' | 'anchored' | 'seat_left' | 'failed' | 'ended';
 
 const ANCHOR_MOVES: Record<AnchorState, readonly AnchorState[]> = {
   requested: ['seat_in_room', 'failed'],
   seat_in_room: ['anchored', 'failed'],
-  anchored: ['ended'],
+  anchored: ['seat_left', 'ended'],
+  seat_left: ['ended'],
   failed: [],
   ended: [],
 };

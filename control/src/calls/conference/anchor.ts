@@ -28,6 +28,8 @@ import { assertMayControl, talkingCall } from '../media/session.ts';
 import { getLiveCall } from '../store.ts';
 import { anchorTransition, mayStartAnchor } from './anchor-machine.ts';
 import { dialOut } from './dial.ts';
+import { holdCallerInRoom } from './caller-hold.ts';
+import { dialIntoAnchoredRoom } from './dial-another.ts';
 import { FROM_BROWSER, PLAIN, TO_BROWSER, b64, closeRoom, joinMixer, joined, keepHandle, type LegEnv } from './legs.ts';
 import { destroyRoom, openRoom, openRoomOrThrow } from './rooms.ts';
 import { audioTarget, janusAnswer } from './sdp.ts';
@@ -46,11 +48,11 @@ export interface StartedThreeWay {
   room_id: string;
   state: Anchor['state'];
   destination: { destination_id: string; name: string; number: string };
-  /** The seat's phone sends a re-INVITE in the call's dialog with this header (one use, `expires_s`). */
-  anchor: { header: string; token: string; expires_s: number };
+  /** The seat's phone sends a re-INVITE in the call's dialog with this header (one use, `expires_s`); null: caller and seat are in the room already. */
+  anchor: { header: string; token: string; expires_s: number } | null;
 }
 
-export async function startThreeWay(env: LegEnv, change: Change, callId: string, req: ThreeWayRequest): Promise<StartedThreeWay> {
+export async function startThreeWay(env: LegEnv, change: Change, callId: string, req: ThreeWayRequest, opts: { consult?: boolean } = {}): Promise<StartedThreeWay> {
   const { deps } = env;
   const [call, entries] = await Promise.all([talkingCall(deps, callId), listDestinations(deps.sql, { centre_id: change.actor.centre_id })]);
   await assertMayControl(deps, change.actor, call);
@@ -60,7 +62,8 @@ export async function startThreeWay(env: LegEnv, change: Change, callId: string,
   // the call stays talking through a three-way: only a talking call (not one being transferred) is anchored
   if (!live || live.state !== 'talking') throw new CtiError('CTI_CALL_NOT_TALKING', { call_id: callId, state: live?.state ?? 'gone' });
   const current = await env.store.anchor(call.sipCallId);
-  if (!mayStartAnchor(current?.state)) throw new CtiError('CTI_CONFERENCE_ILLEGAL_TRANSITION', { call_id: callId, entity: 'anchor', from: current!.state, to: 'requested' });
+  // caller and seat already in the room (dial-another.ts) or no anchor live; else one is being set up or the seat left
+  if (current?.state !== 'anchored' && !mayStartAnchor(current?.state)) throw new CtiError('CTI_CONFERENCE_ILLEGAL_TRANSITION', { call_id: callId, entity: 'anchor', from: current!.state, to: 'requested' });
   const dial = {
     number: target.kind === 'number' ? target.number : target.sip_uri.replace(/^sips?:([^@]+)@.*$/, '$1'),
     gateway_uri: await gatewayOf(env, target.trunk_id, target.kind === 'centre' ? target.sip_uri : null),
@@ -68,10 +71,12 @@ export async function startThreeWay(env: LegEnv, change: Change, callId: string,
     name: target.name, destination_id: target.destination_id,
   };
   if (!env.janus.up) throw env.janus.unavailable();
+  if (current?.state === 'anchored') return dialIntoAnchoredRoom(env, change, current, dial, opts);
   if (current) await env.store.dropAnchor(call.sipCallId); // a failed one before: replaced
   const token = randomBytes(18).toString('base64url');
   const anchor: Anchor = {
     call_id: call.id, sip_call_id: call.sipCallId, room_id: '', state: 'requested', caller_tag: call.callerTag, token, dial, requested_by: change.actor.id,
+    ...(opts.consult ? { consult: true } : {}),
   };
   if (!(await env.store.putNewAnchor(anchor))) throw new CtiError('CTI_CONFERENCE_ILLEGAL_TRANSITION', { call_id: callId, entity: 'anchor', from: 'requested', to: 'requested' });
   let room: Room | undefined;
@@ -86,7 +91,7 @@ export async function startThreeWay(env: LegEnv, change: Change, callId: string,
     throw err;
   }
   await recordAudit(deps.sql, {
-    actor: change.actor, ip: change.ip, action: 'call.three_way_started', target_type: 'call', target_id: call.id,
+    actor: change.actor, ip: change.ip, action: opts.consult ? 'call.consultation_started' : 'call.three_way_started', target_type: 'call', target_id: call.id,
     before: { state: 'talking' }, after: { room_id: room.room_id, destination_id: dial.destination_id, number: dial.number },
   });
   // no re-INVITE from the seat in time: the room goes, the call is untouched
@@ -148,13 +153,23 @@ export async function onAnchorInvite(env: LegEnv, inv: AnchorInvite): Promise<vo
     await callerIntoRoom(env, a, room, inv.sdp);
     a.state = anchorTransition(a.state, 'anchored', a.call_id);
     await env.store.putAnchor(a);
+    // a consultation: the caller hears the hold audio before the destination is dialled (caller-hold.ts)
+    if (a.consult) await holdCallerInRoom(env, a).catch((err: unknown) => env.deps.log.error({ err: String(err), call_id: a.call_id }, 'consultation: holding the caller failed'));
   } catch (err) {
     // the seat is in the room and the caller is not: the seat hears nobody. Logged loudly; the room stays for the
     // dispatcher to see, the call record is untouched (docs/mixer.md "Not yet").
     env.deps.log.error({ err: String(err), call_id: a.call_id }, 'three-way: the caller could not be moved into the room');
     return;
   }
-  await dialOut(env, a, room).catch((err: unknown) => env.deps.log.error({ err: String(err), call_id: a.call_id }, 'three-way: dialling the party failed'));
+  try {
+    const dialled = await dialOut(env, a, room);
+    const now = await env.store.anchor(a.sip_call_id);
+    if (now) await env.store.putAnchor({ ...now, dialled_pid: dialled.participant_id });
+  } catch (err) {
+    env.deps.log.error({ err: String(err), call_id: a.call_id }, 'three-way: dialling the party failed');
+    const now = await env.store.anchor(a.sip_call_id);
+    if (now) await env.store.putAnchor({ ...now, dial_error: String(err) });
+  }
 }
 
 /** The seat's re-INVITE offer -> rtpengine leg `<call-id>-seat` -> Janus; the SDP Kamailio answers the seat with. */

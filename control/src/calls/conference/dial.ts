@@ -16,7 +16,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { CtiError } from '../../errors/catalogue.ts';
 import { audioTarget, janusAnswer } from './sdp.ts';
-import { PLAIN, contactUri, insertLeg, joinMixer, joined, keepHandle, leave, type LegEnv, type Mixed } from './legs.ts';
+import { PLAIN, contactUri, insertLeg, joinMixer, joined, keepHandle, leave, sendBye, type LegEnv, type Mixed } from './legs.ts';
 import type { Anchor, Participant, Room } from './store.ts';
 
 const KEEP_PORTS = ['port-latching'];
@@ -86,6 +86,16 @@ export async function dialOut(env: LegEnv, a: Anchor, room: Room): Promise<Parti
   }
 }
 
+/** A 2xx for a party that is no longer in the room (Kamailio's tm ACKed it): a BYE, never an open line to nobody. */
+async function byeStray(env: LegEnv, r: DialReply): Promise<void> {
+  if (!r.from) return;
+  env.deps.log.warn({ sip_call_id: r.callid }, 'a dropped party answered: BYE');
+  await sendBye(env, {
+    participant_id: r.callid, room_id: '', call_id: '', state: 'left', party: null,
+    dialog: { call_id: r.callid, local: r.from.replace(/;tag=[^;>]*/, ''), local_tag: r.ftag, remote: r.to, target: contactUri(r.contact), src: r.src, from_tag: '', next_cseq: 2 },
+  });
+}
+
 async function giveUp(env: LegEnv, roomId: string, pid: string): Promise<void> {
   const p = await env.store.participant(roomId, pid);
   if (p?.state !== 'joining') return;
@@ -94,10 +104,11 @@ async function giveUp(env: LegEnv, roomId: string, pid: string): Promise<void> {
 }
 
 /** conf.reply: the dialled party's final answer (Kamailio's reply_route). */
-export interface DialReply { callid: string; code: number; ftag: string; to: string; contact: string; sdp: string; src: string }
+export interface DialReply { callid: string; code: number; ftag: string; from?: string; to: string; contact: string; sdp: string; src: string }
 
 export async function onDialReply(env: LegEnv, r: DialReply): Promise<void> {
   const p = await env.store.byLeg(r.callid);
+  if (!p && r.code >= 200 && r.code < 300) return byeStray(env, r); // dropped while ringing, its 2xx crossed the CANCEL
   if (!p || p.state !== 'joining') return; // a retransmitted 200, or the party already gone
   if (r.code >= 300 || !r.sdp) {
     env.deps.log.warn({ participant_id: p.participant_id, code: r.code, room_id: p.room_id }, 'dialled party did not answer');

@@ -8,18 +8,24 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { NgClient } from '../../engine/rtpengine/ng-client.ts';
+import type { MediaEngine } from '../media/session.ts';
 import type { EvapiClient } from '../../engine/evapi/client.ts';
 import type { AudioBridgeHandle } from '../../engine/janus/types.ts';
 import { CtiError, isCtiError } from '../../errors/catalogue.ts';
 import { logCallEvent } from '../store.ts';
+import { incidentOf } from '../transfer/store.ts';
 import { participantTransition, assertJoinable } from './machine.ts';
 import { audioTarget, janusAnswer } from './sdp.ts';
 import { destroyRoom, mixerError, openRoomOrThrow, type ConferenceEnv } from './rooms.ts';
 import type { Participant, Room } from './store.ts';
 
 export interface LegEnv extends ConferenceEnv {
-  ng: Pick<NgClient, 'offer' | 'answer' | 'delete' | 'query'>;
+  ng: Pick<NgClient, 'offer' | 'answer' | 'delete' | 'query'> & Partial<Pick<MediaEngine, 'playMedia' | 'stopMedia' | 'blockMedia' | 'unblockMedia'>>;
   evapi: Pick<EvapiClient, 'send'>;
+  /** The distributor's wake-up (a seat that left a three-way may be ready at once). */
+  kick?: () => void;
+  /** The hold file (calls/actions/hold.ts): what a caller hears while nobody talks with them. */
+  holdAudio?: string;
 }
 
 /** `conf.invite` as Kamailio reports it (strings from SIP base64-decoded by decodeConferenceEvent). */
@@ -37,7 +43,7 @@ export interface ConferenceInvite {
   tlabel: number;
 }
 
-export type LeaveReason = 'hung_up' | 'dropped' | 'mixer_lost' | 'room_closed' | 'failed';
+export type LeaveReason = 'hung_up' | 'dropped' | 'left' | 'mixer_lost' | 'room_closed' | 'failed';
 
 /** Each party's own AudioBridge handle, kept only to detach it; a restarted process kicks by feed instead. */
 const handles = new Map<string, AudioBridgeHandle>();
@@ -131,7 +137,7 @@ export async function joined(env: LegEnv, room: Room, p: Participant, fromTag: s
   p.leg_id ??= await insertLeg(env, room, p, fromTag);
   await env.store.putParticipant(p);
   await logCallEvent(env.deps, room.call_id, 'call.party_joined.v1', {
-    call_id: room.call_id, room_id: room.room_id, participant_id: p.participant_id, leg_id: p.leg_id, party: p.party, muted: false,
+    call_id: room.call_id, incident_id: await incidentOf(env.deps.sql, room.call_id), room_id: room.room_id, participant_id: p.participant_id, leg_id: p.leg_id, party: p.party, muted: false,
   });
 }
 
@@ -167,7 +173,7 @@ export async function leave(env: LegEnv, p: Participant, reason: LeaveReason): P
   if (p.leg_id) {
     await env.deps.sql`UPDATE call_legs SET ended_at = now() WHERE id = ${p.leg_id} AND ended_at IS NULL`;
     await logCallEvent(env.deps, p.call_id, 'call.party_left.v1', {
-      call_id: p.call_id, room_id: p.room_id, participant_id: p.participant_id, leg_id: p.leg_id, party: p.party, reason,
+      call_id: p.call_id, incident_id: await incidentOf(env.deps.sql, p.call_id), room_id: p.room_id, participant_id: p.participant_id, leg_id: p.leg_id, party: p.party, reason,
       in_room_ms: p.joined_at ? Date.now() - Date.parse(p.joined_at) : 0,
     });
   }
@@ -178,7 +184,7 @@ export async function leave(env: LegEnv, p: Participant, reason: LeaveReason): P
 }
 
 /** BYE towards the party within the dialog Kamailio answered (RFC 3261 15.1.1), sent by Kamailio's tm. */
-async function sendBye(env: LegEnv, p: Participant): Promise<void> {
+export async function sendBye(env: LegEnv, p: Participant): Promise<void> {
   const d = p.dialog;
   if (!d.local_tag) {
     env.deps.log.warn({ participant_id: p.participant_id }, 'no local tag known for the leg: cannot send its BYE');

@@ -9,6 +9,7 @@ import type { JanusClient } from '../../engine/janus/client.ts';
 import { closeRoom, onAnswered, onBye, onInvite, type LegEnv } from './legs.ts';
 import { onAnchorInvite, onCallEnded } from './anchor.ts';
 import { onDialReply } from './dial.ts';
+import { afterPartyLeft } from './caller-alone.ts';
 import { survive } from '../../ha/data/redis-trouble.ts';
 
 const fromB64 = (v: unknown) => Buffer.from(String(v ?? ''), 'base64').toString('utf8');
@@ -59,7 +60,9 @@ export class ConferenceService {
         // a To tag is a SIP token (RFC 3261 25.1): sent as it is
         await onAnswered(this.env, fromB64(m.callid), String(m.to_tag ?? ''));
       } else if (m.event === 'conf.bye') {
+        const left = await this.env.store.byLeg(fromB64(m.callid));
         await onBye(this.env, fromB64(m.callid));
+        if (left) await afterPartyLeft(this.env, left.room_id);
       } else if (m.event === 'conf.anchor') {
         await onAnchorInvite(this.env, {
           callid: fromB64(m.callid), ftag: fromB64(m.ftag), ttag: fromB64(m.ttag), sdp: fromB64(m.sdp), ws: m.ws === true,
@@ -67,7 +70,7 @@ export class ConferenceService {
         });
       } else if (m.event === 'conf.reply') {
         await onDialReply(this.env, {
-          callid: fromB64(m.callid), code: Number(m.code), ftag: fromB64(m.ftag), to: fromB64(m.to), contact: fromB64(m.contact), sdp: fromB64(m.sdp), src: String(m.src ?? ''),
+          callid: fromB64(m.callid), code: Number(m.code), ftag: fromB64(m.ftag), from: fromB64(m.from), to: fromB64(m.to), contact: fromB64(m.contact), sdp: fromB64(m.sdp), src: String(m.src ?? ''),
         });
       }
     } catch (err) {

@@ -2,11 +2,14 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppDeps } from '../../app/deps.ts';
 import { conferencesRoutes } from '../../api/routes/conferences.ts';
+import { consultationsRoutes } from '../../api/routes/consultations.ts';
 import { JanusClient } from '../../engine/janus/client.ts';
 import type { EvapiClient } from '../../engine/evapi/client.ts';
 import type { KamailioRpc } from '../../engine/kamailio/jsonrpc.ts';
 import type { NgClient } from '../../engine/rtpengine/ng-client.ts';
 import { ConferenceService, isConferenceEvent } from './service.ts';
+import { holdAudioFromEnv } from '../actions/hold.ts';
+import { resumeDeadlines } from '../consult/deadline.ts';
 import { ConferenceStore, janusSessionInRedis } from './store.ts';
 
 export interface Conferences {
@@ -15,15 +18,22 @@ export interface Conferences {
   owns(m: unknown): boolean;
 }
 
-export function startConferences(deps: AppDeps, parts: { rpc: KamailioRpc; ng: NgClient; evapi: EvapiClient; env: NodeJS.ProcessEnv }): Conferences | undefined {
+export function startConferences(deps: AppDeps, parts: { rpc: KamailioRpc; ng: NgClient; evapi: EvapiClient; env: NodeJS.ProcessEnv; kick?: () => void }): Conferences | undefined {
   const { env } = parts;
   if (!env.CTI_JANUS_WS_URL) return undefined;
   const janus = new JanusClient({
     url: env.CTI_JANUS_WS_URL, apiSecret: env.CTI_JANUS_API_SECRET ?? '', log: deps.log, sessionStore: janusSessionInRedis(deps.redis),
   });
   const legEnv = {
-    deps, janus, rpc: parts.rpc, ng: parts.ng, evapi: parts.evapi, store: new ConferenceStore(deps.redis),
+    deps, janus, rpc: parts.rpc, ng: parts.ng, evapi: parts.evapi, store: new ConferenceStore(deps.redis), holdAudio: holdAudioFromEnv(env),
+    ...(parts.kick ? { kick: parts.kick } : {}),
     recordingsDir: env.CTI_JANUS_RECORDINGS_DIR ?? '/tmp', ...(env.CTI_JANUS_ADMIN_KEY ? { adminKey: env.CTI_JANUS_ADMIN_KEY } : {}),
   };
-  return { service: new ConferenceService(legEnv, janus), routes: conferencesRoutes(deps, legEnv), owns: isConferenceEvent };
+  const routes: FastifyPluginAsync = async (app) => {
+    await app.register(conferencesRoutes(deps, legEnv));
+    await app.register(consultationsRoutes(deps, legEnv));
+  };
+  // a restarted control plane: no consultation left without its deadline (calls/consult/deadline.ts)
+  void resumeDeadlines(legEnv).catch((err: unknown) => deps.log.error({ err: String(err) }, 'consultation deadlines not re-armed'));
+  return { service: new ConferenceService(legEnv, janus), routes, owns: isConferenceEvent };
 }

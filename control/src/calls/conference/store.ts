@@ -72,6 +72,12 @@ export interface Anchor {
   caller_pid?: string;
   seat_pid?: string;
   failure?: string;
+  /** A consultation (calls/consult/): the caller is held in the room while the destination is dialled. */
+  consult?: boolean;
+  /** The participant dialled in for this anchor (dial.ts), once dialled. */
+  dialled_pid?: string;
+  /** Dialling the destination failed before an INVITE left (a coded error's text). */
+  dial_error?: string;
 }
 
 const roomKey = (id: string) => `cti:conf:room:${id}`;

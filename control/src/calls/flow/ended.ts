@@ -47,18 +47,24 @@ export async function onBye(f: FlowContext, callId: string, by: 'caller' | 'seat
   await transitionCall(f.deps, call, 'ended', { ended_at: now, ended_by: by, end_reason: 'normal' },
     { type: 'call.ended.v1', data: { call_id: call.id, ended_by: by, reason: 'normal', answered_seat_id: call.answeredSeatId, talk_ms: call.answeredMs ? now.getTime() - call.answeredMs : null } }, now);
   await writeFacts(f.deps, call.id, fact`UPDATE call_legs SET ended_at = ${now} WHERE call_id = ${call.id} AND ended_at IS NULL`);
-  if (call.answeredSeatId) await startWrapUp(f, call.answeredSeatId, call.queueId, now);
+  // a seat that left the call's three-way went to wrap-up then (calls/conference/seat-leaves.ts)
+  if (call.answeredSeatId && !call.seatLeft) await startWrapUp(f, call.answeredSeatId, call.queueId, now);
   await retireLiveCall(f.deps.redis, callId);
   // a pair's node that took the call over may still hold its early-media placeholder (docs/ha.md)
   await f.media?.dropPlaceholder(call);
 }
 
 export async function startWrapUp(f: FlowContext, seatId: string, queueId: string, now: Date): Promise<void> {
-  const { wrapupS } = await queueSettings(f.deps, queueId);
+  await seatWrapUp(f.deps, () => void f.distributor.kick(), seatId, queueId, now);
+}
+
+/** The seat's talk is over: wrap-up for the queue's time, or ready at once (and the distributor kicked). */
+export async function seatWrapUp(deps: FlowContext['deps'], kick: () => void, seatId: string, queueId: string, now: Date): Promise<void> {
+  const { wrapupS } = await queueSettings(deps, queueId);
   if (wrapupS <= 0) {
-    await transitionSeat(f.deps, seatId, 'ready', { from: ['talking'], set: { call: '', idle_since: now.getTime() } });
-    void f.distributor.kick();
+    await transitionSeat(deps, seatId, 'ready', { from: ['talking'], set: { call: '', idle_since: now.getTime() } });
+    kick();
     return;
   }
-  await transitionSeat(f.deps, seatId, 'wrap_up', { from: ['talking'], set: { call: '', wrapup_until: now.getTime() + wrapupS * 1000 } });
+  await transitionSeat(deps, seatId, 'wrap_up', { from: ['talking'], set: { call: '', wrapup_until: now.getTime() + wrapupS * 1000 } });
 }

@@ -1,0 +1,31 @@
+/**
+ * The caller of an anchored call held inside the room (a consultation, docs/mixer.md "Consultative transfer"; a
+ * caller left alone, caller-alone.ts): the caller hears the hold audio and nothing of the room, and the room hears
+ * nothing of the caller. The same rtpengine steps as hold (calls/actions/hold.ts): the room's side of the call
+ * (the seat's tag, Janus's output since the anchoring) blocked and the hold file played on the caller's side, which
+ * sends it to the caller (and the call's recording keeps it); plus the caller's participant muted in Janus.
+ * Release undoes the three in reverse. A step that fails is logged; hold audio that cannot play never drops a call.
+ */
+import { setMuted, type LegEnv } from './legs.ts';
+import type { Anchor } from './store.ts';
+
+/** Loops of the hold file: effectively "until released" (as hold.ts). */
+const REPEAT_TIMES = 10_000;
+
+/** The hold audio to the caller, the room's audio kept from them. */
+export async function playHoldToCaller(env: LegEnv, a: Anchor): Promise<void> {
+  if (a.seat_tag) await env.ng.blockMedia?.({ callId: a.sip_call_id, fromTag: a.seat_tag });
+  if (env.holdAudio) await env.ng.playMedia?.({ callId: a.sip_call_id, fromTag: a.caller_tag, file: env.holdAudio, repeatTimes: REPEAT_TIMES });
+}
+
+export async function holdCallerInRoom(env: LegEnv, a: Anchor): Promise<void> {
+  if (a.caller_pid) await setMuted(env, a.room_id, a.caller_pid, true);
+  await playHoldToCaller(env, a);
+}
+
+export async function releaseCallerInRoom(env: LegEnv, a: Anchor): Promise<void> {
+  const log = (step: string) => (err: unknown) => env.deps.log.warn({ err: String(err), call_id: a.call_id, step }, 'releasing the held caller: a step failed');
+  await env.ng.stopMedia?.({ callId: a.sip_call_id, fromTag: a.caller_tag }).catch(log('stop media')); // the player may have ended by itself
+  if (a.seat_tag) await env.ng.unblockMedia?.({ callId: a.sip_call_id, fromTag: a.seat_tag }).catch(log('unblock'));
+  if (a.caller_pid) await setMuted(env, a.room_id, a.caller_pid, false);
+}
