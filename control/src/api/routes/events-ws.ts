@@ -31,6 +31,20 @@ export function typeFilter(types: string | undefined): (type: string) => boolean
   return (type) => bases.some((b) => type === b || type.startsWith(`${b}.`));
 }
 
+/**
+ * The frame of an event, serialised once however many sockets send it (the bus hands every live follower the same
+ * object; with 1,000 subscribers that is 999 JSON.stringify calls saved per event: bench events-fanout).
+ */
+const frames = new WeakMap<StreamedEvent, string>();
+function frameOf(e: StreamedEvent): string {
+  let f = frames.get(e);
+  if (f === undefined) {
+    f = JSON.stringify(e);
+    frames.set(e, f);
+  }
+  return f;
+}
+
 /** Close code 1013 "Try Again Later" (RFC 6455 §7.4.1 registry): the client is too slow. */
 const WS_TRY_AGAIN_LATER = 1013;
 const WS_INTERNAL_ERROR = 1011;
@@ -46,7 +60,7 @@ function streamToSocket(deps: AppDeps, socket: WebSocket, q: { since?: string; t
       socket.close(WS_TRY_AGAIN_LATER, `too far behind; reconnect with since=${e.stream_id}`);
       return;
     }
-    socket.send(JSON.stringify(e));
+    socket.send(frameOf(e));
   };
   const heartbeat = setInterval(() => {
     if (!alive) {
