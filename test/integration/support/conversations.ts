@@ -62,7 +62,8 @@ function isOurs(c: CallRow): boolean {
   return (c.caller_number ?? '').startsWith(CALLER_PREFIX);
 }
 
-async function registerAt(rig: FailoverRig, seat: Seat, port: { sip: number; media: number }): Promise<void> {
+/** REGISTER of `seat` from a carrier port via the floating address (the seat's phone then listens there). */
+export async function registerAt(rig: FailoverRig, seat: Seat, port: { sip: number; media: number }): Promise<void> {
   const { pair } = rig;
   const reg = await runSipp({
     scenario: 'uac-register-expect-200.xml', remote: pair.sipRemote, netns: pair.net.ns.car, localIp: pair.net.addr.car,
