@@ -8,6 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { networkLeftovers } from '../../../scripts/stack/netns.ts';
 import { allAtOnce, QUEUED, type AllAtOnceRun } from '../support/all-at-once.ts';
 import { startFailoverRig, type FailoverRig } from '../support/failover.ts';
 
@@ -38,4 +39,11 @@ test('pair-node-a-killed-all-at-once-nothing-lost: no queued caller, conversatio
   assert.equal(f.new_lost, 0, 'the new call sent at the kill was answered via B');
   assert.equal(f.stale_bindings, 0, 'the browser seats registered again on B, one binding each');
   assert.equal(f.calls_lost, 0);
+});
+
+test('pair all at once: nothing left running or configured after stop', async () => {
+  const { net } = rig.pair;
+  await run.close();
+  await rig.close();
+  assert.deepEqual(await networkLeftovers(net.id), []);
 });
