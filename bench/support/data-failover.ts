@@ -3,11 +3,12 @@
  * pair with the replicated data tier: `redis_master_killed` (10 callers queued on A, the Redis master SIGKILLed) and
  * `pg_primary_killed` (calls flowing, the PostgreSQL primary SIGKILLed). Worst figure over the repeats.
  */
-import { pgPrimaryKilled, redisMasterKilled, type DataFailoverFigures } from '../../test/integration/support/data-failover.ts';
+import { pgPrimaryKilled, redisMasterKilled } from '../../test/integration/support/data-failover.ts';
 import { startFailoverRig, type FailoverRig } from '../../test/integration/support/failover.ts';
 
-async function onPair<T>(name: string, fn: (rig: FailoverRig) => Promise<T>): Promise<T> {
-  const rig = await startFailoverRig(name, { replicatedData: true });
+/** `fn` on a pair of its own (the replicated data tier unless told otherwise), stopped afterwards. */
+export async function onPair<T>(name: string, fn: (rig: FailoverRig) => Promise<T>, opts: Parameters<typeof startFailoverRig>[1] = { replicatedData: true }): Promise<T> {
+  const rig = await startFailoverRig(name, opts);
   try {
     return await fn(rig);
   } finally {
@@ -15,12 +16,14 @@ async function onPair<T>(name: string, fn: (rig: FailoverRig) => Promise<T>): Pr
   }
 }
 
-function worst<T extends DataFailoverFigures>(runs: T[], repeats: number): Record<string, unknown> {
+/** The worst of each figure over the repeats: the largest number (-1, not measured, wins for a time `*_ms`), a
+ *  boolean only if true in every run. */
+export function worst<T extends object>(runs: T[], repeats: number): Record<string, unknown> {
   const out: Record<string, unknown> = { repeats };
   for (const k of Object.keys(runs[0]!) as Array<keyof T>) {
     const vals = runs.map((r) => r[k]);
     if (vals.every((v) => typeof v === 'number')) {
-      out[k as string] = k === 'answered_after_ms' && vals.some((v) => (v as number) < 0)
+      out[k as string] = String(k).endsWith('_ms') && vals.some((v) => (v as number) < 0)
         ? -1 : Math.max(...(vals as number[]));
     } else if (vals.every((v) => typeof v === 'boolean')) out[k as string] = vals.every(Boolean);
     else out[k as string] = vals.length === 1 ? vals[0] : vals;

@@ -62,7 +62,8 @@ function isOurs(c: CallRow): boolean {
   return (c.caller_number ?? '').startsWith(CALLER_PREFIX);
 }
 
-async function registerAt(rig: FailoverRig, seat: Seat, port: { sip: number; media: number }): Promise<void> {
+/** REGISTER of `seat` from a carrier port via the floating address (the seat's phone then listens there). */
+export async function registerAt(rig: FailoverRig, seat: Seat, port: { sip: number; media: number }): Promise<void> {
   const { pair } = rig;
   const reg = await runSipp({
     scenario: 'uac-register-expect-200.xml', remote: pair.sipRemote, netns: pair.net.ns.car, localIp: pair.net.addr.car,
@@ -131,10 +132,16 @@ export async function conversationOutcome(rig: FailoverRig, conv: Conversations,
   figures: ConversationFigures; rows: CallRow[]; sipp: SippResult[];
 }> {
   const sipp = await Promise.all([conv.callers.done, ...conv.seatPhones.map((p) => p.done)]);
+  let seen: CallRow[] = [];
   const rows = await waitFor(async () => {
-    const mine = (await rig.b.calls()).filter(isOurs);
-    return mine.length === conv.n && mine.every((c) => c.ended_at) ? mine : undefined;
-  }, 20_000, `the ${conv.n} conversations ended in PostgreSQL`, 200);
+    seen = (await rig.b.calls()).filter(isOurs);
+    return seen.length === conv.n && seen.every((c) => c.ended_at) ? seen : undefined;
+  }, 20_000, `the ${conv.n} conversations ended in PostgreSQL`, 200).catch((e: Error) => {
+    // which calls did not end, and what both sides' SIPp saw (seen once in ha-talk: a timeout here, not reproduced)
+    const open = seen.filter((c) => !c.ended_at).map((c) => `${c.caller_number} ${c.state} ${c.sip_call_id}`);
+    throw new Error(`${e.message}: ${seen.length} of ${conv.n} in PostgreSQL, not ended: ${open.join('; ')}; `
+      + `SIPp successful/failed: ${sipp.map((r) => `${r.successful}/${r.failed}`).join(' ')}`);
+  });
   const sorted = gaps.map((g) => g.maxGapMs).sort((x, y) => x - y);
   const ended_by: Record<string, number> = {};
   for (const r of rows) ended_by[r.ended_by ?? '?'] = (ended_by[r.ended_by ?? '?'] ?? 0) + 1;

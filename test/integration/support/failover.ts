@@ -169,48 +169,71 @@ function countFinal(r: SippResult): number {
   return Number(r.stats['FailedUnexpectedMessage(C)'] ?? 0);
 }
 
-/** Kills node A at once and measures until a new call is answered via B. */
-export async function killNodeAAndCall(rig: FailoverRig, firstCallId?: string, opts: { readyAfterKill?: boolean } = {}):
-Promise<{ figures: FailoverFigures; call: CallRow; result: SippResult; t0: number }> {
-  const { pair, b } = rig;
-  const replicated = await hasContact(pair.nodes.b.info.kamailio.rpcUrl, rig.seat!.sipUser);
+/** Node A killed at t0 (every process SIGKILLed, its link cut); `moved` resolves with when B held the floating
+ *  addresses and when B's control plane led (each 0 if not within `watchMs`). */
+export interface NodeAKilled {
+  t0: number;
+  /** Whether the seat's registration reached B through DMQ before the kill. */
+  replicated: boolean;
+  moved: Promise<{ vipAt: number; mediaVipAt: number; leaderAt: number }>;
+}
+
+export async function killNodeA(rig: FailoverRig, watchMs = 20_000): Promise<NodeAKilled> {
+  const { pair } = rig;
+  const replicated = rig.seat ? await hasContact(pair.nodes.b.info.kamailio.rpcUrl, rig.seat.sipUser) : false;
   const t0 = Date.now();
   await pair.killNode('a');
-  const next = await caller(rig, '13500000121');
-  if (opts.readyAfterKill) {
-    await b.login();
-    await b.seatReady(rig.seat!);
-  }
-  let vipAt = 0;
-  let mediaVipAt = 0;
-  let leaderAt = 0;
-  const watch = (async () => {
-    while (!vipAt || !leaderAt || !mediaVipAt) {
-      if (!vipAt && pair.holder() === 'b') vipAt = Date.now();
-      if (!mediaVipAt && pair.mediaHolder() === 'b') mediaVipAt = Date.now();
-      if (!leaderAt) {
+  const moved = (async () => {
+    const at = { vipAt: 0, mediaVipAt: 0, leaderAt: 0 };
+    while ((!at.vipAt || !at.leaderAt || !at.mediaVipAt) && Date.now() < t0 + watchMs) {
+      if (!at.vipAt && pair.holder() === 'b') at.vipAt = Date.now();
+      if (!at.mediaVipAt && pair.mediaHolder() === 'b') at.mediaVipAt = Date.now();
+      if (!at.leaderAt) {
         const h = await fetch(`${pair.nodes.b.info.api.url}/health`).then((r) => r.json() as Promise<{ checks?: { control_plane?: { detail?: string } } }>).catch(() => undefined);
-        if (h?.checks?.control_plane?.detail === 'active') leaderAt = Date.now();
+        if (h?.checks?.control_plane?.detail === 'active') at.leaderAt = Date.now();
       }
       await new Promise((r) => setTimeout(r, 50));
     }
+    return at;
   })();
+  return { t0, replicated, moved };
+}
+
+/**
+ * A new 120 call sent at once after the kill (`killed`), and `ready` seats made ready through B's API; measures until
+ * it is answered via B (throws if it is not).
+ */
+export async function newCallViaB(rig: FailoverRig, killed: NodeAKilled, firstCallId?: string, ready: Seat[] = []):
+Promise<{ figures: FailoverFigures; call: CallRow; result: SippResult; t0: number }> {
+  const { b } = rig;
+  const { t0 } = killed;
+  const next = await caller(rig, '13500000121');
+  if (ready.length) {
+    await b.login();
+    for (const seat of ready) await b.seatReady(seat);
+  }
   const result = await next.done;
-  await Promise.race([watch, new Promise((r) => setTimeout(r, 10_000))]);
+  const at = await killed.moved;
   if (!result.ok) throw new Error(`the call after the kill was not answered: exit ${result.exitCode}\n${result.errorLog}\n${result.messageLog}`);
   await b.login();
   const call = await waitFor(async () => (await b.calls()).find((c) => c.id !== firstCallId && c.caller_number === '13500000121' && c.answered_at),
     10_000, 'the call after the kill, answered, in PostgreSQL');
   return {
     figures: {
-      vip_moved_ms: vipAt ? vipAt - t0 : -1,
-      media_vip_moved_ms: mediaVipAt ? mediaVipAt - t0 : -1,
-      leader_ms: leaderAt ? leaderAt - t0 : -1,
+      vip_moved_ms: at.vipAt ? at.vipAt - t0 : -1,
+      media_vip_moved_ms: at.mediaVipAt ? at.mediaVipAt - t0 : -1,
+      leader_ms: at.leaderAt ? at.leaderAt - t0 : -1,
       answered_after_ms: call.answered_at!.getTime() - t0,
-      registration_replicated: replicated,
+      registration_replicated: killed.replicated,
     },
     call,
     result,
     t0,
   };
+}
+
+/** Kills node A at once and measures until a new call is answered via B. */
+export async function killNodeAAndCall(rig: FailoverRig, firstCallId?: string, opts: { readyAfterKill?: boolean } = {}):
+Promise<{ figures: FailoverFigures; call: CallRow; result: SippResult; t0: number }> {
+  return newCallViaB(rig, await killNodeA(rig, 10_000), firstCallId, opts.readyAfterKill ? [rig.seat!] : []);
 }

@@ -50,6 +50,9 @@ export interface TakeoverFigures {
   last_answered_after_ms: number;
   /** The callers were answered in the order they arrived (one seat). */
   order_kept: boolean;
+  /** Each caller's first offer to a seat came in their arrival order (the queue's order with several seats, whose
+   *  answers may cross by a few ms). */
+  offered_in_order: boolean;
   end_reasons: string[];
 }
 
@@ -57,6 +60,11 @@ const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[Math.floor((s.length - 1) / 2)]! : Number.NaN;
 };
+
+/** `n` trunk callers queued on A (after prepareFailover) with the takeover scenario, SIPp kept waiting `waitMs`. */
+export function queueForTakeover(rig: FailoverRig, n: number, waitMs: number): Promise<SippHandle> {
+  return queueCallsOnA(rig, n, { scenario: TAKEOVER_SCENARIO, timeoutS: Math.ceil(waitMs / 1000) + 60, keepTraces: true });
+}
 
 /**
  * A pair with one seat and `n` trunk callers queued on A; A is killed (its seat made ready through B's API) and every
@@ -67,11 +75,17 @@ export async function queuedCallersTakenOver(rig: FailoverRig, n: number, waitMs
 Promise<{ figures: TakeoverFigures; rows: CallRow[]; result: SippResult; t0: number }> {
   const first = await prepareFailover(rig);
   if (!first.ok) throw new Error(`the first call was not answered through A: exit ${first.exitCode}\n${first.errorLog}`);
-  const held: SippHandle = await queueCallsOnA(rig, n, { scenario: TAKEOVER_SCENARIO, timeoutS: Math.ceil(waitMs / 1000) + 60, keepTraces: true });
+  const held = await queueForTakeover(rig, n, waitMs);
   const t0 = Date.now();
   await rig.pair.killNode('a');
   await rig.b.login();
   await rig.b.seatReady(rig.seat!);
+  return takeoverOutcome(rig, held, n, t0, waitMs);
+}
+
+/** After the kill at t0: waits for the `n` callers queued on A (`held`) to be answered and ended, or until `waitMs`. */
+export async function takeoverOutcome(rig: FailoverRig, held: SippHandle, n: number, t0: number, waitMs: number):
+Promise<{ figures: TakeoverFigures; rows: CallRow[]; result: SippResult; t0: number }> {
   const rows = await waitFor(async () => {
     const mine = (await rig.b.calls()).filter((c) => (c.caller_number ?? '').startsWith(QUEUED_PREFIX));
     return mine.length === n && mine.every((c) => c.ended_at) ? mine : undefined;
@@ -112,6 +126,7 @@ Promise<{ figures: TakeoverFigures; rows: CallRow[]; result: SippResult; t0: num
       first_answered_after_ms: answeredAfter.length ? Math.min(...answeredAfter) : -1,
       last_answered_after_ms: answeredAfter.length ? Math.max(...answeredAfter) : -1,
       order_kept: byArrival.join() === byAnswer.join(),
+      offered_in_order: byArrival.join() === [...new Set(offers.map((o) => o.call_id))].filter((id) => arrivalIndex.has(id)).join(),
       end_reasons: [...new Set(rows.map((r) => `${r.state}:${r.end_reason ?? ''}`))],
     },
     rows,
