@@ -172,19 +172,27 @@ export async function onAnchorInvite(env: LegEnv, inv: AnchorInvite): Promise<vo
   }
 }
 
-/** The seat's re-INVITE offer -> rtpengine leg `<call-id>-seat` -> Janus; the SDP Kamailio answers the seat with. */
+/**
+ * The seat's re-INVITE offer -> Janus, in the call's own rtpengine call: an offer from the seat's tag to a new tag
+ * (`conf-<participant id>`, the room's side of the seat) and the answer from it with Janus's address. The seat's own
+ * side (its rtpengine port, ICE credentials and, for a browser, its DTLS-SRTP session) is the one the call set up, so
+ * the answer Kamailio gives the seat changes nothing but where its media goes: Chromium keeps its DTLS transport and
+ * accepts it (a new rtpengine call took the DTLS client role it had, or never handshook: docs/mixer.md "A browser
+ * seat in the room").
+ */
 async function seatIntoRoom(env: LegEnv, a: Anchor, room: Room, inv: AnchorInvite): Promise<string> {
-  const p = anchoredParticipant(a, room, 'seat', `${a.sip_call_id}-seat`, inv.ftag);
+  const p = anchoredParticipant(a, room, 'seat', a.sip_call_id, inv.ftag);
+  const roomSide = `conf-${p.participant_id}`;
   await env.store.putParticipant(p);
   try {
-    const offered = await env.ng.offer({ callId: p.dialog.call_id, fromTag: inv.ftag, sdp: inv.sdp, options: inv.ws ? FROM_BROWSER : PLAIN });
+    const offered = await env.ng.offer({ callId: a.sip_call_id, fromTag: inv.ftag, sdp: inv.sdp, options: { ...(inv.ws ? FROM_BROWSER : PLAIN), 'to-tag': roomSide } });
     const peer = audioTarget(offered.sdp);
     const mixed = await joinMixer(env, room, peer, 'seat');
     keepHandle(p.participant_id, mixed.handle);
     p.feed = mixed.feed;
     p.handle = mixed.handle.id;
     const answered = await env.ng.answer({
-      callId: p.dialog.call_id, fromTag: inv.ftag, toTag: `conf-${p.participant_id}`, sdp: janusAnswer(mixed.rtp.ip, mixed.rtp.port, peer.payloadType, String(mixed.feed)),
+      callId: a.sip_call_id, fromTag: inv.ftag, toTag: roomSide, sdp: janusAnswer(mixed.rtp.ip, mixed.rtp.port, peer.payloadType, String(mixed.feed)),
       options: inv.ws ? TO_BROWSER : PLAIN,
     });
     await joined(env, room, p, inv.ftag);
@@ -192,28 +200,32 @@ async function seatIntoRoom(env: LegEnv, a: Anchor, room: Room, inv: AnchorInvit
     a.seat_pid = p.participant_id;
     return answered.sdp;
   } catch (err) {
-    await env.ng.delete({ callId: p.dialog.call_id, fromTag: inv.ftag }).catch(() => undefined);
     await env.store.dropParticipant(p);
     throw err;
   }
 }
 
-/** The caller's stream re-anchored on the call's own tags (nothing reaches its gateway) into the room. */
+/**
+ * The caller's stream re-paired in the call's own rtpengine call (nothing reaches its gateway) with a Janus leg of
+ * its own (tag `conf-<participant id>`), both steps with `port-latching`: rtpengine keeps its port towards the caller.
+ */
 async function callerIntoRoom(env: LegEnv, a: Anchor, room: Room, seatSdp: string): Promise<void> {
   const sdp = await callerSdp(env, a, seatSdp);
-  const reOffer = await env.ng.offer({ callId: a.sip_call_id, fromTag: a.caller_tag, sdp, flags: KEEP_PORTS, options: { ...PLAIN, 'to-tag': a.seat_tag } });
-  const peer = audioTarget(reOffer.sdp); // rtpengine's seat-side port of the call: Janus's peer for the caller
   const p = anchoredParticipant(a, room, 'caller', a.sip_call_id, a.caller_tag);
+  const roomSide = `conf-${p.participant_id}`;
+  const reOffer = await env.ng.offer({ callId: a.sip_call_id, fromTag: a.caller_tag, sdp, flags: KEEP_PORTS, options: { ...PLAIN, 'to-tag': roomSide } });
+  const peer = audioTarget(reOffer.sdp); // rtpengine's new port towards Janus for the caller
   const mixed = await joinMixer(env, room, peer, 'caller');
   keepHandle(p.participant_id, mixed.handle);
   p.feed = mixed.feed;
   p.handle = mixed.handle.id;
   await env.ng.answer({
-    callId: a.sip_call_id, fromTag: a.caller_tag, toTag: a.seat_tag!, sdp: janusAnswer(mixed.rtp.ip, mixed.rtp.port, peer.payloadType, String(mixed.feed)),
+    callId: a.sip_call_id, fromTag: a.caller_tag, toTag: roomSide, sdp: janusAnswer(mixed.rtp.ip, mixed.rtp.port, peer.payloadType, String(mixed.feed)),
     flags: KEEP_PORTS, options: PLAIN,
   });
   await joined(env, room, p, a.caller_tag);
   a.caller_pid = p.participant_id;
+  a.room_tag = roomSide;
 }
 
 /**
