@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, before, test, type TestContext } from 'node:test';
 import { startCallCentre, waitFor, type CallCentre, type Seat } from '../support/callcentre.ts';
 import { RawGateway, RawSeat } from '../support/raw-sip-parties.ts';
 import { referUser } from '../support/transfer-parties.ts';
@@ -212,26 +212,59 @@ const seatHears = () => pageHears(disp, '#remote-audio', FREQS);
 // The browser seat in the room (docs/mixer.md "A browser seat in the room"): its re-INVITE is paired with a Janus leg
 // in the call's own rtpengine call, so Chromium keeps its DTLS session. The caller (440 Hz) is the gateway's RTP
 // endpoint, the seat the page's fake microphone (1000 Hz), the doctor (1650 Hz) answers on the gateway's trunk.
-test('dispatcher consults a doctor from the page while the caller is held, then completes the transfer', async (t) => {
-  const seat = webSeat;
+
+/**
+ * A call from the gateway answered at the page, then the panel's 咨询 or 三方 for the doctor (speed key 8): the
+ * page's phone re-INVITEs with the anchor token, the doctor is dialled on the gateway's trunk and answers.
+ */
+async function doctorInRoom(button: 'consult' | 'three-way') {
   const caller = await endpoint(GW_HZ);
   const doctor = await endpoint(P110_HZ);
   tones.push(caller, doctor);
   gw.rtpPort = caller.port;
+  await cc.waitForSeatState(webSeat, 'ready', 10_000);
+  const callId = `${newToken('web3-')}@gw.example`;
+  const { d, ok } = await answeredAtPage(callId);
+  caller.sendTo(audioTarget(ok.body));
+  const record = await cc.waitForCall((c) => c.sip_call_id === callId && c.state === 'talking', 10_000, 'talking at the browser seat');
+  await disp.waitForSelector(`[data-testid="${button}-start-8"]:not([disabled])`, { timeout: 10_000 });
+  await disp.click(`[data-testid="${button}-start-8"]`);
+  const invDoc = await gwEp!.waitFor((m) => m.method === 'INVITE' && callIdOf(m).startsWith('cfo-') && !gw.requests(callIdOf(m), 'BYE').length, 15_000,
+    'the INVITE to the doctor (after the page\'s re-INVITE)');
+  await gw.respond(invDoc, 200, 'OK', { toTag: newToken('doc'), body: audioSdp(doctor.port) });
+  doctor.sendTo(audioTarget(invDoc.body));
+  return { caller, doctor, callId, d, record, invDoc };
+}
+
+/** After the page left: caller and doctor hear each other, the gateway saw nothing; the caller hangs up, the doctor gets a BYE. */
+async function callerAndDoctorTalkOn(t: TestContext, room: Awaited<ReturnType<typeof doctorInRoom>>) {
+  const { caller, doctor, callId, d, record, invDoc } = room;
+  await cc.waitForSeatState(webSeat, 'ready', 10_000);
+  const [c2, p2] = await Promise.all([measure(caller, 2000), measure(doctor, 2000)]);
+  t.diagnostic(`the page left: caller ${JSON.stringify(c2.levels)}; doctor ${JSON.stringify(p2.levels)}`);
+  assertHears('the caller', c2, GW_HZ, [P110_HZ]);
+  assertHears('the doctor', p2, P110_HZ, [GW_HZ]);
+  assert.equal(gw.requests(callId, 'BYE').length, 0, 'the page\'s BYE never reached the caller\'s gateway');
+  assert.equal(gw.requests(callId, 'INVITE').length, 0, 'the caller\'s gateway was never re-INVITEd');
+  assert.equal((await cc.call(record.id))!.state, 'talking');
+  await gw.request(d, 'BYE');
+  await gw.waitResponse(callId, 'BYE', (s) => s === 200, 'the caller\'s BYE answered', d.cseq);
+  const byeDoc = await gwEp!.waitFor((m) => m.method === 'BYE' && callIdOf(m) === callIdOf(invDoc), 10_000, 'the BYE to the doctor');
+  await gw.respond(byeDoc, 200, 'OK');
+  await cc.waitForCall((c) => c.id === record.id && c.state === 'ended', 10_000, 'the call ended');
+}
+
+async function onFailure(t: TestContext, name: string) {
+  t.diagnostic(`dispatcher page log:\n${log.join('\n')}`);
+  t.diagnostic(`screenshot ${await screenshot(disp, name).catch(() => 'none')}`);
+}
+
+test('dispatcher consults a doctor from the page while the caller is held, then completes the transfer', async (t) => {
   await cc.apiOk('POST', '/v1/linkage/destinations',
     { id: 'doctor-8', name: '值班专家', category: 'doctor', kind: 'number', number: '12088880008', trunk_id: gwTrunkId, speed_key: '8', sort_order: 4 }, [201]);
   try {
-    await cc.waitForSeatState(seat, 'ready', 10_000);
-    const callId = `${newToken('web3-')}@gw.example`;
-    const { d, ok } = await answeredAtPage(callId);
-    caller.sendTo(audioTarget(ok.body));
-    const record = await cc.waitForCall((c) => c.sip_call_id === callId && c.state === 'talking', 10_000, 'talking at the browser seat');
-
-    await disp.waitForSelector('[data-testid="consult-start-8"]:not([disabled])', { timeout: 10_000 });
-    await disp.click('[data-testid="consult-start-8"]');
-    const invDoc = await gwEp!.waitFor((m) => m.method === 'INVITE' && callIdOf(m).startsWith('cfo-'), 15_000, 'the INVITE to the doctor (after the page\'s re-INVITE)');
-    await gw.respond(invDoc, 200, 'OK', { toTag: newToken('doc'), body: audioSdp(doctor.port) });
-    doctor.sendTo(audioTarget(invDoc.body));
+    const room = await doctorInRoom('consult');
+    const { caller, doctor } = room;
     await disp.waitForSelector('[data-testid="consult-complete"]:not([disabled])', { timeout: 10_000 });
     const [c1, p1, s1] = await Promise.all([measure(caller, 2000), measure(doctor, 2000), seatHears()]);
     t.diagnostic(`consulting from the page: caller ${JSON.stringify(c1.levels)}; doctor ${JSON.stringify(p1.levels)}; browser seat ${JSON.stringify(s1)}`);
@@ -243,22 +276,31 @@ test('dispatcher consults a doctor from the page while the caller is held, then 
 
     await disp.click('[data-testid="consult-complete"]');
     await disp.waitForFunction(() => document.querySelector('[data-testid="consult-status"]')?.textContent?.includes('已转接到'), undefined, { timeout: 10_000 });
-    await cc.waitForSeatState(seat, 'ready', 10_000);
-    const [c2, p2] = await Promise.all([measure(caller, 2000), measure(doctor, 2000)]);
-    t.diagnostic(`transferred from the page: caller ${JSON.stringify(c2.levels)}; doctor ${JSON.stringify(p2.levels)}`);
-    assertHears('the caller', c2, GW_HZ, [P110_HZ]);
-    assertHears('the doctor', p2, P110_HZ, [GW_HZ]);
-    assert.equal(gw.requests(callId, 'BYE').length, 0, 'the page\'s BYE never reached the caller\'s gateway');
-    assert.equal(gw.requests(callId, 'INVITE').length, 0, 'the caller\'s gateway was never re-INVITEd');
-    assert.equal((await cc.call(record.id))!.state, 'talking');
-    await gw.request(d, 'BYE');
-    await gw.waitResponse(callId, 'BYE', (s) => s === 200, 'the caller\'s BYE answered', d.cseq);
-    const byeDoc = await gwEp!.waitFor((m) => m.method === 'BYE' && callIdOf(m) === callIdOf(invDoc), 10_000, 'the BYE to the doctor');
-    await gw.respond(byeDoc, 200, 'OK');
-    await cc.waitForCall((c) => c.id === record.id && c.state === 'ended', 10_000, 'the call ended');
+    await callerAndDoctorTalkOn(t, room);
   } catch (err) {
-    t.diagnostic(`dispatcher page log:\n${log.join('\n')}`);
-    t.diagnostic(`screenshot ${await screenshot(disp, 'dispatcher-consult-failed').catch(() => 'none')}`);
+    await onFailure(t, 'dispatcher-consult-failed');
+    throw err;
+  }
+});
+
+test('a three-way from the page: caller, browser seat and doctor hear each other; the dispatcher leaves, the others talk on', async (t) => {
+  try {
+    const room = await doctorInRoom('three-way');
+    const { caller, doctor } = room;
+    // the panel follows the room each second: caller, seat and doctor joined
+    await disp.waitForFunction(() => (document.querySelector('[data-testid="consult-parties"]')?.textContent?.match(/joined/g)?.length ?? 0) >= 3,
+      undefined, { timeout: 10_000 });
+    const [c1, p1, s1] = await Promise.all([measure(caller, 2000), measure(doctor, 2000), seatHears()]);
+    t.diagnostic(`three-way from the page: caller ${JSON.stringify(c1.levels)}; doctor ${JSON.stringify(p1.levels)}; browser seat ${JSON.stringify(s1)}`);
+    assert.ok(c1.levels[SEAT_HZ]! > BROWSER_HEARD_DB && c1.levels[P110_HZ]! > HEARD_DB, `the caller hears seat and doctor: ${JSON.stringify(c1.levels)}`);
+    assert.ok(p1.levels[SEAT_HZ]! > BROWSER_HEARD_DB && p1.levels[GW_HZ]! > HEARD_DB, `the doctor hears seat and caller: ${JSON.stringify(p1.levels)}`);
+    assert.ok(s1[GW_HZ]! > HEARD_DB && s1[P110_HZ]! > HEARD_DB, `the browser seat hears caller and doctor: ${JSON.stringify(s1)}`);
+    assert.equal(c1.sources.length, 1, 'every packet to the caller from one rtpengine address');
+
+    await disp.click('[data-testid="consult-leave"]');
+    await callerAndDoctorTalkOn(t, room);
+  } catch (err) {
+    await onFailure(t, 'dispatcher-three-way-failed');
     throw err;
   }
 });
