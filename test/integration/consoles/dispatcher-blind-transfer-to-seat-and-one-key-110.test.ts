@@ -7,6 +7,11 @@
  *    dialog; the page shows the success, the call record is talking at seat B, one record, the browser seat is free.
  * 2. F9 (one-key 110): the gateway's new INVITE is relayed out through the 110 trunk to a SIPp outside party, which
  *    sees the entry's presented number and answers; the page shows each party's state (caller moved, 110 answered).
+ * 3. The browser seat in the call's room (docs/mixer.md "A browser seat in the room"), tones measured: 咨询 for the
+ *    doctor (speed key 8, dialled on the gateway's trunk): the page's phone re-INVITEs with the anchor token; the
+ *    doctor and the browser seat hear each other, the held caller hears neither; 完成转接: the page hangs up,
+ *    caller and doctor hear each other, the gateway saw no request.
+ * 4. 三方 for the doctor: caller, browser seat and doctor each hear the other two; 退出三方: caller and doctor talk on.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
