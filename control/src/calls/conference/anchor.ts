@@ -282,4 +282,10 @@ export async function onCallEnded(env: LegEnv, sipCallId: string): Promise<void>
   await env.store.dropAnchor(sipCallId);
   const room = await env.store.room(a.room_id);
   if (room) await closeRoom(env, room, 'room_closed');
+  // Kamailio's delete on the BYE removes the BYE's own branch (the caller's or the seat's side and its pairing);
+  // since the anchoring the other side is paired with a Janus leg of the same call and would outlive it: the whole
+  // call goes (after rtpengine's delete delay, as Kamailio's)
+  if (a.seat_tag) {
+    await env.ng.delete({ callId: sipCallId }).catch((err: unknown) => env.deps.log.warn({ err: String(err), sip_call_id: sipCallId }, 'deleting the anchored call in rtpengine failed'));
+  }
 }
