@@ -206,10 +206,11 @@ test('F9 transfers the caller to 110 through its trunk; a SIPp outside party ans
 });
 
 /**
- * The browser's fake microphone (1000 Hz at -6 dBFS) arrives at about -25.6 dB after Chromium's audio processing
- * (docs/mixer.md "Whisper and barge-in"): heard above this, against -60 dB and below for a party not heard.
+ * The browser's fake microphone (1000 Hz at -6 dBFS) arrives at -23 to -34 dB after Chromium's audio processing
+ * (its gain control varies: docs/mixer.md "Whisper and barge-in" and this file's runs): heard above this; a party
+ * not heard reads -57 dB and below.
  */
-const BROWSER_HEARD_DB = -32;
+const BROWSER_HEARD_DB = -40;
 
 /** The levels the dispatcher's page plays from the call (#remote-audio: what the browser seat hears). */
 const seatHears = () => pageHears(disp, '#remote-audio', FREQS);
