@@ -152,7 +152,11 @@ export function mountConsult({ root, api, phone, callId, talking, errorText }) {
   return {
     refresh() {
       if (cur && !talking()) return stop(null);
-      if ((talking() && !cur) !== shown) render();
+      const free = talking() && !cur;
+      // a call connected: the directory is read again (an admin may have changed it since the page opened), as transfer.js
+      if (free === shown) return;
+      if (free) void load();
+      else render();
     },
   };
 }

@@ -7,12 +7,17 @@
  *    dialog; the page shows the success, the call record is talking at seat B, one record, the browser seat is free.
  * 2. F9 (one-key 110): the gateway's new INVITE is relayed out through the 110 trunk to a SIPp outside party, which
  *    sees the entry's presented number and answers; the page shows each party's state (caller moved, 110 answered).
+ * 3. The browser seat in the call's room (docs/mixer.md "A browser seat in the room"), tones measured: 咨询 for the
+ *    doctor (speed key 8, dialled on the gateway's trunk): the page's phone re-INVITEs with the anchor token; the
+ *    doctor and the browser seat hear each other, the held caller hears neither; 完成转接: the page hangs up,
+ *    caller and doctor hear each other, the gateway saw no request.
+ * 4. 三方 for the doctor: caller, browser seat and doctor each hear the other two; 退出三方: caller and doctor talk on.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, before, test, type TestContext } from 'node:test';
 import { startCallCentre, waitFor, type CallCentre, type Seat } from '../support/callcentre.ts';
 import { RawGateway, RawSeat } from '../support/raw-sip-parties.ts';
 import { referUser } from '../support/transfer-parties.ts';
@@ -24,6 +29,11 @@ import type { Page } from 'playwright-core';
 import { launchConsoleBrowser, pageLog, screenshot, type ConsoleBrowser } from './support/browser.ts';
 import { startConsoleServer, type ConsoleServer } from './support/console-server.ts';
 import { createPerson, DISPATCHER, loginDispatcher } from './support/pages.ts';
+import { pageHears } from './support/page-audio.ts';
+import { audioSdp } from '../../support/sip-spellings.ts';
+import { callIdOf } from '../../support/sip-udp.ts';
+import { audioTarget } from '../../../control/src/calls/conference/sdp.ts';
+import { FREQS, GW_HZ, HEARD_DB, P110_HZ, SEAT_HZ, assertHears, endpoint, measure, type Endpoint } from '../calls/support/tone-endpoints.ts';
 
 const CALLER = '13900000120';
 let cc: CallCentre;
@@ -36,6 +46,19 @@ let webSeat: Seat;
 /** The dispatcher's page, logged in by the first test and still at the browser seat for the second. */
 let disp: Page;
 let log: string[];
+/** The trunk the raw gateway (gwEp) stands behind: the consultation's doctor is dialled out on it. */
+let gwTrunkId: string;
+const tones: Endpoint[] = [];
+
+/** The gateway calls 120, the page's popup opens and F1 answers; the gateway ACKs the browser's 200. */
+async function answeredAtPage(callId: string) {
+  const d = await gw.invite(callId, CALLER);
+  await disp.waitForSelector('[data-testid="incoming-popup"][open]', { timeout: 15_000 });
+  await disp.keyboard.press('F1');
+  const ok = await gw.waitResponse(callId, 'INVITE', (s) => s === 200, 'the browser\'s 200');
+  await gw.ackAnswer(d, ok);
+  return { d, ok };
+}
 
 before(async () => {
   cc = await startCallCentre('consoles-transfer', { queue: { wrapup_s: 0 } });
@@ -45,6 +68,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await server?.close();
+  for (const e of tones) e.close();
   await gwEp?.close();
   await epB?.close();
   await cc?.close();
@@ -61,6 +85,7 @@ test('dispatcher transfers the caller to another seat from the page; the one-key
   const trunk = await cc.createTrunkPort();
   gwEp = await SipUdpEndpoint.open(trunk.port);
   gw = new RawGateway(gwEp, SPELLINGS[0]!, cc.sipRemote, CALLER);
+  gwTrunkId = trunk.id;
   await cc.apiOk('POST', '/v1/linkage/destinations', { id: 'seat-b', name: '二号调度席', category: 'seat', kind: 'seat', seat_id: seatB!.id, sort_order: 1 }, [201]);
   await cc.apiOk('POST', '/v1/trunks', { id: 'pstn-off', name: '停用中继', ip_addr: '192.0.2.9', port: 5060, enabled: false });
   await cc.apiOk('POST', '/v1/linkage/destinations',
@@ -77,11 +102,7 @@ test('dispatcher transfers the caller to another seat from the page; the one-key
     await waitFor(async () => (await cc.seatState(seatB!)).registered === true, 15_000, 'seat B registered');
 
     const callId = `${newToken('web-')}@gw.example`;
-    const d = await gw.invite(callId, CALLER);
-    await disp.waitForSelector('[data-testid="incoming-popup"][open]', { timeout: 15_000 });
-    await disp.keyboard.press('F1');
-    const ok = await gw.waitResponse(callId, 'INVITE', (s) => s === 200, 'the browser\'s 200');
-    await gw.ackAnswer(d, ok);
+    const { d, ok } = await answeredAtPage(callId);
     const record = await cc.waitForCall((c) => c.sip_call_id === callId && c.state === 'talking', 10_000, 'talking at the browser seat');
 
     // one-key 119 (its category; no speed key): its trunk is off, refused with a clear message; nothing changes
@@ -141,10 +162,7 @@ test('F9 transfers the caller to 110 through its trunk; a SIPp outside party ans
     await cc.waitForSeatState(seat, 'ready', 10_000); // the page of the first test, ready again after its transfer
 
     const callId = `${newToken('web110-')}@gw.example`;
-    const d = await gw.invite(callId, CALLER);
-    await disp.waitForSelector('[data-testid="incoming-popup"][open]', { timeout: 15_000 });
-    await disp.keyboard.press('F1');
-    await gw.ackAnswer(d, await gw.waitResponse(callId, 'INVITE', (s) => s === 200, 'the browser\'s 200'));
+    const { d } = await answeredAtPage(callId);
     const record = await cc.waitForCall((c) => c.sip_call_id === callId && c.state === 'talking', 10_000, 'talking at the browser seat');
     // the directory is read again when the call connects: 110 (added since the page opened) has its key and hotkey
     await disp.waitForSelector('[data-testid="transfer-key-110"]:not([disabled])', { timeout: 10_000 });
@@ -183,6 +201,112 @@ test('F9 transfers the caller to 110 through its trunk; a SIPp outside party ans
     t.diagnostic(`dispatcher page log:\n${log.join('\n')}`);
     t.diagnostic(`screenshot ${await screenshot(disp, 'dispatcher-transfer-110-failed').catch(() => 'none')}`);
     await uas.stop().catch(() => undefined);
+    throw err;
+  }
+});
+
+/**
+ * The browser's fake microphone (1000 Hz at -6 dBFS) arrives at -23 to -34 dB after Chromium's audio processing
+ * (its gain control varies: docs/mixer.md "Whisper and barge-in" and this file's runs): heard above this; a party
+ * not heard reads -57 dB and below.
+ */
+const BROWSER_HEARD_DB = -40;
+
+/** The levels the dispatcher's page plays from the call (#remote-audio: what the browser seat hears). */
+const seatHears = () => pageHears(disp, '#remote-audio', FREQS);
+
+// The browser seat in the room (docs/mixer.md "A browser seat in the room"): its re-INVITE is paired with a Janus leg
+// in the call's own rtpengine call, so Chromium keeps its DTLS session. The caller (440 Hz) is the gateway's RTP
+// endpoint, the seat the page's fake microphone (1000 Hz), the doctor (1650 Hz) answers on the gateway's trunk.
+
+/**
+ * A call from the gateway answered at the page, then the panel's 咨询 or 三方 for the doctor (speed key 8): the
+ * page's phone re-INVITEs with the anchor token, the doctor is dialled on the gateway's trunk and answers.
+ */
+async function doctorInRoom(button: 'consult' | 'three-way') {
+  const caller = await endpoint(GW_HZ);
+  const doctor = await endpoint(P110_HZ);
+  tones.push(caller, doctor);
+  gw.rtpPort = caller.port;
+  await cc.waitForSeatState(webSeat, 'ready', 10_000);
+  const callId = `${newToken('web3-')}@gw.example`;
+  const { d, ok } = await answeredAtPage(callId);
+  caller.sendTo(audioTarget(ok.body));
+  const record = await cc.waitForCall((c) => c.sip_call_id === callId && c.state === 'talking', 10_000, 'talking at the browser seat');
+  await disp.waitForSelector(`[data-testid="${button}-start-8"]:not([disabled])`, { timeout: 10_000 });
+  await disp.click(`[data-testid="${button}-start-8"]`);
+  const invDoc = await gwEp!.waitFor((m) => m.method === 'INVITE' && callIdOf(m).startsWith('cfo-') && !gw.requests(callIdOf(m), 'BYE').length, 15_000,
+    'the INVITE to the doctor (after the page\'s re-INVITE)');
+  await gw.respond(invDoc, 200, 'OK', { toTag: newToken('doc'), body: audioSdp(doctor.port) });
+  doctor.sendTo(audioTarget(invDoc.body));
+  return { caller, doctor, callId, d, record, invDoc };
+}
+
+/** After the page left: caller and doctor hear each other, the gateway saw nothing; the caller hangs up, the doctor gets a BYE. */
+async function callerAndDoctorTalkOn(t: TestContext, room: Awaited<ReturnType<typeof doctorInRoom>>) {
+  const { caller, doctor, callId, d, record, invDoc } = room;
+  await cc.waitForSeatState(webSeat, 'ready', 10_000);
+  const [c2, p2] = await Promise.all([measure(caller, 2000), measure(doctor, 2000)]);
+  t.diagnostic(`the page left: caller ${JSON.stringify(c2.levels)}; doctor ${JSON.stringify(p2.levels)}`);
+  assertHears('the caller', c2, GW_HZ, [P110_HZ]);
+  assertHears('the doctor', p2, P110_HZ, [GW_HZ]);
+  assert.equal(gw.requests(callId, 'BYE').length, 0, 'the page\'s BYE never reached the caller\'s gateway');
+  assert.equal(gw.requests(callId, 'INVITE').length, 0, 'the caller\'s gateway was never re-INVITEd');
+  assert.equal((await cc.call(record.id))!.state, 'talking');
+  await gw.request(d, 'BYE');
+  await gw.waitResponse(callId, 'BYE', (s) => s === 200, 'the caller\'s BYE answered', d.cseq);
+  const byeDoc = await gwEp!.waitFor((m) => m.method === 'BYE' && callIdOf(m) === callIdOf(invDoc), 10_000, 'the BYE to the doctor');
+  await gw.respond(byeDoc, 200, 'OK');
+  await cc.waitForCall((c) => c.id === record.id && c.state === 'ended', 10_000, 'the call ended');
+}
+
+async function onFailure(t: TestContext, name: string) {
+  t.diagnostic(`dispatcher page log:\n${log.join('\n')}`);
+  t.diagnostic(`screenshot ${await screenshot(disp, name).catch(() => 'none')}`);
+}
+
+test('dispatcher consults a doctor from the page while the caller is held, then completes the transfer', async (t) => {
+  await cc.apiOk('POST', '/v1/linkage/destinations',
+    { id: 'doctor-8', name: '值班专家', category: 'doctor', kind: 'number', number: '12088880008', trunk_id: gwTrunkId, speed_key: '8', sort_order: 4 }, [201]);
+  try {
+    const room = await doctorInRoom('consult');
+    const { caller, doctor } = room;
+    await disp.waitForSelector('[data-testid="consult-complete"]:not([disabled])', { timeout: 10_000 });
+    const [c1, p1, s1] = await Promise.all([measure(caller, 2000), measure(doctor, 2000), seatHears()]);
+    t.diagnostic(`consulting from the page: caller ${JSON.stringify(c1.levels)}; doctor ${JSON.stringify(p1.levels)}; browser seat ${JSON.stringify(s1)}`);
+    assert.ok(p1.levels[SEAT_HZ]! > BROWSER_HEARD_DB, `the doctor hears the browser seat: ${JSON.stringify(p1.levels)}`);
+    assert.ok(s1[P110_HZ]! > HEARD_DB, `the browser seat hears the doctor: ${JSON.stringify(s1)}`);
+    assert.ok(p1.levels[GW_HZ]! < HEARD_DB && s1[GW_HZ]! < HEARD_DB, `neither hears the held caller: ${JSON.stringify({ doctor: p1.levels, seat: s1 })}`);
+    assert.ok(c1.levels[SEAT_HZ]! < HEARD_DB && c1.levels[P110_HZ]! < HEARD_DB, `the caller hears neither: ${JSON.stringify(c1.levels)}`);
+    assert.equal(c1.sources.length, 1, 'every packet to the caller from one rtpengine address');
+
+    await disp.click('[data-testid="consult-complete"]');
+    await disp.waitForFunction(() => document.querySelector('[data-testid="consult-status"]')?.textContent?.includes('已转接到'), undefined, { timeout: 10_000 });
+    await callerAndDoctorTalkOn(t, room);
+  } catch (err) {
+    await onFailure(t, 'dispatcher-consult-failed');
+    throw err;
+  }
+});
+
+test('a three-way from the page: caller, browser seat and doctor hear each other; the dispatcher leaves, the others talk on', async (t) => {
+  try {
+    const room = await doctorInRoom('three-way');
+    const { caller, doctor } = room;
+    // the panel follows the room each second: caller, seat and doctor joined
+    await disp.waitForFunction(() => (document.querySelector('[data-testid="consult-parties"]')?.textContent?.match(/joined/g)?.length ?? 0) >= 3,
+      undefined, { timeout: 10_000 });
+    const [c1, p1, s1] = await Promise.all([measure(caller, 2000), measure(doctor, 2000), seatHears()]);
+    t.diagnostic(`three-way from the page: caller ${JSON.stringify(c1.levels)}; doctor ${JSON.stringify(p1.levels)}; browser seat ${JSON.stringify(s1)}`);
+    assert.ok(c1.levels[SEAT_HZ]! > BROWSER_HEARD_DB && c1.levels[P110_HZ]! > HEARD_DB, `the caller hears seat and doctor: ${JSON.stringify(c1.levels)}`);
+    assert.ok(p1.levels[SEAT_HZ]! > BROWSER_HEARD_DB && p1.levels[GW_HZ]! > HEARD_DB, `the doctor hears seat and caller: ${JSON.stringify(p1.levels)}`);
+    assert.ok(s1[GW_HZ]! > HEARD_DB && s1[P110_HZ]! > HEARD_DB, `the browser seat hears caller and doctor: ${JSON.stringify(s1)}`);
+    assert.equal(c1.sources.length, 1, 'every packet to the caller from one rtpengine address');
+
+    await disp.click('[data-testid="consult-leave"]');
+    await callerAndDoctorTalkOn(t, room);
+  } catch (err) {
+    await onFailure(t, 'dispatcher-three-way-failed');
     throw err;
   }
 });

@@ -29,6 +29,7 @@ import { createPerson, DISPATCHER, loginDispatcher, loginSupervisor, submitDispa
 import { captureUdpTo, ensureLongCallerAudio, HAS_TSHARK, pcmaAudio } from './support/rtp-capture.ts';
 import { freeUdpPort } from '../../support/sipp.ts';
 import { toneLevels } from '../../support/goertzel.ts';
+import { pageHears as pageHearsTones } from './support/page-audio.ts';
 import type { UdpDatagram } from '../../support/audio.ts';
 import type { Page } from 'playwright-core';
 
@@ -222,25 +223,8 @@ const NOT_HEARD_DB = -50;
 const DISP3: Person = { username: 'disp03', password: 'dispatcher-pw-03', display_name: '赵六' };
 const SUP2: Person = { username: 'sup02', password: 'supervisor-pw-02', display_name: '钱七' };
 
-/** The levels of TONES in what `selector`'s audio element plays (its MediaStream, resampled to 8 kHz by Web Audio) over ~2 s. */
-async function pageHears(page: Page, selector: string): Promise<Record<number, number>> {
-  const samples = await page.evaluate(async (sel) => {
-    const el = document.querySelector(sel) as HTMLAudioElement | null;
-    const stream = el?.srcObject as MediaStream | null;
-    if (!stream) return [];
-    const ctx = new AudioContext({ sampleRate: 8000 });
-    const analyser = ctx.createAnalyser();
-    analyser.fftSize = 16384; // 2.05 s at 8 kHz
-    ctx.createMediaStreamSource(stream).connect(analyser);
-    await ctx.resume();
-    await new Promise((r) => setTimeout(r, 2300));
-    const buf = new Float32Array(analyser.fftSize);
-    analyser.getFloatTimeDomainData(buf);
-    await ctx.close();
-    return Array.from(buf, (x) => Math.round(Math.max(-1, Math.min(1, x)) * 32767));
-  }, selector);
-  return toneLevels(Int16Array.from(samples), TONES);
-}
+/** The levels of TONES in what `selector`'s audio element plays (support/page-audio.ts). */
+const pageHears = (page: Page, selector: string) => pageHearsTones(page, selector, TONES);
 
 /** Capture times (ms) of the packets to the caller whose 20 ms carry `freqHz` above HEARD_DB - 10, within [from, to). */
 function toneTimes(stream: UdpDatagram[], freqHz: number, from: number, to: number): number[] {

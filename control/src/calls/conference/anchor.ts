@@ -6,12 +6,14 @@
  *    outside number or a centre, with the trunk it goes out on), the mixer up, no three-way in flight; then the
  *    call's room, the anchor (requested) and a one-time anchor token in Kamailio (htable an, 120 s). The answer
  *    carries the token: the seat's phone sends a re-INVITE in its dialog with `X-CTI-Anchor: <token>`.
- * 2. `onAnchorInvite` (conf.anchor, that re-INVITE suspended in Kamailio): the seat's media becomes a leg of its
- *    own in rtpengine (`<call-id>-seat`) and a participant; Kamailio answers the re-INVITE itself (anchor_answer),
- *    the ACK is absorbed. requested -> seat_in_room.
- * 3. The caller: a re-offer on the call's own tags in the caller's direction with the caller's SDP as its INVITE
- *    carried it, and an answer from the seat's tag with Janus's address, both with `port-latching` (rtpengine keeps
- *    both its ports; the proof test). seat_in_room -> anchored.
+ * 2. `onAnchorInvite` (conf.anchor, that re-INVITE suspended in Kamailio): the seat's side of the call's own
+ *    rtpengine call is paired with a Janus leg (an offer from the seat's tag to the new tag `conf-<participant id>`,
+ *    Janus's answer); its port, ICE and DTLS-SRTP session stay, so a browser seat keeps its transport (Chromium
+ *    refuses a new DTLS association on it: docs/mixer.md "A browser seat in the room"). Kamailio answers the
+ *    re-INVITE itself (anchor_answer), the ACK is absorbed. requested -> seat_in_room.
+ * 3. The caller: a re-offer from the caller's tag, with the caller's SDP, to a Janus leg of its own
+ *    (`conf-<participant id>`, the anchor's `room_tag`), and Janus's answer, both with `port-latching` (rtpengine
+ *    keeps its port towards the caller; the gateway is never re-INVITEd). seat_in_room -> anchored.
  * 4. The destination is dialled into the room (dial.ts). Dropping it (DELETE the participant) leaves caller and
  *    seat talking in the room: a two-party call again.
  * A failure before the caller is in the room leaves the call as it was (the seat's re-INVITE refused, the caller
@@ -30,7 +32,7 @@ import { anchorTransition, mayStartAnchor } from './anchor-machine.ts';
 import { dialOut } from './dial.ts';
 import { holdCallerInRoom } from './caller-hold.ts';
 import { dialIntoAnchoredRoom } from './dial-another.ts';
-import { FROM_BROWSER, PLAIN, TO_BROWSER, b64, closeRoom, joinMixer, joined, keepHandle, type LegEnv } from './legs.ts';
+import { FROM_BROWSER, PLAIN, TO_BROWSER, b64, closeRoom, joinMixer, joined, keepHandle, leave, type LegEnv } from './legs.ts';
 import { destroyRoom, openRoom, openRoomOrThrow } from './rooms.ts';
 import { audioTarget, janusAnswer } from './sdp.ts';
 import type { Anchor, Participant, Room } from './store.ts';
@@ -156,9 +158,11 @@ export async function onAnchorInvite(env: LegEnv, inv: AnchorInvite): Promise<vo
     // a consultation: the caller hears the hold audio before the destination is dialled (caller-hold.ts)
     if (a.consult) await holdCallerInRoom(env, a).catch((err: unknown) => env.deps.log.error({ err: String(err), call_id: a.call_id }, 'consultation: holding the caller failed'));
   } catch (err) {
-    // the seat is in the room and the caller is not: the seat hears nobody. Logged loudly; the room stays for the
-    // dispatcher to see, the call record is untouched (docs/mixer.md "Not yet").
-    env.deps.log.error({ err: String(err), call_id: a.call_id }, 'three-way: the caller could not be moved into the room');
+    // the seat is in the room and the caller is not: caller and seat paired again in rtpengine (the seat's answer
+    // kept its own port: nothing to tell its phone), the room closed; the call talks on as before
+    env.deps.log.error({ err: String(err), call_id: a.call_id }, 'three-way: the caller could not be moved into the room; undone');
+    await pairAgain(env, a, inv);
+    await fail(env, a, String(err)).catch(() => undefined);
     return;
   }
   try {
@@ -172,19 +176,27 @@ export async function onAnchorInvite(env: LegEnv, inv: AnchorInvite): Promise<vo
   }
 }
 
-/** The seat's re-INVITE offer -> rtpengine leg `<call-id>-seat` -> Janus; the SDP Kamailio answers the seat with. */
+/**
+ * The seat's re-INVITE offer -> Janus, in the call's own rtpengine call: an offer from the seat's tag to a new tag
+ * (`conf-<participant id>`, the room's side of the seat) and the answer from it with Janus's address. The seat's own
+ * side (its rtpengine port, ICE credentials and, for a browser, its DTLS-SRTP session) is the one the call set up, so
+ * the answer Kamailio gives the seat changes nothing but where its media goes: Chromium keeps its DTLS transport and
+ * accepts it (a new rtpengine call took the DTLS client role it had, or never handshook: docs/mixer.md "A browser
+ * seat in the room").
+ */
 async function seatIntoRoom(env: LegEnv, a: Anchor, room: Room, inv: AnchorInvite): Promise<string> {
-  const p = anchoredParticipant(a, room, 'seat', `${a.sip_call_id}-seat`, inv.ftag);
+  const p = anchoredParticipant(a, room, 'seat', a.sip_call_id, inv.ftag);
+  const roomSide = `conf-${p.participant_id}`;
   await env.store.putParticipant(p);
   try {
-    const offered = await env.ng.offer({ callId: p.dialog.call_id, fromTag: inv.ftag, sdp: inv.sdp, options: inv.ws ? FROM_BROWSER : PLAIN });
+    const offered = await env.ng.offer({ callId: a.sip_call_id, fromTag: inv.ftag, sdp: inv.sdp, options: { ...(inv.ws ? FROM_BROWSER : PLAIN), 'to-tag': roomSide } });
     const peer = audioTarget(offered.sdp);
     const mixed = await joinMixer(env, room, peer, 'seat');
     keepHandle(p.participant_id, mixed.handle);
     p.feed = mixed.feed;
     p.handle = mixed.handle.id;
     const answered = await env.ng.answer({
-      callId: p.dialog.call_id, fromTag: inv.ftag, toTag: `conf-${p.participant_id}`, sdp: janusAnswer(mixed.rtp.ip, mixed.rtp.port, peer.payloadType, String(mixed.feed)),
+      callId: a.sip_call_id, fromTag: inv.ftag, toTag: roomSide, sdp: janusAnswer(mixed.rtp.ip, mixed.rtp.port, peer.payloadType, String(mixed.feed)),
       options: inv.ws ? TO_BROWSER : PLAIN,
     });
     await joined(env, room, p, inv.ftag);
@@ -192,28 +204,48 @@ async function seatIntoRoom(env: LegEnv, a: Anchor, room: Room, inv: AnchorInvit
     a.seat_pid = p.participant_id;
     return answered.sdp;
   } catch (err) {
-    await env.ng.delete({ callId: p.dialog.call_id, fromTag: inv.ftag }).catch(() => undefined);
-    await env.store.dropParticipant(p);
+    await pairAgain(env, a, inv); // the offer may have paired the seat's side with the room already
+    await leave(env, p, 'failed').catch(() => env.store.dropParticipant(p)); // its Janus handle detached: out of the room
     throw err;
   }
 }
 
-/** The caller's stream re-anchored on the call's own tags (nothing reaches its gateway) into the room. */
+/**
+ * Undo (the seat's or the caller's move failed): the caller's and the seat's sides of the call's rtpengine call
+ * paired again as the call set them up, ports kept; the seat's SDP never changed, so its phone notices nothing and
+ * the gateway is never told. A failure here is logged: caller and seat may then not hear each other.
+ */
+async function pairAgain(env: LegEnv, a: Anchor, inv: AnchorInvite): Promise<void> {
+  try {
+    const sdp = await callerSdp(env, a, inv.sdp);
+    await env.ng.offer({ callId: a.sip_call_id, fromTag: a.caller_tag, sdp, flags: KEEP_PORTS, options: { ...(inv.ws ? TO_BROWSER : PLAIN), 'to-tag': inv.ftag } });
+    await env.ng.answer({ callId: a.sip_call_id, fromTag: a.caller_tag, toTag: inv.ftag, sdp: inv.sdp, flags: KEEP_PORTS, options: inv.ws ? FROM_BROWSER : PLAIN });
+  } catch (err) {
+    env.deps.log.error({ err: String(err), call_id: a.call_id }, 'three-way undone: pairing caller and seat again in rtpengine failed; they may not hear each other');
+  }
+}
+
+/**
+ * The caller's stream re-paired in the call's own rtpengine call (nothing reaches its gateway) with a Janus leg of
+ * its own (tag `conf-<participant id>`), both steps with `port-latching`: rtpengine keeps its port towards the caller.
+ */
 async function callerIntoRoom(env: LegEnv, a: Anchor, room: Room, seatSdp: string): Promise<void> {
   const sdp = await callerSdp(env, a, seatSdp);
-  const reOffer = await env.ng.offer({ callId: a.sip_call_id, fromTag: a.caller_tag, sdp, flags: KEEP_PORTS, options: { ...PLAIN, 'to-tag': a.seat_tag } });
-  const peer = audioTarget(reOffer.sdp); // rtpengine's seat-side port of the call: Janus's peer for the caller
   const p = anchoredParticipant(a, room, 'caller', a.sip_call_id, a.caller_tag);
+  const roomSide = `conf-${p.participant_id}`;
+  const reOffer = await env.ng.offer({ callId: a.sip_call_id, fromTag: a.caller_tag, sdp, flags: KEEP_PORTS, options: { ...PLAIN, 'to-tag': roomSide } });
+  const peer = audioTarget(reOffer.sdp); // rtpengine's new port towards Janus for the caller
   const mixed = await joinMixer(env, room, peer, 'caller');
   keepHandle(p.participant_id, mixed.handle);
   p.feed = mixed.feed;
   p.handle = mixed.handle.id;
   await env.ng.answer({
-    callId: a.sip_call_id, fromTag: a.caller_tag, toTag: a.seat_tag!, sdp: janusAnswer(mixed.rtp.ip, mixed.rtp.port, peer.payloadType, String(mixed.feed)),
+    callId: a.sip_call_id, fromTag: a.caller_tag, toTag: roomSide, sdp: janusAnswer(mixed.rtp.ip, mixed.rtp.port, peer.payloadType, String(mixed.feed)),
     flags: KEEP_PORTS, options: PLAIN,
   });
   await joined(env, room, p, a.caller_tag);
   a.caller_pid = p.participant_id;
+  a.room_tag = roomSide;
 }
 
 /**
@@ -250,4 +282,10 @@ export async function onCallEnded(env: LegEnv, sipCallId: string): Promise<void>
   await env.store.dropAnchor(sipCallId);
   const room = await env.store.room(a.room_id);
   if (room) await closeRoom(env, room, 'room_closed');
+  // Kamailio's delete on the BYE removes the BYE's own branch (the caller's or the seat's side and its pairing);
+  // since the anchoring the other side is paired with a Janus leg of the same call and would outlive it: the whole
+  // call goes (after rtpengine's delete delay, as Kamailio's)
+  if (a.seat_tag) {
+    await env.ng.delete({ callId: sipCallId }).catch((err: unknown) => env.deps.log.warn({ err: String(err), sip_call_id: sipCallId }, 'deleting the anchored call in rtpengine failed'));
+  }
 }

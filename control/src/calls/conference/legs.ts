@@ -167,9 +167,10 @@ export async function leave(env: LegEnv, p: Participant, reason: LeaveReason): P
   const handle = handles.get(p.participant_id);
   handles.delete(p.participant_id);
   if (handle && env.janus.up) await handle.detach().catch(() => undefined);
-  // the caller and the seat of a three-way are not SIP legs of their own: no BYE, and the caller's media is the call's
+  // the caller and the seat of a three-way are not SIP legs of their own: no BYE, and their media is the call's own
+  // rtpengine call (anchor.ts), deleted when the call ends
   if (reason !== 'hung_up' && reason !== 'failed' && !p.anchored) await sendBye(env, p);
-  if (p.anchored !== 'caller') await env.ng.delete({ callId: p.dialog.call_id, fromTag: p.dialog.from_tag }).catch(() => undefined);
+  if (!p.anchored) await env.ng.delete({ callId: p.dialog.call_id, fromTag: p.dialog.from_tag }).catch(() => undefined);
   if (p.leg_id) {
     await env.deps.sql`UPDATE call_legs SET ended_at = now() WHERE id = ${p.leg_id} AND ended_at IS NULL`;
     await logCallEvent(env.deps, p.call_id, 'call.party_left.v1', {

@@ -9,8 +9,8 @@
  *    seat's BYE and ACKs are answered by Kamailio and never reach the caller's gateway, and the caller's BYE is
  *    answered there and reported as the call's BYE (route SEAT_LEFT). The seat's phone hangs up (the page does it
  *    on this answer); a page that closed instead leaves a seat phone with a dead dialog, which no one hears.
- * 2. The seat's participant leaves the room (legs.ts leave, reason `left`: call.party_left.v1), its rtpengine leg
- *    `<call>-seat` is deleted.
+ * 2. The seat's participant leaves the room (legs.ts leave, reason `left`: call.party_left.v1); its side of the
+ *    call's rtpengine call stays until the call's end deletes it (it carries nothing once the phone hung up).
  * 3. The live call is marked `seatLeft` (its end later does not touch the seat), the seat's call leg ends, the seat
  *    goes to wrap-up (or ready), an audit row `call.three_way_left`.
  * The call record stays one: the caller's leg, the seat's leg (ended now), the room's legs.

@@ -71,6 +71,8 @@ export interface Anchor {
   requested_by: string;
   caller_pid?: string;
   seat_pid?: string;
+  /** The caller's room side in the call's rtpengine call (the tag of its pairing with Janus); before: the seat's tag. */
+  room_tag?: string;
   failure?: string;
   /** A consultation (calls/consult/): the caller is held in the room while the destination is dialled. */
   consult?: boolean;
