@@ -20,12 +20,12 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startCallCentre, waitFor, type CallCentre } from '../support/callcentre.ts';
-import { RawGateway, RawSeat, openRawEndpoints, type Dialog, type RawEndpoints } from '../support/raw-sip-parties.ts';
+import { RawGateway, RawSeat, dialledDialog as dialogOf, openRawEndpoints, type Dialog, type RawEndpoints } from '../support/raw-sip-parties.ts';
 import { callIdOf, header, newToken, param, type SipMessage } from '../../support/sip-udp.ts';
 import { SPELLINGS, audioSdp } from '../../support/sip-spellings.ts';
 import { audioTarget } from '../../../control/src/calls/conference/sdp.ts';
 import { cpuShareWhile } from './support/cpu.ts';
-import { GW_HZ, HEARD_DB, P110_HZ, SEAT_HZ, SELF_BELOW_DB, assertHears, endpoint, measure, type Endpoint } from './support/tone-endpoints.ts';
+import { GW_HZ, HEARD_DB, P110_HZ, SEAT_HZ, SELF_BELOW_DB, assertHears, endpoint, measure, rmsOf, type Endpoint } from './support/tone-endpoints.ts';
 
 const CALLER = '13700000014';
 let cc: CallCentre;
@@ -331,25 +331,6 @@ test('consultative transfer: a ringing target cancelled (CANCEL sent); on anothe
 
 async function consultation(recordId: string) {
   return cc.apiOk<{ phase: string; target_failure: string | null }>('GET', `/v1/calls/${recordId}/consultations`, undefined, [200]);
-}
-
-/** The dialog of a dialled-out party as the gateway (its UAS) holds it: its BYE goes to Kamailio's Contact. */
-function dialogOf(inv: SipMessage, localTag: string): Dialog {
-  const from = header(inv, 'from');
-  const contact = /<([^>]+)>/.exec(header(inv, 'contact'))![1]!;
-  return {
-    callId: callIdOf(inv), localTag, localUri: /<([^>]+)>/.exec(header(inv, 'to'))![1]!,
-    remoteUri: /<([^>]+)>/.exec(from)![1]!, remoteTag: param(from, 'tag')!, remoteTarget: contact, routeSet: [], cseq: 1, inviteBranch: '', inviteCseq: 1, requestUri: contact,
-  };
-}
-
-function rmsOf(e: Endpoint, ms: number): number {
-  const now = Date.now();
-  const win = e.heard.filter((h) => h.at >= now - ms);
-  let sum = 0;
-  let n = 0;
-  for (const h of win) for (const v of h.pcm) { sum += v * v; n += 1; }
-  return n ? Math.sqrt(sum / n) : 0;
 }
 
 /** The gateway calls 120, the seat answers, both send their tones to rtpengine; the record is talking. */

@@ -35,6 +35,11 @@ export class Distributor {
   private chain: Promise<void> = Promise.resolve();
   private again = false;
   private running = false;
+  /**
+   * The offer of a caller waiting in a room (an answered call back in its queue: calls/conference/caller-requeue.ts),
+   * set when conferences run; false: the seat was not ready any more.
+   */
+  roomOffer?: (call: LiveCall, seat: SeatCandidate, ringTimeoutS: number) => Promise<boolean>;
   /** Only the process holding the leader lease distributes; a standby's API must not hand out calls. */
   active = false;
   private readonly overflow: Overflow;
@@ -128,13 +133,14 @@ export class Distributor {
       const [sipCallId] = await head(this.deps.redis, queueId);
       if (!sipCallId) return;
       const call = await getLiveCall(this.deps.redis, sipCallId);
-      if (!call || call.state !== 'queued') {
+      const inRoom = call?.state === 'talking' && call.roomWait !== undefined && this.roomOffer !== undefined;
+      if (!call || (call.state !== 'queued' && !inRoom)) {
         await dequeue(this.deps.redis, queueId, sipCallId); // not waiting any more (answered, gone, failed open)
         continue;
       }
       if (this.control.isPending(sipCallId)) return; // a resume of this call is unconfirmed: wait for Kamailio
       const extras = await getCallExtras(this.deps.redis, sipCallId);
-      if (offersExhausted(call.attempt, extras.extraBranches)) {
+      if (!inRoom && offersExhausted(call.attempt, extras.extraBranches)) {
         await dequeue(this.deps.redis, queueId, sipCallId);
         failOpen(this.control, call, 'max_offers');
         continue;
@@ -151,6 +157,14 @@ export class Distributor {
       // a pass already running when a sync began (its reads waited for Redis to come back) offers nothing more: an
       // offer crossing the sync was answered while the sync took it for a ring-all answer and dropped its seat
       if (this.heldForSync()) return;
+      if (inRoom) {
+        // no suspended INVITE to relay: the first pick dialled into the room (ring_all too), one seat at a time
+        const [pick] = picks;
+        if (!pick) return;
+        skip.add(pick.seatId);
+        await this.roomOffer!(call, pick, settings.ringTimeoutS);
+        continue;
+      }
       if (strategy === 'ring_all') {
         if (!(await this.ringAll(call, picks, extras.extraBranches, settings.ringTimeoutS, skip))) return;
         continue;
