@@ -187,7 +187,9 @@ test('three-way: the dispatcher leaves, caller and 110 talk on; then 110 hangs u
   const audit = await cc.sql`SELECT 1 FROM audit_log WHERE action = 'call.three_way_left' AND target_id = ${row.id}`;
   assert.equal(audit.length, 1, 'the leaving is audited');
 
-  // 110 hangs up: the caller is the last party; never silence on an open line: the hold audio
+  // 110 hangs up: the caller is the last party; never silence on an open line: the hold audio, and the caller waits in
+  // the queue again (the only seat is away here: consult-deadline-caller-requeued.test.ts follows it to a seat)
+  await cc.seatNotReady(raw.seat);
   await gw.request(dialogOf(inv110, tag110), 'BYE');
   await waitFor(() => inRoom(started.room_id, 1), 10_000, 'only the caller in the room');
   const held = await measure(caller!, 2000);
@@ -205,6 +207,9 @@ test('three-way: the dispatcher leaves, caller and 110 talk on; then 110 hangs u
   assert.equal(seat.requests(callId, 'BYE').length, 0, 'the seat, gone, got no BYE');
   const legs = await cc.sql<{ kind: string; ended: boolean }[]>`SELECT kind, ended_at IS NOT NULL AS ended FROM call_legs WHERE call_id = ${row.id} ORDER BY id`;
   assert.ok(legs.length >= 4 && legs.every((l) => l.ended), `one record, every leg ended: ${JSON.stringify(legs)}`);
+  const requeued = await cc.sql`SELECT 1 FROM audit_log WHERE action = 'call.room_requeued' AND target_id = ${row.id}`;
+  assert.equal(requeued.length, 1, 'the caller alone waits in the queue again');
+  await cc.seatReady(raw.seat);
 });
 
 test('consultative transfer: the caller held while seat and 110 talk privately, then completed: caller and 110 connected', async (t) => {

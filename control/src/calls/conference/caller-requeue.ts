@@ -8,7 +8,8 @@
  * presented), ringing for the queue's ring timeout.
  * - The seat answers: the caller is released (hold audio stopped, the room unblocked and unmuted) and talks with it;
  *   the seat is talking, the call's answering seat is the new one (its wrap-up follows the call's end as usual).
- * - It refuses or does not answer: the seat back to ready, the caller back at its place, the next pass offers again.
+ * - It refuses or does not answer: the seat judged as for any missed offer (seats/state/missed-offers.ts: ready again,
+ *   or not ready), the caller back at its place, the next pass offers again.
  * - The seat dialled in hangs up: the call ends as if a seat hung up a two-party call (Kamailio's dialog module sends
  *   the caller its BYE; the call flow ends the record and the seat goes to wrap-up).
  * Audited (`call.room_requeued`, `call.room_offered`, `call.room_answered`, actor system); the seat's joining and
@@ -17,7 +18,11 @@
 import { dequeue, enqueue } from '../../acd/queue.ts';
 import type { SeatCandidate } from '../../acd/selector.ts';
 import { recordAudit } from '../../audit/record.ts';
+import { acdSettingsOf } from '../../queues/acd-settings.ts';
+import { queueSettings } from '../../queues/routing.ts';
+import { seatMissedOffer } from '../../seats/state/missed-offers.ts';
 import { transitionSeat } from '../../seats/state/store.ts';
+import { offerFailReason } from '../machine.ts';
 import { getLiveCall, saveLiveCall, type LiveCall } from '../store.ts';
 import { releaseCallerInRoom } from './caller-hold.ts';
 import { dialParty } from './dial.ts';
@@ -46,10 +51,15 @@ export async function requeueRoomCaller(env: LegEnv, a: Anchor): Promise<boolean
   return true;
 }
 
-/** The registered contact a seat is dialled at (usrloc); undefined: none, or one we cannot reach over UDP (a browser). */
-async function seatContact(env: LegEnv, sipUser: string): Promise<string | undefined> {
+/** A seat's registered contacts as usrloc has them now (none: its phone or its page is gone). */
+export async function seatContacts(env: LegEnv, sipUser: string): Promise<string[]> {
   const r = await env.rpc.call<{ Contacts?: { Contact?: { Address?: string } }[] }>('ul.lookup', ['location', sipUser]).catch(() => undefined);
-  return (r?.Contacts ?? []).map((c) => c.Contact?.Address ?? '').find((uri) => /^sip:/.test(uri) && !/transport=(ws|wss|tcp|tls)/i.test(uri));
+  return (r?.Contacts ?? []).map((c) => c.Contact?.Address ?? '').filter((uri) => uri !== '');
+}
+
+/** The contact a seat is dialled at; undefined: none, or none we can reach over UDP (a browser: docs/mixer.md). */
+async function seatContact(env: LegEnv, sipUser: string): Promise<string | undefined> {
+  return (await seatContacts(env, sipUser)).find((uri) => /^sip:/.test(uri) && !/transport=(ws|wss|tcp|tls)/i.test(uri));
 }
 
 /** host:port of a SIP URI (the INVITE's next hop; its BYE's too). */
@@ -85,14 +95,18 @@ export async function offerRoomCaller(env: LegEnv, call: LiveCall, seat: SeatCan
 }
 
 /** The seat dialled in answered (the caller released, they talk) or did not (the caller back at its place). */
-export async function onRoomSeatSettled(env: LegEnv, p: Participant, ok: boolean): Promise<void> {
+export async function onRoomSeatSettled(env: LegEnv, p: Participant, code: number): Promise<void> {
   if (!p.seat) return;
   const { deps } = env;
   const { seat_id: seatId, sip_call_id: sipCallId } = p.seat;
   const live = await getLiveCall(deps.redis, sipCallId);
   const a = await env.store.anchor(sipCallId);
-  if (!ok || !live || live.state !== 'talking' || !a) {
-    await transitionSeat(deps, seatId, 'ready', { from: ['reserved'], reason: null, set: { call: '' } });
+  if (code >= 300 && live) {
+    const { missedOffersNotReady } = acdSettingsOf((await queueSettings(deps, live.queueId)).settings);
+    await seatMissedOffer(deps, seatId, live, offerFailReason(code), missedOffersNotReady);
+  }
+  if (code >= 300 || !live || live.state !== 'talking' || !a) {
+    await transitionSeat(deps, seatId, 'ready', { from: ['reserved'], reason: null, set: { call: '' } }); // not judged above: freed
     if (live?.state === 'talking' && live.roomWait) {
       await saveLiveCall(deps.redis, { sipCallId, seatId: null });
       await enqueue(deps.redis, live.queueId, sipCallId, live.priority, live.arrivedMs);
@@ -101,7 +115,7 @@ export async function onRoomSeatSettled(env: LegEnv, p: Participant, ok: boolean
     return;
   }
   await releaseCallerInRoom(env, a);
-  await transitionSeat(deps, seatId, 'talking', { from: ['reserved'], reason: null, set: { call: sipCallId } });
+  await transitionSeat(deps, seatId, 'talking', { from: ['reserved'], reason: null, set: { call: sipCallId, missed: '0' } });
   // the new seat is the call's answering seat: the call's end (either side) puts it to wrap-up (flow/ended.ts)
   await saveLiveCall(deps.redis, { sipCallId, roomWait: '', seatId, answeredSeatId: seatId, seatLeft: false });
   await audit(env, live.id, 'call.room_answered', { room_id: a.room_id, seat_id: seatId, participant_id: p.participant_id });

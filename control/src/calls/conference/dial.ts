@@ -116,7 +116,7 @@ async function giveUp(env: LegEnv, roomId: string, pid: string, cancel: boolean)
   // before tm's own timeout: its INVITE cancelled (a 2xx crossing the CANCEL gets a BYE: byeStray)
   if (cancel) await env.rpc.call('tm.cancel', [p.dialog.call_id, '1']).catch((err: unknown) => env.deps.log.warn({ err: String(err), participant_id: pid }, 'cancelling the unanswered INVITE failed'));
   await leave(env, p, 'failed').catch((err: unknown) => env.deps.log.error({ err: String(err), participant_id: pid }, 'giving up a dialled party failed'));
-  await env.onDialSettled?.(p, false);
+  await env.onDialSettled?.(p, 408);
 }
 
 /** conf.reply: the dialled party's final answer (Kamailio's reply_route). */
@@ -129,13 +129,13 @@ export async function onDialReply(env: LegEnv, r: DialReply): Promise<void> {
   if (r.code >= 300 || !r.sdp) {
     env.deps.log.warn({ participant_id: p.participant_id, code: r.code, room_id: p.room_id }, 'dialled party did not answer');
     await leave(env, p, 'failed');
-    await env.onDialSettled?.(p, false);
+    await env.onDialSettled?.(p, r.code >= 300 ? r.code : 500);
     return;
   }
   const room = await env.store.room(p.room_id);
   if (!room || !p.mixer_rtp) {
     await leave(env, p, 'room_closed');
-    await env.onDialSettled?.(p, false);
+    await env.onDialSettled?.(p, 500);
     return;
   }
   p.dialog.local_tag = r.ftag;
@@ -149,5 +149,5 @@ export async function onDialReply(env: LegEnv, r: DialReply): Promise<void> {
     callId: r.callid, fromTag: partyTag(p), toTag: p.dialog.from_tag, sdp: janusAnswer(j.ip, j.port, j.payload_type, String(p.feed)), flags: KEEP_PORTS, options: PLAIN,
   });
   await joined(env, room, p, p.dialog.from_tag);
-  await env.onDialSettled?.(p, true);
+  await env.onDialSettled?.(p, r.code);
 }

@@ -36,7 +36,7 @@ export function startConferences(
     deps, janus, rpc: parts.rpc, ng: parts.ng, evapi: parts.evapi, store: new ConferenceStore(deps.redis), holdAudio: holdAudioFromEnv(env),
     ...(parts.kick ? { kick: parts.kick } : {}),
     ...(parts.endCall ? { endCall: parts.endCall } : {}),
-    onDialSettled: (p, ok) => onRoomSeatSettled(legEnv, p, ok),
+    onDialSettled: (p, code) => onRoomSeatSettled(legEnv, p, code),
     recordingsDir: env.CTI_JANUS_RECORDINGS_DIR ?? '/tmp', ...(env.CTI_JANUS_ADMIN_KEY ? { adminKey: env.CTI_JANUS_ADMIN_KEY } : {}),
   };
   const routes: FastifyPluginAsync = async (app) => {
