@@ -67,19 +67,20 @@ const hostPort = (uri: string) => uri.replace(/^sips?:([^@]*@)?/, '').split(/[;?
 
 /**
  * The distributor's offer of a caller waiting in a room: the seat reserved, the call out of the queue, the seat
- * dialled into the room. False when the seat was not ready any more (nothing sent). A failure to dial puts the caller
+ * dialled into the room. False when the seat was not ready any more or cannot be dialled (nothing sent). A failure to dial puts the caller
  * back at its place and the seat back to ready.
  */
 export async function offerRoomCaller(env: LegEnv, call: LiveCall, seat: SeatCandidate, ringTimeoutS: number): Promise<boolean> {
   const { deps } = env;
+  // a seat we cannot dial (a browser: docs/mixer.md) is passed over before anything changes; the next pick is tried
+  const contact = await seatContact(env, seat.sipUser);
+  if (!contact) return false;
   const reserved = await transitionSeat(deps, seat.seatId, 'reserved', { from: ['ready'], reason: null, set: { call: call.sipCallId } });
   if (!reserved.ok) return false;
   await dequeue(deps.redis, call.queueId, call.sipCallId);
   const room = call.roomWait ? await env.store.room(call.roomWait) : undefined;
-  const contact = await seatContact(env, seat.sipUser);
   try {
     if (!room) throw new Error('the room is gone');
-    if (!contact) throw new Error('the seat has no contact reachable over UDP');
     await saveLiveCall(deps.redis, { sipCallId: call.sipCallId, seatId: seat.seatId });
     const p = await dialParty(env, room, {
       target: contact, src: hostPort(contact), party: seat.sipUser, presented: call.callerNumber || 'anonymous', display: seat.sipUser,
