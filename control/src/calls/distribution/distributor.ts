@@ -37,7 +37,7 @@ export class Distributor {
   private running = false;
   /**
    * The offer of a caller waiting in a room (an answered call back in its queue: calls/conference/caller-requeue.ts),
-   * set when conferences run; false: the seat was not ready any more.
+   * set when conferences run; false: the seat was not ready any more or cannot be dialled (nothing changed).
    */
   roomOffer?: (call: LiveCall, seat: SeatCandidate, ringTimeoutS: number) => Promise<boolean>;
   /** Only the process holding the leader lease distributes; a standby's API must not hand out calls. */
@@ -124,13 +124,15 @@ export class Distributor {
     let seats: SeatLive[] | undefined;
     let registered: Set<string> | undefined;
     const skip = new Set<string>();
+    /** Callers waiting in a room that no seat could take in this pass: the calls behind them are offered meanwhile. */
+    const passed = new Set<string>();
     const overflow = overflowSettingsOf(settings.settings);
     if (overflow) {
       seats = await allSeatsLive(this.deps.redis);
       for (const q of await this.overflow.run(queueId, overflow, seats)) if (q !== queueId) this.again = true;
     }
     for (;;) {
-      const [sipCallId] = await head(this.deps.redis, queueId);
+      const sipCallId = (await head(this.deps.redis, queueId, passed.size + 1)).find((id) => !passed.has(id));
       if (!sipCallId) return;
       const call = await getLiveCall(this.deps.redis, sipCallId);
       const inRoom = call?.state === 'talking' && call.roomWait !== undefined && this.roomOffer !== undefined;
@@ -158,11 +160,10 @@ export class Distributor {
       // offer crossing the sync was answered while the sync took it for a ring-all answer and dropped its seat
       if (this.heldForSync()) return;
       if (inRoom) {
-        // no suspended INVITE to relay: the first pick dialled into the room (ring_all too), one seat at a time
-        const [pick] = picks;
-        if (!pick) return;
-        skip.add(pick.seatId);
-        await this.roomOffer!(call, pick, settings.ringTimeoutS);
+        // no suspended INVITE to relay: the first pick that can be dialled goes into the room (ring_all too)
+        const taken = await this.offerInRoom(call, picks, settings.ringTimeoutS);
+        if (taken) skip.add(taken);
+        else passed.add(sipCallId);
         continue;
       }
       if (strategy === 'ring_all') {
@@ -181,6 +182,12 @@ export class Distributor {
         failOpen(this.control, call, 'decision_failed');
       }
     }
+  }
+
+  /** A caller waiting in a room offered to the first pick whose phone can be dialled; the seat taken, or undefined. */
+  private async offerInRoom(call: LiveCall, picks: SeatCandidate[], ringTimeoutS: number): Promise<string | undefined> {
+    for (const pick of picks) if (await this.roomOffer!(call, pick, ringTimeoutS)) return pick.seatId;
+    return undefined;
   }
 
   /** One ring_all offer of the head call, within the seat cap and the branch budget; false: nothing offered now. */
