@@ -1,5 +1,5 @@
 /**
- * Blind transfer (docs/transfers.md), its blind part: time from the dispatcher's transfer command
+ * Blind transfer (docs/transfers.md), and the consultative one (transfer-consultative.ts): time from the dispatcher's transfer command
  * (POST /v1/calls/:id/transfers) to the target seat ringing (the gateway's new INVITE reaches it), against a direct
  * call to the same target in the same run (the gateway calls 120 and the ACD offers the call to that seat: from the
  * gateway's INVITE to the INVITE reaching the seat). One call at a time, rounds alternating A B B A, after warm-up
@@ -16,11 +16,28 @@ import { TransferRig, referUser } from '../test/integration/support/transfer-par
 import { newToken } from '../test/support/sip-udp.ts';
 import { envInt, type Benchmark } from './support/benchmark.ts';
 import { round3, summarise } from './support/stats.ts';
+import { consultPhases, consultRound, directToOutsideRound } from './transfer-consultative.ts';
 
 const WARMUP_ROUNDS = 3;
 const CALLER = '13800000120';
 
 type Path = 'transfer' | 'direct';
+const ORDER: Path[] = ['transfer', 'direct', 'direct', 'transfer'];
+
+/** Warm-up rounds of both paths, then `rounds` of each in ABBA order; the times per path. */
+async function abba(rounds: number, round: (p: Path, counted: boolean) => Promise<number>, log: (m: string) => void, what: string): Promise<Record<Path, number[]>> {
+  for (let i = 0; i < WARMUP_ROUNDS; i++) {
+    await round('transfer', false);
+    await round('direct', false);
+  }
+  const times: Record<Path, number[]> = { transfer: [], direct: [] };
+  for (let i = 0; i < rounds * 2; i++) {
+    const path = ORDER[i % ORDER.length]!;
+    times[path].push(await round(path, true));
+    if ((i + 1) % 10 === 0) log(`${what}: ${i + 1}/${rounds * 2} rounds`);
+  }
+  return times;
+}
 
 /** The gateway calls 120 while only seat B is ready: INVITE sent -> INVITE at seat B. */
 async function directRound(cc: CallCentre, rig: TransferRig): Promise<number> {
@@ -75,7 +92,7 @@ async function transferRound(cc: CallCentre, rig: TransferRig, counted = true): 
 }
 
 const bench: Benchmark = {
-  description: 'blind transfer: transfer command -> target seat ringing, vs a direct call to the same seat (ratio of medians)',
+  description: 'blind and consultative transfer: command -> target ringing, vs a direct call to the same target (ratios of medians)',
   async run(log) {
     const rounds = envInt('BENCH_CALLS', 20);
     const cc = await startCallCentre('bench-transfer', { queue: { wrapup_s: 0 } });
@@ -83,22 +100,15 @@ const bench: Benchmark = {
       const rig = await TransferRig.open(cc, CALLER);
       await cc.seatLogin(rig.seatB);
       await cc.seatNotReady(rig.seatB);
-      const times: Record<Path, number[]> = { transfer: [], direct: [] };
-      const order: Path[] = ['transfer', 'direct', 'direct', 'transfer'];
-      for (let i = 0; i < WARMUP_ROUNDS; i++) {
-        await transferRound(cc, rig, false);
-        await directRound(cc, rig);
-      }
-      for (let i = 0; i < rounds * 2; i++) {
-        const path = order[i % order.length]!;
-        const ms = path === 'transfer' ? await transferRound(cc, rig) : await directRound(cc, rig);
-        times[path].push(ms);
-        if ((i + 1) % 10 === 0) log(`${i + 1}/${rounds * 2} rounds`);
-      }
+      const times = await abba(rounds, (p, counted) => (p === 'transfer' ? transferRound(cc, rig, counted) : directRound(cc, rig)), log, 'blind');
+      const consultTimes = await abba(rounds, (p, counted) => (p === 'transfer' ? consultRound(cc, rig, counted) : directToOutsideRound(cc, rig)), log, 'consultative');
       await rig.close();
       const transfer = summarise(times.transfer);
       const direct = summarise(times.direct);
+      const consult = summarise(consultTimes.transfer);
+      const direct110 = summarise(consultTimes.direct);
       log(`transfer -> ringing: median ${transfer.median} ms (p90 ${transfer.p90}); direct -> ringing: median ${direct.median} ms (p90 ${direct.p90})`);
+      log(`consultation -> 110 ringing: median ${consult.median} ms (p90 ${consult.p90}); direct INVITE -> 110: median ${direct110.median} ms (p90 ${direct110.p90})`);
       return {
         blind: {
           ratio: round3(transfer.median / direct.median),
@@ -106,6 +116,15 @@ const bench: Benchmark = {
           direct_to_ringing_ms: direct,
           /** medians of the transfer's phases: the API's answer, seat A's REFER to the gateway, 202 + new INVITE to seat B */
           phases_median_ms: { api: summarise(phases.api).median, refer: summarise(phases.refer).median, new_invite: summarise(phases.new_invite).median },
+        },
+        consultative: {
+          ratio: round3(consult.median / direct110.median),
+          consultation_to_ringing_ms: consult,
+          direct_to_ringing_ms: direct110,
+          /** medians: the API's answer, the seat's re-INVITE answered through the room, the INVITE reaching 110 */
+          phases_median_ms: {
+            api: summarise(consultPhases.api).median, seat_reinvite: summarise(consultPhases.seat_reinvite).median, dial: summarise(consultPhases.dial).median,
+          },
         },
         goal_ratio: 1.3,
         rounds,

@@ -107,7 +107,7 @@ export function mountConsult({ root, api, phone, callId, talking, errorText }) {
         if (v.phase === 'merged') c.mode = 'three_way';
         const level = v.phase === 'target_failed' || v.phase === 'failed' ? 'error' : v.phase === 'talking' ? 'ok' : 'warn';
         say(level, t(cs.phases[v.phase] ?? v.phase, { name: c.name, reason: cs.reasons[v.target_failure] ?? v.target_failure ?? '' }));
-        if (v.phase === 'cancelled' || v.phase === 'failed' || v.phase === 'ended') return stop(null);
+        if (v.phase === 'cancelled' || v.phase === 'requeued' || v.phase === 'failed' || v.phase === 'ended') return stop(null);
       } else {
         say('ok', cs.threeWayOn);
       }

@@ -98,7 +98,13 @@ async function main(): Promise<void> {
   flow = new CallFlow(deps, control, distributor, registrations, serial, media);
   const callFlow = flow;
   // conference rooms on Janus (docs/mixer.md); absent without CTI_JANUS_WS_URL
-  const conferences = startConferences(deps, { rpc, ng, evapi, env: process.env, kick: () => void distributor.kick() });
+  // a seat dialled into a waiting caller's room hung up: the call ends as a seat's BYE ends it (caller-requeue.ts)
+  const endCall = (sipCallId: string) => {
+    void callFlow.handle({ event: 'call.bye', callId: sipCallId, by: 'seat' });
+    conferences?.service.callEnded(sipCallId);
+  };
+  const conferences = startConferences(deps, { rpc, ng, evapi, env: process.env, kick: () => void distributor.kick(), endCall });
+  if (conferences) distributor.roomOffer = conferences.roomOffer;
 
   // a node of a pair: the lead pauses while Redis does not answer and gives up only when another may lead (docs/ha.md)
   const haNode = process.env.CTI_NODE ? { node: process.env.CTI_NODE, vrrpStateFile: process.env.CTI_HA_VRRP_STATE_FILE } : undefined;

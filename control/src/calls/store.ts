@@ -38,6 +38,11 @@ export interface LiveCall {
   node?: string;
   /** The answering seat left the call's three-way (calls/conference/seat-leaves.ts): the call goes on without it. */
   seatLeft?: boolean;
+  /**
+   * The room whose caller waits in the queue again (calls/conference/caller-requeue.ts): the caller is alone in the
+   * room with the hold audio and the call is back in its queue at its old place; the offer is a seat dialled into it.
+   */
+  roomWait?: string;
 }
 
 export function parseCall(sipCallId: string, h: Record<string, string>): LiveCall | undefined {
@@ -49,6 +54,7 @@ export function parseCall(sipCallId: string, h: Record<string, string>): LiveCal
     answeredSeatId: h.answered_seat || null, answeredMs: Number(h.answered_ms ?? 0), failedOpen: h.failed_open === '1',
     fromTag: h.from_tag ?? '', early: h.early === '1', ...(h.node ? { node: h.node } : {}),
     ...(h.seat_left === '1' ? { seatLeft: true } : {}),
+    ...(h.room_wait ? { roomWait: h.room_wait } : {}),
   };
 }
 
@@ -77,7 +83,7 @@ export async function saveLiveCall(redis: Redis, c: Partial<LiveCall> & { sipCal
     id: 'id', centre: 'centreId', state: 'state', tindex: 'tindex', tlabel: 'tlabel', queue: 'queueId', priority: 'priority',
     arrived_ms: 'arrivedMs', queued_ms: 'queuedMs', attempt: 'attempt', seat: 'seatId', offered_ms: 'offeredMs',
     caller: 'callerNumber', answered_seat: 'answeredSeatId', answered_ms: 'answeredMs', failed_open: 'failedOpen',
-    from_tag: 'fromTag', early: 'early', node: 'node', seat_left: 'seatLeft',
+    from_tag: 'fromTag', early: 'early', node: 'node', seat_left: 'seatLeft', room_wait: 'roomWait',
   };
   for (const [field, prop] of Object.entries(map)) {
     const v = c[prop];

@@ -20,12 +20,12 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startCallCentre, waitFor, type CallCentre } from '../support/callcentre.ts';
-import { RawGateway, RawSeat, openRawEndpoints, type Dialog, type RawEndpoints } from '../support/raw-sip-parties.ts';
+import { RawGateway, RawSeat, dialledDialog as dialogOf, openRawEndpoints, type Dialog, type RawEndpoints } from '../support/raw-sip-parties.ts';
 import { callIdOf, header, newToken, param, type SipMessage } from '../../support/sip-udp.ts';
 import { SPELLINGS, audioSdp } from '../../support/sip-spellings.ts';
 import { audioTarget } from '../../../control/src/calls/conference/sdp.ts';
 import { cpuShareWhile } from './support/cpu.ts';
-import { GW_HZ, HEARD_DB, P110_HZ, SEAT_HZ, SELF_BELOW_DB, assertHears, endpoint, measure, type Endpoint } from './support/tone-endpoints.ts';
+import { GW_HZ, HEARD_DB, P110_HZ, SEAT_HZ, SELF_BELOW_DB, assertHears, endpoint, measure, rmsOf, type Endpoint } from './support/tone-endpoints.ts';
 
 const CALLER = '13700000014';
 let cc: CallCentre;
@@ -187,7 +187,9 @@ test('three-way: the dispatcher leaves, caller and 110 talk on; then 110 hangs u
   const audit = await cc.sql`SELECT 1 FROM audit_log WHERE action = 'call.three_way_left' AND target_id = ${row.id}`;
   assert.equal(audit.length, 1, 'the leaving is audited');
 
-  // 110 hangs up: the caller is the last party; never silence on an open line: the hold audio
+  // 110 hangs up: the caller is the last party; never silence on an open line: the hold audio, and the caller waits in
+  // the queue again (the only seat is away here: consult-deadline-caller-requeued.test.ts follows it to a seat)
+  await cc.seatNotReady(raw.seat);
   await gw.request(dialogOf(inv110, tag110), 'BYE');
   await waitFor(() => inRoom(started.room_id, 1), 10_000, 'only the caller in the room');
   const held = await measure(caller!, 2000);
@@ -205,6 +207,9 @@ test('three-way: the dispatcher leaves, caller and 110 talk on; then 110 hangs u
   assert.equal(seat.requests(callId, 'BYE').length, 0, 'the seat, gone, got no BYE');
   const legs = await cc.sql<{ kind: string; ended: boolean }[]>`SELECT kind, ended_at IS NOT NULL AS ended FROM call_legs WHERE call_id = ${row.id} ORDER BY id`;
   assert.ok(legs.length >= 4 && legs.every((l) => l.ended), `one record, every leg ended: ${JSON.stringify(legs)}`);
+  const requeued = await cc.sql`SELECT 1 FROM audit_log WHERE action = 'call.room_requeued' AND target_id = ${row.id}`;
+  assert.equal(requeued.length, 1, 'the caller alone waits in the queue again');
+  await cc.seatReady(raw.seat);
 });
 
 test('consultative transfer: the caller held while seat and 110 talk privately, then completed: caller and 110 connected', async (t) => {
@@ -331,25 +336,6 @@ test('consultative transfer: a ringing target cancelled (CANCEL sent); on anothe
 
 async function consultation(recordId: string) {
   return cc.apiOk<{ phase: string; target_failure: string | null }>('GET', `/v1/calls/${recordId}/consultations`, undefined, [200]);
-}
-
-/** The dialog of a dialled-out party as the gateway (its UAS) holds it: its BYE goes to Kamailio's Contact. */
-function dialogOf(inv: SipMessage, localTag: string): Dialog {
-  const from = header(inv, 'from');
-  const contact = /<([^>]+)>/.exec(header(inv, 'contact'))![1]!;
-  return {
-    callId: callIdOf(inv), localTag, localUri: /<([^>]+)>/.exec(header(inv, 'to'))![1]!,
-    remoteUri: /<([^>]+)>/.exec(from)![1]!, remoteTag: param(from, 'tag')!, remoteTarget: contact, routeSet: [], cseq: 1, inviteBranch: '', inviteCseq: 1, requestUri: contact,
-  };
-}
-
-function rmsOf(e: Endpoint, ms: number): number {
-  const now = Date.now();
-  const win = e.heard.filter((h) => h.at >= now - ms);
-  let sum = 0;
-  let n = 0;
-  for (const h of win) for (const v of h.pcm) { sum += v * v; n += 1; }
-  return n ? Math.sqrt(sum / n) : 0;
 }
 
 /** The gateway calls 120, the seat answers, both send their tones to rtpengine; the record is talking. */

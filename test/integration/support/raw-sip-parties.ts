@@ -205,3 +205,13 @@ export async function openRawEndpoints(cc: CallCentre): Promise<RawEndpoints> {
   await waitFor(async () => (await cc.seatState(seat!)).registered === true, 15_000, `seat ${seat!.id} registered`, 200);
   return { seat: seat!, seatEp, gwEp, close: async () => { await seatEp.close(); await gwEp.close(); } };
 }
+
+/** The dialog of a party the control plane dialled out (Kamailio's INVITE) as the party, its UAS, holds it: its BYE goes to Kamailio's Contact. */
+export function dialledDialog(inv: SipMessage, localTag: string): Dialog {
+  const from = header(inv, 'from');
+  const contact = /<([^>]+)>/.exec(header(inv, 'contact'))![1]!;
+  return {
+    callId: callIdOf(inv), localTag, localUri: /<([^>]+)>/.exec(header(inv, 'to'))![1]!,
+    remoteUri: /<([^>]+)>/.exec(from)![1]!, remoteTag: param(from, 'tag')!, remoteTarget: contact, routeSet: [], cseq: 1, inviteBranch: '', inviteCseq: 1, requestUri: contact,
+  };
+}

@@ -32,7 +32,9 @@ test('transitions: complete and merge only while talking, cancel from dialling, 
   assert.equal(consultTransition('talking', 'complete', 'c'), 'completed');
   assert.equal(consultTransition('talking', 'merge', 'c'), 'merged');
   for (const from of ['dialling', 'talking', 'target_failed'] as const) assert.equal(consultTransition(from, 'cancel', 'c'), 'cancelled');
-  for (const [from, action] of [['dialling', 'complete'], ['target_failed', 'merge'], ['requested', 'cancel'], ['completed', 'cancel'], ['merged', 'complete']] as const) {
+  // the deadline with the dispatcher's phone gone and no target talking: the caller back to its queue (requeue.ts)
+  for (const from of ['dialling', 'target_failed'] as const) assert.equal(consultTransition(from, 'requeue', 'c'), 'requeued');
+  for (const [from, action] of [['dialling', 'complete'], ['target_failed', 'merge'], ['requested', 'cancel'], ['completed', 'cancel'], ['merged', 'complete'], ['talking', 'requeue'], ['requested', 'requeue']] as const) {
     assert.throws(() => consultTransition(from, action, 'c'), (e: unknown) => isCtiError(e, 'CTI_CONSULT_ILLEGAL_TRANSITION'), `${action} from ${from}`);
   }
 });

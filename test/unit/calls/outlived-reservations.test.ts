@@ -25,3 +25,7 @@ test('a reservation younger than the grace (an offer writes the seat first, the 
   assert.equal(reservationOutlived({ ...seat, state: 'talking' }, { state: 'talking', answeredSeatId: null }, now), false);
   assert.equal(reservationOutlived(seat, { state: 'talking', answeredSeatId: 'seat-01' }, now), false);
 });
+
+test('a talking call whose caller waits in a room: the seat is being dialled into it (caller-requeue.ts), left alone', () => {
+  assert.equal(reservationOutlived(seat, { state: 'talking', answeredSeatId: 'seat-02', roomWait: '123456789' }, now), false);
+});

@@ -46,23 +46,36 @@ function standIn(): string {
 
 /** Dials the anchor's destination into its room; the answer comes as conf.reply (onDialReply). */
 export async function dialOut(env: LegEnv, a: Anchor, room: Room): Promise<Participant> {
+  const gw = a.dial.gateway_uri.replace(/^sips?:/, '');
+  return dialParty(env, room, { target: `sip:${a.dial.number}@${gw}`, src: gw, party: a.dial.number, presented: a.dial.presented, display: a.dial.name });
+}
+
+/** Who is dialled: the Request-URI, its next hop (host:port), the party's name on the record, the From user, Janus's display. */
+export interface DialTarget {
+  target: string; src: string; party: string; presented: string; display: string; seat?: Participant['seat'];
+  /** Ring no longer than this (a seat: its queue's ring timeout; Kamailio's tm then cancels the INVITE). */
+  giveUpMs?: number;
+}
+
+/** Dials a party into the room (Kamailio's INVITE, rtpengine and Janus set up first, as above). */
+export async function dialParty(env: LegEnv, room: Room, to: DialTarget): Promise<Participant> {
   const pid = randomUUID();
   const callId = `cfo-${pid}`;
   const tag = `conf-${randomBytes(6).toString('hex')}`; // the Janus side's tag in rtpengine
-  const gw = a.dial.gateway_uri.replace(/^sips?:/, '');
-  const target = `sip:${a.dial.number}@${gw}`;
+  const { target } = to;
   const p: Participant = {
-    participant_id: pid, room_id: room.room_id, call_id: room.call_id, state: 'joining', party: a.dial.number,
+    participant_id: pid, room_id: room.room_id, call_id: room.call_id, state: 'joining', party: to.party,
     dialog: {
-      call_id: callId, remote: `<${target}>`, local: `<sip:${a.dial.presented}@${env.deps.config.sipDomain}>`, target, src: gw,
+      call_id: callId, remote: `<${target}>`, local: `<sip:${to.presented}@${env.deps.config.sipDomain}>`, target, src: to.src,
       from_tag: tag, next_cseq: 2,
     },
+    ...(to.seat ? { seat: to.seat } : {}),
   };
   await env.store.putParticipant(p);
   let mixed: Mixed | undefined;
   try {
     const towardsJanus = audioTarget((await env.ng.offer({ callId, fromTag: partyTag(p), sdp: standIn(), options: PLAIN })).sdp);
-    mixed = await joinMixer(env, room, towardsJanus, a.dial.name);
+    mixed = await joinMixer(env, room, towardsJanus, to.display);
     keepHandle(pid, mixed.handle);
     p.feed = mixed.feed;
     p.handle = mixed.handle.id;
@@ -77,8 +90,8 @@ export async function dialOut(env: LegEnv, a: Anchor, room: Room): Promise<Parti
       'Max-Forwards: 70', 'Content-Type: application/sdp', '',
     ].join('\r\n');
     await env.rpc.call('tm.t_uac_start', ['INVITE', target, '.', '.', headers, forParty.sdp]);
-    setTimeout(() => void giveUp(env, room.room_id, pid), GIVE_UP_MS).unref();
-    env.deps.log.info({ room_id: room.room_id, participant_id: pid, number: a.dial.number, sip_call_id: callId }, 'party dialled into the room');
+    setTimeout(() => void giveUp(env, room.room_id, pid, to.giveUpMs !== undefined), to.giveUpMs ?? GIVE_UP_MS).unref();
+    env.deps.log.info({ room_id: room.room_id, participant_id: pid, party: to.party, sip_call_id: callId }, 'party dialled into the room');
     return p;
   } catch (err) {
     await leave(env, p, 'failed').catch(() => undefined);
@@ -96,11 +109,14 @@ async function byeStray(env: LegEnv, r: DialReply): Promise<void> {
   });
 }
 
-async function giveUp(env: LegEnv, roomId: string, pid: string): Promise<void> {
+async function giveUp(env: LegEnv, roomId: string, pid: string, cancel: boolean): Promise<void> {
   const p = await env.store.participant(roomId, pid);
   if (p?.state !== 'joining') return;
   env.deps.log.warn({ participant_id: pid, room_id: roomId }, 'dialled party never answered');
+  // before tm's own timeout: its INVITE cancelled (a 2xx crossing the CANCEL gets a BYE: byeStray)
+  if (cancel) await env.rpc.call('tm.cancel', [p.dialog.call_id, '1']).catch((err: unknown) => env.deps.log.warn({ err: String(err), participant_id: pid }, 'cancelling the unanswered INVITE failed'));
   await leave(env, p, 'failed').catch((err: unknown) => env.deps.log.error({ err: String(err), participant_id: pid }, 'giving up a dialled party failed'));
+  await env.onDialSettled?.(p, 408);
 }
 
 /** conf.reply: the dialled party's final answer (Kamailio's reply_route). */
@@ -113,11 +129,13 @@ export async function onDialReply(env: LegEnv, r: DialReply): Promise<void> {
   if (r.code >= 300 || !r.sdp) {
     env.deps.log.warn({ participant_id: p.participant_id, code: r.code, room_id: p.room_id }, 'dialled party did not answer');
     await leave(env, p, 'failed');
+    await env.onDialSettled?.(p, r.code >= 300 ? r.code : 500);
     return;
   }
   const room = await env.store.room(p.room_id);
   if (!room || !p.mixer_rtp) {
     await leave(env, p, 'room_closed');
+    await env.onDialSettled?.(p, 500);
     return;
   }
   p.dialog.local_tag = r.ftag;
@@ -131,4 +149,5 @@ export async function onDialReply(env: LegEnv, r: DialReply): Promise<void> {
     callId: r.callid, fromTag: partyTag(p), toTag: p.dialog.from_tag, sdp: janusAnswer(j.ip, j.port, j.payload_type, String(p.feed)), flags: KEEP_PORTS, options: PLAIN,
   });
   await joined(env, room, p, p.dialog.from_tag);
+  await env.onDialSettled?.(p, r.code);
 }

@@ -26,6 +26,10 @@ export interface LegEnv extends ConferenceEnv {
   kick?: () => void;
   /** The hold file (calls/actions/hold.ts): what a caller hears while nobody talks with them. */
   holdAudio?: string;
+  /** A dialled party's final answer (dial.ts; 408: never answered): a seat dialled for a waiting caller goes on (caller-requeue.ts). */
+  onDialSettled?: (p: Participant, code: number) => Promise<void>;
+  /** The call flow's end of a call whose dialog Kamailio ended (caller-requeue.ts: the seat dialled in hung up). */
+  endCall?: (sipCallId: string) => void;
 }
 
 /** `conf.invite` as Kamailio reports it (strings from SIP base64-decoded by decodeConferenceEvent). */

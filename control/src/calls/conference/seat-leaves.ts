@@ -40,8 +40,11 @@ export async function seatLeaves(env: LegEnv, change: Change, callId: string): P
   return leaveRoom(env, change, call);
 }
 
-/** The same, the person's right to act already checked (or the control plane acting: a consultation's deadline). */
-export async function leaveRoom(env: LegEnv, change: { actor: AuditEntry['actor']; ip: string | null }, call: TalkingCall): Promise<SeatLeft> {
+/**
+ * The same, the person's right to act already checked (or the control plane acting: a consultation's deadline).
+ * `callerAlone`: the caller may stay with nobody (held, and waiting in the queue again: consult/requeue.ts).
+ */
+export async function leaveRoom(env: LegEnv, change: { actor: AuditEntry['actor']; ip: string | null }, call: TalkingCall, opts: { callerAlone?: boolean } = {}): Promise<SeatLeft> {
   const { deps } = env;
   const callId = call.id;
   const a = await env.store.anchor(call.sipCallId);
@@ -51,7 +54,7 @@ export async function leaveRoom(env: LegEnv, change: { actor: AuditEntry['actor'
   const parts = await env.store.participants(room.room_id);
   const seat = parts.find((p) => p.anchored === 'seat');
   const others = inRoom(outsideParties(parts));
-  if (others.length === 0) throw new CtiError('CTI_CONFERENCE_CALLER_ALONE', { call_id: callId, room_id: room.room_id });
+  if (others.length === 0 && !opts.callerAlone) throw new CtiError('CTI_CONFERENCE_CALLER_ALONE', { call_id: callId, room_id: room.room_id });
   const live = await getLiveCall(deps.redis, call.sipCallId);
   if (!live || live.state !== 'talking') throw new CtiError('CTI_CALL_NOT_TALKING', { call_id: callId, state: live?.state ?? 'gone' });
 

@@ -62,7 +62,7 @@ export class ConferenceService {
       } else if (m.event === 'conf.bye') {
         const left = await this.env.store.byLeg(fromB64(m.callid));
         await onBye(this.env, fromB64(m.callid));
-        if (left) await afterPartyLeft(this.env, left.room_id);
+        if (left) await afterPartyLeft(this.env, left.room_id, left);
       } else if (m.event === 'conf.anchor') {
         await onAnchorInvite(this.env, {
           callid: fromB64(m.callid), ftag: fromB64(m.ftag), ttag: fromB64(m.ttag), sdp: fromB64(m.sdp), ws: m.ws === true,

@@ -11,22 +11,32 @@ import { ConferenceService, isConferenceEvent } from './service.ts';
 import { holdAudioFromEnv } from '../actions/hold.ts';
 import { resumeDeadlines } from '../consult/deadline.ts';
 import { ConferenceStore, janusSessionInRedis } from './store.ts';
+import { offerRoomCaller, onRoomSeatSettled } from './caller-requeue.ts';
+import type { LegEnv } from './legs.ts';
+import type { LiveCall } from '../store.ts';
+import type { SeatCandidate } from '../../acd/selector.ts';
 
 export interface Conferences {
   service: ConferenceService;
   routes: FastifyPluginAsync;
   owns(m: unknown): boolean;
+  /** The distributor's offer of a caller waiting in a room (caller-requeue.ts). */
+  roomOffer(call: LiveCall, seat: SeatCandidate, ringTimeoutS: number): Promise<boolean>;
 }
 
-export function startConferences(deps: AppDeps, parts: { rpc: KamailioRpc; ng: NgClient; evapi: EvapiClient; env: NodeJS.ProcessEnv; kick?: () => void }): Conferences | undefined {
+export function startConferences(
+  deps: AppDeps, parts: { rpc: KamailioRpc; ng: NgClient; evapi: EvapiClient; env: NodeJS.ProcessEnv; kick?: () => void; endCall?: (sipCallId: string) => void },
+): Conferences | undefined {
   const { env } = parts;
   if (!env.CTI_JANUS_WS_URL) return undefined;
   const janus = new JanusClient({
     url: env.CTI_JANUS_WS_URL, apiSecret: env.CTI_JANUS_API_SECRET ?? '', log: deps.log, sessionStore: janusSessionInRedis(deps.redis),
   });
-  const legEnv = {
+  const legEnv: LegEnv = {
     deps, janus, rpc: parts.rpc, ng: parts.ng, evapi: parts.evapi, store: new ConferenceStore(deps.redis), holdAudio: holdAudioFromEnv(env),
     ...(parts.kick ? { kick: parts.kick } : {}),
+    ...(parts.endCall ? { endCall: parts.endCall } : {}),
+    onDialSettled: (p, code) => onRoomSeatSettled(legEnv, p, code),
     recordingsDir: env.CTI_JANUS_RECORDINGS_DIR ?? '/tmp', ...(env.CTI_JANUS_ADMIN_KEY ? { adminKey: env.CTI_JANUS_ADMIN_KEY } : {}),
   };
   const routes: FastifyPluginAsync = async (app) => {
@@ -35,5 +45,8 @@ export function startConferences(deps: AppDeps, parts: { rpc: KamailioRpc; ng: N
   };
   // a restarted control plane: no consultation left without its deadline (calls/consult/deadline.ts)
   void resumeDeadlines(legEnv).catch((err: unknown) => deps.log.error({ err: String(err) }, 'consultation deadlines not re-armed'));
-  return { service: new ConferenceService(legEnv, janus), routes, owns: isConferenceEvent };
+  return {
+    service: new ConferenceService(legEnv, janus), routes, owns: isConferenceEvent,
+    roomOffer: (call, seat, ringTimeoutS) => offerRoomCaller(legEnv, call, seat, ringTimeoutS),
+  };
 }

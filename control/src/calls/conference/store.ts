@@ -54,6 +54,8 @@ export interface Participant {
   mixer_rtp?: { ip: string; port: number; payload_type: 0 | 8 };
   /** The call's own caller or seat, moved into the room by a three-way (anchor.ts): no SIP leg of its own. */
   anchored?: 'caller' | 'seat';
+  /** A seat dialled into the room for its caller waiting in the queue again (caller-requeue.ts), and that call's SIP Call-ID. */
+  seat?: { seat_id: string; sip_call_id: string };
 }
 
 /** A talking call being turned into a three-way (anchor.ts), by its SIP Call-ID. */

@@ -27,7 +27,7 @@ export async function cancelChecked(env: LegEnv, who: { actor: AuditEntry['actor
 }
 
 /** A target still ringing: its INVITE cancelled by Kamailio's tm (a 2xx crossing the CANCEL gets a BYE: dial.ts). */
-async function dropTarget(env: LegEnv, p: Participant): Promise<void> {
+export async function dropTarget(env: LegEnv, p: Participant): Promise<void> {
   if (p.state === 'joining') {
     await env.rpc.call('tm.cancel', [p.dialog.call_id, '1'])
       .catch((err: unknown) => env.deps.log.warn({ err: String(err), participant_id: p.participant_id }, 'cancelling the ringing target failed (it may have answered)'));

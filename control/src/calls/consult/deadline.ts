@@ -2,8 +2,8 @@
  * No caller is held forever (issue 14 "Bad input and faults"): a dispatcher's page that closed mid-consultation, or
  * a dispatcher who forgot, meets the deadline (CTI_CONSULT_MAX_MS, 120 s by default). Then the control plane acts as
  * the dispatcher would: the target talking -> the transfer is completed (caller and target connected); otherwise
- * (still ringing, failed, or the seat's re-INVITE never came) -> cancelled, the caller back with the dispatcher's
- * seat. The timer lives in the process; a control plane that starts re-arms every open consultation's deadline for
+ * (still ringing, or failed) -> cancelled, the caller back with the dispatcher's seat; but when that seat's phone is
+ * gone (the page closed: no registered contact), the caller goes back to its place in the queue instead (requeue.ts). The timer lives in the process; a control plane that starts re-arms every open consultation's deadline for
  * the time left (at once if it passed while no process ran: `resumeDeadlines`).
  */
 import type { LegEnv } from '../conference/legs.ts';
@@ -11,6 +11,7 @@ import { talkingCall } from '../media/session.ts';
 import { cancelChecked } from './cancel.ts';
 import { completeChecked } from './complete.ts';
 import { consultationNow } from './current.ts';
+import { dispatcherGone, requeueChecked } from './requeue.ts';
 import { openConsultations, type Consultation } from './store.ts';
 
 const SYSTEM = { actor: { id: null, username: 'system' }, ip: null };
@@ -37,6 +38,8 @@ async function expire(env: LegEnv, c: Consultation): Promise<void> {
   env.deps.log.warn({ call_id: c.call_id, phase: now.phase }, 'consultation deadline: the control plane ends it');
   if (now.phase === 'talking') {
     await completeChecked(env, SYSTEM, await talkingCall(env.deps, c.call_id), now, 'timeout');
+  } else if ((now.phase === 'dialling' || now.phase === 'target_failed') && (await dispatcherGone(env, c.sip_call_id))) {
+    await requeueChecked(env, SYSTEM, await talkingCall(env.deps, c.call_id), now);
   } else if (now.phase === 'dialling' || now.phase === 'target_failed') {
     await cancelChecked(env, SYSTEM, now, 'timeout');
   }

@@ -9,20 +9,23 @@
  *   talking --complete--> completed (the caller unheld, the dispatcher leaves: caller and target talk)
  *   talking --merge--> merged (the caller unheld: a three-way call)
  *   dialling | talking | target_failed --cancel--> cancelled (the target dropped, the caller back with the dispatcher)
+ *   dialling | target_failed --requeue--> requeued (the deadline, the dispatcher's phone gone: the target dropped, the
+ *     caller still held and back at its place in the queue: requeue.ts)
  *   (requested and the anchoring failing: failed; the call ending: ended)
  * `consultTransition()` refuses any other move with CTI_CONSULT_ILLEGAL_TRANSITION before anything is sent.
  */
 import { CtiError } from '../../errors/catalogue.ts';
 import type { Anchor, Participant } from '../conference/store.ts';
 
-export type ConsultPhase = 'requested' | 'dialling' | 'talking' | 'target_failed' | 'completed' | 'merged' | 'cancelled' | 'failed' | 'ended';
-export type ConsultAction = 'complete' | 'merge' | 'cancel';
-export type ConsultOutcome = Extract<ConsultPhase, 'completed' | 'merged' | 'cancelled'>;
+export type ConsultPhase = 'requested' | 'dialling' | 'talking' | 'target_failed' | 'completed' | 'merged' | 'cancelled' | 'requeued' | 'failed' | 'ended';
+export type ConsultAction = 'complete' | 'merge' | 'cancel' | 'requeue';
+export type ConsultOutcome = Extract<ConsultPhase, 'completed' | 'merged' | 'cancelled' | 'requeued'>;
 
 const MOVES: Record<ConsultAction, { from: readonly ConsultPhase[]; to: ConsultOutcome }> = {
   complete: { from: ['talking'], to: 'completed' },
   merge: { from: ['talking'], to: 'merged' },
   cancel: { from: ['dialling', 'talking', 'target_failed'], to: 'cancelled' },
+  requeue: { from: ['dialling', 'target_failed'], to: 'requeued' },
 };
 
 export function consultTransition(from: ConsultPhase, action: ConsultAction, callId: string): ConsultOutcome {

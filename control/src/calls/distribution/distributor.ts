@@ -35,6 +35,11 @@ export class Distributor {
   private chain: Promise<void> = Promise.resolve();
   private again = false;
   private running = false;
+  /**
+   * The offer of a caller waiting in a room (an answered call back in its queue: calls/conference/caller-requeue.ts),
+   * set when conferences run; false: the seat was not ready any more or cannot be dialled (nothing changed).
+   */
+  roomOffer?: (call: LiveCall, seat: SeatCandidate, ringTimeoutS: number) => Promise<boolean>;
   /** Only the process holding the leader lease distributes; a standby's API must not hand out calls. */
   active = false;
   private readonly overflow: Overflow;
@@ -119,22 +124,25 @@ export class Distributor {
     let seats: SeatLive[] | undefined;
     let registered: Set<string> | undefined;
     const skip = new Set<string>();
+    /** Callers waiting in a room that no seat could take in this pass: the calls behind them are offered meanwhile. */
+    const passed = new Set<string>();
     const overflow = overflowSettingsOf(settings.settings);
     if (overflow) {
       seats = await allSeatsLive(this.deps.redis);
       for (const q of await this.overflow.run(queueId, overflow, seats)) if (q !== queueId) this.again = true;
     }
     for (;;) {
-      const [sipCallId] = await head(this.deps.redis, queueId);
+      const sipCallId = (await head(this.deps.redis, queueId, passed.size + 1)).find((id) => !passed.has(id));
       if (!sipCallId) return;
       const call = await getLiveCall(this.deps.redis, sipCallId);
-      if (!call || call.state !== 'queued') {
+      const inRoom = call?.state === 'talking' && call.roomWait !== undefined && this.roomOffer !== undefined;
+      if (!call || (call.state !== 'queued' && !inRoom)) {
         await dequeue(this.deps.redis, queueId, sipCallId); // not waiting any more (answered, gone, failed open)
         continue;
       }
       if (this.control.isPending(sipCallId)) return; // a resume of this call is unconfirmed: wait for Kamailio
       const extras = await getCallExtras(this.deps.redis, sipCallId);
-      if (offersExhausted(call.attempt, extras.extraBranches)) {
+      if (!inRoom && offersExhausted(call.attempt, extras.extraBranches)) {
         await dequeue(this.deps.redis, queueId, sipCallId);
         failOpen(this.control, call, 'max_offers');
         continue;
@@ -151,6 +159,13 @@ export class Distributor {
       // a pass already running when a sync began (its reads waited for Redis to come back) offers nothing more: an
       // offer crossing the sync was answered while the sync took it for a ring-all answer and dropped its seat
       if (this.heldForSync()) return;
+      if (inRoom) {
+        // no suspended INVITE to relay: the first pick that can be dialled goes into the room (ring_all too)
+        const taken = await this.offerInRoom(call, picks, settings.ringTimeoutS);
+        if (taken) skip.add(taken);
+        else passed.add(sipCallId);
+        continue;
+      }
       if (strategy === 'ring_all') {
         if (!(await this.ringAll(call, picks, extras.extraBranches, settings.ringTimeoutS, skip))) return;
         continue;
@@ -167,6 +182,12 @@ export class Distributor {
         failOpen(this.control, call, 'decision_failed');
       }
     }
+  }
+
+  /** A caller waiting in a room offered to the first pick whose phone can be dialled; the seat taken, or undefined. */
+  private async offerInRoom(call: LiveCall, picks: SeatCandidate[], ringTimeoutS: number): Promise<string | undefined> {
+    for (const pick of picks) if (await this.roomOffer!(call, pick, ringTimeoutS)) return pick.seatId;
+    return undefined;
   }
 
   /** One ring_all offer of the head call, within the seat cap and the branch budget; false: nothing offered now. */

@@ -13,8 +13,9 @@ import { getLiveCall, type LiveCall } from '../store.ts';
 export const OUTLIVED_GRACE_MS = 5000;
 
 /** Whether `seat`'s reservation can no longer get an outcome, given its call's live record. Pure. */
-export function reservationOutlived(seat: Pick<SeatLive, 'seatId' | 'state' | 'sinceMs' | 'call'>, call: Pick<LiveCall, 'state' | 'answeredSeatId'> | undefined, nowMs: number): boolean {
+export function reservationOutlived(seat: Pick<SeatLive, 'seatId' | 'state' | 'sinceMs' | 'call'>, call: Pick<LiveCall, 'state' | 'answeredSeatId' | 'roomWait'> | undefined, nowMs: number): boolean {
   if (seat.state !== 'reserved' || !seat.call || !call || nowMs - seat.sinceMs < OUTLIVED_GRACE_MS) return false;
+  if (call.roomWait) return false; // a talking call whose caller waits in a room: the seat is being dialled into it (calls/conference/caller-requeue.ts)
   return (call.state === 'talking' || call.state === 'ended' || call.state === 'abandoned') && call.answeredSeatId !== seat.seatId;
 }
 

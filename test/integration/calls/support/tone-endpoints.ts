@@ -82,3 +82,12 @@ export function assertHears(name: string, got: ReturnType<typeof levels>, own: n
   for (const f of others) assert.ok(got.levels[f]! > HEARD_DB, `${name} hears ${f} Hz: ${JSON.stringify(got.levels)}`);
   assert.ok(got.levels[own]! < Math.min(...others.map((f) => got.levels[f]!)) - SELF_BELOW_DB, `${name} does not hear itself: ${JSON.stringify(got.levels)}`);
 }
+
+/** The RMS of what `e` received over the last `ms` (the hold audio has no single tone to measure). */
+export function rmsOf(e: Endpoint, ms: number): number {
+  const now = Date.now();
+  let sum = 0;
+  let n = 0;
+  for (const h of e.heard.filter((x) => x.at >= now - ms)) for (const v of h.pcm) { sum += v * v; n += 1; }
+  return n ? Math.sqrt(sum / n) : 0;
+}
