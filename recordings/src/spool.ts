@@ -140,11 +140,13 @@ export class RecordingSpool {
 
   /** What waits now: finished recordings in metadata/ not yet delivered (counted as each poll goes), the oldest's age. */
   backlog(): SpoolBacklog {
-    const { pending, oldestMtimeMs } = this.waiting;
-    return { pending, oldestMs: pending ? Math.max(0, Date.now() - oldestMtimeMs) : 0 };
+    let oldest = Infinity;
+    for (const m of this.waiting.values()) oldest = Math.min(oldest, m);
+    return { pending: this.waiting.size, oldestMs: this.waiting.size ? Math.max(0, Date.now() - oldest) : 0 };
   }
 
-  private waiting = { pending: 0, oldestMtimeMs: 0 };
+  /** Metadata file name -> its mtime, for every finished recording not yet handled. */
+  private waiting = new Map<string, number>();
 
   private async pollOnce(): Promise<number> {
     for (const dir of [this.dirs.converted, this.dirs.done, this.dirs.failed]) await mkdir(dir, { recursive: true });
@@ -157,22 +159,17 @@ export class RecordingSpool {
       throw e;
     }
     const ours = names.filter((n) => n.startsWith(META_PREFIX) && n.endsWith('.txt')).sort();
-    const mtimes = new Map<string, number>();
+    const waiting = new Map<string, number>();
     for (const name of ours) {
       const st = await stat(join(this.dirs.metadata, name)).catch(() => undefined);
-      if (st) mtimes.set(name, st.mtimeMs);
+      if (st) waiting.set(name, st.mtimeMs);
     }
-    const count = () => {
-      const left = [...mtimes.values()];
-      this.waiting = { pending: left.length, oldestMtimeMs: left.length ? Math.min(...left) : 0 };
-    };
-    count();
+    this.waiting = waiting;
     for (const name of ours) {
       // what is not handled (settling, reopened, not delivered) still waits, for the next poll
       if (await this.handle(name)) {
         handled++;
-        mtimes.delete(name);
-        count();
+        waiting.delete(name);
       }
     }
     return handled;

@@ -51,6 +51,22 @@ test('the worker thread converts as convertCall does, and a malformed pcap gives
   });
 });
 
+test('the real thread closed while converting rejects with ConversionInterrupted (retried by the spool), not a coded failure', async () => {
+  await inTemp(async (dir) => {
+    const { metadataPath } = await writeSyntheticCall(join(dir, 'spool'), 'c1@host', '00000000000000e1', streams);
+    const thread = new ConvertThread();
+    const pending = thread.convert(metadataPath, { outPath: join(dir, 'closed.wav') }).then(() => undefined, (e: unknown) => e);
+    await thread.close();
+    const err = await pending;
+    // the thread may have finished before the close reached it: then there is nothing to retry
+    if (err !== undefined) assert.ok(err instanceof ConversionInterrupted, `interrupted, not ${String(err)}`);
+    // a closed thread starts again on the next request
+    const again = await thread.convert(metadataPath, { outPath: join(dir, 'again.wav') });
+    assert.equal(again.sm3.length, 64);
+    await thread.close();
+  });
+});
+
 test('a conversion the thread did not finish stays in the spool, counted in its backlog, and is converted next time', async () => {
   await inTemp(async (dir) => {
     const spoolDir = join(dir, 'spool');
