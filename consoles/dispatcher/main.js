@@ -267,6 +267,7 @@ function startFeed() {
     types: 'call.*,seat.state_changed.v1',
     onEvent: (msg) => {
       applyEvent(live, msg);
+      if (popup.current) popup.learn(callBySipCallId(live, popup.current));
       const e = msg.event;
       transfer?.onEvent(e);
       coach.onEvent(e);

@@ -29,12 +29,25 @@ export class IncomingPopup {
     await this.fill(inv);
   }
 
+  /**
+   * What the event feed knows of the ringing call (live-state.js): its queue and arrival, shown when they come after
+   * the pop-up opened (the INVITE can reach the page before the call's events do, and before its record is readable).
+   * @param {{queueId?: string|null, arrivedMs?: number|null}|undefined} known
+   */
+  learn(known) {
+    if (!this.current || !known) return;
+    if (known.queueId && this.$('pop-queue').textContent !== known.queueId) this.$('pop-queue').textContent = known.queueId;
+    if (known.arrivedMs) this.arrivedMs = known.arrivedMs;
+    this.tick();
+  }
+
   async fill(inv) {
     try {
       const page = await this.api.get(`/v1/calls?sip_call_id=${encodeURIComponent(inv.sipCallId)}&limit=1`);
       const call = page.items[0];
       if (call && this.current === inv.sipCallId) {
         this.arrivedMs = Date.parse(call.arrived_at);
+        // a call with no queue yet: the feed's call.queued.v1 fills it in later (learn)
         this.$('pop-queue').textContent = call.queue_id ?? zh.queues.unknown;
         this.tick();
       }

@@ -12,7 +12,7 @@ import { dominantTone, readStereoWav, rms } from '../../unit/recordings/support/
 import { sleep, startCallCentre, waitFor, type CallCentre } from '../support/callcentre.ts';
 import { launchConsoleBrowser, pageLog, screenshot, type ConsoleBrowser } from '../consoles/support/browser.ts';
 import { startConsoleServer, type ConsoleServer } from '../consoles/support/console-server.ts';
-import { createPerson, DISPATCHER, loginDispatcher, loginSupervisor, SUPERVISOR } from '../consoles/support/pages.ts';
+import { createPerson, DISPATCHER, loginDispatcher, loginSupervisor, SUPERVISOR, UI_MS } from '../consoles/support/pages.ts';
 import { abandonFrom, gatewayCallerId, startGateway } from './support.ts';
 
 const CALLER = '13700137000';
@@ -52,7 +52,7 @@ test('console-claim-dial-outcome: 认领, 回拨 from the browser through the ga
     await disp.waitForSelector(row, { timeout: 10_000 });
     const item = disp.locator('[data-testid="callback-table"] tr[data-item]', { hasText: CALLER });
     await item.locator('button[data-act="claim"]').click();
-    await disp.waitForFunction((n) => document.querySelector('[data-testid="callback-status"]')?.textContent?.includes(`可以回拨 ${n}`), CALLER, { timeout: 5000 });
+    await disp.waitForFunction((n) => document.querySelector('[data-testid="callback-status"]')?.textContent?.includes(`可以回拨 ${n}`), CALLER, { timeout: UI_MS });
     await item.locator('button[data-act="dial"]').click();
     await disp.waitForFunction(() => document.querySelector('[data-testid="callback-status"]')?.textContent?.startsWith('回拨通话中'), undefined, { timeout: 15_000 });
     t.diagnostic(`screenshot ${await screenshot(disp, 'callback-talking')}`);
@@ -66,8 +66,8 @@ test('console-claim-dial-outcome: 认领, 回拨 from the browser through the ga
     await disp.selectOption('[data-testid="callback-table"] form select[name="outcome"]', 'reached');
     await disp.fill('[data-testid="callback-table"] form input[name="note"]', '已联系家属');
     await disp.click('[data-testid="callback-table"] form button[type="submit"]');
-    await disp.waitForFunction(() => document.querySelector('[data-testid="callback-status"]')?.textContent?.includes('已联系上'), undefined, { timeout: 5000 });
-    await disp.waitForSelector(row, { state: 'detached', timeout: 5000 });
+    await disp.waitForFunction(() => document.querySelector('[data-testid="callback-status"]')?.textContent?.includes('已联系上'), undefined, { timeout: UI_MS });
+    await disp.waitForSelector(row, { state: 'detached', timeout: UI_MS });
 
     const [closed] = await cc.sql<{ status: string; outcome: string; note: string; callback_call_id: string }[]>`
       SELECT status, outcome, note, callback_call_id::text AS callback_call_id FROM abandoned_calls WHERE caller_number = ${CALLER}`;
@@ -96,7 +96,7 @@ test('console-claim-dial-outcome: 认领, 回拨 from the browser through the ga
     await loginSupervisor(sup, server.url);
     await sup.click('[data-tab="callbacks"]');
     const supRow = sup.locator('[data-testid="callback-admin-table"] tr[data-item]', { hasText: CALLER });
-    await supRow.waitFor({ timeout: 5000 });
+    await supRow.waitFor({ timeout: UI_MS });
     assert.match(await supRow.locator('[data-col="outcome"]').textContent() ?? '', /已联系上：已联系家属/);
     assert.equal(await supRow.getAttribute('data-status'), 'done');
     t.diagnostic(`screenshot ${await screenshot(sup, 'supervisor-callbacks')}`);

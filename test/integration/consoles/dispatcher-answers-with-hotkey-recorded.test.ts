@@ -13,7 +13,7 @@ import { dominantTone, readStereoWav, rms } from '../../unit/recordings/support/
 import { sleep, startCallCentre, waitFor, type CallCentre, type Seat } from '../support/callcentre.ts';
 import { launchConsoleBrowser, pageLog, screenshot, type ConsoleBrowser } from './support/browser.ts';
 import { startConsoleServer, type ConsoleServer } from './support/console-server.ts';
-import { createPerson, DISPATCHER, loginDispatcher, loginSupervisor, SUPERVISOR } from './support/pages.ts';
+import { createPerson, DISPATCHER, loginDispatcher, loginSupervisor, SUPERVISOR, UI_MS, waitText } from './support/pages.ts';
 
 const CALLER = '13800138000';
 let cc: CallCentre;
@@ -40,19 +40,19 @@ test('dispatcher-answers-with-hotkey-recorded: pop-up, F1 answers, 5 s both ways
   const sup = await browser.newPage();
   const dispLog = pageLog(disp, 'dispatcher');
   const supLog = pageLog(sup, 'supervisor');
-  const supSeatState = (state: string) => sup.waitForSelector(`[data-testid="seat-table"] tr[data-seat="${seat.id}"][data-state="${state}"]`, { timeout: 10_000 });
+  const supSeatState = (state: string) => sup.waitForSelector(`[data-testid="seat-table"] tr[data-seat="${seat.id}"][data-state="${state}"]`, { timeout: UI_MS });
   try {
     await loginDispatcher(disp, server.url, seat);
     await loginSupervisor(sup, server.url);
     await supSeatState('not_ready');
     await waitFor(async () => (await cc.seatState(seat)).registered === true, 15_000, 'the browser seat registered (control plane sees it)');
-    await disp.waitForSelector('[data-testid="banner-reg"].ok', { timeout: 10_000 });
+    await disp.waitForSelector('[data-testid="banner-reg"].ok', { timeout: UI_MS });
     assert.match(await disp.textContent('[data-testid="seat-state"]') ?? '', /示忙/, 'after login the seat is not ready');
 
-    await disp.waitForSelector('#btn-ready:not([disabled])', { timeout: 10_000 });
+    await disp.waitForSelector('#btn-ready:not([disabled])', { timeout: UI_MS });
     await disp.click('#btn-ready');
     await cc.waitForSeatState(seat, 'ready', 10_000);
-    await disp.waitForFunction(() => document.querySelector('[data-testid="seat-state"]')?.textContent?.includes('就绪'), undefined, { timeout: 5000 });
+    await waitText(disp, 'seat-state', /就绪/);
     t.diagnostic(`screenshot ${await screenshot(disp, 'dispatcher-ready')}`);
     await supSeatState('ready');
 
@@ -62,13 +62,13 @@ test('dispatcher-answers-with-hotkey-recorded: pop-up, F1 answers, 5 s both ways
     });
 
     await disp.waitForSelector('[data-testid="incoming-popup"][open]', { timeout: 15_000 });
-    await disp.waitForFunction((n) => document.querySelector('[data-testid="popup-number"]')?.textContent === n, CALLER, { timeout: 5000 });
-    await disp.waitForFunction(() => document.querySelector('[data-testid="popup-queue"]')?.textContent === 'city-main', undefined, { timeout: 5000 });
+    await waitText(disp, 'popup-number', CALLER);
+    await waitText(disp, 'popup-queue', 'city-main');
     assert.match(await disp.textContent('[data-testid="popup-wait"]') ?? '', /^\d\d:\d\d$/, 'the pop-up shows the wait time');
     t.diagnostic(`screenshot ${await screenshot(disp, 'dispatcher-incoming-popup')}`);
 
     await disp.keyboard.press('F1');
-    await disp.waitForFunction(() => document.querySelector('[data-testid="call-status"]')?.textContent?.startsWith('通话中'), undefined, { timeout: 10_000 });
+    await waitText(disp, 'call-status', /^通话中/);
     const answered = await cc.waitForCall((c) => c.caller_number === CALLER && c.state === 'talking', 10_000, 'the call talking');
     assert.equal(answered.answered_seat_id, seat.id);
     const talkingRow = await supSeatState('talking');
@@ -84,9 +84,9 @@ test('dispatcher-answers-with-hotkey-recorded: pop-up, F1 answers, 5 s both ways
     await disp.keyboard.press('F2');
     const result = await caller.done;
     assert.ok(result.ok, `the caller got the seat's BYE: exit ${result.exitCode}\n${result.errorLog}\n${result.messageLog}`);
-    await disp.waitForFunction(() => document.querySelector('[data-testid="call-status"]')?.textContent === '空闲', undefined, { timeout: 5000 });
+    await waitText(disp, 'call-status', '空闲');
 
-    await sup.waitForSelector(`[data-testid="seat-table"] tr[data-seat="${seat.id}"]:not([data-state="talking"])`, { timeout: 10_000 });
+    await sup.waitForSelector(`[data-testid="seat-table"] tr[data-seat="${seat.id}"]:not([data-state="talking"])`, { timeout: UI_MS });
 
     const call = await waitFor(async () => {
       const c = await cc.call(answered.id);
@@ -121,21 +121,21 @@ test('dispatcher-answers-with-hotkey-recorded: pop-up, F1 answers, 5 s both ways
     await supSeatState('ready');
     await sup.click(`[data-testid="seat-table"] tr[data-seat="${seat.id}"] button[data-act="not-ready"]`);
     await cc.waitForSeatState(seat, 'not_ready', 5000, 'supervisor');
-    await disp.waitForFunction(() => document.querySelector('[data-testid="seat-state"]')?.textContent?.includes('班长置忙'), undefined, { timeout: 5000 });
+    await waitText(disp, 'seat-state', /班长置忙/);
 
     // A caller who gives up in the queue appears in the abandoned list and the queue's count.
     const quitter = await cc.runCaller(trunk, {
       scenario: 'uac-120-cancel-in-queue-expect-487.xml', injection: [{ caller: '13900139000', display: 'gave up' }], vars: { cancel_ms: '1500' },
     });
     assert.ok(quitter.ok, `the quitting caller got 487: ${quitter.errorLog}`);
-    await sup.waitForSelector('[data-testid="abandoned-table"] tr[data-call] >> text=13900139000', { timeout: 10_000 });
-    await sup.waitForFunction(() => document.querySelector('[data-testid="queue-table"] tr[data-queue="city-main"] [data-col="abandoned"]')?.textContent === '1', undefined, { timeout: 5000 });
+    await sup.waitForSelector('[data-testid="abandoned-table"] tr[data-call] >> text=13900139000', { timeout: UI_MS });
+    await sup.waitForFunction(() => document.querySelector('[data-testid="queue-table"] tr[data-queue="city-main"] [data-col="abandoned"]')?.textContent === '1', undefined, { timeout: UI_MS });
     t.diagnostic(`screenshot ${await screenshot(sup, 'supervisor-abandoned')}`);
 
     sup.once('dialog', (d) => void d.accept());
     await sup.click(`[data-testid="seat-table"] tr[data-seat="${seat.id}"] button[data-act="logout"]`);
     await cc.waitForSeatState(seat, 'logged_out', 5000);
-    await disp.waitForFunction(() => document.querySelector('[data-testid="seat-state"]')?.textContent?.includes('未登录'), undefined, { timeout: 5000 });
+    await waitText(disp, 'seat-state', /未登录/);
     t.diagnostic(`screenshot ${await screenshot(disp, 'dispatcher-logged-out-by-supervisor')}`);
   } catch (e) {
     await screenshot(disp, 'dispatcher-failure').catch(() => undefined);

@@ -28,7 +28,7 @@ import { gatewayCallerId } from '../callbacks/support.ts';
 import type { Page } from 'playwright-core';
 import { launchConsoleBrowser, pageLog, screenshot, type ConsoleBrowser } from './support/browser.ts';
 import { startConsoleServer, type ConsoleServer } from './support/console-server.ts';
-import { createPerson, DISPATCHER, loginDispatcher } from './support/pages.ts';
+import { createPerson, DISPATCHER, loginDispatcher, UI_MS } from './support/pages.ts';
 import { pageHears } from './support/page-audio.ts';
 import { audioSdp } from '../../support/sip-spellings.ts';
 import { callIdOf } from '../../support/sip-udp.ts';
@@ -108,14 +108,14 @@ test('dispatcher transfers the caller to another seat from the page; the one-key
     // one-key 119 (its category; no speed key): its trunk is off, refused with a clear message; nothing changes
     await disp.waitForSelector('[data-testid="transfer-key-119"]:not([disabled])', { timeout: 10_000 });
     await disp.click('[data-testid="transfer-key-119"]');
-    await disp.waitForFunction(() => document.querySelector('[data-testid="transfer-status"]')?.textContent?.includes('出局中继不可用'), undefined, { timeout: 5000 });
+    await disp.waitForFunction(() => document.querySelector('[data-testid="transfer-status"]')?.textContent?.includes('出局中继不可用'), undefined, { timeout: UI_MS });
     assert.equal((await cc.call(record.id))!.state, 'talking');
     assert.equal((await cc.sql`SELECT 1 FROM call_transfers WHERE call_id = ${record.id}`).length, 0);
 
     // directory search, then 转接 to seat B
     await cc.loginReady(seatB!);
     await disp.fill('[data-testid="transfer-search"]', '二号');
-    await disp.waitForSelector('[data-testid="transfer-to-seat-b"]:not([disabled])', { timeout: 5000 });
+    await disp.waitForSelector('[data-testid="transfer-to-seat-b"]:not([disabled])', { timeout: UI_MS });
     await disp.click('[data-testid="transfer-to-seat-b"]');
     const refer = await gw.waitRequest(callId, 'REFER');
     const referTo = /<([^>]+)>/.exec(header(refer, 'refer-to'))?.[1] ?? header(refer, 'refer-to');

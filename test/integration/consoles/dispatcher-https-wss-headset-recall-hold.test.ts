@@ -22,7 +22,7 @@ import { tonePower } from '../../support/audio.ts';
 import { freeUdpPort } from '../../support/sipp.ts';
 import { sleep, startCallCentre, waitFor, type CallCentre } from '../support/callcentre.ts';
 import { launchConsoleBrowser, pageLog, screenshot, type ConsoleBrowser } from './support/browser.ts';
-import { createPerson, DISPATCHER, loginDispatcher, waitText } from './support/pages.ts';
+import { createPerson, DISPATCHER, loginDispatcher, UI_MS, waitText } from './support/pages.ts';
 import { captureUdpTo, ensureLongCallerAudio, HAS_TSHARK, pcmaAudio } from './support/rtp-capture.ts';
 
 const SCENARIO = join(import.meta.dirname, 'sipp', 'uac-120-expect-answer-long-audio-then-remote-bye.xml');
@@ -75,7 +75,7 @@ test('dispatcher-https-wss-headset-recall-hold: WSS registration, device test, 3
     assert.ok(inputs.length >= 2, 'the system default plus at least one microphone (Chromium\'s fake device)');
     await page.selectOption('#dev-input', inputs[1]);
     await page.waitForFunction(() => Number((document.querySelector('[data-testid="mic-level"]') as HTMLElement)?.dataset.db ?? -999) > -40,
-      undefined, { timeout: 5000 });
+      undefined, { timeout: UI_MS });
     const db = Number(await page.getAttribute('[data-testid="mic-level"]', 'data-db'));
     t.diagnostic(`microphone level ${db} dBFS`);
     await page.click('#dev-test');
@@ -102,7 +102,7 @@ test('dispatcher-https-wss-headset-recall-hold: WSS registration, device test, 3
     // --- instant recall: F8 replays the caller's last seconds
     await waitText(page, 'recall-buffer', /已缓存最近 \d+ 秒/, 5000);
     await page.keyboard.press('F8');
-    await page.waitForSelector('[data-testid="recall-indicator"]:not(.hidden)', { timeout: 5000 });
+    await page.waitForSelector('[data-testid="recall-indicator"]:not(.hidden)', { timeout: UI_MS });
     const seconds = Number(await page.getAttribute('[data-testid="recall-indicator"]', 'data-seconds'));
     const rmsDb = Number(await page.getAttribute('[data-testid="recall-indicator"]', 'data-rms-db'));
     t.diagnostic(`recall: ${seconds} s at ${rmsDb} dBFS`);
@@ -112,19 +112,19 @@ test('dispatcher-https-wss-headset-recall-hold: WSS registration, device test, 3
     assert.equal(await page.evaluate(() => (document.getElementById('remote-audio') as HTMLAudioElement).volume), 0.25, 'the live caller is turned down, not cut');
     await screenshot(page, 'dispatcher-recall');
     await page.click('#recall-stop');
-    await page.waitForSelector('[data-testid="recall-indicator"]', { state: 'hidden', timeout: 3000 });
+    await page.waitForSelector('[data-testid="recall-indicator"]', { state: 'hidden', timeout: UI_MS });
 
     // --- hold: the caller hears the hold audio, not the seat
     const holdAt = Date.now();
     await page.click('#btn-hold');
-    await page.waitForSelector('[data-testid="banner-hold"].warn', { timeout: 5000 });
+    await page.waitForSelector('[data-testid="banner-hold"].warn', { timeout: UI_MS });
     assert.match(await page.textContent('[data-testid="call-status"]') ?? '', /已保持/);
     assert.equal((await cc.apiOk('GET', `/v1/calls/${call.id}/hold`)).held, true);
     await screenshot(page, 'dispatcher-held');
     await sleep(3000);
     const resumeAt = Date.now();
     await page.click('#btn-hold');
-    await page.waitForSelector('[data-testid="banner-hold"]', { state: 'detached', timeout: 5000 });
+    await page.waitForSelector('[data-testid="banner-hold"]', { state: 'detached', timeout: UI_MS });
     await sleep(3000);
     const endAt = Date.now();
     await page.keyboard.press('F2');

@@ -12,7 +12,7 @@ import { after, before, test } from 'node:test';
 import { CallCentre, sleep, startCallCentre, waitFor } from '../support/callcentre.ts';
 import { launchConsoleBrowser, pageLog, screenshot, type ConsoleBrowser } from './support/browser.ts';
 import { startConsoleServer, type ConsoleServer } from './support/console-server.ts';
-import { createPerson, DISPATCHER, loginDispatcher, waitText } from './support/pages.ts';
+import { createPerson, DISPATCHER, loginDispatcher, UI_MS, waitText } from './support/pages.ts';
 import { startTcpRelay, type TcpRelay } from './support/tcp-relay.ts';
 
 const CALLER = '13700137000';
@@ -58,9 +58,10 @@ test('dispatcher-network-drop-reregisters-recovers-call: WebSocket cut mid-call,
 
     const before = relay.accepted();
     relay.cut();
-    await page.waitForSelector('[data-testid="banner-sip"].error', { timeout: 5000 });
+    await page.waitForSelector('[data-testid="banner-sip"].error', { timeout: UI_MS });
     await waitText(page, 'banner-sip', /网络/);
     t.diagnostic(`screenshot ${await screenshot(page, 'dispatcher-network-dropped')}`);
+    relay.restore();
 
     await page.waitForSelector('[data-testid="banner-recovery"].ok', { timeout: 20_000 });
     await page.waitForSelector('[data-testid="banner-reg"].ok', { timeout: 10_000 });

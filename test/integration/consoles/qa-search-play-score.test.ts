@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { pageLog, screenshot } from './support/browser.ts';
-import { DISPATCHER, type Person } from './support/pages.ts';
+import { DISPATCHER, type Person, UI_MS } from './support/pages.ts';
 import { loginQaPage, qaConsoleEnv, recordedCall } from './support/qa.ts';
 
 const CALLER = '13966668888';
@@ -104,7 +104,7 @@ test('qa-search-play-score: a recorded call found, played with both waveforms an
     await page.fill('tr[data-item="manner"] input[type="number"]', '5');
     await page.fill('[data-testid="scoring-comment"]', '受理及时，信息基本完整');
     await page.click('[data-testid="scoring-save-final"]');
-    await page.waitForSelector('[data-testid="scoring"][data-review="final"]', { timeout: 5000 });
+    await page.waitForSelector('[data-testid="scoring"][data-review="final"]', { timeout: UI_MS });
     // 20 x 10/10 + 40 x 4/5 + 40 x 5/5 = 92 -> 优
     assert.match(await page.textContent('[data-testid="scoring-total"]') ?? '', /92.*优/);
     assert.ok(await page.$eval('tr[data-item="info"] input[type="number"]', (i) => (i as HTMLInputElement).disabled), 'a final review is read-only');
@@ -123,7 +123,7 @@ test('qa-search-play-score: a recorded call found, played with both waveforms an
 
     // The page's score cards show the same line.
     await page.click('#tabs button[data-tab="scorecards"]');
-    await page.waitForSelector(`[data-testid="cards-rows"] tr[data-dispatcher="${dispatcher.id}"]`, { timeout: 5000 });
+    await page.waitForSelector(`[data-testid="cards-rows"] tr[data-dispatcher="${dispatcher.id}"]`, { timeout: UI_MS });
     assert.equal(await page.textContent(`tr[data-dispatcher="${dispatcher.id}"] [data-col="average"]`), '92');
     t.diagnostic(`screenshot ${await screenshot(page, 'qa-scorecards')}`);
   } catch (e) {

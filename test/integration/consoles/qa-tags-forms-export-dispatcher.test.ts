@@ -17,7 +17,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { waitFor } from '../support/callcentre.ts';
 import { pageLog, screenshot } from './support/browser.ts';
-import { DISPATCHER, type Person } from './support/pages.ts';
+import { DISPATCHER, type Person, UI_MS } from './support/pages.ts';
 import { loginQaPage, qaConsoleEnv, recordedCall } from './support/qa.ts';
 
 const CALLER = '13977770001';
@@ -69,13 +69,13 @@ test('qa-tags-forms-export-dispatcher: form edited in the page, tags, server obj
     await page.fill(`${row(2)} [name="bands"]`, '10:10, 20:50');
     await page.fill(`${row(2)} [name="otherwise"]`, '0');
     await page.click('[data-testid="fe-save"]');
-    await page.waitForSelector('[data-testid="fe-status"].error', { timeout: 5000 });
+    await page.waitForSelector('[data-testid="fe-status"].error', { timeout: UI_MS });
     const refused = await page.textContent('[data-testid="fe-status"]') ?? '';
     assert.match(refused, /评分表设置不一致.*band 1 value 50 is outside \[0, 10\]/, refused);
     await page.fill(`${row(2)} [name="bands"]`, '10:10, 20:5');
     await page.fill('#fe-excellent', '95');
     await page.click('[data-testid="fe-save"]');
-    await page.waitForSelector('[data-testid="fe-status"].ok', { timeout: 5000 });
+    await page.waitForSelector('[data-testid="fe-status"].ok', { timeout: UI_MS });
     const form = await waitFor(async () => (await cc.apiOk<Array<{ id: string; name: string; items: unknown[]; grades: Record<string, number>; active: boolean }>>('GET', '/v1/qa/forms')).find((f) => f.name === FORM_NAME), 5000, 'the form');
     assert.deepEqual(form.items, [
       { key: 'manner', label: '语气态度', kind: 'subjective', weight: 60, min: 0, max: 5 },
@@ -104,10 +104,10 @@ test('qa-tags-forms-export-dispatcher: form edited in the page, tags, server obj
     for (const tag of ['典型案例', '投诉']) {
       await page.fill('[data-testid="tag-input"]', tag);
       await page.click('[data-testid="tag-add"]');
-      await page.waitForSelector(`[data-testid="tags"] .tag[data-tag="${tag}"]`, { timeout: 5000 });
+      await page.waitForSelector(`[data-testid="tags"] .tag[data-tag="${tag}"]`, { timeout: UI_MS });
     }
     await page.click('[data-testid="tags"] button[data-untag="投诉"]');
-    await page.waitForSelector('[data-testid="tags"] .tag[data-tag="投诉"]', { state: 'detached', timeout: 5000 });
+    await page.waitForSelector('[data-testid="tags"] .tag[data-tag="投诉"]', { state: 'detached', timeout: UI_MS });
     assert.deepEqual((await cc.apiOk<{ tags: string[] }>('GET', `/v1/qa/recordings/${rec.id}/tags`)).tags, ['典型案例']);
     assert.deepEqual((await audit('recording.tagged', rec.id)).map((a) => [a.actor_id, a.after.tag]), [[qaUser.id, '典型案例'], [qaUser.id, '投诉']]);
     assert.deepEqual((await audit('recording.untagged', rec.id)).map((a) => a.after.tag), ['投诉']);
@@ -127,7 +127,7 @@ test('qa-tags-forms-export-dispatcher: form edited in the page, tags, server obj
     await page.fill('tr[data-item="manner"] input[type="number"]', '4');
     await page.fill('[data-testid="scoring-comment"]', '语气平稳，可更简洁');
     await page.click('[data-testid="scoring-save-final"]');
-    await page.waitForSelector('[data-testid="scoring"][data-review="final"]', { timeout: 5000 });
+    await page.waitForSelector('[data-testid="scoring"][data-review="final"]', { timeout: UI_MS });
 
     // --- evidence bundle download (once the recording is chained).
     await waitFor(async () => (await cc.sql`SELECT 1 FROM recording_chains WHERE recording_id = ${rec.id}`).length > 0, 60_000, 'the recording\'s SM3 chain');
@@ -143,7 +143,7 @@ test('qa-tags-forms-export-dispatcher: form edited in the page, tags, server obj
     await page.click('#tabs button[data-tab="scorecards"]');
     await page.selectOption('[data-testid="cards-form"]', form.id);
     await page.click('[data-testid="cards-submit"]');
-    await page.waitForSelector(`[data-testid="cards-rows"] tr[data-dispatcher="${dispatcher.id}"]`, { timeout: 5000 });
+    await page.waitForSelector(`[data-testid="cards-rows"] tr[data-dispatcher="${dispatcher.id}"]`, { timeout: UI_MS });
     const [xlsx] = await Promise.all([page.waitForEvent('download', { timeout: 10_000 }), page.click('[data-testid="export-xlsx"]')]);
     assert.match(xlsx.suggestedFilename(), /^qa-受理质量评分表-.*\.xlsx$/);
     assert.equal(readFileSync(await xlsx.path()).subarray(0, 2).toString('latin1'), 'PK', 'an .xlsx is a zip');
@@ -173,7 +173,7 @@ test('qa-tags-forms-export-dispatcher: form edited in the page, tags, server obj
     assert.equal(await dPage.$$eval('[data-testid="mine-list"] article', (a) => a.length), 1);
     await dPage.fill(`${card} [data-testid="mine-comment"]`, '收到，下次注意用语简洁');
     await dPage.click(`${card} [data-testid="mine-submit"]`);
-    await dPage.waitForSelector(`${card} [data-col="dispatcher-comment"]`, { timeout: 5000 });
+    await dPage.waitForSelector(`${card} [data-col="dispatcher-comment"]`, { timeout: UI_MS });
     const stored = await cc.apiOk<{ dispatcher_comment: string }>('GET', `/v1/qa/reviews/${review.id}`);
     assert.equal(stored.dispatcher_comment, '收到，下次注意用语简洁');
     assert.deepEqual((await audit('qa_review.dispatcher_commented', review.id)).map((a) => a.actor_id), [dispatcher.id]);

@@ -25,7 +25,7 @@ import { after, before, test } from 'node:test';
 import { sleep, startCallCentre, waitFor, type CallCentre } from '../support/callcentre.ts';
 import { launchConsoleBrowser, pageLog, screenshot, type ConsoleBrowser } from './support/browser.ts';
 import { startConsoleServer, type ConsoleServer } from './support/console-server.ts';
-import { createPerson, DISPATCHER, loginDispatcher, loginSupervisor, submitDispatcherLogin, SUPERVISOR, type Person } from './support/pages.ts';
+import { createPerson, DISPATCHER, loginDispatcher, loginSupervisor, type Person, submitDispatcherLogin, SUPERVISOR, UI_MS } from './support/pages.ts';
 import { captureUdpTo, ensureLongCallerAudio, HAS_TSHARK, pcmaAudio } from './support/rtp-capture.ts';
 import { freeUdpPort } from '../../support/sipp.ts';
 import { toneLevels } from '../../support/goertzel.ts';
@@ -136,17 +136,17 @@ test('supervisor-listens-in: both parties\' audio reaches the supervisor page; t
     assert.equal(sox.status, 0, String(sox.stderr));
     // A supervisor's hold reaches the dispatcher's page: its microphone goes off with the banner, and back.
     assert.equal((await cc.apiOk('POST', `/v1/calls/${call.id}/hold`, { on: true })).held, true);
-    await disp.waitForSelector('[data-testid="banner-hold"].warn', { timeout: 5000 });
+    await disp.waitForSelector('[data-testid="banner-hold"].warn', { timeout: UI_MS });
     assert.match(await disp.textContent('[data-testid="call-status"]') ?? '', /已保持/);
     assert.equal((await cc.apiOk('POST', `/v1/calls/${call.id}/hold`, { on: false })).held, false);
-    await disp.waitForSelector('[data-testid="banner-hold"]', { state: 'detached', timeout: 5000 });
+    await disp.waitForSelector('[data-testid="banner-hold"]', { state: 'detached', timeout: UI_MS });
 
     const [leg] = await cc.sql<{ party: string; to_tag: string; ended_at: Date | null }[]>`
       SELECT party, to_tag, ended_at FROM call_legs WHERE call_id = ${call.id} AND kind = 'monitor'`;
     assert.equal(leg.party, SUPERVISOR.username);
     assert.equal(leg.ended_at, null);
     await sup.click('#listen-stop');
-    await sup.waitForSelector('[data-testid="listen-indicator"]', { state: 'hidden', timeout: 5000 });
+    await sup.waitForSelector('[data-testid="listen-indicator"]', { state: 'hidden', timeout: UI_MS });
     await waitFor(async () => {
       const [l] = await cc.sql<{ ended_at: Date | null }[]>`SELECT ended_at FROM call_legs WHERE call_id = ${call.id} AND kind = 'monitor'`;
       return l.ended_at !== null;
@@ -167,7 +167,7 @@ test('supervisor-listens-in: both parties\' audio reaches the supervisor page; t
     sup.once('dialog', (d) => void d.accept());
     await sup.click(`[data-testid="seat-table"] tr[data-seat="${seat.id}"] button[data-act="logout"]`);
     await cc.waitForSeatState(seat, 'logged_out', 5000);
-    await disp.waitForSelector('[data-testid="banner-forced"].error', { timeout: 5000 });
+    await disp.waitForSelector('[data-testid="banner-forced"].error', { timeout: UI_MS });
     await waitFor(async () => (await cc.seatState(seat)).registered === false, 5000, 'the control plane sees the seat unregistered');
     assert.deepEqual(await usrloc(seat.sipUser), [], 'Kamailio holds no binding for the seat');
     await sleep(3000);
@@ -266,7 +266,7 @@ test('supervisor-whisper-and-barge: who hears whom, by tones', { skip: !HAS_TSHA
     // 耳语 on the seat's row: listen-in, then the talk-back leg to the dispatcher's page.
     await sup.click(`[data-testid="seat-table"] tr[data-seat="${seat.id}"] button[data-act="whisper"]`);
     await sup.waitForSelector('[data-testid="listen-indicator"][data-mode="whisper"]', { timeout: 15_000 });
-    await disp.waitForSelector('body[data-coach="whisper"]', { timeout: 5000 });
+    await disp.waitForSelector('body[data-coach="whisper"]', { timeout: UI_MS });
     assert.match(await disp.textContent('[data-testid="banner-coach"]') ?? '', /正在对您耳语/);
     assert.match(await sup.textContent('[data-testid="coach-mode"]') ?? '', /耳语/);
     await screenshot(sup, 'supervisor-whisper');
@@ -283,8 +283,8 @@ test('supervisor-whisper-and-barge: who hears whom, by tones', { skip: !HAS_TSHA
 
     const bargeAt = Date.now();
     await sup.click('#coach-barge');
-    await sup.waitForSelector('[data-testid="listen-indicator"][data-mode="barge"]', { timeout: 5000 });
-    await disp.waitForSelector('body[data-coach="barge"]', { timeout: 5000 });
+    await sup.waitForSelector('[data-testid="listen-indicator"][data-mode="barge"]', { timeout: UI_MS });
+    await disp.waitForSelector('body[data-coach="barge"]', { timeout: UI_MS });
     await screenshot(sup, 'supervisor-barge');
     await screenshot(disp, 'dispatcher-barge');
     await sleep(1000);
@@ -297,8 +297,8 @@ test('supervisor-whisper-and-barge: who hears whom, by tones', { skip: !HAS_TSHA
 
     const stopAt = Date.now();
     await sup.click('#coach-stop');
-    await sup.waitForSelector('[data-testid="listen-indicator"][data-mode="listen"]', { timeout: 5000 });
-    await disp.waitForSelector('body[data-coach="idle"]', { timeout: 5000 });
+    await sup.waitForSelector('[data-testid="listen-indicator"][data-mode="listen"]', { timeout: UI_MS });
+    await disp.waitForSelector('body[data-coach="idle"]', { timeout: UI_MS });
     await sleep(1000);
     const lFrom = Date.now();
     await sleep(2500);
@@ -308,8 +308,8 @@ test('supervisor-whisper-and-barge: who hears whom, by tones', { skip: !HAS_TSHA
     await sup.click('#coach-whisper');
     await disp.waitForSelector('body[data-coach="whisper"]', { timeout: 10_000 });
     await disp.keyboard.press('F2');
-    await sup.waitForSelector('[data-testid="listen-indicator"]', { state: 'hidden', timeout: 5000 });
-    await disp.waitForSelector('body[data-coach="idle"]', { timeout: 5000 });
+    await sup.waitForSelector('[data-testid="listen-indicator"]', { state: 'hidden', timeout: UI_MS });
+    await disp.waitForSelector('body[data-coach="idle"]', { timeout: UI_MS });
     const result = await caller.done;
     assert.ok(result.ok, `the caller got the seat's BYE: ${result.errorLog}`);
     const toCaller = (await capture.stop()).filter((d) => d.dst.port === mediaPort);

@@ -14,7 +14,7 @@ import { after, before, test } from 'node:test';
 import { startCallCentre, waitFor, type CallCentre } from '../support/callcentre.ts';
 import { launchConsoleBrowser, pageLog, screenshot, type ConsoleBrowser } from './support/browser.ts';
 import { startConsoleServer, type ConsoleServer } from './support/console-server.ts';
-import { createPerson, loginSupervisor, SUPERVISOR } from './support/pages.ts';
+import { createPerson, loginSupervisor, SUPERVISOR, UI_MS } from './support/pages.ts';
 
 const Q = 'city-main';
 const CALLER = '13511112222';
@@ -58,7 +58,7 @@ test('supervisor-queue-change-screening-surge: queue settings change live and au
     await sup.fill('input[name="longest_wait_warning_s"]', '40');
     await sup.fill('input[name="longest_wait_critical_s"]', '30');
     await sup.click('#queue-save');
-    await sup.waitForFunction(() => /预警值必须比严重值更早触发/.test(document.querySelector('[data-testid="queue-error"]')?.textContent ?? ''), undefined, { timeout: 5000 });
+    await sup.waitForFunction(() => /预警值必须比严重值更早触发/.test(document.querySelector('[data-testid="queue-error"]')?.textContent ?? ''), undefined, { timeout: UI_MS });
     t.diagnostic(`screenshot ${await screenshot(sup, 'supervisor-queue-settings-refused')}`);
     assert.equal((await cc.apiOk<{ ring_timeout_s: number }>('GET', `/v1/queues/${Q}`)).ring_timeout_s, before.ring_timeout_s, 'nothing stored on a refusal');
     await sup.fill('input[name="longest_wait_warning_s"]', '1');
@@ -70,8 +70,8 @@ test('supervisor-queue-change-screening-surge: queue settings change live and au
     await sup.fill('input[name="of_value"]', 'sip:120@127.0.0.1:5999');
     await sup.fill('input[name="of_after_s"]', '600');
     await sup.click('#queue-save');
-    await sup.waitForSelector('[data-testid="queue-dialog"][open]', { state: 'detached', timeout: 5000 });
-    await sup.waitForFunction(([sel, n]) => document.querySelector(`${sel} [data-col="ring-timeout"]`)?.textContent === `${n} 秒`, [row, newTimeout] as const, { timeout: 5000 });
+    await sup.waitForSelector('[data-testid="queue-dialog"][open]', { state: 'detached', timeout: UI_MS });
+    await sup.waitForFunction(([sel, n]) => document.querySelector(`${sel} [data-col="ring-timeout"]`)?.textContent === `${n} 秒`, [row, newTimeout] as const, { timeout: UI_MS });
 
     const after = await cc.apiOk<{ ring_timeout_s: number; settings: { alarms: Record<string, number> } }>('GET', `/v1/queues/${Q}`);
     assert.equal(after.ring_timeout_s, newTimeout, 'the API serves the new ring timeout');
@@ -92,8 +92,8 @@ test('supervisor-queue-change-screening-surge: queue settings change live and au
     const caller = cc.runCaller(trunk, {
       scenario: 'uac-120-cancel-in-queue-expect-487.xml', vars: { cancel_ms: '4500' }, injection: [{ caller: CALLER, display: 'waiting' }],
     });
-    await sup.waitForSelector('[data-testid="alarm-strip"][data-level="critical"] li[data-type="queue_longest_wait"][data-level="critical"]', { timeout: 8000 });
-    await sup.waitForSelector(`${row}[data-alarm="critical"]`, { timeout: 5000 });
+    await sup.waitForSelector('[data-testid="alarm-strip"][data-level="critical"] li[data-type="queue_longest_wait"][data-level="critical"]', { timeout: UI_MS });
+    await sup.waitForSelector(`${row}[data-alarm="critical"]`, { timeout: UI_MS });
     const beeps = Number(await sup.getAttribute('[data-testid="alarm-strip"]', 'data-beeps'));
     assert.ok(beeps >= 3, `the critical alarm was sounded (${beeps} pips scheduled)`);
     t.diagnostic(`screenshot ${await screenshot(sup, 'supervisor-queues-alarm')}`);
@@ -103,7 +103,7 @@ test('supervisor-queue-change-screening-surge: queue settings change live and au
 
     // Today's service level on the wallboard counts the abandoned call.
     await sup.click('#tabs button[data-tab="board"]');
-    await sup.waitForFunction(() => document.querySelector('[data-testid="service-level-table"] tr[data-sl="total"] [data-col="abandoned"]')?.textContent === '1', undefined, { timeout: 8000 });
+    await sup.waitForFunction(() => document.querySelector('[data-testid="service-level-table"] tr[data-sl="total"] [data-col="abandoned"]')?.textContent === '1', undefined, { timeout: UI_MS });
     const sl = await cc.apiOk<{ total: { abandoned: number } }>('GET', `/v1/stats/service-level?from=${encodeURIComponent(new Date(Date.now() - 3_600_000).toISOString())}`);
     assert.equal(sl.total.abandoned, 1);
     t.diagnostic(`screenshot ${await screenshot(sup, 'supervisor-wallboard-service-level')}`);
@@ -114,17 +114,17 @@ test('supervisor-queue-change-screening-surge: queue settings change live and au
     await sup.fill('#entry-number', BLOCKED);
     await sup.fill('#entry-reason', '反复恶意骚扰');
     await sup.click('#entry-add');
-    await sup.waitForSelector(`[data-testid="entry-table"] tr[data-number="${BLOCKED}"][data-list="block"]`, { timeout: 5000 });
+    await sup.waitForSelector(`[data-testid="entry-table"] tr[data-number="${BLOCKED}"][data-list="block"]`, { timeout: UI_MS });
     const entries = await cc.apiOk<{ items: { list: string; source: string }[] }>('GET', `/v1/screening/entries?number=${BLOCKED}`);
     assert.deepEqual(entries.items.map((e) => [e.list, e.source]), [['block', 'person']], 'the API lists the number on the block list');
 
     await cc.apiOk('POST', `/v1/calls/${call.id}/mark`, { kind: 'nuisance', note: '测试标记' });
     const proposalRow = `[data-testid="proposal-table"] tr[data-number="${CALLER}"]`;
-    await sup.waitForSelector(proposalRow, { timeout: 5000 });
+    await sup.waitForSelector(proposalRow, { timeout: UI_MS });
     t.diagnostic(`screenshot ${await screenshot(sup, 'supervisor-screening')}`);
     await sup.click(`${proposalRow} button[data-act="approve"]`);
-    await sup.waitForSelector(`[data-testid="entry-table"] tr[data-number="${CALLER}"][data-list="block"]`, { timeout: 5000 });
-    await sup.waitForSelector(proposalRow, { state: 'detached', timeout: 5000 });
+    await sup.waitForSelector(`[data-testid="entry-table"] tr[data-number="${CALLER}"][data-list="block"]`, { timeout: UI_MS });
+    await sup.waitForSelector(proposalRow, { state: 'detached', timeout: UI_MS });
     const approved = await cc.apiOk<{ items: { status: string }[] }>('GET', `/v1/screening/proposals?number=${CALLER}`);
     assert.equal(approved.items[0].status, 'approved');
 
@@ -135,7 +135,7 @@ test('supervisor-queue-change-screening-surge: queue settings change live and au
     await sup.fill('#template-name', '重大事件临时席');
     await sup.check(`#template-queues input[value="${Q}"]`);
     await sup.click('#template-submit');
-    await sup.waitForSelector('[data-testid="template-table"] tr[data-template="mci"]', { timeout: 5000 });
+    await sup.waitForSelector('[data-testid="template-table"] tr[data-template="mci"]', { timeout: UI_MS });
     await sup.selectOption('#surge-template', 'mci');
     await sup.fill('#surge-count', '2');
     await sup.fill('#surge-prefix', 'mci');
@@ -150,23 +150,23 @@ test('supervisor-queue-change-screening-surge: queue settings change live and au
       assert.equal(stored.ha1, createHash('md5').update(`${s.seat}:${domain}:${s.password}`).digest('hex'), `${s.seat}: the shown password is the stored one`);
     }
     await sup.click('#secret-copy');
-    await sup.waitForFunction(() => document.querySelector('[data-testid="secret-copy-status"]')?.textContent === '已复制到剪贴板', undefined, { timeout: 3000 });
+    await sup.waitForFunction(() => document.querySelector('[data-testid="secret-copy-status"]')?.textContent === '已复制到剪贴板', undefined, { timeout: UI_MS });
     assert.match(await sup.evaluate(() => navigator.clipboard.readText()), new RegExp(`mci-01.*${shown[0].password}`), 'the copied text holds the seat and its password');
     t.diagnostic(`screenshot ${await screenshot(sup, 'supervisor-surge-passwords-once')}`);
     sup.once('dialog', (d) => void d.accept());
     await sup.click('#secret-close');
-    await sup.waitForSelector('[data-testid="secret-dialog"][open]', { state: 'detached', timeout: 5000 });
+    await sup.waitForSelector('[data-testid="secret-dialog"][open]', { state: 'detached', timeout: UI_MS });
     assert.equal(await sup.$$eval('#secret-rows tr', (r) => r.length), 0, 'the passwords are wiped from the page once closed');
 
     const surgeRow = '[data-testid="surge-table"] tr[data-prefix="mci"]';
-    await sup.waitForSelector(`${surgeRow}[data-status="active"]`, { timeout: 5000 });
+    await sup.waitForSelector(`${surgeRow}[data-status="active"]`, { timeout: UI_MS });
     t.diagnostic(`screenshot ${await screenshot(sup, 'supervisor-surge-active')}`);
     const [open] = (await cc.apiOk<{ items: { id: string; prefix: string; seats: unknown[] }[] }>('GET', '/v1/surges?open=true')).items;
     assert.equal(open.prefix, 'mci');
     assert.equal(open.seats.length, 2);
     sup.once('dialog', (d) => void d.accept());
     await sup.click(`${surgeRow} button[data-act="end-surge"]`);
-    await sup.waitForSelector(surgeRow, { state: 'detached', timeout: 5000 });
+    await sup.waitForSelector(surgeRow, { state: 'detached', timeout: UI_MS });
     const ended = await waitFor(async () => {
       const s = await cc.apiOk<{ status: string }>('GET', `/v1/surges/${open.id}`);
       return s.status === 'ended' ? s : undefined;

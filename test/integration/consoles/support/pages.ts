@@ -35,8 +35,24 @@ export async function loginSupervisor(page: Page, origin: string, who: Person = 
   await page.waitForSelector('#app:not(.hidden)', { timeout: 15_000 });
 }
 
-/** Waits until the dispatcher page's element `testid` has text matching `re`. */
-export async function waitText(page: Page, testid: string, re: RegExp, timeout = 10_000): Promise<void> {
-  await page.waitForFunction(([id, src, flags]) => new RegExp(src, flags).test(document.querySelector(`[data-testid="${id}"]`)?.textContent ?? ''),
-    [testid, re.source, re.flags] as const, { timeout });
+/**
+ * How long a page may take to show what the server already did (an API reply, an event over the WebSocket). A bound
+ * for failing, never a timing assertion (those are benchmarks): on a loaded 2-core CI machine with two browsers
+ * beside each other, a page update took more than 5 s once (session 7's CI), so the bound is generous.
+ */
+export const UI_MS = 15_000;
+
+/**
+ * Waits until the page's element `testid` has text matching `re` (a string: the whole text equals it). On timeout
+ * the error names the element, what was expected and the text it had: a failure says where it stopped.
+ */
+export async function waitText(page: Page, testid: string, re: RegExp | string, timeout = UI_MS): Promise<void> {
+  const [src, flags] = typeof re === 'string' ? [`^${re.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, ''] : [re.source, re.flags];
+  try {
+    await page.waitForFunction(([id, s, f]) => new RegExp(s, f).test(document.querySelector(`[data-testid="${id}"]`)?.textContent ?? ''),
+      [testid, src, flags] as const, { timeout });
+  } catch (e) {
+    const actual = await page.evaluate((id) => document.querySelector(`[data-testid="${id}"]`)?.textContent ?? null, testid).catch(() => '(page gone)');
+    throw new Error(`[data-testid="${testid}"] never matched /${src}/${flags} within ${timeout} ms: its text is ${JSON.stringify(actual)}`, { cause: e });
+  }
 }
