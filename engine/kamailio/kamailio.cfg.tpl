@@ -708,6 +708,23 @@ route[OFFER] {
 
 failure_route[OFFER_FAILURE] {
 	route(ENDED_GUARD);
+	# an overflow or a transfer out through a trunk group: a gateway that failed as a server (5xx) or never replied
+	# at all gives the call to the group's next live member, as callbacks do (OUTBOUND_FAILURE). Not a target that
+	# rang and did not answer, nor one that said busy: that is the target's answer, not the gateway's. A gateway that
+	# never replied is marked out of service first (ds_mark_dst acts on the current destination).
+	if ($avp(ds_group) == 1 && ($avp(seat) == "~transfer" || $avp(seat) == "~overflow") && !t_is_canceled()
+			&& ((t_branch_timeout() && !t_branch_replied()) || ($T_reply_code >= 500 && $T_reply_code < 600))) {
+		if (t_branch_timeout()) { ds_mark_dst("ip"); }
+		# a failure route starts from the request's own R-URI (the transfer token, the queued call's 120): the target's back
+		$ru = $avp(ds_ruri);
+		if (ds_next_domain()) {
+			xlog("L_WARN", "$avp(seat): gateway failed ($T_reply_code), next live member of the trunk group: $ru\n");
+			t_on_branch("MANAGE_BRANCH");
+			t_on_reply("MANAGE_REPLY");
+			t_on_failure("OFFER_FAILURE");
+			if (t_relay()) { exit; }
+		}
+	}
 	$var(code) = $T_reply_code;
 	# a transfer's outside target that never answered at all (no reply before fr_timer): unreachable, not "no answer"
 	if ($avp(seat) == "~transfer" && t_branch_timeout() && !t_branch_replied()) { $var(code) = 503; }
@@ -781,12 +798,15 @@ route[OVERFLOW] {
 # Overflow to a number behind a trunk group's gateway (another centre reached through the E1 gateways): the
 # live member of highest priority of that group takes it (docs/trunks.md); with none live the address is kept.
 route[OVERFLOW_GROUP] {
+	$avp(ds_group) = $null;
 	if (!ds_is_from_list("-1", "2", "$ru")) { return; }
 	$var(ovset) = $avp(ds_setid);
 	if (!ds_select_domain("$var(ovset)", "8")) {
 		xlog("L_WARN", "overflow: no live gateway in trunk group $var(ovset), trying $ru\n");
 		return;
 	}
+	$avp(ds_group) = 1;
+	$avp(ds_ruri) = $ru;
 	xlog("L_INFO", "overflow through trunk group $var(ovset): $ru\n");
 }
 
@@ -1323,11 +1343,16 @@ route[TRANSFER_OUT] {
 	$avp(xf_cli) = $var(xf_cli);
 	$ru = $var(xf_uri);
 	$du = $null;
+	$avp(ds_group) = $null;
 	if ($var(xf_set) > 0 && !ds_select_domain("$var(xf_set)", "8")) {
 		xlog("L_WARN", "transfer out: no live gateway in trunk group $var(xf_set)\n");
 		$var(code) = 503;
 		route(OFFER_FAILED);
 		exit;
+	}
+	if ($var(xf_set) > 0) {
+		$avp(ds_group) = 1;
+		$avp(ds_ruri) = $ru;
 	}
 	t_set_fr("$var(ring_ms)", "5000");
 	t_on_failure("OFFER_FAILURE");

@@ -26,6 +26,7 @@ import type { Dialog } from '../support/raw-sip-parties.ts';
 import { audioSdp } from '../../support/sip-spellings.ts';
 import { startSipp } from '../../support/sipp.ts';
 import { header } from '../../support/sip-udp.ts';
+import { dispatcherFlags } from '../support/kamailio-dispatcher.ts';
 import { queueKey } from '../../../control/src/acd/queue.ts';
 import { queueScore } from '../../../control/src/acd/selector.ts';
 
@@ -352,5 +353,47 @@ test('110 through a trunk group whose preferred gateway is out of service: the l
     await cc.waitForSeatState(rig.seatA, 'ready');
   } finally {
     await live.stop();
+  }
+});
+
+test('110 through a trunk group whose preferred gateway is in service but answers 503: the next member takes the call', async () => {
+  const ports = { refusing: await cc.leasePort(), taking: await cc.leasePort() };
+  const dir = mkdtempSync(join(tmpdir(), 'cti120-grp503-'));
+  const logs = { refusing: join(dir, 'refusing.log'), taking: join(dir, 'taking.log') };
+  const refusing = await startSipp({
+    scenario: 'uas-gateway-options-answer-invite-503.xml', localPort: ports.refusing, service: 'gateway', timeoutS: 120, extraArgs: ['-trace_logs', '-log_file', logs.refusing],
+  });
+  const taking = await startSipp({
+    scenario: 'uas-gateway-options-answer.xml', localPort: ports.taking, service: 'gateway', timeoutS: 120, extraArgs: ['-trace_logs', '-log_file', logs.taking],
+  });
+  try {
+    await Promise.all([refusing.listening(), taking.listening()]);
+    for (const [id, port] of [['grp-503', ports.refusing], ['grp-ok', ports.taking]] as const) {
+      await cc.apiOk('POST', '/v1/trunks', { id, name: `出局网关 ${port}`, ip_addr: '127.0.0.1', port, gateway_uri: `sip:127.0.0.1:${port}` });
+    }
+    await cc.apiOk('POST', '/v1/trunk-groups', { id: 'grp-110-503', name: '110出局中继组（首选拒绝）', members: ['grp-503', 'grp-ok'] }, [201]);
+    await cc.apiOk('POST', '/v1/linkage/destinations', {
+      id: 'police-110-grp503', name: '公安110（中继组，首选拒绝）', category: 'police', kind: 'number', number: '110', trunk_group_id: 'grp-110-503',
+      presented_number: TransferRig.PRESENTED_110, sort_order: 7,
+    }, [201]);
+    // both members answer the probes: both in service, the refusing one preferred
+    await waitFor(async () => {
+      const f = await dispatcherFlags(cc.info.kamailio.rpcUrl);
+      return f[`sip:127.0.0.1:${ports.refusing}`] === 'AP' && f[`sip:127.0.0.1:${ports.taking}`] === 'AP';
+    }, 15_000, 'both members of the group in service', 200);
+    const c = await rig.connectToA();
+    const { newCallId, d2 } = await rig.transferAccepted(c, 'police-110-grp503');
+    await rig.gw.ackAnswer(d2, await rig.gw.waitResponse(newCallId, 'INVITE', (s) => s === 200, 'the next member\'s 200'));
+    assert.ok(readFileSync(logs.refusing, 'utf8').includes('INVITE ruri=110'), 'the preferred member was tried first (and answered 503)');
+    assert.ok(readFileSync(logs.taking, 'utf8').includes('INVITE ruri=110'), 'the next member got the INVITE to 110');
+    await rig.hangUpFromGateway(c.d, rig.rsA);
+    await waitFor(async () => (await transfersOf(c.recordId))[0]?.state === 'succeeded', 10_000, 'transfer succeeded', 50);
+    await recordAt(c.recordId, 'talking');
+    await rig.gw.request(d2, 'BYE');
+    await rig.gw.waitResponse(newCallId, 'BYE', (s) => s === 200, 'the next member answered the BYE', d2.cseq);
+    await recordAt(c.recordId, 'ended');
+    await cc.waitForSeatState(rig.seatA, 'ready');
+  } finally {
+    await Promise.all([refusing.stop(), taking.stop()]);
   }
 });

@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { freeUdpPort, runSipp, startSipp, type SippHandle } from '../../support/sipp.ts';
 import { startCallCentre, waitFor, type CallCentre, type Seat, type StreamEvent } from '../support/callcentre.ts';
+import { dispatcherFlags as kamailioDispatcherFlags } from '../support/kamailio-dispatcher.ts';
 import { as, createPerson, type Person } from '../callbacks/support.ts';
 
 const BENCH_SIPP = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bench', 'sipp');
@@ -46,15 +47,8 @@ function invitesLogged(g: Gw): string[] {
 }
 
 /** Kamailio's view of the group: destination URI -> dispatcher flags (A active, I inactive, P probing). */
-async function dispatcherFlags(): Promise<Record<string, string>> {
-  const res = await fetch(cc.info.kamailio.rpcUrl, {
-    method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', method: 'dispatcher.list', id: 1 }),
-  });
-  const body = await res.json() as { result?: { RECORDS?: Array<{ SET: { ID: number; TARGETS?: Array<{ DEST: { URI: string; FLAGS: string } }> } }> } };
-  const out: Record<string, string> = {};
-  for (const r of body.result?.RECORDS ?? []) for (const t of r.SET.TARGETS ?? []) out[t.DEST.URI] = t.DEST.FLAGS;
-  return out;
+function dispatcherFlags(): Promise<Record<string, string>> {
+  return kamailioDispatcherFlags(cc.info.kamailio.rpcUrl);
 }
 
 const uriOf = (g: Gw) => `sip:${IP[g.name]}:${g.port}`;
