@@ -322,6 +322,24 @@ test('the gateway ended the old dialog before 110 answered, then 110 is busy: th
   await cc.waitForSeatState(rig.seatA, 'ready');
 });
 
+/**
+ * A blind transfer to `destinationId` (110 behind a trunk group) answered by a member of the group: `check` runs once
+ * the caller's gateway has the 200; the old dialog ends, the transfer succeeded, then the new leg's BYE ends the call.
+ */
+async function transferredThroughGroup(destinationId: string, check: () => void): Promise<void> {
+  const c = await rig.connectToA();
+  const { newCallId, d2 } = await rig.transferAccepted(c, destinationId);
+  await rig.gw.ackAnswer(d2, await rig.gw.waitResponse(newCallId, 'INVITE', (s) => s === 200, 'the group member\'s 200'));
+  check();
+  await rig.hangUpFromGateway(c.d, rig.rsA);
+  await waitFor(async () => (await transfersOf(c.recordId))[0]?.state === 'succeeded', 10_000, 'transfer succeeded', 50);
+  await recordAt(c.recordId, 'talking');
+  await rig.gw.request(d2, 'BYE');
+  await rig.gw.waitResponse(newCallId, 'BYE', (s) => s === 200, 'the group member answered the BYE', d2.cseq);
+  await recordAt(c.recordId, 'ended');
+  await cc.waitForSeatState(rig.seatA, 'ready');
+}
+
 test('110 through a trunk group whose preferred gateway is out of service: the live member takes the call', async () => {
   const [deadPort, livePort] = [await cc.leasePort(), await cc.leasePort()]; // nothing listens on deadPort
   const logFile = join(mkdtempSync(join(tmpdir(), 'cti120-grp-')), 'gateway.log');
@@ -340,17 +358,9 @@ test('110 through a trunk group whose preferred gateway is out of service: the l
     }, [201]);
     // Kamailio's probes take the preferred (dead) gateway out of service (docs/trunks.md: within ~7 s)
     await waitFor(async () => (await cc.streamEvents((e) => e.type === 'trunk.down.v1' && e.data.trunk_id === 'grp-dead')).length > 0, 15_000, 'the dead gateway out of service', 200);
-    const c = await rig.connectToA();
-    const { newCallId, d2 } = await rig.transferAccepted(c, 'police-110-grp');
-    await rig.gw.ackAnswer(d2, await rig.gw.waitResponse(newCallId, 'INVITE', (s) => s === 200, 'the live gateway\'s 200'));
-    assert.ok(readFileSync(logFile, 'utf8').includes('INVITE ruri=110'), 'the live member got the INVITE to 110');
-    await rig.hangUpFromGateway(c.d, rig.rsA);
-    await waitFor(async () => (await transfersOf(c.recordId))[0]?.state === 'succeeded', 10_000, 'transfer succeeded', 50);
-    await recordAt(c.recordId, 'talking');
-    await rig.gw.request(d2, 'BYE');
-    await rig.gw.waitResponse(newCallId, 'BYE', (s) => s === 200, 'the live gateway answered the BYE', d2.cseq);
-    await recordAt(c.recordId, 'ended');
-    await cc.waitForSeatState(rig.seatA, 'ready');
+    await transferredThroughGroup('police-110-grp', () => {
+      assert.ok(readFileSync(logFile, 'utf8').includes('INVITE ruri=110'), 'the live member got the INVITE to 110');
+    });
   } finally {
     await live.stop();
   }
@@ -381,18 +391,10 @@ test('110 through a trunk group whose preferred gateway is in service but answer
       const f = await dispatcherFlags(cc.info.kamailio.rpcUrl);
       return f[`sip:127.0.0.1:${ports.refusing}`] === 'AP' && f[`sip:127.0.0.1:${ports.taking}`] === 'AP';
     }, 15_000, 'both members of the group in service', 200);
-    const c = await rig.connectToA();
-    const { newCallId, d2 } = await rig.transferAccepted(c, 'police-110-grp503');
-    await rig.gw.ackAnswer(d2, await rig.gw.waitResponse(newCallId, 'INVITE', (s) => s === 200, 'the next member\'s 200'));
-    assert.ok(readFileSync(logs.refusing, 'utf8').includes('INVITE ruri=110'), 'the preferred member was tried first (and answered 503)');
-    assert.ok(readFileSync(logs.taking, 'utf8').includes('INVITE ruri=110'), 'the next member got the INVITE to 110');
-    await rig.hangUpFromGateway(c.d, rig.rsA);
-    await waitFor(async () => (await transfersOf(c.recordId))[0]?.state === 'succeeded', 10_000, 'transfer succeeded', 50);
-    await recordAt(c.recordId, 'talking');
-    await rig.gw.request(d2, 'BYE');
-    await rig.gw.waitResponse(newCallId, 'BYE', (s) => s === 200, 'the next member answered the BYE', d2.cseq);
-    await recordAt(c.recordId, 'ended');
-    await cc.waitForSeatState(rig.seatA, 'ready');
+    await transferredThroughGroup('police-110-grp503', () => {
+      assert.ok(readFileSync(logs.refusing, 'utf8').includes('INVITE ruri=110'), 'the preferred member was tried first (and answered 503)');
+      assert.ok(readFileSync(logs.taking, 'utf8').includes('INVITE ruri=110'), 'the next member got the INVITE to 110');
+    });
   } finally {
     await Promise.all([refusing.stop(), taking.stop()]);
   }
