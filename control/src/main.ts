@@ -53,6 +53,11 @@ import { CallControl } from './engine/kamailio/call-control.ts';
 import { decodeEngineEvent } from './engine/kamailio/events.ts';
 import { KamailioRpc } from './engine/kamailio/jsonrpc.ts';
 import { NgClient } from './engine/rtpengine/ng-client.ts';
+import type { RequestObserver } from './engine/timing.ts';
+import type { StreamedEvent } from './events/bus.ts';
+import { metricsRoutes, metricsTokenFromEnv } from './api/routes/metrics.ts';
+import { countEvent } from './metrics/from-events.ts';
+import { createMetrics } from './metrics/series.ts';
 import { CallMedia } from './announcements/call-media.ts';
 import { EventBus } from './events/bus.ts';
 import { RegistrationTracker } from './seats/state/registrations.ts';
@@ -77,7 +82,12 @@ async function main(): Promise<void> {
   surviveUnhandledRedisRejections(log);
   const bus = new EventBus(redis, config.centreId);
   const deps: AppDeps = { config, sql, redis, bus, log };
-  const rpc = new KamailioRpc({ url: config.kamailioRpcUrl });
+  // Prometheus series (metrics/series.ts): engine round trips timed by the clients, call counters from the event stream
+  const metrics = createMetrics();
+  const metricsToken = metricsTokenFromEnv(process.env);
+  const engineTiming = (engine: string): RequestObserver => (command, seconds, outcome) => metrics.engineRequest.observe({ engine, command, outcome }, seconds);
+  bus.on('event', (e: StreamedEvent) => countEvent(metrics, e));
+  const rpc = new KamailioRpc({ url: config.kamailioRpcUrl, observe: engineTiming('kamailio') });
   const health = new HealthRegistry();
   // a pair may run a shorter lease (CTI_HA_LEASE_MS, scripts/stack/pair.ts): the address moves sooner after a death
   const lease = new LeaderLease(redis, log, undefined, leaseMsFromEnv(process.env));
@@ -93,7 +103,7 @@ async function main(): Promise<void> {
   const distributor = new Distributor(deps, control, serial);
   const registrations = new RegistrationTracker(deps, rpc, () => void distributor.kick());
   // one NG client for everything the control plane asks of rtpengine (announcements, hold, listen-in)
-  const ng = new NgClient({ host: config.rtpengineNg.host, port: config.rtpengineNg.port, log });
+  const ng = new NgClient({ host: config.rtpengineNg.host, port: config.rtpengineNg.port, log, observe: engineTiming('rtpengine') });
   const media = process.env.CTI_ANNOUNCEMENTS === 'off' ? undefined : new CallMedia(deps, control, ng);
   flow = new CallFlow(deps, control, distributor, registrations, serial, media);
   const callFlow = flow;
@@ -151,6 +161,7 @@ async function main(): Promise<void> {
     haRoleRoutes(haNode?.node, () => (active ? leadership.role() : 'standby')),
     ...(conferences ? [conferences.routes] : []),
     transfersRoutes(deps, { rpc, serial }),
+    metricsRoutes(metrics, { deps, active: () => active }, metricsToken),
   ]);
   bus.startFanout();
   await app.listen({ host: config.httpHost, port: config.httpPort });

@@ -110,6 +110,7 @@ loadmodule "rtpengine.so"
 loadmodule "evapi.so"
 loadmodule "jansson.so"
 loadmodule "xhttp.so"
+loadmodule "xhttp_prom.so"
 loadmodule "websocket.so"
 loadmodule "htable.so"
 #!ifdef WITH_PAIR
@@ -127,6 +128,11 @@ loadmodule "dmq_usrloc.so"
 
 ####### Module parameters #########
 modparam("jsonrpcs", "transport", 1)
+# Prometheus /metrics on the JSON-RPC address (event_route[xhttp:request]): every internal statistic (tm, sl, core,
+# usrloc, dialog, dispatcher ...) as kamailio_<group>_<name>; refused where /RPC is refused (docs/operations.md)
+modparam("xhttp_prom", "xhttp_prom_stats", "all")
+# the reply buffer, from private memory (the default takes the whole pkg pool and fails)
+modparam("xhttp_prom", "xhttp_prom_buf_size", 262144)
 modparam("ctl", "binrpc", "unix:{{RUN_DIR}}/kamailio_ctl")
 
 # 3 s without any reply ends a non-INVITE transaction (and an INVITE before its first provisional reply). UDP
@@ -1508,21 +1514,25 @@ event_route[usrloc:contact-expired] {
 ####### HTTP: SIP over WebSocket and JSON-RPC #########
 event_route[xhttp:request] {
 #!ifdef WITH_TLS
-	# the WSS port faces the dispatchers' browsers: SIP over WebSocket only, never JSON-RPC
-	if ($Rp == {{WSS_PORT}} && $hu =~ "^/RPC") {
+	# the WSS port faces the dispatchers' browsers: SIP over WebSocket only, never JSON-RPC nor metrics
+	if ($Rp == {{WSS_PORT}} && $hu =~ "^/(RPC|metrics)") {
 		xhttp_reply("403", "Forbidden", "", "");
 		exit;
 	}
 #!endif
 #!ifdef WITH_PAIR
-	# the floating address faces the seats' browsers: SIP over WebSocket only, never JSON-RPC
-	if ($Ri == "{{PAIR_VIP}}" && $hu =~ "^/RPC") {
+	# the floating address faces the seats' browsers: SIP over WebSocket only, never JSON-RPC nor metrics
+	if ($Ri == "{{PAIR_VIP}}" && $hu =~ "^/(RPC|metrics)") {
 		xhttp_reply("403", "Forbidden", "", "");
 		exit;
 	}
 #!endif
 	if ($hu =~ "^/RPC") {
 		jsonrpc_dispatch();
+		exit;
+	}
+	if (prom_check_uri()) {
+		prom_dispatch();
 		exit;
 	}
 	set_reply_close();

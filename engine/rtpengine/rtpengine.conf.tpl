@@ -6,6 +6,9 @@ table = -1
 # the stack's host, or on a pair's node the floating address (media moves with it, docs/ha.md)
 interface = {{MEDIA_IP}}
 listen-ng = {{IP}}:{{NG_PORT}}
+# Prometheus /metrics (and rtpengine's HTTP interface) on TCP at the NG port's number: the port registry holds the
+# number for both protocols (scripts/stack/stack.ts), so no second port is needed. Same exposure as the NG port.
+listen-http = {{IP}}:{{NG_PORT}}
 port-min = {{PORT_MIN}}
 port-max = {{PORT_MAX}}
 foreground = true

@@ -25,6 +25,7 @@ function describe(info: StackInfo): string {
     ...(info.sip.wss ? [['SIP WSS', info.sip.wss] as [string, string]] : []),
     ['HTTP API', info.api.enabled ? info.api.url : `${info.api.url} (control plane not started)`],
     ['Event WebSocket', info.api.eventsWs],
+    ['Metrics', `${info.api.url}/metrics (Authorization: Bearer ${info.api.metricsToken})`],
     // HTTPS is served once control/src/main.ts calls listenHttps (control/src/api/https.ts)
     ...(info.api.httpsUrl ? [['HTTPS', `${info.api.httpsUrl}/consoles/`] as [string, string]] : []),
     ...(info.tls ? [['TLS certificate', `${info.tls.cert}${info.tls.ca ? ` (CA ${info.tls.ca})` : ''}`] as [string, string]] : []),

@@ -11,6 +11,7 @@
  * Daemons never outlive this process: stopped on exit/SIGINT/SIGTERM, and a watchdog kills
  * them if this process dies by SIGKILL.
  */
+import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, lstatSync, mkdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
@@ -85,7 +86,9 @@ export interface StackInfo {
   readonly recordingsDir: string;
   readonly sip: { readonly domain: string; readonly host: string; readonly port: number;
     readonly udp: string; readonly tcp: string; readonly ws: string; readonly wss?: string };
-  readonly api: { readonly enabled: boolean; readonly url: string; readonly eventsWs: string; readonly httpsUrl?: string };
+  readonly api: { readonly enabled: boolean; readonly url: string; readonly eventsWs: string; readonly httpsUrl?: string;
+    /** Prometheus: GET <url>/metrics with "Authorization: Bearer <metricsToken>" (docs/operations.md). */
+    readonly metricsToken: string };
   /** The certificate of HTTPS and WSS (absent: plain HTTP and WS only). */
   readonly tls?: { readonly dir: string; readonly cert: string; readonly key: string; readonly ca?: string };
   readonly postgres: { readonly url: string; readonly port: number; readonly socketDir: string };
@@ -200,6 +203,8 @@ class StackRunner implements Stack {
   private stopping?: Promise<void>;
   private controlEnv: Record<string, string> = {};
   private urls = { postgres: '', redis: '' };
+  /** The control plane's Prometheus scrape token (CTI_METRICS_TOKEN), one per stack. */
+  private readonly metricsToken = randomBytes(24).toString('hex');
 
   constructor(private readonly opts: StackOptions) {
     this.name = opts.name ?? 'dev';
@@ -246,7 +251,7 @@ class StackRunner implements Stack {
       ({ key, proto, prefer: isDev ? DEV_PORTS[key as keyof typeof DEV_PORTS] : undefined });
     const netns = this.opts.netns;
     const alloc = netns ? namespacePorts(mediaSize) : await allocatePorts(this.stateDir, [req('sip', 'both'),
-      req('http', 'tcp'), req('evapi', 'tcp'), req('ng', 'udp'), req('api', 'tcp'), req('redis', 'tcp'),
+      req('http', 'tcp'), req('evapi', 'tcp'), req('ng', 'both'), req('api', 'tcp'), req('redis', 'tcp'),
       req('postgres', 'tcp'), ...(tls ? [req('https', 'tcp'), req('wss', 'tcp')] : [])], mediaSize,
     isDev ? DEV_MEDIA_START : undefined);
     const p = alloc.ports as Record<string, number>;
@@ -335,6 +340,7 @@ class StackRunner implements Stack {
         CTI_JANUS_ADMIN_KEY: janus.secrets.adminSecret,
         CTI_JANUS_RECORDINGS_DIR: janus.recordingsDir,
       } : {}),
+      CTI_METRICS_TOKEN: this.metricsToken,
       ...this.opts.env,
     };
     this.writeInfo(withControl);
@@ -452,6 +458,7 @@ class StackRunner implements Stack {
         udp: `${host}:${ctx.ports.sip}`, tcp: `${host}:${ctx.ports.sip}`, ws: `ws://${host}:${ctx.ports.http}/`,
         ...(ctx.tls && ctx.ports.wss ? { wss: `wss://${host}:${ctx.ports.wss}/` } : {}) },
       api: { enabled: withControl, url: `http://${host}:${ctx.ports.api}`, eventsWs: `ws://${host}:${ctx.ports.api}/v1/events/ws`,
+        metricsToken: this.controlEnv.CTI_METRICS_TOKEN ?? this.metricsToken,
         ...(ctx.tls && ctx.ports.https ? { httpsUrl: `https://${host}:${ctx.ports.https}` } : {}) },
       ...(ctx.tls ? { tls: ctx.tls } : {}),
       postgres: { url: this.urls.postgres, port: ctx.ports.postgres, socketDir: this.pg?.socketDir ?? '' },

@@ -61,6 +61,12 @@ export interface AlarmFilter {
   limit?: number;
 }
 
+/** How many alarms are open, per level (the metrics' cti120_alarms_open). */
+export async function openAlarmCounts(sql: Sql): Promise<Record<string, number>> {
+  const rows = await sql<{ level: string; n: number }[]>`SELECT level, count(*)::int AS n FROM alarms WHERE cleared_at IS NULL GROUP BY level`;
+  return Object.fromEntries(rows.map((r) => [r.level, r.n]));
+}
+
 /** Alarms, critical first, then newest first. */
 export async function listAlarms(sql: Sql, f: AlarmFilter = {}): Promise<Alarm[]> {
   const levelRank = sql`CASE level WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END`;

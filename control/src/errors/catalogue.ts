@@ -24,6 +24,8 @@ export const ERRORS = {
   CTI_AUTH_INVALID: { http: 401, message: 'User name or password is wrong.' },
   CTI_TOKEN_EXPIRED: { http: 401, message: 'Your session has expired; log in again.' },
   CTI_FORBIDDEN: { http: 403, message: 'Your role does not allow this action.' },
+  CTI_METRICS_DISABLED: { http: 404, message: 'Metrics are off on this control plane: set CTI_METRICS_TOKEN (at least 32 characters) and scrape with "Authorization: Bearer <token>".' },
+  CTI_METRICS_TOKEN_INVALID: { http: 401, message: 'Scrape /metrics with "Authorization: Bearer <CTI_METRICS_TOKEN>".' },
   CTI_LOGIN_THROTTLED: { http: 429, message: 'Too many failed logins; wait a few minutes, then try again or ask an administrator.' },
   // people
   CTI_USER_NOT_FOUND: { http: 404, message: 'No such user; check the user id.' },

@@ -8,9 +8,9 @@
 import type { FromSchema, JSONSchema } from 'json-schema-to-ts';
 
 const CALL_ENDED_BY = ['caller', 'seat', 'system'] as const;
-const SEAT_STATE_NAMES = ['logged_out', 'ready', 'reserved', 'talking', 'wrap_up', 'not_ready'] as const;
+export const SEAT_STATE_NAMES = ['logged_out', 'ready', 'reserved', 'talking', 'wrap_up', 'not_ready'] as const;
 const OFFER_FAIL_REASONS = ['no_answer', 'rejected', 'unreachable', 'failed'] as const;
-const ALARM_LEVELS = ['info', 'warning', 'critical'] as const;
+export const ALARM_LEVELS = ['info', 'warning', 'critical'] as const;
 /** Why a call overflowed: it waited the queue's `overflow.after_s`, or no seat of the queue was logged in. */
 const OVERFLOW_REASONS = ['wait', 'no_seat'] as const;
 const TRANSFER_TARGET_KINDS = ['seat', 'queue', 'centre', 'number'] as const;

@@ -3,6 +3,8 @@
  * a seat goes ready, gets the offer, answers, 5 s of G.711 flow each way, the caller hangs up.
  * The call record's timings, the offer, the events (Redis stream and WebSocket, in order) and the
  * recording (WAV with the caller left and the seat right, SM3 matching) all say what happened.
+ * Then the three Prometheus endpoints count it: the control plane's /metrics (scrape token), Kamailio's and
+ * rtpengine's own.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -134,4 +136,50 @@ test('golden-path-answered-recorded: queued with no seat ready, then answered, t
   assert.ok(l.share > 0.8, `440 Hz dominates the left channel (${l.share.toFixed(2)})`);
   assert.equal(r.freq, 1000, 'right channel: the seat\'s 1000 Hz');
   assert.ok(r.share > 0.8, `1000 Hz dominates the right channel (${r.share.toFixed(2)})`);
+});
+
+/** One sample's value in a Prometheus text exposition: `name{labels}` exactly as printed; an optional timestamp follows. */
+function sample(text: string, series: string): number | undefined {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1).split(' ')[0]);
+}
+
+test('metrics: the control plane, Kamailio and rtpengine count the call on their /metrics', async (t) => {
+  const url = `${cc.apiUrl}/metrics`;
+  const scrape = (auth?: string) => fetch(url, auth ? { headers: { authorization: auth } } : {});
+  for (const auth of [undefined, 'Bearer wrong-token', `Basic ${cc.info.api.metricsToken}`]) {
+    const r = await scrape(auth);
+    assert.equal(r.status, 401, `${auth ?? 'no authorization'}: refused`);
+    assert.equal(((await r.json()) as { code: string }).code, 'CTI_METRICS_TOKEN_INVALID');
+  }
+  const res = await scrape(`Bearer ${cc.info.api.metricsToken}`);
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
+  const text = await res.text();
+  t.diagnostic(text.split('\n').filter((l) => l.startsWith('cti120_') && !l.includes('_bucket')).slice(0, 60).join('\n'));
+  // the golden path's one call, counted from the event stream
+  assert.equal(sample(text, 'cti120_calls_arrived_total{centre="city"}'), 1);
+  assert.equal(sample(text, 'cti120_calls_answered_total{centre="city"}'), 1);
+  assert.equal(sample(text, 'cti120_call_answer_wait_seconds_count{centre="city"}'), 1);
+  // it waited 2 s with no seat ready: answered within 10 s, not within 1 s
+  assert.equal(sample(text, 'cti120_call_answer_wait_seconds_bucket{le="10",centre="city"}'), 1);
+  assert.equal(sample(text, 'cti120_call_answer_wait_seconds_bucket{le="1",centre="city"}'), 0);
+  assert.equal(sample(text, 'cti120_calls_ended_total{centre="city",ended_by="caller",answered="yes"}'), 1);
+  // read at the scrape: nobody waits now, this node handles the calls, rtpengine answered commands
+  assert.equal(sample(text, 'cti120_queue_waiting_calls{queue="city-main"}'), 0);
+  assert.equal(sample(text, 'cti120_control_plane_active'), 1);
+  assert.ok((sample(text, 'cti120_engine_request_seconds_count{engine="rtpengine",command="play media",outcome="ok"}') ?? 0) >= 1,
+    'the greeting\'s play media timed');
+  assert.ok(/^process_cpu_seconds_total \d/m.test(text), 'the process defaults');
+
+  const kam = await fetch(cc.info.kamailio.rpcUrl.replace(/\/RPC$/, '/metrics'));
+  assert.equal(kam.status, 200);
+  const kamText = await kam.text();
+  assert.ok((sample(kamText, 'kamailio_tmx_2xx_transactions') ?? 0) >= 1,
+    `Kamailio counts the answered transaction:\n${kamText.split('\n').filter((l) => l.startsWith('kamailio_tm')).slice(0, 20).join('\n')}`);
+  const rtp = await fetch(`http://${cc.info.rtpengine.ng}/metrics`);
+  assert.equal(rtp.status, 200);
+  const rtpText = await rtp.text();
+  t.diagnostic(rtpText.split('\n').filter((l) => /^rtpengine_.*(total|sessions)/.test(l)).slice(0, 15).join('\n'));
+  assert.equal(sample(rtpText, 'rtpengine_sessions_total'), 1, 'rtpengine counts the call\'s one session');
 });

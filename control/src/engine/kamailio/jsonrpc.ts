@@ -4,6 +4,7 @@
  */
 import { CtiError } from '../../errors/catalogue.ts';
 import { parseUlDump, type UlContact } from './ul-dump.ts';
+import { timed, type RequestObserver } from '../timing.ts';
 
 export type { UlContact };
 
@@ -11,6 +12,8 @@ export interface KamailioRpcOptions {
   /** e.g. http://127.0.0.1:5080/RPC */
   url: string;
   timeoutMs?: number;
+  /** Told how long each method took (metrics). */
+  observe?: RequestObserver;
 }
 
 export interface HtableItem {
@@ -28,14 +31,20 @@ interface RpcResponse {
 export class KamailioRpc {
   private readonly url: string;
   private readonly timeoutMs: number;
+  private readonly observe: RequestObserver | undefined;
   private nextId = 1;
 
   constructor(opts: KamailioRpcOptions) {
     this.url = opts.url;
     this.timeoutMs = opts.timeoutMs ?? 2000;
+    this.observe = opts.observe;
   }
 
-  async call<T = unknown>(method: string, params: unknown[] = []): Promise<T> {
+  call<T = unknown>(method: string, params: unknown[] = []): Promise<T> {
+    return timed(this.observe, method, () => this.send<T>(method, params));
+  }
+
+  private async send<T>(method: string, params: unknown[]): Promise<T> {
     const id = this.nextId++;
     let res: Response;
     try {

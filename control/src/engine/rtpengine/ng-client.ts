@@ -11,6 +11,7 @@ import { CtiError } from '../../errors/catalogue.ts';
 import { bdecode, bencode } from './bencode.ts';
 import { silentLog, type EngineLog } from '../log.ts';
 import * as cmd from './commands.ts';
+import { timed, type RequestObserver } from '../timing.ts';
 
 export interface NgClientOptions {
   host: string;
@@ -18,6 +19,8 @@ export interface NgClientOptions {
   timeoutMs?: number;
   retries?: number;
   log?: EngineLog;
+  /** Told how long each command took (metrics). */
+  observe?: RequestObserver;
 }
 
 export type NgParams = Record<string, unknown>;
@@ -38,6 +41,7 @@ export class NgClient {
   private readonly timeoutMs: number;
   private readonly retries: number;
   private readonly log: EngineLog;
+  private readonly observe: RequestObserver | undefined;
   private socket: dgram.Socket | null = null;
   private readonly pending = new Map<string, Pending>();
   private readonly cookiePrefix = randomBytes(4).toString('hex');
@@ -49,10 +53,15 @@ export class NgClient {
     this.timeoutMs = opts.timeoutMs ?? 1000;
     this.retries = opts.retries ?? 2;
     this.log = opts.log ?? silentLog;
+    this.observe = opts.observe;
   }
 
   /** Sends one command; resolves with the reply dictionary when result is "ok" (or "pong"). */
   request(command: string, params: NgParams = {}): Promise<NgReply> {
+    return timed(this.observe, command, () => this.send(command, params));
+  }
+
+  private send(command: string, params: NgParams): Promise<NgReply> {
     const socket = this.ensureSocket();
     const cookie = `${this.cookiePrefix}_${++this.seq}`;
     const datagram = Buffer.concat([Buffer.from(`${cookie} `, 'ascii'), bencode({ ...params, command })]);
