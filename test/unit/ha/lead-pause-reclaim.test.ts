@@ -57,6 +57,8 @@ describe('the lead state machine', () => {
   test('the paused verdict and the standby rule', () => {
     assert.equal(pausedVerdict('standby', 100, 8000), undefined);
     assert.equal(pausedVerdict('leading', 100, 8000), 'peer_leads');
+    assert.equal(pausedVerdict('unreachable', 100, 8000, 1), undefined, 'one unanswered question is not a cut link');
+    assert.equal(pausedVerdict('unreachable', 100, 8000, 2), 'peer_unreachable');
     assert.equal(pausedVerdict('unreachable', 100, 8000), 'peer_unreachable');
     assert.equal(pausedVerdict('standby', 8000, 8000), 'pause_too_long');
     assert.deepEqual((['standby', 'leading', 'paused', 'unreachable'] as PeerRole[]).map(standbyMayTake), [true, false, false, true]);
@@ -120,7 +122,7 @@ describe('the paused leader keeps the address only while its peer answers and do
   });
 
   for (const [peer, why] of [['leading', 'peer_leads'], ['unreachable', 'peer_unreachable']] as const) {
-    test(`peer ${peer}: the paused leader gives up at once (${why}), the file says "1"`, async () => {
+    test(`peer ${peer}: the paused leader gives up (${why}; unreachable: on the second unanswered question), the file says "1"`, async () => {
       const r = rig(() => peer);
       await r.lease.acquire();
       r.l.lead();
@@ -131,6 +133,19 @@ describe('the paused leader keeps the address only while its peer answers and do
       await r.lease.release();
     });
   }
+
+  test('peer slow once, then answering standby: the paused leader keeps the address (one timeout is not a cut)', async () => {
+    let asked = 0;
+    const r = rig(() => (++asked === 1 ? 'unreachable' : 'standby'));
+    await r.lease.acquire();
+    r.l.lead();
+    await until(() => asked >= 3);
+    assert.equal(r.l.state, 'paused');
+    assert.deepEqual(r.gaveUp, []);
+    assert.equal(r.fileSays(), '0', 'keepalived keeps the address');
+    r.l.stop();
+    await r.lease.release();
+  });
 
   test('paused for longer than the longest pause: gives up', async () => {
     const r = rig(() => 'standby', 300);

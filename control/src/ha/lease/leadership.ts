@@ -115,15 +115,18 @@ export class Leadership {
   /** While paused: the address stays only while the peer answers and does not lead, and for at most pauseMaxMs. */
   private startGuard(): void {
     let asking = false;
+    let unreachable = 0;
     const check = async () => {
       if (asking || this.s !== 'paused') return;
       asking = true;
       try {
         const peer = await this.ask();
         if (this.s !== 'paused') return;
-        const verdict = pausedVerdict(peer, Date.now() - this.pausedAt, this.o.pauseMaxMs ?? PAUSE_MAX_MS);
+        unreachable = peer === 'unreachable' ? unreachable + 1 : 0;
+        const verdict = pausedVerdict(peer, Date.now() - this.pausedAt, this.o.pauseMaxMs ?? PAUSE_MAX_MS, unreachable);
+        if (peer === 'unreachable' && !verdict) this.o.log.warn({ in_a_row: unreachable, paused_ms: Date.now() - this.pausedAt }, 'paused leader: the peer did not answer; asking again before giving up');
         if (verdict) {
-          this.o.log.error({ peer, paused_ms: Date.now() - this.pausedAt }, 'paused leader gives the lead up');
+          this.o.log.error({ peer, in_a_row: unreachable, paused_ms: Date.now() - this.pausedAt }, 'paused leader gives the lead up');
           this.go(verdict);
         }
       } finally {

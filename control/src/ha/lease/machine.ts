@@ -48,10 +48,19 @@ export const holdsAddress = (s: LeadState): boolean => s === 'leading' || s === 
 /** Whether the control plane may offer calls to seats. */
 export const offers = (s: LeadState): boolean => s === 'leading';
 
-/** What the peer's role says to a paused leader: keep pausing, or give up (and why). */
-export function pausedVerdict(peer: PeerRole, pausedForMs: number, pauseMaxMs: number): LeadEvent | undefined {
+/**
+ * A paused leader gives up for an unreachable peer only after this many answers in a row: one slow answer (a loaded
+ * peer busy with its own Redis reconnection) is not a cut link. CI lost 8 queued callers once to a single 300 ms
+ * timeout: the paused leader gave up, its node stayed alive holding their transactions. A cut link fails every
+ * question (a blackhole route at once), so the leader still drops the address long before its standby can take it
+ * (docs/ha.md "Why it is safe").
+ */
+export const UNREACHABLE_IN_A_ROW = 2;
+
+/** What the peer's role says to a paused leader: keep pausing, or give up (and why). `unreachableInARow` counts this answer. */
+export function pausedVerdict(peer: PeerRole, pausedForMs: number, pauseMaxMs: number, unreachableInARow = UNREACHABLE_IN_A_ROW): LeadEvent | undefined {
   if (peer === 'leading' || peer === 'paused') return 'peer_leads';
-  if (peer === 'unreachable') return 'peer_unreachable';
+  if (peer === 'unreachable' && unreachableInARow >= UNREACHABLE_IN_A_ROW) return 'peer_unreachable';
   if (pausedForMs >= pauseMaxMs) return 'pause_too_long';
   return undefined;
 }
