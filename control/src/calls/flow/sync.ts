@@ -46,10 +46,13 @@ export async function onSyncDone(f: FlowContext, seen: Set<string>): Promise<voi
   const pending: Promise<void>[] = [];
   for (const listed of live) {
     if (seen.has(listed.sipCallId)) continue;
-    if (onPeer.has(listed.sipCallId)) {
+    // a caller still queued there is not: only this node's control plane leads (the lease), so nobody offers it there
+    // (the other leader gave up with its node alive; a switchover drains the queue first): taken over like a dead node's
+    if (onPeer.has(listed.sipCallId) && listed.state !== 'queued') {
       f.deps.log.info({ call: listed.sipCallId, node: listed.node, state: listed.state }, 'call lives on the other node of the pair: left as it is');
       continue;
     }
+    if (onPeer.has(listed.sipCallId)) f.deps.log.warn({ call: listed.sipCallId, node: listed.node }, 'caller queued in the other node\'s Kamailio, whose control plane no longer leads: taken over');
     // in the call's own chain, after the events of it still being handled (sync-recheck.ts); the calls in parallel
     pending.push(f.serial.run(listed.sipCallId, async () => {
       const call = await getLiveCall(f.deps.redis, listed.sipCallId);
