@@ -164,7 +164,7 @@ test('the gateway refuses the REFER (501): transfer failed, the caller stays wit
   assert.deepEqual((await transfersOf(c.recordId)).map((t) => [t.fail_reason, t.refer_status]), [['refer_refused', 501]]);
   await recordAt(c.recordId, 'talking', rig.seatA.id); // the transfer row is closed first, then the call goes back
   assert.equal((await cc.seatState(rig.seatA)).state, 'talking');
-  assert.ok((await cc.callEventTypes(c.recordId)).includes('call.transfer_failed.v1'));
+  await failedEventLogged(c.recordId);
   assert.equal(rig.rsA.requests(c.callId, 'BYE').length, 0, 'nobody hung up on the caller');
   await rig.hangUpFromGateway(c.d, rig.rsA);
   await recordAt(c.recordId, 'ended');
@@ -204,6 +204,11 @@ test('the target seat rings and rejects (486): the new INVITE is refused, the ca
   await recordAt(c.recordId, 'ended');
   await cc.seatNotReady(rig.seatB);
 });
+
+/** call.transfer_failed.v1 is on the call's timeline: logged just after the call is back to talking (transfer/outcome.ts). */
+async function failedEventLogged(recordId: string): Promise<void> {
+  await waitFor(async () => (await cc.callEventTypes(recordId)).includes('call.transfer_failed.v1') || undefined, 10_000, 'call.transfer_failed.v1 logged', 50);
+}
 
 /** The gateway's new INVITE reaches the outside party (110 behind the trunk, or the county centre). */
 async function outsideGets(newCallId: string) {
@@ -288,7 +293,7 @@ test('another centre busy (486): the gateway\'s INVITE gets 486, the caller stay
   await rig.out.waitRequest(newCallId, 'ACK');
   await refusedCallerKept(c, newCallId, d2, 486, 'busy');
   await rig.notifyFromGateway(c, '486 Busy Here', true);
-  assert.ok((await cc.callEventTypes(c.recordId)).includes('call.transfer_failed.v1'));
+  await failedEventLogged(c.recordId);
   await rig.hangUpFromGateway(c.d, rig.rsA);
   await recordAt(c.recordId, 'ended');
   await cc.waitForSeatState(rig.seatA, 'ready');
