@@ -9,7 +9,8 @@
  *      adds and removes interfaces on the host), the contract files first;
  *   2. the shared files left (those with a browser, and light files the first phase did not reach),
  *      TEST_JOBS (default 2) at a time, the files of run-alone.txt marked [pool] first (the long ones: they
- *      would otherwise end the phase alone), one of those at a time, beside shared files only;
+ *      would otherwise end the phase alone), one of those at a time, beside light files only; the [pool]
+ *      files and the browser files each the longest first (test/integration/seconds.tsv);
  *   3. the other files of run-alone.txt, one after the other with nothing beside them.
  * A file starts a browser when it or a file it imports (relative imports, followed) names chromium or
  * playwright. Prints each file's wall time, a table of the slowest at the end and the totals; writes
@@ -60,6 +61,30 @@ export function lanesOf(files: readonly string[]): Map<string, Lane> {
     else lanes.set(file!, startsBrowser(file!) ? 'shared' : 'light');
   }
   return lanes;
+}
+
+/**
+ * Expected seconds per file, from test/integration/seconds.tsv (absent file: none known). Only orders files: see
+ * longestFirst.
+ */
+export function expectedSeconds(path = join(dirname(fileURLToPath(import.meta.url)), '..', 'test/integration/seconds.tsv')): Map<string, number> {
+  const seconds = new Map<string, number>();
+  if (!existsSync(path)) return seconds;
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    const [file, s] = line.replace(/#.*/, '').trim().split('\t');
+    if (file && s && Number.isFinite(Number(s))) seconds.set(file, Number(s));
+  }
+  return seconds;
+}
+
+/**
+ * The files, the longest first (a file with no known time counts as the longest; ties keep their order): a long
+ * file started last would end its phase alone while the other worker idles (9-12 s of the shared phase in the
+ * rehearsals of session 7, simulated from their per-file times).
+ */
+export function longestFirst(files: readonly string[], seconds: ReadonlyMap<string, number>): string[] {
+  const s = (f: string) => seconds.get(f) ?? Infinity;
+  return files.map((f, i) => ({ f, i })).sort((a, b) => s(b.f) - s(a.f) || a.i - b.i).map((x) => x.f);
 }
 
 const COUNT = /^ℹ (tests|pass|fail|cancelled|skipped|todo) (\d+)$/;
@@ -140,8 +165,9 @@ async function main(): Promise<void> {
   const beside = of('beside');
   // contract files first: short, and their tier used to run before the integration tier
   const light = [...of('light').filter((f) => !f.startsWith('test/integration/')), ...of('light').filter((f) => f.startsWith('test/integration/'))];
-  const shared = of('shared');
-  const pooled = of('pool');
+  const seconds = expectedSeconds();
+  const shared = longestFirst(of('shared'), seconds);
+  const pooled = longestFirst(of('pool'), seconds);
   const alone = of('alone');
   const t0 = Date.now();
   const since = () => `${Math.round((Date.now() - t0) / 1000)} s`;

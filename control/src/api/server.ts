@@ -20,7 +20,7 @@ import { trunkGroupsRoutes } from './routes/trunk-groups.ts';
 import { trunksRoutes } from './routes/trunks.ts';
 import { usersRoutes } from './routes/users.ts';
 import { BODY_ERROR_STATUSES, errorResponses, errorSchema } from './schemas/common.ts';
-import { refuseUnexpectedBody, strictBodyValidators } from './validation.ts';
+import { lazySerializers, refuseUnexpectedBody, strictBodyValidators } from './validation.ts';
 
 export { authenticate, requireRole } from '../auth/authenticate.ts';
 export { HealthRegistry, type HealthCheck, type HealthReport } from './routes/health.ts';
@@ -56,7 +56,7 @@ export async function buildServer(deps: ApiDeps, plugins: FastifyPluginAsync[] =
     logger: false,
     bodyLimit: BODY_LIMIT,
     // bodies are validated without type coercion, the text parts of a request with it (validation.ts)
-    schemaController: { compilersFactory: { buildValidator: strictBodyValidators() } },
+    schemaController: { compilersFactory: { buildValidator: strictBodyValidators(), buildSerializer: lazySerializers() } },
     // errors before routing (a malformed request line or headers, a bad URL) carry the coded body too
     clientErrorHandler,
     frameworkErrors: frameworkErrorHandler(deps.log),

@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { ConferenceStore } from '../../../control/src/calls/conference/store.ts';
 import { startCapture } from '../support/rtp-capture.ts';
 import { sleep, startCallCentre, waitFor, type CallCentre } from '../support/callcentre.ts';
 import { levelsBetween, openRoomWithParties, receivedBy, removePartyFiles, type PartySpec } from './support/conference-parties.ts';
@@ -40,6 +41,12 @@ test('conference-control-plane-killed-room-survives: the restarted control plane
     const r = await cc.api<{ participants: Array<{ state: string }> }>('GET', `/v1/conferences/${room.room_id}`);
     return r.status === 200 && r.body.participants.filter((p) => p.state === 'joined').length === 2;
   }, 10_000, 'two parties joined');
+  // a participant is stored as joined before the 200 of its INVITE goes out (legs.ts joined() logs the event first):
+  // a kill in between left a party's INVITE to time out with 408 (3 of 9 runs at load average 11-17). The kill comes
+  // once Kamailio has sent both 200s (conf.answered gave each dialog its local tag).
+  const store = new ConferenceStore(cc.redis);
+  await waitFor(async () => (await store.participants(room.room_id)).filter((p) => p.dialog.local_tag).length === 2,
+    10_000, 'both parties answered');
 
   const killedAt = Date.now();
   await cc.stack.control.kill();

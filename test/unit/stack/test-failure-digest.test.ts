@@ -1,7 +1,7 @@
 /** The failure digest the test scheduler prints last (CI keeps only the tail of a run). */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { failureDigest } from '../../../scripts/test-schedule.ts';
+import { expectedSeconds, failureDigest, longestFirst } from '../../../scripts/test-schedule.ts';
 
 const SPEC = `✔ first (10ms)
 ✖ failing tests:
@@ -29,4 +29,17 @@ test('a file that failed outside a test gives its last lines, cut short', () => 
   assert.equal(digest.length, 3);
   assert.equal(digest[2]!.length, 202);
   assert.ok(digest[2]!.endsWith('…'));
+});
+
+test('the scheduler starts the longest files first; a file of unknown time counts as the longest; ties keep their order', () => {
+  const seconds = new Map([['a', 10], ['b', 40], ['c', 10], ['d', 25]]);
+  assert.deepEqual(longestFirst(['a', 'b', 'c', 'new', 'd'], seconds), ['new', 'b', 'd', 'a', 'c']);
+});
+
+test('expected seconds are read from the committed list (test/integration/seconds.tsv), its comments skipped', () => {
+  const seconds = expectedSeconds();
+  assert.ok(seconds.size > 100, `${seconds.size} files listed`);
+  for (const [file, s] of seconds) {
+    assert.ok(s >= 0, `${file}: ${s}`);
+  }
 });
