@@ -9,7 +9,7 @@
  * raises recording_conflict). The call id and centre come from `calls.sip_call_id`, else the config's centre.
  */
 import type { Sql, TransactionSql } from 'postgres';
-import type { ChannelResult } from '../../../recordings/src/convert.ts';
+import type { ChannelResult, RoomSegment } from '../../../recordings/src/convert.ts';
 import type { RecordingReady } from '../../../recordings/src/spool.ts';
 import { missingAudio, type AudioGap } from './gaps.ts';
 
@@ -35,10 +35,13 @@ export interface RecordingRow {
 
 const COLUMNS = 'id, call_id, sip_call_id, centre_id, status, path, started_at, duration_ms, size_bytes::float8 AS size_bytes, sm3, channels, flags, gaps, created_at';
 
-/** What is kept of each channel: the statistics, without per-packet detail. */
-export function channelsJson(channels: readonly ChannelResult[]): Record<string, unknown> {
+/**
+ * What is kept of each channel: the statistics, without per-packet detail; and, for a call that went into a conference
+ * room, from when the seat channel holds the room's mix for the caller (`room`, docs/recordings.md "Channel layout").
+ */
+export function channelsJson(channels: readonly ChannelResult[], room?: RoomSegment): Record<string, unknown> {
   const [caller, seat] = channels;
-  return { caller, seat };
+  return { caller, seat, ...(room ? { room } : {}) };
 }
 
 export type IndexOutcome =
@@ -89,7 +92,7 @@ export async function indexReady(sql: Sql, centreId: string, r: RecordingReady):
     const gaps = missingAudio(r.channels, call?.answered_at ? call.answered_at.getTime() - r.startedAt.getTime() : null);
     const row = await upsert(tx, centreId, existing, r.sipCallId, {
       status: 'ready', path: r.outPath, started_at: r.startedAt, duration_ms: Math.round(r.durationMs),
-      size_bytes: r.sizeBytes, sm3: r.sm3, channels: tx.json(channelsJson(r.channels) as never),
+      size_bytes: r.sizeBytes, sm3: r.sm3, channels: tx.json(channelsJson(r.channels, r.room) as never),
       flags: gaps.length > 0 ? ['gap'] : [], gaps: gaps.length > 0 ? tx.json(gaps as never) : null,
     });
     return { kind: 'indexed', row, previous: existing?.status ?? null, gaps } as const;
