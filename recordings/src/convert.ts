@@ -47,6 +47,8 @@ export interface ConvertResult {
    * channel is the room's mix for the caller (what the caller heard), no longer the seat's own stream.
    */
   room?: RoomSegment;
+  /** Spans [startMs, endMs] on the recording's axis in which the caller heard the hold audio (the seat channel silent there). */
+  callerHeld?: Array<[number, number]>;
   /** The NG "metadata" string the call carried, if any. */
   customMetadata?: string;
   pcap: PcapStats;
@@ -182,7 +184,22 @@ function seatChannel(seatSide: SideCollector, callerMix: SideCollector, originMs
   };
 }
 
-export async function convertCall(metadataPath: string, opts: { outPath: string }): Promise<ConvertResult> {
+export interface ConvertOptions {
+  outPath: string;
+  /**
+   * Wall-clock spans (ms; end null: to the recording's end) in which the caller heard the hold audio instead of the
+   * seat or the room (control/src/recordings/held.ts): rtpengine does not record its player, so the seat channel is
+   * silent there rather than holding what the caller did not hear.
+   */
+  callerHeld?: ReadonlyArray<readonly [number, number | null]>;
+}
+
+/** Wall-clock spans -> the recording's axis (ms), open ends to infinity, those before the first packet left out. */
+function heldOnAxis(spans: ReadonlyArray<readonly [number, number | null]>, originMs: number): Array<[number, number]> {
+  return spans.map(([a, b]) => [Math.max(0, a - originMs), b === null ? Infinity : b - originMs] as [number, number]).filter(([a, b]) => b > a);
+}
+
+export async function convertCall(metadataPath: string, opts: ConvertOptions): Promise<ConvertResult> {
   const meta = parseMetadata(await readFile(metadataPath, 'utf8'));
   const names = parseMetadataFileName(basename(metadataPath));
   const pcapPath = await locatePcap(metadataPath, meta);
@@ -197,9 +214,12 @@ export async function convertCall(metadataPath: string, opts: { outPath: string 
   for (const port of roomMix.keys()) ports.delete(port);
   const { sides, callerMix, seatMixPackets, originMs, unassigned, stats } = await collect(pcapPath, ports, byCaller.size > 0 ? 'seat' : undefined, roomMix);
   const caller = sides.caller.place(originMs);
-  const { seat, room, seatArrivalsMs } = seatChannel(sides.seat, callerMix, originMs, seatMixPackets);
+  const heard = seatChannel(sides.seat, callerMix, originMs, seatMixPackets);
+  const { room, seatArrivalsMs } = heard;
+  const held = heldOnAxis(opts.callerHeld ?? [], originMs);
+  const seat = held.length === 0 ? heard.seat : heard.seat.filter((p) => !held.some(([a, b]) => p.pos + p.payload.length > a * SAMPLES_PER_MS && p.pos < b * SAMPLES_PER_MS));
   const endOf = (ps: PlacedPacket[]) => ps.reduce((m, p) => Math.max(m, p.pos + p.payload.length), 0);
-  const frames = Math.max(endOf(caller), endOf(seat));
+  const frames = Math.max(endOf(caller), endOf(heard.seat)); // a hold to the end does not shorten the recording
   if (frames === 0) {
     throw new CtiError('CTI_RECORDING_NO_MEDIA', { pcapPath, callId, packets: stats.records, unassigned });
   }
@@ -238,6 +258,7 @@ export async function convertCall(metadataPath: string, opts: { outPath: string 
     sizeBytes: file.sizeBytes,
     unassignedPackets: unassigned,
     ...(room ? { room } : {}),
+    ...(held.length > 0 ? { callerHeld: held.map(([a, b]) => [Math.round(a), Math.round(Math.min(b, durationMs))] as [number, number]) } : {}),
     customMetadata: meta.customMetadata,
     pcap: stats,
   };

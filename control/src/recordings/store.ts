@@ -39,9 +39,9 @@ const COLUMNS = 'id, call_id, sip_call_id, centre_id, status, path, started_at, 
  * What is kept of each channel: the statistics, without per-packet detail; and, for a call that went into a conference
  * room, from when the seat channel holds the room's mix for the caller (`room`, docs/recordings.md "Channel layout").
  */
-export function channelsJson(channels: readonly ChannelResult[], room?: RoomSegment): Record<string, unknown> {
+export function channelsJson(channels: readonly ChannelResult[], r: { room?: RoomSegment; callerHeld?: Array<[number, number]> } = {}): Record<string, unknown> {
   const [caller, seat] = channels;
-  return { caller, seat, ...(room ? { room } : {}) };
+  return { caller, seat, ...(r.room ? { room: r.room } : {}), ...(r.callerHeld ? { callerHeld: r.callerHeld } : {}) };
 }
 
 export type IndexOutcome =
@@ -92,7 +92,7 @@ export async function indexReady(sql: Sql, centreId: string, r: RecordingReady):
     const gaps = missingAudio(r.channels, call?.answered_at ? call.answered_at.getTime() - r.startedAt.getTime() : null);
     const row = await upsert(tx, centreId, existing, r.sipCallId, {
       status: 'ready', path: r.outPath, started_at: r.startedAt, duration_ms: Math.round(r.durationMs),
-      size_bytes: r.sizeBytes, sm3: r.sm3, channels: tx.json(channelsJson(r.channels, r.room) as never),
+      size_bytes: r.sizeBytes, sm3: r.sm3, channels: tx.json(channelsJson(r.channels, r) as never),
       flags: gaps.length > 0 ? ['gap'] : [], gaps: gaps.length > 0 ? tx.json(gaps as never) : null,
     });
     return { kind: 'indexed', row, previous: existing?.status ?? null, gaps } as const;

@@ -252,6 +252,7 @@ test('consultative transfer: the caller held while seat and 110 talk privately, 
   assert.equal(ringing.phase, 'dialling');
   const early = await cc.api<{ code: string }>('POST', `/v1/calls/${row.id}/consultations/complete`);
   assert.deepEqual([early.status, early.body.code], [409, 'CTI_CONSULT_ILLEGAL_TRANSITION'], 'nothing to complete while 110 rings');
+  const heldFrom = Date.now() + 300;
   const held = await measure(caller!, 2000);
   t.diagnostic(`caller while 110 rings: ${JSON.stringify(held.levels)}, rms ${rmsOf(caller!, 2000).toFixed(0)}`);
   assert.ok(rmsOf(caller!, 2000) > 300 && held.levels[SEAT_HZ]! < HEARD_DB, `the caller hears the hold audio, not the seat: ${JSON.stringify(held.levels)}`);
@@ -260,6 +261,7 @@ test('consultative transfer: the caller held while seat and 110 talk privately, 
   await gw.respond(inv110, 200, 'OK', { toTag: tag110, body: audioSdp(p110!.port) });
   p110!.sendTo(sdpTarget(inv110));
   await waitFor(async () => ((await consultation(row.id)).phase === 'talking') || undefined, 10_000, 'consultation talking');
+  const consultFrom = Date.now() + 300;
   const [c1, s1, p1] = await Promise.all([measure(caller!, 2000), measure(desk!, 2000), measure(p110!, 2000)]);
   t.diagnostic(`consulting: caller ${JSON.stringify(c1.levels)}; seat ${JSON.stringify(s1.levels)}; 110 ${JSON.stringify(p1.levels)}`);
   assertHears('the seat (consulting)', s1, SEAT_HZ, [P110_HZ]);
@@ -273,6 +275,7 @@ test('consultative transfer: the caller held while seat and 110 talk privately, 
   await seat.request(a, 'BYE');
   await seat.waitResponse(callId, 'BYE', (s) => s === 200, 'the seat\'s BYE answered by Kamailio', a.cseq);
   await cc.waitForSeatState(raw.seat, 'ready');
+  const transferredFrom = Date.now() + 300;
   const [c2, p2] = await Promise.all([measure(caller!, 2000), measure(p110!, 2000)]);
   t.diagnostic(`transferred: caller ${JSON.stringify(c2.levels)}; 110 ${JSON.stringify(p2.levels)}`);
   assertHears('the caller (transferred)', c2, GW_HZ, [P110_HZ]);
@@ -285,6 +288,28 @@ test('consultative transfer: the caller held while seat and 110 talk privately, 
   await gw.respond(bye110, 200, 'OK');
   await cc.waitForCall((c) => c.id === row.id && c.state === 'ended', 10_000, 'the call ended');
   await waitFor(async () => (await cc.api('GET', `/v1/conferences/${started.room_id}`)).status === 404 || undefined, 10_000, 'the room closed');
+
+  // the recording: the caller's tone on the left throughout; on the right nothing while held (the hold audio is not
+  // recorded by rtpengine: the span is listed instead), then 110 after the transfer; never the consultation
+  const rec = await recordingOf(callId);
+  const wav = await readStereoWav(rec.path);
+  const axis = (wall: number) => wall - rec.started_at.getTime();
+  const ringing110 = recordedLevels(wav, [axis(heldFrom), axis(heldFrom + 2000)]);
+  const consulting = recordedLevels(wav, [axis(consultFrom), axis(consultFrom + 2000)]);
+  const transferred = recordedLevels(wav, [axis(transferredFrom), axis(transferredFrom + 2000)]);
+  t.diagnostic(`recording: while 110 rings ${JSON.stringify(ringing110)}; consulting ${JSON.stringify(consulting)}; transferred ${JSON.stringify(transferred)}; held ${JSON.stringify(rec.channels.callerHeld)}`);
+  for (const [name, l] of [['110 ringing', ringing110], ['consulting', consulting], ['transferred', transferred]] as const) {
+    assert.ok(l.left[GW_HZ]! > HEARD_DB && l.left[SEAT_HZ]! < HEARD_DB - SELF_BELOW_DB && l.left[P110_HZ]! < HEARD_DB - SELF_BELOW_DB, `left, the caller only (${name}): ${JSON.stringify(l.left)}`);
+  }
+  for (const l of [ringing110, consulting]) {
+    assert.ok(Math.max(...Object.values(l.right)) < HEARD_DB - SELF_BELOW_DB, `right: nothing of the consultation while the caller was held: ${JSON.stringify(l.right)}`);
+  }
+  assert.ok(transferred.right[P110_HZ]! > HEARD_DB && transferred.right[SEAT_HZ]! < HEARD_DB - SELF_BELOW_DB, `right, 110 after the transfer: ${JSON.stringify(transferred.right)}`);
+  const spans = rec.channels.callerHeld ?? [];
+  assert.equal(spans.length, 1, JSON.stringify(spans));
+  assert.ok(spans[0]![0] <= axis(heldFrom) && spans[0]![1] >= axis(consultFrom + 2000) && spans[0]![1] <= axis(transferredFrom), `the hold span covers the consultation: ${JSON.stringify(spans)}`);
+  const events = await cc.callEventTypes(row.id);
+  assert.deepEqual(events.filter((e) => e === 'call.caller_hold_audio_changed.v1').length, 2, events.join(','));
 });
 
 test('consultative transfer: 110 busy, the dispatcher told, the caller still held and taken back; a second consultation', async (t) => {
@@ -373,7 +398,7 @@ interface RoomSegment { fromMs: number; toMs: number; callerMixPackets: number; 
 /** The call's recording, once converted and indexed. */
 async function recordingOf(sipCallId: string) {
   const rec = await waitFor(async () => {
-    const [r] = await cc.sql<{ status: string; path: string; started_at: Date; channels: { room?: RoomSegment } }[]>`
+    const [r] = await cc.sql<{ status: string; path: string; started_at: Date; channels: { room?: RoomSegment; callerHeld?: Array<[number, number]> } }[]>`
       SELECT status, path, started_at, channels FROM recordings WHERE sip_call_id = ${sipCallId}`;
     return r?.status === 'ready' ? r : undefined;
   }, 30_000, 'the call\'s recording ready');

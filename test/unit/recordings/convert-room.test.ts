@@ -79,3 +79,25 @@ test('without the labels (a recording from before them): the seat channel interl
   const during = levels(wav.right, 2.6, 4.4);
   assert.ok(during[CALLER]! > -30, `the caller's tone on the seat channel: ${JSON.stringify(during)}`);
 });
+
+test('a hold span (wall clock) leaves the seat channel silent there and is listed on the recording\'s axis; the caller channel untouched', async () => {
+  const { result, wav } = await convert();
+  const origin = result.startedAt.getTime();
+  const dir = await mkdtemp(join(tmpdir(), 'convert-room-held-'));
+  try {
+    await mkdir(join(dir, 'metadata'));
+    await mkdir(join(dir, 'pcaps'));
+    await copyFile(join(FIXTURE, 'pcaps', `${NAME}.pcap`), join(dir, 'pcaps', `${NAME}.pcap`));
+    await copyFile(META, join(dir, 'metadata', `rtpengine-meta-${NAME}.txt`));
+    const held = await convertCall(join(dir, 'metadata', `rtpengine-meta-${NAME}.txt`), { outPath: join(dir, 'held.wav'), callerHeld: [[origin + 1000, origin + 3000], [origin + 4000, null]] });
+    const heldWav = await readStereoWav(join(dir, 'held.wav'));
+    assert.deepEqual(held.callerHeld, [[1000, 3000], [4000, Math.round(held.durationMs)]]);
+    for (const [a, b] of [[1.0, 3.0], [4.0, held.durationMs / 1000]]) {
+      assert.ok(heldWav.right.subarray(Math.ceil(a! * 8000) + 160, Math.floor(b! * 8000) - 160).every((v) => v === 0), `silent while held ${a}-${b} s`);
+    }
+    assert.deepEqual([...heldWav.right.subarray(0, 7000)], [...wav.right.subarray(0, 7000)], 'before the hold as without it');
+    assert.deepEqual([...heldWav.left], [...wav.left], 'the caller channel is what the caller said, held or not');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
