@@ -54,9 +54,17 @@ interface CallRef {
   sip_call_id: string;
 }
 
+/**
+ * The call a recording belongs to: the call with that Call-ID, or the call whose leg it is (a blind transfer's new
+ * leg, calls/transfer/: the gateway's new INVITE under its own Call-ID is a leg of the same call record), so that
+ * the call keeps every recording of its legs (docs/recordings.md "Channel layout").
+ */
 async function callBySipId(tx: TransactionSql, centreId: string, sipCallId: string): Promise<CallRef> {
   const [c] = await tx<CallRef[]>`SELECT id, centre_id, sip_call_id FROM calls WHERE sip_call_id = ${sipCallId}`;
-  return c ?? { id: null, centre_id: centreId, sip_call_id: sipCallId };
+  if (c) return c;
+  const [leg] = await tx<{ id: string; centre_id: string }[]>`
+    SELECT c.id, c.centre_id FROM call_legs l JOIN calls c ON c.id = l.call_id WHERE l.sip_call_id = ${sipCallId} ORDER BY l.id LIMIT 1`;
+  return { id: leg?.id ?? null, centre_id: leg?.centre_id ?? centreId, sip_call_id: sipCallId };
 }
 
 async function lockRow(tx: TransactionSql, sipCallId: string): Promise<RecordingRow | undefined> {
@@ -125,11 +133,14 @@ export async function recordingById(sql: Sql, id: string): Promise<RecordingRow 
   return row;
 }
 
-/** The recording of a call, by call id or by the call's SIP Call-ID (a recording indexed before its call row). */
+/**
+ * The recording of a call, by call id or by the call's SIP Call-ID (a recording indexed before its call row): the
+ * one under the call's own Call-ID first (a transfer leg's recording carries the call id too, callBySipId).
+ */
 export async function recordingOfCall(sql: Sql, callId: string): Promise<RecordingRow | undefined> {
   const [row] = await sql<RecordingRow[]>`
     SELECT ${sql.unsafe(COLUMNS)} FROM recordings
      WHERE call_id = ${callId} OR sip_call_id = (SELECT sip_call_id FROM calls WHERE id = ${callId})
-     ORDER BY (status = 'ready') DESC, created_at DESC LIMIT 1`;
+     ORDER BY (sip_call_id = (SELECT sip_call_id FROM calls WHERE id = ${callId})) DESC, (status = 'ready') DESC, created_at DESC LIMIT 1`;
   return row;
 }

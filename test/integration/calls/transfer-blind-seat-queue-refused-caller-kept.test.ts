@@ -246,6 +246,13 @@ test('outside number 110: relayed out through its trunk presenting the entry\'s 
   assert.deepEqual([audit!.after.target.kind, audit!.after.target.number], ['number', '110']);
   await rig.hangUpFromGateway(d2, rig.out);
   await recordAt(c.recordId, 'ended');
+  // the new leg's recording (its own Call-ID) is the call's: one record with the recordings of both legs
+  const recs = await waitFor(async () => {
+    const r = await cc.sql<{ sip_call_id: string; call_id: string | null; status: string }[]>`
+      SELECT sip_call_id, call_id::text AS call_id, status FROM recordings WHERE sip_call_id IN (${c.callId}, ${newCallId})`;
+    return r.length === 2 ? r : undefined;
+  }, 30_000, 'both legs\' recordings indexed');
+  assert.deepEqual(recs.map((r) => r.call_id), [c.recordId, c.recordId], JSON.stringify(recs));
 });
 
 test('outside number 110 unreachable (no reply at all): the gateway\'s INVITE gets 503, the caller stays with seat A', async () => {
