@@ -154,6 +154,8 @@ test('three-way: caller, seat and 110 hear each other, 110 dropped back to two, 
   }
   const room = rec.channels.room;
   assert.ok(room && room.callerMixPackets > 0 && room.seatMixPackets > 0, `the room segment indexed: ${JSON.stringify(room)}`);
+  const served = await cc.apiOk<{ channels: { room?: RoomSegment } }>('GET', `/v1/recordings/${rec.id}`);
+  assert.deepEqual(served.channels.room, room, 'the API serves the room segment (QA timeline)');
   const anchoredAt = spans['three-way']![0] - rec.started_at.getTime();
   assert.ok(room.fromMs > spans['two-party']![1] - rec.started_at.getTime() && room.fromMs < anchoredAt, `the room's mix from ${room.fromMs} ms, before the three-way's span at ${anchoredAt} ms`);
 });
@@ -310,6 +312,8 @@ test('consultative transfer: the caller held while seat and 110 talk privately, 
   assert.ok(spans[0]![0] <= axis(heldFrom) && spans[0]![1] >= axis(consultFrom + 2000) && spans[0]![1] <= axis(transferredFrom), `the hold span covers the consultation: ${JSON.stringify(spans)}`);
   const events = await cc.callEventTypes(row.id);
   assert.deepEqual(events.filter((e) => e === 'call.caller_hold_audio_changed.v1').length, 2, events.join(','));
+  const served = await cc.apiOk<{ channels: { callerHeld?: Array<[number, number]> } }>('GET', `/v1/recordings/${rec.id}`);
+  assert.deepEqual(served.channels.callerHeld, spans, 'the API serves the hold spans (QA timeline)');
 });
 
 test('consultative transfer: 110 busy, the dispatcher told, the caller still held and taken back; a second consultation', async (t) => {
@@ -398,8 +402,8 @@ interface RoomSegment { fromMs: number; toMs: number; callerMixPackets: number; 
 /** The call's recording, once converted and indexed. */
 async function recordingOf(sipCallId: string) {
   const rec = await waitFor(async () => {
-    const [r] = await cc.sql<{ status: string; path: string; started_at: Date; channels: { room?: RoomSegment; callerHeld?: Array<[number, number]> } }[]>`
-      SELECT status, path, started_at, channels FROM recordings WHERE sip_call_id = ${sipCallId}`;
+    const [r] = await cc.sql<{ id: string; status: string; path: string; started_at: Date; channels: { room?: RoomSegment; callerHeld?: Array<[number, number]> } }[]>`
+      SELECT id, status, path, started_at, channels FROM recordings WHERE sip_call_id = ${sipCallId}`;
     return r?.status === 'ready' ? r : undefined;
   }, 30_000, 'the call\'s recording ready');
   return { ...rec, path: isAbsolute(rec.path) ? rec.path : join(cc.info.recordingsDir, rec.path) };
