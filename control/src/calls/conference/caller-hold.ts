@@ -23,7 +23,8 @@ export async function playHoldToCaller(env: LegEnv, a: Anchor): Promise<void> {
   if (!env.holdAudio) return;
   await env.ng.playMedia?.({ callId: a.sip_call_id, fromTag: a.caller_tag, file: env.holdAudio, repeatTimes: REPEAT_TIMES });
   // what the caller hears now is not in the recording (rtpengine does not record its player): its span is kept
-  await logCallEvent(env.deps, a.call_id, 'call.caller_hold_audio_changed.v1', { call_id: a.call_id, playing: true });
+  await logCallEvent(env.deps, a.call_id, 'call.caller_hold_audio_changed.v1', { call_id: a.call_id, playing: true })
+    .catch((err: unknown) => env.deps.log.warn({ err: String(err), call_id: a.call_id }, 'hold audio: the event was not logged (the recording will show the room there)'));
 }
 
 export async function holdCallerInRoom(env: LegEnv, a: Anchor): Promise<void> {
