@@ -28,9 +28,8 @@ import { callIdOf, header, newToken, param, type SipMessage } from '../../suppor
 import { SPELLINGS, audioSdp } from '../../support/sip-spellings.ts';
 import { audioTarget } from '../../../control/src/calls/conference/sdp.ts';
 import { cpuShareWhile } from './support/cpu.ts';
-import { readStereoWav, type StereoPcm } from '../../unit/recordings/support/audio.ts';
-import { toneLevels } from '../../support/goertzel.ts';
-import { FREQS, GW_HZ, HEARD_DB, P110_HZ, SEAT_HZ, SELF_BELOW_DB, assertHears, endpoint, measure, rmsOf, type Endpoint } from './support/tone-endpoints.ts';
+import { readStereoWav, recordedLevels } from './support/recorded-tones.ts';
+import { GW_HZ, HEARD_DB, P110_HZ, SEAT_HZ, SELF_BELOW_DB, assertHears, endpoint, measure, rmsOf, type Endpoint } from './support/tone-endpoints.ts';
 
 const CALLER = '13700000014';
 let cc: CallCentre;
@@ -407,12 +406,6 @@ async function recordingOf(sipCallId: string) {
     return r?.status === 'ready' ? r : undefined;
   }, 30_000, 'the call\'s recording ready');
   return { ...rec, path: isAbsolute(rec.path) ? rec.path : join(cc.info.recordingsDir, rec.path) };
-}
-
-/** Each tone's level (dB, as `measure` gives them) on both channels over [fromMs, toMs] of the recording's axis, 200 ms in from each end. */
-function recordedLevels(wav: StereoPcm, [fromMs, toMs]: [number, number]) {
-  const cut = (x: Int16Array) => x.subarray(Math.round((fromMs + 200) * 8), Math.round((toMs - 200) * 8));
-  return { left: toneLevels(cut(wav.left), FREQS), right: toneLevels(cut(wav.right), FREQS) };
 }
 
 /** The gateway calls 120, the seat answers, both send their tones to rtpengine; the record is talking. */
