@@ -410,6 +410,9 @@ async function recordingOf(sipCallId: string) {
 
 /** The gateway calls 120, the seat answers, both send their tones to rtpengine; the record is talking. */
 async function talkingCall(caller: Endpoint, desk: Endpoint) {
+  // the endpoints go on from test to test: none may keep sending to a port of an earlier call, which rtpengine may give
+  // this call's legs (seen: 110's old target became the caller's room port, which latched onto 110 and the caller heard nothing)
+  for (const m of media) m.silence();
   const callId = `${newToken('tw-')}@gw.example`;
   const d = await gw.invite(callId, CALLER);
   const offer = await seat.waitInvite(callId);
