@@ -23,11 +23,22 @@ export function createRecordingTools({ api, token, root, onTagsChanged }) {
 
   function renderFlags(meta) {
     const gaps = meta.gaps ?? [];
-    $('[data-testid="recording-flags"]').innerHTML = (meta.flags ?? []).includes('gap')
+    const gapHtml = (meta.flags ?? []).includes('gap')
       ? `<span class="badge flag-gap" data-flag="gap">${esc(zh.tools.gap)}</span> ${gaps.map((g) => `<span class="small">${esc(t(zh.tools.gapAt, {
         channel: zh.tools.channels[g.channel] ?? g.channel, from: formatDuration(g.start_ms), to: formatDuration(g.end_ms), s: Math.round((g.end_ms - g.start_ms) / 100) / 10,
       }))}</span>`).join('；')}`
       : '';
+    $('[data-testid="recording-flags"]').innerHTML = [gapHtml, segmentsHtml(meta.channels)].filter(Boolean).join(' ');
+  }
+
+  /** The call's segments on the recording's timeline (docs/recordings.md "Channel layout"): the room, the hold spans. */
+  function segmentsHtml(channels) {
+    const room = channels?.room;
+    const held = channels?.callerHeld ?? [];
+    const parts = [];
+    if (room) parts.push(`<span class="small" data-segment="room">${esc(t(zh.tools.roomFrom, { from: formatDuration(room.fromMs) }))}</span>`);
+    for (const [from, to] of held) parts.push(`<span class="small" data-segment="held">${esc(t(zh.tools.heldAt, { from: formatDuration(from), to: formatDuration(to) }))}</span>`);
+    return parts.join('；');
   }
 
   async function open(hit) {

@@ -6,9 +6,9 @@
  */
 import { Worker } from 'node:worker_threads';
 import { CtiError, type ErrorCode } from '../../control/src/errors/catalogue.ts';
-import type { ConvertResult } from './convert.ts';
+import type { ConvertOptions, ConvertResult } from './convert.ts';
 
-export interface ConvertRequest { id: number; metadataPath: string; outPath: string }
+export interface ConvertRequest extends ConvertOptions { id: number; metadataPath: string }
 export type ConvertReply =
   | { id: number; ok: true; result: ConvertResult }
   | { id: number; ok: false; error: { code?: ErrorCode; details?: unknown; message: string; errno?: string } };
@@ -48,11 +48,11 @@ export class ConvertThread {
   private next = 0;
 
   /** Converts one recording on the thread; rejects with the converter's CtiError, or CTI_INTERNAL if the thread died. */
-  convert(metadataPath: string, opts: { outPath: string }): Promise<ConvertResult> {
+  convert(metadataPath: string, opts: ConvertOptions): Promise<ConvertResult> {
     const id = ++this.next;
     return new Promise<ConvertResult>((resolve, reject) => {
       this.pending.set(id, { metadataPath, resolve, reject });
-      this.thread().postMessage({ id, metadataPath, outPath: opts.outPath } satisfies ConvertRequest);
+      this.thread().postMessage({ id, metadataPath, outPath: opts.outPath, callerHeld: opts.callerHeld } satisfies ConvertRequest);
     });
   }
 

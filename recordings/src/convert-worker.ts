@@ -12,7 +12,7 @@ if (!parentPort) throw new Error('convert-worker.ts runs as a worker thread (con
 const port = parentPort;
 
 port.on('message', (req: ConvertRequest) => {
-  convertCall(req.metadataPath, { outPath: req.outPath }).then(
+  convertCall(req.metadataPath, { outPath: req.outPath, callerHeld: req.callerHeld }).then(
     (result) => port.postMessage({ id: req.id, ok: true, result } satisfies ConvertReply),
     (e: unknown) => port.postMessage({
       id: req.id,

@@ -3,6 +3,7 @@
  *
  *   <pcap path>
  *   <blank lines>
+ *   [Label: <the NG label>]                       (before an exchange whose monologue has a label)
  *   Timestamp started ms: 1795686579618.086      \
  *   SDP mode: offer                               | one block per SDP exchange; the SDP is the one
  *   SDP before RTP packet: 1                      | rtpengine *sent* (its own addresses and ports)
@@ -33,6 +34,8 @@ export interface SdpExchange {
   readonly startedAtMs?: number;
   /** How many RTP packets the pcap held when this SDP was written. */
   readonly rtpPacketsBefore?: number;
+  /** The NG `label` of the exchange's monologue, when it has one (room-ports.ts). */
+  readonly label?: string;
   readonly sdp: string;
   readonly connectionAddress?: string;
   readonly media: readonly SdpMedia[];
@@ -97,7 +100,8 @@ export function parseMetadata(text: string): RecordingMetadata {
     throw new CtiError('CTI_RECORDING_MALFORMED', { reason: 'metadata file does not start with the pcap path' });
   }
   const exchanges: SdpExchange[] = [];
-  let header: { mode?: string; startedAtMs?: number; rtpPacketsBefore?: number } = {};
+  let header: { mode?: string; startedAtMs?: number; rtpPacketsBefore?: number; label?: string } = {};
+  let label: string | undefined;
   let terminatedAtMs: number | undefined;
   let callStartLocal: string | undefined;
   let callEndLocal: string | undefined;
@@ -107,7 +111,11 @@ export function parseMetadata(text: string): RecordingMetadata {
     const colon = line.indexOf(': ');
     const key = colon > 0 ? line.slice(0, colon) : '';
     const value = colon > 0 ? line.slice(colon + 2) : '';
-    if (key === 'Timestamp started ms') header = { startedAtMs: number(value) };
+    if (key === 'Label') label = value.trim();
+    else if (key === 'Timestamp started ms') {
+      header = { startedAtMs: number(value), ...(label ? { label } : {}) };
+      label = undefined;
+    }
     else if (key === 'SDP mode') header.mode = value.trim();
     else if (key === 'SDP before RTP packet') header.rtpPacketsBefore = number(value);
     else if (key.startsWith('Timestamp terminated ms')) terminatedAtMs = number(value);
@@ -121,7 +129,7 @@ export function parseMetadata(text: string): RecordingMetadata {
       while (i < lines.length && /^[a-z]=/.test(lines[i])) sdpLines.push(lines[i++]);
       i--;
       const sdp = sdpLines.map((l) => `${l}\r\n`).join('');
-      exchanges.push({ mode: header.mode, startedAtMs: header.startedAtMs, rtpPacketsBefore: header.rtpPacketsBefore, sdp, ...parseSdpMedia(sdp) });
+      exchanges.push({ mode: header.mode, startedAtMs: header.startedAtMs, rtpPacketsBefore: header.rtpPacketsBefore, ...(header.label ? { label: header.label } : {}), sdp, ...parseSdpMedia(sdp) });
       header = {};
     }
   }

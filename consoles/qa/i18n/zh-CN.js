@@ -18,6 +18,7 @@ export const zh = {
     tags: '标签：', noTags: '无标签', add: '添加标签', remove: '删除标签 {tag}', added: '已添加标签“{tag}”', removed: '已删除标签“{tag}”',
     badTag: '标签不能含空格或逗号，最长 32 个字', export: '导出证据包（录音+完整性证明）', exporting: '正在生成证据包…', exported: '已下载 {name}',
     gap: '缺音', gapAt: '{channel} {from}–{to} 无声音 {s} 秒', channels: { caller: '主叫', seat: '席位' },
+    roomFrom: '{from} 起进入会议（右声道为主叫听到的会议混音）', heldAt: '{from}–{to} 主叫听保持音（未录入，右声道静音）',
   },
   forms: {
     heading: '评分表管理', none: '还没有评分表', name: '名称', items: '评分项数', state: '状态', active: '启用', inactive: '已停用',

@@ -60,6 +60,7 @@ export const eventDataSchemas = {
   }),
   'call.held.v1': obj({ call_id: str, seat_id: strOrNull, user_id: str }),
   'call.resumed.v1': obj({ call_id: str, seat_id: strOrNull, user_id: str, held_ms: int }),
+  'call.caller_hold_audio_changed.v1': obj({ call_id: str, playing: bool }),
   'seat.state_changed.v1': obj({ seat_id: str, from: { enum: SEAT_STATE_NAMES }, to: { enum: SEAT_STATE_NAMES }, reason: strOrNull, since: str }),
   'seat.registration_changed.v1': obj({ seat_id: str, registered: bool, contacts: int }),
   'recording.ready.v1': obj({ recording_id: str, call_id: strOrNull, sip_call_id: str, duration_ms: int, sm3: str, size_bytes: int }),

@@ -7,12 +7,15 @@
  * loop that handles calls; a spool that falls behind raises the critical alarm `recording_backlog` (backlog.ts).
  * Run it in one process per spool (the leader).
  */
+import { basename } from 'node:path';
 import type { AppDeps } from '../app/deps.ts';
 import { RECORDING_ALARMS } from '../alarms/alarm.ts';
 import { clearAlarm, raiseAlarm } from '../alarms/service.ts';
 import type { CtiError } from '../errors/catalogue.ts';
 import { RecordingSpool, type RecordingReady } from '../../../recordings/src/spool.ts';
 import { ConvertThread } from '../../../recordings/src/convert-thread.ts';
+import { parseMetadataFileName } from '../../../recordings/src/metadata.ts';
+import { callerHeldSpans } from './held.ts';
 import { backlogLimits, watchBacklog } from './backlog.ts';
 import { indexFailed, indexReady } from './store.ts';
 
@@ -74,7 +77,7 @@ export async function onRecordingFailed(deps: PipelineDeps, sipCallId: string, e
 export function startRecordingPipeline(deps: PipelineDeps, opts: RecordingPipelineOptions = {}): RecordingPipeline {
   const thread = new ConvertThread();
   const spool = new RecordingSpool({
-    convert: (metadataPath, o) => thread.convert(metadataPath, o),
+    convert: async (metadataPath, o) => thread.convert(metadataPath, { ...o, callerHeld: await heldOf(deps, metadataPath) }),
     spoolDir: deps.config.spoolDir,
     recordingsDir: deps.config.recordingsDir,
     timeZone: opts.timeZone ?? 'Asia/Shanghai',
@@ -92,6 +95,17 @@ export function startRecordingPipeline(deps: PipelineDeps, opts: RecordingPipeli
       await thread.close();
     },
   };
+}
+
+/** The spans the caller heard the hold audio (held.ts), by the Call-ID in rtpengine's metadata file name. */
+async function heldOf(deps: PipelineDeps, metadataPath: string): Promise<Array<[number, number | null]>> {
+  const names = parseMetadataFileName(basename(metadataPath));
+  if (!names) return [];
+  return callerHeldSpans(deps.sql, names.callId).catch((err: unknown) => {
+    // the recording is made without them (the seat channel then holds what was blocked during a hold) rather than not at all
+    deps.log.warn({ err: String(err), sip_call_id: names.callId }, 'recording: the hold spans could not be read');
+    return [];
+  });
 }
 
 function describe(data: unknown): unknown {

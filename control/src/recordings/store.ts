@@ -9,7 +9,7 @@
  * raises recording_conflict). The call id and centre come from `calls.sip_call_id`, else the config's centre.
  */
 import type { Sql, TransactionSql } from 'postgres';
-import type { ChannelResult } from '../../../recordings/src/convert.ts';
+import type { ChannelResult, RoomSegment } from '../../../recordings/src/convert.ts';
 import type { RecordingReady } from '../../../recordings/src/spool.ts';
 import { missingAudio, type AudioGap } from './gaps.ts';
 
@@ -35,10 +35,13 @@ export interface RecordingRow {
 
 const COLUMNS = 'id, call_id, sip_call_id, centre_id, status, path, started_at, duration_ms, size_bytes::float8 AS size_bytes, sm3, channels, flags, gaps, created_at';
 
-/** What is kept of each channel: the statistics, without per-packet detail. */
-export function channelsJson(channels: readonly ChannelResult[]): Record<string, unknown> {
+/**
+ * What is kept of each channel: the statistics, without per-packet detail; and, for a call that went into a conference
+ * room, from when the seat channel holds the room's mix for the caller (`room`, docs/recordings.md "Channel layout").
+ */
+export function channelsJson(channels: readonly ChannelResult[], r: { room?: RoomSegment; callerHeld?: Array<[number, number]> } = {}): Record<string, unknown> {
   const [caller, seat] = channels;
-  return { caller, seat };
+  return { caller, seat, ...(r.room ? { room: r.room } : {}), ...(r.callerHeld ? { callerHeld: r.callerHeld } : {}) };
 }
 
 export type IndexOutcome =
@@ -51,9 +54,17 @@ interface CallRef {
   sip_call_id: string;
 }
 
+/**
+ * The call a recording belongs to: the call with that Call-ID, or the call whose leg it is (a blind transfer's new
+ * leg, calls/transfer/: the gateway's new INVITE under its own Call-ID is a leg of the same call record), so that
+ * the call keeps every recording of its legs (docs/recordings.md "Channel layout").
+ */
 async function callBySipId(tx: TransactionSql, centreId: string, sipCallId: string): Promise<CallRef> {
   const [c] = await tx<CallRef[]>`SELECT id, centre_id, sip_call_id FROM calls WHERE sip_call_id = ${sipCallId}`;
-  return c ?? { id: null, centre_id: centreId, sip_call_id: sipCallId };
+  if (c) return c;
+  const [leg] = await tx<{ id: string; centre_id: string }[]>`
+    SELECT c.id, c.centre_id FROM call_legs l JOIN calls c ON c.id = l.call_id WHERE l.sip_call_id = ${sipCallId} ORDER BY l.id LIMIT 1`;
+  return { id: leg?.id ?? null, centre_id: leg?.centre_id ?? centreId, sip_call_id: sipCallId };
 }
 
 async function lockRow(tx: TransactionSql, sipCallId: string): Promise<RecordingRow | undefined> {
@@ -89,7 +100,7 @@ export async function indexReady(sql: Sql, centreId: string, r: RecordingReady):
     const gaps = missingAudio(r.channels, call?.answered_at ? call.answered_at.getTime() - r.startedAt.getTime() : null);
     const row = await upsert(tx, centreId, existing, r.sipCallId, {
       status: 'ready', path: r.outPath, started_at: r.startedAt, duration_ms: Math.round(r.durationMs),
-      size_bytes: r.sizeBytes, sm3: r.sm3, channels: tx.json(channelsJson(r.channels) as never),
+      size_bytes: r.sizeBytes, sm3: r.sm3, channels: tx.json(channelsJson(r.channels, r) as never),
       flags: gaps.length > 0 ? ['gap'] : [], gaps: gaps.length > 0 ? tx.json(gaps as never) : null,
     });
     return { kind: 'indexed', row, previous: existing?.status ?? null, gaps } as const;
@@ -122,11 +133,14 @@ export async function recordingById(sql: Sql, id: string): Promise<RecordingRow 
   return row;
 }
 
-/** The recording of a call, by call id or by the call's SIP Call-ID (a recording indexed before its call row). */
+/**
+ * The recording of a call, by call id or by the call's SIP Call-ID (a recording indexed before its call row): the
+ * one under the call's own Call-ID first (a transfer leg's recording carries the call id too, callBySipId).
+ */
 export async function recordingOfCall(sql: Sql, callId: string): Promise<RecordingRow | undefined> {
   const [row] = await sql<RecordingRow[]>`
     SELECT ${sql.unsafe(COLUMNS)} FROM recordings
      WHERE call_id = ${callId} OR sip_call_id = (SELECT sip_call_id FROM calls WHERE id = ${callId})
-     ORDER BY (status = 'ready') DESC, created_at DESC LIMIT 1`;
+     ORDER BY (sip_call_id = (SELECT sip_call_id FROM calls WHERE id = ${callId})) DESC, (status = 'ready') DESC, created_at DESC LIMIT 1`;
   return row;
 }

@@ -9,7 +9,9 @@
  *   - the dispatcher drops 110: 110 gets a BYE, caller and seat keep hearing each other and no longer 110;
  *   - the caller's gateway never sees a request in its dialog (no re-INVITE, no ACK), and every packet it receives
  *     comes from its one rtpengine address, before, during and after the three-way;
- *   - one call record: the parties' joins and 110's leaving on its timeline; the caller hangs up and the room closes.
+ *   - one call record: the parties' joins and 110's leaving on its timeline; the caller hangs up and the room closes;
+ *   - its one recording (docs/recordings.md "Channel layout"): the left channel only the caller's tone throughout; the
+ *     right what the caller heard: the seat, then seat and 110 (the room's mix for the caller), then the seat again.
  * Bad input first: a seat as destination, an unknown one, a number off the directory: coded errors, nothing changed.
  * Then 110 busy (486): it leaves as `failed`, caller and seat keep hearing each other.
  * The dispatcher leaves (seat-leaves.ts): caller and 110 talk on, the seat's BYE answered by Kamailio, the seat free;
@@ -18,6 +20,7 @@
  * 110 busy -> target_failed, still held, cancelled (taken back); a ringing 110 cancelled (CANCEL sent); merged.
  */
 import assert from 'node:assert/strict';
+import { isAbsolute, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startCallCentre, waitFor, type CallCentre } from '../support/callcentre.ts';
 import { RawGateway, RawSeat, dialledDialog as dialogOf, openRawEndpoints, type Dialog, type RawEndpoints } from '../support/raw-sip-parties.ts';
@@ -25,6 +28,7 @@ import { callIdOf, header, newToken, param, type SipMessage } from '../../suppor
 import { SPELLINGS, audioSdp } from '../../support/sip-spellings.ts';
 import { audioTarget } from '../../../control/src/calls/conference/sdp.ts';
 import { cpuShareWhile } from './support/cpu.ts';
+import { readStereoWav, recordedLevels } from './support/recorded-tones.ts';
 import { GW_HZ, HEARD_DB, P110_HZ, SEAT_HZ, SELF_BELOW_DB, assertHears, endpoint, measure, rmsOf, type Endpoint } from './support/tone-endpoints.ts';
 
 const CALLER = '13700000014';
@@ -62,6 +66,9 @@ test('three-way: caller, seat and 110 hear each other, 110 dropped back to two, 
   seat.rtpPort = desk.port;
 
   const { callId, d, a, towardsGw, row } = await talkingCall(caller, desk);
+  const spans: Record<string, [number, number]> = {};
+  const span = (name: string, ms: number) => { const at = Date.now() + 300; spans[name] = [at, at + ms]; }; // measure's window
+  span('two-party', 1500);
   const two = await Promise.all([measure(caller, 1500), measure(desk, 1500)]);
   t.diagnostic(`two-party: caller ${JSON.stringify(two[0].levels)}; seat ${JSON.stringify(two[1].levels)}`);
   assertHears('the caller (two-party)', two[0], GW_HZ, [SEAT_HZ]);
@@ -88,6 +95,7 @@ test('three-way: caller, seat and 110 hear each other, 110 dropped back to two, 
   p110.sendTo(sdpTarget(inv110));
   const parts = await waitFor(() => inRoom(started.room_id, 3), 10_000, 'caller, seat and 110 in the room');
 
+  span('three-way', 2000);
   const { result: [c3, s3, p3], share } = await cpuShareWhile(cc.stack.daemons.janus!.pid!,
     () => Promise.all([measure(caller, 2000), measure(desk, 2000), measure(p110, 2000)]));
   t.diagnostic(`three-way: caller ${JSON.stringify(c3)}; seat ${JSON.stringify(s3)}; 110 ${JSON.stringify(p3)}`);
@@ -109,6 +117,7 @@ test('three-way: caller, seat and 110 hear each other, 110 dropped back to two, 
   const bye = await raw.gwEp.waitFor((m) => m.method === 'BYE' && callIdOf(m) === call110, 10_000, 'the BYE to 110');
   await gw.respond(bye, 200, 'OK');
   await waitFor(() => inRoom(started.room_id, 2), 10_000, 'caller and seat left in the room');
+  span('after 110 left', 2000);
   const [c2, s2] = await Promise.all([measure(caller, 2000), measure(desk, 2000)]);
   t.diagnostic(`after 110 left: caller ${JSON.stringify(c2)}; seat ${JSON.stringify(s2)}`);
   assertHears('the caller after 110 left', c2, GW_HZ, [SEAT_HZ]);
@@ -126,6 +135,28 @@ test('three-way: caller, seat and 110 hear each other, 110 dropped back to two, 
   assert.equal(types.filter((e) => e === 'call.party_left.v1').length, 1, types.join(','));
   assert.equal(param(header(reOk, 'to'), 'tag'), a.remoteTag, 'the re-INVITE was answered in the call\'s own dialog');
   await callerHangsUp(callId, d, row.id, started.room_id);
+
+  // the recording: left what the caller said, right what the caller heard, over each span (docs/recordings.md)
+  const rec = await recordingOf(callId);
+  const wav = await readStereoWav(rec.path);
+  const at = (name: string) => recordedLevels(wav, spans[name]!.map((x) => x - rec.started_at.getTime()) as [number, number]);
+  const heard = { 'two-party': [SEAT_HZ], 'three-way': [SEAT_HZ, P110_HZ], 'after 110 left': [SEAT_HZ] };
+  for (const [name, tones] of Object.entries(heard)) {
+    const { left, right } = at(name);
+    t.diagnostic(`recording, ${name}: left ${JSON.stringify(left)}; right ${JSON.stringify(right)}`);
+    for (const f of tones) assert.ok(right[f]! > HEARD_DB, `the seat channel holds what the caller heard, ${f} Hz (${name}): ${JSON.stringify(right)}`);
+    assert.ok(right[GW_HZ]! < Math.min(...tones.map((f) => right[f]!)) - SELF_BELOW_DB, `the seat channel does not hold the caller (${name}): ${JSON.stringify(right)}`);
+    const others = [SEAT_HZ, P110_HZ];
+    assert.ok(left[GW_HZ]! > HEARD_DB, `the caller channel holds the caller (${name}): ${JSON.stringify(left)}`);
+    for (const f of others) assert.ok(left[f]! < left[GW_HZ]! - SELF_BELOW_DB, `the caller channel holds only the caller (${name}): ${JSON.stringify(left)}`);
+    for (const f of others.filter((x) => !tones.includes(x))) assert.ok(right[f]! < HEARD_DB - SELF_BELOW_DB, `the caller did not hear ${f} Hz (${name}): ${JSON.stringify(right)}`);
+  }
+  const room = rec.channels.room;
+  assert.ok(room && room.callerMixPackets > 0 && room.seatMixPackets > 0, `the room segment indexed: ${JSON.stringify(room)}`);
+  const served = await cc.apiOk<{ channels: { room?: RoomSegment } }>('GET', `/v1/recordings/${rec.id}`);
+  assert.deepEqual(served.channels.room, room, 'the API serves the room segment (QA timeline)');
+  const anchoredAt = spans['three-way']![0] - rec.started_at.getTime();
+  assert.ok(room.fromMs > spans['two-party']![1] - rec.started_at.getTime() && room.fromMs < anchoredAt, `the room's mix from ${room.fromMs} ms, before the three-way's span at ${anchoredAt} ms`);
 });
 
 test('three-way: 110 busy: it leaves as failed, caller and seat keep talking', async (t) => {
@@ -222,6 +253,7 @@ test('consultative transfer: the caller held while seat and 110 talk privately, 
   assert.equal(ringing.phase, 'dialling');
   const early = await cc.api<{ code: string }>('POST', `/v1/calls/${row.id}/consultations/complete`);
   assert.deepEqual([early.status, early.body.code], [409, 'CTI_CONSULT_ILLEGAL_TRANSITION'], 'nothing to complete while 110 rings');
+  const heldFrom = Date.now() + 300;
   const held = await measure(caller!, 2000);
   t.diagnostic(`caller while 110 rings: ${JSON.stringify(held.levels)}, rms ${rmsOf(caller!, 2000).toFixed(0)}`);
   assert.ok(rmsOf(caller!, 2000) > 300 && held.levels[SEAT_HZ]! < HEARD_DB, `the caller hears the hold audio, not the seat: ${JSON.stringify(held.levels)}`);
@@ -230,6 +262,7 @@ test('consultative transfer: the caller held while seat and 110 talk privately, 
   await gw.respond(inv110, 200, 'OK', { toTag: tag110, body: audioSdp(p110!.port) });
   p110!.sendTo(sdpTarget(inv110));
   await waitFor(async () => ((await consultation(row.id)).phase === 'talking') || undefined, 10_000, 'consultation talking');
+  const consultFrom = Date.now() + 300;
   const [c1, s1, p1] = await Promise.all([measure(caller!, 2000), measure(desk!, 2000), measure(p110!, 2000)]);
   t.diagnostic(`consulting: caller ${JSON.stringify(c1.levels)}; seat ${JSON.stringify(s1.levels)}; 110 ${JSON.stringify(p1.levels)}`);
   assertHears('the seat (consulting)', s1, SEAT_HZ, [P110_HZ]);
@@ -243,6 +276,7 @@ test('consultative transfer: the caller held while seat and 110 talk privately, 
   await seat.request(a, 'BYE');
   await seat.waitResponse(callId, 'BYE', (s) => s === 200, 'the seat\'s BYE answered by Kamailio', a.cseq);
   await cc.waitForSeatState(raw.seat, 'ready');
+  const transferredFrom = Date.now() + 300;
   const [c2, p2] = await Promise.all([measure(caller!, 2000), measure(p110!, 2000)]);
   t.diagnostic(`transferred: caller ${JSON.stringify(c2.levels)}; 110 ${JSON.stringify(p2.levels)}`);
   assertHears('the caller (transferred)', c2, GW_HZ, [P110_HZ]);
@@ -255,6 +289,30 @@ test('consultative transfer: the caller held while seat and 110 talk privately, 
   await gw.respond(bye110, 200, 'OK');
   await cc.waitForCall((c) => c.id === row.id && c.state === 'ended', 10_000, 'the call ended');
   await waitFor(async () => (await cc.api('GET', `/v1/conferences/${started.room_id}`)).status === 404 || undefined, 10_000, 'the room closed');
+
+  // the recording: the caller's tone on the left throughout; on the right nothing while held (the hold audio is not
+  // recorded by rtpengine: the span is listed instead), then 110 after the transfer; never the consultation
+  const rec = await recordingOf(callId);
+  const wav = await readStereoWav(rec.path);
+  const axis = (wall: number) => wall - rec.started_at.getTime();
+  const ringing110 = recordedLevels(wav, [axis(heldFrom), axis(heldFrom + 2000)]);
+  const consulting = recordedLevels(wav, [axis(consultFrom), axis(consultFrom + 2000)]);
+  const transferred = recordedLevels(wav, [axis(transferredFrom), axis(transferredFrom + 2000)]);
+  t.diagnostic(`recording: while 110 rings ${JSON.stringify(ringing110)}; consulting ${JSON.stringify(consulting)}; transferred ${JSON.stringify(transferred)}; held ${JSON.stringify(rec.channels.callerHeld)}`);
+  for (const [name, l] of [['110 ringing', ringing110], ['consulting', consulting], ['transferred', transferred]] as const) {
+    assert.ok(l.left[GW_HZ]! > HEARD_DB && l.left[SEAT_HZ]! < HEARD_DB - SELF_BELOW_DB && l.left[P110_HZ]! < HEARD_DB - SELF_BELOW_DB, `left, the caller only (${name}): ${JSON.stringify(l.left)}`);
+  }
+  for (const l of [ringing110, consulting]) {
+    assert.ok(Math.max(...Object.values(l.right)) < HEARD_DB - SELF_BELOW_DB, `right: nothing of the consultation while the caller was held: ${JSON.stringify(l.right)}`);
+  }
+  assert.ok(transferred.right[P110_HZ]! > HEARD_DB && transferred.right[SEAT_HZ]! < HEARD_DB - SELF_BELOW_DB, `right, 110 after the transfer: ${JSON.stringify(transferred.right)}`);
+  const spans = rec.channels.callerHeld ?? [];
+  assert.equal(spans.length, 1, JSON.stringify(spans));
+  assert.ok(spans[0]![0] <= axis(heldFrom) && spans[0]![1] >= axis(consultFrom + 2000) && spans[0]![1] <= axis(transferredFrom), `the hold span covers the consultation: ${JSON.stringify(spans)}`);
+  const events = await cc.callEventTypes(row.id);
+  assert.deepEqual(events.filter((e) => e === 'call.caller_hold_audio_changed.v1').length, 2, events.join(','));
+  const served = await cc.apiOk<{ channels: { callerHeld?: Array<[number, number]> } }>('GET', `/v1/recordings/${rec.id}`);
+  assert.deepEqual(served.channels.callerHeld, spans, 'the API serves the hold spans (QA timeline)');
 });
 
 test('consultative transfer: 110 busy, the dispatcher told, the caller still held and taken back; a second consultation', async (t) => {
@@ -338,8 +396,23 @@ async function consultation(recordId: string) {
   return cc.apiOk<{ phase: string; target_failure: string | null }>('GET', `/v1/calls/${recordId}/consultations`, undefined, [200]);
 }
 
+interface RoomSegment { fromMs: number; toMs: number; callerMixPackets: number; seatMixPackets: number }
+
+/** The call's recording, once converted and indexed. */
+async function recordingOf(sipCallId: string) {
+  const rec = await waitFor(async () => {
+    const [r] = await cc.sql<{ id: string; status: string; path: string; started_at: Date; channels: { room?: RoomSegment; callerHeld?: Array<[number, number]> } }[]>`
+      SELECT id, status, path, started_at, channels FROM recordings WHERE sip_call_id = ${sipCallId}`;
+    return r?.status === 'ready' ? r : undefined;
+  }, 30_000, 'the call\'s recording ready');
+  return { ...rec, path: isAbsolute(rec.path) ? rec.path : join(cc.info.recordingsDir, rec.path) };
+}
+
 /** The gateway calls 120, the seat answers, both send their tones to rtpengine; the record is talking. */
 async function talkingCall(caller: Endpoint, desk: Endpoint) {
+  // the endpoints go on from test to test: none may keep sending to a port of an earlier call, which rtpengine may give
+  // this call's legs (seen: 110's old target became the caller's room port, which latched onto 110 and the caller heard nothing)
+  for (const m of media) m.silence();
   const callId = `${newToken('tw-')}@gw.example`;
   const d = await gw.invite(callId, CALLER);
   const offer = await seat.waitInvite(callId);

@@ -18,7 +18,10 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
+import { audioTarget } from '../../../control/src/calls/conference/sdp.ts';
+import { GW_HZ, HEARD_DB, P110_HZ, SELF_BELOW_DB, endpoint, measure } from './support/tone-endpoints.ts';
+import { readStereoWav, recordedLevels } from './support/recorded-tones.ts';
 import { after, before, test } from 'node:test';
 import { startCallCentre, waitFor, type CallCentre } from '../support/callcentre.ts';
 import { TransferRig, referUser, type Connected } from '../support/transfer-parties.ts';
@@ -215,8 +218,14 @@ async function outsideGets(newCallId: string) {
   return rig.out.waitInvite(newCallId);
 }
 
-test('outside number 110: relayed out through its trunk presenting the entry\'s number, answered; one record with the 110 leg', async () => {
+test('outside number 110: relayed out through its trunk presenting the entry\'s number, answered; one record with the 110 leg', async (t) => {
   const c = await rig.connectToA();
+  const caller = await endpoint(GW_HZ); // the caller's new leg and 110 send tones: the leg's recording is checked by them
+  const p110 = await endpoint(P110_HZ);
+  const ports = [rig.gw.rtpPort, rig.out.rtpPort] as const;
+  t.after(() => { caller.close(); p110.close(); [rig.gw.rtpPort, rig.out.rtpPort] = ports; });
+  rig.gw.rtpPort = caller.port;
+  rig.out.rtpPort = p110.port;
   const { newCallId, d2 } = await rig.transferAccepted(c, 'police-110');
   const invite = await outsideGets(newCallId);
   assert.match(invite.uri ?? '', /^sip:110@127\.0\.0\.1:/, 'dialled 110 at the trunk\'s gateway');
@@ -233,6 +242,11 @@ test('outside number 110: relayed out through its trunk presenting the entry\'s 
   assert.match(header(ok, 'from'), new RegExp(`sip:${CALLER}@`), 'From restored towards the gateway');
   await rig.gw.ackAnswer(d2, ok);
   await rig.out.waitRequest(newCallId, 'ACK');
+  caller.sendTo(audioTarget(ok.body));
+  p110.sendTo(audioTarget(invite.body));
+  const talkFrom = Date.now() + 300; // measure's window
+  const heard = await measure(caller, 1500);
+  assert.ok(heard.levels[P110_HZ]! > HEARD_DB, `the caller hears 110: ${JSON.stringify(heard.levels)}`);
   await rig.notifyFromGateway(c, '200 OK', true);
   await rig.hangUpFromGateway(c.d, rig.rsA);
   await waitFor(async () => (await transfersOf(c.recordId))[0]?.state === 'succeeded', 10_000, 'transfer succeeded', 50);
@@ -252,6 +266,21 @@ test('outside number 110: relayed out through its trunk presenting the entry\'s 
   assert.deepEqual([audit!.after.target.kind, audit!.after.target.number], ['number', '110']);
   await rig.hangUpFromGateway(d2, rig.out);
   await recordAt(c.recordId, 'ended');
+  // the new leg's recording (its own Call-ID) is the call's: one record with the recordings of both legs
+  const recs = await waitFor(async () => {
+    const r = await cc.sql<{ sip_call_id: string; call_id: string | null; status: string; path: string | null; started_at: Date | null }[]>`
+      SELECT sip_call_id, call_id::text AS call_id, status, path, started_at FROM recordings WHERE sip_call_id IN (${c.callId}, ${newCallId})`;
+    return r.length === 2 ? r : undefined;
+  }, 30_000, 'both legs\' recordings indexed');
+  assert.deepEqual(recs.map((r) => r.call_id), [c.recordId, c.recordId], JSON.stringify(recs));
+  // the new leg's recording: the caller on the left, 110 on the right (what the caller heard after the transfer)
+  const leg = recs.find((r) => r.sip_call_id === newCallId)!;
+  assert.equal(leg.status, 'ready', JSON.stringify(leg));
+  const wav = await readStereoWav(isAbsolute(leg.path!) ? leg.path! : join(cc.info.recordingsDir, leg.path!));
+  const l = recordedLevels(wav, [talkFrom - leg.started_at!.getTime(), talkFrom + 1500 - leg.started_at!.getTime()]);
+  t.diagnostic(`the transfer leg's recording while caller and 110 talk: ${JSON.stringify(l)}`);
+  assert.ok(l.left[GW_HZ]! > HEARD_DB && l.left[P110_HZ]! < HEARD_DB - SELF_BELOW_DB, `left, the caller: ${JSON.stringify(l.left)}`);
+  assert.ok(l.right[P110_HZ]! > HEARD_DB && l.right[GW_HZ]! < HEARD_DB - SELF_BELOW_DB, `right, 110: ${JSON.stringify(l.right)}`);
 });
 
 test('outside number 110 unreachable (no reply at all): the gateway\'s INVITE gets 503, the caller stays with seat A', async () => {

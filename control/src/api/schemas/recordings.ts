@@ -12,8 +12,19 @@ export const recordingMeta = {
     duration_ms: { type: ['integer', 'null'] }, size_bytes: { type: ['integer', 'null'] },
     sm3: { type: ['string', 'null'], description: 'SM3 (GB/T 32905) of the whole WAV file, hex.' },
     channels: {
-      type: ['object', 'null'], description: 'Stereo WAV: caller on the left channel, seat on the right.',
-      properties: { caller: channel, seat: channel },
+      type: ['object', 'null'], description: 'Stereo WAV: what the caller said on the left channel, what the caller heard on the right (docs/recordings.md "Channel layout").',
+      properties: {
+        caller: channel, seat: channel,
+        room: {
+          type: 'object', additionalProperties: true,
+          description: 'The call went into a conference room: from fromMs (recording axis) on the right channel is the room\'s mix for the caller.',
+          properties: { fromMs: { type: 'integer' }, toMs: { type: 'integer' }, callerMixPackets: { type: 'integer' }, seatMixPackets: { type: 'integer' } },
+        },
+        callerHeld: {
+          type: 'array', description: 'Spans [start_ms, end_ms] (recording axis) in which the caller heard the hold audio, not recorded by rtpengine: the right channel is silent there.',
+          items: { type: 'array', items: { type: 'integer' } },
+        },
+      },
     },
     flags: { type: 'array', items: { type: 'string' }, description: 'gap: a side sent no audio for 3 s or more after the answer (see gaps).' },
     gaps: {

@@ -36,6 +36,7 @@ import { FROM_BROWSER, PLAIN, TO_BROWSER, b64, closeRoom, joinMixer, joined, kee
 import { destroyRoom, openRoom, openRoomOrThrow } from './rooms.ts';
 import { audioTarget, janusAnswer } from './sdp.ts';
 import type { Anchor, Participant, Room } from './store.ts';
+import { roomMixLabel } from '../../../../recordings/src/room-ports.ts';
 
 /** Kamailio's table of anchor tokens (engine/kamailio/kamailio.cfg.tpl, route ANCHOR_SEAT). */
 const ANCHOR_TOKENS = 'an';
@@ -189,7 +190,10 @@ async function seatIntoRoom(env: LegEnv, a: Anchor, room: Room, inv: AnchorInvit
   const roomSide = `conf-${p.participant_id}`;
   await env.store.putParticipant(p);
   try {
-    const offered = await env.ng.offer({ callId: a.sip_call_id, fromTag: inv.ftag, sdp: inv.sdp, options: { ...(inv.ws ? FROM_BROWSER : PLAIN), 'to-tag': roomSide } });
+    const offered = await env.ng.offer({
+      callId: a.sip_call_id, fromTag: inv.ftag, sdp: inv.sdp,
+      options: { ...(inv.ws ? FROM_BROWSER : PLAIN), 'to-tag': roomSide, label: roomMixLabel('seat') }, // the recording's converter tells this port by it
+    });
     const peer = audioTarget(offered.sdp);
     const mixed = await joinMixer(env, room, peer, 'seat');
     keepHandle(p.participant_id, mixed.handle);
@@ -233,7 +237,10 @@ async function callerIntoRoom(env: LegEnv, a: Anchor, room: Room, seatSdp: strin
   const sdp = await callerSdp(env, a, seatSdp);
   const p = anchoredParticipant(a, room, 'caller', a.sip_call_id, a.caller_tag);
   const roomSide = `conf-${p.participant_id}`;
-  const reOffer = await env.ng.offer({ callId: a.sip_call_id, fromTag: a.caller_tag, sdp, flags: KEEP_PORTS, options: { ...PLAIN, 'to-tag': roomSide } });
+  const reOffer = await env.ng.offer({
+    callId: a.sip_call_id, fromTag: a.caller_tag, sdp, flags: KEEP_PORTS,
+    options: { ...PLAIN, 'to-tag': roomSide, label: roomMixLabel('caller') }, // what the caller hears: the recording's seat channel
+  });
   const peer = audioTarget(reOffer.sdp); // rtpengine's new port towards Janus for the caller
   const mixed = await joinMixer(env, room, peer, 'caller');
   keepHandle(p.participant_id, mixed.handle);

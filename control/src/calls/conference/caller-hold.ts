@@ -6,6 +6,7 @@
  * sends it to the caller (and the call's recording keeps it); plus the caller's participant muted in Janus.
  * Release undoes the three in reverse. A step that fails is logged; hold audio that cannot play never drops a call.
  */
+import { logCallEvent } from '../store.ts';
 import { setMuted, type LegEnv } from './legs.ts';
 import type { Anchor } from './store.ts';
 
@@ -19,7 +20,11 @@ const roomSide = (a: Anchor) => a.room_tag ?? a.seat_tag;
 export async function playHoldToCaller(env: LegEnv, a: Anchor): Promise<void> {
   const side = roomSide(a);
   if (side) await env.ng.blockMedia?.({ callId: a.sip_call_id, fromTag: side });
-  if (env.holdAudio) await env.ng.playMedia?.({ callId: a.sip_call_id, fromTag: a.caller_tag, file: env.holdAudio, repeatTimes: REPEAT_TIMES });
+  if (!env.holdAudio) return;
+  await env.ng.playMedia?.({ callId: a.sip_call_id, fromTag: a.caller_tag, file: env.holdAudio, repeatTimes: REPEAT_TIMES });
+  // what the caller hears now is not in the recording (rtpengine does not record its player): its span is kept
+  await logCallEvent(env.deps, a.call_id, 'call.caller_hold_audio_changed.v1', { call_id: a.call_id, playing: true })
+    .catch((err: unknown) => env.deps.log.warn({ err: String(err), call_id: a.call_id }, 'hold audio: the event was not logged (the recording will show the room there)'));
 }
 
 export async function holdCallerInRoom(env: LegEnv, a: Anchor): Promise<void> {
@@ -30,6 +35,9 @@ export async function holdCallerInRoom(env: LegEnv, a: Anchor): Promise<void> {
 export async function releaseCallerInRoom(env: LegEnv, a: Anchor): Promise<void> {
   const log = (step: string) => (err: unknown) => env.deps.log.warn({ err: String(err), call_id: a.call_id, step }, 'releasing the held caller: a step failed');
   await env.ng.stopMedia?.({ callId: a.sip_call_id, fromTag: a.caller_tag }).catch(log('stop media')); // the player may have ended by itself
+  if (env.holdAudio) {
+    await logCallEvent(env.deps, a.call_id, 'call.caller_hold_audio_changed.v1', { call_id: a.call_id, playing: false }).catch(log('hold audio event'));
+  }
   const side = roomSide(a);
   if (side) await env.ng.unblockMedia?.({ callId: a.sip_call_id, fromTag: side }).catch(log('unblock'));
   if (a.caller_pid) await setMuted(env, a.room_id, a.caller_pid, false);
