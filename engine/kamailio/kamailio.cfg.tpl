@@ -231,6 +231,10 @@ modparam("htable", "htable", "ana=>size=8;autoexpire=7200")
 # the control plane (htable.sets) before it takes the seat out of the room; the seat's BYE and ACKs are answered here,
 # a request from the caller's side is never relayed to the seat again (route SEAT_LEFT)
 modparam("htable", "htable", "asl=>size=8;autoexpire=43200")
+# wsu: "<source ip>:<port>" of a seat's SIP WebSocket -> the seat's SIP user, set on each REGISTER over ws/wss; when that
+# WebSocket closes (tab closed, browser gone, network lost) the control plane is told which seat's page is gone
+# (seat.connection_closed, event_route[websocket:closed]; calls/page-lost/, docs/consoles.md "Page closed mid-call")
+modparam("htable", "htable", "wsu=>size=8;autoexpire=7200")
 # --- end conference legs ---
 # Blind transfers (docs/transfers.md): xf: one-time token -> transfer id, set by the control plane (JSON-RPC htable.sets)
 # when a transfer starts; only a REFER whose Refer-To is sip:xfer-<live token> is forwarded (route TRANSFER_REFER),
@@ -516,6 +520,7 @@ route[REGISTRAR] {
 		sl_reply_error();
 		exit;
 	}
+	if ($proto == "ws" || $proto == "wss") { $sht(wsu=>$si:$sp) = $fU; }
 	evapi_relay("{\"event\":\"seat.registered\",\"user\":\"$(fU{s.encode.base64})\"}");
 }
 
@@ -1510,4 +1515,10 @@ event_route[xhttp:request] {
 
 event_route[websocket:closed] {
 	xlog("L_INFO", "WebSocket connection from $si:$sp closed\n");
+	# a seat's softphone: the control plane may have a call to save (calls/page-lost/)
+	if ($sht(wsu=>$si:$sp) != $null) {
+		$var(wsu) = $sht(wsu=>$si:$sp);
+		$sht(wsu=>$si:$sp) = $null;
+		evapi_relay("{\"event\":\"seat.connection_closed\",\"user\":\"$(var(wsu){s.encode.base64})\",\"src\":\"$si:$sp\"}");
+	}
 }

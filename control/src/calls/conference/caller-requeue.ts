@@ -23,7 +23,7 @@ import { queueSettings } from '../../queues/routing.ts';
 import { seatMissedOffer } from '../../seats/state/missed-offers.ts';
 import { transitionSeat } from '../../seats/state/store.ts';
 import { offerFailReason } from '../machine.ts';
-import { getLiveCall, saveLiveCall, type LiveCall } from '../store.ts';
+import { getLiveCall, saveLiveCall, setAnsweringSeat, type LiveCall } from '../store.ts';
 import { releaseCallerInRoom } from './caller-hold.ts';
 import { dialParty } from './dial.ts';
 import type { LegEnv } from './legs.ts';
@@ -51,10 +51,15 @@ export async function requeueRoomCaller(env: LegEnv, a: Anchor): Promise<boolean
   return true;
 }
 
+/** A seat's registered bindings as usrloc has them now: the contact URI and the source it registered from. */
+export async function seatBindings(env: LegEnv, sipUser: string): Promise<{ uri: string; received: string }[]> {
+  const r = await env.rpc.call<{ Contacts?: { Contact?: { Address?: string; Received?: string } }[] }>('ul.lookup', ['location', sipUser]).catch(() => undefined);
+  return (r?.Contacts ?? []).map((c) => ({ uri: c.Contact?.Address ?? '', received: c.Contact?.Received ?? '' })).filter((b) => b.uri !== '');
+}
+
 /** A seat's registered contacts as usrloc has them now (none: its phone or its page is gone). */
 export async function seatContacts(env: LegEnv, sipUser: string): Promise<string[]> {
-  const r = await env.rpc.call<{ Contacts?: { Contact?: { Address?: string } }[] }>('ul.lookup', ['location', sipUser]).catch(() => undefined);
-  return (r?.Contacts ?? []).map((c) => c.Contact?.Address ?? '').filter((uri) => uri !== '');
+  return (await seatBindings(env, sipUser)).map((b) => b.uri);
 }
 
 /** The contact a seat is dialled at; undefined: none, or none we can reach over UDP (a browser: docs/mixer.md). */
@@ -119,6 +124,7 @@ export async function onRoomSeatSettled(env: LegEnv, p: Participant, code: numbe
   await transitionSeat(deps, seatId, 'talking', { from: ['reserved'], reason: null, set: { call: sipCallId, missed: '0' } });
   // the new seat is the call's answering seat: the call's end (either side) puts it to wrap-up (flow/ended.ts)
   await saveLiveCall(deps.redis, { sipCallId, roomWait: '', seatId, answeredSeatId: seatId, seatLeft: false });
+  await setAnsweringSeat(deps, live.id, seatId);
   await audit(env, live.id, 'call.room_answered', { room_id: a.room_id, seat_id: seatId, participant_id: p.participant_id });
   deps.log.info({ call_id: live.id, seat: seatId, room_id: a.room_id }, 'the waiting caller talks with a dispatcher again');
 }
