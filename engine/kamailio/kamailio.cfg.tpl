@@ -111,6 +111,8 @@ loadmodule "evapi.so"
 loadmodule "jansson.so"
 loadmodule "xhttp.so"
 loadmodule "websocket.so"
+# tcp:closed / tcp:reset / tcp:timeout event routes: a seat's WebSocket gone, told at once (calls/page-lost/)
+loadmodule "tcpops.so"
 loadmodule "htable.so"
 #!ifdef WITH_PAIR
 # before dialog: its DMQ replication (enable_dmq) registers with dmq when it initialises, in load order
@@ -139,6 +141,9 @@ modparam("tm", "max_inv_lifetime", 3600000)
 # INVITE going and CANCEL the branch when the seat's 100/180 comes (RFC 3261 9.1), instead of the default's internal
 # 487, which left the seat ringing for a call that was gone and raced a late 200 (docs/engine.md)
 modparam("tm", "cancel_b_method", 1)
+# the ACK of a 2xx to an INVITE the control plane sent (tm.t_uac_start: a party or a seat dialled into a room) goes
+# where the INVITE went: a browser's Contact (*.invalid) is reachable only over its WebSocket (calls/conference/dial-browser.ts)
+modparam("tm", "local_ack_mode", 1)
 modparam("rr", "append_fromtag", 1)
 modparam("rr", "enable_double_rr", 1)
 
@@ -1515,10 +1520,28 @@ event_route[xhttp:request] {
 
 event_route[websocket:closed] {
 	xlog("L_INFO", "WebSocket connection from $si:$sp closed\n");
-	# a seat's softphone: the control plane may have a call to save (calls/page-lost/)
+	route(SEAT_CONNECTION_GONE);
+}
+
+# The TCP connection under a seat's WebSocket closed or was reset: told at once (websocket:closed runs only when the
+# module drops the connection, about 5 s after a clean close, and not at all after an abrupt one: measured here).
+event_route[tcp:closed] {
+	route(SEAT_CONNECTION_GONE);
+}
+event_route[tcp:reset] {
+	route(SEAT_CONNECTION_GONE);
+}
+event_route[tcp:timeout] {
+	route(SEAT_CONNECTION_GONE);
+}
+
+# a seat's softphone: the control plane may have a call to save (calls/page-lost/); the first event of the
+# connection's end tells it, the htable entry goes with it
+route[SEAT_CONNECTION_GONE] {
 	if ($sht(wsu=>$si:$sp) != $null) {
 		$var(wsu) = $sht(wsu=>$si:$sp);
 		$sht(wsu=>$si:$sp) = $null;
+		xlog("L_WARN", "seat $var(wsu): its WebSocket from $si:$sp is gone\n");
 		evapi_relay("{\"event\":\"seat.connection_closed\",\"user\":\"$(var(wsu){s.encode.base64})\",\"src\":\"$si:$sp\"}");
 	}
 }

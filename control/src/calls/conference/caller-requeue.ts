@@ -62,13 +62,22 @@ export async function seatContacts(env: LegEnv, sipUser: string): Promise<string
   return (await seatBindings(env, sipUser)).map((b) => b.uri);
 }
 
-/** The contact a seat is dialled at; undefined: none, or none we can reach over UDP (a browser: docs/mixer.md). */
-async function seatContact(env: LegEnv, sipUser: string): Promise<string | undefined> {
-  return (await seatContacts(env, sipUser)).find((uri) => /^sip:/.test(uri) && !/transport=(ws|wss|tcp|tls)/i.test(uri));
-}
-
 /** host:port of a SIP URI (the INVITE's next hop; its BYE's too). */
 const hostPort = (uri: string) => uri.replace(/^sips?:([^@]*@)?/, '').split(/[;?>]/)[0]!;
+
+/**
+ * Where a seat is dialled: a desk phone's UDP contact, else its page's WebSocket (the binding's source, over which
+ * Kamailio sends: dial-browser.ts); the newest binding first (usrloc lists a dead page's binding until its timer).
+ */
+async function seatContact(env: LegEnv, sipUser: string): Promise<{ target: string; src: string; browser: boolean } | undefined> {
+  const bindings = await seatBindings(env, sipUser);
+  const udp = bindings.find((b) => /^sip:/.test(b.uri) && !/transport=(ws|wss|tcp|tls)/i.test(b.uri));
+  if (udp) return { target: udp.uri, src: hostPort(udp.uri), browser: false };
+  const ws = bindings.reverse().find((b) => /transport=wss?/i.test(b.uri) && /^sip:[^;]+;.*transport=wss?/i.test(b.received));
+  if (!ws) return undefined;
+  const transport = /transport=(wss?)/i.exec(ws.received)![1]!.toLowerCase();
+  return { target: ws.uri, src: `${hostPort(ws.received)};transport=${transport}`, browser: true };
+}
 
 /**
  * The distributor's offer of a caller waiting in a room: the seat reserved, the call out of the queue, the seat
@@ -77,9 +86,12 @@ const hostPort = (uri: string) => uri.replace(/^sips?:([^@]*@)?/, '').split(/[;?
  */
 export async function offerRoomCaller(env: LegEnv, call: LiveCall, seat: SeatCandidate, ringTimeoutS: number): Promise<boolean> {
   const { deps } = env;
-  // a seat we cannot dial (a browser: docs/mixer.md) is passed over before anything changes; the next pick is tried
+  // a seat we cannot dial (no contact) is passed over before anything changes; the next pick is tried
   const contact = await seatContact(env, seat.sipUser);
-  if (!contact) return false;
+  if (!contact) {
+    deps.log.info({ call_id: call.id, seat: seat.seatId }, 'waiting caller in a room: the seat has no contact to dial; passed over');
+    return false;
+  }
   const reserved = await transitionSeat(deps, seat.seatId, 'reserved', { from: ['ready'], reason: null, set: { call: call.sipCallId } });
   if (!reserved.ok) return false;
   await dequeue(deps.redis, call.queueId, call.sipCallId);
@@ -88,13 +100,16 @@ export async function offerRoomCaller(env: LegEnv, call: LiveCall, seat: SeatCan
     if (!room) throw new Error('the room is gone');
     await saveLiveCall(deps.redis, { sipCallId: call.sipCallId, seatId: seat.seatId });
     const p = await dialParty(env, room, {
-      target: contact, src: hostPort(contact), party: seat.sipUser, presented: call.callerNumber || 'anonymous', display: seat.sipUser,
-      seat: { seat_id: seat.seatId, sip_call_id: call.sipCallId }, giveUpMs: ringTimeoutS * 1000,
+      target: contact.target, src: contact.src, party: seat.sipUser, presented: call.callerNumber || 'anonymous', display: seat.sipUser,
+      seat: { seat_id: seat.seatId, sip_call_id: call.sipCallId }, giveUpMs: ringTimeoutS * 1000, ...(contact.browser ? { browser: true } : {}),
     });
     await audit(env, call.id, 'call.room_offered', { room_id: room.room_id, seat_id: seat.seatId, participant_id: p.participant_id });
   } catch (err) {
+    // judged as an offer that could not reach the seat (its page gone, its connection dead): not offered again at once
     deps.log.error({ err: String(err), call_id: call.id, seat: seat.seatId }, 'dialling a seat into the waiting caller\'s room failed');
-    await transitionSeat(deps, seat.seatId, 'ready', { from: ['reserved'], reason: null, set: { call: '' } });
+    const { missedOffersNotReady } = acdSettingsOf((await queueSettings(deps, call.queueId)).settings);
+    await seatMissedOffer(deps, seat.seatId, call, 'unreachable', missedOffersNotReady);
+    await transitionSeat(deps, seat.seatId, 'ready', { from: ['reserved'], reason: null, set: { call: '' } }); // not judged above: freed
     if (room) await enqueue(deps.redis, call.queueId, call.sipCallId, call.priority, call.arrivedMs);
   }
   return true;
