@@ -141,9 +141,6 @@ modparam("tm", "max_inv_lifetime", 3600000)
 # INVITE going and CANCEL the branch when the seat's 100/180 comes (RFC 3261 9.1), instead of the default's internal
 # 487, which left the seat ringing for a call that was gone and raced a late 200 (docs/engine.md)
 modparam("tm", "cancel_b_method", 1)
-# the ACK of a 2xx to an INVITE the control plane sent (tm.t_uac_start: a party or a seat dialled into a room) goes
-# where the INVITE went: a browser's Contact (*.invalid) is reachable only over its WebSocket (calls/conference/dial-browser.ts)
-modparam("tm", "local_ack_mode", 1)
 modparam("rr", "append_fromtag", 1)
 modparam("rr", "enable_double_rr", 1)
 

@@ -8,7 +8,7 @@
  *
  * Then the page closed for good mid-call (docs/consoles.md "Page closed mid-call"): the caller (a raw-UDP gateway with
  * a tone) hears the hold audio at once, and after the grace is back at its place in the queue; the next ready seat
- * (a desk phone) is dialled into the caller's room, answers, and they hear each other; the page's seat is not ready
+ * (a desk phone; a ready browser seat is passed over) is dialled into the caller's room, answers, and they hear each other; the page's seat is not ready
  * (connection lost), the supervisor has an alarm, the call record names the seat that finally answered.
  */
 import assert from 'node:assert/strict';
@@ -29,6 +29,7 @@ import { GW_HZ, HEARD_DB, P110_HZ, SEAT_HZ, assertHears, endpoint, levels, measu
 const CALLER = '13700137000';
 const CALLER_2 = '13700137001';
 const DISPATCHER_2 = { username: 'disp02', password: 'dispatcher-pw-02', display_name: '王五' };
+const DISPATCHER_3 = { username: 'disp03', password: 'dispatcher-pw-03', display_name: '赵六' };
 const SCENARIO = join(import.meta.dirname, 'sipp', 'uac-120-expect-answer-reinvite-then-remote-bye.xml');
 
 let cc: CallCentre;
@@ -46,6 +47,7 @@ before(async () => {
   browser = await launchConsoleBrowser(1000);
   await createPerson(cc, DISPATCHER, 'dispatcher');
   await createPerson(cc, DISPATCHER_2, 'dispatcher');
+  await createPerson(cc, DISPATCHER_3, 'dispatcher');
 });
 after(async () => {
   for (const m of media) m.close();
@@ -137,7 +139,7 @@ async function holdHeardAt(e: Endpoint, since: number, ms: number, timeoutMs: nu
 }
 
 test('dispatcher-page-closed-mid-call: hold audio at once, the caller back at its place in the queue after the grace, answered by the next seat', async (t) => {
-  const seat = await cc.createSeat('seat-web3', '网页席位三');
+  const [seat, seatWeb] = [await cc.createSeat('seat-web3', '网页席位三'), await cc.createSeat('seat-web4', '网页席位四')];
   raw = await openRawEndpoints(cc); // seat B (a desk phone, not ready yet) and the caller's gateway
   const gw = new RawGateway(raw.gwEp, SPELLINGS[0]!, cc.sipRemote, CALLER_2);
   const seatB = new RawSeat(raw.seatEp, SPELLINGS[0]!, cc.sipRemote, raw.seat.sipUser);
@@ -145,11 +147,13 @@ test('dispatcher-page-closed-mid-call: hold audio at once, the caller back at it
   media.push(caller, deskB);
   gw.rtpPort = caller.port;
   seatB.rtpPort = deskB.port;
-  const page = await browser.newPage();
-  const log = pageLog(page, 'dispatcher-2');
+  const [page, other] = [await browser.newPage(), await browser.newPage()];
+  const logs = [pageLog(page, 'dispatcher-2'), pageLog(other, 'dispatcher-3')];
   try {
     await loginDispatcher(page, server.url, seat, DISPATCHER_2);
+    await loginDispatcher(other, server.url, seatWeb, DISPATCHER_3);
     await page.waitForSelector('[data-testid="banner-reg"].ok', { timeout: 15_000 });
+    await other.waitForSelector('[data-testid="banner-reg"].ok', { timeout: 15_000 });
     await page.click('#btn-ready');
     await cc.waitForSeatState(seat, 'ready', 10_000);
 
@@ -164,6 +168,10 @@ test('dispatcher-page-closed-mid-call: hold audio at once, the caller back at it
     const row = await cc.waitForCall((c) => c.sip_call_id === callId && c.state === 'talking', 10_000, 'the call talking');
     const before = await measure(caller, 1500);
     assert.ok(before.levels[SEAT_HZ]! > HEARD_DB, `the caller hears the page's dispatcher: ${JSON.stringify(before.levels)}`);
+    // two seats ready now: another browser page, which a caller waiting in a room cannot be dialled at (Kamailio's
+    // ACK of its own INVITE is refused by SIP.js: caller-requeue.ts seatContact), and a desk phone (seat B)
+    await other.click('#btn-ready');
+    await cc.waitForSeatState(seatWeb, 'ready', 10_000);
     await cc.loginReady(raw.seat);
 
     // the page closes (no beforeunload: a crash, a killed browser, a laptop lid)
@@ -188,6 +196,8 @@ test('dispatcher-page-closed-mid-call: hold audio at once, the caller back at it
     assertHears('the caller with seat B', c2, GW_HZ, [P110_HZ]);
     assertHears('seat B with the caller', b2, P110_HZ, [GW_HZ]);
 
+    assert.equal((await cc.seatState(seatWeb)).state, 'ready', 'the ready browser seat was passed over without holding the caller back');
+    assert.equal(await other.isVisible('[data-testid="incoming-popup"][open]'), false, 'the browser seat never rang');
     const gone = await cc.seatState(seat);
     assert.deepEqual([gone.state, gone.reason], ['not_ready', 'connection_lost'], 'the page\'s seat takes no calls until its dispatcher is back');
     const lost = await cc.sql<{ state: string }[]>`
@@ -208,6 +218,6 @@ test('dispatcher-page-closed-mid-call: hold audio at once, the caller back at it
     assert.equal(ended.ended_by, 'seat');
     assert.equal(gw.requests(callId, 'INVITE').length, 0, 'no re-INVITE reached the caller\'s gateway');
   } catch (e) {
-    throw new Error(`${(e as Error).message}\n${log.join('\n')}`, { cause: e });
+    throw new Error(`${(e as Error).message}\n${logs.flat().join('\n')}`, { cause: e });
   }
 });

@@ -66,17 +66,13 @@ export async function seatContacts(env: LegEnv, sipUser: string): Promise<string
 const hostPort = (uri: string) => uri.replace(/^sips?:([^@]*@)?/, '').split(/[;?>]/)[0]!;
 
 /**
- * Where a seat is dialled: a desk phone's UDP contact, else its page's WebSocket (the binding's source, over which
- * Kamailio sends: dial-browser.ts); the newest binding first (usrloc lists a dead page's binding until its timer).
+ * The contact a seat is dialled at: a desk phone's UDP contact. Undefined for a browser: Kamailio 5.6's tm ACKs the
+ * 2xx of its own INVITE with the INVITE's Via branch, which SIP.js 0.21 discards ("out of dialog ACK"), so the page
+ * would wait for an ACK, hold back its BYE and end the call after 64*T1 (tried: docs/consoles.md "Page closed
+ * mid-call"). The distributor then picks another seat (distributor.ts, offerInRoom).
  */
-async function seatContact(env: LegEnv, sipUser: string): Promise<{ target: string; src: string; browser: boolean } | undefined> {
-  const bindings = await seatBindings(env, sipUser);
-  const udp = bindings.find((b) => /^sip:/.test(b.uri) && !/transport=(ws|wss|tcp|tls)/i.test(b.uri));
-  if (udp) return { target: udp.uri, src: hostPort(udp.uri), browser: false };
-  const ws = bindings.reverse().find((b) => /transport=wss?/i.test(b.uri) && /^sip:[^;]+;.*transport=wss?/i.test(b.received));
-  if (!ws) return undefined;
-  const transport = /transport=(wss?)/i.exec(ws.received)![1]!.toLowerCase();
-  return { target: ws.uri, src: `${hostPort(ws.received)};transport=${transport}`, browser: true };
+async function seatContact(env: LegEnv, sipUser: string): Promise<string | undefined> {
+  return (await seatContacts(env, sipUser)).find((uri) => /^sip:/.test(uri) && !/transport=(ws|wss|tcp|tls)/i.test(uri));
 }
 
 /**
@@ -86,10 +82,10 @@ async function seatContact(env: LegEnv, sipUser: string): Promise<{ target: stri
  */
 export async function offerRoomCaller(env: LegEnv, call: LiveCall, seat: SeatCandidate, ringTimeoutS: number): Promise<boolean> {
   const { deps } = env;
-  // a seat we cannot dial (no contact) is passed over before anything changes; the next pick is tried
+  // a seat we cannot dial (a browser: seatContact) is passed over before anything changes; another is picked
   const contact = await seatContact(env, seat.sipUser);
   if (!contact) {
-    deps.log.info({ call_id: call.id, seat: seat.seatId }, 'waiting caller in a room: the seat has no contact to dial; passed over');
+    deps.log.info({ call_id: call.id, seat: seat.seatId }, 'waiting caller in a room: the seat has no desk-phone contact to dial; passed over');
     return false;
   }
   const reserved = await transitionSeat(deps, seat.seatId, 'reserved', { from: ['ready'], reason: null, set: { call: call.sipCallId } });
@@ -100,8 +96,8 @@ export async function offerRoomCaller(env: LegEnv, call: LiveCall, seat: SeatCan
     if (!room) throw new Error('the room is gone');
     await saveLiveCall(deps.redis, { sipCallId: call.sipCallId, seatId: seat.seatId });
     const p = await dialParty(env, room, {
-      target: contact.target, src: contact.src, party: seat.sipUser, presented: call.callerNumber || 'anonymous', display: seat.sipUser,
-      seat: { seat_id: seat.seatId, sip_call_id: call.sipCallId }, giveUpMs: ringTimeoutS * 1000, ...(contact.browser ? { browser: true } : {}),
+      target: contact, src: hostPort(contact), party: seat.sipUser, presented: call.callerNumber || 'anonymous', display: seat.sipUser,
+      seat: { seat_id: seat.seatId, sip_call_id: call.sipCallId }, giveUpMs: ringTimeoutS * 1000,
     });
     await audit(env, call.id, 'call.room_offered', { room_id: room.room_id, seat_id: seat.seatId, participant_id: p.participant_id });
   } catch (err) {

@@ -18,7 +18,6 @@ import { CtiError } from '../../errors/catalogue.ts';
 import { audioTarget, janusAnswer } from './sdp.ts';
 import { PLAIN, contactUri, insertLeg, joinMixer, joined, keepHandle, leave, sendBye, type LegEnv, type Mixed } from './legs.ts';
 import type { Anchor, Participant, Room } from './store.ts';
-import { browserAnswered, browserOffer, browserTag } from './dial-browser.ts';
 
 const KEEP_PORTS = ['port-latching'];
 /**
@@ -27,7 +26,7 @@ const KEEP_PORTS = ['port-latching'];
  */
 const GIVE_UP_MS = 65_000;
 /** The party's tag in rtpengine (ours, the Janus side, is the SIP From tag). */
-const partyTag = browserTag;
+const partyTag = (p: Participant) => `party-${p.participant_id}`;
 
 /** Where Kamailio listens for SIP over UDP (core.sockets_list), for the Contact of a dialled leg; asked once. */
 let kamailioAddr: string | undefined;
@@ -56,8 +55,6 @@ export interface DialTarget {
   target: string; src: string; party: string; presented: string; display: string; seat?: Participant['seat'];
   /** Ring no longer than this (a seat: its queue's ring timeout; Kamailio's tm then cancels the INVITE). */
   giveUpMs?: number;
-  /** A browser (dial-browser.ts): WebRTC media, and `src` is its WebSocket (`ip:port;transport=ws`), the INVITE's next hop. */
-  browser?: boolean;
 }
 
 /** Dials a party into the room (Kamailio's INVITE, rtpengine and Janus set up first, as above). */
@@ -73,18 +70,26 @@ export async function dialParty(env: LegEnv, room: Room, to: DialTarget): Promis
       from_tag: tag, next_cseq: 2,
     },
     ...(to.seat ? { seat: to.seat } : {}),
-    ...(to.browser ? { browser: true } : {}),
   };
   await env.store.putParticipant(p);
+  let mixed: Mixed | undefined;
   try {
-    const forParty = to.browser ? await mediaForBrowser(env, room, p, to.display) : await mediaForPlain(env, room, p, to.display);
+    const towardsJanus = audioTarget((await env.ng.offer({ callId, fromTag: partyTag(p), sdp: standIn(), options: PLAIN })).sdp);
+    mixed = await joinMixer(env, room, towardsJanus, to.display);
+    keepHandle(pid, mixed.handle);
+    p.feed = mixed.feed;
+    p.handle = mixed.handle.id;
+    p.mixer_rtp = { ip: mixed.rtp.ip, port: mixed.rtp.port, payload_type: towardsJanus.payloadType };
+    const forParty = await env.ng.answer({
+      callId, fromTag: partyTag(p), toTag: tag, sdp: janusAnswer(mixed.rtp.ip, mixed.rtp.port, towardsJanus.payloadType, String(mixed.feed)), options: PLAIN,
+    });
     p.leg_id = await insertLeg(env, room, p, tag);
     await env.store.putParticipant(p);
     const headers = [
       `From: ${p.dialog.local}`, `To: <${target}>`, `Call-ID: ${callId}`, 'CSeq: 1 INVITE', `Contact: <sip:conf-${room.room_id}@${await kamailioAddress(env)}>`,
       'Max-Forwards: 70', 'Content-Type: application/sdp', '',
     ].join('\r\n');
-    await env.rpc.call('tm.t_uac_start', ['INVITE', target, to.browser ? `sip:${to.src}` : '.', '.', headers, forParty]);
+    await env.rpc.call('tm.t_uac_start', ['INVITE', target, '.', '.', headers, forParty.sdp]);
     setTimeout(() => void giveUp(env, room.room_id, pid, to.giveUpMs !== undefined), to.giveUpMs ?? GIVE_UP_MS).unref();
     env.deps.log.info({ room_id: room.room_id, participant_id: pid, party: to.party, sip_call_id: callId }, 'party dialled into the room');
     return p;
@@ -92,31 +97,6 @@ export async function dialParty(env: LegEnv, room: Room, to: DialTarget): Promis
     await leave(env, p, 'failed').catch(() => undefined);
     throw err;
   }
-}
-
-/** A SIP party's media (the stand-in first, as above); the SDP its INVITE carries. */
-async function mediaForPlain(env: LegEnv, room: Room, p: Participant, display: string): Promise<string> {
-  const callId = p.dialog.call_id;
-  const towardsJanus = audioTarget((await env.ng.offer({ callId, fromTag: partyTag(p), sdp: standIn(), options: PLAIN })).sdp);
-  const mixed = await joinMixer(env, room, towardsJanus, display);
-  keepHandle(p.participant_id, mixed.handle);
-  joinedMixer(p, mixed, towardsJanus.payloadType);
-  const forParty = await env.ng.answer({
-    callId, fromTag: partyTag(p), toTag: p.dialog.from_tag, sdp: janusAnswer(mixed.rtp.ip, mixed.rtp.port, towardsJanus.payloadType, String(mixed.feed)), options: PLAIN,
-  });
-  return forParty.sdp;
-}
-
-async function mediaForBrowser(env: LegEnv, room: Room, p: Participant, display: string): Promise<string> {
-  const { sdp, mixed } = await browserOffer(env, room, p, display);
-  joinedMixer(p, mixed, 8);
-  return sdp;
-}
-
-function joinedMixer(p: Participant, mixed: Mixed, payloadType: 0 | 8): void {
-  p.feed = mixed.feed;
-  p.handle = mixed.handle.id;
-  p.mixer_rtp = { ip: mixed.rtp.ip, port: mixed.rtp.port, payload_type: payloadType };
 }
 
 /** A 2xx for a party that is no longer in the room (Kamailio's tm ACKed it): a BYE, never an open line to nobody. */
@@ -161,17 +141,13 @@ export async function onDialReply(env: LegEnv, r: DialReply): Promise<void> {
   p.dialog.local_tag = r.ftag;
   p.dialog.remote = r.to;
   p.dialog.target = contactUri(r.contact);
-  if (!p.browser) p.dialog.src = r.src; // a browser's stays its WebSocket (ip:port;transport=ws)
-  if (p.browser) {
-    await browserAnswered(env, p, r.sdp);
-  } else {
-    // the party's real SDP in the place of the stand-in, rtpengine's ports kept (port-latching)
-    await env.ng.offer({ callId: r.callid, fromTag: partyTag(p), sdp: r.sdp, flags: KEEP_PORTS, options: { ...PLAIN, 'to-tag': p.dialog.from_tag } });
-    const j = p.mixer_rtp;
-    await env.ng.answer({
-      callId: r.callid, fromTag: partyTag(p), toTag: p.dialog.from_tag, sdp: janusAnswer(j.ip, j.port, j.payload_type, String(p.feed)), flags: KEEP_PORTS, options: PLAIN,
-    });
-  }
+  p.dialog.src = r.src;
+  // the party's real SDP in the place of the stand-in, rtpengine's ports kept (port-latching)
+  await env.ng.offer({ callId: r.callid, fromTag: partyTag(p), sdp: r.sdp, flags: KEEP_PORTS, options: { ...PLAIN, 'to-tag': p.dialog.from_tag } });
+  const j = p.mixer_rtp;
+  await env.ng.answer({
+    callId: r.callid, fromTag: partyTag(p), toTag: p.dialog.from_tag, sdp: janusAnswer(j.ip, j.port, j.payload_type, String(p.feed)), flags: KEEP_PORTS, options: PLAIN,
+  });
   await joined(env, room, p, p.dialog.from_tag);
   await env.onDialSettled?.(p, r.code);
 }

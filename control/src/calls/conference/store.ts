@@ -56,8 +56,6 @@ export interface Participant {
   anchored?: 'caller' | 'seat';
   /** A seat dialled into the room for its caller waiting in the queue again (caller-requeue.ts), and that call's SIP Call-ID. */
   seat?: { seat_id: string; sip_call_id: string };
-  /** A browser dialled in (dial-browser.ts): WebRTC towards it, rtpengine's offer from the room's side. */
-  browser?: boolean;
 }
 
 /** A talking call being turned into a three-way (anchor.ts), by its SIP Call-ID. */
