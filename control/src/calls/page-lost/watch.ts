@@ -41,9 +41,11 @@ export class PageLostWatcher {
     const { deps } = this.env;
     const seatId = await seatIdForSipUser(deps, sipUser);
     const seat = seatId ? await getSeatLive(deps.redis, seatId) : undefined;
-    if (!seatId || !seat?.call || seat.state !== 'talking') return;
-    const live = await getLiveCall(deps.redis, seat.call);
-    if (!live || live.state !== 'talking' || live.answeredSeatId !== seatId || live.seatLeft) return;
+    const live = seat?.call ? await getLiveCall(deps.redis, seat.call) : undefined;
+    if (!seatId || seat?.state !== 'talking' || !live || live.state !== 'talking' || live.answeredSeatId !== seatId || live.seatLeft) {
+      deps.log.info({ seat_id: seatId, seat_state: seat?.state, call: seat?.call, call_state: live?.state, answered_by: live?.answeredSeatId, source }, 'a seat\'s page closed with no call of its own talking');
+      return;
+    }
     const now = Date.now();
     const w: PageLostWatch = {
       call_id: live.id, sip_call_id: live.sipCallId, seat_id: seatId, sip_user: sipUser, source, state: 'grace', since_ms: now,
