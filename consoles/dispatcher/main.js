@@ -405,7 +405,16 @@ function init() {
   window.addEventListener('online', () => banner('net', '', null));
   $('dtmf').addEventListener('click', (e) => { const d = e.target?.dataset?.dtmf; if (d) void phone?.sendDtmf(d); });
   bindHotkeys(() => keys, actions, () => $('hotkeys').open || $('devices').open || $('app').classList.contains('hidden'));
-  window.addEventListener('beforeunload', () => { void phone?.stop(); });
+  // a page closed mid-call never hangs up on the caller: the browser asks first, and a page that goes anyway leaves
+  // the caller to the control plane, which brings it back to the queue (docs/consoles.md "Page closed mid-call")
+  window.addEventListener('beforeunload', (e) => {
+    if (phone?.session) {
+      e.preventDefault();
+      e.returnValue = '';
+      return;
+    }
+    void phone?.stop();
+  });
   setInterval(render, 1000);
 }
 

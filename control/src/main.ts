@@ -179,6 +179,10 @@ async function main(): Promise<void> {
       log.warn({ event: (m as { event?: unknown }).event }, 'unknown engine event ignored');
       return;
     }
+    if (e.event === 'seat.connection_closed') {
+      if (!conferences) log.error({ seat: e.user }, 'a seat\'s page closed; without the mixer its caller cannot be moved back to the queue');
+      return void conferences?.pageLost.onConnectionClosed(e.user, e.source).catch(survive(log, 'lost page'));
+    }
     void callFlow.handle(e);
   });
   linkTrunkHealthToEngine(deps, evapi, rpc);

@@ -112,6 +112,8 @@ loadmodule "jansson.so"
 loadmodule "xhttp.so"
 loadmodule "xhttp_prom.so"
 loadmodule "websocket.so"
+# tcp:closed / tcp:reset / tcp:timeout event routes: a seat's WebSocket gone, told at once (calls/page-lost/)
+loadmodule "tcpops.so"
 loadmodule "htable.so"
 #!ifdef WITH_PAIR
 # before dialog: its DMQ replication (enable_dmq) registers with dmq when it initialises, in load order
@@ -237,6 +239,10 @@ modparam("htable", "htable", "ana=>size=8;autoexpire=7200")
 # the control plane (htable.sets) before it takes the seat out of the room; the seat's BYE and ACKs are answered here,
 # a request from the caller's side is never relayed to the seat again (route SEAT_LEFT)
 modparam("htable", "htable", "asl=>size=8;autoexpire=43200")
+# wsu: "<source ip>:<port>" of a seat's SIP WebSocket -> the seat's SIP user, set on each REGISTER over ws/wss; when that
+# WebSocket closes (tab closed, browser gone, network lost) the control plane is told which seat's page is gone
+# (seat.connection_closed, event_route[websocket:closed]; calls/page-lost/, docs/consoles.md "Page closed mid-call")
+modparam("htable", "htable", "wsu=>size=8;autoexpire=7200")
 # --- end conference legs ---
 # Blind transfers (docs/transfers.md): xf: one-time token -> transfer id, set by the control plane (JSON-RPC htable.sets)
 # when a transfer starts; only a REFER whose Refer-To is sip:xfer-<live token> is forwarded (route TRANSFER_REFER),
@@ -522,6 +528,7 @@ route[REGISTRAR] {
 		sl_reply_error();
 		exit;
 	}
+	if ($proto == "ws" || $proto == "wss") { $sht(wsu=>$si:$sp) = $fU; }
 	evapi_relay("{\"event\":\"seat.registered\",\"user\":\"$(fU{s.encode.base64})\"}");
 }
 
@@ -1545,4 +1552,28 @@ event_route[xhttp:request] {
 
 event_route[websocket:closed] {
 	xlog("L_INFO", "WebSocket connection from $si:$sp closed\n");
+	route(SEAT_CONNECTION_GONE);
+}
+
+# The TCP connection under a seat's WebSocket closed or was reset: told at once (websocket:closed runs only when the
+# module drops the connection, about 5 s after a clean close, and not at all after an abrupt one: measured here).
+event_route[tcp:closed] {
+	route(SEAT_CONNECTION_GONE);
+}
+event_route[tcp:reset] {
+	route(SEAT_CONNECTION_GONE);
+}
+event_route[tcp:timeout] {
+	route(SEAT_CONNECTION_GONE);
+}
+
+# a seat's softphone: the control plane may have a call to save (calls/page-lost/); the first event of the
+# connection's end tells it, the htable entry goes with it
+route[SEAT_CONNECTION_GONE] {
+	if ($sht(wsu=>$si:$sp) != $null) {
+		$var(wsu) = $sht(wsu=>$si:$sp);
+		$sht(wsu=>$si:$sp) = $null;
+		xlog("L_WARN", "seat $var(wsu): its WebSocket from $si:$sp is gone\n");
+		evapi_relay("{\"event\":\"seat.connection_closed\",\"user\":\"$(var(wsu){s.encode.base64})\",\"src\":\"$si:$sp\"}");
+	}
 }

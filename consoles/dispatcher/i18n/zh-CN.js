@@ -10,7 +10,7 @@ export const zh = {
   seatState: {
     logged_out: '未登录', ready: '就绪', reserved: '振铃中', talking: '通话中', wrap_up: '话后处理', not_ready: '示忙',
   },
-  reasons: { login: '刚登录', break: '休息', meal: '用餐', training: '培训', meeting: '会议', no_answer: '未接听（系统置忙）', logout: '退出', supervisor: '班长置忙' },
+  reasons: { login: '刚登录', break: '休息', meal: '用餐', training: '培训', meeting: '会议', no_answer: '未接听（系统置忙）', logout: '退出', supervisor: '班长置忙', connection_lost: '网页断开（来电已转回队列）' },
   notReadyReasons: ['break', 'meal', 'training', 'meeting'],
   buttons: {
     ready: '就绪', notReady: '示忙', answer: '接听', hangup: '挂断', mute: '静音', unmute: '取消静音',

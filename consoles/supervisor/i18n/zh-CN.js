@@ -15,7 +15,7 @@ export const zh = {
   seatState: {
     logged_out: '未登录', ready: '就绪', reserved: '振铃中', talking: '通话中', wrap_up: '话后处理', not_ready: '示忙',
   },
-  reasons: { login: '刚登录', break: '休息', meal: '用餐', training: '培训', meeting: '会议', no_answer: '未接听（系统置忙）', logout: '退出', supervisor: '班长置忙' },
+  reasons: { login: '刚登录', break: '休息', meal: '用餐', training: '培训', meeting: '会议', no_answer: '未接听（系统置忙）', logout: '退出', supervisor: '班长置忙', connection_lost: '网页断开（来电已转回队列）' },
   abandoned: {
     heading: '放弃呼叫（待回拨）', time: '放弃时间', number: '主叫号码', queue: '队列', wait: '等待时长', status: '状态', none: '暂无放弃呼叫',
     withheld: '号码未显示', statuses: { open: '待回拨', claimed: '回拨中', done: '已处理' },
@@ -54,6 +54,7 @@ export const zh = {
       recording_disk_space: '录音存储空间不足',
       recording_disk_unavailable: '录音存储不可用',
       trunk_down: '中继 {subject} 中断',
+      seat_connection_lost: '席位 {subject} 通话中网页断开，来电已转回队列或交给其他方，席位已置为未就绪',
       mixer_unavailable: '会议混音服务不可用，无法发起三方/会议',
       ha_stale_data: '节点 {subject} 数据落后，禁止接管',
       pair_replication_down: '节点 {subject} 与备用节点的注册/通话同步中断，此时切换会丢失通话',

@@ -121,6 +121,14 @@ export async function logCallEvent<T extends EventType>(deps: AppDeps, callId: s
   await deps.bus.publish(type, data, at);
 }
 
+/**
+ * Another seat took over an answered call (a seat dialled into a requeued caller's room: conference/caller-requeue.ts):
+ * the record names the seat that finally answered; the first one stays on its seat leg and in call.answered.v1.
+ */
+export async function setAnsweringSeat(deps: AppDeps, callId: string, seatId: string): Promise<void> {
+  await writeFacts(deps, callId, fact`UPDATE calls SET answered_seat_id = ${seatId}, updated_at = ${new Date()} WHERE id = ${callId}`);
+}
+
 /** Whether PostgreSQL has a record of this SIP Call-ID (unique per call). */
 export async function hasCallRecord(deps: AppDeps, sipCallId: string): Promise<boolean> {
   const [row] = await deps.sql`SELECT 1 AS one FROM calls WHERE sip_call_id = ${sipCallId} LIMIT 1`;

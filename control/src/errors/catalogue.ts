@@ -121,6 +121,8 @@ export const ERRORS = {
   CTI_CONFERENCE_CALLER_ALONE: { http: 409, message: 'The caller would be left alone in the room: leave only once another party (110, the doctor, the centre) has joined, or drop that party and talk on.' },
   CTI_CONFERENCE_CALLER_NOT_DROPPABLE: { http: 409, message: 'The caller cannot be dropped from their own call; end the call instead, or leave the room yourself.' },
   CTI_CONSULT_NOT_FOUND: { http: 404, message: 'The call has no consultation (none was started, or it ended long ago); start one with POST /v1/calls/{id}/consultations.' },
+  CTI_PAGE_LOST_ILLEGAL_TRANSITION: { http: 409, message: 'The lost-page watch of the call cannot change to that state (details: from, to, allowed); it has already ended.' },
+  CTI_CONFIG_INVALID: { http: 500, message: 'A setting of the control plane is not valid (details name it and what it takes); correct the environment and restart.' },
   CTI_CONSULT_ILLEGAL_TRANSITION: { http: 409, message: 'The consultation cannot do that in its current phase (details: from, action, allowed_from); reload the call and retry.' },
   CTI_CONFERENCE_INVITATION_INVALID: { http: 403, sip: 403, message: 'The conference address carries no valid one-time token; ask the dispatcher for a new invitation.' },
   CTI_ENGINE_PROTOCOL: { http: 502, message: 'The telephony engine sent something we could not parse; see the log.' },

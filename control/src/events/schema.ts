@@ -97,6 +97,16 @@ export const eventDataSchemas = {
     reason: { enum: ['hung_up', 'dropped', 'left', 'mixer_lost', 'room_closed', 'failed'] }, in_room_ms: int,
   }),
   /**
+   * The answering seat's page was lost mid-call (its SIP WebSocket closed; calls/page-lost/): `state` grace (the
+   * caller hears the hold audio while the page may come back), then recovered (the page came back), ended (the call
+   * ended meanwhile), requeued (the caller back at its place in the queue), handed_over (a consultation's target or a
+   * three-way's party keeps the caller) or stranded (the caller could not be moved: it hears the hold audio, alarm);
+   * `lost_ms` since the page was lost.
+   */
+  'call.seat_connection_lost.v1': obj({
+    call_id: str, seat_id: str, state: { enum: ['grace', 'recovered', 'ended', 'requeued', 'handed_over', 'stranded'] }, grace_ms: int, lost_ms: int,
+  }),
+  /**
    * A supervisor's whisper or barge-in on a connected call (calls/coach/, docs/mixer.md "Whisper and barge-in"):
    * `state` offered (the dispatcher's page is asked to take the talk-back leg), whisper (only the dispatcher hears
    * the supervisor), barge (the caller hears the supervisor too), ended; `leg_id` the supervisor's call_legs row.

@@ -233,7 +233,7 @@ async function pairAgain(env: LegEnv, a: Anchor, inv: AnchorInvite): Promise<voi
  * The caller's stream re-paired in the call's own rtpengine call (nothing reaches its gateway) with a Janus leg of
  * its own (tag `conf-<participant id>`), both steps with `port-latching`: rtpengine keeps its port towards the caller.
  */
-async function callerIntoRoom(env: LegEnv, a: Anchor, room: Room, seatSdp: string): Promise<void> {
+export async function callerIntoRoom(env: LegEnv, a: Anchor, room: Room, seatSdp: string): Promise<void> {
   const sdp = await callerSdp(env, a, seatSdp);
   const p = anchoredParticipant(a, room, 'caller', a.sip_call_id, a.caller_tag);
   const roomSide = `conf-${p.participant_id}`;

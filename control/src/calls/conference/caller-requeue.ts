@@ -23,7 +23,7 @@ import { queueSettings } from '../../queues/routing.ts';
 import { seatMissedOffer } from '../../seats/state/missed-offers.ts';
 import { transitionSeat } from '../../seats/state/store.ts';
 import { offerFailReason } from '../machine.ts';
-import { getLiveCall, saveLiveCall, type LiveCall } from '../store.ts';
+import { getLiveCall, saveLiveCall, setAnsweringSeat, type LiveCall } from '../store.ts';
 import { releaseCallerInRoom } from './caller-hold.ts';
 import { dialParty } from './dial.ts';
 import type { LegEnv } from './legs.ts';
@@ -51,19 +51,29 @@ export async function requeueRoomCaller(env: LegEnv, a: Anchor): Promise<boolean
   return true;
 }
 
-/** A seat's registered contacts as usrloc has them now (none: its phone or its page is gone). */
-export async function seatContacts(env: LegEnv, sipUser: string): Promise<string[]> {
-  const r = await env.rpc.call<{ Contacts?: { Contact?: { Address?: string } }[] }>('ul.lookup', ['location', sipUser]).catch(() => undefined);
-  return (r?.Contacts ?? []).map((c) => c.Contact?.Address ?? '').filter((uri) => uri !== '');
+/** A seat's registered bindings as usrloc has them now: the contact URI and the source it registered from. */
+export async function seatBindings(env: LegEnv, sipUser: string): Promise<{ uri: string; received: string }[]> {
+  const r = await env.rpc.call<{ Contacts?: { Contact?: { Address?: string; Received?: string } }[] }>('ul.lookup', ['location', sipUser]).catch(() => undefined);
+  return (r?.Contacts ?? []).map((c) => ({ uri: c.Contact?.Address ?? '', received: c.Contact?.Received ?? '' })).filter((b) => b.uri !== '');
 }
 
-/** The contact a seat is dialled at; undefined: none, or none we can reach over UDP (a browser: docs/mixer.md). */
-async function seatContact(env: LegEnv, sipUser: string): Promise<string | undefined> {
-  return (await seatContacts(env, sipUser)).find((uri) => /^sip:/.test(uri) && !/transport=(ws|wss|tcp|tls)/i.test(uri));
+/** A seat's registered contacts as usrloc has them now (none: its phone or its page is gone). */
+export async function seatContacts(env: LegEnv, sipUser: string): Promise<string[]> {
+  return (await seatBindings(env, sipUser)).map((b) => b.uri);
 }
 
 /** host:port of a SIP URI (the INVITE's next hop; its BYE's too). */
 const hostPort = (uri: string) => uri.replace(/^sips?:([^@]*@)?/, '').split(/[;?>]/)[0]!;
+
+/**
+ * The contact a seat is dialled at: a desk phone's UDP contact. Undefined for a browser: Kamailio 5.6's tm ACKs the
+ * 2xx of its own INVITE with the INVITE's Via branch, which SIP.js 0.21 discards ("out of dialog ACK"), so the page
+ * would wait for an ACK, hold back its BYE and end the call after 64*T1 (tried: docs/consoles.md "Page closed
+ * mid-call"). The distributor then picks another seat (distributor.ts, offerInRoom).
+ */
+async function seatContact(env: LegEnv, sipUser: string): Promise<string | undefined> {
+  return (await seatContacts(env, sipUser)).find((uri) => /^sip:/.test(uri) && !/transport=(ws|wss|tcp|tls)/i.test(uri));
+}
 
 /**
  * The distributor's offer of a caller waiting in a room: the seat reserved, the call out of the queue, the seat
@@ -72,9 +82,12 @@ const hostPort = (uri: string) => uri.replace(/^sips?:([^@]*@)?/, '').split(/[;?
  */
 export async function offerRoomCaller(env: LegEnv, call: LiveCall, seat: SeatCandidate, ringTimeoutS: number): Promise<boolean> {
   const { deps } = env;
-  // a seat we cannot dial (a browser: docs/mixer.md) is passed over before anything changes; the next pick is tried
+  // a seat we cannot dial (a browser: seatContact) is passed over before anything changes; another is picked
   const contact = await seatContact(env, seat.sipUser);
-  if (!contact) return false;
+  if (!contact) {
+    deps.log.info({ call_id: call.id, seat: seat.seatId }, 'waiting caller in a room: the seat has no desk-phone contact to dial; passed over');
+    return false;
+  }
   const reserved = await transitionSeat(deps, seat.seatId, 'reserved', { from: ['ready'], reason: null, set: { call: call.sipCallId } });
   if (!reserved.ok) return false;
   await dequeue(deps.redis, call.queueId, call.sipCallId);
@@ -88,8 +101,11 @@ export async function offerRoomCaller(env: LegEnv, call: LiveCall, seat: SeatCan
     });
     await audit(env, call.id, 'call.room_offered', { room_id: room.room_id, seat_id: seat.seatId, participant_id: p.participant_id });
   } catch (err) {
+    // judged as an offer that could not reach the seat (its page gone, its connection dead): not offered again at once
     deps.log.error({ err: String(err), call_id: call.id, seat: seat.seatId }, 'dialling a seat into the waiting caller\'s room failed');
-    await transitionSeat(deps, seat.seatId, 'ready', { from: ['reserved'], reason: null, set: { call: '' } });
+    const { missedOffersNotReady } = acdSettingsOf((await queueSettings(deps, call.queueId)).settings);
+    await seatMissedOffer(deps, seat.seatId, call, 'unreachable', missedOffersNotReady);
+    await transitionSeat(deps, seat.seatId, 'ready', { from: ['reserved'], reason: null, set: { call: '' } }); // not judged above: freed
     if (room) await enqueue(deps.redis, call.queueId, call.sipCallId, call.priority, call.arrivedMs);
   }
   return true;
@@ -119,6 +135,7 @@ export async function onRoomSeatSettled(env: LegEnv, p: Participant, code: numbe
   await transitionSeat(deps, seatId, 'talking', { from: ['reserved'], reason: null, set: { call: sipCallId, missed: '0' } });
   // the new seat is the call's answering seat: the call's end (either side) puts it to wrap-up (flow/ended.ts)
   await saveLiveCall(deps.redis, { sipCallId, roomWait: '', seatId, answeredSeatId: seatId, seatLeft: false });
+  await setAnsweringSeat(deps, live.id, seatId);
   await audit(env, live.id, 'call.room_answered', { room_id: a.room_id, seat_id: seatId, participant_id: p.participant_id });
   deps.log.info({ call_id: live.id, seat: seatId, room_id: a.room_id }, 'the waiting caller talks with a dispatcher again');
 }

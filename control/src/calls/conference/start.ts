@@ -15,11 +15,15 @@ import { offerRoomCaller, onRoomSeatSettled } from './caller-requeue.ts';
 import type { LegEnv } from './legs.ts';
 import type { LiveCall } from '../store.ts';
 import type { SeatCandidate } from '../../acd/selector.ts';
+import { pageLostGraceMs } from '../page-lost/machine.ts';
+import { PageLostWatcher } from '../page-lost/watch.ts';
 
 export interface Conferences {
   service: ConferenceService;
   routes: FastifyPluginAsync;
   owns(m: unknown): boolean;
+  /** A seat's page lost mid-call (calls/page-lost/): Kamailio's seat.connection_closed. */
+  pageLost: PageLostWatcher;
   /** The distributor's offer of a caller waiting in a room (caller-requeue.ts). */
   roomOffer(call: LiveCall, seat: SeatCandidate, ringTimeoutS: number): Promise<boolean>;
 }
@@ -29,6 +33,7 @@ export function startConferences(
 ): Conferences | undefined {
   const { env } = parts;
   if (!env.CTI_JANUS_WS_URL) return undefined;
+  const graceMs = pageLostGraceMs(env); // a bad value stops the start (CTI_CONFIG_INVALID)
   const janus = new JanusClient({
     url: env.CTI_JANUS_WS_URL, apiSecret: env.CTI_JANUS_API_SECRET ?? '', log: deps.log, sessionStore: janusSessionInRedis(deps.redis),
   });
@@ -45,8 +50,10 @@ export function startConferences(
   };
   // a restarted control plane: no consultation left without its deadline (calls/consult/deadline.ts)
   void resumeDeadlines(legEnv).catch((err: unknown) => deps.log.error({ err: String(err) }, 'consultation deadlines not re-armed'));
+  const pageLost = new PageLostWatcher(legEnv, graceMs);
+  void pageLost.resume().catch((err: unknown) => deps.log.error({ err: String(err) }, 'lost-page watches not re-armed'));
   return {
-    service: new ConferenceService(legEnv, janus), routes, owns: isConferenceEvent,
+    service: new ConferenceService(legEnv, janus), routes, owns: isConferenceEvent, pageLost,
     roomOffer: (call, seat, ringTimeoutS) => offerRoomCaller(legEnv, call, seat, ringTimeoutS),
   };
 }

@@ -12,7 +12,7 @@ import { cancelChecked } from './cancel.ts';
 import { completeChecked } from './complete.ts';
 import { consultationNow } from './current.ts';
 import { dispatcherGone, requeueChecked } from './requeue.ts';
-import { openConsultations, type Consultation } from './store.ts';
+import { getConsultation, openConsultations, type Consultation } from './store.ts';
 
 const SYSTEM = { actor: { id: null, username: 'system' }, ip: null };
 
@@ -32,13 +32,21 @@ export async function resumeDeadlines(env: LegEnv): Promise<number> {
   return open.length;
 }
 
-async function expire(env: LegEnv, c: Consultation): Promise<void> {
+/** The answering seat's page was lost for good (calls/page-lost/): the deadline's work now, the dispatcher known gone. */
+export async function expireForLostPage(env: LegEnv, callId: string): Promise<boolean> {
+  const c = await getConsultation(env.deps.redis, callId);
+  if (!c || c.state !== 'active') return false;
+  await expire(env, c, true);
+  return true;
+}
+
+async function expire(env: LegEnv, c: Consultation, dispatcherKnownGone = false): Promise<void> {
   const now = await consultationNow(env, c.call_id);
   if (now.c.started_at !== c.started_at || now.c.state !== 'active') return; // ended, or a newer one
   env.deps.log.warn({ call_id: c.call_id, phase: now.phase }, 'consultation deadline: the control plane ends it');
   if (now.phase === 'talking') {
     await completeChecked(env, SYSTEM, await talkingCall(env.deps, c.call_id), now, 'timeout');
-  } else if ((now.phase === 'dialling' || now.phase === 'target_failed') && (await dispatcherGone(env, c.sip_call_id))) {
+  } else if ((now.phase === 'dialling' || now.phase === 'target_failed') && (dispatcherKnownGone || (await dispatcherGone(env, c.sip_call_id)))) {
     await requeueChecked(env, SYSTEM, await talkingCall(env.deps, c.call_id), now);
   } else if (now.phase === 'dialling' || now.phase === 'target_failed') {
     await cancelChecked(env, SYSTEM, now, 'timeout');

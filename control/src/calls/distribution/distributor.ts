@@ -126,6 +126,8 @@ export class Distributor {
     const skip = new Set<string>();
     /** Callers waiting in a room that no seat could take in this pass: the calls behind them are offered meanwhile. */
     const passed = new Set<string>();
+    /** Seats a caller waiting in a room cannot be dialled at (a browser: caller-requeue.ts); queued calls still can. */
+    const notDialable = new Set<string>();
     const overflow = overflowSettingsOf(settings.settings);
     if (overflow) {
       seats = await allSeatsLive(this.deps.redis);
@@ -152,7 +154,7 @@ export class Distributor {
       const candidates: StrategyCandidate[] = candidatesFor(seats, registered, call);
       const strategy = settings.strategy;
       const picks = this.select(strategy, candidates, {
-        queueId, waitedMs: Date.now() - call.arrivedMs, exclude: skip,
+        queueId, waitedMs: Date.now() - call.arrivedMs, exclude: inRoom ? new Set([...skip, ...notDialable]) : skip,
         lastOfferedSeatId: strategy === 'round_robin' ? await this.deps.redis.get(roundRobinKey(queueId)) : null,
         tierEscalation: rules.tierEscalation, requiredSkills: rules.requiredSkills, skillsWaivedAfterMs: rules.skillsWaivedAfterMs,
       });
@@ -161,10 +163,10 @@ export class Distributor {
       if (this.heldForSync()) return;
       if (inRoom) {
         // no suspended INVITE to relay: the first pick that can be dialled goes into the room (ring_all too)
-        const taken = await this.offerInRoom(call, picks, settings.ringTimeoutS);
+        const taken = await this.offerInRoom(call, picks, settings.ringTimeoutS, notDialable);
         if (taken) skip.add(taken);
-        else passed.add(sipCallId);
-        continue;
+        else if (picks.length === 0) passed.add(sipCallId);
+        continue; // the picks passed over are in notDialable: the next selection for this caller leaves them out
       }
       if (strategy === 'ring_all') {
         if (!(await this.ringAll(call, picks, extras.extraBranches, settings.ringTimeoutS, skip))) return;
@@ -185,8 +187,11 @@ export class Distributor {
   }
 
   /** A caller waiting in a room offered to the first pick whose phone can be dialled; the seat taken, or undefined. */
-  private async offerInRoom(call: LiveCall, picks: SeatCandidate[], ringTimeoutS: number): Promise<string | undefined> {
-    for (const pick of picks) if (await this.roomOffer!(call, pick, ringTimeoutS)) return pick.seatId;
+  private async offerInRoom(call: LiveCall, picks: SeatCandidate[], ringTimeoutS: number, notDialable: Set<string>): Promise<string | undefined> {
+    for (const pick of picks) {
+      if (await this.roomOffer!(call, pick, ringTimeoutS)) return pick.seatId;
+      notDialable.add(pick.seatId);
+    }
     return undefined;
   }
 

@@ -66,7 +66,7 @@ interface TagInfo { tag?: unknown; subscriptions?: { tag?: unknown; type?: unkno
  * The monologue tags of the two parties: the caller's, then every tag in an offer/answer relation with it
  * that is not a queue placeholder (normally exactly the answering seat's To tag).
  */
-export async function partyTags(ng: MediaEngine, call: TalkingCall): Promise<string[]> {
+export async function partyTags(ng: Pick<MediaEngine, 'query'>, call: TalkingCall): Promise<string[]> {
   let reply: QueryReply;
   try {
     reply = await ng.query(call.sipCallId);

@@ -66,6 +66,8 @@ export type EngineEvent =
   | { event: 'resume_failed'; callId: string; action: string; tindex: number; tlabel: number }
   | { event: 'seat.registered'; user: string }
   | { event: 'seat.unregistered'; user: string }
+  /** A seat's SIP WebSocket closed (its page closed, its browser or network gone): calls/page-lost/. */
+  | { event: 'seat.connection_closed'; user: string; source: string }
   | { event: 'sync.done' }
   // outbound callbacks (route[OUTBOUND]; handled by callbacks/outbound.ts, not by the call flow)
   | CallbackStartedEvent
@@ -146,6 +148,8 @@ export function decodeEngineEvent(m: Record<string, unknown>): EngineEvent | und
       return { event: 'seat.registered', user: b64(m.user) };
     case 'seat.unregistered':
       return { event: 'seat.unregistered', user: b64(m.user) };
+    case 'seat.connection_closed':
+      return { event: 'seat.connection_closed', user: b64(m.user), source: String(m.src ?? '') };
     case 'sync.done':
       return { event: 'sync.done' };
     case 'callback.started':
