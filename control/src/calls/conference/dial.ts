@@ -44,10 +44,14 @@ function standIn(): string {
     'a=rtpmap:0 PCMU/8000', 'a=ptime:20', 'a=sendrecv', ''].join('\r\n');
 }
 
-/** Dials the anchor's destination into its room; the answer comes as conf.reply (onDialReply). */
-export async function dialOut(env: LegEnv, a: Anchor, room: Room): Promise<Participant> {
+/**
+ * Dials the anchor's destination into its room; the answer comes as conf.reply (onDialReply). `muted`: the party
+ * joins the mixer muted (the room hears nothing of it until unmuted: a consultation's target while the caller is
+ * being held, anchor.ts).
+ */
+export async function dialOut(env: LegEnv, a: Anchor, room: Room, muted = false): Promise<Participant> {
   const gw = a.dial.gateway_uri.replace(/^sips?:/, '');
-  return dialParty(env, room, { target: `sip:${a.dial.number}@${gw}`, src: gw, party: a.dial.number, presented: a.dial.presented, display: a.dial.name });
+  return dialParty(env, room, { target: `sip:${a.dial.number}@${gw}`, src: gw, party: a.dial.number, presented: a.dial.presented, display: a.dial.name, muted });
 }
 
 /** Who is dialled: the Request-URI, its next hop (host:port), the party's name on the record, the From user, Janus's display. */
@@ -55,6 +59,8 @@ export interface DialTarget {
   target: string; src: string; party: string; presented: string; display: string; seat?: Participant['seat'];
   /** Ring no longer than this (a seat: its queue's ring timeout; Kamailio's tm then cancels the INVITE). */
   giveUpMs?: number;
+  /** Join the mixer muted (dialOut). */
+  muted?: boolean;
 }
 
 /** Dials a party into the room (Kamailio's INVITE, rtpengine and Janus set up first, as above). */
@@ -73,9 +79,12 @@ export async function dialParty(env: LegEnv, room: Room, to: DialTarget): Promis
   };
   await env.store.putParticipant(p);
   let mixed: Mixed | undefined;
+  // the leg's row needs nothing of the media steps: written meanwhile, still before the INVITE leaves
+  const legRow = insertLeg(env, room, p, tag);
+  legRow.catch(() => undefined); // awaited below; a failure before that must not be an unhandled rejection
   try {
     const towardsJanus = audioTarget((await env.ng.offer({ callId, fromTag: partyTag(p), sdp: standIn(), options: PLAIN })).sdp);
-    mixed = await joinMixer(env, room, towardsJanus, to.display);
+    mixed = await joinMixer(env, room, towardsJanus, to.display, to.muted);
     keepHandle(pid, mixed.handle);
     p.feed = mixed.feed;
     p.handle = mixed.handle.id;
@@ -83,7 +92,7 @@ export async function dialParty(env: LegEnv, room: Room, to: DialTarget): Promis
     const forParty = await env.ng.answer({
       callId, fromTag: partyTag(p), toTag: tag, sdp: janusAnswer(mixed.rtp.ip, mixed.rtp.port, towardsJanus.payloadType, String(mixed.feed)), options: PLAIN,
     });
-    p.leg_id = await insertLeg(env, room, p, tag);
+    p.leg_id = await legRow;
     await env.store.putParticipant(p);
     const headers = [
       `From: ${p.dialog.local}`, `To: <${target}>`, `Call-ID: ${callId}`, 'CSeq: 1 INVITE', `Contact: <sip:conf-${room.room_id}@${await kamailioAddress(env)}>`,
@@ -94,6 +103,7 @@ export async function dialParty(env: LegEnv, room: Room, to: DialTarget): Promis
     env.deps.log.info({ room_id: room.room_id, participant_id: pid, party: to.party, sip_call_id: callId }, 'party dialled into the room');
     return p;
   } catch (err) {
+    p.leg_id ??= await legRow.catch(() => undefined); // its row ended with it
     await leave(env, p, 'failed').catch(() => undefined);
     throw err;
   }
