@@ -18,6 +18,7 @@ import { envInt, type Benchmark } from './support/benchmark.ts';
 import { round3, summarise } from './support/stats.ts';
 import { consultPhases, consultRound, directToOutsideRound, directOutsideAuthenticated, authoriseSeatToDial110 } from './transfer-consultative.ts';
 import { ackAnswerAtSeat, dialFromSeat } from './support/seat-dial.ts';
+import { consultToAudio, dialToAudio, openMediaParties } from './transfer-media.ts';
 
 const WARMUP_ROUNDS = 3;
 const CALLER = '13800000120';
@@ -109,6 +110,22 @@ const bench: Benchmark = {
       await authoriseSeatToDial110(cc, rig);
       const times = await abba(rounds, (p, counted) => (p === 'transfer' ? transferRound(cc, rig, counted) : directRound(rig, counted)), log, 'blind');
       const consultTimes = await abba(rounds, (p, counted) => (p === 'transfer' ? consultRound(cc, rig, counted) : directToOutsideRound(rig, counted)), log, 'consultative');
+      // to two-way audio, and the mixer's CPU per three-way room (transfer-media.ts): ABBA, no warm-up (the rounds above were)
+      const mediaRounds = envInt('BENCH_MEDIA_ROUNDS', 6);
+      const parties = await openMediaParties(rig);
+      const audio: Record<Path, number[]> = { transfer: [], direct: [] };
+      const janusShares: number[] = [];
+      for (let i = 0; i < mediaRounds * 2; i++) {
+        const path = ORDER[i % ORDER.length]!;
+        if (path === 'direct') audio.direct.push(await dialToAudio(rig, parties));
+        else {
+          const r = await consultToAudio(cc, rig, parties);
+          audio.transfer.push(r.ms);
+          janusShares.push(r.janusShare * 100);
+        }
+      }
+      log(`to two-way audio: consultation median ${summarise(audio.transfer).median} ms, seat dials 110 median ${summarise(audio.direct).median} ms`);
+      for (const e of Object.values(parties)) e.close();
       await rig.close();
       const transfer = summarise(times.transfer);
       const direct = summarise(times.direct);
@@ -135,7 +152,14 @@ const bench: Benchmark = {
           phases_median_ms: {
             api: summarise(consultPhases.api).median, seat_reinvite: summarise(consultPhases.seat_reinvite).median, dial: summarise(consultPhases.dial).median,
           },
+          /** command (consultation) or first INVITE (direct) -> the seat and 110 hear each other, 110 answering at once (ms, 20 ms packets) */
+          to_two_way_audio: {
+            ratio: round3(summarise(audio.transfer).median / summarise(audio.direct).median),
+            consultation_ms: summarise(audio.transfer), direct_ms: summarise(audio.direct),
+          },
         },
+        /** Janus's CPU over 3 s of a merged three-way room (caller, seat, 110 all sending; recording on), % of one core */
+        mixer_cpu_pct_per_three_way_room: summarise(janusShares),
         goal_ratio: 1.3,
         rounds,
       };

@@ -76,12 +76,12 @@ export async function ackFailureAtSeat(seat: RawSeat, d: Dialled): Promise<SipMe
 }
 
 /** The dialling seat's dialog from the 200 of its authenticated INVITE (RFC 3261 12.1.2), the 200 ACKed. */
-export async function ackAnswerAtSeat(seat: RawSeat, d: Dialled): Promise<Dialog> {
+export async function ackAnswerAtSeat(seat: RawSeat, d: Dialled): Promise<Dialog & { ok: SipMessage }> {
   const ok = await seat.ep.waitFor((m) => m.status === 200 && callIdOf(m) === d.callId && cseqOf(m).n === 2, 10_000, `the 200 to ${d.callId}`);
   const dialog: Dialog = {
     callId: d.callId, localTag: d.tag, localUri: `sip:${seat.user}@${seat.proxy}`, remoteUri: d.uri, remoteTag: param(header(ok, 'to'), 'tag') ?? '',
     remoteTarget: uriOf(header(ok, 'contact')), routeSet: [...headers(ok, 'record-route')].reverse(), cseq: 2, inviteBranch: '', inviteCseq: 2, requestUri: d.uri,
   };
   await seat.request(dialog, 'ACK', '', 2);
-  return dialog;
+  return Object.assign(dialog, { ok });
 }

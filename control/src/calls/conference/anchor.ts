@@ -14,9 +14,8 @@
  * 3. The caller: a re-offer from the caller's tag, with the caller's SDP, to a Janus leg of its own
  *    (`conf-<participant id>`, the anchor's `room_tag`), and Janus's answer, both with `port-latching` (rtpengine
  *    keeps its port towards the caller; the gateway is never re-INVITEd). seat_in_room -> anchored.
- * 4. The destination is dialled into the room (dial.ts), at the same time as step 3 (a consultation's target muted
- *    in the room until the caller is held). Dropping it (DELETE the participant) leaves caller and seat talking in
- *    the room: a two-party call again.
+ * 4. The destination is dialled into the room (dial.ts): set up during step 3, its INVITE sent after it. Dropping
+ *    it (DELETE the participant) leaves caller and seat talking in the room: a two-party call again.
  * A failure before the caller is in the room leaves the call as it was (the seat's re-INVITE refused, the caller
  * never touched); the call ending closes the room (`onCallEnded`).
  */
@@ -32,7 +31,7 @@ import { assertMayControl, talkingCall } from '../media/session.ts';
 import { getLiveCall } from '../store.ts';
 import { anchorTransition, mayStartAnchor } from './anchor-machine.ts';
 import { participantTransition } from './machine.ts';
-import { dialOut } from './dial.ts';
+import { prepareDialOut } from './dial.ts';
 import { holdCallerInRoom } from './caller-hold.ts';
 import { dialIntoAnchoredRoom } from './dial-another.ts';
 import { FROM_BROWSER, PLAIN, TO_BROWSER, b64, closeRoom, joinMixer, joined, keepHandle, leave, type LegEnv } from './legs.ts';
@@ -154,44 +153,38 @@ export async function onAnchorInvite(env: LegEnv, inv: AnchorInvite): Promise<vo
     if (a && a.state === 'requested') await fail(env, a, String(err)).catch(() => undefined);
     return;
   }
-  // The seat is in the room: the destination is dialled while the caller is moved in (and, for a consultation, held),
-  // not after (bench/transfer.ts: the dial waited 34-52 ms for the hold). A consultation's caller joins the room muted
-  // (the target never hears it) and its target joins muted until the caller is held (nothing of the target reaches
-  // the caller before the dispatcher decides; the target cannot answer before its INVITE, which leaves last anyway).
-  const dialling = settle(dialOut(env, a, room, a.consult === true));
+  // The seat is in the room: the destination is made ready to dial (its rtpengine leg, Janus participant and row)
+  // while the caller is moved in and, for a consultation, held; its INVITE leaves once both are done, as before
+  // (bench/transfer.ts: the dial waited 34-52 ms for the caller's move and hold, set up one after the other)
+  const preparing = settle(prepareDialOut(env, a, room));
   try {
     await callerIntoRoom(env, a, room, inv.sdp);
     a.state = anchorTransition(a.state, 'anchored', a.call_id);
     await env.store.putAnchor(a);
-    // a consultation: the caller hears the hold audio, the room's audio kept from it (caller-hold.ts)
+    // a consultation: the caller hears the hold audio before the destination is dialled (caller-hold.ts)
     if (a.consult) await holdCallerInRoom(env, a).catch((err: unknown) => env.deps.log.error({ err: String(err), call_id: a.call_id }, 'consultation: holding the caller failed'));
   } catch (err) {
     // the seat is in the room and the caller is not: caller and seat paired again in rtpengine (the seat's answer
-    // kept its own port: nothing to tell its phone), the room closed; the call talks on as before. The destination,
-    // dialled meanwhile, is cancelled: nobody is to talk with it
+    // kept its own port: nothing to tell its phone), the room closed; the call talks on as before. The destination
+    // made ready meanwhile goes (never dialled)
     env.deps.log.error({ err: String(err), call_id: a.call_id }, 'three-way: the caller could not be moved into the room; undone');
     await pairAgain(env, a, inv);
-    const dialled = await dialling;
-    if (dialled.ok) await env.rpc.call('tm.cancel', [dialled.value.dialog.call_id, '1']).catch((e: unknown) => env.deps.log.warn({ err: String(e), call_id: a.call_id }, 'cancelling the dialled party failed'));
+    const prepared = await preparing;
+    if (prepared.ok) await prepared.value.abandon();
     await fail(env, a, String(err)).catch(() => undefined);
     return;
   }
-  const dialled = await dialling;
-  const now = await env.store.anchor(a.sip_call_id);
-  if (!dialled.ok) {
-    env.deps.log.error({ err: String(dialled.error), call_id: a.call_id }, 'three-way: dialling the party failed');
-    if (now) await env.store.putAnchor({ ...now, dial_error: String(dialled.error) });
-    return;
+  try {
+    const prepared = await preparing;
+    if (!prepared.ok) throw prepared.error;
+    const dialled = await prepared.value.send();
+    const now = await env.store.anchor(a.sip_call_id);
+    if (now) await env.store.putAnchor({ ...now, dialled_pid: dialled.participant_id });
+  } catch (err) {
+    env.deps.log.error({ err: String(err), call_id: a.call_id }, 'three-way: dialling the party failed');
+    const now = await env.store.anchor(a.sip_call_id);
+    if (now) await env.store.putAnchor({ ...now, dial_error: String(err) });
   }
-  if (now) await env.store.putAnchor({ ...now, dialled_pid: dialled.value.participant_id });
-  if (a.consult) await unmuteDialled(env, room, dialled.value);
-}
-
-/** The consultation's target heard in the room once the caller is held (dialled muted above); gone already: nothing to do. */
-async function unmuteDialled(env: LegEnv, room: Room, p: Participant): Promise<void> {
-  if (p.feed === undefined || !(await env.store.participant(room.room_id, p.participant_id))) return;
-  await env.janus.bridge().unmute({ room: Number(room.room_id), feed: p.feed })
-    .catch((err: unknown) => env.deps.log.warn({ err: String(err), participant_id: p.participant_id }, 'consultation: unmuting the dialled party failed'));
 }
 
 /**
