@@ -110,6 +110,13 @@ const bench: Benchmark = {
       await authoriseSeatToDial110(cc, rig);
       const times = await abba(rounds, (p, counted) => (p === 'transfer' ? transferRound(cc, rig, counted) : directRound(rig, counted)), log, 'blind');
       const consultTimes = await abba(rounds, (p, counted) => (p === 'transfer' ? consultRound(cc, rig, counted) : directToOutsideRound(rig, counted)), log, 'consultative');
+      // the floor of any command through the API: an authenticated request that does nothing (GET /v1/me)
+      const apiRoundTrip: number[] = [];
+      for (let i = 0; i < 40; i++) {
+        const t0 = performance.now();
+        await cc.apiOk('GET', '/v1/me');
+        apiRoundTrip.push(performance.now() - t0);
+      }
       // to two-way audio, and the mixer's CPU per three-way room (transfer-media.ts): ABBA, no warm-up (the rounds above were)
       const mediaRounds = envInt('BENCH_MEDIA_ROUNDS', 6);
       const parties = await openMediaParties(rig);
@@ -160,6 +167,8 @@ const bench: Benchmark = {
         },
         /** Janus's CPU over 3 s of a merged three-way room (caller, seat, 110 all sending; recording on), % of one core */
         mixer_cpu_pct_per_three_way_room: summarise(janusShares),
+        /** an authenticated API request that does nothing (GET /v1/me, 40 times): what any command costs before its own work */
+        api_round_trip_ms: summarise(apiRoundTrip),
         goal_ratio: 1.3,
         rounds,
       };

@@ -14,13 +14,12 @@
  * 3. The caller: a re-offer from the caller's tag, with the caller's SDP, to a Janus leg of its own
  *    (`conf-<participant id>`, the anchor's `room_tag`), and Janus's answer, both with `port-latching` (rtpengine
  *    keeps its port towards the caller; the gateway is never re-INVITEd). seat_in_room -> anchored.
- * 4. The destination is dialled into the room (dial.ts): set up during step 3, its INVITE sent after it. Dropping
- *    it (DELETE the participant) leaves caller and seat talking in the room: a two-party call again.
+ * 4. The destination is dialled into the room (dial.ts). Dropping it (DELETE the participant) leaves caller and
+ *    seat talking in the room: a two-party call again.
  * A failure before the caller is in the room leaves the call as it was (the seat's re-INVITE refused, the caller
  * never touched); the call ending closes the room (`onCallEnded`).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { settle } from '../../app/settle.ts';
 import { recordAudit, type Change } from '../../audit/record.ts';
 import { CtiError, isCtiError } from '../../errors/catalogue.ts';
 import { getTakeoverIdentity } from '../../ha/takeover/identity.ts';
@@ -31,7 +30,7 @@ import { assertMayControl, talkingCall } from '../media/session.ts';
 import { getLiveCall } from '../store.ts';
 import { anchorTransition, mayStartAnchor } from './anchor-machine.ts';
 import { participantTransition } from './machine.ts';
-import { prepareDialOut } from './dial.ts';
+import { dialOut } from './dial.ts';
 import { holdCallerInRoom } from './caller-hold.ts';
 import { dialIntoAnchoredRoom } from './dial-another.ts';
 import { FROM_BROWSER, PLAIN, TO_BROWSER, b64, closeRoom, joinMixer, joined, keepHandle, leave, type LegEnv } from './legs.ts';
@@ -153,10 +152,6 @@ export async function onAnchorInvite(env: LegEnv, inv: AnchorInvite): Promise<vo
     if (a && a.state === 'requested') await fail(env, a, String(err)).catch(() => undefined);
     return;
   }
-  // The seat is in the room: the destination is made ready to dial (its rtpengine leg, Janus participant and row)
-  // while the caller is moved in and, for a consultation, held; its INVITE leaves once both are done, as before
-  // (bench/transfer.ts: the dial waited 34-52 ms for the caller's move and hold, set up one after the other)
-  const preparing = settle(prepareDialOut(env, a, room));
   try {
     await callerIntoRoom(env, a, room, inv.sdp);
     a.state = anchorTransition(a.state, 'anchored', a.call_id);
@@ -165,19 +160,14 @@ export async function onAnchorInvite(env: LegEnv, inv: AnchorInvite): Promise<vo
     if (a.consult) await holdCallerInRoom(env, a).catch((err: unknown) => env.deps.log.error({ err: String(err), call_id: a.call_id }, 'consultation: holding the caller failed'));
   } catch (err) {
     // the seat is in the room and the caller is not: caller and seat paired again in rtpengine (the seat's answer
-    // kept its own port: nothing to tell its phone), the room closed; the call talks on as before. The destination
-    // made ready meanwhile goes (never dialled)
+    // kept its own port: nothing to tell its phone), the room closed; the call talks on as before
     env.deps.log.error({ err: String(err), call_id: a.call_id }, 'three-way: the caller could not be moved into the room; undone');
     await pairAgain(env, a, inv);
-    const prepared = await preparing;
-    if (prepared.ok) await prepared.value.abandon();
     await fail(env, a, String(err)).catch(() => undefined);
     return;
   }
   try {
-    const prepared = await preparing;
-    if (!prepared.ok) throw prepared.error;
-    const dialled = await prepared.value.send();
+    const dialled = await dialOut(env, a, room);
     const now = await env.store.anchor(a.sip_call_id);
     if (now) await env.store.putAnchor({ ...now, dialled_pid: dialled.participant_id });
   } catch (err) {
@@ -246,6 +236,8 @@ async function callerIntoRoom(env: LegEnv, a: Anchor, room: Room, seatSdp: strin
   const roomSide = `conf-${p.participant_id}`;
   const reOffer = await env.ng.offer({ callId: a.sip_call_id, fromTag: a.caller_tag, sdp, flags: KEEP_PORTS, options: { ...PLAIN, 'to-tag': roomSide } });
   const peer = audioTarget(reOffer.sdp); // rtpengine's new port towards Janus for the caller
+  // a consultation's caller joins muted: the room (the seat, then the target) never hears it, and the hold
+  // (caller-hold.ts) finds it muted and asks Janus nothing
   const mixed = await joinMixer(env, room, peer, 'caller', a.consult === true);
   keepHandle(p.participant_id, mixed.handle);
   p.feed = mixed.feed;
@@ -256,7 +248,6 @@ async function callerIntoRoom(env: LegEnv, a: Anchor, room: Room, seatSdp: strin
   });
   await joined(env, room, p, a.caller_tag);
   if (a.consult) {
-    // joined muted above: recorded as such, so that the hold (caller-hold.ts) finds it muted and asks Janus nothing
     p.state = participantTransition(p.state, 'muted', p.participant_id);
     await env.store.putParticipant(p);
   }

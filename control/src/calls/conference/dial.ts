@@ -16,7 +16,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { CtiError } from '../../errors/catalogue.ts';
 import { audioTarget, janusAnswer } from './sdp.ts';
-import { PLAIN, contactUri, insertLeg, joinMixer, joined, keepHandle, leave, sendBye, type LegEnv } from './legs.ts';
+import { PLAIN, contactUri, insertLeg, joinMixer, joined, keepHandle, leave, sendBye, type LegEnv, type Mixed } from './legs.ts';
 import type { Anchor, Participant, Room } from './store.ts';
 
 const KEEP_PORTS = ['port-latching'];
@@ -46,13 +46,8 @@ function standIn(): string {
 
 /** Dials the anchor's destination into its room; the answer comes as conf.reply (onDialReply). */
 export async function dialOut(env: LegEnv, a: Anchor, room: Room): Promise<Participant> {
-  return (await prepareDialOut(env, a, room)).send();
-}
-
-/** The anchor's destination made ready to dial (prepareParty), its INVITE not sent yet. */
-export function prepareDialOut(env: LegEnv, a: Anchor, room: Room): Promise<PreparedParty> {
   const gw = a.dial.gateway_uri.replace(/^sips?:/, '');
-  return prepareParty(env, room, { target: `sip:${a.dial.number}@${gw}`, src: gw, party: a.dial.number, presented: a.dial.presented, display: a.dial.name });
+  return dialParty(env, room, { target: `sip:${a.dial.number}@${gw}`, src: gw, party: a.dial.number, presented: a.dial.presented, display: a.dial.name });
 }
 
 /** Who is dialled: the Request-URI, its next hop (host:port), the party's name on the record, the From user, Janus's display. */
@@ -64,17 +59,6 @@ export interface DialTarget {
 
 /** Dials a party into the room (Kamailio's INVITE, rtpengine and Janus set up first, as above). */
 export async function dialParty(env: LegEnv, room: Room, to: DialTarget): Promise<Participant> {
-  return (await prepareParty(env, room, to)).send();
-}
-
-/**
- * A party in the room, ready to be dialled: its participant, rtpengine leg, Janus participant and `call_legs` row.
- * `send()` sends the INVITE; `abandon()` takes it out again without one (nothing reached the party). Apart so that a
- * three-way sets the party up while the caller is moved into the room (anchor.ts) and dials once the caller is there.
- */
-export interface PreparedParty { p: Participant; send(): Promise<Participant>; abandon(): Promise<void> }
-
-export async function prepareParty(env: LegEnv, room: Room, to: DialTarget): Promise<PreparedParty> {
   const pid = randomUUID();
   const callId = `cfo-${pid}`;
   const tag = `conf-${randomBytes(6).toString('hex')}`; // the Janus side's tag in rtpengine
@@ -88,46 +72,35 @@ export async function prepareParty(env: LegEnv, room: Room, to: DialTarget): Pro
     ...(to.seat ? { seat: to.seat } : {}),
   };
   await env.store.putParticipant(p);
+  let mixed: Mixed | undefined;
   // the leg's row needs nothing of the media steps: written meanwhile, still before the INVITE leaves
   const legRow = insertLeg(env, room, p, tag);
   legRow.catch(() => undefined); // awaited below; a failure before that must not be an unhandled rejection
-  const abandon = async () => {
-    p.leg_id ??= await legRow.catch(() => undefined); // its row ended with it
-    await leave(env, p, 'failed').catch(() => undefined);
-  };
-  let forParty: string;
   try {
     const towardsJanus = audioTarget((await env.ng.offer({ callId, fromTag: partyTag(p), sdp: standIn(), options: PLAIN })).sdp);
-    const mixed = await joinMixer(env, room, towardsJanus, to.display);
+    mixed = await joinMixer(env, room, towardsJanus, to.display);
     keepHandle(pid, mixed.handle);
     p.feed = mixed.feed;
     p.handle = mixed.handle.id;
     p.mixer_rtp = { ip: mixed.rtp.ip, port: mixed.rtp.port, payload_type: towardsJanus.payloadType };
-    forParty = (await env.ng.answer({
+    const forParty = await env.ng.answer({
       callId, fromTag: partyTag(p), toTag: tag, sdp: janusAnswer(mixed.rtp.ip, mixed.rtp.port, towardsJanus.payloadType, String(mixed.feed)), options: PLAIN,
-    })).sdp;
+    });
     p.leg_id = await legRow;
     await env.store.putParticipant(p);
-  } catch (err) {
-    await abandon();
-    throw err;
-  }
-  const send = async (): Promise<Participant> => {
-    try {
-      const headers = [
-        `From: ${p.dialog.local}`, `To: <${target}>`, `Call-ID: ${callId}`, 'CSeq: 1 INVITE', `Contact: <sip:conf-${room.room_id}@${await kamailioAddress(env)}>`,
-        'Max-Forwards: 70', 'Content-Type: application/sdp', '',
-      ].join('\r\n');
-      await env.rpc.call('tm.t_uac_start', ['INVITE', target, '.', '.', headers, forParty]);
-    } catch (err) {
-      await abandon();
-      throw err;
-    }
+    const headers = [
+      `From: ${p.dialog.local}`, `To: <${target}>`, `Call-ID: ${callId}`, 'CSeq: 1 INVITE', `Contact: <sip:conf-${room.room_id}@${await kamailioAddress(env)}>`,
+      'Max-Forwards: 70', 'Content-Type: application/sdp', '',
+    ].join('\r\n');
+    await env.rpc.call('tm.t_uac_start', ['INVITE', target, '.', '.', headers, forParty.sdp]);
     setTimeout(() => void giveUp(env, room.room_id, pid, to.giveUpMs !== undefined), to.giveUpMs ?? GIVE_UP_MS).unref();
     env.deps.log.info({ room_id: room.room_id, participant_id: pid, party: to.party, sip_call_id: callId }, 'party dialled into the room');
     return p;
-  };
-  return { p, send, abandon };
+  } catch (err) {
+    p.leg_id ??= await legRow.catch(() => undefined); // its row ended with it
+    await leave(env, p, 'failed').catch(() => undefined);
+    throw err;
+  }
 }
 
 /** A 2xx for a party that is no longer in the room (Kamailio's tm ACKed it): a BYE, never an open line to nobody. */
