@@ -58,6 +58,9 @@ export async function consultToAudio(cc: CallCentre, rig: TransferRig, m: MediaP
   await rig.out.respond(inv, 200, 'OK', { toTag: newToken('p110'), body: m.p110.sdp() });
   m.p110.sendTo(bodyOf(inv));
   const both = Math.max(await firstHeard(m.desk, P110_HZ, t0), await firstHeard(m.p110, SEAT_HZ, t0));
+  // the audio may flow a moment before the control plane has recorded 110 as joined (phase talking): merge after that
+  const phase = async () => (await cc.apiOk<{ phase: string }>('GET', `/v1/calls/${c.recordId}/consultations`, undefined, [200])).phase;
+  await waitFor(async () => (await phase()) === 'talking' || undefined, 10_000, 'the consultation talking', 20);
   await cc.apiOk('POST', `/v1/calls/${c.recordId}/consultations/merge`, undefined, [200]);
   const { share } = await cpuShareWhile(cc.stack.daemons.janus!.pid!, () => new Promise((r) => setTimeout(r, 3000)));
   const bye = rig.out.ep.waitFor((x) => x.method === 'BYE' && callIdOf(x) === callIdOf(inv), 10_000, 'the BYE to 110');
