@@ -77,9 +77,11 @@ export async function startTransfer(rt: TransferRuntime, change: Change, callId:
   if (row?.state === 'transferring') throw new CtiError('CTI_TRANSFER_IN_PROGRESS', { call_id: callId });
   if (!talking.ok) throw talking.error;
   const call = talking.value;
-  const [, , live, incidentId] = await Promise.all([
-    assertNotInThreeWay(deps.redis, call), assertMayControl(deps, change.actor, call), getLiveCall(deps.redis, call.sipCallId), incidentOf(deps.sql, call.id),
+  const [threeWay, mayControl, live, incidentId] = await Promise.all([
+    settle(assertNotInThreeWay(deps.redis, call)), settle(assertMayControl(deps, change.actor, call)), getLiveCall(deps.redis, call.sipCallId), incidentOf(deps.sql, call.id),
   ]);
+  if (!threeWay.ok) throw threeWay.error; // the refusals in the order they were checked one by one
+  if (!mayControl.ok) throw mayControl.error;
   const target = resolveDial(entries, change.actor.roles, req.destination);
   // an outside target must have a way out now (CTI_TRANSFER_NO_WAY_OUT), before anything changes
   if (target.kind === 'centre' || target.kind === 'number') await wayOutOf(deps.sql, target);
