@@ -4,15 +4,14 @@
  * Kamailio sends to 110 reaches the outside party behind trunk pstn-out), against a direct call to the same party in
  * the same run.
  *
- * "Direct" for an outside number (decided): the same party reached by the same trunk route without the
- * consultation's steps, i.e. the INVITE that the consultation's dial-out sends (Kamailio's tm.t_uac_start, Request-URI
- * sip:110@<pstn-out's gateway>, the presented number) asked for straight over Kamailio's JSON-RPC: from the JSON-RPC
- * request to the INVITE at the party. What the consultation adds on top is its own cost: the API's checks (call,
- * person, linkage directory, mixer), the room, the anchor token, the seat's re-INVITE answered through the room
- * (rtpengine offer/answer, Janus join), the caller re-anchored and held (rtpengine re-offer, Janus join, mute,
- * block, play media), and the target's rtpengine leg and Janus participant set up before its INVITE leaves
- * (calls/conference/dial.ts). The seat's own phone dialling 110 (Kamailio route OUTBOUND) would be the other
- * "direct"; it needs a callback authorisation and a digest-authenticating raw seat, and was not built.
+ * "Direct": what the dispatcher would do without the consultation, seat A's own phone dialling 110 through Kamailio
+ * (INVITE, 407, INVITE with the digest, route OUTBOUND: the callback authorisation in htable `cb`, rtpengine offer,
+ * relay on pstn-out), from its first INVITE to the INVITE at the party. What the consultation does instead: the
+ * API's checks (call, person, linkage directory, mixer), the room, the anchor token, the seat's re-INVITE answered
+ * through the room (rtpengine offer/answer, Janus join), then, together, the caller re-anchored and held (rtpengine
+ * re-offer, Janus join, block, play media) and the target's rtpengine leg and Janus participant set up before its
+ * INVITE leaves (calls/conference/dial.ts). Session 7's peer (Kamailio's tm.t_uac_start asked over JSON-RPC: the
+ * floor of any way out, 2-2.5 ms) was no call a dispatcher can make.
  *
  * A consultation round: the caller reaches seat A; the command; seat A's phone sends the re-INVITE with the anchor
  * token (as the page does on the command's answer); the INVITE at 110. Then 110 answers 486 (busy: target_failed),
@@ -22,6 +21,7 @@ import { performance } from 'node:perf_hooks';
 import { waitFor, type CallCentre } from '../test/integration/support/callcentre.ts';
 import { TransferRig } from '../test/integration/support/transfer-parties.ts';
 import { callIdOf, newToken, type SipMessage } from '../test/support/sip-udp.ts';
+import { ackFailureAtSeat, dialFromSeat } from './support/seat-dial.ts';
 import { audioSdp } from '../test/support/sip-spellings.ts';
 
 /** Where a consultation round's time went: the API's answer, the seat's re-INVITE answered, the INVITE reaching 110. */
@@ -32,21 +32,31 @@ function nextInviteAt(rig: TransferRig, prefix: string): Promise<SipMessage> {
   return rig.out.ep.waitFor((m) => m.method === 'INVITE' && callIdOf(m).startsWith(prefix) && !seen.has(callIdOf(m)), 10_000, 'the INVITE to 110');
 }
 
-/** Kamailio sends the INVITE to 110 on pstn-out as the dial-out does (tm.t_uac_start); 110 answers 486. */
-export async function directToOutsideRound(cc: CallCentre, rig: TransferRig): Promise<number> {
-  const callId = newToken('bdo-');
-  const target = `sip:110@127.0.0.1:${rig.out.ep.port}`;
-  const headers = [
-    `From: <sip:${TransferRig.PRESENTED_110}@cti>`, `To: <${target}>`, `Call-ID: ${callId}`, 'CSeq: 1 INVITE', `Contact: <sip:bench@${cc.sipRemote}>`,
-    'Max-Forwards: 70', 'Content-Type: application/sdp', '',
-  ].join('\r\n');
-  const arrived = nextInviteAt(rig, 'bdo-');
-  const t0 = performance.now();
-  await cc.kamailio.call('tm.t_uac_start', ['INVITE', target, '.', '.', headers, audioSdp(rig.rsA.rtpPort)]);
+/**
+ * Seat A may dial 110 itself (Kamailio's htable `cb`, as callbacks/authorisation.ts writes it for a claimed abandoned
+ * call, here with no work-list item): out through pstn-out to the outside party, presenting PRESENTED_110.
+ */
+export async function authoriseSeatToDial110(cc: CallCentre, rig: TransferRig): Promise<void> {
+  await cc.kamailio.call('htable.setxs', ['cb', `${rig.seatA.sipUser}|110`, `|127.0.0.1:${rig.out.ep.port}|${TransferRig.PRESENTED_110}`, 3600]);
+}
+
+/** Times from the INVITE with the digest to the INVITE at 110 (the 407 round trip left out). */
+export const directOutsideAuthenticated: number[] = [];
+
+/**
+ * What the dispatcher would do without the consultation: seat A's phone dials 110 through Kamailio (INVITE, 407,
+ * digest, route OUTBOUND: authorisation, rtpengine offer, relay on pstn-out), from the first INVITE to the INVITE at
+ * 110; 110 answers 486.
+ */
+export async function directToOutsideRound(rig: TransferRig, counted: boolean): Promise<number> {
+  const arrived = nextInviteAt(rig, 'sd-');
+  const d = await dialFromSeat(rig.rsA, rig.seatA.password, '110');
   const invite = await arrived;
-  const ms = performance.now() - t0;
+  const at = performance.now();
+  if (counted) directOutsideAuthenticated.push(at - d.authSentAt);
   await rig.out.respond(invite, 486, 'Busy Here', { toTag: newToken('busy') });
-  return ms;
+  await ackFailureAtSeat(rig.rsA, d);
+  return at - d.firstSentAt;
 }
 
 /** The caller talks with seat A; the consultation with 110 -> the INVITE at 110; then busy, cancel, caller hangs up. */

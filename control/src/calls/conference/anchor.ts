@@ -29,6 +29,7 @@ import { getTrunk } from '../../trunks/service.ts';
 import { assertMayControl, talkingCall } from '../media/session.ts';
 import { getLiveCall } from '../store.ts';
 import { anchorTransition, mayStartAnchor } from './anchor-machine.ts';
+import { participantTransition } from './machine.ts';
 import { dialOut } from './dial.ts';
 import { holdCallerInRoom } from './caller-hold.ts';
 import { dialIntoAnchoredRoom } from './dial-another.ts';
@@ -242,7 +243,9 @@ export async function callerIntoRoom(env: LegEnv, a: Anchor, room: Room, seatSdp
     options: { ...PLAIN, 'to-tag': roomSide, label: roomMixLabel('caller') }, // what the caller hears: the recording's seat channel
   });
   const peer = audioTarget(reOffer.sdp); // rtpengine's new port towards Janus for the caller
-  const mixed = await joinMixer(env, room, peer, 'caller');
+  // a consultation's caller joins muted: the room (the seat, then the target) never hears it, and the hold
+  // (caller-hold.ts) finds it muted and asks Janus nothing
+  const mixed = await joinMixer(env, room, peer, 'caller', a.consult === true);
   keepHandle(p.participant_id, mixed.handle);
   p.feed = mixed.feed;
   p.handle = mixed.handle.id;
@@ -251,6 +254,10 @@ export async function callerIntoRoom(env: LegEnv, a: Anchor, room: Room, seatSdp
     flags: KEEP_PORTS, options: PLAIN,
   });
   await joined(env, room, p, a.caller_tag);
+  if (a.consult) {
+    p.state = participantTransition(p.state, 'muted', p.participant_id);
+    await env.store.putParticipant(p);
+  }
   a.caller_pid = p.participant_id;
   a.room_tag = roomSide;
 }

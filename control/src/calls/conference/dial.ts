@@ -73,6 +73,9 @@ export async function dialParty(env: LegEnv, room: Room, to: DialTarget): Promis
   };
   await env.store.putParticipant(p);
   let mixed: Mixed | undefined;
+  // the leg's row needs nothing of the media steps: written meanwhile, still before the INVITE leaves
+  const legRow = insertLeg(env, room, p, tag);
+  legRow.catch(() => undefined); // awaited below; a failure before that must not be an unhandled rejection
   try {
     const towardsJanus = audioTarget((await env.ng.offer({ callId, fromTag: partyTag(p), sdp: standIn(), options: PLAIN })).sdp);
     mixed = await joinMixer(env, room, towardsJanus, to.display);
@@ -83,7 +86,7 @@ export async function dialParty(env: LegEnv, room: Room, to: DialTarget): Promis
     const forParty = await env.ng.answer({
       callId, fromTag: partyTag(p), toTag: tag, sdp: janusAnswer(mixed.rtp.ip, mixed.rtp.port, towardsJanus.payloadType, String(mixed.feed)), options: PLAIN,
     });
-    p.leg_id = await insertLeg(env, room, p, tag);
+    p.leg_id = await legRow;
     await env.store.putParticipant(p);
     const headers = [
       `From: ${p.dialog.local}`, `To: <${target}>`, `Call-ID: ${callId}`, 'CSeq: 1 INVITE', `Contact: <sip:conf-${room.room_id}@${await kamailioAddress(env)}>`,
@@ -94,6 +97,7 @@ export async function dialParty(env: LegEnv, room: Room, to: DialTarget): Promis
     env.deps.log.info({ room_id: room.room_id, participant_id: pid, party: to.party, sip_call_id: callId }, 'party dialled into the room');
     return p;
   } catch (err) {
+    p.leg_id ??= await legRow.catch(() => undefined); // its row ended with it
     await leave(env, p, 'failed').catch(() => undefined);
     throw err;
   }

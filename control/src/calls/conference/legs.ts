@@ -105,12 +105,12 @@ async function join(env: LegEnv, inv: ConferenceInvite): Promise<void> {
 
 export interface Mixed { handle: AudioBridgeHandle; feed: number; rtp: { ip: string; port: number } }
 
-/** A plain-RTP participant in the room whose peer (where Janus sends) is `peer`; Janus's own RTP address back. */
-export async function joinMixer(env: LegEnv, room: Room, peer: { ip: string; port: number; payloadType: 0 | 8 }, display: string): Promise<Mixed> {
+/** A plain-RTP participant in the room whose peer (where Janus sends) is `peer` (muted: the room does not hear it); Janus's own RTP address back. */
+export async function joinMixer(env: LegEnv, room: Room, peer: { ip: string; port: number; payloadType: 0 | 8 }, display: string, muted = false): Promise<Mixed> {
   const handle = await env.janus.attachParticipant();
   try {
     const j = await handle.join({
-      room: Number(room.room_id), display, muted: false, codec: peer.payloadType === 8 ? 'pcma' : 'pcmu',
+      room: Number(room.room_id), display, muted, codec: peer.payloadType === 8 ? 'pcma' : 'pcmu',
       rtp_participant: { ip: peer.ip, port: peer.port, payload_type: peer.payloadType },
     }).catch((err: unknown) => { throw mixerError(env, err, 'join'); });
     if (!j.rtp) throw new CtiError('CTI_MIXER_UNAVAILABLE', { request: 'join', reason: 'Janus returned no RTP address for the participant' });
@@ -138,10 +138,12 @@ export function keepHandle(participantId: string, handle: AudioBridgeHandle): vo
 export async function joined(env: LegEnv, room: Room, p: Participant, fromTag: string): Promise<void> {
   p.state = participantTransition(p.state, 'joined', p.participant_id);
   p.joined_at = new Date().toISOString();
-  p.leg_id ??= await insertLeg(env, room, p, fromTag);
+  // independent reads and writes together: the seat's re-INVITE of a consultation waits for this (bench/transfer.ts)
+  const [legId, incidentId] = await Promise.all([p.leg_id ?? insertLeg(env, room, p, fromTag), incidentOf(env.deps.sql, room.call_id)]);
+  p.leg_id = legId;
   await env.store.putParticipant(p);
   await logCallEvent(env.deps, room.call_id, 'call.party_joined.v1', {
-    call_id: room.call_id, incident_id: await incidentOf(env.deps.sql, room.call_id), room_id: room.room_id, participant_id: p.participant_id, leg_id: p.leg_id, party: p.party, muted: false,
+    call_id: room.call_id, incident_id: incidentId, room_id: room.room_id, participant_id: p.participant_id, leg_id: p.leg_id, party: p.party, muted: false,
   });
 }
 

@@ -6,6 +6,7 @@
  * the linkage directory, the mixer up, no three-way or consultation live), and nothing changes when one fails.
  * The answer carries the anchor token for the seat's phone, as a three-way's does, and the deadline (deadline.ts).
  */
+import { settle } from '../../app/settle.ts';
 import type { Change } from '../../audit/record.ts';
 import { startThreeWay, type StartedThreeWay, type ThreeWayRequest } from '../conference/anchor.ts';
 import type { LegEnv } from '../conference/legs.ts';
@@ -16,8 +17,10 @@ import { putConsultation, type Consultation } from './store.ts';
 export interface StartedConsultation extends StartedThreeWay { phase: 'requested'; deadline_at: string }
 
 export async function startConsultation(env: LegEnv, change: Change, callId: string, req: ThreeWayRequest): Promise<StartedConsultation> {
-  const started = await startThreeWay(env, change, callId, req, { consult: true });
-  const call = await talkingCall(env.deps, callId);
+  // the call's identifiers read while the three-way starts (it checks the call itself; its error comes first)
+  const [started, read] = await Promise.all([startThreeWay(env, change, callId, req, { consult: true }), settle(talkingCall(env.deps, callId))]);
+  if (!read.ok) throw read.error;
+  const call = read.value;
   const now = Date.now();
   const maxMs = consultMaxMs();
   const c: Consultation = {

@@ -45,10 +45,15 @@ export async function onTransferLeg(f: FlowContext, e: CallNewEvent): Promise<bo
     seatId: null, offeredMs: 0, callerNumber: old?.callerNumber ?? '', answeredSeatId: null, answeredMs: 0, failedOpen: false, fromTag: e.fromTag, early: false,
     ...(f.deps.config.node ? { node: f.deps.config.node } : {}),
   };
-  await saveLiveCall(f.deps.redis, leg);
-  await markTransfer(f.deps.redis, legKey(e.callId), t.id);
-  await setNewLeg(f.deps.sql, t.id, e.callId);
-  await insertTransferLeg(f.deps.sql, t.call_id, t.id, e.callId, leg.callerNumber || null, e.fromTag, e.arrivedAt);
+  // independent writes together, all before the new leg goes anywhere (the transfer's time to the target ringing:
+  // bench/transfer.ts); a seat target's live state read meanwhile
+  const [seat] = await Promise.all([
+    t.target.kind === 'seat' ? getSeatLive(f.deps.redis, t.target.seat_id) : undefined,
+    saveLiveCall(f.deps.redis, leg),
+    markTransfer(f.deps.redis, legKey(e.callId), t.id),
+    setNewLeg(f.deps.sql, t.id, e.callId),
+    insertTransferLeg(f.deps.sql, t.call_id, t.id, e.callId, leg.callerNumber || null, e.fromTag, e.arrivedAt),
+  ]);
   if (t.target.kind === 'queue') {
     await transitionCall(f.deps, leg, 'queued', { queue_id: queueId },
       { type: 'call.queued.v1', data: { call_id: t.call_id, queue_id: queueId, priority: leg.priority, requeued: true, reason: 'transfer' } }, now, { liveAlreadySet: false });
@@ -58,7 +63,6 @@ export async function onTransferLeg(f: FlowContext, e: CallNewEvent): Promise<bo
     return true;
   }
   if (t.target.kind === 'seat') {
-    const seat = await getSeatLive(f.deps.redis, t.target.seat_id);
     const ringS = Math.max(1, Math.round(transferNoAnswerMs(f) / 1000));
     const offered = seat && seat.state === 'ready'
       ? await offerToSeat(f.deps, f.control, f.serial, leg, { seatId: seat.seatId, sipUser: seat.sipUser, state: seat.state, registered: true, queues: seat.queues, idleSinceMs: seat.idleSinceMs, callsToday: seat.callsToday }, ringS)

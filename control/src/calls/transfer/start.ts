@@ -7,6 +7,7 @@
  * Bad input (unknown or forbidden destination, a call that is not connected, not yours) changes nothing.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { settle } from '../../app/settle.ts';
 import type { PerKeySerializer } from '../../app/serial.ts';
 import { recordAudit, type Change } from '../../audit/record.ts';
 import { CtiError } from '../../errors/catalogue.ts';
@@ -28,10 +29,9 @@ export interface TransferRpc {
   call<T = unknown>(method: string, params?: unknown[]): Promise<T>;
 }
 
-/** The token lives in Kamailio as long as in Redis (htable.setex: the item's own expiry, in seconds). */
+/** The token lives in Kamailio as long as in Redis: one htable.setxs, the value with the item's own expiry (seconds). */
 async function setEngineToken(rpc: TransferRpc, token: string, transferId: string, deadlineMs: number): Promise<void> {
-  await rpc.htableSetString(TOKEN_TABLE, token, transferId);
-  await rpc.call('htable.setex', [TOKEN_TABLE, token, Math.max(1, Math.ceil(deadlineMs / 1000))]);
+  await rpc.call('htable.setxs', [TOKEN_TABLE, token, transferId, Math.max(1, Math.ceil(deadlineMs / 1000))]);
 }
 
 export interface TransferRequest {
@@ -69,16 +69,19 @@ export interface TransferRuntime {
 export async function startTransfer(rt: TransferRuntime, change: Change, callId: string, req: TransferRequest): Promise<StartedTransfer> {
   const { deps } = rt;
   // reads that do not depend on each other go together (the transfer's time to the target ringing: bench/transfer.ts)
-  const [[row], entries] = await Promise.all([
+  const [[row], entries, talking] = await Promise.all([
     deps.sql<{ state: string }[]>`SELECT state FROM calls WHERE id = ${callId}`,
     listDestinations(deps.sql, { centre_id: change.actor.centre_id }),
+    settle(talkingCall(deps, callId)),
   ]);
   if (row?.state === 'transferring') throw new CtiError('CTI_TRANSFER_IN_PROGRESS', { call_id: callId });
-  const call = await talkingCall(deps, callId);
-  await assertNotInThreeWay(deps.redis, call);
-  const [, live, incidentId] = await Promise.all([
-    assertMayControl(deps, change.actor, call), getLiveCall(deps.redis, call.sipCallId), incidentOf(deps.sql, call.id),
+  if (!talking.ok) throw talking.error;
+  const call = talking.value;
+  const [threeWay, mayControl, live, incidentId] = await Promise.all([
+    settle(assertNotInThreeWay(deps.redis, call)), settle(assertMayControl(deps, change.actor, call)), getLiveCall(deps.redis, call.sipCallId), incidentOf(deps.sql, call.id),
   ]);
+  if (!threeWay.ok) throw threeWay.error; // the refusals in the order they were checked one by one
+  if (!mayControl.ok) throw mayControl.error;
   const target = resolveDial(entries, change.actor.roles, req.destination);
   // an outside target must have a way out now (CTI_TRANSFER_NO_WAY_OUT), before anything changes
   if (target.kind === 'centre' || target.kind === 'number') await wayOutOf(deps.sql, target);
@@ -101,8 +104,9 @@ export async function startTransfer(rt: TransferRuntime, change: Change, callId:
     if (stored.status === 'fulfilled') await deps.sql`DELETE FROM call_transfers WHERE id = ${id}`;
     throw engine.status === 'rejected' ? engine.reason : (stored as PromiseRejectedResult).reason;
   }
-  await deps.redis.multi().set(tokenKey(token), id, 'PX', rt.deadlineMs).set(oldDialogKey(call.sipCallId), id, 'EX', MARK_TTL_S).exec();
+  // the token in Redis is read only by the gateway's new INVITE, which follows the answer: written with the rest
   await Promise.all([
+    deps.redis.multi().set(tokenKey(token), id, 'PX', rt.deadlineMs).set(oldDialogKey(call.sipCallId), id, 'EX', MARK_TTL_S).exec(),
     rt.serial.run(call.sipCallId, () => transitionCall(deps, live, 'transferring', {}, {
       type: 'call.transfer_started.v1',
       data: {
