@@ -12,6 +12,8 @@ import type { Sql, TransactionSql } from 'postgres';
 import type { ChannelResult } from '../../../recordings/src/convert.ts';
 import type { RecordingReady } from '../../../recordings/src/spool.ts';
 import { missingAudio, type AudioGap } from './gaps.ts';
+import { inScope, type CentreScope } from '../auth/scope.ts';
+import { CtiError } from '../errors/catalogue.ts';
 
 export type RecordingStatus = 'ready' | 'missing' | 'failed';
 
@@ -117,16 +119,23 @@ export async function markMissingIn(tx: TransactionSql, callId: string): Promise
   return upsert(tx, call.centre_id, undefined, call.sip_call_id, { status: 'missing' });
 }
 
-export async function recordingById(sql: Sql, id: string): Promise<RecordingRow | undefined> {
-  const [row] = await sql<RecordingRow[]>`SELECT ${sql.unsafe(COLUMNS)} FROM recordings WHERE id = ${id}`;
+export async function recordingById(sql: Sql, id: string, centres: CentreScope = null): Promise<RecordingRow | undefined> {
+  const [row] = await sql<RecordingRow[]>`SELECT ${sql.unsafe(COLUMNS)} FROM recordings WHERE id = ${id} ${inScope(sql, 'centre_id', centres)}`;
   return row;
 }
 
 /** The recording of a call, by call id or by the call's SIP Call-ID (a recording indexed before its call row). */
-export async function recordingOfCall(sql: Sql, callId: string): Promise<RecordingRow | undefined> {
+export async function recordingOfCall(sql: Sql, callId: string, centres: CentreScope = null): Promise<RecordingRow | undefined> {
   const [row] = await sql<RecordingRow[]>`
     SELECT ${sql.unsafe(COLUMNS)} FROM recordings
-     WHERE call_id = ${callId} OR sip_call_id = (SELECT sip_call_id FROM calls WHERE id = ${callId})
+     WHERE (call_id = ${callId} OR sip_call_id = (SELECT sip_call_id FROM calls WHERE id = ${callId})) ${inScope(sql, 'centre_id', centres)}
      ORDER BY (status = 'ready') DESC, created_at DESC LIMIT 1`;
   return row;
+}
+
+/** Throws CTI_RECORDING_NOT_FOUND unless the recording exists in one of the reader's centres (another centre's is not disclosed). */
+export async function assertRecordingInScope(sql: Sql, id: string, centres: CentreScope): Promise<void> {
+  if (centres === null) return;
+  const [row] = await sql`SELECT 1 FROM recordings WHERE id = ${id} ${inScope(sql, 'centre_id', centres)}`;
+  if (!row) throw new CtiError('CTI_RECORDING_NOT_FOUND', { recording_id: id });
 }
