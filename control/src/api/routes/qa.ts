@@ -9,6 +9,7 @@ import type { AppDeps } from '../../app/deps.ts';
 import { recordAudit } from '../../audit/record.ts';
 import { changeOf } from '../../audit/request.ts';
 import { requireRole } from '../../auth/authenticate.ts';
+import { scopeOf } from '../../auth/scope.ts';
 import { roleSatisfies } from '../../auth/roles.ts';
 import { CtiError } from '../../errors/catalogue.ts';
 import { createForm, formById, listForms, updateForm, type FormInput, type FormPatch } from '../../qa/forms-store.ts';
@@ -125,14 +126,14 @@ export function qaRoutes(deps: AppDeps) {
     // --- tags
     app.get<Id>('/v1/qa/recordings/:id/tags', {
       onRequest: requireRole('qa', 'supervisor'), schema: { tags, summary: 'A recording\'s tags', params: uuidParams, response: { 200: tagsSchema, ...authedErrors(404) } },
-    }, async (req) => tagsOf(sql, req.params.id));
+    }, async (req) => tagsOf(sql, req.params.id, scopeOf(req, deps.config.centreId)));
 
     app.post<Id & { Body: { tag: string } }>('/v1/qa/recordings/:id/tags', {
       onRequest: writer, schema: { tags, summary: 'Tag a recording (hold: keep past retention)', params: uuidParams, body: tagBody, response: { 200: tagsSchema, ...authedErrors(404) } },
-    }, async (req) => setTag(sql, req.params.id, req.body.tag, true, changeOf(req)));
+    }, async (req) => setTag(sql, req.params.id, req.body.tag, true, changeOf(req), scopeOf(req, deps.config.centreId)));
 
     app.delete<{ Params: { id: string; tag: string } }>('/v1/qa/recordings/:id/tags/:tag', {
       onRequest: writer, schema: { tags, summary: 'Remove a tag', params: tagParams, response: { 200: tagsSchema, 204: noContent, ...authedErrors(404) } },
-    }, async (req) => setTag(sql, req.params.id, req.params.tag, false, changeOf(req)));
+    }, async (req) => setTag(sql, req.params.id, req.params.tag, false, changeOf(req), scopeOf(req, deps.config.centreId)));
   };
 }
