@@ -43,7 +43,7 @@ export function qaRoutes(deps: AppDeps) {
     // --- forms
     app.get<{ Querystring: { centre_id?: string; active?: boolean } }>('/v1/qa/forms', {
       onRequest: reader, schema: { tags, summary: 'Scoring forms', querystring: formsQuery, response: { 200: { type: 'array', items: formSchema }, ...authedErrors() } },
-    }, async (req) => listForms(sql, req.query.centre_id, req.query.active));
+    }, async (req) => listForms(sql, req.query.centre_id, req.query.active, scopeOf(req, deps.config.centreId)));
 
     app.post<{ Body: FormInput }>('/v1/qa/forms', {
       onRequest: writer, schema: { tags, summary: 'Define a scoring form (items with weights, scales, objective items from timings; grade thresholds)', body: formBody, response: { 201: formSchema, ...authedErrors(409) } },
@@ -51,7 +51,7 @@ export function qaRoutes(deps: AppDeps) {
 
     app.get<Id>('/v1/qa/forms/:id', {
       onRequest: reader, schema: { tags, summary: 'One scoring form', params: uuidParams, response: { 200: formSchema, ...authedErrors(404) } },
-    }, async (req) => formById(sql, req.params.id));
+    }, async (req) => formById(sql, req.params.id, scopeOf(req, deps.config.centreId)));
 
     app.patch<Id & { Body: FormPatch }>('/v1/qa/forms/:id', {
       onRequest: writer, schema: { tags, summary: 'Change a form: name, description, grade thresholds, active; items only while no review uses it', params: uuidParams, body: formPatch, response: { 200: formSchema, ...authedErrors(404, 409) } },
@@ -71,13 +71,13 @@ export function qaRoutes(deps: AppDeps) {
     }, async (req) => {
       const f = { ...req.query } as ReviewFilter;
       if (!isReviewer(req)) Object.assign(f, { dispatcher_id: req.user.id, status: 'final' });
-      return listReviews(sql, f);
+      return listReviews(sql, { ...f, centres: scopeOf(req, deps.config.centreId) });
     });
 
     app.get<Id>('/v1/qa/reviews/:id', {
       onRequest: reader, schema: { tags, summary: 'One review', params: uuidParams, response: { 200: reviewSchema, ...authedErrors(404) } },
     }, async (req) => {
-      const r = await reviewById(sql, req.params.id);
+      const r = await reviewById(sql, req.params.id, scopeOf(req, deps.config.centreId));
       if (!isReviewer(req) && (r.dispatcher_id !== req.user.id || r.status !== 'final')) throw new CtiError('CTI_QA_NOT_YOURS', { review_id: r.id });
       return r;
     });
