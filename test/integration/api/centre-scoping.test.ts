@@ -100,9 +100,10 @@ async function openApiPaths(): Promise<Record<string, Record<string, unknown>>> 
 
 /** County B's resource for a path parameter, by the route's place (undefined: the walker cannot fill it). */
 function otherCentreParam(path: string, name: string): string | undefined {
-  if (name === 'centre') return B;
+  if (name === 'centre' || path.startsWith('/v1/centres/')) return B;
   if (name === 'day') return new Date().toISOString().slice(0, 10);
   if (name !== 'id') return undefined;
+  if (path.startsWith('/v1/centres/')) return B;
   if (path.startsWith('/v1/calls/')) return seeded.b.callId;
   if (path.startsWith('/v1/recordings/') || path.startsWith('/v1/qa/recordings/')) return seeded.b.recordingId;
   if (path.startsWith('/v1/screening/entries/')) return seeded.b.entry;
@@ -189,4 +190,26 @@ test('attaching an incident to the other county\'s call: 404, the call unchanged
   assert.equal(row.incident_id, null);
   const audits = await h.deps.sql`SELECT 1 FROM audit_log WHERE target_id = ${seeded.b.callId}`;
   assert.equal(audits.length, 0);
+});
+
+test('centres API: an admin adds and renames a centre (audited); a duplicate is 409, county staff cannot change centres', async () => {
+  const id = `walk-county-c-${process.pid}`;
+  const add = await h.app.inject({ method: 'POST', url: '/v1/centres', headers: bearer(as.admin), payload: { id, name: '丙县120', callback_number: '07720000000' } });
+  assert.equal(add.statusCode, 201, add.body);
+  const again = await h.app.inject({ method: 'POST', url: '/v1/centres', headers: bearer(as.admin), payload: { id, name: '重复' } });
+  assert.equal(again.statusCode, 409, again.body);
+  const renamed = await h.app.inject({ method: 'PATCH', url: `/v1/centres/${id}`, headers: bearer(as.admin), payload: { name: '丙县急救中心' } });
+  assert.equal(renamed.statusCode, 200, renamed.body);
+  assert.equal((renamed.json() as { name: string }).name, '丙县急救中心');
+  const audits = await h.deps.sql<{ action: string }[]>`SELECT action FROM audit_log WHERE target_type = 'centre' AND target_id = ${id} ORDER BY id`;
+  assert.deepEqual(audits.map((a) => a.action), ['centre.created', 'centre.updated']);
+  const byCounty = await h.app.inject({ method: 'PATCH', url: `/v1/centres/${A}`, headers: bearer(as.supervisor), payload: { name: '改名' } });
+  assert.equal(byCounty.statusCode, 403, byCounty.body);
+  const missing = await h.app.inject({ method: 'PATCH', url: '/v1/centres/no-such-centre', headers: bearer(as.admin), payload: { name: '无' } });
+  assert.equal((missing.json() as { code: string }).code, 'CTI_CENTRE_NOT_FOUND');
+  const own = await get(as.dispatcher, '/v1/centres');
+  assert.deepEqual((own.json() as { items: { id: string }[] }).items.map((c) => c.id), [A]);
+  const all = await get(as.citySupervisor, '/v1/centres');
+  const ids = (all.json() as { items: { id: string }[] }).items.map((c) => c.id);
+  assert.ok(ids.includes(A) && ids.includes(B) && ids.includes(id) && ids.includes('city'), ids.join(','));
 });
