@@ -13,6 +13,7 @@ import type { AddressReloader } from '../trunks/reload.ts';
 import { clientErrorHandler, errorHandler, frameworkErrorHandler, notFoundHandler } from './errors.ts';
 import { registerOpenApi } from './openapi.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { centresRoutes } from './routes/centres.ts';
 import { authRoutes } from './routes/auth.ts';
 import { HealthRegistry, healthRoutes } from './routes/health.ts';
 import { seatsAdminRoutes } from './routes/seats-admin.ts';
@@ -105,6 +106,7 @@ export async function buildServer(deps: ApiDeps, plugins: FastifyPluginAsync[] =
   await app.register(trunksRoutes(deps));
   await app.register(trunkGroupsRoutes(deps));
   await app.register(auditRoutes(deps));
+  await app.register(centresRoutes(deps));
   for (const plugin of plugins) await app.register(plugin);
   return app;
 }

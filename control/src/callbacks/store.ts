@@ -4,6 +4,7 @@
  */
 import type { Sql } from 'postgres';
 import type { Queryable } from '../audit/record.ts';
+import { inScope, type CentreScope } from '../auth/scope.ts';
 import { CtiError } from '../errors/catalogue.ts';
 import type { ItemStatus } from './machine.ts';
 
@@ -12,6 +13,8 @@ export interface WorkListFilter {
   queue_id?: string;
   centre_id?: string;
   claimed_by?: string;
+  /** The centres the reader may see (auth/scope.ts); null or absent: all. */
+  centres?: CentreScope;
   from?: string;
   to?: string;
   offset: number;
@@ -59,6 +62,7 @@ export async function listWorkItems(sql: Sql, f: WorkListFilter): Promise<{ item
        ${f.status ? sql`AND a.status = ${f.status}` : sql``}
        ${f.queue_id ? sql`AND a.queue_id = ${f.queue_id}` : sql``}
        ${f.centre_id ? sql`AND a.centre_id = ${f.centre_id}` : sql``}
+       ${inScope(sql, 'a.centre_id', f.centres)}
        ${f.claimed_by ? sql`AND a.claimed_by = ${f.claimed_by}` : sql``}
        ${f.from ? sql`AND a.abandoned_at >= ${f.from}` : sql``}
        ${f.to ? sql`AND a.abandoned_at < ${f.to}` : sql``}`;

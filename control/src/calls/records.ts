@@ -4,6 +4,7 @@
  * (store.ts and the actions).
  */
 import type { Sql } from 'postgres';
+import { inScope, type CentreScope } from '../auth/scope.ts';
 import { CtiError } from '../errors/catalogue.ts';
 
 export interface CallFilter {
@@ -15,6 +16,8 @@ export interface CallFilter {
   sip_call_id?: string;
   before?: string;
   limit: number;
+  /** The centres the reader may see (auth/scope.ts); null or absent: all. */
+  centres?: CentreScope;
 }
 
 export interface AbandonedFilter {
@@ -44,6 +47,7 @@ export async function listCalls(sql: Sql, f: CallFilter) {
     SELECT ${sql.unsafe(CALL_COLUMNS)}, ${sql.unsafe(CURSOR)} AS cursor
       FROM calls c ${sql.unsafe(RECORDING_JOIN)}
      WHERE true
+       ${inScope(sql, 'c.centre_id', f.centres)}
        ${f.state ? sql`AND c.state = ${f.state}` : sql``}
        ${f.from ? sql`AND c.arrived_at >= ${f.from}` : sql``}
        ${f.to ? sql`AND c.arrived_at < ${f.to}` : sql``}
@@ -66,8 +70,9 @@ export async function callOwnership(sql: Sql, id: string): Promise<{ id: string;
   return row;
 }
 
-export async function getCall(sql: Sql, id: string) {
-  const [call] = await sql`SELECT ${sql.unsafe(CALL_COLUMNS)} FROM calls c ${sql.unsafe(RECORDING_JOIN)} WHERE c.id = ${id}`;
+export async function getCall(sql: Sql, id: string, centres: CentreScope = null) {
+  // Another centre's call is 404, as a call that does not exist (its existence is not disclosed).
+  const [call] = await sql`SELECT ${sql.unsafe(CALL_COLUMNS)} FROM calls c ${sql.unsafe(RECORDING_JOIN)} WHERE c.id = ${id} ${inScope(sql, 'c.centre_id', centres)}`;
   if (!call) throw new CtiError('CTI_CALL_NOT_FOUND', { call_id: id });
   const [offers, legs, events] = await Promise.all([
     sql`SELECT attempt, seat_id, offered_at, ringing_at, answered_at, ended_at, outcome, sip_status, ring_ms

@@ -24,6 +24,8 @@ export const ERRORS = {
   CTI_AUTH_INVALID: { http: 401, message: 'User name or password is wrong.' },
   CTI_TOKEN_EXPIRED: { http: 401, message: 'Your session has expired; log in again.' },
   CTI_FORBIDDEN: { http: 403, message: 'Your role does not allow this action.' },
+  CTI_CENTRE_NOT_FOUND: { http: 404, message: 'No such centre; check the centre id (GET /v1/centres lists them).' },
+  CTI_CENTRE_OUT_OF_SCOPE: { http: 403, message: 'That centre is not yours: county staff see only their own centre (the city centre\'s supervisors and QA see all).' },
   CTI_METRICS_DISABLED: { http: 404, message: 'Metrics are off on this control plane: set CTI_METRICS_TOKEN (at least 32 characters) and scrape with "Authorization: Bearer <token>".' },
   CTI_METRICS_TOKEN_INVALID: { http: 401, message: 'Scrape /metrics with "Authorization: Bearer <CTI_METRICS_TOKEN>".' },
   CTI_LOGIN_THROTTLED: { http: 429, message: 'Too many failed logins; wait a few minutes, then try again or ask an administrator.' },

@@ -3,6 +3,7 @@ import type { Sql } from 'postgres';
 import { recordAudit, type Change } from '../audit/record.ts';
 import { CtiError } from '../errors/catalogue.ts';
 import { checkForm, DEFAULT_GRADES, type FormItem, type GradeThresholds } from './form.ts';
+import { inScope, type CentreScope } from '../auth/scope.ts';
 
 export interface QaForm {
   id: string;
@@ -31,16 +32,17 @@ export type FormPatch = Partial<Pick<FormInput, 'name' | 'description' | 'items'
 const COLUMNS = `f.id, f.centre_id, f.name, f.description, f.items, f.grades, f.active, f.created_by, f.created_at, f.updated_at,
   EXISTS (SELECT 1 FROM qa_reviews r WHERE r.form_id = f.id) AS in_use`;
 
-export async function formById(sql: Sql, id: string): Promise<QaForm> {
-  const [f] = await sql<QaForm[]>`SELECT ${sql.unsafe(COLUMNS)} FROM qa_forms f WHERE f.id = ${id}`;
+export async function formById(sql: Sql, id: string, centres: CentreScope = null): Promise<QaForm> {
+  const [f] = await sql<QaForm[]>`SELECT ${sql.unsafe(COLUMNS)} FROM qa_forms f WHERE f.id = ${id} ${inScope(sql, 'f.centre_id', centres)}`;
   if (!f) throw new CtiError('CTI_QA_FORM_NOT_FOUND', { form_id: id });
   return f;
 }
 
-export async function listForms(sql: Sql, centreId: string | undefined, active: boolean | undefined): Promise<QaForm[]> {
+export async function listForms(sql: Sql, centreId: string | undefined, active: boolean | undefined, centres: CentreScope = null): Promise<QaForm[]> {
   return sql<QaForm[]>`
     SELECT ${sql.unsafe(COLUMNS)} FROM qa_forms f
      WHERE true ${centreId ? sql`AND f.centre_id = ${centreId}` : sql``} ${active === undefined ? sql`` : sql`AND f.active = ${active}`}
+       ${inScope(sql, 'f.centre_id', centres)}
      ORDER BY f.centre_id, f.name`;
 }
 

@@ -8,6 +8,7 @@
  */
 import type { Sql, TransactionSql } from 'postgres';
 import { recordAudit, type Change } from '../audit/record.ts';
+import { inScope, type CentreScope } from '../auth/scope.ts';
 import { CtiError } from '../errors/catalogue.ts';
 import { dispatcherAt } from './dispatcher-of-call.ts';
 import { formById } from './forms-store.ts';
@@ -58,6 +59,8 @@ export interface ReviewFilter {
   to?: string;
   limit: number;
   offset: number;
+  /** The centres the reader may see (auth/scope.ts); null or absent: all. */
+  centres?: CentreScope;
 }
 
 const COLUMNS = `id, centre_id, call_id, recording_id, form_id, reviewer_id, dispatcher_id, seat_id, call_arrived_at, status, answers,
@@ -91,8 +94,8 @@ export async function objectiveAnswers(sql: Sql, formId: string, callId: string)
   return { form_id: form.id, call_id: call.id, answers: answers.filter((a) => a.auto) };
 }
 
-export async function reviewById(sql: Sql | TransactionSql, id: string): Promise<Review> {
-  const [r] = await sql<Review[]>`SELECT ${sql.unsafe(COLUMNS)} FROM qa_reviews WHERE id = ${id}`;
+export async function reviewById(sql: Sql | TransactionSql, id: string, centres: CentreScope = null): Promise<Review> {
+  const [r] = await sql<Review[]>`SELECT ${sql.unsafe(COLUMNS)} FROM qa_reviews WHERE id = ${id} ${inScope(sql, 'centre_id', centres)}`;
   if (!r) throw new CtiError('CTI_QA_REVIEW_NOT_FOUND', { review_id: id });
   return r;
 }
@@ -173,7 +176,8 @@ export async function listReviews(sql: Sql, f: ReviewFilter): Promise<{ items: R
       ${f.form_id ? sql`AND form_id = ${f.form_id}` : sql``}
       ${f.status ? sql`AND status = ${f.status}` : sql``}
       ${f.from ? sql`AND call_arrived_at >= ${f.from}` : sql``}
-      ${f.to ? sql`AND call_arrived_at < ${f.to}` : sql``}`;
+      ${f.to ? sql`AND call_arrived_at < ${f.to}` : sql``}
+      ${inScope(sql, 'centre_id', f.centres)}`;
   const [items, [{ total }]] = await Promise.all([
     sql<Review[]>`SELECT ${sql.unsafe(COLUMNS)} FROM qa_reviews ${where()} ORDER BY call_arrived_at DESC, id DESC LIMIT ${f.limit} OFFSET ${f.offset}`,
     sql<{ total: number }[]>`SELECT count(*)::int AS total FROM qa_reviews ${where()}`,

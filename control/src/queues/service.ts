@@ -11,6 +11,7 @@ import { alarmThresholdsOf, checkAlarmThresholds, mergeSettings, type QueueSetti
 import type { QueueStrategy } from './strategy.ts';
 import { checkAcdSettings } from './acd-settings.ts';
 import { checkStrategySettings } from './strategy-settings.ts';
+import { inScope, type CentreScope } from '../auth/scope.ts';
 
 type Deps = Pick<AppDeps, 'sql' | 'config'>;
 
@@ -70,12 +71,17 @@ async function readQueue(tx: Queryable, id: string): Promise<Queue> {
   return row;
 }
 
-export async function listQueues(deps: Deps, f: { centre_id?: string } = {}): Promise<Queue[]> {
+export async function listQueues(deps: Deps, f: { centre_id?: string; centres?: CentreScope } = {}): Promise<Queue[]> {
   return deps.sql<Queue[]>`${deps.sql.unsafe(SELECT)}
-    WHERE (${f.centre_id ?? null}::text IS NULL OR q.centre_id = ${f.centre_id ?? null}) ORDER BY q.id`;
+    WHERE (${f.centre_id ?? null}::text IS NULL OR q.centre_id = ${f.centre_id ?? null}) ${inScope(deps.sql, 'q.centre_id', f.centres)} ORDER BY q.id`;
 }
 
-export async function getQueue(deps: Deps, id: string): Promise<Queue> {
+/** One queue; another centre's (outside `centres`) is CTI_QUEUE_NOT_FOUND, as one that does not exist. */
+export async function getQueue(deps: Deps, id: string, centres: CentreScope = null): Promise<Queue> {
+  if (centres !== null) {
+    const [row] = await deps.sql`SELECT 1 FROM queues q WHERE q.id = ${id} ${inScope(deps.sql, 'q.centre_id', centres)}`;
+    if (!row) throw new CtiError('CTI_QUEUE_NOT_FOUND', { id });
+  }
   return readQueue(deps.sql, id);
 }
 

@@ -5,6 +5,7 @@
  */
 import type { Sql } from 'postgres';
 import { recordAudit, type Change } from '../audit/record.ts';
+import { inScope, type CentreScope } from '../auth/scope.ts';
 import { CtiError } from '../errors/catalogue.ts';
 
 export interface IncidentLink {
@@ -14,11 +15,11 @@ export interface IncidentLink {
   changed: boolean;
 }
 
-export async function attachIncident(sql: Sql, callId: string, incidentId: string, who: Change): Promise<IncidentLink> {
+export async function attachIncident(sql: Sql, callId: string, incidentId: string, who: Change, centres: CentreScope = null): Promise<IncidentLink> {
   return sql.begin(async (tx) => {
     const [call] = await tx<{ id: string; incident_id: string | null; recording_id: string | null }[]>`
       SELECT c.id, c.incident_id, (SELECT r.id FROM recordings r WHERE r.sip_call_id = c.sip_call_id) AS recording_id
-        FROM calls c WHERE c.id = ${callId} FOR UPDATE OF c`;
+        FROM calls c WHERE c.id = ${callId} ${inScope(tx, 'c.centre_id', centres)} FOR UPDATE OF c`;
     if (!call) throw new CtiError('CTI_CALL_NOT_FOUND', { call_id: callId });
     if (call.incident_id === incidentId) return { call_id: call.id, incident_id: incidentId, recording_id: call.recording_id, changed: false };
     await tx`UPDATE calls SET incident_id = ${incidentId} WHERE id = ${callId}`;

@@ -4,12 +4,15 @@
  * place for one recording.
  */
 import type { Sql } from 'postgres';
+import { inScope, type CentreScope } from '../auth/scope.ts';
 import { CtiError } from '../errors/catalogue.ts';
 
 export interface RecordingSearch {
   from?: string; to?: string; seat_id?: string; dispatcher?: string; caller_number?: string; queue_id?: string; centre_id?: string;
   incident_id?: string; flag?: string; min_duration?: number; max_duration?: number; min_score?: number; max_score?: number; tag?: string;
   status?: string; limit: number; cursor?: string;
+  /** The centres the reader may see (auth/scope.ts); null or absent: all. */
+  centres?: CentreScope;
 }
 
 const CURSOR = `to_char(c.arrived_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || ',' || c.id`;
@@ -56,6 +59,7 @@ export async function searchRecordings(sql: Sql, f: RecordingSearch) {
        ${f.caller_number ? sql`AND c.caller_number = ${f.caller_number}` : sql``}
        ${f.queue_id ? sql`AND c.queue_id = ${f.queue_id}` : sql``}
        ${f.centre_id ? sql`AND c.centre_id = ${f.centre_id}` : sql``}
+       ${inScope(sql, 'c.centre_id', f.centres)}
        ${f.incident_id ? sql`AND c.incident_id = ${f.incident_id}` : sql``}
        ${f.status ? sql`AND r.status = ${f.status}` : sql``}
        ${f.flag ? sql`AND r.flags <> '{}' AND r.flags @> ARRAY[${f.flag}]::text[]` : sql``}

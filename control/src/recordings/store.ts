@@ -12,6 +12,8 @@ import type { Sql, TransactionSql } from 'postgres';
 import type { ChannelResult, RoomSegment } from '../../../recordings/src/convert.ts';
 import type { RecordingReady } from '../../../recordings/src/spool.ts';
 import { missingAudio, type AudioGap } from './gaps.ts';
+import { inScope, type CentreScope } from '../auth/scope.ts';
+import { CtiError } from '../errors/catalogue.ts';
 
 export type RecordingStatus = 'ready' | 'missing' | 'failed';
 
@@ -128,8 +130,8 @@ export async function markMissingIn(tx: TransactionSql, callId: string): Promise
   return upsert(tx, call.centre_id, undefined, call.sip_call_id, { status: 'missing' });
 }
 
-export async function recordingById(sql: Sql, id: string): Promise<RecordingRow | undefined> {
-  const [row] = await sql<RecordingRow[]>`SELECT ${sql.unsafe(COLUMNS)} FROM recordings WHERE id = ${id}`;
+export async function recordingById(sql: Sql, id: string, centres: CentreScope = null): Promise<RecordingRow | undefined> {
+  const [row] = await sql<RecordingRow[]>`SELECT ${sql.unsafe(COLUMNS)} FROM recordings WHERE id = ${id} ${inScope(sql, 'centre_id', centres)}`;
   return row;
 }
 
@@ -137,10 +139,17 @@ export async function recordingById(sql: Sql, id: string): Promise<RecordingRow 
  * The recording of a call, by call id or by the call's SIP Call-ID (a recording indexed before its call row): the
  * one under the call's own Call-ID first (a transfer leg's recording carries the call id too, callBySipId).
  */
-export async function recordingOfCall(sql: Sql, callId: string): Promise<RecordingRow | undefined> {
+export async function recordingOfCall(sql: Sql, callId: string, centres: CentreScope = null): Promise<RecordingRow | undefined> {
   const [row] = await sql<RecordingRow[]>`
     SELECT ${sql.unsafe(COLUMNS)} FROM recordings
-     WHERE call_id = ${callId} OR sip_call_id = (SELECT sip_call_id FROM calls WHERE id = ${callId})
+     WHERE (call_id = ${callId} OR sip_call_id = (SELECT sip_call_id FROM calls WHERE id = ${callId})) ${inScope(sql, 'centre_id', centres)}
      ORDER BY (sip_call_id = (SELECT sip_call_id FROM calls WHERE id = ${callId})) DESC, (status = 'ready') DESC, created_at DESC LIMIT 1`;
   return row;
+}
+
+/** Throws CTI_RECORDING_NOT_FOUND unless the recording exists in one of the reader's centres (another centre's is not disclosed). */
+export async function assertRecordingInScope(sql: Sql, id: string, centres: CentreScope): Promise<void> {
+  if (centres === null) return;
+  const [row] = await sql`SELECT 1 FROM recordings WHERE id = ${id} ${inScope(sql, 'centre_id', centres)}`;
+  if (!row) throw new CtiError('CTI_RECORDING_NOT_FOUND', { recording_id: id });
 }

@@ -7,11 +7,13 @@
  * Waits are from arrival to answer, or to the end for a call never answered.
  */
 import type { Sql } from 'postgres';
+import { inScope, type CentreScope } from '../auth/scope.ts';
 import { figuresOf, type Counts, type GroupBy, type Period, type ServiceLevelFigures } from './figures.ts';
 
 export interface ServiceLevelFilter {
   queue_id?: string;
-  centre_id?: string;
+  /** The centres counted (auth/scope.ts); null or absent: all. */
+  centres?: CentreScope;
   seat_id?: string;
 }
 
@@ -59,7 +61,7 @@ async function query(sql: Sql, period: Period, f: ServiceLevelFilter, group: Gro
        WHERE c.queue_id IS NOT NULL
          AND c.arrived_at >= ${period.from} AND c.arrived_at < ${period.to}
          ${f.queue_id === undefined ? sql`` : sql`AND c.queue_id = ${f.queue_id}`}
-         ${f.centre_id === undefined ? sql`` : sql`AND c.centre_id = ${f.centre_id}`}
+         ${inScope(sql, 'c.centre_id', f.centres)}
          ${f.seat_id === undefined ? sql`` : sql`AND o.seat_id = ${f.seat_id}`}
     )
     SELECT key,

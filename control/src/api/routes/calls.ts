@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../../app/deps.ts';
 import { requireRole } from '../../auth/authenticate.ts';
+import { scopeOf } from '../../auth/scope.ts';
 import { listWorkItems } from '../../callbacks/store.ts';
 import { getCall, listCalls, type AbandonedFilter, type CallFilter } from '../../calls/records.ts';
 import { authedErrors, uuidParams } from '../schemas/common.ts';
@@ -15,6 +16,7 @@ export function callsRoutes(deps: AppDeps) {
   return async function routes(app: FastifyInstance): Promise<void> {
     const reader = requireRole('dispatcher', 'qa', 'supervisor', 'integration');
     const tags = ['calls'];
+    const head = deps.config.centreId;
 
     app.get<{ Querystring: CallFilter }>('/v1/calls', {
       onRequest: reader,
@@ -22,7 +24,7 @@ export function callsRoutes(deps: AppDeps) {
         tags, summary: 'Calls, newest first, with their timings; page with before=next_before',
         querystring: listCallsQuery, response: { 200: callPage, ...authedErrors() },
       },
-    }, async (request) => listCalls(deps.sql, request.query));
+    }, async (request) => listCalls(deps.sql, { ...request.query, centres: scopeOf(request, head) }));
 
     app.get<{ Querystring: AbandonedFilter }>('/v1/calls/abandoned', {
       onRequest: reader,
@@ -30,7 +32,7 @@ export function callsRoutes(deps: AppDeps) {
         tags, summary: 'The abandoned-call work list for callback: open first, newest first',
         querystring: abandonedQuery, response: { 200: abandonedPage, ...authedErrors() },
       },
-    }, async (request) => listWorkItems(deps.sql, request.query)); // the same rows as GET /v1/callbacks, in an older, shorter form
+    }, async (request) => listWorkItems(deps.sql, { ...request.query, centres: scopeOf(request, head) })); // the same rows as GET /v1/callbacks, in an older, shorter form
 
     app.get<{ Params: { id: string } }>('/v1/calls/:id', {
       onRequest: reader,
@@ -38,6 +40,6 @@ export function callsRoutes(deps: AppDeps) {
         tags, summary: 'One call: the record with its timings, its offers to seats, its legs and its event log',
         params: uuidParams, response: { 200: callDetail, ...authedErrors(404) },
       },
-    }, async (request) => getCall(deps.sql, request.params.id));
+    }, async (request) => getCall(deps.sql, request.params.id, scopeOf(request, head)));
   };
 }

@@ -9,6 +9,7 @@ import type { AppDeps } from '../../app/deps.ts';
 import { recordAudit } from '../../audit/record.ts';
 import { changeOf } from '../../audit/request.ts';
 import { requireRole } from '../../auth/authenticate.ts';
+import { scopeOf } from '../../auth/scope.ts';
 import { roleSatisfies } from '../../auth/roles.ts';
 import { CtiError } from '../../errors/catalogue.ts';
 import { createForm, formById, listForms, updateForm, type FormInput, type FormPatch } from '../../qa/forms-store.ts';
@@ -42,7 +43,7 @@ export function qaRoutes(deps: AppDeps) {
     // --- forms
     app.get<{ Querystring: { centre_id?: string; active?: boolean } }>('/v1/qa/forms', {
       onRequest: reader, schema: { tags, summary: 'Scoring forms', querystring: formsQuery, response: { 200: { type: 'array', items: formSchema }, ...authedErrors() } },
-    }, async (req) => listForms(sql, req.query.centre_id, req.query.active));
+    }, async (req) => listForms(sql, req.query.centre_id, req.query.active, scopeOf(req, deps.config.centreId)));
 
     app.post<{ Body: FormInput }>('/v1/qa/forms', {
       onRequest: writer, schema: { tags, summary: 'Define a scoring form (items with weights, scales, objective items from timings; grade thresholds)', body: formBody, response: { 201: formSchema, ...authedErrors(409) } },
@@ -50,7 +51,7 @@ export function qaRoutes(deps: AppDeps) {
 
     app.get<Id>('/v1/qa/forms/:id', {
       onRequest: reader, schema: { tags, summary: 'One scoring form', params: uuidParams, response: { 200: formSchema, ...authedErrors(404) } },
-    }, async (req) => formById(sql, req.params.id));
+    }, async (req) => formById(sql, req.params.id, scopeOf(req, deps.config.centreId)));
 
     app.patch<Id & { Body: FormPatch }>('/v1/qa/forms/:id', {
       onRequest: writer, schema: { tags, summary: 'Change a form: name, description, grade thresholds, active; items only while no review uses it', params: uuidParams, body: formPatch, response: { 200: formSchema, ...authedErrors(404, 409) } },
@@ -70,13 +71,13 @@ export function qaRoutes(deps: AppDeps) {
     }, async (req) => {
       const f = { ...req.query } as ReviewFilter;
       if (!isReviewer(req)) Object.assign(f, { dispatcher_id: req.user.id, status: 'final' });
-      return listReviews(sql, f);
+      return listReviews(sql, { ...f, centres: scopeOf(req, deps.config.centreId) });
     });
 
     app.get<Id>('/v1/qa/reviews/:id', {
       onRequest: reader, schema: { tags, summary: 'One review', params: uuidParams, response: { 200: reviewSchema, ...authedErrors(404) } },
     }, async (req) => {
-      const r = await reviewById(sql, req.params.id);
+      const r = await reviewById(sql, req.params.id, scopeOf(req, deps.config.centreId));
       if (!isReviewer(req) && (r.dispatcher_id !== req.user.id || r.status !== 'final')) throw new CtiError('CTI_QA_NOT_YOURS', { review_id: r.id });
       return r;
     });
@@ -125,14 +126,14 @@ export function qaRoutes(deps: AppDeps) {
     // --- tags
     app.get<Id>('/v1/qa/recordings/:id/tags', {
       onRequest: requireRole('qa', 'supervisor'), schema: { tags, summary: 'A recording\'s tags', params: uuidParams, response: { 200: tagsSchema, ...authedErrors(404) } },
-    }, async (req) => tagsOf(sql, req.params.id));
+    }, async (req) => tagsOf(sql, req.params.id, scopeOf(req, deps.config.centreId)));
 
     app.post<Id & { Body: { tag: string } }>('/v1/qa/recordings/:id/tags', {
       onRequest: writer, schema: { tags, summary: 'Tag a recording (hold: keep past retention)', params: uuidParams, body: tagBody, response: { 200: tagsSchema, ...authedErrors(404) } },
-    }, async (req) => setTag(sql, req.params.id, req.body.tag, true, changeOf(req)));
+    }, async (req) => setTag(sql, req.params.id, req.body.tag, true, changeOf(req), scopeOf(req, deps.config.centreId)));
 
     app.delete<{ Params: { id: string; tag: string } }>('/v1/qa/recordings/:id/tags/:tag', {
       onRequest: writer, schema: { tags, summary: 'Remove a tag', params: tagParams, response: { 200: tagsSchema, 204: noContent, ...authedErrors(404) } },
-    }, async (req) => setTag(sql, req.params.id, req.params.tag, false, changeOf(req)));
+    }, async (req) => setTag(sql, req.params.id, req.params.tag, false, changeOf(req), scopeOf(req, deps.config.centreId)));
   };
 }

@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../../app/deps.ts';
 import { changeOf } from '../../audit/request.ts';
 import { requireRole } from '../../auth/authenticate.ts';
+import { scopeOf } from '../../auth/scope.ts';
 import { applyQueueChange, type QueueChangeListener } from '../../queues/changes.ts';
 import {
   createInboundRoute, deleteInboundRoute, getInboundRoute, listInboundRoutes, updateInboundRoute, type InboundRoutePatch, type NewInboundRoute,
@@ -49,12 +50,12 @@ export function queuesRoutes(deps: AppDeps, opts: QueuesRoutesOptions = {}) {
     app.get<{ Querystring: { centre_id?: string } }>('/v1/queues', {
       onRequest: watch,
       schema: { tags, summary: 'Queues with live figures (waiting, longest wait, ready seats)', querystring: listQueuesQuery, response: { 200: queueList, ...authedErrors() } },
-    }, async (request) => ({ items: await withLive(await listQueues(deps, request.query)) }));
+    }, async (request) => ({ items: await withLive(await listQueues(deps, { ...request.query, centres: scopeOf(request, deps.config.centreId) })) }));
 
     app.get<Id>('/v1/queues/:id', {
       onRequest: watch,
       schema: { tags, summary: 'A queue with live figures', params: slugParams, response: { 200: queueWithLive, ...authedErrors(404) } },
-    }, async (request) => (await withLive([await getQueue(deps, request.params.id)]))[0]);
+    }, async (request) => (await withLive([await getQueue(deps, request.params.id, scopeOf(request, deps.config.centreId))]))[0]);
 
     app.post<{ Body: NewQueue }>('/v1/queues', {
       onRequest: admin,

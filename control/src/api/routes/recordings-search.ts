@@ -8,11 +8,13 @@ import { contentRange, parseRange } from '../../../../recordings/src/range.ts';
 import type { AppDeps } from '../../app/deps.ts';
 import { recordAudit } from '../../audit/record.ts';
 import { requireRole } from '../../auth/authenticate.ts';
+import { narrowScope, scopeOf } from '../../auth/scope.ts';
 import { CtiError, isCtiError } from '../../errors/catalogue.ts';
 import { checkRecording } from '../../recordings/integrity/check-recording.ts';
 import { latestManifest } from '../../recordings/integrity/manifest.ts';
 import { listeningCopyOf, searchRecordings, type RecordingSearch } from '../../recordings/search.ts';
 import { loadSigningKey, type SigningKey } from '../../recordings/integrity/signing-key.ts';
+import { assertRecordingInScope } from '../../recordings/store.ts';
 import { buildExport } from '../../recordings/storage/export.ts';
 import { keyDirOf } from '../../recordings/storage/maintenance.ts';
 import { openAudioSource, sm4KeyFromEnv, type Sm4Key } from '../../recordings/storage/sm4-file.ts';
@@ -33,16 +35,22 @@ export function recordingsSearchRoutes(deps: AppDeps, opts: RecordingsSearchOpti
   return async function routes(app: FastifyInstance): Promise<void> {
     const reader = requireRole('qa', 'supervisor');
     const tags = ['recordings'];
+    const head = deps.config.centreId;
 
     app.get<{ Querystring: RecordingSearch }>('/v1/recordings', {
       onRequest: reader,
       schema: { tags, summary: 'Search recordings by time, seat, dispatcher, caller, queue, centre, duration, QA score, tag, flag, incident; newest first', querystring: recordingSearchQuery, response: { 200: recordingSearchPage, ...authedErrors() } },
-    }, async (req) => searchRecordings(deps.sql, req.query));
+    }, async (req) => {
+      const { centre_id: centreId, ...q } = req.query;
+      const centres = narrowScope(scopeOf(req, head), centreId);
+      return searchRecordings(deps.sql, { ...q, centres });
+    });
 
     app.get<{ Params: { id: string } }>('/v1/recordings/:id/integrity', {
       onRequest: reader,
       schema: { tags, summary: 'Verify a recording now against its SM3 chain and signed manifest; locates a changed, dropped or moved chunk', params: uuidParams, querystring: noQuery, response: { 200: integritySchema, ...authedErrors(404, 409) } },
     }, async (req) => {
+      await assertRecordingInScope(deps.sql, req.params.id, scopeOf(req, head));
       const c = await checkRecording(deps.sql, req.params.id, sm4);
       return { recording_id: req.params.id, ok: c.ok, chunk_size: c.chain.chunkSize, chunks: c.chunkCount, size_bytes: c.sizeBytes, head: c.head, file_sm3: c.fileSm3, findings: c.findings, manifest: c.manifest };
     });
@@ -51,6 +59,7 @@ export function recordingsSearchRoutes(deps: AppDeps, opts: RecordingsSearchOpti
       onRequest: reader,
       schema: { tags, summary: 'The latest signed manifest of a centre\'s day (Asia/Shanghai)', params: manifestParams, querystring: noQuery, response: { 200: manifestSchema, ...authedErrors(404) } },
     }, async (req) => {
+      narrowScope(scopeOf(req, head), req.params.centre);
       const m = await latestManifest(deps.sql, req.params.centre, req.params.day);
       return { ...m, signature: m.signature.toString('base64') };
     });
@@ -59,6 +68,7 @@ export function recordingsSearchRoutes(deps: AppDeps, opts: RecordingsSearchOpti
       onRequest: requireRole('supervisor', 'qa'),
       schema: { tags, summary: 'The evidence bundle (tar): WAV, SM3 chain, signed manifest, public key, README (audited as recording.exported)', params: uuidParams, querystring: noQuery, response: { ...tarResponse, ...authedErrors(404, 409) } },
     }, async (req, reply) => {
+      await assertRecordingInScope(deps.sql, req.params.id, scopeOf(req, head));
       const bundle = await buildExport(deps.sql, await signingKey(), req.params.id, sm4);
       await recordAudit(deps.sql, {
         actor: req.user, ip: req.ip, action: 'recording.exported', target_type: 'recording', target_id: req.params.id,
@@ -72,6 +82,7 @@ export function recordingsSearchRoutes(deps: AppDeps, opts: RecordingsSearchOpti
       onRequest: reader,
       schema: { tags, summary: 'The compressed listening copy (Opus in Ogg; Range requests: 206; audited as recording.played)', params: uuidParams, querystring: noQuery, response: { ...oggResponses, ...authedErrors(404, 416) } },
     }, async (req, reply) => {
+      await assertRecordingInScope(deps.sql, req.params.id, scopeOf(req, head));
       const s = await listeningCopyOf(deps.sql, req.params.id);
       if (!s.listening_path || s.status !== 'ready') throw new CtiError('CTI_LISTENING_COPY_UNAVAILABLE', { recording_id: req.params.id, status: s.status });
       let src;

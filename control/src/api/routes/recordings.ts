@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../app/deps.ts';
 import { changeOf } from '../../audit/request.ts';
 import { requireRole } from '../../auth/authenticate.ts';
+import { scopeOf, type CentreScope } from '../../auth/scope.ts';
 import { CtiError, isCtiError } from '../../errors/catalogue.ts';
 import { attachIncident } from '../../recordings/incident.ts';
 import { openPlayback } from '../../recordings/playback.ts';
@@ -22,13 +23,13 @@ export function metaOf(row: RecordingRow) {
 }
 
 export function recordingsRoutes(deps: AppDeps) {
-  const byId = async (id: string) => {
-    const row = await recordingById(deps.sql, id);
+  const byId = async (id: string, centres: CentreScope) => {
+    const row = await recordingById(deps.sql, id, centres);
     if (!row) throw new CtiError('CTI_RECORDING_NOT_FOUND', { recording_id: id });
     return row;
   };
-  const ofCall = async (callId: string) => {
-    const row = await recordingOfCall(deps.sql, callId);
+  const ofCall = async (callId: string, centres: CentreScope) => {
+    const row = await recordingOfCall(deps.sql, callId, centres);
     if (!row) throw new CtiError('CTI_RECORDING_NOT_FOUND', { call_id: callId });
     return row;
   };
@@ -54,26 +55,26 @@ export function recordingsRoutes(deps: AppDeps) {
     app.get<Id>('/v1/recordings/:id', {
       onRequest: reader,
       schema: { tags, summary: 'A recording\'s metadata: status, duration, SM3 digest, per-channel statistics', params: uuidParams, querystring: noQuery, response: meta },
-    }, async (request) => metaOf(await byId(request.params.id)));
+    }, async (request) => metaOf(await byId(request.params.id, scopeOf(request, deps.config.centreId))));
 
     app.get<Id>('/v1/recordings/:id/audio', {
       onRequest: reader,
       schema: { tags, summary: 'The WAV (Range requests: 206; audited as recording.played)', params: uuidParams, querystring: noQuery, response: audio },
-    }, async (request, reply) => sendAudio(request, reply, await byId(request.params.id)));
+    }, async (request, reply) => sendAudio(request, reply, await byId(request.params.id, scopeOf(request, deps.config.centreId))));
 
     app.get<Id>('/v1/calls/:id/recording', {
       onRequest: reader,
       schema: { tags, summary: 'The call\'s WAV (Range requests: 206; audited as recording.played)', params: uuidParams, querystring: noQuery, response: audio },
-    }, async (request, reply) => sendAudio(request, reply, await ofCall(request.params.id)));
+    }, async (request, reply) => sendAudio(request, reply, await ofCall(request.params.id, scopeOf(request, deps.config.centreId))));
 
     app.get<Id>('/v1/calls/:id/recording/meta', {
       onRequest: reader,
       schema: { tags, summary: 'The call\'s recording metadata', params: uuidParams, querystring: noQuery, response: meta },
-    }, async (request) => metaOf(await ofCall(request.params.id)));
+    }, async (request) => metaOf(await ofCall(request.params.id, scopeOf(request, deps.config.centreId))));
 
     app.put<Id & { Body: { incident_id: string } }>('/v1/calls/:id/incident', {
       onRequest: requireRole('supervisor', 'integration'),
       schema: { tags, summary: 'Attach the dispatch system\'s (CAD) incident id to a call; its recording is then found by incident_id (audited as call.incident_attached)', params: uuidParams, body: incidentBody, response: { 200: incidentLink, ...authedErrors(404) } },
-    }, async (request) => attachIncident(deps.sql, request.params.id, request.body.incident_id, changeOf(request)));
+    }, async (request) => attachIncident(deps.sql, request.params.id, request.body.incident_id, changeOf(request), scopeOf(request, deps.config.centreId)));
   };
 }

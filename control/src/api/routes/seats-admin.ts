@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../../app/deps.ts';
 import { changeOf } from '../../audit/request.ts';
 import { requireRole } from '../../auth/authenticate.ts';
+import { scopeOf } from '../../auth/scope.ts';
 import { createSeat, disableSeat, getSeat, listSeats, updateSeat, type NewSeat, type SeatPatch } from '../../seats/admin/service.ts';
 import { authedErrors, slugParams } from '../schemas/common.ts';
 import { createSeatBody, listSeatsQuery, patchSeatBody, seatList, seatSchema } from '../schemas/seats.ts';
@@ -26,12 +27,12 @@ export function seatsAdminRoutes(deps: AppDeps) {
     app.get<{ Querystring: { centre_id?: string; include_disabled: boolean } }>('/v1/seats', {
       onRequest: reader,
       schema: { tags, summary: 'List seats', querystring: listSeatsQuery, response: { 200: seatList, ...authedErrors() } },
-    }, async (request) => ({ items: await listSeats(deps, request.query) }));
+    }, async (request) => ({ items: await listSeats(deps, { ...request.query, centres: scopeOf(request, deps.config.centreId) }) }));
 
     app.get<Id>('/v1/seats/:id', {
       onRequest: reader,
       schema: { tags, summary: 'Get a seat', params: slugParams, response: { 200: seatSchema, ...authedErrors(404) } },
-    }, async (request) => getSeat(deps, request.params.id));
+    }, async (request) => getSeat(deps, request.params.id, scopeOf(request, deps.config.centreId)));
 
     app.patch<Id & { Body: SeatPatch }>('/v1/seats/:id', {
       onRequest: admin,

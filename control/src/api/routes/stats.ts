@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../../app/deps.ts';
 import { requireRole } from '../../auth/authenticate.ts';
+import { narrowScope, scopeOf } from '../../auth/scope.ts';
 import { periodOf, type GroupBy } from '../../stats/figures.ts';
 import { serviceLevel } from '../../stats/service-level.ts';
 import { authedErrors } from '../schemas/common.ts';
@@ -18,8 +19,9 @@ export function statsRoutes(deps: AppDeps) {
         querystring: serviceLevelQuery, response: { 200: serviceLevelReply, ...authedErrors() },
       },
     }, async (request) => {
-      const { from, to, group_by: groupBy, ...filter } = request.query;
-      return serviceLevel(deps.sql, periodOf({ from, to }), filter, groupBy);
+      const { from, to, group_by: groupBy, centre_id: centreId, ...filter } = request.query;
+      const centres = narrowScope(scopeOf(request, deps.config.centreId), centreId);
+      return serviceLevel(deps.sql, periodOf({ from, to }), { ...filter, centres }, groupBy);
     });
   };
 }

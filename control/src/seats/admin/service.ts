@@ -9,6 +9,7 @@ import { CtiError } from '../../errors/catalogue.ts';
 import { futureDate } from '../../errors/fields.ts';
 import { loadSeats } from '../state/store.ts';
 import { seatDigests } from './ha1.ts';
+import { inScope, type CentreScope } from '../../auth/scope.ts';
 
 type Deps = Pick<AppDeps, 'sql' | 'config'>;
 /** With Redis, a change of queues, tier or skills reaches the live seat state at once (else at the next 5 s reload). */
@@ -120,16 +121,16 @@ export async function createSeat(deps: LiveDeps, change: Change, s: NewSeat): Pr
   return created;
 }
 
-export async function listSeats(deps: Deps, f: { centre_id?: string; include_disabled: boolean }): Promise<Seat[]> {
+export async function listSeats(deps: Deps, f: { centre_id?: string; include_disabled: boolean; centres?: CentreScope }): Promise<Seat[]> {
   return deps.sql<Seat[]>`
     SELECT ${deps.sql.unsafe(COLUMNS)} FROM seats
-     WHERE (${f.centre_id ?? null}::text IS NULL OR centre_id = ${f.centre_id ?? null})
+     WHERE (${f.centre_id ?? null}::text IS NULL OR centre_id = ${f.centre_id ?? null}) ${inScope(deps.sql, 'centre_id', f.centres)}
        AND (${f.include_disabled} OR enabled)
      ORDER BY id`;
 }
 
-export async function getSeat(deps: Deps, id: string): Promise<Seat> {
-  const [row] = await deps.sql<Seat[]>`SELECT ${deps.sql.unsafe(COLUMNS)} FROM seats WHERE id = ${id}`;
+export async function getSeat(deps: Deps, id: string, centres: CentreScope = null): Promise<Seat> {
+  const [row] = await deps.sql<Seat[]>`SELECT ${deps.sql.unsafe(COLUMNS)} FROM seats WHERE id = ${id} ${inScope(deps.sql, 'centre_id', centres)}`;
   if (!row) throw new CtiError('CTI_SEAT_NOT_FOUND', { id });
   return row;
 }

@@ -101,13 +101,13 @@ export function bearer(s: Session): Record<string, string> {
 
 let userSeq = 0;
 
-/** Creates a user with the given roles through the API and logs in as them. */
-export async function personWith(app: FastifyInstance, admin: Session, roles: string[]): Promise<Session> {
+/** Creates a user with the given roles (in the given centre, else the admin's) through the API and logs in as them. */
+export async function personWith(app: FastifyInstance, admin: Session, roles: string[], centreId?: string): Promise<Session> {
   const username = `${roles.join('-')}-${process.pid}-${++userSeq}`;
   const password = `pw-${username}-long`;
   const res = await app.inject({
     method: 'POST', url: '/v1/users', headers: bearer(admin),
-    payload: { username, display_name: `测试 ${username}`, password, roles },
+    payload: { username, display_name: `测试 ${username}`, password, roles, ...(centreId ? { centre_id: centreId } : {}) },
   });
   if (res.statusCode !== 201) throw new Error(`create ${username}: ${res.statusCode} ${res.body}`);
   return loginAs(app, username, password);
