@@ -85,8 +85,10 @@ test('pair-split-brain: A-B link cut, one side fenced, each call answered once, 
   // DMQ no longer reaches the peer: each node's alarm says that a failover now would lose calls (8 s after its
   // Kamailio marked the peer not active, which takes an unanswered ping: up to 5 s + 3 s)
   await waitFor(async () => (await replicationAlarms()).join() === 'a,b', 25_000, 'the pair_replication_down alarm of A and of B', 250);
-  // Kamailio 5.6 marks a peer whose ping timed out "pending" (not "active": nothing is replicated to it)
-  assert.deepEqual(await replication(), ['pending', 'pending'], 'the node reports show the replication cut');
+  // Kamailio 5.6 marks a peer whose ping timed out "pending", and after more unanswered pings "disabled" (a CI
+  // rehearsal saw B's view already there): either way not "active", nothing is replicated to it
+  const cut = await replication();
+  assert.ok(cut.every((r) => r === 'pending' || r === 'disabled'), `the node reports show the replication cut: ${JSON.stringify(cut)}`);
   healLink(pair, 'a', 'b');
   const healed = await call();
   assert.ok(healed.result.ok, `call after the heal answered: ${healed.result.errorLog}`);
