@@ -273,7 +273,9 @@ test('supervisor-whisper-and-barge: who hears whom, by tones', { skip: !HAS_TSHA
     // a second session on the call is refused (its offer is never sent to rtpengine)
     assert.deepEqual(await post(await tokenOf(SUP2), `/v1/calls/${call.id}/coach`, { mode: 'barge', sdp }), { status: 409, code: 'CTI_CALL_ALREADY_COACHED' });
 
-    await sleep(1000); // media settles (ICE, DTLS) before the window
+    // the talk-back leg carries the supervisor before the window opens (ICE, DTLS): waited for, not slept for (a fixed
+    // 1 s was short once in a CI rehearsal: the window caught the leg's start and averaged -30.8 dB)
+    await waitFor(async () => ((await pageHears(disp, '#coach-audio'))[SUP_HZ]! > HEARD_DB) || undefined, 20_000, 'the supervisor heard on the dispatcher\'s talk-back leg', 0);
     const wFrom = Date.now();
     const [wDisp, wSupCaller, wSupDisp] = await Promise.all([
       pageHears(disp, '#coach-audio'), pageHears(sup, '#listen-audio audio[data-party="caller"]'), pageHears(sup, '#coach-audio'),
