@@ -208,7 +208,8 @@ test('F9 transfers the caller to 110 through its trunk; a SIPp outside party ans
 /**
  * The browser's fake microphone (1000 Hz at -6 dBFS) arrives at -23 to -34 dB after Chromium's audio processing
  * (its gain control varies: docs/mixer.md "Whisper and barge-in" and this file's runs): heard above this; a party
- * not heard reads -57 dB and below.
+ * not heard reads -57 dB and below. Also the bound for what the browser seat's page hears (measured in the page: a
+ * loaded machine's Chromium drops frames; -20.3 dB against the wire's -20 dB bound once in a CI rehearsal).
  */
 const BROWSER_HEARD_DB = -40;
 
@@ -275,7 +276,7 @@ test('dispatcher consults a doctor from the page while the caller is held, then 
     const [c1, p1, s1] = await Promise.all([measure(caller, 2000), measure(doctor, 2000), seatHears()]);
     t.diagnostic(`consulting from the page: caller ${JSON.stringify(c1.levels)}; doctor ${JSON.stringify(p1.levels)}; browser seat ${JSON.stringify(s1)}`);
     assert.ok(p1.levels[SEAT_HZ]! > BROWSER_HEARD_DB, `the doctor hears the browser seat: ${JSON.stringify(p1.levels)}`);
-    assert.ok(s1[P110_HZ]! > HEARD_DB, `the browser seat hears the doctor: ${JSON.stringify(s1)}`);
+    assert.ok(s1[P110_HZ]! > BROWSER_HEARD_DB, `the browser seat hears the doctor: ${JSON.stringify(s1)}`);
     assert.ok(p1.levels[GW_HZ]! < HEARD_DB && s1[GW_HZ]! < HEARD_DB, `neither hears the held caller: ${JSON.stringify({ doctor: p1.levels, seat: s1 })}`);
     assert.ok(c1.levels[SEAT_HZ]! < HEARD_DB && c1.levels[P110_HZ]! < HEARD_DB, `the caller hears neither: ${JSON.stringify(c1.levels)}`);
     assert.equal(c1.sources.length, 1, 'every packet to the caller from one rtpengine address');
@@ -300,7 +301,7 @@ test('a three-way from the page: caller, browser seat and doctor hear each other
     t.diagnostic(`three-way from the page: caller ${JSON.stringify(c1.levels)}; doctor ${JSON.stringify(p1.levels)}; browser seat ${JSON.stringify(s1)}`);
     assert.ok(c1.levels[SEAT_HZ]! > BROWSER_HEARD_DB && c1.levels[P110_HZ]! > HEARD_DB, `the caller hears seat and doctor: ${JSON.stringify(c1.levels)}`);
     assert.ok(p1.levels[SEAT_HZ]! > BROWSER_HEARD_DB && p1.levels[GW_HZ]! > HEARD_DB, `the doctor hears seat and caller: ${JSON.stringify(p1.levels)}`);
-    assert.ok(s1[GW_HZ]! > HEARD_DB && s1[P110_HZ]! > HEARD_DB, `the browser seat hears caller and doctor: ${JSON.stringify(s1)}`);
+    assert.ok(s1[GW_HZ]! > BROWSER_HEARD_DB && s1[P110_HZ]! > BROWSER_HEARD_DB, `the browser seat hears caller and doctor: ${JSON.stringify(s1)}`);
     assert.equal(c1.sources.length, 1, 'every packet to the caller from one rtpengine address');
 
     await disp.click('[data-testid="consult-leave"]');

@@ -219,6 +219,12 @@ const DISP_HZ = 1000;
 const SUP_HZ = 1650;
 const TONES = [CALLER_HZ, DISP_HZ, SUP_HZ];
 const HEARD_DB = -30;
+/**
+ * Heard, as measured inside a page (Web Audio on the received track): lower than on the wire, because a loaded
+ * machine's Chromium drops audio frames (heard -25.5 dB idle, -30.8 and -36 dB in two CI rehearsals; not heard
+ * reads -96 dB and below).
+ */
+const PAGE_HEARD_DB = -40;
 const NOT_HEARD_DB = -50;
 const DISP3: Person = { username: 'disp03', password: 'dispatcher-pw-03', display_name: '赵六' };
 const SUP2: Person = { username: 'sup02', password: 'supervisor-pw-02', display_name: '钱七' };
@@ -275,7 +281,7 @@ test('supervisor-whisper-and-barge: who hears whom, by tones', { skip: !HAS_TSHA
 
     // the talk-back leg carries the supervisor before the window opens (ICE, DTLS): waited for, not slept for (a fixed
     // 1 s was short once in a CI rehearsal: the window caught the leg's start and averaged -30.8 dB)
-    await waitFor(async () => ((await pageHears(disp, '#coach-audio'))[SUP_HZ]! > HEARD_DB) || undefined, 20_000, 'the supervisor heard on the dispatcher\'s talk-back leg', 0);
+    await waitFor(async () => ((await pageHears(disp, '#coach-audio'))[SUP_HZ]! > PAGE_HEARD_DB) || undefined, 20_000, 'the supervisor heard on the dispatcher\'s talk-back leg', 0);
     const wFrom = Date.now();
     const [wDisp, wSupCaller, wSupDisp] = await Promise.all([
       pageHears(disp, '#coach-audio'), pageHears(sup, '#listen-audio audio[data-party="caller"]'), pageHears(sup, '#coach-audio'),
@@ -326,15 +332,15 @@ test('supervisor-whisper-and-barge: who hears whom, by tones', { skip: !HAS_TSHA
       + `the last of it ${afterStop.length ? Math.round(afterStop.at(-1)! - stopAt) : '-'} ms after 仅监听`);
 
     // whisper: the dispatcher hears the supervisor, the caller does not; the supervisor hears both
-    assert.ok(wDisp[SUP_HZ]! > HEARD_DB, 'whisper: the dispatcher hears the supervisor');
+    assert.ok(wDisp[SUP_HZ]! > PAGE_HEARD_DB, 'whisper: the dispatcher hears the supervisor');
     assert.ok(wCaller[SUP_HZ]! < NOT_HEARD_DB, 'whisper: the caller does not hear the supervisor');
     assert.ok(wCaller[DISP_HZ]! > HEARD_DB, 'whisper: the caller still hears the dispatcher');
-    assert.ok(wSupCaller[CALLER_HZ]! > HEARD_DB && wSupDisp[DISP_HZ]! > HEARD_DB, 'whisper: the supervisor hears caller and dispatcher');
+    assert.ok(wSupCaller[CALLER_HZ]! > PAGE_HEARD_DB && wSupDisp[DISP_HZ]! > PAGE_HEARD_DB, 'whisper: the supervisor hears caller and dispatcher');
     assert.ok(wSupDisp[SUP_HZ]! < NOT_HEARD_DB, 'the supervisor does not get their own voice back');
     // barge: each hears the other two
     assert.ok(bCaller[SUP_HZ]! > HEARD_DB && bCaller[DISP_HZ]! > HEARD_DB, 'barge: the caller hears supervisor and dispatcher');
-    assert.ok(bDispSup[SUP_HZ]! > HEARD_DB && bDispCaller[CALLER_HZ]! > HEARD_DB, 'barge: the dispatcher hears supervisor and caller');
-    assert.ok(bSupCaller[CALLER_HZ]! > HEARD_DB && bSupDisp[DISP_HZ]! > HEARD_DB, 'barge: the supervisor hears caller and dispatcher');
+    assert.ok(bDispSup[SUP_HZ]! > PAGE_HEARD_DB && bDispCaller[CALLER_HZ]! > PAGE_HEARD_DB, 'barge: the dispatcher hears supervisor and caller');
+    assert.ok(bSupCaller[CALLER_HZ]! > PAGE_HEARD_DB && bSupDisp[DISP_HZ]! > PAGE_HEARD_DB, 'barge: the supervisor hears caller and dispatcher');
     assert.ok(bSupDisp[SUP_HZ]! < NOT_HEARD_DB, 'barge: the supervisor does not get their own voice back');
     // back to listen-in: the caller hears the dispatcher only
     assert.ok(lCaller[SUP_HZ]! < NOT_HEARD_DB && lCaller[DISP_HZ]! > HEARD_DB, 'after barge-in ends the caller hears the dispatcher only');
