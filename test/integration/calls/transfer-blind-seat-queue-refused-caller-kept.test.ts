@@ -356,6 +356,18 @@ test('the gateway ended the old dialog before 110 answered, then 110 is busy: th
   await cc.waitForSeatState(rig.seatA, 'ready');
 });
 
+/** Trunks on loopback ports, a group of them in that order (the first preferred), and a directory entry dialling 110 through it. */
+async function group110(members: ReadonlyArray<readonly [string, number]>, g: { group: string; name: string; destination: string; sortOrder: number }): Promise<void> {
+  for (const [id, port] of members) {
+    await cc.apiOk('POST', '/v1/trunks', { id, name: `出局网关 ${port}`, ip_addr: '127.0.0.1', port, gateway_uri: `sip:127.0.0.1:${port}` });
+  }
+  await cc.apiOk('POST', '/v1/trunk-groups', { id: g.group, name: g.name, members: members.map(([id]) => id) }, [201]);
+  await cc.apiOk('POST', '/v1/linkage/destinations', {
+    id: g.destination, name: `公安110（${g.name}）`, category: 'police', kind: 'number', number: '110', trunk_group_id: g.group,
+    presented_number: TransferRig.PRESENTED_110, sort_order: g.sortOrder,
+  }, [201]);
+}
+
 /**
  * A blind transfer to `destinationId` (110 behind a trunk group) answered by a member of the group: `check` runs once
  * the caller's gateway has the 200; the old dialog ends, the transfer succeeded, then the new leg's BYE ends the call.
@@ -382,14 +394,7 @@ test('110 through a trunk group whose preferred gateway is out of service: the l
   });
   try {
     await live.listening();
-    for (const [id, port] of [['grp-dead', deadPort], ['grp-live', livePort]] as const) {
-      await cc.apiOk('POST', '/v1/trunks', { id, name: `出局网关 ${port}`, ip_addr: '127.0.0.1', port, gateway_uri: `sip:127.0.0.1:${port}` });
-    }
-    await cc.apiOk('POST', '/v1/trunk-groups', { id: 'grp-110', name: '110出局中继组', members: ['grp-dead', 'grp-live'] }, [201]);
-    await cc.apiOk('POST', '/v1/linkage/destinations', {
-      id: 'police-110-grp', name: '公安110（中继组）', category: 'police', kind: 'number', number: '110', trunk_group_id: 'grp-110',
-      presented_number: TransferRig.PRESENTED_110, sort_order: 6,
-    }, [201]);
+    await group110([['grp-dead', deadPort], ['grp-live', livePort]], { group: 'grp-110', name: '110出局中继组', destination: 'police-110-grp', sortOrder: 6 });
     // Kamailio's probes take the preferred (dead) gateway out of service (docs/trunks.md: within ~7 s)
     await waitFor(async () => (await cc.streamEvents((e) => e.type === 'trunk.down.v1' && e.data.trunk_id === 'grp-dead')).length > 0, 15_000, 'the dead gateway out of service', 200);
     await transferredThroughGroup('police-110-grp', () => {
@@ -412,14 +417,7 @@ test('110 through a trunk group whose preferred gateway is in service but answer
   });
   try {
     await Promise.all([refusing.listening(), taking.listening()]);
-    for (const [id, port] of [['grp-503', ports.refusing], ['grp-ok', ports.taking]] as const) {
-      await cc.apiOk('POST', '/v1/trunks', { id, name: `出局网关 ${port}`, ip_addr: '127.0.0.1', port, gateway_uri: `sip:127.0.0.1:${port}` });
-    }
-    await cc.apiOk('POST', '/v1/trunk-groups', { id: 'grp-110-503', name: '110出局中继组（首选拒绝）', members: ['grp-503', 'grp-ok'] }, [201]);
-    await cc.apiOk('POST', '/v1/linkage/destinations', {
-      id: 'police-110-grp503', name: '公安110（中继组，首选拒绝）', category: 'police', kind: 'number', number: '110', trunk_group_id: 'grp-110-503',
-      presented_number: TransferRig.PRESENTED_110, sort_order: 7,
-    }, [201]);
+    await group110([['grp-503', ports.refusing], ['grp-ok', ports.taking]], { group: 'grp-110-503', name: '110出局中继组（首选拒绝）', destination: 'police-110-grp503', sortOrder: 7 });
     // both members answer the probes: both in service, the refusing one preferred
     await waitFor(async () => {
       const f = await dispatcherFlags(cc.info.kamailio.rpcUrl);
